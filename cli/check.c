@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* clonekit check: would the kernel accept these flags, and if not, with which errno? */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"Usage: clonekit check [OPTIONS] FLAGS...\n"
+	"       clonekit check [OPTIONS] -\n\n"
+	"Predicts what the kernel answers to clone, clone3 or unshare with FLAGS,\n"
+	"for the calling process on the running kernel unless told otherwise.\n"
+	"FLAGS: CLONE_VM|CLONE_FS|SIGCHLD, vm,fs,newuser, 0x1200011 or 17.\n\n"
+	"Exit 0 and print OK when the call would succeed; exit 1 and print the\n"
+	"errno name first (\"EINVAL: CLONE_SIGHAND requires CLONE_VM\") when not.\n"
+	"Further errors the kernel would find next follow as \"also EINVAL: ...\",\n"
+	"then warnings about accepted but ignored arguments.\n\n"
+	"With '-', reads lines \"SYSCALL FLAGS [EXIT_SIGNAL]\" from standard input\n"
+	"and prints one line per input line: OK, the errno and message, or\n"
+	"\"invalid: ...\" for a line it cannot read. Exit status: 2 if a line was\n"
+	"invalid, else 1 if a call would fail, else 0.\n\n"
+	"Options:\n" CALL_OPTIONS_HELP
+	"  --json               one JSON object per judged call\n"
+	"  -h, --help           this text\n";
+
+static void print_json(const struct ck_clone_request *req, const struct ck_context *ctx,
+		       const struct ck_verdict *v)
+{
+	struct jw w;
+	char text[512], kv[16];
+	int err = ck_verdict_errno(v);
+
+	jw_init(&w, stdout);
+	jw_obj_begin(&w, NULL);
+	jw_str(&w, "syscall", ck_syscall_name(req->syscall));
+	jw_hex(&w, "flags", req->flags);
+	ck_flags_format(req->flags, req->syscall, text, sizeof(text));
+	jw_str(&w, "decoded", text);
+	if (req->syscall == CK_SYSCALL_CLONE3)
+		jw_uint(&w, "exit_signal", req->exit_signal);
+	jw_str(&w, "kernel", ck_kernel_version_format(ctx->kernel, kv, sizeof(kv)));
+	jw_bool(&w, "accepted", err == 0);
+	if (err)
+		jw_str(&w, "errno", ck_errno_name(err));
+	else
+		jw_null(&w, "errno");
+	jw_findings(&w, "findings", v);
+	jw_obj_end(&w);
+	jw_end_line(&w);
+}
+
+/* Prints the verdict as check does; returns its exit code. */
+static int report(const struct ck_clone_request *req, const struct ck_context *ctx,
+		  const struct ck_verdict *v, bool json, bool one_line)
+{
+	int err = ck_verdict_errno(v);
+
+	if (json) {
+		print_json(req, ctx, v);
+		return err ? CK_EXIT_NO : CK_EXIT_OK;
+	}
+	if (!err)
+		printf("OK\n");
+	for (size_t i = 0; i < ck_verdict_count(v); i++) {
+		const struct ck_finding *fi = ck_verdict_at(v, i);
+		if (one_line && i > 0)
+			break;
+		if (one_line && fi->severity != CK_SEVERITY_ERROR)
+			break;
+		if (i > 0 && fi->severity == CK_SEVERITY_ERROR)
+			printf("also ");
+		print_finding(stdout, fi);
+	}
+	return err ? CK_EXIT_NO : CK_EXIT_OK;
+}
+
+static int judge(const struct call_opts *o, int nwords, char **words, bool json, bool one_line)
+{
+	struct ck_clone_request req;
+	struct ck_context ctx;
+	int r = call_build(o, "check", nwords, words, &req, &ctx);
+	if (r)
+		return r;
+	struct ck_verdict *v = ck_validate(&req, &ctx);
+	if (!v) {
+		fprintf(stderr, "clonekit check: %s\n", strerror(errno));
+		return CK_EXIT_USAGE;
+	}
+	r = report(&req, &ctx, v, json, one_line);
+	ck_verdict_free(v);
+	return r;
+}
+
+/* "SYSCALL FLAGS [EXIT_SIGNAL]" per line; one output line per input line. */
+static int check_stdin(const struct call_opts *base, bool json)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int worst = CK_EXIT_OK;
+	unsigned long lineno = 0;
+
+	while (getline(&line, &cap, stdin) >= 0) {
+		char *save = NULL, *words[3];
+		int n = 0;
+		struct call_opts o = *base;
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		for (char *t = strtok_r(line, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+			if (n == 3) {
+				n = 4;
+				break;
+			}
+			words[n++] = t;
+		}
+		if (n == 0)
+			continue;
+		const char *why = NULL;
+		if (n < 2 || n > 3)
+			why = "expected SYSCALL FLAGS [EXIT_SIGNAL]";
+		else if (ck_syscall_parse(words[0], &o.sc) < 0)
+			why = "SYSCALL must be clone, clone3 or unshare";
+		else if (n == 3 && ck_signal_parse(words[2], &o.exit_signal) < 0)
+			why = "EXIT_SIGNAL is not a signal name or a number 0-255";
+		if (n == 3)
+			o.exit_signal_set = true;
+		if (o.sc == CK_SYSCALL_UNSHARE && n == 3)
+			why = "unshare takes no exit signal";
+		if (!why) {
+			struct ck_clone_request req;
+			struct ck_context ctx;
+			struct ck_parse_error perr;
+			uint64_t flags;
+			if (ck_flags_parse(words[1], o.sc, &flags, &perr) < 0) {
+				printf(json ? "{\"line\":%lu,\"invalid\":\"%s\"}\n" : "invalid: line %lu: %s\n",
+				       lineno, perr.message);
+				worst = CK_EXIT_USAGE;
+				continue;
+			}
+			/* errors of call_build go to stderr; stdout keeps one line per input */
+			int r = call_build(&o, "check", 1, &words[1], &req, &ctx);
+			if (r) {
+				printf(json ? "{\"line\":%lu,\"invalid\":\"%s\"}\n" : "invalid: line %lu: %s\n",
+				       lineno, "see the message above");
+				worst = CK_EXIT_USAGE;
+				continue;
+			}
+			struct ck_verdict *v = ck_validate(&req, &ctx);
+			if (!v) {
+				free(line);
+				fprintf(stderr, "clonekit check: %s\n", strerror(errno));
+				return CK_EXIT_USAGE;
+			}
+			r = report(&req, &ctx, v, json, true);
+			ck_verdict_free(v);
+			if (r == CK_EXIT_NO && worst == CK_EXIT_OK)
+				worst = CK_EXIT_NO;
+			fflush(stdout);
+			continue;
+		}
+		printf(json ? "{\"line\":%lu,\"invalid\":\"%s\"}\n" : "invalid: line %lu: %s\n", lineno,
+		       why);
+		worst = CK_EXIT_USAGE;
+	}
+	free(line);
+	return worst;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CALL_LONG_OPTIONS,
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct call_opts o;
+	bool json = false;
+	int c, r;
+
+	call_opts_init(&o);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(usage, stdout);
+			call_opts_release(&o);
+			return CK_EXIT_OK;
+		case 'j':
+			json = true;
+			break;
+		case '?':
+			call_opts_release(&o);
+			return cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
+		default:
+			r = call_opts_apply(&o, "check", c, optarg);
+			if (r) {
+				call_opts_release(&o);
+				return r;
+			}
+		}
+	}
+	if (optind < argc && strcmp(argv[optind], "-") == 0 && optind + 1 == argc)
+		r = check_stdin(&o, json);
+	else
+		r = judge(&o, argc - optind, argv + optind, json, false);
+	call_opts_release(&o);
+	return r;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The clonekit command: shared declarations of the subcommands and output helpers. */
+#ifndef CK_CLI_H
+#define CK_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include <clonekit/clonekit.h>
+
+/* Exit codes (DESIGN.md): 0 ok, 1 a negative answer, 2 usage. */
+enum { CK_EXIT_OK = 0, CK_EXIT_NO = 1, CK_EXIT_USAGE = 2 };
+
+struct jw;
+
+int cmd_flags(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_sysno(int argc, char **argv);
+
+/*
+ * A process-creation call described on the command line, shared by check and
+ * explain: the syscall, its flags and clone3 arguments, the kernel and the
+ * caller to judge it for.
+ */
+struct call_opts {
+	enum ck_syscall sc;
+	bool exit_signal_set;
+	unsigned exit_signal;
+	bool kernel_set;
+	uint32_t kernel;
+	bool unprivileged, as_init, in_userns, chrooted;
+	uint64_t stack, stack_size, args_size;
+	int32_t set_tid[CK_SET_TID_MAX];
+	uint64_t set_tid_size;
+	int cgroup_fd;            /* -1: none given */
+};
+
+/* The long options call_opts understands; their values are >= 0x100. */
+#define CALL_LONG_OPTIONS                                             \
+	{ "syscall", required_argument, NULL, 0x100 },                \
+	{ "exit-signal", required_argument, NULL, 0x101 },            \
+	{ "kernel", required_argument, NULL, 0x102 },                 \
+	{ "unprivileged", no_argument, NULL, 0x103 },                 \
+	{ "as-init", no_argument, NULL, 0x104 },                      \
+	{ "in-userns", no_argument, NULL, 0x105 },                    \
+	{ "chrooted", no_argument, NULL, 0x106 },                     \
+	{ "stack", required_argument, NULL, 0x107 },                  \
+	{ "stack-size", required_argument, NULL, 0x108 },             \
+	{ "size", required_argument, NULL, 0x109 },                   \
+	{ "set-tid", required_argument, NULL, 0x10a },                \
+	{ "cgroup", required_argument, NULL, 0x10b }
+
+#define CALL_OPTIONS_HELP                                                              \
+	"  --syscall clone|clone3|unshare  the call to judge (default: clone)\n"            \
+	"  --exit-signal SIG    signal sent to the parent at exit (name or number)\n"       \
+	"  --kernel X.Y         predict for this kernel version (default: the running one)\n" \
+	"  --unprivileged       judge for a caller without capabilities\n"                  \
+	"  --as-init            judge for PID 1 of a PID namespace\n"                       \
+	"  --in-userns          judge for a caller in a non-initial user namespace\n"       \
+	"  --chrooted           judge for a chrooted caller\n"                              \
+	"  --stack ADDR --stack-size N   clone3 stack (hex or decimal)\n"                   \
+	"  --size N             clone3 struct size (default 88)\n"                          \
+	"  --set-tid PID[,PID]  clone3 set_tid, innermost PID namespace first\n"            \
+	"  --cgroup DIR         clone3 CLONE_INTO_CGROUP target (opened and inspected)\n"
+
+void call_opts_init(struct call_opts *o);
+/* Applies one CALL_LONG_OPTIONS option; 0, or a usage error already printed (CK_EXIT_USAGE). */
+int call_opts_apply(struct call_opts *o, const char *cmd, int opt, const char *arg);
+/*
+ * Parses the flag words (joined with '|') and builds the request and the
+ * context. Returns 0 or CK_EXIT_USAGE after printing what is wrong.
+ */
+int call_build(const struct call_opts *o, const char *cmd, int nwords, char **words,
+	       struct ck_clone_request *req, struct ck_context *ctx);
+void call_opts_release(struct call_opts *o);
+
+/* Prints a finding as "EINVAL: message" (errors) or "warning: message". */
+void print_finding(FILE *f, const struct ck_finding *fi);
+/* Writes a verdict's findings as a JSON array under key. */
+void jw_findings(struct jw *w, const char *key, const struct ck_verdict *v);
+
+/* Prints "clonekit CMD: message" to stderr and returns CK_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * A compact JSON writer: one document per line. Keys are ignored inside
+ * arrays and at the top level.
+ */
+struct jw {
+	FILE *f;
+	int depth;
+	bool need_comma[32];
+};
+void jw_init(struct jw *w, FILE *f);
+void jw_obj_begin(struct jw *w, const char *key);
+void jw_obj_end(struct jw *w);
+void jw_arr_begin(struct jw *w, const char *key);
+void jw_arr_end(struct jw *w);
+void jw_str(struct jw *w, const char *key, const char *val); /* NULL prints null */
+void jw_int(struct jw *w, const char *key, long long val);
+void jw_uint(struct jw *w, const char *key, unsigned long long val);
+void jw_bool(struct jw *w, const char *key, bool val);
+void jw_hex(struct jw *w, const char *key, uint64_t val);   /* "0x1200011" as a string */
+void jw_null(struct jw *w, const char *key);
+/* Ends the document with a newline (call at depth 0). */
+void jw_end_line(struct jw *w);
+
+#endif

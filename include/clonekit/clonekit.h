@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Every public clonekit header. */
+#ifndef CLONEKIT_CLONEKIT_H
+#define CLONEKIT_CLONEKIT_H
+
+#include <clonekit/common.h>
+#include <clonekit/flags.h>
+#include <clonekit/abi.h>
+#include <clonekit/validate.h>
+
+#endif

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * clonekit flags: every CLONE_* flag the kernel defines, as one table, and
+ * the codec that parses and prints flag sets the way strace prints them.
+ */
+#ifndef CLONEKIT_FLAGS_H
+#define CLONEKIT_FLAGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <clonekit/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The values, spelled once; lib/flags.c describes each of them. */
+#define CK_CLONE_NEWTIME        UINT64_C(0x00000080)
+#define CK_CLONE_VM             UINT64_C(0x00000100)
+#define CK_CLONE_FS             UINT64_C(0x00000200)
+#define CK_CLONE_FILES          UINT64_C(0x00000400)
+#define CK_CLONE_SIGHAND        UINT64_C(0x00000800)
+#define CK_CLONE_PIDFD          UINT64_C(0x00001000)
+#define CK_CLONE_PTRACE         UINT64_C(0x00002000)
+#define CK_CLONE_VFORK          UINT64_C(0x00004000)
+#define CK_CLONE_PARENT         UINT64_C(0x00008000)
+#define CK_CLONE_THREAD         UINT64_C(0x00010000)
+#define CK_CLONE_NEWNS          UINT64_C(0x00020000)
+#define CK_CLONE_SYSVSEM        UINT64_C(0x00040000)
+#define CK_CLONE_SETTLS         UINT64_C(0x00080000)
+#define CK_CLONE_PARENT_SETTID  UINT64_C(0x00100000)
+#define CK_CLONE_CHILD_CLEARTID UINT64_C(0x00200000)
+#define CK_CLONE_DETACHED       UINT64_C(0x00400000)
+#define CK_CLONE_UNTRACED       UINT64_C(0x00800000)
+#define CK_CLONE_CHILD_SETTID   UINT64_C(0x01000000)
+#define CK_CLONE_NEWCGROUP      UINT64_C(0x02000000)
+#define CK_CLONE_NEWUTS         UINT64_C(0x04000000)
+#define CK_CLONE_NEWIPC         UINT64_C(0x08000000)
+#define CK_CLONE_NEWUSER        UINT64_C(0x10000000)
+#define CK_CLONE_NEWPID         UINT64_C(0x20000000)
+#define CK_CLONE_NEWNET         UINT64_C(0x40000000)
+#define CK_CLONE_IO             UINT64_C(0x80000000)
+#define CK_CLONE_CLEAR_SIGHAND  UINT64_C(0x100000000)
+#define CK_CLONE_INTO_CGROUP    UINT64_C(0x200000000)
+
+/* Low byte of legacy clone() flags: the signal sent to the parent on exit. */
+#define CK_CSIGNAL              UINT64_C(0x000000ff)
+
+/* Every flag that creates a namespace. */
+#define CK_CLONE_NEWNS_ALL                                                  \
+	(CK_CLONE_NEWNS | CK_CLONE_NEWUTS | CK_CLONE_NEWIPC | CK_CLONE_NEWUSER | \
+	 CK_CLONE_NEWPID | CK_CLONE_NEWNET | CK_CLONE_NEWCGROUP |               \
+	 CK_CLONE_NEWTIME)
+
+/* The system calls whose flag words clonekit knows. */
+enum ck_syscall {
+	CK_SYSCALL_CLONE = 0,   /* legacy clone(): 32 flag bits, exit signal in the low byte */
+	CK_SYSCALL_CLONE3 = 1,  /* clone3(): 64 flag bits, exit signal in its own field */
+	CK_SYSCALL_UNSHARE = 2, /* unshare(): flags only */
+	CK_SYSCALL__COUNT
+};
+#define CK_SYSCALL_BIT(s) (1u << (s))
+
+enum ck_flag_group {
+	CK_GROUP_SHARING,    /* what parent and child share */
+	CK_GROUP_NAMESPACE,  /* new namespaces */
+	CK_GROUP_TRACKING,   /* pidfd and TID write-backs, TLS */
+	CK_GROUP_STRUCTURE,  /* parent/child relationship, cgroup placement */
+	CK_GROUP_TRACING,    /* ptrace inheritance */
+	CK_GROUP_HISTORICAL, /* defined but ignored */
+	CK_GROUP__COUNT
+};
+
+/* A kernel version as CK_KERNEL_VERSION(major, minor, patch). */
+#define CK_KERNEL_VERSION(a, b, c) \
+	(((uint32_t)(a) << 16) | ((uint32_t)(b) << 8) | ((c) > 255 ? 255u : (uint32_t)(c)))
+
+/*
+ * One flag. Reached only through pointers returned by the functions below;
+ * fields are only ever appended, so the layout of existing fields is stable.
+ */
+struct ck_flag {
+	uint64_t value;
+	const char *name;        /* "CLONE_VM" */
+	const char *short_name;  /* "vm" */
+	enum ck_flag_group group;
+	unsigned accepted_by;    /* CK_SYSCALL_BIT() of each syscall that accepts it */
+	uint32_t since;          /* first kernel with the flag's current meaning */
+	uint32_t unshare_since;  /* first kernel whose unshare() accepts it, 0 if none */
+	const char *purpose;     /* one line */
+	const char *peios;       /* the Peios note (seed 002), NULL where it has none */
+	const char *history;     /* earlier meanings of the bit, caveats; NULL if none */
+	unsigned strace_named;   /* CK_SYSCALL_BIT() of each syscall where strace prints its name */
+};
+
+CK_API size_t ck_flag_count(void);
+/* The i-th flag in ascending bit order, NULL past the end. */
+CK_API const struct ck_flag *ck_flag_at(size_t i);
+/* By exact bit value; NULL (errno ENOENT) for a bit no flag uses. */
+CK_API const struct ck_flag *ck_flag_by_value(uint64_t value);
+/*
+ * By name, case-insensitive: "CLONE_NEWUSER", "NEWUSER", "newuser", and the
+ * namespace aliases of unshare(1) ("mnt", "uts", "ipc", "net", "pid",
+ * "user", "cgroup", "time"). NULL (errno ENOENT) when unknown.
+ */
+CK_API const struct ck_flag *ck_flag_by_name(const char *name);
+/* Mask of every flag the kernel defines for this syscall's flag word. */
+CK_API uint64_t ck_flags_known(enum ck_syscall sc);
+
+CK_API const char *ck_flag_group_name(enum ck_flag_group g);   /* "sharing" ... */
+CK_API const char *ck_syscall_name(enum ck_syscall sc);         /* "clone" ... */
+/* Parses "clone", "clone3", "unshare"; -EINVAL when unknown. */
+CK_API int ck_syscall_parse(const char *name, enum ck_syscall *out);
+
+/*
+ * Signals as strace names them on this host's numbering: "SIGCHLD",
+ * "SIGRTMIN" (32), "SIGRT_1" .. "SIGRT_32", and the decimal number above 64.
+ * Writes into buf (at least 16 bytes); returns buf.
+ */
+CK_API const char *ck_signal_name(unsigned sig, char *buf, size_t len);
+/*
+ * Parses a signal: "SIGCHLD", "sigchld", "SIGCLD", "SIGRTMIN+3",
+ * "SIGRTMAX-1", "SIGRT_5", or a decimal number 0..255. -EINVAL when unknown.
+ */
+CK_API int ck_signal_parse(const char *text, unsigned *sig);
+
+/*
+ * Formats a flag word exactly as strace prints the flags argument of sc:
+ *   clone:   names in ascending bit order, then unknown bits as one hex
+ *            number, then the exit signal (the low byte) by name;
+ *            0x1200011 -> "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD".
+ *   clone3:  the flags field (no signal); strace lists CLONE_NEWTIME,
+ *            CLONE_CLEAR_SIGHAND and CLONE_INTO_CGROUP after the others.
+ *   unshare: the flags argument.
+ * Unknown bits alone print as "0x400000 /\* CLONE_??? *\/", as strace does.
+ * Returns the length the full text needs (like snprintf) or -EINVAL.
+ */
+CK_API int ck_flags_format(uint64_t value, enum ck_syscall sc, char *buf, size_t len);
+
+/* Where parsing failed: the offending token and why. */
+struct ck_parse_error {
+	size_t offset;        /* byte offset of the token in the input */
+	char token[64];       /* the token, truncated */
+	char message[192];    /* "unknown flag 'newusr' (did you mean 'newuser'?)" */
+};
+
+/*
+ * Parses what ck_flags_format prints and what people type: names with or
+ * without CLONE_, short names, hex and decimal numbers, separated by '|',
+ * ',', '+' or spaces; strace's "/\* CLONE_??? *\/" comments are skipped. For
+ * clone, a signal name sets the low byte. Every value v satisfies
+ * parse(format(v)) == v. Returns 0, or -EINVAL with *err filled (err may be
+ * NULL).
+ */
+CK_API int ck_flags_parse(const char *text, enum ck_syscall sc, uint64_t *value,
+			  struct ck_parse_error *err);
+
+/* Kernel versions: "6.18", "6.18.44-fc-v669", "5.3.0". -EINVAL otherwise. */
+CK_API int ck_kernel_version_parse(const char *text, uint32_t *version);
+/* "6.18" or "2.6.24" into buf; returns buf. */
+CK_API const char *ck_kernel_version_format(uint32_t version, char *buf, size_t len);
+/* The running kernel's version (uname), 0 with errno set on failure. */
+CK_API uint32_t ck_kernel_version_running(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

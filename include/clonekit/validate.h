@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * clonekit validate: a model of the kernel's own checks on clone(),
+ * clone3() and unshare(). Given the arguments, a kernel version and a caller
+ * context, it returns every rule the kernel would break, in the order the
+ * kernel checks them (so the first error is the errno the kernel returns),
+ * followed by warnings about arguments the kernel accepts but ignores or
+ * silently changes.
+ */
+#ifndef CLONEKIT_VALIDATE_H
+#define CLONEKIT_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <clonekit/common.h>
+#include <clonekit/flags.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* clone3's struct clone_args sizes, by the kernel that introduced them. */
+#define CK_CLONE_ARGS_SIZE_VER0 64 /* 5.3 */
+#define CK_CLONE_ARGS_SIZE_VER1 80 /* 5.5: set_tid, set_tid_size */
+#define CK_CLONE_ARGS_SIZE_VER2 88 /* 5.7: cgroup */
+
+/* The most set_tid entries clone3 takes (MAX_PID_NS_LEVEL). */
+#define CK_SET_TID_MAX 32
+
+/*
+ * A process-creation call to judge. Extensible: set size to
+ * sizeof(struct ck_clone_request); ck_clone_request_init() fills the rest
+ * with what an ordinary caller passes.
+ *
+ * Pointer fields hold addresses: the model never reads through them, it only
+ * compares them with each other and with 0 (NULL).
+ */
+struct ck_clone_request {
+	size_t size;
+	enum ck_syscall syscall;
+	uint64_t flags;          /* clone: the whole word, exit signal in the low byte */
+	uint64_t exit_signal;    /* clone3 */
+	uint64_t stack;          /* clone3: lowest address of the stack; clone: stack pointer */
+	uint64_t stack_size;     /* clone3 */
+	uint64_t tls;
+	uint64_t pidfd;          /* clone3; legacy clone writes the pidfd to parent_tid */
+	uint64_t parent_tid;
+	uint64_t child_tid;
+	uint64_t set_tid;        /* clone3: address of the PID array, 0 for none */
+	uint64_t set_tid_size;   /* clone3: entries in set_tid */
+	const int32_t *set_tid_values; /* the PIDs, innermost namespace first (may be NULL) */
+	uint64_t cgroup;         /* clone3 with CLONE_INTO_CGROUP: a cgroup2 directory fd */
+	uint64_t args_size;      /* clone3: the size argument */
+	bool args_tail_nonzero;  /* clone3: a byte past the 88 known ones is nonzero */
+};
+
+/*
+ * Fills req for sc with the given flags: distinct non-NULL pointers for
+ * pidfd, parent_tid and child_tid (equal pidfd and parent_tid for legacy
+ * clone, as the kernel sees them), no stack, args_size 88, exit_signal 0.
+ */
+CK_API void ck_clone_request_init(struct ck_clone_request *req, enum ck_syscall sc,
+				  uint64_t flags);
+
+/* How many of each namespace the per-user limits in /proc/sys/user allow. */
+enum ck_ns_type {
+	CK_NS_USER, CK_NS_PID, CK_NS_NET, CK_NS_MNT, CK_NS_UTS, CK_NS_IPC,
+	CK_NS_CGROUP, CK_NS_TIME, CK_NS__COUNT
+};
+
+/*
+ * Who calls, on which kernel. Extensible: set size to
+ * sizeof(struct ck_context). ck_context_current() describes the calling
+ * process on the running kernel.
+ */
+struct ck_context {
+	size_t size;
+	uint32_t kernel;              /* CK_KERNEL_VERSION of the kernel to predict */
+	uint64_t cap_effective;       /* effective capabilities in the caller's user namespace */
+	unsigned userns_level;        /* 0 in the initial user namespace */
+	unsigned pidns_level;         /* 0 in the initial PID namespace */
+	bool ids_mapped;              /* euid and egid have mappings in the caller's user namespace */
+	bool chrooted;                /* root directory is not the mount namespace's root */
+	bool is_init;                 /* PID 1 of its PID namespace (global or container init) */
+	bool pidns_for_children_differs;  /* after unshare(CLONE_NEWPID) */
+	bool timens_for_children_differs; /* after unshare(CLONE_NEWTIME) */
+	bool multithreaded;           /* more than one thread in the thread group */
+	bool sighand_shared;          /* signal handlers shared with another process */
+	int unprivileged_userns_clone;    /* Debian/Ubuntu sysctl: 0 or 1; -1 where absent */
+	int apparmor_restrict_userns;     /* AppArmor sysctl: 0 or 1; -1 where absent */
+	long long max_ns[CK_NS__COUNT];   /* /proc/sys/user/max_*_namespaces; -1 unknown */
+	int pid_max;                  /* /proc/sys/kernel/pid_max; 0 unknown */
+	bool live;                    /* describes the calling process now: fds and PIDs may be probed */
+};
+
+/* Describes the calling process on the running kernel. 0 or -errno. */
+CK_API int ck_context_current(struct ck_context *ctx);
+
+enum ck_severity {
+	CK_SEVERITY_ERROR,   /* the kernel refuses the call with err */
+	CK_SEVERITY_WARNING, /* accepted, but not what the caller probably meant */
+	CK_SEVERITY_NOTE,    /* accepted; worth knowing */
+};
+
+/* One rule the call breaks or touches. */
+struct ck_finding {
+	enum ck_severity severity;
+	int err;               /* positive errno for errors, 0 otherwise */
+	const char *rule;      /* stable identifier: "sighand-requires-vm" */
+	const char *source;    /* where the kernel checks it: "kernel/fork.c copy_process()" */
+	uint64_t flags;        /* the flags the rule is about */
+	char message[224];     /* "CLONE_SIGHAND requires CLONE_VM" */
+};
+
+struct ck_verdict;
+
+/*
+ * Judges req on ctx (NULL: the calling process on the running kernel).
+ * Returns a verdict to free with ck_verdict_free, or NULL with errno:
+ * EINVAL for a request whose size or syscall is not understood, ENOMEM.
+ */
+CK_API struct ck_verdict *ck_validate(const struct ck_clone_request *req,
+				      const struct ck_context *ctx);
+/* The errno the kernel returns (the first error), 0 when it accepts. */
+CK_API int ck_verdict_errno(const struct ck_verdict *v);
+CK_API size_t ck_verdict_count(const struct ck_verdict *v);
+/* Errors first, in the kernel's order; then warnings and notes. */
+CK_API const struct ck_finding *ck_verdict_at(const struct ck_verdict *v, size_t i);
+CK_API void ck_verdict_free(struct ck_verdict *v);
+
+/* "EINVAL" for EINVAL; NULL for a number this table does not name. */
+CK_API const char *ck_errno_name(int err);
+/* "warning" ... */
+CK_API const char *ck_severity_name(enum ck_severity s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Private helpers shared by the library's modules. */
+#ifndef CK_INTERNAL_UTIL_H
+#define CK_INTERNAL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define CK_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Cleanup attributes: ownership ends with the scope unless taken with ck_take_*. */
+static inline void ck_closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd); /* never retried: Linux frees the fd even on EINTR */
+}
+static inline void ck_freep(void *p)
+{
+	free(*(void **)p);
+}
+#define CK_AUTO_CLOSE __attribute__((cleanup(ck_closep)))
+#define CK_AUTO_FREE __attribute__((cleanup(ck_freep)))
+
+static inline int ck_take_fd(int *fd)
+{
+	int r = *fd;
+	*fd = -1;
+	return r;
+}
+
+/* Appends to a bounded buffer, snprintf-style; *pos keeps the full length. */
+void ck_buf_append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Case-insensitive equality of a and the first n bytes of b (b has no NUL there). */
+bool ck_strn_ieq(const char *a, const char *b, size_t n);
+
+/* Edit distance between a and b, capped at cap+1 (cheap early exit). */
+unsigned ck_edit_distance(const char *a, const char *b, unsigned cap);
+
+/*
+ * Reads a small text file (procfs, sysfs) into buf, NUL-terminated, trailing
+ * newline removed. Returns the length or -errno.
+ */
+ssize_t ck_read_small_file(const char *path, char *buf, size_t len);
+/* Reads one integer from a small file; -errno when absent or not a number. */
+int ck_read_ll(const char *path, long long *out);
+
+#endif

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The validator on synthetic callers and kernels: the version-dependent and
+ * context-dependent rules the running machine cannot show (the differential
+ * test holds the rest against the real kernel).
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <clonekit/validate.h>
+
+#define V CK_KERNEL_VERSION
+#define CAP_SYS_ADMIN_BIT (UINT64_C(1) << 21)
+#define ALL_CAPS UINT64_C(0x1ffffffffff)
+
+static struct ck_context ctx_for(uint32_t kernel, uint64_t caps)
+{
+	struct ck_context c;
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.kernel = kernel;
+	c.cap_effective = caps;
+	c.ids_mapped = true;
+	c.unprivileged_userns_clone = -1;
+	c.apparmor_restrict_userns = -1;
+	for (int i = 0; i < CK_NS__COUNT; i++)
+		c.max_ns[i] = 10000;
+	c.pid_max = 32768;
+	return c;
+}
+
+static struct ck_context root(uint32_t kernel) { return ctx_for(kernel, ALL_CAPS); }
+static struct ck_context user(uint32_t kernel) { return ctx_for(kernel, 0); }
+
+/* The errno the model predicts for sc(flags) by c; the first finding's rule in *rule. */
+static int judge_full(enum ck_syscall sc, uint64_t flags, uint64_t exit_signal,
+		      const struct ck_context *c, const char **rule)
+{
+	struct ck_clone_request req;
+	ck_clone_request_init(&req, sc, flags);
+	req.exit_signal = exit_signal;
+	struct ck_verdict *v = ck_validate(&req, c);
+	cr_assert_not_null(v);
+	int err = ck_verdict_errno(v);
+	if (rule)
+		*rule = err ? ck_verdict_at(v, 0)->rule : NULL;
+	ck_verdict_free(v);
+	return err;
+}
+
+static int judge(enum ck_syscall sc, uint64_t flags, const struct ck_context *c)
+{
+	return judge_full(sc, flags, 0, c, NULL);
+}
+
+/* Whether the verdict holds a finding with this rule id. */
+static bool has_rule(enum ck_syscall sc, uint64_t flags, const struct ck_context *c, const char *id)
+{
+	struct ck_clone_request req;
+	bool found = false;
+	ck_clone_request_init(&req, sc, flags);
+	struct ck_verdict *v = ck_validate(&req, c);
+	for (size_t i = 0; i < ck_verdict_count(v); i++)
+		found |= strcmp(ck_verdict_at(v, i)->rule, id) == 0;
+	ck_verdict_free(v);
+	return found;
+}
+
+Test(validate, sighand_without_vm_is_einval_with_the_documented_message)
+{
+	struct ck_context c = root(V(6, 18, 0));
+	struct ck_clone_request req;
+	ck_clone_request_init(&req, CK_SYSCALL_CLONE, CK_CLONE_SIGHAND | 17);
+	struct ck_verdict *v = ck_validate(&req, &c);
+	cr_assert_eq(ck_verdict_errno(v), EINVAL);
+	cr_assert_str_eq(ck_verdict_at(v, 0)->message, "CLONE_SIGHAND requires CLONE_VM");
+	cr_assert_str_eq(ck_verdict_at(v, 0)->rule, "sighand-requires-vm");
+	cr_assert_str_eq(ck_errno_name(ck_verdict_errno(v)), "EINVAL");
+	ck_verdict_free(v);
+}
+
+Test(validate, thread_is_checked_before_sighand_as_in_copy_process)
+{
+	const char *rule;
+	struct ck_context c = root(V(6, 18, 0));
+	cr_assert_eq(judge_full(CK_SYSCALL_CLONE, CK_CLONE_THREAD, 0, &c, &rule), EINVAL);
+	cr_assert_str_eq(rule, "thread-requires-sighand");
+	cr_assert_eq(judge_full(CK_SYSCALL_CLONE, CK_CLONE_THREAD | CK_CLONE_NEWNS | CK_CLONE_FS, 0,
+				&c, &rule), EINVAL);
+	cr_assert_str_eq(rule, "newns-with-fs");
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, 0x3d0f00, &c), 0); /* pthread_create */
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, 0x1200011, &c), 0); /* fork */
+}
+
+Test(validate, every_broken_rule_is_listed_in_kernel_order)
+{
+	struct ck_context c = user(V(6, 18, 0));
+	struct ck_clone_request req;
+	ck_clone_request_init(&req, CK_SYSCALL_CLONE,
+			      CK_CLONE_THREAD | CK_CLONE_NEWNS | CK_CLONE_FS | CK_CLONE_NEWNET | 17);
+	struct ck_verdict *v = ck_validate(&req, &c);
+	static const char *const order[] = { "newns-with-fs", "thread-requires-sighand",
+					     "namespace-needs-cap-sys-admin" };
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_eq(ck_verdict_at(v, i)->severity, CK_SEVERITY_ERROR);
+		cr_assert_str_eq(ck_verdict_at(v, i)->rule, order[i]);
+	}
+	cr_assert_eq(ck_verdict_at(v, 2)->err, EPERM);
+	cr_assert_neq(ck_verdict_at(v, 3)->severity, CK_SEVERITY_ERROR);
+	ck_verdict_free(v);
+}
+
+Test(validate, pidfd_with_thread_is_allowed_from_6_9)
+{
+	uint64_t f = CK_CLONE_PIDFD | CK_CLONE_THREAD | CK_CLONE_SIGHAND | CK_CLONE_VM;
+	struct ck_context old = root(V(6, 8, 0)), now = root(V(6, 9, 0));
+	cr_assert_eq(judge(CK_SYSCALL_CLONE3, f, &old), EINVAL);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE3, f, &now), 0);
+}
+
+Test(validate, pidfd_with_parent_settid_depends_on_pointers_and_version)
+{
+	struct ck_context c = root(V(6, 18, 0)), c58 = root(V(5, 8, 0));
+	uint64_t f = CK_CLONE_PIDFD | CK_CLONE_PARENT_SETTID;
+	struct ck_clone_request req;
+	/* legacy clone returns the pidfd through parent_tid: always EINVAL */
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, f | 17, &c), EINVAL);
+	/* clone3 with distinct pointers is fine; the same pointer is EINVAL since 5.9 */
+	cr_assert_eq(judge(CK_SYSCALL_CLONE3, f, &c), 0);
+	ck_clone_request_init(&req, CK_SYSCALL_CLONE3, f);
+	req.pidfd = req.parent_tid;
+	struct ck_verdict *v = ck_validate(&req, &c);
+	cr_assert_eq(ck_verdict_errno(v), EINVAL);
+	ck_verdict_free(v);
+	v = ck_validate(&req, &c58);
+	cr_assert_eq(ck_verdict_errno(v), 0);
+	ck_verdict_free(v);
+}
+
+Test(validate, clone3_history)
+{
+	struct ck_context c52 = root(V(5, 2, 0)), c54 = root(V(5, 4, 0)), c55 = root(V(5, 5, 0));
+	struct ck_context c62 = root(V(6, 2, 0)), c63 = root(V(6, 3, 0));
+	cr_assert_eq(judge(CK_SYSCALL_CLONE3, 0, &c52), ENOSYS);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE3, CK_CLONE_CLEAR_SIGHAND, &c54), EINVAL);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE3, CK_CLONE_CLEAR_SIGHAND, &c55), 0);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE3, CK_CLONE_NEWTIME, &c62), EINVAL);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE3, CK_CLONE_NEWTIME, &c63), 0);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE3, CK_CLONE_DETACHED, &c63), EINVAL);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE3, CK_CLONE_SIGHAND | CK_CLONE_VM | CK_CLONE_CLEAR_SIGHAND, &c63),
+		     EINVAL);
+}
+
+Test(validate, clone3_struct_size_rules)
+{
+	struct ck_context c = root(V(6, 18, 0)), c54 = root(V(5, 4, 0));
+	struct ck_clone_request req;
+	struct ck_verdict *v;
+	int32_t tids[1] = { 1 };
+
+	ck_clone_request_init(&req, CK_SYSCALL_CLONE3, CK_CLONE_NEWPID);
+	req.args_size = 4097;
+	v = ck_validate(&req, &c);
+	cr_assert_eq(ck_verdict_errno(v), E2BIG);
+	ck_verdict_free(v);
+	req.args_size = 63;
+	v = ck_validate(&req, &c);
+	cr_assert_eq(ck_verdict_errno(v), EINVAL);
+	ck_verdict_free(v);
+	req.args_size = 96;
+	req.args_tail_nonzero = true;
+	v = ck_validate(&req, &c);
+	cr_assert_eq(ck_verdict_errno(v), E2BIG);
+	ck_verdict_free(v);
+	/* set_tid on a kernel whose struct ends at 64 bytes */
+	req.args_size = 88;
+	req.args_tail_nonzero = false;
+	req.set_tid = (uint64_t)(uintptr_t)tids;
+	req.set_tid_values = tids;
+	req.set_tid_size = 1;
+	v = ck_validate(&req, &c54);
+	cr_assert_eq(ck_verdict_errno(v), E2BIG);
+	ck_verdict_free(v);
+	v = ck_validate(&req, &c);
+	cr_assert_eq(ck_verdict_errno(v), 0);
+	ck_verdict_free(v);
+	/* a size of 72 passes set_tid but not set_tid_size */
+	req.args_size = 72;
+	v = ck_validate(&req, &c);
+	cr_assert_eq(ck_verdict_errno(v), EINVAL);
+	cr_assert_str_eq(ck_verdict_at(v, 0)->rule, "set-tid-array-without-size");
+	ck_verdict_free(v);
+}
+
+Test(validate, set_tid_rules)
+{
+	struct ck_context r = root(V(6, 18, 0)), u = user(V(6, 18, 0));
+	struct ck_clone_request req;
+	int32_t two[1] = { 2 }, one[1] = { 1 };
+	const char *rule;
+	struct ck_verdict *v;
+
+	ck_clone_request_init(&req, CK_SYSCALL_CLONE3, CK_CLONE_NEWPID);
+	req.set_tid = (uint64_t)(uintptr_t)two;
+	req.set_tid_values = two;
+	req.set_tid_size = 1;
+	v = ck_validate(&req, &r);
+	cr_assert_eq(ck_verdict_errno(v), EINVAL);
+	cr_assert_str_eq(ck_verdict_at(v, 0)->rule, "set-tid-needs-init");
+	ck_verdict_free(v);
+	/* unprivileged, but the new PID namespace belongs to a new user namespace */
+	req.flags = CK_CLONE_NEWPID | CK_CLONE_NEWUSER;
+	req.set_tid = (uint64_t)(uintptr_t)one;
+	req.set_tid_values = one;
+	v = ck_validate(&req, &u);
+	cr_assert_eq(ck_verdict_errno(v), 0);
+	ck_verdict_free(v);
+	req.flags = 0;
+	v = ck_validate(&req, &u);
+	cr_assert_eq(ck_verdict_errno(v), EPERM);
+	rule = ck_verdict_at(v, 0)->rule;
+	cr_assert_str_eq(rule, "set-tid-needs-capability");
+	ck_verdict_free(v);
+	req.set_tid_size = 33;
+	v = ck_validate(&req, &r);
+	cr_assert_eq(ck_verdict_errno(v), EINVAL);
+	cr_assert_str_eq(ck_verdict_at(v, 0)->rule, "set-tid-size-too-big");
+	ck_verdict_free(v);
+	req.set_tid_size = 2; /* the caller's namespace is the only level */
+	v = ck_validate(&req, &r);
+	cr_assert_str_eq(ck_verdict_at(v, 0)->rule, "set-tid-beyond-levels");
+	ck_verdict_free(v);
+}
+
+Test(validate, namespaces_need_cap_sys_admin_unless_a_user_namespace_comes_too)
+{
+	struct ck_context u = user(V(6, 18, 0)), u37 = user(V(3, 7, 0));
+	struct ck_context admin_only = ctx_for(V(6, 18, 0), CAP_SYS_ADMIN_BIT);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWNET | 17, &u), EPERM);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWNET | CK_CLONE_NEWUSER | 17, &u), 0);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWUSER | 17, &u), 0);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWNET | 17, &admin_only), 0);
+	/* before 3.8 a user namespace needed CAP_SYS_ADMIN, CAP_SETUID and CAP_SETGID */
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWUSER | 17, &u37), EPERM);
+	cr_assert_eq(judge(CK_SYSCALL_UNSHARE, CK_CLONE_NEWNS, &u), EPERM);
+	cr_assert_eq(judge(CK_SYSCALL_UNSHARE, CK_CLONE_NEWNS | CK_CLONE_NEWUSER, &u), 0);
+}
+
+Test(validate, user_namespace_creation_limits)
+{
+	struct ck_context deep48 = root(V(4, 8, 0)), deep = root(V(6, 18, 0));
+	struct ck_context chroot = user(V(6, 18, 0)), chroot38 = user(V(3, 8, 0));
+	struct ck_context nomap = user(V(6, 18, 0)), limit = user(V(6, 18, 0));
+	struct ck_context debian = user(V(6, 1, 0)), debian_root = root(V(6, 1, 0));
+	deep48.userns_level = deep.userns_level = 33;
+	chroot.chrooted = chroot38.chrooted = true;
+	nomap.ids_mapped = false;
+	limit.max_ns[CK_NS_USER] = 0;
+	debian.unprivileged_userns_clone = debian_root.unprivileged_userns_clone = 0;
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWUSER, &deep48), EUSERS);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWUSER, &deep), ENOSPC);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWUSER, &chroot), EPERM);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWUSER, &chroot38), 0);
+	cr_assert_eq(judge(CK_SYSCALL_UNSHARE, CK_CLONE_NEWUSER, &nomap), EPERM);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE3, CK_CLONE_NEWUSER, &limit), ENOSPC);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWUSER, &debian), EPERM);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWUSER, &debian_root), 0);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWUSER | CK_CLONE_FS, &chroot), EINVAL);
+}
+
+Test(validate, newuser_with_fs_is_refused_from_3_9)
+{
+	struct ck_context c38 = root(V(3, 8, 0)), c39 = root(V(3, 9, 0));
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWUSER | CK_CLONE_FS, &c38), 0);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWUSER | CK_CLONE_FS, &c39), EINVAL);
+}
+
+Test(validate, caller_state_rules)
+{
+	struct ck_context init = root(V(6, 18, 0)), after = root(V(6, 18, 0));
+	struct ck_context tns61 = root(V(6, 1, 0)), tns62 = root(V(6, 2, 0));
+	struct ck_context limit = root(V(6, 18, 0)), deep = root(V(6, 18, 0));
+	init.is_init = true;
+	after.pidns_for_children_differs = true;
+	tns61.timens_for_children_differs = tns62.timens_for_children_differs = true;
+	limit.max_ns[CK_NS_NET] = 0;
+	deep.pidns_level = 32;
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_PARENT, &init), EINVAL);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWPID | 17, &after), EINVAL);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, 0x3d0f00, &after), EINVAL);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_VM | CK_CLONE_VFORK | 17, &tns61), EINVAL);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_VM | CK_CLONE_VFORK | 17, &tns62), 0);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWNET | 17, &limit), ENOSPC);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWPID | 17, &deep), ENOSPC);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWIPC | CK_CLONE_SYSVSEM, &limit), EINVAL);
+}
+
+Test(validate, exit_signal_rules_differ_between_clone_and_clone3)
+{
+	struct ck_context c = root(V(6, 18, 0));
+	cr_assert_eq(judge_full(CK_SYSCALL_CLONE3, 0, 65, &c, NULL), EINVAL);
+	cr_assert_eq(judge_full(CK_SYSCALL_CLONE3, 0, (UINT64_C(1) << 32) | 17, &c, NULL), EINVAL);
+	cr_assert_eq(judge_full(CK_SYSCALL_CLONE3, 0x3d0f00, 17, &c, NULL), EINVAL);
+	cr_assert_eq(judge_full(CK_SYSCALL_CLONE3, 0x3d0f00, 0, &c, NULL), 0);
+	/* legacy clone takes any low byte and warns */
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, 100, &c), 0);
+	cr_assert(has_rule(CK_SYSCALL_CLONE, 100, &c, "exit-signal-not-a-signal"));
+	cr_assert(has_rule(CK_SYSCALL_CLONE, 0x3d0f00 | 17, &c, "thread-exit-signal-ignored"));
+	cr_assert(has_rule(CK_SYSCALL_CLONE, CK_CLONE_PARENT | 17, &c, "parent-exit-signal-replaced"));
+}
+
+Test(validate, unshare_rules)
+{
+	struct ck_context c = root(V(6, 18, 0)), c45 = root(V(4, 5, 0)), mt = root(V(6, 18, 0));
+	mt.multithreaded = true;
+	cr_assert_eq(judge(CK_SYSCALL_UNSHARE, CK_CLONE_PIDFD, &c), EINVAL);
+	cr_assert_eq(judge(CK_SYSCALL_UNSHARE, CK_CLONE_IO, &c), EINVAL);
+	cr_assert_eq(judge(CK_SYSCALL_UNSHARE, UINT64_C(1) << 40, &c), EINVAL);
+	cr_assert_eq(judge(CK_SYSCALL_UNSHARE, CK_CLONE_NEWCGROUP, &c45), EINVAL);
+	cr_assert_eq(judge(CK_SYSCALL_UNSHARE, CK_CLONE_NEWCGROUP, &c), 0);
+	cr_assert_eq(judge(CK_SYSCALL_UNSHARE, CK_CLONE_NEWUSER, &mt), EINVAL);
+	cr_assert_eq(judge(CK_SYSCALL_UNSHARE, CK_CLONE_NEWNET, &mt), 0);
+	/* no NEWIPC|SYSVSEM rule for unshare, unlike clone */
+	cr_assert_eq(judge(CK_SYSCALL_UNSHARE, CK_CLONE_NEWIPC | CK_CLONE_SYSVSEM, &c), 0);
+	cr_assert(has_rule(CK_SYSCALL_UNSHARE, CK_CLONE_NEWUSER, &c, "unshare-implied"));
+}
+
+Test(validate, warnings_for_accepted_but_ignored_arguments)
+{
+	struct ck_context c = root(V(6, 18, 0)), c51 = root(V(5, 1, 0)), c45 = root(V(4, 5, 0));
+	cr_assert(has_rule(CK_SYSCALL_CLONE, CK_CLONE_INTO_CGROUP | 17, &c, "clone-high-bits-ignored"));
+	cr_assert(has_rule(CK_SYSCALL_CLONE, CK_CLONE_PIDFD | 17, &c51, "clone-unknown-bits-ignored"));
+	cr_assert(!has_rule(CK_SYSCALL_CLONE, CK_CLONE_PIDFD | 17, &c, "clone-unknown-bits-ignored"));
+	cr_assert(has_rule(CK_SYSCALL_CLONE, CK_CLONE_NEWCGROUP | 17, &c45, "clone-unknown-bits-ignored"));
+	cr_assert(has_rule(CK_SYSCALL_CLONE, CK_CLONE_DETACHED | 17, &c, "detached-ignored"));
+	cr_assert(has_rule(CK_SYSCALL_CLONE, CK_CLONE_PTRACE | CK_CLONE_UNTRACED | 17, &c,
+			   "ptrace-beats-untraced"));
+	cr_assert(has_rule(CK_SYSCALL_CLONE, CK_CLONE_VM | 17, &c, "vm-without-stack"));
+	cr_assert(has_rule(CK_SYSCALL_CLONE, CK_CLONE_VM | CK_CLONE_SIGHAND | CK_CLONE_NEWPID | 17, &c,
+			   "newpid-sighand-ignores-sigchld"));
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_DETACHED | CK_CLONE_PIDFD | 17, &c), EINVAL);
+}
+
+Test(validate, request_and_context_sizes_are_checked)
+{
+	struct ck_clone_request req;
+	struct ck_context c = root(V(6, 18, 0));
+	ck_clone_request_init(&req, CK_SYSCALL_CLONE, 17);
+	req.size = 8;
+	errno = 0;
+	cr_assert_null(ck_validate(&req, &c));
+	cr_assert_eq(errno, EINVAL);
+	req.size = sizeof(req);
+	req.syscall = CK_SYSCALL__COUNT;
+	cr_assert_null(ck_validate(&req, &c));
+	/* an older, shorter request: the missing fields are zero */
+	ck_clone_request_init(&req, CK_SYSCALL_CLONE, 17);
+	req.size = offsetof(struct ck_clone_request, set_tid);
+	struct ck_verdict *v = ck_validate(&req, &c);
+	cr_assert_not_null(v);
+	cr_assert_eq(ck_verdict_errno(v), 0);
+	ck_verdict_free(v);
+	c.size = 4;
+	cr_assert_null(ck_validate(&req, &c));
+}
+
+Test(validate, current_context_describes_this_process)
+{
+	struct ck_context c;
+	cr_assert_eq(ck_context_current(&c), 0);
+	cr_assert_eq(c.size, sizeof(c));
+	cr_assert_eq(c.kernel, ck_kernel_version_running());
+	cr_assert(c.live);
+	cr_assert(c.ids_mapped);
+	cr_assert_eq(c.is_init, getpid() == 1);
+	cr_assert_eq(ck_context_current(NULL), -EINVAL);
+}
