@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,19 +60,57 @@ static bool id_mapped(const char *map_path, unsigned long id)
 	return false;
 }
 
+/* Does any line of /proc/self/mountinfo have "/" as its mount point? */
+static bool root_is_a_mount_point(void)
+{
+	char line[4096], mnt[8];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return true;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %*s %*s %*s %7s", mnt) == 1 && strcmp(mnt, "/") == 0;
+	fclose(f);
+	return found;
+}
+
 /*
- * The kernel's current_chrooted() compares the root with the mount namespace's
- * root. From user space: the root differs from PID 1's while both share the
- * mount namespace. Without access to PID 1 the answer is "not chrooted".
+ * The kernel's current_chrooted() compares the root with the mount
+ * namespace's root. From user space: the root differs from PID 1's while both
+ * share the mount namespace; where PID 1 cannot be inspected (unprivileged,
+ * or another mount namespace), a root that is no mount point at all is a
+ * chroot: mountinfo hides the mounts above the root. A chroot into a mount
+ * point is then not seen.
  */
 static bool chrooted(void)
 {
 	bool ns_differs = true, root_differs = false;
-	if (!same_inode("/proc/self/ns/mnt", "/proc/1/ns/mnt", &ns_differs) || ns_differs)
+	if (same_inode("/proc/self/ns/mnt", "/proc/1/ns/mnt", &ns_differs) && !ns_differs &&
+	    same_inode("/", "/proc/1/root/", &root_differs))
+		return root_differs;
+	return !root_is_a_mount_point();
+}
+
+/* Is some visible task a member of the PID namespace at ns_path (its PID 1 is, first)? */
+static bool pidns_has_member(const char *ns_path)
+{
+	struct stat want, st;
+	char path[300];
+	bool found = false;
+
+	if (stat(ns_path, &want) < 0)
 		return false;
-	if (!same_inode("/", "/proc/1/root/", &root_differs))
+	DIR *d = opendir("/proc");
+	if (!d)
 		return false;
-	return root_differs;
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/pid", e->d_name);
+		found = stat(path, &st) == 0 && st.st_ino == want.st_ino && st.st_dev == want.st_dev;
+	}
+	closedir(d);
+	return found;
 }
 
 int ck_context_current(struct ck_context *ctx)
@@ -128,6 +167,8 @@ int ck_context_current(struct ck_context *ctx)
 	ctx->is_init = getpid() == 1;
 	same_inode("/proc/self/ns/pid", "/proc/self/ns/pid_for_children",
 		   &ctx->pidns_for_children_differs);
+	if (ctx->pidns_for_children_differs)
+		ctx->pidns_for_children_has_init = pidns_has_member("/proc/self/ns/pid_for_children");
 	same_inode("/proc/self/ns/time", "/proc/self/ns/time_for_children",
 		   &ctx->timens_for_children_differs);
 	ctx->sighand_shared = false;

@@ -493,11 +493,17 @@ static void describe_set_tid_levels(const struct eval *e, const struct rule *r, 
 /* Index of the first set_tid entry breaking the rule kind r->arg, or -1. */
 enum { TID_RANGE, TID_NO_REAPER, TID_PERM, TID_IN_USE };
 
+/* PID_MAX_LIMIT on 64-bit: a new PID namespace's pid_max since Linux 6.14. */
+#define CK_PID_MAX_LIMIT 4194304
+
 static int set_tid_offender(const struct eval *e, int kind)
 {
 	const int32_t *tids = e->req->set_tid_values;
 	bool new_ns = has(e, CK_CLONE_NEWPID) || e->ctx->pidns_for_children_differs;
-	int pid_max = e->ctx->pid_max > 0 ? e->ctx->pid_max : 4194304;
+	/* a PID namespace made by this call, or unshared and still without its PID 1 */
+	bool no_reaper = has(e, CK_CLONE_NEWPID) ||
+			 (e->ctx->pidns_for_children_differs && !e->ctx->pidns_for_children_has_init);
+	int caller_max = e->ctx->pid_max > 0 ? e->ctx->pid_max : CK_PID_MAX_LIMIT;
 
 	if (!tids || !e->set_tid_size || e->set_tid_size > child_pidns_level(e) + 1 ||
 	    e->set_tid_size > CK_SET_TID_MAX)
@@ -505,36 +511,45 @@ static int set_tid_offender(const struct eval *e, int kind)
 	for (int i = 0; i < (int)e->set_tid_size; i++) {
 		int32_t tid = tids[i];
 		bool innermost_new = i == 0 && new_ns;
+		/* pid_max is per PID namespace since 6.14, and a new one starts at the limit */
+		int pid_max = innermost_new && e->kv >= V(6, 14, 0) ? CK_PID_MAX_LIMIT : caller_max;
 		switch (kind) {
 		case TID_RANGE:
 			if (tid < 1 || tid >= pid_max)
 				return i;
 			break;
 		case TID_NO_REAPER:
-			if (tid != 1 && innermost_new)
+			if (tid != 1 && innermost_new && no_reaper)
 				return i;
 			break;
 		case TID_PERM: {
 			bool ok;
 			bool may = cap(e, CK_CAP_SYS_ADMIN) ||
 				   (e->kv >= V(5, 9, 0) && cap(e, CK_CAP_CHECKPOINT_RESTORE));
+			int own = new_ns ? 1 : 0; /* index of the caller's own PID namespace */
 			if (innermost_new && has(e, CK_CLONE_NEWUSER))
 				ok = true; /* owned by the new user namespace */
 			else if (innermost_new)
 				ok = may;
+			else if (i == own)
+				/* owned by the caller's user namespace, unless the caller
+				 * entered a user namespace and kept the initial PID one */
+				ok = may && (e->ctx->userns_level == 0 || e->ctx->pidns_level > 0);
 			else
-				/* the caller's PID namespace (or an ancestor): owned by the
-				 * caller's user namespace only if both are non-initial */
-				ok = may && (e->ctx->userns_level == 0 || e->ctx->pidns_level > 0) &&
-				     !(i > (new_ns ? 1 : 0));
+				/* an ancestor: only the initial user namespace owns them all */
+				ok = may && e->ctx->userns_level == 0;
 			if (!ok)
 				return i;
 			break;
 		}
 		case TID_IN_USE:
-			/* only the caller's own PID namespace can be probed */
+			/* the caller's own PID namespace can be probed; an unshared one
+			 * that has its PID 1 has at least that PID taken */
 			if (i == (new_ns ? 1 : 0) && e->ctx->live && tid > 0 &&
 			    ck_pid_in_use(tid))
+				return i;
+			if (innermost_new && !has(e, CK_CLONE_NEWPID) && e->ctx->live &&
+			    ck_pid_in_use_in_pidns("/proc/self/ns/pid_for_children", tid))
 				return i;
 			break;
 		}
@@ -774,8 +789,8 @@ static const char UNSHARE[] = "kernel/fork.c ksys_unshare()";
 	{ id_, sc_, since_, until_, CK_SEVERITY_NOTE, 0, about_, src_, 0, fn_, msg_, desc_ }
 
 /* The namespaces in the order create_new_namespaces() builds them, with their limit files. */
-#define NS_LIMIT(id_, flag_, type_)                                                   \
-	ERRD(id_, SC_ALL, V(4, 9, 0), 0, ENOSPC, flag_, NSPROXY, type_, ns_limit_zero, \
+#define NS_LIMIT(id_, flag_, type_)                                                      \
+	ERRD(id_, SC_CLONES, V(4, 9, 0), 0, ENOSPC, flag_, NSPROXY, type_, ns_limit_zero, \
 	     NULL, describe_ns_limit)
 
 static const struct rule rules[] = {

@@ -91,8 +91,9 @@ struct ck_context {
 	int unprivileged_userns_clone;    /* Debian/Ubuntu sysctl: 0 or 1; -1 where absent */
 	int apparmor_restrict_userns;     /* AppArmor sysctl: 0 or 1; -1 where absent */
 	long long max_ns[CK_NS__COUNT];   /* /proc/sys/user/max_*_namespaces; -1 unknown */
-	int pid_max;                  /* /proc/sys/kernel/pid_max; 0 unknown */
+	int pid_max;                  /* /proc/sys/kernel/pid_max of the caller's PID namespace; 0 unknown */
 	bool live;                    /* describes the calling process now: fds and PIDs may be probed */
+	bool pidns_for_children_has_init; /* after unshare(CLONE_NEWPID): its PID 1 exists */
 };
 
 /* Describes the calling process on the running kernel. 0 or -errno. */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "internal/probe.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,6 +55,47 @@ bool ck_arch_native_is_x86_64(void)
 bool ck_pid_in_use(int pid)
 {
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+/* The last (innermost) PID of an NSpid line in a status file, 0 if none. */
+static int innermost_pid(const char *status_path)
+{
+	char buf[4096];
+	if (ck_read_small_file(status_path, buf, sizeof(buf)) < 0)
+		return 0;
+	char *line = strstr(buf, "\nNSpid:");
+	if (!line)
+		return 0;
+	line += 7;
+	char *end = strchr(line, '\n');
+	if (end)
+		*end = '\0';
+	char *last = strrchr(line, '\t');
+	return last ? atoi(last + 1) : atoi(line + 1);
+}
+
+bool ck_pid_in_use_in_pidns(const char *ns_link, int pid)
+{
+	struct stat want, st;
+	char path[300];
+	bool found = false;
+
+	if (pid <= 0 || stat(ns_link, &want) < 0)
+		return false;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return false;
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/pid", e->d_name);
+		if (stat(path, &st) < 0 || st.st_ino != want.st_ino || st.st_dev != want.st_dev)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
+		found = innermost_pid(path) == pid;
+	}
+	closedir(d);
+	return found;
 }
 
 enum ck_cgroup_fd_kind ck_cgroup_fd_probe(int fd)

@@ -11,8 +11,13 @@
 uint64_t ck_user_addr_max(void);
 bool ck_arch_native_is_x86_64(void);
 
-/* Whether a PID in the caller's PID namespace belongs to a live task. */
+/* Whether a PID in the caller's PID namespace belongs to a task (zombies too). */
 bool ck_pid_in_use(int pid);
+/*
+ * Whether a PID is taken in the PID namespace ns_link names (a /proc/.../ns
+ * link): some visible task of that namespace has it as its innermost PID.
+ */
+bool ck_pid_in_use_in_pidns(const char *ns_link, int pid);
 
 enum ck_cgroup_fd_kind {
 	CK_CGROUP_FD_OK,          /* an open cgroup v2 directory */

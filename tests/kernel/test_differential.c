@@ -3,8 +3,11 @@
  * The validator held against the running kernel: random calls to clone,
  * clone3 and unshare are executed for real in a disposable helper process and
  * the kernel's errno is compared with the one ck_validate() predicts for that
- * helper. Run as root and again as an unprivileged user (uid 65534, no
- * capabilities). CLONEKIT_SEED fixes the seed, CLONEKIT_DIFF_N the count.
+ * helper, from the context ck_context_current() reads. The helper runs as
+ * root; as an unprivileged user (uid 65534, no capabilities); as PID 1 of a
+ * new PID namespace; after unshare(CLONE_NEWPID); chrooted and unprivileged;
+ * and as root of a user namespace whose network and mount namespace limits
+ * are 0. CLONEKIT_SEED fixes the seed, CLONEKIT_DIFF_N the count.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -30,6 +35,7 @@
 #include "rawcall.h"
 
 #define DEFAULT_N 10000
+#define SCENARIO_N 5000
 #define BATCH 500
 #define UNPRIV_ID 65534
 
@@ -53,7 +59,24 @@ struct dcase {
 	char model_msg[224];
 };
 
+enum scenario {
+	AS_ROOT,
+	AS_UNPRIVILEGED,
+	AS_CONTAINER_INIT,
+	AFTER_UNSHARE_NEWPID,
+	CHROOTED_UNPRIVILEGED,
+	IN_USERNS_WITH_LIMITS,
+};
+
+static const char *const scenario_names[] = {
+	"root", "unprivileged uid 65534", "PID 1 of a new PID namespace",
+	"after unshare(CLONE_NEWPID)", "chrooted, uid 65534",
+	"root of a user namespace, net and mnt limits 0",
+};
+
 struct shared {
+	enum scenario scenario;
+	char chroot_dir[64];
 	int cgroup_fd, notcg_fd;
 	uint64_t scratch_stack;
 	struct dcase cases[];
@@ -288,6 +311,26 @@ static void block_all_signals(void)
 	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, NULL, sizeof(all));
 }
 
+/* Records what ck_validate() predicts for req from ctx (NULL: this process now). */
+static void predict(struct dcase *c, const struct ck_clone_request *req, const struct ck_context *ctx)
+{
+	struct ck_context now;
+	if (!ctx) {
+		if (ck_context_current(&now) < 0) {
+			c->model_err = -1;
+			return;
+		}
+		ctx = &now;
+	}
+	struct ck_verdict *v = ck_validate(req, ctx);
+	c->model_err = v ? ck_verdict_errno(v) : -1;
+	if (v && ck_verdict_errno(v)) {
+		c->model_rule = ck_verdict_at(v, 0)->rule;
+		snprintf(c->model_msg, sizeof(c->model_msg), "%s", ck_verdict_at(v, 0)->message);
+	}
+	ck_verdict_free(v);
+}
+
 /* Runs one case in this (helper) process; records both answers. */
 static void run_case(struct dcase *c, struct shared *sh, const struct ck_context *hctx)
 {
@@ -296,7 +339,6 @@ static void run_case(struct dcase *c, struct shared *sh, const struct ck_context
 	uint64_t pptr = c->null_ptid ? 0 : (uint64_t)(uintptr_t)&ptid;
 	uint64_t cptr = c->null_ctid ? 0 : (uint64_t)(uintptr_t)&ctid;
 	uint64_t fptr = c->null_pidfd ? 0 : c->pidfd_is_ptid ? pptr : (uint64_t)(uintptr_t)&pidfd;
-	struct ck_context ctx = *hctx;
 
 	/*
 	 * An earlier CLONE_SIGHAND|CLONE_NEWPID child sets SIGCHLD to SIG_IGN in
@@ -306,21 +348,10 @@ static void run_case(struct dcase *c, struct shared *sh, const struct ck_context
 	signal(SIGCHLD, SIG_DFL);
 	to_request(c, sh, &req, pptr, cptr, fptr);
 	if (c->sc == CK_SYSCALL_UNSHARE) {
-		/* the call runs in a fresh single-threaded child */
-		ctx.multithreaded = false;
-		ctx.sighand_shared = false;
-	}
-	struct ck_verdict *v = ck_validate(&req, &ctx);
-	c->model_err = v ? ck_verdict_errno(v) : -1;
-	if (v && ck_verdict_errno(v)) {
-		c->model_rule = ck_verdict_at(v, 0)->rule;
-		snprintf(c->model_msg, sizeof(c->model_msg), "%s", ck_verdict_at(v, 0)->message);
-	}
-	ck_verdict_free(v);
-
-	if (c->sc == CK_SYSCALL_UNSHARE) {
+		/* unshare changes its caller: a fresh child predicts for itself, then calls */
 		pid_t p = fork();
 		if (p == 0) {
+			predict(c, &req, NULL);
 			long r = syscall(SYS_unshare, (unsigned long)req.flags);
 			c->kernel_err = r < 0 ? errno : 0;
 			_exit(0);
@@ -328,7 +359,6 @@ static void run_case(struct dcase *c, struct shared *sh, const struct ck_context
 		waitpid(p, NULL, 0);
 		return;
 	}
-
 	unsigned sig = delivered_signal(&req);
 	if (sig == SIGKILL || sig == SIGSTOP) {
 		/* the child's exit would kill or stop this helper: call from a sub-helper */
@@ -336,6 +366,7 @@ static void run_case(struct dcase *c, struct shared *sh, const struct ck_context
 		c->kernel_err = -1;
 		pid_t p = fork();
 		if (p == 0) {
+			predict(c, &req, NULL); /* this process makes the call */
 			int e = execute(&req);
 			c->kernel_err = e;
 			/* after a success, wait here for the child's exit signal */
@@ -356,6 +387,7 @@ static void run_case(struct dcase *c, struct shared *sh, const struct ck_context
 			;
 		return;
 	}
+	predict(c, &req, hctx);
 	c->kernel_err = execute(&req);
 	if (c->kernel_err == 0 && (req.flags & CK_CLONE_PIDFD)) {
 		int fd = (req.syscall == CK_SYSCALL_CLONE) ? ptid : c->pidfd_is_ptid ? ptid : pidfd;
@@ -366,22 +398,99 @@ static void run_case(struct dcase *c, struct shared *sh, const struct ck_context
 		;
 }
 
-static void helper(struct shared *sh, size_t from, size_t to, bool unprivileged)
+static bool drop_privileges(void)
+{
+	return setgroups(0, NULL) == 0 && setresgid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) == 0 &&
+	       setresuid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) == 0;
+}
+
+static bool write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Waits for a child and exits with its status: the helper's own end. */
+_Noreturn static void exit_like(pid_t p)
+{
+	int st;
+	if (p < 0 || waitpid(p, &st, 0) < 0)
+		_exit(6);
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 7);
+}
+
+/* Puts this helper into its scenario; returns a PID to kill at the end, or 0. */
+static pid_t enter_scenario(struct shared *sh)
+{
+	pid_t keeper = 0;
+
+	switch (sh->scenario) {
+	case AS_ROOT:
+		break;
+	case AS_UNPRIVILEGED:
+		if (!drop_privileges())
+			_exit(3);
+		break;
+	case AS_CONTAINER_INIT: {
+		if (unshare(CLONE_NEWPID) < 0)
+			_exit(8);
+		pid_t p = fork();
+		if (p != 0)
+			exit_like(p); /* the child is PID 1 of the new namespace */
+		break;
+	}
+	case AFTER_UNSHARE_NEWPID:
+		if (unshare(CLONE_NEWPID) < 0)
+			_exit(8);
+		/*
+		 * PID 1 of the new namespace keeps it alive for the children to come;
+		 * CLONE_PARENT makes it the test's child, so that this helper's
+		 * wait-for-every-child loops do not wait for it.
+		 */
+		keeper = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+		if (keeper == 0)
+			for (;;)
+				pause();
+		break;
+	case CHROOTED_UNPRIVILEGED: {
+		char proc[96];
+		snprintf(proc, sizeof(proc), "%s/proc", sh->chroot_dir);
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("/proc", proc, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		    chroot(sh->chroot_dir) < 0 || chdir("/") < 0 || !drop_privileges())
+			_exit(9);
+		break;
+	}
+	case IN_USERNS_WITH_LIMITS:
+		if (unshare(CLONE_NEWUSER) < 0 || !write_file("/proc/self/setgroups", "deny") ||
+		    !write_file("/proc/self/uid_map", "0 0 1") ||
+		    !write_file("/proc/self/gid_map", "0 0 1") ||
+		    !write_file("/proc/sys/user/max_net_namespaces", "0") ||
+		    !write_file("/proc/sys/user/max_mnt_namespaces", "0"))
+			_exit(10);
+		break;
+	}
+	return keeper;
+}
+
+static void helper(struct shared *sh, size_t from, size_t to)
 {
 	struct ck_context ctx;
 
 	block_all_signals();
-	if (unprivileged) {
-		if (setgroups(0, NULL) < 0 || setresgid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0 ||
-		    setresuid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0)
-			_exit(3);
-	}
+	pid_t keeper = enter_scenario(sh);
 	if (ck_context_current(&ctx) < 0)
 		_exit(4);
-	if (unprivileged && ctx.cap_effective != 0)
+	if ((sh->scenario == AS_UNPRIVILEGED || sh->scenario == CHROOTED_UNPRIVILEGED) &&
+	    ctx.cap_effective != 0)
 		_exit(5);
 	for (size_t i = from; i < to; i++)
 		run_case(&sh->cases[i], sh, &ctx);
+	if (keeper > 0)
+		kill(keeper, SIGKILL); /* the test reaps it */
 	_exit(0);
 }
 
@@ -403,9 +512,8 @@ static void describe_case(const struct dcase *c, char *buf, size_t len)
 		 c->null_ctid, c->null_pidfd, c->pidfd_is_ptid ? " pidfd==ptid" : "");
 }
 
-static void differential(bool unprivileged)
+static void differential(enum scenario scenario, size_t n)
 {
-	size_t n = DEFAULT_N;
 	uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	char cgdir[256], mnt[200];
 
@@ -415,8 +523,6 @@ static void differential(bool unprivileged)
 		ck_skip_or_fail("the differential test needs root (it drops to uid %d itself)", UNPRIV_ID);
 	if (getenv("CLONEKIT_SEED"))
 		seed = strtoull(getenv("CLONEKIT_SEED"), NULL, 0);
-	if (getenv("CLONEKIT_DIFF_N"))
-		n = strtoull(getenv("CLONEKIT_DIFF_N"), NULL, 0);
 	rng_state = seed ? seed : 1;
 
 	size_t bytes = sizeof(struct shared) + n * sizeof(struct dcase);
@@ -426,6 +532,15 @@ static void differential(bool unprivileged)
 	cr_assert_eq(ck_cgroup2_mount(mnt, sizeof(mnt)), 0, "no cgroup v2 hierarchy mounted");
 	snprintf(cgdir, sizeof(cgdir), "%s/clonekit-diff-%d", mnt, getpid());
 	cr_assert_eq(mkdir(cgdir, 0755), 0, "mkdir %s: %s", cgdir, strerror(errno));
+	sh->scenario = scenario;
+	if (scenario == CHROOTED_UNPRIVILEGED) {
+		char proc[96];
+		snprintf(sh->chroot_dir, sizeof(sh->chroot_dir), "/tmp/clonekit-chroot-XXXXXX");
+		cr_assert_not_null(mkdtemp(sh->chroot_dir));
+		chmod(sh->chroot_dir, 0755);
+		snprintf(proc, sizeof(proc), "%s/proc", sh->chroot_dir);
+		cr_assert_eq(mkdir(proc, 0555), 0);
+	}
 	sh->cgroup_fd = open(cgdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	sh->notcg_fd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	sh->scratch_stack = (uint64_t)(uintptr_t)mmap(NULL, 65536, PROT_READ | PROT_WRITE,
@@ -444,7 +559,7 @@ static void differential(bool unprivileged)
 		pid_t h = fork();
 		cr_assert(h >= 0);
 		if (h == 0)
-			helper(sh, from, to, unprivileged);
+			helper(sh, from, to);
 		int st;
 		while (waitpid(h, &st, 0) < 0 && errno == EINTR)
 			;
@@ -475,7 +590,7 @@ static void differential(bool unprivileged)
 	}
 	fprintf(stderr,
 		"differential (%s): %zu of %zu sets agree (%.2f%%); clone %zu/%zu, clone3 %zu/%zu, unshare %zu/%zu; %zu accepted by the kernel; seed %#" PRIx64 "\n",
-		unprivileged ? "unprivileged uid 65534" : "root", agree, n, 100.0 * (double)agree / (double)n,
+		scenario_names[scenario], agree, n, 100.0 * (double)agree / (double)n,
 		agree_sc[0], per_sc[0], agree_sc[1], per_sc[1], agree_sc[2], per_sc[2], ok, seed);
 
 	/* which kernel rules the agreeing calls exercised */
@@ -504,17 +619,49 @@ static void differential(bool unprivileged)
 	close(sh->notcg_fd);
 	for (int tries = 0; rmdir(cgdir) < 0 && errno == EBUSY && tries < 50; tries++)
 		usleep(10000);
+	if (scenario == CHROOTED_UNPRIVILEGED) {
+		char proc[96];
+		snprintf(proc, sizeof(proc), "%s/proc", sh->chroot_dir);
+		rmdir(proc);
+		rmdir(sh->chroot_dir);
+	}
 	munmap(sh, bytes);
 	cr_assert_eq(agree, n, "%zu of %zu calls disagree with the kernel (seed %#" PRIx64
 		     "; rerun with CLONEKIT_SEED=%#" PRIx64 ")", n - agree, n, seed, seed);
 }
 
+static size_t count(size_t dflt)
+{
+	const char *n = getenv("CLONEKIT_DIFF_N");
+	return n ? strtoull(n, NULL, 0) : dflt;
+}
+
 Test(differential, validator_predicts_kernel_errno_as_root, .timeout = 600)
 {
-	differential(false);
+	differential(AS_ROOT, count(DEFAULT_N));
 }
 
 Test(differential, validator_predicts_kernel_errno_unprivileged, .timeout = 600)
 {
-	differential(true);
+	differential(AS_UNPRIVILEGED, count(DEFAULT_N));
+}
+
+Test(differential, validator_predicts_kernel_errno_as_container_init, .timeout = 600)
+{
+	differential(AS_CONTAINER_INIT, count(SCENARIO_N));
+}
+
+Test(differential, validator_predicts_kernel_errno_after_unshare_newpid, .timeout = 600)
+{
+	differential(AFTER_UNSHARE_NEWPID, count(SCENARIO_N));
+}
+
+Test(differential, validator_predicts_kernel_errno_chrooted_unprivileged, .timeout = 600)
+{
+	differential(CHROOTED_UNPRIVILEGED, count(SCENARIO_N));
+}
+
+Test(differential, validator_predicts_kernel_errno_in_userns_with_limits, .timeout = 600)
+{
+	differential(IN_USERNS_WITH_LIMITS, count(SCENARIO_N));
 }
