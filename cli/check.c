@@ -92,6 +92,22 @@ static int judge(const struct call_opts *o, int nwords, char **words, bool json,
 	return r;
 }
 
+static void print_invalid(unsigned long lineno, const char *why, bool json)
+{
+	struct jw w;
+
+	if (!json) {
+		printf("invalid: line %lu: %s\n", lineno, why);
+		return;
+	}
+	jw_init(&w, stdout);
+	jw_obj_begin(&w, NULL);
+	jw_uint(&w, "line", lineno);
+	jw_str(&w, "invalid", why);
+	jw_obj_end(&w);
+	jw_end_line(&w);
+}
+
 /* "SYSCALL FLAGS [EXIT_SIGNAL]" per line; one output line per input line. */
 static int check_stdin(const struct call_opts *base, bool json)
 {
@@ -132,16 +148,14 @@ static int check_stdin(const struct call_opts *base, bool json)
 			struct ck_parse_error perr;
 			uint64_t flags;
 			if (ck_flags_parse(words[1], o.sc, &flags, &perr) < 0) {
-				printf(json ? "{\"line\":%lu,\"invalid\":\"%s\"}\n" : "invalid: line %lu: %s\n",
-				       lineno, perr.message);
+				print_invalid(lineno, perr.message, json);
 				worst = CK_EXIT_USAGE;
 				continue;
 			}
 			/* errors of call_build go to stderr; stdout keeps one line per input */
 			int r = call_build(&o, "check", 1, &words[1], &req, &ctx);
 			if (r) {
-				printf(json ? "{\"line\":%lu,\"invalid\":\"%s\"}\n" : "invalid: line %lu: %s\n",
-				       lineno, "see the message above");
+				print_invalid(lineno, "see the message above", json);
 				worst = CK_EXIT_USAGE;
 				continue;
 			}
@@ -158,8 +172,7 @@ static int check_stdin(const struct call_opts *base, bool json)
 			fflush(stdout);
 			continue;
 		}
-		printf(json ? "{\"line\":%lu,\"invalid\":\"%s\"}\n" : "invalid: line %lu: %s\n", lineno,
-		       why);
+		print_invalid(lineno, why, json);
 		worst = CK_EXIT_USAGE;
 	}
 	free(line);
@@ -180,7 +193,7 @@ int cmd_check(int argc, char **argv)
 
 	call_opts_init(&o);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage, stdout);
@@ -190,8 +203,9 @@ int cmd_check(int argc, char **argv)
 			json = true;
 			break;
 		case '?':
+		case ':':
 			call_opts_release(&o);
-			return cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
+			return cli_option_error("check", c, argv);
 		default:
 			r = call_opts_apply(&o, "check", c, optarg);
 			if (r) {

@@ -84,6 +84,11 @@ void jw_findings(struct jw *w, const char *key, const struct ck_verdict *v);
 
 /* Prints "clonekit CMD: message" to stderr and returns CK_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * The usage error for getopt_long's '?' or ':' (the optstring starts with ':'
+ * so getopt itself stays quiet): names the option as the user wrote it.
+ */
+int cli_option_error(const char *cmd, int c, char *const argv[]);
 
 /*
  * A compact JSON writer: one document per line. Keys are ignored inside

@@ -181,7 +181,7 @@ int cmd_explain(int argc, char **argv)
 
 	call_opts_init(&o);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage, stdout);
@@ -191,8 +191,9 @@ int cmd_explain(int argc, char **argv)
 			json = true;
 			break;
 		case '?':
+		case ':':
 			call_opts_release(&o);
-			return cli_usage_error("explain", "unknown option '%s'", argv[optind - 1]);
+			return cli_option_error("explain", c, argv);
 		default:
 			r = call_opts_apply(&o, "explain", c, optarg);
 			if (r) {

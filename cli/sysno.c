@@ -391,10 +391,8 @@ int cmd_sysno(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return CK_EXIT_OK;
-		case ':':
-			return cli_usage_error(CMD, "option '%s' needs an argument", argv[optind - 1]);
 		default:
-			return cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+			return cli_option_error(CMD, c, argv);
 		}
 	}
 	if (argc - optind > 1)
