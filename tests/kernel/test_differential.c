@@ -6,8 +6,8 @@
  * helper, from the context ck_context_current() reads. The helper runs as
  * root; as an unprivileged user (uid 65534, no capabilities); as PID 1 of a
  * new PID namespace; after unshare(CLONE_NEWPID); chrooted and unprivileged;
- * and as root of a user namespace whose network and mount namespace limits
- * are 0. CLONEKIT_SEED fixes the seed, CLONEKIT_DIFF_N the count.
+ * as root of a user namespace whose user, network, mount and time namespace
+ * limits are 0; and in a user namespace without uid/gid maps. CLONEKIT_SEED fixes the seed, CLONEKIT_DIFF_N the count.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,12 +66,14 @@ enum scenario {
 	AFTER_UNSHARE_NEWPID,
 	CHROOTED_UNPRIVILEGED,
 	IN_USERNS_WITH_LIMITS,
+	IN_UNMAPPED_USERNS,
 };
 
 static const char *const scenario_names[] = {
 	"root", "unprivileged uid 65534", "PID 1 of a new PID namespace",
 	"after unshare(CLONE_NEWPID)", "chrooted, uid 65534",
-	"root of a user namespace, net and mnt limits 0",
+	"root of a user namespace, user, net, mnt and time limits 0",
+	"a user namespace without uid/gid maps",
 };
 
 struct shared {
@@ -468,9 +470,16 @@ static pid_t enter_scenario(struct shared *sh)
 		if (unshare(CLONE_NEWUSER) < 0 || !write_file("/proc/self/setgroups", "deny") ||
 		    !write_file("/proc/self/uid_map", "0 0 1") ||
 		    !write_file("/proc/self/gid_map", "0 0 1") ||
+		    !write_file("/proc/sys/user/max_user_namespaces", "0") ||
 		    !write_file("/proc/sys/user/max_net_namespaces", "0") ||
-		    !write_file("/proc/sys/user/max_mnt_namespaces", "0"))
+		    !write_file("/proc/sys/user/max_mnt_namespaces", "0") ||
+		    !write_file("/proc/sys/user/max_time_namespaces", "0"))
 			_exit(10);
+		break;
+	case IN_UNMAPPED_USERNS:
+		/* every capability inside, but euid and egid have no mapping */
+		if (unshare(CLONE_NEWUSER) < 0)
+			_exit(11);
 		break;
 	}
 	return keeper;
@@ -664,4 +673,9 @@ Test(differential, validator_predicts_kernel_errno_chrooted_unprivileged, .timeo
 Test(differential, validator_predicts_kernel_errno_in_userns_with_limits, .timeout = 600)
 {
 	differential(IN_USERNS_WITH_LIMITS, count(SCENARIO_N));
+}
+
+Test(differential, validator_predicts_kernel_errno_in_unmapped_userns, .timeout = 600)
+{
+	differential(IN_UNMAPPED_USERNS, count(SCENARIO_N));
 }
