@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "internal/probe.h"
 #include "internal/util.h"
 
 /* Inode numbers of the initial namespaces (include/linux/proc_ns.h). */
@@ -91,28 +91,6 @@ static bool chrooted(void)
 	return !root_is_a_mount_point();
 }
 
-/* Is some visible task a member of the PID namespace at ns_path (its PID 1 is, first)? */
-static bool pidns_has_member(const char *ns_path)
-{
-	struct stat want, st;
-	char path[300];
-	bool found = false;
-
-	if (stat(ns_path, &want) < 0)
-		return false;
-	DIR *d = opendir("/proc");
-	if (!d)
-		return false;
-	for (struct dirent *e; !found && (e = readdir(d));) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/ns/pid", e->d_name);
-		found = stat(path, &st) == 0 && st.st_ino == want.st_ino && st.st_dev == want.st_dev;
-	}
-	closedir(d);
-	return found;
-}
-
 int ck_context_current(struct ck_context *ctx)
 {
 	static const char *const limit_files[CK_NS__COUNT] = {
@@ -168,7 +146,8 @@ int ck_context_current(struct ck_context *ctx)
 	same_inode("/proc/self/ns/pid", "/proc/self/ns/pid_for_children",
 		   &ctx->pidns_for_children_differs);
 	if (ctx->pidns_for_children_differs)
-		ctx->pidns_for_children_has_init = pidns_has_member("/proc/self/ns/pid_for_children");
+		ctx->pidns_for_children_has_init =
+			ck_pid_in_use_in_pidns("/proc/self/ns/pid_for_children", 0);
 	same_inode("/proc/self/ns/time", "/proc/self/ns/time_for_children",
 		   &ctx->timens_for_children_differs);
 	ctx->sighand_shared = false;

@@ -80,7 +80,7 @@ bool ck_pid_in_use_in_pidns(const char *ns_link, int pid)
 	char path[300];
 	bool found = false;
 
-	if (pid <= 0 || stat(ns_link, &want) < 0)
+	if (pid < 0 || stat(ns_link, &want) < 0)
 		return false;
 	DIR *d = opendir("/proc");
 	if (!d)
@@ -92,7 +92,7 @@ bool ck_pid_in_use_in_pidns(const char *ns_link, int pid)
 		if (stat(path, &st) < 0 || st.st_ino != want.st_ino || st.st_dev != want.st_dev)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
-		found = innermost_pid(path) == pid;
+		found = pid == 0 || innermost_pid(path) == pid;
 	}
 	closedir(d);
 	return found;

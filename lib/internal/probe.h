@@ -16,6 +16,7 @@ bool ck_pid_in_use(int pid);
 /*
  * Whether a PID is taken in the PID namespace ns_link names (a /proc/.../ns
  * link): some visible task of that namespace has it as its innermost PID.
+ * pid 0 asks whether the namespace has any visible task at all.
  */
 bool ck_pid_in_use_in_pidns(const char *ns_link, int pid);
 
