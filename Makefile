@@ -1,0 +1,31 @@
+# The README's two commands: `make demo` and `make check`. Meson does the build.
+BUILD ?= build
+ASAN  ?= build-asan
+
+.PHONY: demo check deps build asan clean
+
+deps:
+	@./scripts/deps.sh
+
+build: deps
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) -Dwerror=true
+	ninja -C $(BUILD)
+
+asan: deps
+	@[ -f $(ASAN)/build.ninja ] || meson setup $(ASAN) -Dwerror=true \
+		-Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C $(ASAN)
+
+demo: build
+	./scripts/demo.sh $(BUILD)/clonekit
+
+# Every test, in the normal build and again under ASan+UBSan.
+check: build asan
+	meson test -C $(BUILD) --print-errorlogs
+	meson test -C $(ASAN) --print-errorlogs
+	@echo "== test summaries (normal build, then ASan+UBSan) =="
+	@grep -h "Synthesis:" $(BUILD)/meson-logs/testlog.txt $(ASAN)/meson-logs/testlog.txt
+	@grep -h "^differential\|^codec round trip\|^strace comparison" $(BUILD)/meson-logs/testlog.txt
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs the Debian packages clonekit's build, tests and demo need, when missing.
+set -eu
+
+pkgs="meson ninja-build gcc pkg-config libc6-dev libcriterion-dev strace python3 man-db binutils bash util-linux"
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "clonekit: installing$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+else
+	SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
