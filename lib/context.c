@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal/probe.h"
+#include "internal/live.h"
 #include "internal/util.h"
 
 /* Inode numbers of the initial namespaces (include/linux/proc_ns.h). */

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "internal/util.h"
-#include "internal/probe.h"
+#include "internal/live.h"
 
 #define V CK_KERNEL_VERSION
 #define SC_C  CK_SYSCALL_BIT(CK_SYSCALL_CLONE)

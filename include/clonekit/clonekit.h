@@ -7,5 +7,6 @@
 #include <clonekit/flags.h>
 #include <clonekit/abi.h>
 #include <clonekit/validate.h>
+#include <clonekit/clone.h>
 
 #endif

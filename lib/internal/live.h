@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Looks at the live system for the validator: PIDs, cgroup fds, address limits. */
-#ifndef CK_INTERNAL_PROBE_H
-#define CK_INTERNAL_PROBE_H
+#ifndef CK_INTERNAL_LIVE_H
+#define CK_INTERNAL_LIVE_H
 
 #include <stdbool.h>
 #include <stddef.h>

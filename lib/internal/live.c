@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "internal/probe.h"
+#include "internal/live.h"
 
 #include <dirent.h>
 #include <errno.h>
