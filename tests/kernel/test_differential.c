@@ -31,7 +31,7 @@
 #include <clonekit/clonekit.h>
 
 #include "../support.h"
-#include "internal/probe.h"
+#include "internal/live.h"
 #include "rawcall.h"
 
 #define DEFAULT_N 10000
