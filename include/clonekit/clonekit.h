@@ -8,5 +8,6 @@
 #include <clonekit/abi.h>
 #include <clonekit/validate.h>
 #include <clonekit/clone.h>
+#include <clonekit/spawn.h>
 
 #endif

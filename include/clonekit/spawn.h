@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * clonekit spawn: start a program the way posix_spawn does, with what
+ * containers and sandboxes need around it — new namespaces, user-namespace
+ * id maps, a hostname, a fresh /proc, time offsets, a cgroup, a pidfd,
+ * die-with-parent, a hook just before execve, and failures reported with
+ * the step that failed and its errno.
+ */
+#ifndef CLONEKIT_SPAWN_H
+#define CLONEKIT_SPAWN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <clonekit/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How to start the child; built with the setters below, reusable for many spawns. */
+struct ck_spawn_attr;
+
+/* A new attribute set: no namespaces, fds 0-2 inherited, SIGCHLD at exit, PATH searched. */
+CK_API struct ck_spawn_attr *ck_spawn_attr_new(void);
+CK_API void ck_spawn_attr_free(struct ck_spawn_attr *attr);
+
+/*
+ * The namespaces the child gets: any of CK_CLONE_NEWUSER, NEWPID, NEWNET,
+ * NEWNS, NEWUTS, NEWIPC, NEWCGROUP, NEWTIME. -EINVAL for any other bit.
+ */
+CK_API int ck_spawn_attr_set_namespaces(struct ck_spawn_attr *attr, uint64_t clone_flags);
+/*
+ * What parent and child keep sharing after execve: CK_CLONE_FS (root, cwd,
+ * umask), CK_CLONE_IO, CK_CLONE_SYSVSEM; CK_CLONE_VM asks for the
+ * CLONE_VM|CLONE_VFORK path (it is taken anyway when nothing needs the
+ * child's own memory). -EINVAL for CK_CLONE_FILES and CK_CLONE_SIGHAND, which
+ * execve ends, and for anything else.
+ */
+CK_API int ck_spawn_attr_set_share(struct ck_spawn_attr *attr, uint64_t clone_flags);
+
+/*
+ * User-namespace id maps, written by the parent (setgroups "deny" first
+ * when the gid map needs it). Up to 340 ranges each, as the kernel allows.
+ * map_root maps the caller's uid and gid to 0 inside; map_user to themselves.
+ */
+CK_API int ck_spawn_attr_add_uid_map(struct ck_spawn_attr *attr, uint32_t inside, uint32_t outside,
+				     uint32_t count);
+CK_API int ck_spawn_attr_add_gid_map(struct ck_spawn_attr *attr, uint32_t inside, uint32_t outside,
+				     uint32_t count);
+CK_API int ck_spawn_attr_map_root(struct ck_spawn_attr *attr);
+CK_API int ck_spawn_attr_map_user(struct ck_spawn_attr *attr);
+
+/* The hostname in a new UTS namespace (-EINVAL when longer than 64 bytes). */
+CK_API int ck_spawn_attr_set_hostname(struct ck_spawn_attr *attr, const char *name);
+/* Mount a fresh /proc (needs CK_CLONE_NEWPID and CK_CLONE_NEWNS). */
+CK_API int ck_spawn_attr_set_mount_proc(struct ck_spawn_attr *attr, bool mount_proc);
+/*
+ * A clock offset in the new time namespace (needs CK_CLONE_NEWTIME):
+ * clock is CLOCK_MONOTONIC or CLOCK_BOOTTIME. The child unshares the time
+ * namespace, writes the offsets and enters it at execve (Linux 6.2+).
+ */
+CK_API int ck_spawn_attr_set_time_offset(struct ck_spawn_attr *attr, clockid_t clock, int64_t sec,
+					 long nsec);
+/* Start the child in this cgroup v2 directory (CLONE_INTO_CGROUP; opened now). */
+CK_API int ck_spawn_attr_set_cgroup(struct ck_spawn_attr *attr, const char *dir);
+/* The child's working directory. */
+CK_API int ck_spawn_attr_set_cwd(struct ck_spawn_attr *attr, const char *dir);
+/*
+ * Give the child parent_fd as child_fd. Once any mapping is added, only the
+ * mapped fds reach the program; without one, fds 0, 1 and 2 do. Every other
+ * fd of the caller is closed at execve, whether or not it was O_CLOEXEC.
+ */
+CK_API int ck_spawn_attr_add_fd(struct ck_spawn_attr *attr, int parent_fd, int child_fd);
+/*
+ * Kill the child with sig when the caller's thread that spawned it dies
+ * (PR_SET_PDEATHSIG), re-checking after setting it so a parent that died
+ * meanwhile is not missed. 0 turns it off.
+ */
+CK_API int ck_spawn_attr_set_die_with_parent(struct ck_spawn_attr *attr, int sig);
+/* The signal the parent gets when the child exits (default SIGCHLD; 0 for none). */
+CK_API int ck_spawn_attr_set_exit_signal(struct ck_spawn_attr *attr, int sig);
+/* Search PATH for a file without '/' (default true). */
+CK_API int ck_spawn_attr_set_search_path(struct ck_spawn_attr *attr, bool search);
+/*
+ * A hook run in the child after every other step, just before execve: where
+ * a seccomp filter is installed. It must be async-signal-safe and return 0
+ * or a negative errno, which fails the spawn at step "pre-exec hook".
+ */
+CK_API int ck_spawn_attr_set_pre_exec(struct ck_spawn_attr *attr, int (*hook)(void *data),
+				      void *data);
+
+/* Why a spawn failed: the step and its errno. */
+struct ck_spawn_error {
+	size_t size;          /* sizeof(struct ck_spawn_error), set by the caller */
+	const char *step;     /* "clone3", "uid_map", "mount /proc", "execve", ... */
+	int err;              /* the step's errno */
+	bool in_child;        /* the step ran in the child */
+	char message[256];    /* "execve nosuch: No such file or directory" */
+};
+
+/* A started child: its PID, its pidfd, and its end. */
+struct ck_child;
+
+/*
+ * Starts file with argv and envp (NULL: the caller's environ). Returns 0 and
+ * *child, or a negative errno with *err (if not NULL) saying which step
+ * failed. A failure leaves nothing behind: the child is killed and reaped,
+ * every fd the spawn opened is closed.
+ *   -EINVAL  inconsistent attributes (a hostname without CK_CLONE_NEWUTS,
+ *            /proc without a new PID and mount namespace, ...);
+ *   -ENOENT, -EACCES, ...  execve's errno (step "execve");
+ *   any errno of the failing step.
+ */
+CK_API int ck_spawn(struct ck_child **child, const char *file, char *const argv[],
+		    char *const envp[], const struct ck_spawn_attr *attr, struct ck_spawn_error *err);
+
+CK_API pid_t ck_spawn_pid(const struct ck_child *child);
+/* The child's pidfd, or -1 on kernels without CLONE_PIDFD. Owned by child. */
+CK_API int ck_spawn_pidfd(const struct ck_child *child);
+/* Whether the spawn took the CLONE_VM|CLONE_VFORK path. */
+CK_API bool ck_spawn_used_vfork(const struct ck_child *child);
+/*
+ * Waits for the child to end; *status as waitpid() gives it. 0, -ECHILD if
+ * it was already waited for, or another negative errno.
+ */
+CK_API int ck_spawn_wait(struct ck_child *child, int *status);
+/* Sends sig through the pidfd (to the right process even after PID reuse). */
+CK_API int ck_spawn_signal(struct ck_child *child, int sig);
+/* Releases the handle; a child not yet waited for is killed and reaped. */
+CK_API void ck_spawn_free(struct ck_child *child);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
