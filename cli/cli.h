@@ -19,6 +19,8 @@ int cmd_flags(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_sysno(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /*
  * A process-creation call described on the command line, shared by check and

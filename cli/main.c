@@ -16,6 +16,8 @@ static const struct {
 	{ "explain", cmd_explain, "decode a flag set as strace prints it, flag by flag, with the verdict" },
 	{ "check", cmd_check, "predict whether the kernel accepts a flag set, and its errno if not" },
 	{ "sysno", cmd_sysno, "syscall numbers of clone, clone3, fork, vfork, unshare, setns per arch" },
+	{ "probe", cmd_probe, "which process-creation features work here, found by trying each" },
+	{ "run", cmd_run, "start a command in new namespaces and exit with its status" },
 };
 
 static void usage(FILE *f)

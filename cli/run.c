@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* clonekit run: start a command through ck_spawn, in new namespaces if asked, and become its status. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* Like env(1) and podman: the command's own status, else these. */
+enum { RUN_FAILED = 125, RUN_NOT_EXECUTABLE = 126, RUN_NOT_FOUND = 127 };
+
+static const char usage[] =
+	"Usage: clonekit run [OPTIONS] -- CMD [ARGS...]\n\n"
+	"Starts CMD through ck_spawn and exits with its status (128+N when a signal\n"
+	"N killed it). SIGINT, SIGTERM and SIGHUP are forwarded to it; a second\n"
+	"SIGINT or SIGTERM sends SIGKILL (PID 1 of a new PID namespace ignores\n"
+	"signals it has no handler for).\n"
+	"Own failures exit 125, a command that cannot be executed 126, one that is\n"
+	"not found 127; the failing step is printed.\n\n"
+	"Options:\n"
+	"  --new NS[,NS...]      new namespaces: user, pid, net, mnt, uts, ipc, cgroup,\n"
+	"                        time, or all\n"
+	"  --share WHAT[,...]    keep sharing after execve: fs, io, sysvsem; vm asks for\n"
+	"                        the CLONE_VM|CLONE_VFORK path (files and sighand end at\n"
+	"                        execve, so they are refused)\n"
+	"  --map-root            map your uid/gid to 0 in the new user namespace\n"
+	"  --map-user            map your uid/gid to themselves\n"
+	"  --uid-map IN:OUT:N    a uid range (repeatable); --gid-map likewise\n"
+	"  --hostname NAME       hostname in the new UTS namespace (implies --new uts)\n"
+	"  --mount-proc          a fresh /proc (implies --new mnt; needs --new pid)\n"
+	"  --monotonic SECONDS   CLOCK_MONOTONIC offset (implies --new time)\n"
+	"  --boottime SECONDS    CLOCK_BOOTTIME offset (implies --new time)\n"
+	"  --cgroup DIR          start in this cgroup v2 directory (CLONE_INTO_CGROUP)\n"
+	"  --cwd DIR             working directory\n"
+	"  --die-with-parent     SIGKILL the command if clonekit dies\n"
+	"  --exit-signal SIG     signal clonekit gets when the command exits (SIGCHLD)\n"
+	"  --pidfd-wait          wait through a pidfd (the default)\n"
+	"  --no-pidfd-wait       wait with waitpid() on the PID\n"
+	"  --json-status FILE    write how it ended (or failed) as JSON to FILE\n"
+	"  -h, --help            this text\n";
+
+static volatile sig_atomic_t child_pidfd = -1;
+static volatile sig_atomic_t child_pid = -1;
+static volatile sig_atomic_t pending_signal;
+static volatile sig_atomic_t forwarded;
+
+/*
+ * Forwards sig to the command. PID 1 of a new PID namespace ignores signals
+ * it has no handler for, so a second SIGINT or SIGTERM becomes SIGKILL.
+ */
+static void forward(int sig)
+{
+	int saved = errno;
+	if ((sig == SIGINT || sig == SIGTERM) && forwarded++ > 0)
+		sig = SIGKILL;
+	if (child_pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, (int)child_pidfd, sig, NULL, 0);
+	else if (child_pid > 0)
+		kill((pid_t)child_pid, sig);
+	else
+		pending_signal = sig;
+	errno = saved;
+}
+
+static int parse_namespaces(const char *arg, uint64_t *out)
+{
+	char *copy = strdup(arg), *save = NULL;
+	int r = 0;
+	if (!copy)
+		return -ENOMEM;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const struct ck_flag *f;
+		if (strcmp(t, "all") == 0) {
+			*out |= CK_CLONE_NEWNS_ALL;
+			continue;
+		}
+		f = ck_flag_by_name(t);
+		if (!f || !(f->value & CK_CLONE_NEWNS_ALL)) {
+			r = cli_usage_error("run", "--new '%s': expected user, pid, net, mnt, uts, ipc, cgroup, time or all",
+					    t);
+			break;
+		}
+		*out |= f->value;
+	}
+	free(copy);
+	return r;
+}
+
+static int parse_share(const char *arg, uint64_t *out)
+{
+	char *copy = strdup(arg), *save = NULL;
+	int r = 0;
+	if (!copy)
+		return -ENOMEM;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const struct ck_flag *f = ck_flag_by_name(t);
+		uint64_t ok = CK_CLONE_VM | CK_CLONE_FS | CK_CLONE_IO | CK_CLONE_SYSVSEM;
+		if (f && (f->value & (CK_CLONE_FILES | CK_CLONE_SIGHAND))) {
+			r = cli_usage_error("run", "--share %s: execve gives the program its own %s, so nothing would stay shared",
+					    t, f->value == CK_CLONE_FILES ? "file descriptor table" : "signal handlers");
+			break;
+		}
+		if (!f || !(f->value & ok)) {
+			r = cli_usage_error("run", "--share '%s': expected vm, fs, io or sysvsem", t);
+			break;
+		}
+		*out |= f->value;
+	}
+	free(copy);
+	return r;
+}
+
+static int parse_map(const char *opt, const char *arg, uint32_t v[3])
+{
+	unsigned long long x[3];
+	char tail;
+	if (sscanf(arg, "%llu:%llu:%llu%c", &x[0], &x[1], &x[2], &tail) != 3 ||
+	    x[0] > UINT32_MAX || x[1] > UINT32_MAX || x[2] == 0 || x[2] > UINT32_MAX)
+		return cli_usage_error("run", "%s '%s': expected INSIDE:OUTSIDE:COUNT", opt, arg);
+	for (int i = 0; i < 3; i++)
+		v[i] = (uint32_t)x[i];
+	return 0;
+}
+
+static int parse_offset(const char *opt, const char *arg, int64_t *sec, long *nsec)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(arg, &end);
+	if (errno || *end || !isfinite(d) || fabs(d) > 1e12)
+		return cli_usage_error("run", "%s '%s': expected seconds, e.g. 3600 or -1.5", opt, arg);
+	double whole = floor(d);
+	*sec = (int64_t)whole;
+	*nsec = (long)llround((d - whole) * 1e9);
+	if (*nsec >= 1000000000L) {
+		*sec += 1;
+		*nsec -= 1000000000L;
+	}
+	return 0;
+}
+
+static void write_json_status(const char *path, const struct ck_child *child, int status,
+			      const struct ck_spawn_error *err, int failed_code, double elapsed)
+{
+	FILE *f = fopen(path, "we");
+	struct jw w;
+	if (!f) {
+		fprintf(stderr, "clonekit run: --json-status %s: %s\n", path, strerror(errno));
+		return;
+	}
+	jw_init(&w, f);
+	jw_obj_begin(&w, NULL);
+	if (!child) {
+		jw_obj_begin(&w, "error");
+		jw_str(&w, "step", err->step);
+		jw_str(&w, "errno", ck_errno_name(err->err));
+		jw_bool(&w, "in_child", err->in_child);
+		jw_str(&w, "message", err->message);
+		jw_obj_end(&w);
+		jw_int(&w, "exit_code", failed_code);
+	} else {
+		jw_int(&w, "pid", ck_spawn_pid(child));
+		jw_bool(&w, "vfork", ck_spawn_used_vfork(child));
+		jw_int(&w, "status", status);
+		jw_bool(&w, "exited", WIFEXITED(status));
+		if (WIFEXITED(status))
+			jw_int(&w, "exit_code", WEXITSTATUS(status));
+		else
+			jw_int(&w, "exit_code", 128 + WTERMSIG(status));
+		if (WIFSIGNALED(status)) {
+			char sig[16];
+			jw_str(&w, "signal", ck_signal_name((unsigned)WTERMSIG(status), sig, sizeof(sig)));
+			jw_bool(&w, "core_dumped", WCOREDUMP(status));
+		} else {
+			jw_null(&w, "signal");
+		}
+		jw_int(&w, "elapsed_us", (long long)(elapsed * 1e6));
+	}
+	jw_obj_end(&w);
+	jw_end_line(&w);
+	fclose(f);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	enum {
+		OPT_NEW = 0x200, OPT_SHARE, OPT_MAP_ROOT, OPT_MAP_USER, OPT_UID_MAP, OPT_GID_MAP,
+		OPT_HOSTNAME, OPT_MOUNT_PROC, OPT_MONO, OPT_BOOT, OPT_CGROUP, OPT_CWD, OPT_DWP,
+		OPT_EXIT_SIGNAL, OPT_PIDFD, OPT_NO_PIDFD, OPT_JSON_STATUS,
+	};
+	static const struct option longopts[] = {
+		{ "new", required_argument, NULL, OPT_NEW },
+		{ "share", required_argument, NULL, OPT_SHARE },
+		{ "map-root", no_argument, NULL, OPT_MAP_ROOT },
+		{ "map-user", no_argument, NULL, OPT_MAP_USER },
+		{ "uid-map", required_argument, NULL, OPT_UID_MAP },
+		{ "gid-map", required_argument, NULL, OPT_GID_MAP },
+		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+		{ "mount-proc", no_argument, NULL, OPT_MOUNT_PROC },
+		{ "monotonic", required_argument, NULL, OPT_MONO },
+		{ "boottime", required_argument, NULL, OPT_BOOT },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "cwd", required_argument, NULL, OPT_CWD },
+		{ "die-with-parent", no_argument, NULL, OPT_DWP },
+		{ "exit-signal", required_argument, NULL, OPT_EXIT_SIGNAL },
+		{ "pidfd-wait", no_argument, NULL, OPT_PIDFD },
+		{ "no-pidfd-wait", no_argument, NULL, OPT_NO_PIDFD },
+		{ "json-status", required_argument, NULL, OPT_JSON_STATUS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t namespaces = 0, share = 0;
+	bool pidfd_wait = true;
+	const char *json_status = NULL;
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_child *child = NULL;
+	uint32_t map[3] = { 0, 0, 0 };
+	int64_t sec = 0;
+	long nsec = 0;
+	unsigned sig;
+	int c, r = 0, status = 0;
+
+	struct ck_spawn_attr *attr = ck_spawn_attr_new();
+	if (!attr) {
+		fprintf(stderr, "clonekit run: %s\n", strerror(errno));
+		return RUN_FAILED;
+	}
+	optind = 1;
+	while (r == 0 && (c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_NEW: r = parse_namespaces(optarg, &namespaces); break;
+		case OPT_SHARE: r = parse_share(optarg, &share); break;
+		case OPT_MAP_ROOT: r = ck_spawn_attr_map_root(attr); namespaces |= CK_CLONE_NEWUSER; break;
+		case OPT_MAP_USER: r = ck_spawn_attr_map_user(attr); namespaces |= CK_CLONE_NEWUSER; break;
+		case OPT_UID_MAP:
+		case OPT_GID_MAP:
+			r = parse_map(c == OPT_UID_MAP ? "--uid-map" : "--gid-map", optarg, map);
+			if (r == 0)
+				r = (c == OPT_UID_MAP ? ck_spawn_attr_add_uid_map : ck_spawn_attr_add_gid_map)(
+					attr, map[0], map[1], map[2]);
+			if (r < 0)
+				r = cli_usage_error("run", "%s '%s': a range that ends past 4294967294, or more than 340 ranges",
+						    c == OPT_UID_MAP ? "--uid-map" : "--gid-map", optarg);
+			namespaces |= CK_CLONE_NEWUSER;
+			break;
+		case OPT_HOSTNAME:
+			if (ck_spawn_attr_set_hostname(attr, optarg) < 0)
+				r = cli_usage_error("run", "--hostname '%s': at most 64 bytes", optarg);
+			namespaces |= CK_CLONE_NEWUTS;
+			break;
+		case OPT_MOUNT_PROC:
+			r = ck_spawn_attr_set_mount_proc(attr, true);
+			namespaces |= CK_CLONE_NEWNS;
+			break;
+		case OPT_MONO:
+		case OPT_BOOT:
+			r = parse_offset(c == OPT_MONO ? "--monotonic" : "--boottime", optarg, &sec, &nsec);
+			if (r == 0)
+				r = ck_spawn_attr_set_time_offset(attr, c == OPT_MONO ? CLOCK_MONOTONIC : CLOCK_BOOTTIME,
+								  sec, nsec);
+			namespaces |= CK_CLONE_NEWTIME;
+			break;
+		case OPT_CGROUP:
+			if (ck_spawn_attr_set_cgroup(attr, optarg) < 0)
+				r = cli_usage_error("run", "--cgroup '%s': %s", optarg, strerror(errno ? errno : ENOENT));
+			break;
+		case OPT_CWD: r = ck_spawn_attr_set_cwd(attr, optarg); break;
+		case OPT_DWP: r = ck_spawn_attr_set_die_with_parent(attr, SIGKILL); break;
+		case OPT_EXIT_SIGNAL:
+			if (ck_signal_parse(optarg, &sig) < 0 || sig > 64)
+				r = cli_usage_error("run", "--exit-signal '%s': not a signal name or number 0-64", optarg);
+			else
+				r = ck_spawn_attr_set_exit_signal(attr, (int)sig);
+			break;
+		case OPT_PIDFD: pidfd_wait = true; break;
+		case OPT_NO_PIDFD: pidfd_wait = false; break;
+		case OPT_JSON_STATUS: json_status = optarg; break;
+		case 'h':
+			fputs(usage, stdout);
+			ck_spawn_attr_free(attr);
+			return CK_EXIT_OK;
+		default:
+			r = cli_option_error("run", c, argv);
+		}
+	}
+	if (r == 0 && optind >= argc)
+		r = cli_usage_error("run", "no command given (clonekit run [OPTIONS] -- CMD [ARGS])");
+	if (r == 0)
+		r = ck_spawn_attr_set_namespaces(attr, namespaces);
+	if (r == 0)
+		r = ck_spawn_attr_set_share(attr, share);
+	if (r != 0) {
+		ck_spawn_attr_free(attr);
+		return RUN_FAILED; /* usage errors too, as env(1) and podman do */
+	}
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	double t0 = now();
+	r = ck_spawn(&child, argv[optind], argv + optind, NULL, attr, &err);
+	ck_spawn_attr_free(attr);
+	if (r < 0) {
+		int code = RUN_FAILED;
+		if (err.step && strcmp(err.step, "execve") == 0)
+			code = (err.err == ENOENT || err.err == ENOTDIR) ? RUN_NOT_FOUND : RUN_NOT_EXECUTABLE;
+		fprintf(stderr, "clonekit run: %s\n", err.step ? err.message : strerror(-r));
+		if (json_status)
+			write_json_status(json_status, NULL, 0, &err, code, 0);
+		return code;
+	}
+	child_pid = ck_spawn_pid(child);
+	child_pidfd = ck_spawn_pidfd(child);
+	if (pending_signal) {
+		forwarded = 0;
+		forward(pending_signal);
+	}
+
+	if (pidfd_wait) {
+		r = ck_spawn_wait(child, &status);
+	} else {
+		while ((r = waitpid(ck_spawn_pid(child), &status, __WALL)) < 0 && errno == EINTR)
+			;
+		r = r < 0 ? -errno : 0;
+	}
+	double elapsed = now() - t0;
+	if (r < 0) {
+		fprintf(stderr, "clonekit run: wait: %s\n", strerror(-r));
+		ck_spawn_free(child);
+		return RUN_FAILED;
+	}
+	if (json_status)
+		write_json_status(json_status, child, status, NULL, 0, elapsed);
+	child_pidfd = -1;
+	child_pid = -1;
+	ck_spawn_free(child);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
