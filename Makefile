@@ -2,7 +2,7 @@
 BUILD ?= build
 ASAN  ?= build-asan
 
-.PHONY: demo check deps build asan clean
+.PHONY: demo check deps build asan clean bench
 
 deps:
 	@./scripts/deps.sh
@@ -29,3 +29,7 @@ check: build asan
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
+
+# Benchmarks (not tests): spawn speed by parent size, and namespaced launch against peers.
+bench: build
+	./scripts/bench.sh $(BUILD)

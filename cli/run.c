@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,21 +129,38 @@ static int parse_map(const char *opt, const char *arg, uint32_t v[3])
 	return 0;
 }
 
+/* Seconds with an optional sign and up to nine decimals: "3600", "-1.5". */
 static int parse_offset(const char *opt, const char *arg, int64_t *sec, long *nsec)
 {
-	char *end;
-	errno = 0;
-	double d = strtod(arg, &end);
-	if (errno || *end || !isfinite(d) || fabs(d) > 1e12)
-		return cli_usage_error("run", "%s '%s': expected seconds, e.g. 3600 or -1.5", opt, arg);
-	double whole = floor(d);
-	*sec = (int64_t)whole;
-	*nsec = (long)llround((d - whole) * 1e9);
-	if (*nsec >= 1000000000L) {
-		*sec += 1;
-		*nsec -= 1000000000L;
+	const char *p = arg;
+	bool neg = *p == '-';
+	uint64_t whole = 0;
+	long frac = 0, scale = 100000000L;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (*p < '0' || *p > '9')
+		goto bad;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (uint64_t)(*p - '0');
+		if (whole > UINT64_C(1000000000000))
+			goto bad;
 	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			if (scale == 0)
+				goto bad;
+			else
+				frac += (*p - '0') * scale;
+	}
+	if (*p)
+		goto bad;
+	/* the kernel wants a whole part and 0 <= nsec < 1e9 */
+	*sec = neg ? -(int64_t)whole - (frac ? 1 : 0) : (int64_t)whole;
+	*nsec = neg && frac ? 1000000000L - frac : frac;
 	return 0;
+bad:
+	return cli_usage_error("run", "%s '%s': expected seconds, e.g. 3600 or -1.5", opt, arg);
 }
 
 static void write_json_status(const char *path, const struct ck_child *child, int status,

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Runs the benchmarks whose figures README.md reports. Needs root (namespaces,
+# 4 GiB of memory touched) and installs bubblewrap and hyperfine's peers if missing.
+set -eu
+build=${1:-build}
+for p in bubblewrap util-linux; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p"
+done
+
+echo "== spawn + exec + wait of /bin/true, by the parent's touched memory =="
+"$build/bench/spawn-bench" --rounds 11 --iterations 40 64 1024 4096
+
+echo
+echo "== namespaced launch of /bin/true, 300 interleaved rounds =="
+cd /tmp
+"$build/bench/launch-bench" --rounds 300 \
+	"$OLDPWD/$build/clonekit" run --new user,pid,net,mnt,uts,ipc --map-root --mount-proc -- /bin/true \
+	::: unshare -Urpfnmiu --mount-proc /bin/true \
+	::: bwrap --unshare-all --bind / / --proc /proc --dev /dev /bin/true
