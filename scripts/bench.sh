@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs the benchmarks whose figures README.md reports. Needs root (namespaces,
-# 4 GiB of memory touched) and installs bubblewrap and hyperfine's peers if missing.
+# 4 GiB of memory touched) and installs the peers (bubblewrap, util-linux) if missing.
 set -eu
 build=${1:-build}
 for p in bubblewrap util-linux; do
