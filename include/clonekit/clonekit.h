@@ -8,6 +8,7 @@
 #include <clonekit/abi.h>
 #include <clonekit/validate.h>
 #include <clonekit/clone.h>
+#include <clonekit/probe.h>
 #include <clonekit/spawn.h>
 
 #endif
