@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "internal/arch.h"
@@ -63,6 +64,26 @@ const char *ck_clone_args_need_clone3(const struct ck_clone_args *args, size_t s
 	return NULL;
 }
 
+/*
+ * What clone3_args_valid() and copy_clone_args_from_user() refuse with EINVAL,
+ * checked before falling back to clone, which would accept some of it: the
+ * same arguments must fail the same way with and without clone3.
+ */
+static bool clone3_would_refuse(const struct ck_clone_args *args)
+{
+	const uint64_t known = UINT64_C(0xffffffff) | CK_CLONE_CLEAR_SIGHAND | CK_CLONE_INTO_CGROUP;
+	if (args->flags & ~known)
+		return false; /* unknown to this library: let need_clone3 say so */
+	if (args->flags & (CK_CLONE_DETACHED | (CK_CSIGNAL & ~CK_CLONE_NEWTIME)))
+		return true;
+	if ((args->flags & (CK_CLONE_SIGHAND | CK_CLONE_CLEAR_SIGHAND)) ==
+	    (CK_CLONE_SIGHAND | CK_CLONE_CLEAR_SIGHAND))
+		return true;
+	if ((args->flags & (CK_CLONE_THREAD | CK_CLONE_PARENT)) && args->exit_signal)
+		return true;
+	return args->exit_signal > 64;
+}
+
 pid_t ck_clone3(struct ck_clone_args *args, size_t size, int (*fn)(void *), void *arg)
 {
 	if (!args || size < CK_CLONE3_SIZE_VER0)
@@ -79,6 +100,8 @@ pid_t ck_clone3(struct ck_clone_args *args, size_t size, int (*fn)(void *), void
 	long r = ck__clone3(args, size, fn, arg);
 	if (r != -ENOSYS)
 		return (pid_t)r;
+	if (clone3_would_refuse(args))
+		return -EINVAL;
 	if (ck_clone_args_need_clone3(args, size))
 		return -ENOSYS;
 

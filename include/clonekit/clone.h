@@ -61,7 +61,9 @@ struct ck_clone_args {
  * contain CLONE_VM, which would let parent and child share one stack).
  *
  * When the kernel or a seccomp filter answers ENOSYS and the arguments fit
- * legacy clone, it falls back to clone transparently.
+ * legacy clone, it falls back to clone transparently; arguments clone3 itself
+ * refuses (CLONE_DETACHED, an exit signal above 64, an exit signal with
+ * CLONE_THREAD or CLONE_PARENT, ...) fail with -EINVAL either way.
  *
  * Returns the child's TID in the parent (0 in a fork-like child), or a
  * negative errno:
