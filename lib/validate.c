@@ -710,6 +710,12 @@ static void describe_exit_signal_range(const struct eval *e, const struct rule *
 		 e->exit_signal);
 }
 
+static bool exit_signal_not_sigchld(const struct eval *e, const struct rule *r)
+{
+	return e->exit_signal && e->exit_signal != SIGCHLD && e->exit_signal <= CK_MAX_SIGNAL &&
+	       !has(e, CK_CLONE_THREAD | CK_CLONE_PARENT);
+}
+
 static bool no_exit_signal(const struct eval *e, const struct rule *r)
 {
 	return e->exit_signal == 0 && !has(e, CK_CLONE_THREAD | CK_CLONE_PARENT);
@@ -1036,6 +1042,9 @@ static const struct rule rules[] = {
 	     flag_set,
 	     "CLONE_SIGHAND with CLONE_NEWPID: when the child (PID 1) exits, the kernel sets SIGCHLD to SIG_IGN in the shared handler table, so the caller's children are reaped automatically and waitpid() fails with ECHILD",
 	     NULL),
+	NOTE("exit-signal-reset-by-execve", SC_CLONES, 0, 0, 0, "fs/exec.c de_thread()",
+	     exit_signal_not_sigchld,
+	     "the exit signal lasts only until the child calls execve, which resets it to SIGCHLD", NULL),
 	NOTE("detached-ignored", SC_C, 0, 0, CK_CLONE_DETACHED, FORK, detached_ignored,
 	     "CLONE_DETACHED has no effect (ignored since Linux 2.6.2)", NULL),
 	NOTE("no-exit-signal", SC_CLONES, 0, 0, 0, FORK, no_exit_signal,

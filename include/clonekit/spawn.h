@@ -81,7 +81,12 @@ CK_API int ck_spawn_attr_add_fd(struct ck_spawn_attr *attr, int parent_fd, int c
  * meanwhile is not missed. 0 turns it off.
  */
 CK_API int ck_spawn_attr_set_die_with_parent(struct ck_spawn_attr *attr, int sig);
-/* The signal the parent gets when the child exits (default SIGCHLD; 0 for none). */
+/*
+ * The exit signal the child is created with (default SIGCHLD; 0 for none).
+ * It holds only until execve, which resets it to SIGCHLD (fs/exec.c
+ * de_thread()): a program that started always signals SIGCHLD; a child that
+ * ends before execve signals sig.
+ */
 CK_API int ck_spawn_attr_set_exit_signal(struct ck_spawn_attr *attr, int sig);
 /* Search PATH for a file without '/' (default true). */
 CK_API int ck_spawn_attr_set_search_path(struct ck_spawn_attr *attr, bool search);
