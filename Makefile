@@ -25,7 +25,7 @@ check: build asan
 	meson test -C $(ASAN) --print-errorlogs
 	@echo "== test summaries (normal build, then ASan+UBSan) =="
 	@grep -h "Synthesis:" $(BUILD)/meson-logs/testlog.txt $(ASAN)/meson-logs/testlog.txt
-	@grep -h "^differential\|^codec round trip\|^strace comparison" $(BUILD)/meson-logs/testlog.txt
+	@grep -h "^differential\|^codec round trip\|^strace comparison\|^arch " $(BUILD)/meson-logs/testlog.txt
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

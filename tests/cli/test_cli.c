@@ -1064,3 +1064,118 @@ Test(cli, man_pages_render_without_warnings)
 	assert_man_renders_cleanly("clonekit.1", "clonekit");
 	assert_man_renders_cleanly("libclonekit.3", "libclonekit");
 }
+
+/* ---- probe ---- */
+
+/* The probe table, so that the expected line count is the library's own. */
+#include <clonekit/probe.h>
+
+Test(cli, probe_prints_one_line_per_feature_and_exits_0)
+{
+	struct result r;
+
+	CK(&r, NULL, "probe");
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	cr_assert_eq(count_lines(r.out), ck_probe_feature_count(), "%s", r.out);
+	cr_assert_str_eq(first_line(r.out), "clone3 syscall                yes");
+	for (size_t i = 0; i < ck_probe_feature_count(); i++) {
+		char want[64];
+		snprintf(want, sizeof(want), "%-29s ", ck_probe_feature_at(i)->title);
+		cr_assert_eq(lines_starting(r.out, want), 1, "no line '%s':\n%s", want, r.out);
+	}
+	result_free(&r);
+}
+
+Test(cli, probe_as_uid_65534_prints_denied_with_the_errno_and_why)
+{
+	struct result r;
+
+	if (geteuid() != 0)
+		ck_skip_or_fail("needs root to become uid 65534");
+	run(NULL, (char *const[]){ "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+				   "--inh-caps=-all", (char *)env_path("CLONEKIT_BIN"), "probe", NULL },
+	    &r);
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	cr_assert(strstr(r.out, "\nnetwork namespace             denied  EPERM (needs CAP_SYS_ADMIN "
+				"in this process's user namespace)\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "\nclone3 set_tid                denied  EPERM (needs "
+				"CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN over the PID namespace)\n"),
+		  "%s", r.out);
+	cr_assert_str_eq(first_line(r.out), "clone3 syscall                yes");
+	result_free(&r);
+}
+
+Test(cli, probe_json_is_one_document_with_a_features_array)
+{
+	struct result r, py;
+	char *const check[] = {
+		"python3", "-c",
+		"import json,sys\n"
+		"d = json.load(sys.stdin)\n"
+		"f = {x['name']: x for x in d['features']}\n"
+		"assert list(d) == ['features'], list(d)\n"
+		"assert f['clone3'] == {'name': 'clone3', 'title': 'clone3 syscall', 'result': 'yes',"
+		" 'errno': 'EINVAL', 'why': None}, f['clone3']\n"
+		"assert all(x['result'] in ('yes', 'no', 'denied', 'unknown') for x in f.values())\n"
+		"print(len(f))\n",
+		NULL,
+	};
+	char count[32];
+
+	CK(&r, NULL, "probe", "--json");
+	assert_status(&r, 0);
+	assert_json_lines(&r, 1);
+	assert_err_empty(&r);
+	cr_assert(starts_with(r.out, "{\"features\":[{\"name\":\"clone3\","), "%s", r.out);
+	run(r.out, check, &py);
+	cr_assert_eq(py.status, 0, "%s\n--- python3:\n%s", r.out, py.err);
+	snprintf(count, sizeof(count), "%zu\n", ck_probe_feature_count());
+	cr_assert_str_eq(py.out, count, "features in the JSON: %s", py.out);
+	result_free(&py);
+	result_free(&r);
+}
+
+Test(cli, probe_help_lists_every_feature_and_what_it_tries)
+{
+	struct result r;
+
+	CK(&r, NULL, "probe", "--help");
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	cr_assert(starts_with(r.out, "Usage: clonekit probe [--json]\n"), "%s", r.out);
+	for (size_t i = 0; i < ck_probe_feature_count(); i++) {
+		const struct ck_probe_feature *f = ck_probe_feature_at(i);
+		char want[256];
+		snprintf(want, sizeof(want), "\n  %-28s %s\n", f->title, f->tries);
+		cr_assert(strstr(r.out, want), "no '%s' in:\n%s", want, r.out);
+	}
+	result_free(&r);
+
+	CK(&r, NULL, "probe", "-h");
+	assert_status(&r, 0);
+	cr_assert(starts_with(r.out, "Usage: clonekit probe [--json]\n"), "%s", r.out);
+	result_free(&r);
+
+	CK(&r, NULL, "--help");
+	assert_status(&r, 0);
+	cr_assert_eq(lines_starting(r.out, "  probe     "), 1, "%s", r.out);
+	result_free(&r);
+}
+
+Test(cli, probe_stray_argument_exits_2_and_names_it)
+{
+	struct result r;
+
+	CK(&r, NULL, "probe", "clone3");
+	assert_status(&r, 2);
+	cr_assert_str_empty(r.out, "%s", r.out);
+	cr_assert_str_eq(first_line(r.err), "clonekit probe: unexpected argument 'clone3'");
+	result_free(&r);
+
+	CK(&r, NULL, "probe", "--jsn");
+	assert_status(&r, 2);
+	cr_assert_str_eq(first_line(r.err), "clonekit probe: unknown option '--jsn'");
+	result_free(&r);
+}
