@@ -1179,3 +1179,331 @@ Test(cli, probe_stray_argument_exits_2_and_names_it)
 	cr_assert_str_eq(first_line(r.err), "clonekit probe: unknown option '--jsn'");
 	result_free(&r);
 }
+
+/* ---- clonekit run ---- */
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+/* A namespaced run needs root here (CAP_SYS_ADMIN and room for namespaces). */
+#define NEED_NAMESPACES()                                                               \
+	do {                                                                            \
+		if (!can_create_namespaces())                                           \
+			ck_skip_or_fail("clonekit run with new namespaces needs CAP_SYS_ADMIN"); \
+	} while (0)
+
+Test(cli, run_exits_with_the_commands_status)
+{
+	struct result r;
+
+	CK(&r, NULL, "run", "--", "true");
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	result_free(&r);
+	CK(&r, NULL, "run", "--", "sh", "-c", "exit 7");
+	assert_status(&r, 7);
+	result_free(&r);
+	CK(&r, NULL, "run", "--", "sh", "-c", "kill -TERM $$");
+	assert_status(&r, 128 + SIGTERM);
+	result_free(&r);
+}
+
+Test(cli, run_reports_not_found_127_and_not_executable_126_with_the_step)
+{
+	struct result r;
+
+	CK(&r, NULL, "run", "--", "clonekit-no-such-command");
+	assert_status(&r, 127);
+	cr_assert_str_eq(first_line(r.err),
+			 "clonekit run: execve clonekit-no-such-command: No such file or directory");
+	result_free(&r);
+	CK(&r, NULL, "run", "--", "/etc/passwd");
+	assert_status(&r, 126);
+	cr_assert_str_eq(first_line(r.err), "clonekit run: execve /etc/passwd: Permission denied");
+	result_free(&r);
+}
+
+Test(cli, run_own_failures_exit_125_and_say_why)
+{
+	struct result r;
+
+	CK(&r, NULL, "run", "--share", "files", "--", "true");
+	assert_status(&r, 125);
+	cr_assert(strstr(r.err, "--share files: execve gives the program its own file descriptor table"),
+		  "%s", r.err);
+	result_free(&r);
+	CK(&r, NULL, "run");
+	assert_status(&r, 125);
+	cr_assert(strstr(r.err, "no command given"), "%s", r.err);
+	result_free(&r);
+	CK(&r, NULL, "run", "--new", "nett", "--", "true");
+	assert_status(&r, 125);
+	cr_assert(strstr(r.err, "--new 'nett'"), "%s", r.err);
+	result_free(&r);
+	CK(&r, NULL, "run", "--uid-map", "0:1000", "--", "true");
+	assert_status(&r, 125);
+	cr_assert(strstr(r.err, "--uid-map '0:1000': expected INSIDE:OUTSIDE:COUNT"), "%s", r.err);
+	result_free(&r);
+	CK(&r, NULL, "run", "--monotonic", "soon", "--", "true");
+	assert_status(&r, 125);
+	result_free(&r);
+	CK(&r, NULL, "run", "--cgroup", "/nonexistent/cgroup", "--", "true");
+	assert_status(&r, 125);
+	cr_assert(strstr(r.err, "--cgroup '/nonexistent/cgroup'"), "%s", r.err);
+	result_free(&r);
+}
+
+Test(cli, run_in_new_namespaces_is_root_pid_1_with_its_hostname_and_own_proc)
+{
+	struct result r;
+
+	NEED_NAMESPACES();
+	CK(&r, NULL, "run", "--new", "all", "--map-root", "--hostname", "box", "--mount-proc", "--",
+	   "sh", "-c", "id -u; id -g; hostname; echo $$; cat /proc/1/comm; cat /proc/self/uid_map");
+	assert_status(&r, 0);
+	cr_assert_str_eq(nth_line(r.out, 0), "0");
+	cr_assert_str_eq(nth_line(r.out, 1), "0");
+	cr_assert_str_eq(nth_line(r.out, 2), "box");
+	cr_assert_str_eq(nth_line(r.out, 3), "1");
+	cr_assert_str_eq(nth_line(r.out, 4), "sh");
+	unsigned long in, out, n;
+	cr_assert_eq(sscanf(nth_line(r.out, 5), "%lu %lu %lu", &in, &out, &n), 3, "%s", r.out);
+	cr_assert(in == 0 && out == (unsigned long)geteuid() && n == 1, "%s", r.out);
+	result_free(&r);
+}
+
+Test(cli, run_new_network_namespace_has_another_inode)
+{
+	struct result r;
+	char self[64], mine[80];
+	ssize_t n;
+
+	NEED_NAMESPACES();
+	n = readlink("/proc/self/ns/net", self, sizeof(self) - 1);
+	cr_assert_gt(n, 0);
+	self[n] = '\0';
+	snprintf(mine, sizeof(mine), "%s\n", self);
+	CK(&r, NULL, "run", "--new", "net", "--", "readlink", "/proc/self/ns/net");
+	assert_status(&r, 0);
+	cr_assert(starts_with(r.out, "net:["), "%s", r.out);
+	cr_assert_str_neq(r.out, mine, "the child is in the caller's network namespace");
+	result_free(&r);
+	CK(&r, NULL, "run", "--", "readlink", "/proc/self/ns/net");
+	cr_assert_str_eq(r.out, mine, "without --new net the child should share it");
+	result_free(&r);
+}
+
+Test(cli, run_time_offsets_are_in_the_childs_time_namespace)
+{
+	struct result r;
+
+	NEED_NAMESPACES();
+	CK(&r, NULL, "run", "--monotonic", "86400", "--boottime", "-1.5", "--", "cat",
+	   "/proc/self/timens_offsets");
+	assert_status(&r, 0);
+	long long s1, n1, s2, n2;
+	char c1[16], c2[16];
+	cr_assert_eq(sscanf(r.out, "%15s %lld %lld %15s %lld %lld", c1, &s1, &n1, c2, &s2, &n2), 6,
+		     "%s", r.out);
+	cr_assert_str_eq(c1, "monotonic");
+	cr_assert(s1 == 86400 && n1 == 0, "%s", r.out);
+	cr_assert_str_eq(c2, "boottime");
+	cr_assert(s2 == -2 && n2 == 500000000, "%s", r.out);
+	result_free(&r);
+}
+
+Test(cli, run_explicit_id_maps_are_written_as_given)
+{
+	struct result r;
+
+	NEED_NAMESPACES();
+	CK(&r, NULL, "run", "--uid-map", "0:100000:65536", "--gid-map", "0:200000:1000", "--", "sh", "-c",
+	   "cat /proc/self/uid_map /proc/self/gid_map");
+	assert_status(&r, 0);
+	unsigned long a, b, c, d, e, f;
+	cr_assert_eq(sscanf(r.out, "%lu %lu %lu %lu %lu %lu", &a, &b, &c, &d, &e, &f), 6, "%s", r.out);
+	cr_assert(a == 0 && b == 100000 && c == 65536 && d == 0 && e == 200000 && f == 1000, "%s", r.out);
+	result_free(&r);
+}
+
+Test(cli, run_cwd_and_cgroup_place_the_child)
+{
+	struct result r;
+	char mnt[256] = "", dir[320], want[400];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024];
+
+	NEED_NAMESPACES();
+	CK(&r, NULL, "run", "--cwd", "/tmp", "--", "pwd");
+	assert_out_eq(&r, "/tmp\n");
+	result_free(&r);
+
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *dash = strstr(line, " - cgroup2 ");
+		if (dash && sscanf(line, "%*s %*s %*s %*s %255s", mnt) == 1)
+			break;
+		mnt[0] = '\0';
+	}
+	fclose(f);
+	if (!mnt[0])
+		ck_skip_or_fail("no cgroup v2 hierarchy is mounted");
+	snprintf(dir, sizeof(dir), "%s/clonekit-run-%d", mnt, (int)getpid());
+	cr_assert_eq(mkdir(dir, 0755), 0, "mkdir %s: %s", dir, strerror(errno));
+	CK(&r, NULL, "run", "--cgroup", dir, "--", "cat", "/proc/self/cgroup");
+	snprintf(want, sizeof(want), "0::/clonekit-run-%d\n", (int)getpid());
+	bool found = strstr(r.out, want) != NULL;
+	int status = r.status;
+	result_free(&r);
+	for (int i = 0; i < 100 && rmdir(dir) < 0 && errno == EBUSY; i++)
+		usleep(10000);
+	cr_assert_eq(status, 0);
+	cr_assert(found, "the child was not in %s", dir);
+}
+
+Test(cli, run_json_status_says_how_it_ended_or_failed)
+{
+	struct result r, py;
+	char path[] = "/tmp/ck-json-status-XXXXXX";
+	int fd = mkstemp(path);
+	char *const check[] = {
+		"python3", "-c",
+		"import json,sys; d=json.load(open(sys.argv[1])); print(d['exit_code'], d.get('exited'), d.get('signal'), d.get('error', {}).get('step'), d.get('error', {}).get('errno'))",
+		path, NULL,
+	};
+
+	cr_assert(fd >= 0);
+	close(fd);
+	CK(&r, NULL, "run", "--json-status", path, "--", "sh", "-c", "exit 3");
+	assert_status(&r, 3);
+	result_free(&r);
+	run(NULL, check, &py);
+	cr_assert_str_eq(py.out, "3 True None None None\n", "%s%s", py.out, py.err);
+	result_free(&py);
+
+	CK(&r, NULL, "run", "--json-status", path, "--", "sh", "-c", "kill -KILL $$");
+	assert_status(&r, 137);
+	result_free(&r);
+	run(NULL, check, &py);
+	cr_assert_str_eq(py.out, "137 False SIGKILL None None\n", "%s%s", py.out, py.err);
+	result_free(&py);
+
+	CK(&r, NULL, "run", "--json-status", path, "--", "clonekit-no-such-command");
+	assert_status(&r, 127);
+	result_free(&r);
+	run(NULL, check, &py);
+	cr_assert_str_eq(py.out, "127 None None execve ENOENT\n", "%s%s", py.out, py.err);
+	result_free(&py);
+	unlink(path);
+}
+
+/* Starts clonekit with argv in the background; its pid. */
+static pid_t start_clonekit(char *const argv[])
+{
+	pid_t p = fork();
+	cr_assert(p >= 0);
+	if (p == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return p;
+}
+
+/* The only child of pid, waiting up to a second for it to appear; 0 if none. */
+static pid_t only_child(pid_t pid)
+{
+	char path[64], buf[64];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	for (int i = 0; i < 100; i++) {
+		FILE *f = fopen(path, "re");
+		int c = 0;
+		if (f) {
+			if (fgets(buf, sizeof(buf), f))
+				c = atoi(buf);
+			fclose(f);
+		}
+		if (c > 0)
+			return c;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/* Waits for pid with a deadline; its exit code (128+signal), or -1 on timeout. */
+static int wait_within(pid_t pid, int ms)
+{
+	int st;
+	for (int i = 0; i < ms / 10; i++) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		usleep(10000);
+	}
+	return -1;
+}
+
+Test(cli, run_forwards_sigint_and_exits_with_the_childs_signal_status)
+{
+	char *const argv[] = { (char *)env_path("CLONEKIT_BIN"), "run", "--", "sleep", "30", NULL };
+	pid_t ck = start_clonekit(argv);
+	pid_t child = only_child(ck);
+
+	cr_assert_gt(child, 0, "clonekit started no child");
+	kill(ck, SIGINT);
+	int code = wait_within(ck, 5000);
+	if (code < 0) {
+		kill(ck, SIGKILL);
+		kill(child, SIGKILL);
+		waitpid(ck, NULL, 0);
+	}
+	cr_assert_eq(code, 128 + SIGINT, "clonekit exited %d, expected 130", code);
+	cr_assert_eq(kill(child, 0), -1, "the child %d still runs", (int)child);
+}
+
+Test(cli, run_second_sigterm_kills_a_pid_1_that_ignores_the_first)
+{
+	char *const argv[] = { (char *)env_path("CLONEKIT_BIN"), "run", "--new", "pid,user",
+			       "--map-root", "--", "sleep", "30", NULL };
+	NEED_NAMESPACES();
+	pid_t ck = start_clonekit(argv);
+	pid_t child = only_child(ck);
+
+	cr_assert_gt(child, 0, "clonekit started no child");
+	kill(ck, SIGTERM);
+	/* PID 1 of its namespace has no handler for SIGTERM: it keeps running */
+	int code = wait_within(ck, 300);
+	cr_assert_eq(code, -1, "clonekit ended (%d) after one SIGTERM to a PID 1 without handler", code);
+	kill(ck, SIGTERM);
+	code = wait_within(ck, 5000);
+	if (code < 0) {
+		kill(child, SIGKILL);
+		kill(ck, SIGKILL);
+		waitpid(ck, NULL, 0);
+	}
+	cr_assert_eq(code, 128 + SIGKILL, "clonekit exited %d after the second SIGTERM, expected 137", code);
+}
+
+Test(cli, run_die_with_parent_kills_the_command_when_clonekit_dies)
+{
+	char *const argv[] = { (char *)env_path("CLONEKIT_BIN"), "run", "--die-with-parent", "--",
+			       "sleep", "30", NULL };
+	pid_t ck = start_clonekit(argv);
+	pid_t child = only_child(ck);
+
+	cr_assert_gt(child, 0, "clonekit started no child");
+	int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	cr_assert_geq(pidfd, 0, "pidfd_open: %s", strerror(errno));
+	kill(ck, SIGKILL);
+	waitpid(ck, NULL, 0);
+	struct pollfd p = { pidfd, POLLIN, 0 };
+	int n = poll(&p, 1, 5000);
+	if (n != 1)
+		kill(child, SIGKILL);
+	close(pidfd);
+	cr_assert_eq(n, 1, "the command outlived clonekit");
+}
