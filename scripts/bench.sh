@@ -2,7 +2,7 @@
 # Runs the benchmarks whose figures README.md reports. Needs root (namespaces,
 # 4 GiB of memory touched) and installs the peers (bubblewrap, util-linux) if missing.
 set -eu
-build=${1:-build}
+build=$(cd "${1:-build}" && pwd)
 for p in bubblewrap util-linux; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p"
@@ -15,6 +15,6 @@ echo
 echo "== namespaced launch of /bin/true, 300 interleaved rounds =="
 cd /tmp
 "$build/bench/launch-bench" --rounds 300 \
-	"$OLDPWD/$build/clonekit" run --new user,pid,net,mnt,uts,ipc --map-root --mount-proc -- /bin/true \
+	"$build/clonekit" run --new user,pid,net,mnt,uts,ipc --map-root --mount-proc -- /bin/true \
 	::: unshare -Urpfnmiu --mount-proc /bin/true \
 	::: bwrap --unshare-all --bind / / --proc /proc --dev /dev /bin/true
