@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <clonekit/seccomp.h>
+
 #include "cli.h"
 
 /* Like env(1) and podman: the command's own status, else these. */
@@ -44,6 +46,9 @@ static const char usage[] =
 	"                        so it is seen only if the child ends before execve\n"
 	"  --pidfd-wait          wait through a pidfd (the default)\n"
 	"  --no-pidfd-wait       wait with waitpid() on the PID\n"
+	"  --seccomp POLICY      load a seccomp policy just before execve, with\n"
+	"                        no_new_privs: deny-namespaces, deny-userns or\n"
+	"                        no-child-process (see clonekit seccomp --list)\n"
 	"  --json-status FILE    write how it ended (or failed) as JSON to FILE\n"
 	"  -h, --help            this text\n";
 
@@ -218,7 +223,7 @@ int cmd_run(int argc, char **argv)
 	enum {
 		OPT_NEW = 0x200, OPT_SHARE, OPT_MAP_ROOT, OPT_MAP_USER, OPT_UID_MAP, OPT_GID_MAP,
 		OPT_HOSTNAME, OPT_MOUNT_PROC, OPT_MONO, OPT_BOOT, OPT_CGROUP, OPT_CWD, OPT_DWP,
-		OPT_EXIT_SIGNAL, OPT_PIDFD, OPT_NO_PIDFD, OPT_JSON_STATUS,
+		OPT_EXIT_SIGNAL, OPT_PIDFD, OPT_NO_PIDFD, OPT_JSON_STATUS, OPT_SECCOMP,
 	};
 	static const struct option longopts[] = {
 		{ "new", required_argument, NULL, OPT_NEW },
@@ -238,6 +243,7 @@ int cmd_run(int argc, char **argv)
 		{ "pidfd-wait", no_argument, NULL, OPT_PIDFD },
 		{ "no-pidfd-wait", no_argument, NULL, OPT_NO_PIDFD },
 		{ "json-status", required_argument, NULL, OPT_JSON_STATUS },
+		{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -307,6 +313,22 @@ int cmd_run(int argc, char **argv)
 		case OPT_PIDFD: pidfd_wait = true; break;
 		case OPT_NO_PIDFD: pidfd_wait = false; break;
 		case OPT_JSON_STATUS: json_status = optarg; break;
+		case OPT_SECCOMP: {
+			struct ck_seccomp_policy *p = ck_seccomp_policy_named(optarg);
+			if (!p) {
+				r = cli_usage_error("run", "--seccomp '%s': expected deny-namespaces, deny-userns or no-child-process",
+						    optarg);
+				break;
+			}
+			int e = ck_spawn_attr_set_seccomp(attr, p);
+			ck_seccomp_policy_free(p);
+			if (e < 0) {
+				fprintf(stderr, "clonekit run: --seccomp %s: cannot compile the filter: %s\n", optarg,
+					strerror(-e));
+				r = RUN_FAILED;
+			}
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
 			ck_spawn_attr_free(attr);

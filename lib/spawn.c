@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "internal/spawn.h"
 #include "internal/util.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -93,6 +94,8 @@ struct ck_spawn_attr {
 	bool search_path;
 	int (*hook)(void *);
 	void *hook_data;
+	void *filter;              /* struct sock_filter[], loaded last */
+	size_t filter_len;         /* bytes */
 };
 
 struct ck_child {
@@ -118,6 +121,7 @@ enum step {
 	STEP_FDS,
 	STEP_SIGMASK,
 	STEP_HOOK,
+	STEP_SECCOMP,
 	STEP_EXECVE,
 	/* parent side */
 	STEP_CLONE,
@@ -143,6 +147,7 @@ static const char *const step_names[] = {
 	[STEP_FDS] = "map file descriptors",
 	[STEP_SIGMASK] = "restore the signal mask",
 	[STEP_HOOK] = "pre-exec hook",
+	[STEP_SECCOMP] = "seccomp filter",
 	[STEP_EXECVE] = "execve",
 	[STEP_CLONE] = "clone3",
 	[STEP_SETGROUPS] = "setgroups",
@@ -197,6 +202,7 @@ void ck_spawn_attr_free(struct ck_spawn_attr *a)
 	if (a->cgroup_fd >= 0)
 		close(a->cgroup_fd);
 	free(a->cwd);
+	free(a->filter);
 	free(a);
 }
 
@@ -340,6 +346,22 @@ int ck_spawn_attr_set_search_path(struct ck_spawn_attr *a, bool search)
 	if (!a)
 		return -EINVAL;
 	a->search_path = search;
+	return 0;
+}
+
+int ck__spawn_attr_take_filter(struct ck_spawn_attr *a, void *bpf, size_t len)
+{
+	if (!a) {
+		free(bpf);
+		return -EINVAL;
+	}
+	if (bpf && (len == 0 || len % 8 || len / 8 > 4096)) {
+		free(bpf);
+		return -EINVAL;
+	}
+	free(a->filter);
+	a->filter = bpf;
+	a->filter_len = bpf ? len : 0;
 	return 0;
 }
 
@@ -566,6 +588,15 @@ CHILD_CODE static int child_main(void *arg)
 		int r = a->hook(a->hook_data);
 		if (r < 0)
 			child_fail(c, STEP_HOOK, -r);
+	}
+	if (a->filter) {
+		struct {
+			unsigned short len;
+			const void *filter;
+		} prog = { (unsigned short)(a->filter_len / 8), a->filter };
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, &prog) < 0)
+			child_fail(c, STEP_SECCOMP, errno);
 	}
 	child_exec(c);
 	return 127;

@@ -2,7 +2,7 @@
 # Installs the Debian packages clonekit's build, tests and demo need, when missing.
 set -eu
 
-pkgs="meson ninja-build gcc pkg-config libc6-dev libcriterion-dev strace python3 man-db binutils bash util-linux"
+pkgs="meson ninja-build gcc pkg-config libc6-dev libcriterion-dev libseccomp-dev strace python3 man-db binutils bash util-linux"
 # tests/arch: gcc -m32 (i386, run natively), a static aarch64 build and qemu-aarch64 to run it
 pkgs="$pkgs libc6-dev-i386 lib32gcc-12-dev gcc-12-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * clonekit seccomp: named seccomp policies for process creation, compiled
+ * with libseccomp for every ABI the host can execute, loadable in-process or
+ * by ck_spawn just before execve, and exportable as raw BPF (bubblewrap's
+ * --seccomp), libseccomp's PFC text, or an OCI runtime-spec linux.seccomp
+ * object (crun, runc).
+ */
+#ifndef CLONEKIT_SECCOMP_H
+#define CLONEKIT_SECCOMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <clonekit/abi.h>
+#include <clonekit/common.h>
+#include <clonekit/spawn.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a matching call gets. */
+enum ck_seccomp_action {
+	CK_SECCOMP_ERRNO,  /* fails with the policy's errno */
+	CK_SECCOMP_KILL,   /* the whole process is killed with SIGSYS */
+	CK_SECCOMP_LOG,    /* allowed, and logged by the kernel's audit */
+	CK_SECCOMP_TRACE,  /* a ptrace tracer is told (PTRACE_EVENT_SECCOMP); ENOSYS without one */
+};
+
+/*
+ * A policy: a named one, or a custom set of denied flags. Policies are
+ * compiled for x86_64 hosts into x86_64, i386 and x32, and for other hosts
+ * into their native ABI plus the compat ABIs the table in abi.h gives them.
+ * A call from any other architecture kills the process (there is no rule to
+ * judge it by).
+ */
+struct ck_seccomp_policy;
+
+/*
+ * A named policy:
+ *   "deny-namespaces"  clone and unshare with any CLONE_NEW* flag, and setns,
+ *                      fail with EPERM; clone3 fails with ENOSYS so libc falls
+ *                      back to clone, whose flags the filter can see.
+ *   "deny-userns"      the same for CLONE_NEWUSER alone (setns included).
+ *   "no-child-process" fork and vfork fail with EPERM, and so does clone
+ *                      without CLONE_THREAD; threads are still made (clone3
+ *                      fails with ENOSYS so threads fall back to clone).
+ * NULL with errno ENOENT for an unknown name.
+ */
+CK_API struct ck_seccomp_policy *ck_seccomp_policy_named(const char *name);
+/*
+ * A custom policy refusing clone/unshare calls with any of flags (low 32
+ * bits; CLONE_NEW* flags also refuse setns), clone3 answered with ENOSYS.
+ * err is used with CK_SECCOMP_ERRNO. NULL with errno EINVAL when flags has no
+ * bit clone or unshare can show a filter (bits above 31, or only the exit
+ * signal byte).
+ */
+CK_API struct ck_seccomp_policy *ck_seccomp_policy_deny(uint64_t flags,
+							enum ck_seccomp_action action, int err);
+CK_API void ck_seccomp_policy_free(struct ck_seccomp_policy *policy);
+
+/* The named policies, for listings: NULL past the end. */
+CK_API const char *ck_seccomp_policy_name_at(size_t i);
+/* The policy's name ("custom" for ck_seccomp_policy_deny) and a sentence on what it denies. */
+CK_API const char *ck_seccomp_policy_name(const struct ck_seccomp_policy *policy);
+CK_API const char *ck_seccomp_policy_summary(const struct ck_seccomp_policy *policy);
+
+/* "errno", "kill", "log", "trace"; parse returns -EINVAL for anything else. */
+CK_API const char *ck_seccomp_action_name(enum ck_seccomp_action action);
+CK_API int ck_seccomp_action_parse(const char *name, enum ck_seccomp_action *out);
+
+/*
+ * The compiled filter as the kernel takes it (struct sock_filter[]): *buf is
+ * malloc'd, *len in bytes. 0 or -errno.
+ */
+CK_API int ck_seccomp_export_bpf(const struct ck_seccomp_policy *policy, void **buf, size_t *len);
+/* libseccomp's pseudo filter code, written to fd. 0 or -errno. */
+CK_API int ck_seccomp_export_pfc(const struct ck_seccomp_policy *policy, int fd);
+/*
+ * An OCI runtime-spec linux.seccomp object (defaultAction, architectures,
+ * syscalls with names, action, errnoRet and args), written to fd as one JSON
+ * document. 0 or -errno.
+ */
+CK_API int ck_seccomp_export_oci(const struct ck_seccomp_policy *policy, int fd);
+/* How many BPF instructions the filter has for one architecture (0 if not in it). */
+CK_API int ck_seccomp_instruction_count(const struct ck_seccomp_policy *policy, enum ck_arch arch);
+
+/* Loads the filter into the calling thread, setting no_new_privs first. 0 or -errno. */
+CK_API int ck_seccomp_load(const struct ck_seccomp_policy *policy);
+/*
+ * Makes ck_spawn load the filter in the child after every namespace step,
+ * just before execve, so the setup is not blocked by it. The filter is
+ * compiled now; the child only makes two system calls. 0 or -errno.
+ */
+CK_API int ck_spawn_attr_set_seccomp(struct ck_spawn_attr *attr,
+				     const struct ck_seccomp_policy *policy);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
