@@ -18,6 +18,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,6 +268,15 @@ static size_t host_arches(enum ck_arch *out)
 	return k;
 }
 
+size_t ck_seccomp_arches(enum ck_arch *out, size_t max)
+{
+	enum ck_arch all[4];
+	size_t n = host_arches(all);
+	for (size_t i = 0; out && i < n && i < max; i++)
+		out[i] = all[i];
+	return n;
+}
+
 static uint32_t scmp_arch(enum ck_arch a)
 {
 	for (size_t i = 0; i < CK_ARRAY_SIZE(arch_map); i++)
@@ -370,6 +380,31 @@ int ck_seccomp_export_bpf(const struct ck_seccomp_policy *p, void **buf, size_t 
 	return err;
 }
 
+/* Copies all of src (from its start) to fd; libseccomp's own writes drop their errors. */
+static int copy_out(int src, int fd)
+{
+	char buf[8192];
+	off_t off = 0;
+	for (;;) {
+		ssize_t n = pread(src, buf, sizeof(buf), off);
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		off += n;
+		for (char *p = buf; n > 0;) {
+			ssize_t w = write(fd, p, (size_t)n);
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			p += w;
+			n -= w;
+		}
+	}
+}
+
 int ck_seccomp_export_pfc(const struct ck_seccomp_policy *p, int fd)
 {
 	int err = 0;
@@ -378,18 +413,27 @@ int ck_seccomp_export_pfc(const struct ck_seccomp_policy *p, int fd)
 	scmp_filter_ctx ctx = compile(p, NULL, 0, &err);
 	if (!ctx)
 		return err;
-	err = seccomp_export_pfc(ctx, fd);
+	int mem CK_AUTO_CLOSE = memfd_create("clonekit-pfc", MFD_CLOEXEC);
+	err = mem < 0 ? -errno : seccomp_export_pfc(ctx, mem);
 	seccomp_release(ctx);
-	return err;
+	return err ? err : copy_out(mem, fd);
 }
 
 int ck_seccomp_instruction_count(const struct ck_seccomp_policy *p, enum ck_arch arch)
 {
 	void *buf;
 	size_t len;
+	enum ck_arch host[4];
+	size_t n = host_arches(host);
+	bool in = false;
 	int err = 0;
+
 	if (!p)
 		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		in |= host[i] == arch;
+	if (!in)
+		return 0;
 	scmp_filter_ctx ctx = compile(p, &arch, 1, &err);
 	if (!ctx)
 		return err;
@@ -410,7 +454,7 @@ static int dprint(int fd, const char *fmt, ...)
 	va_start(ap, fmt);
 	int r = vdprintf(fd, fmt, ap);
 	va_end(ap);
-	return r < 0 ? -EIO : 0;
+	return r < 0 ? -errno : 0;
 }
 
 static const char *oci_action(enum ck_seccomp_action a)

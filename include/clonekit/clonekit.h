@@ -9,6 +9,8 @@
 #include <clonekit/validate.h>
 #include <clonekit/clone.h>
 #include <clonekit/probe.h>
+#include <clonekit/audit.h>
 #include <clonekit/spawn.h>
+#include <clonekit/seccomp.h>
 
 #endif

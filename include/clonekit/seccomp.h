@@ -83,6 +83,11 @@ CK_API int ck_seccomp_export_pfc(const struct ck_seccomp_policy *policy, int fd)
  * document. 0 or -errno.
  */
 CK_API int ck_seccomp_export_oci(const struct ck_seccomp_policy *policy, int fd);
+/*
+ * The ABIs policies are compiled for on this host, native first: up to max
+ * of them into out. Returns how many there are.
+ */
+CK_API size_t ck_seccomp_arches(enum ck_arch *out, size_t max);
 /* How many BPF instructions the filter has for one architecture (0 if not in it). */
 CK_API int ck_seccomp_instruction_count(const struct ck_seccomp_policy *policy, enum ck_arch arch);
 
