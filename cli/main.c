@@ -18,6 +18,8 @@ static const struct {
 	{ "sysno", cmd_sysno, "syscall numbers of clone, clone3, fork, vfork, unshare, setns per arch" },
 	{ "probe", cmd_probe, "which process-creation features work here, found by trying each" },
 	{ "run", cmd_run, "start a command in new namespaces and exit with its status" },
+	{ "audit", cmd_audit, "a hardening report on process creation; exit 1 when advice is unmet" },
+	{ "seccomp", cmd_seccomp, "list the seccomp policies, export one as BPF, PFC or an OCI profile" },
 };
 
 static void usage(FILE *f)

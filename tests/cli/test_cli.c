@@ -1507,3 +1507,431 @@ Test(cli, run_die_with_parent_kills_the_command_when_clonekit_dies)
 	close(pidfd);
 	cr_assert_eq(n, 1, "the command outlived clonekit");
 }
+
+/* ---- seccomp ---- */
+
+/* python3 runs script with input on its stdin and must exit 0. */
+static void assert_python(const char *input, const char *script, const char *what)
+{
+	struct result py;
+
+	run(input, (char *const[]){ "python3", "-c", (char *)script, NULL }, &py);
+	cr_assert_eq(py.status, 0, "%s:\n%s\n--- python3:\n%s", what, input, py.err);
+	result_free(&py);
+}
+
+Test(cli, seccomp_list_names_the_3_policies_each_with_a_summary_line)
+{
+	static const char *const names[] = { "deny-namespaces", "deny-userns", "no-child-process" };
+	struct result r;
+
+	CK(&r, NULL, "seccomp", "--list");
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	cr_assert_eq(count_lines(r.out), 6, "expected a name line and a summary line per policy:\n%s", r.out);
+	cr_assert_eq(lines_starting(r.out, "    "), 3, "%s", r.out);
+	for (int i = 0; i < 3; i++) {
+		const char *line = nth_line(r.out, 2 * i);
+
+		cr_assert(starts_with(line, names[i]), "line %d is '%s', expected %s", 2 * i, line, names[i]);
+#ifdef __x86_64__
+		unsigned a, b, c;
+		const char *counts = strstr(line, "instructions: ");
+		cr_assert_not_null(counts, "%s", line);
+		cr_assert_eq(sscanf(counts, "instructions: x86_64 %u, i386 %u, x32 %u", &a, &b, &c), 3,
+			     "%s", line);
+		cr_assert(a > 0 && b > 0 && c > 0, "%s", line);
+#endif
+		const char *summary = nth_line(r.out, 2 * i + 1);
+		cr_assert(starts_with(summary, "    ") && strlen(summary) > 40, "summary of %s: '%s'",
+			  names[i], summary);
+	}
+	cr_assert(strstr(r.out, "    fork, vfork and clone without CLONE_THREAD fail with EPERM"), "%s", r.out);
+	result_free(&r);
+}
+
+Test(cli, seccomp_list_json_is_one_document_with_counts_per_abi)
+{
+	struct result r;
+
+	CK(&r, NULL, "seccomp", "--list", "--json");
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	assert_json_lines(&r, 1);
+	assert_python(r.out,
+		      "import json, platform, sys\n"
+		      "d = json.load(sys.stdin)\n"
+		      "p = d['policies']\n"
+		      "assert [x['name'] for x in p] == ['deny-namespaces', 'deny-userns', 'no-child-process'], p\n"
+		      "for x in p:\n"
+		      "    assert len(x['summary']) > 40, x\n"
+		      "    assert all(type(n) is int and n > 0 for n in x['instructions'].values()), x\n"
+		      "    if platform.machine() == 'x86_64':\n"
+		      "        assert list(x['instructions']) == ['x86_64', 'i386', 'x32'], x\n",
+		      "seccomp --list --json");
+	result_free(&r);
+}
+
+Test(cli, seccomp_oci_deny_namespaces_has_15_clone_unshare_rules_setns_and_clone3)
+{
+	struct result r;
+
+	CK(&r, NULL, "seccomp", "--policy", "deny-namespaces", "--format", "oci");
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	assert_json_lines(&r, 1);
+	assert_python(r.out,
+		      "import json, platform, sys\n"
+		      "d = json.load(sys.stdin)\n"
+		      "assert d['defaultAction'] == 'SCMP_ACT_ALLOW', d\n"
+		      "if platform.machine() == 'x86_64':\n"
+		      "    assert d['architectures'] == ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], d\n"
+		      "s = d['syscalls']\n"
+		      "flagged = [e for e in s if e['names'] in (['clone'], ['unshare'])]\n"
+		      "assert len(flagged) == 15, len(flagged)\n"
+		      "for e in flagged:\n"
+		      "    assert e['action'] == 'SCMP_ACT_ERRNO' and e['errnoRet'] == 1, e\n"
+		      "    [a] = e['args']\n"
+		      "    assert a['op'] == 'SCMP_CMP_MASKED_EQ' and a['value'] == a['valueTwo'], a\n"
+		      "ns = {0x20000, 0x2000000, 0x4000000, 0x8000000, 0x10000000, 0x20000000, 0x40000000}\n"
+		      "bits = lambda n: sorted(e['args'][0]['value'] for e in flagged if e['names'] == [n])\n"
+		      "assert bits('clone') == sorted(ns), bits('clone')\n"
+		      "assert bits('unshare') == sorted(ns | {0x80}), bits('unshare')\n"
+		      "[setns] = [e for e in s if e['names'] == ['setns']]\n"
+		      "assert setns['errnoRet'] == 1 and 'args' not in setns, setns\n"
+		      "[clone3] = [e for e in s if e['names'] == ['clone3']]\n"
+		      "assert clone3['errnoRet'] == 38 and 'args' not in clone3, clone3\n"
+		      "assert len(s) == 17, len(s)\n",
+		      "seccomp --policy deny-namespaces --format oci");
+	result_free(&r);
+}
+
+Test(cli, seccomp_custom_deny_with_eacces_sets_errnoret_13)
+{
+	struct result r;
+
+	CK(&r, NULL, "seccomp", "--deny", "newuser,newnet", "--errno", "EACCES", "--format", "oci");
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	assert_python(r.out,
+		      "import json, sys\n"
+		      "s = json.load(sys.stdin)['syscalls']\n"
+		      "got = sorted((e['names'][0], e.get('args', [{}])[0].get('value'), e['errnoRet']) for e in s)\n"
+		      "want = sorted([('clone', 0x10000000, 13), ('clone', 0x40000000, 13),\n"
+		      "               ('unshare', 0x10000000, 13), ('unshare', 0x40000000, 13),\n"
+		      "               ('setns', None, 13), ('clone3', None, 38)])\n"
+		      "assert got == want, got\n",
+		      "seccomp --deny newuser,newnet --errno EACCES --format oci");
+	result_free(&r);
+}
+
+Test(cli, seccomp_pfc_has_a_filter_per_host_abi)
+{
+	struct result r;
+
+	CK(&r, NULL, "seccomp", "--policy", "deny-userns", "--format", "pfc");
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+#ifdef __x86_64__
+	cr_assert(strstr(r.out, "# filter for arch x86_64 "), "%s", r.out);
+	cr_assert(strstr(r.out, "# filter for arch x86 "), "%s", r.out);
+	cr_assert(strstr(r.out, "# filter for arch x32 "), "%s", r.out);
+#endif
+	cr_assert(strstr(r.out, "action ERRNO(1);"), "%s", r.out);
+	cr_assert(strstr(r.out, "action ERRNO(38);"), "%s", r.out);
+	result_free(&r);
+}
+
+/* The bytes of path; *len gets the size. */
+static char *read_whole(const char *path, size_t *len)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf;
+
+	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(fstat(fd, &sb), 0, "%s: %s", path, strerror(errno));
+	buf = malloc((size_t)sb.st_size + 1);
+	cr_assert_not_null(buf);
+	cr_assert_eq(read(fd, buf, (size_t)sb.st_size), sb.st_size, "%s: short read", path);
+	close(fd);
+	*len = (size_t)sb.st_size;
+	return buf;
+}
+
+Test(cli, seccomp_bpf_to_a_file_is_whole_sock_filters_mode_0644_and_equals_stdout)
+{
+	char dir[] = "/tmp/clonekit-cli-bpf-XXXXXX", path[4096], tmp[4200];
+	struct result r, piped;
+	struct stat sb;
+	mode_t old = umask(077);
+	size_t len;
+
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/filter.bpf", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	CK(&r, NULL, "seccomp", "--policy", "deny-namespaces", "--format", "bpf", "-o", path);
+	umask(old);
+	assert_status(&r, 0);
+	assert_out_eq(&r, "");
+	assert_err_empty(&r);
+	cr_assert_eq(stat(path, &sb), 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(sb.st_mode & 07777, 0644, "mode %o under umask 077", sb.st_mode & 07777);
+	cr_assert(sb.st_size > 0 && sb.st_size % 8 == 0, "%lld bytes", (long long)sb.st_size);
+	cr_assert_neq(access(tmp, F_OK), 0, "%s was left behind", tmp);
+
+	char *bytes = read_whole(path, &len);
+	CK(&piped, NULL, "seccomp", "--policy", "deny-namespaces", "--format", "bpf");
+	assert_status(&piped, 0);
+	cr_assert_eq(piped.out_len, len, "stdout has %zu bytes, the file %zu", piped.out_len, len);
+	cr_assert_eq(memcmp(piped.out, bytes, len), 0, "stdout and the file differ");
+	free(bytes);
+	unlink(path);
+	rmdir(dir);
+	result_free(&r);
+	result_free(&piped);
+}
+
+Test(cli, seccomp_output_into_a_missing_directory_exits_1_with_the_errno)
+{
+	struct result r;
+
+	CK(&r, NULL, "seccomp", "--policy", "deny-userns", "--format", "oci", "-o",
+	   "/nonexistent-clonekit-dir/p.json");
+	assert_status(&r, 1);
+	assert_out_eq(&r, "");
+	cr_assert(strstr(r.err, "/nonexistent-clonekit-dir/p.json") &&
+		  strstr(r.err, "ENOENT (No such file or directory)"), "%s", r.err);
+	result_free(&r);
+}
+
+Test(cli, seccomp_usage_errors_exit_2_and_name_the_input)
+{
+	struct result r;
+
+	CK(&r, NULL, "seccomp", "--policy", "deny-everything", "--format", "oci");
+	assert_usage_error(&r, "--policy 'deny-everything'");
+	CK(&r, NULL, "seccomp", "--policy", "deny-userns", "--format", "json");
+	assert_usage_error(&r, "--format 'json'");
+	CK(&r, NULL, "seccomp", "--deny", "newuser", "--action", "abort", "--format", "oci");
+	assert_usage_error(&r, "--action 'abort'");
+	CK(&r, NULL, "seccomp", "--deny", "newuser", "--errno", "EWHATEVER", "--format", "oci");
+	assert_usage_error(&r, "--errno 'EWHATEVER'");
+	CK(&r, NULL, "seccomp", "--deny", "newusr", "--format", "oci");
+	assert_usage_error(&r, "--deny 'newusr'");
+	CK(&r, NULL, "seccomp", "--deny", "clear_sighand", "--format", "oci");
+	assert_usage_error(&r, "clone3-only");
+	CK(&r, NULL, "seccomp", "--policy", "deny-userns");
+	assert_usage_error(&r, "--format bpf, pfc or oci is required");
+	CK(&r, NULL, "seccomp", "--policy", "deny-userns", "--format", "oci", "--json");
+	assert_usage_error(&r, "--json goes with --list");
+	CK(&r, NULL, "seccomp", "--policy", "deny-userns", "--deny", "newnet", "--format", "oci");
+	assert_usage_error(&r, "exclude each other");
+	CK(&r, NULL, "seccomp", "--deny", "newnet", "--action", "kill", "--errno", "EPERM", "--format", "oci");
+	assert_usage_error(&r, "--errno has no meaning with --action kill");
+	CK(&r, NULL, "seccomp");
+	assert_usage_error(&r, "expected --list, --policy NAME or --deny FLAGS");
+}
+
+Test(cli, seccomp_errno_takes_a_number_and_the_help_describes_the_formats)
+{
+	struct result r;
+
+	CK(&r, NULL, "seccomp", "--deny", "newuser", "--errno", "95", "--format", "oci");
+	assert_status(&r, 0);
+	cr_assert(strstr(r.out, "\"errnoRet\":95"), "%s", r.out);
+	result_free(&r);
+	CK(&r, NULL, "seccomp", "--help");
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	cr_assert(starts_with(r.out, "Usage: clonekit seccomp "), "%s", r.out);
+	cr_assert(strstr(r.out, "bwrap --seccomp FD"), "%s", r.out);
+	result_free(&r);
+}
+
+/* Runs clonekit with stdout on a pseudo-terminal; returns the exit status, stderr into err. */
+static int run_on_a_tty(char *const argv[], char *err, size_t errlen)
+{
+	posix_spawn_file_actions_t fa;
+	int master, slave, e[2], st;
+	size_t n = 0;
+	ssize_t k;
+	pid_t pid;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cr_assert_geq(master, 0, "posix_openpt: %s", strerror(errno));
+	cr_assert(grantpt(master) == 0 && unlockpt(master) == 0, "pty: %s", strerror(errno));
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cr_assert_geq(slave, 0, "%s: %s", ptsname(master), strerror(errno));
+	cr_assert_eq(pipe2(e, O_CLOEXEC), 0, "pipe2: %s", strerror(errno));
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, slave, 1);
+	posix_spawn_file_actions_adddup2(&fa, e[1], 2);
+	cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0, "posix_spawn");
+	posix_spawn_file_actions_destroy(&fa);
+	close(slave);
+	close(e[1]);
+	while (n + 1 < errlen && (k = read(e[0], err + n, errlen - 1 - n)) > 0)
+		n += (size_t)k;
+	err[n] = '\0';
+	close(e[0]);
+	waitpid(pid, &st, 0);
+	close(master);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+Test(cli, seccomp_bpf_to_a_terminal_is_refused_unless_o_is_given)
+{
+	char dir[] = "/tmp/clonekit-cli-tty-XXXXXX", path[4096], err[4096];
+	char *bin = (char *)env_path("CLONEKIT_BIN");
+	int status;
+
+	status = run_on_a_tty((char *const[]){ bin, "seccomp", "--policy", "deny-userns", "--format",
+					       "bpf", NULL }, err, sizeof(err));
+	cr_assert_eq(status, 2, "exit %d: %s", status, err);
+	cr_assert(strstr(err, "refusing to write binary BPF to a terminal"), "%s", err);
+
+	status = run_on_a_tty((char *const[]){ bin, "seccomp", "--policy", "deny-userns", "--format",
+					       "pfc", NULL }, err, sizeof(err));
+	cr_assert_eq(status, 0, "pfc to a terminal: exit %d: %s", status, err);
+
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/f.bpf", dir);
+	status = run_on_a_tty((char *const[]){ bin, "seccomp", "--policy", "deny-userns", "--format",
+					       "bpf", "-o", path, NULL }, err, sizeof(err));
+	cr_assert_eq(status, 0, "bpf -o on a terminal: exit %d: %s", status, err);
+	cr_assert_eq(access(path, R_OK), 0, "%s: %s", path, strerror(errno));
+	unlink(path);
+	rmdir(dir);
+}
+
+/* ---- audit ---- */
+
+#include <clonekit/audit.h>
+
+Test(cli, audit_exit_status_is_1_exactly_when_the_json_counts_an_unmet_recommendation)
+{
+	struct result r, py;
+	char *const check[] = {
+		"python3", "-c",
+		"import json,sys\n"
+		"d = json.load(sys.stdin)\n"
+		"assert list(d) == ['items', 'unmet'], list(d)\n"
+		"keys = ['id', 'title', 'value', 'status', 'why', 'recommendation']\n"
+		"for x in d['items']:\n"
+		"    assert list(x) == keys, x\n"
+		"    assert x['status'] in ('ok', 'warn', 'info', 'unknown'), x\n"
+		"    assert isinstance(x['value'], str) and x['value'], x\n"
+		"    assert x['status'] != 'ok' or x['recommendation'] is None, x\n"
+		"    assert x['status'] != 'warn' or x['recommendation'], x\n"
+		"assert d['unmet'] == sum(x['status'] == 'warn' for x in d['items']), d['unmet']\n"
+		"print(len(d['items']), d['unmet'])\n",
+		NULL,
+	};
+	char want[64];
+	size_t items, unmet;
+
+	CK(&r, NULL, "audit", "--json");
+	assert_json_lines(&r, 1);
+	assert_err_empty(&r);
+	cr_assert(starts_with(r.out, "{\"items\":[{\"id\":\"unprivileged_user_namespace\","), "%s",
+		  r.out);
+	run(r.out, check, &py);
+	cr_assert_eq(py.status, 0, "%s\n--- python3:\n%s", r.out, py.err);
+	cr_assert_eq(sscanf(py.out, "%zu %zu", &items, &unmet), 2, "%s", py.out);
+	cr_assert_eq(items, ck_audit_check_count());
+	assert_status(&r, unmet ? 1 : 0);
+	result_free(&py);
+	result_free(&r);
+
+	/* the text report: one line per check (why and fix indented under it), then the count */
+	CK(&r, NULL, "audit");
+	assert_status(&r, unmet ? 1 : 0);
+	assert_err_empty(&r);
+	cr_assert_eq(count_lines(r.out) - lines_starting(r.out, "        "),
+		     ck_audit_check_count() + 1, "%s", r.out);
+	if (unmet)
+		snprintf(want, sizeof(want), "%zu recommendation%s unmet: ", unmet, unmet == 1 ? "" : "s");
+	else
+		snprintf(want, sizeof(want), "every recommendation is met");
+	cr_assert(starts_with(nth_line(r.out, (int)count_lines(r.out) - 1), want), "%s", r.out);
+	cr_assert_eq(lines_starting(r.out, "warn    "), unmet, "%s", r.out);
+	for (int i = 0; i < (int)count_lines(r.out); i++) {
+		if (!starts_with(nth_line(r.out, i), "warn    "))
+			continue;
+		cr_assert(starts_with(nth_line(r.out, i + 1), "        why: "), "%s", r.out);
+		cr_assert(starts_with(nth_line(r.out, i + 2), "        fix: "), "%s", r.out);
+	}
+	result_free(&r);
+}
+
+Test(cli, audit_help_lists_every_check_and_marks_the_ones_that_can_be_unmet)
+{
+	struct result r;
+
+	CK(&r, NULL, "audit", "--help");
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	cr_assert(starts_with(r.out, "Usage: clonekit audit [--json] [-v]\n"), "%s", r.out);
+	for (size_t i = 0; i < ck_audit_check_count(); i++) {
+		const struct ck_audit_check *c = ck_audit_check_at(i);
+		char want[256];
+		snprintf(want, sizeof(want), "\n  %c %-38s %s\n", c->can_warn ? '*' : ' ', c->id,
+			 c->title);
+		cr_assert(strstr(r.out, want), "no '%s' in:\n%s", want, r.out);
+	}
+	cr_assert_eq(lines_starting(r.out, "  * "), 4, "%s", r.out);
+	result_free(&r);
+
+	CK(&r, NULL, "audit", "-h");
+	assert_status(&r, 0);
+	cr_assert(starts_with(r.out, "Usage: clonekit audit [--json] [-v]\n"), "%s", r.out);
+	result_free(&r);
+
+	CK(&r, NULL, "--help");
+	assert_status(&r, 0);
+	cr_assert_eq(lines_starting(r.out, "  audit     "), 1, "%s", r.out);
+	result_free(&r);
+}
+
+Test(cli, audit_verbose_prints_why_under_every_item)
+{
+	struct result r;
+
+	CK(&r, NULL, "audit", "-v");
+	cr_assert(r.status == 0 || r.status == 1, "exit %d", r.status);
+	cr_assert_eq(lines_starting(r.out, "        why: "), ck_audit_check_count(), "%s", r.out);
+	result_free(&r);
+}
+
+Test(cli, audit_stray_argument_or_unknown_option_exits_2_and_names_it)
+{
+	struct result r;
+
+	CK(&r, NULL, "audit", "yama");
+	assert_status(&r, 2);
+	cr_assert_str_empty(r.out, "%s", r.out);
+	cr_assert_str_eq(first_line(r.err), "clonekit audit: unexpected argument 'yama'");
+	result_free(&r);
+
+	CK(&r, NULL, "audit", "--jsn");
+	assert_status(&r, 2);
+	cr_assert_str_empty(r.out, "%s", r.out);
+	cr_assert_str_eq(first_line(r.err), "clonekit audit: unknown option '--jsn'");
+	result_free(&r);
+}
+
+Test(cli, seccomp_a_full_disk_is_an_export_failure_exit_1_with_enospc_in_every_format)
+{
+	static const char *const formats[] = { "bpf", "pfc", "oci" };
+	struct result r;
+
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		run(NULL, (char *const[]){ "sh", "-c", "exec \"$0\" seccomp --policy deny-userns --format \"$1\" >/dev/full",
+					   (char *)env_path("CLONEKIT_BIN"), (char *)formats[i], NULL }, &r);
+		assert_status(&r, 1);
+		cr_assert(strstr(r.err, "ENOSPC (No space left on device)"), "%s: %s", formats[i], r.err);
+		result_free(&r);
+	}
+}
