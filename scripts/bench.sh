@@ -18,3 +18,11 @@ cd /tmp
 	"$build/clonekit" run --new user,pid,net,mnt,uts,ipc --map-root --mount-proc -- /bin/true \
 	::: unshare -Urpfnmiu --mount-proc /bin/true \
 	::: bwrap --unshare-all --bind / / --proc /proc --dev /dev /bin/true
+
+echo
+echo "== seccomp filter cost on an unrelated syscall (getppid), 21 interleaved rounds of fresh children =="
+"$build/bench/seccomp-bench"
+
+echo
+echo "== the same with the kernel's seccomp allow-cache defeated (every filter runs on every call) =="
+"$build/bench/seccomp-bench" --uncached
