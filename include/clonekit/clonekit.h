@@ -12,5 +12,6 @@
 #include <clonekit/audit.h>
 #include <clonekit/spawn.h>
 #include <clonekit/seccomp.h>
+#include <clonekit/event.h>
 
 #endif
