@@ -13,5 +13,6 @@
 #include <clonekit/spawn.h>
 #include <clonekit/seccomp.h>
 #include <clonekit/event.h>
+#include <clonekit/detect.h>
 
 #endif

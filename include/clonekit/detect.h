@@ -47,6 +47,8 @@ CK_API void ck_detect_free(struct ck_detect *d);
 
 /* Adds the default rules (docs/rules.md lists them). 0 or -errno. */
 CK_API int ck_detect_add_defaults(struct ck_detect *d);
+/* The text of the default rules, in the rule language (static storage). */
+CK_API const char *ck_detect_default_rules(void);
 /*
  * Adds rules from text; a rule whose name is already in the set replaces it.
  * The whole text is refused (nothing added) on the first error: -EINVAL with
@@ -66,6 +68,9 @@ CK_API enum ck_priority ck_detect_rule_priority(const struct ck_detect *d, size_
 /*
  * Judges one event: calls cb once per matching rule, in rule order.
  * Returns the number of alerts, or -EINVAL.
+ * e comes from ck_event_init() and ck_event_classify(); cb may be NULL. The
+ * alert lives for the call. Rate rules keep state in d: feed one d from one
+ * thread at a time, and do not change its rules from cb.
  */
 CK_API int ck_detect_feed(struct ck_detect *d, const struct ck_event *e,
 			  void (*cb)(const struct ck_alert *alert, void *data), void *data);

@@ -1,0 +1,830 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Detection rules: the language, the default rules, rates; pure logic over synthetic events. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <clonekit/detect.h>
+#include <clonekit/event.h>
+#include <clonekit/flags.h>
+
+#define T0 UINT64_C(1795978423000000000)
+#define SECOND UINT64_C(1000000000)
+
+/* glibc's fingerprints, as strace shows them (seed 000). */
+#define FORK_FLAGS   UINT64_C(0x1200011) /* CHILD_CLEARTID|CHILD_SETTID|SIGCHLD */
+#define THREAD_FLAGS UINT64_C(0x3d0f00)  /* pthread_create */
+#define SPAWN_FLAGS  (CK_CLONE_VM | CK_CLONE_VFORK)
+
+struct seen {
+	int n;
+	char rules[16][64];
+	char messages[16][256];
+	enum ck_priority priorities[16];
+	const struct ck_event *events[16];
+};
+
+static void collect(const struct ck_alert *a, void *data)
+{
+	struct seen *s = data;
+	cr_assert_lt(s->n, 16);
+	snprintf(s->rules[s->n], sizeof(s->rules[0]), "%s", a->rule);
+	snprintf(s->messages[s->n], sizeof(s->messages[0]), "%s", a->message);
+	s->priorities[s->n] = a->priority;
+	s->events[s->n] = a->event;
+	s->n++;
+}
+
+/* A successful call by bash (4101, child of 4100), classified as the tracers classify it. */
+static struct ck_event call(enum ck_event_call c, uint64_t flags, uint32_t uid)
+{
+	struct ck_event e;
+	ck_event_init(&e);
+	e.source = CK_SOURCE_WATCH;
+	e.time_ns = T0;
+	e.pid = e.tid = 4101;
+	e.ppid = 4100;
+	e.uid = uid;
+	strcpy(e.comm, "bash");
+	strcpy(e.exe, "/usr/bin/bash");
+	e.call = c;
+	e.has_result = true;
+	e.result = c == CK_CALL_UNSHARE || c == CK_CALL_SETNS ? 0 : 4102;
+	if (c == CK_CALL_CLONE3) {
+		e.has_args = true;
+		e.args_size = 88;
+		e.args.flags = flags;
+		e.args.exit_signal = flags & CK_CLONE_THREAD ? 0 : SIGCHLD;
+		e.flags = flags;
+	} else {
+		e.flags = flags;
+	}
+	if (c == CK_CALL_SETNS)
+		e.fd = 3;
+	ck_event_classify(&e);
+	return e;
+}
+
+static struct ck_detect *defaults(void)
+{
+	struct ck_detect *d = ck_detect_new();
+	cr_assert_not_null(d);
+	cr_assert_eq(ck_detect_add_defaults(d), 0);
+	return d;
+}
+
+/* The names of the rules that fired, comma-separated ("" for none). */
+static const char *fired(struct ck_detect *d, const struct ck_event *e)
+{
+	static char out[512];
+	struct seen s = { 0 };
+	size_t pos = 0;
+	int n = ck_detect_feed(d, e, collect, &s);
+
+	cr_assert_eq(n, s.n);
+	out[0] = '\0';
+	for (int i = 0; i < s.n; i++)
+		pos += (size_t)snprintf(out + pos, sizeof(out) - pos, "%s%s", i ? "," : "", s.rules[i]);
+	return out;
+}
+
+/* The one alert e raises; fails unless exactly one rule fires. */
+static struct seen one(struct ck_detect *d, const struct ck_event *e)
+{
+	struct seen s = { 0 };
+	cr_assert_eq(ck_detect_feed(d, e, collect, &s), 1, "alerts: %s", fired(d, e));
+	return s;
+}
+
+static struct ck_detect *rules(const char *text)
+{
+	struct ck_detect *d = ck_detect_new();
+	struct ck_rule_error err = { .size = sizeof(err) };
+	cr_assert_not_null(d);
+	cr_assert_eq(ck_detect_add_rules(d, text, &err), 0, "%s", err.message);
+	return d;
+}
+
+/* The message a text is refused with (and its line). */
+static const char *refusal(const char *text, unsigned *line)
+{
+	static struct ck_rule_error err;
+	struct ck_detect *d = ck_detect_new();
+	memset(&err, 0, sizeof(err));
+	err.size = sizeof(err);
+	cr_assert_eq(ck_detect_add_rules(d, text, &err), -EINVAL, "accepted: %s", text);
+	cr_assert_eq(ck_detect_rule_count(d), 0);
+	ck_detect_free(d);
+	if (line)
+		*line = err.line;
+	return err.message;
+}
+
+/* ---- the default set ---- */
+
+Test(detect, default_rules_in_order_with_priorities)
+{
+	static const struct { const char *name; enum ck_priority p; } want[] = {
+		{ "userns-with-other-namespaces", CK_PRIORITY_CRITICAL },
+		{ "untraced-child", CK_PRIORITY_CRITICAL },
+		{ "namespace-in-container", CK_PRIORITY_WARNING },
+		{ "namespace-by-non-root", CK_PRIORITY_NOTICE },
+		{ "shared-fd-process", CK_PRIORITY_WARNING },
+		{ "clone-parent", CK_PRIORITY_NOTICE },
+		{ "unusual-exit-signal", CK_PRIORITY_NOTICE },
+		{ "fork-burst", CK_PRIORITY_WARNING },
+	};
+	struct ck_detect *d = defaults();
+
+	cr_assert_eq(ck_detect_rule_count(d), 8);
+	for (size_t i = 0; i < 8; i++) {
+		cr_assert_str_eq(ck_detect_rule_name(d, i), want[i].name);
+		cr_assert_eq(ck_detect_rule_priority(d, i), want[i].p, "%s", want[i].name);
+	}
+	cr_assert_null(ck_detect_rule_name(d, 8));
+	cr_assert_eq(ck_detect_rule_priority(d, 8), CK_PRIORITY_INFO);
+	/* adding them again replaces each one in place */
+	cr_assert_eq(ck_detect_add_defaults(d), 0);
+	cr_assert_eq(ck_detect_rule_count(d), 8);
+	cr_assert_str_eq(ck_detect_rule_name(d, 7), "fork-burst");
+	cr_assert_not_null(strstr(ck_detect_default_rules(), "rule fork-burst\n"));
+	ck_detect_free(d);
+}
+
+Test(detect, ordinary_fingerprints_raise_nothing)
+{
+	struct ck_detect *d = defaults();
+	struct ck_event e;
+
+	for (uint32_t uid = 0; uid <= 1000; uid += 1000) {
+		e = call(CK_CALL_CLONE, FORK_FLAGS, uid);           /* fork() */
+		cr_assert_str_eq(fired(d, &e), "");
+		e = call(CK_CALL_CLONE3, THREAD_FLAGS, uid);        /* pthread_create, glibc >= 2.34 */
+		cr_assert_str_eq(fired(d, &e), "");
+		e = call(CK_CALL_CLONE, THREAD_FLAGS, uid);         /* pthread_create, older glibc */
+		cr_assert_str_eq(fired(d, &e), "");
+		e = call(CK_CALL_CLONE, SPAWN_FLAGS | SIGCHLD, uid); /* posix_spawn */
+		cr_assert_str_eq(fired(d, &e), "");
+		e = call(CK_CALL_CLONE3, SPAWN_FLAGS, uid);         /* posix_spawn through clone3 */
+		cr_assert_str_eq(fired(d, &e), "");
+		e = call(CK_CALL_FORK, 0, uid);
+		cr_assert_str_eq(fired(d, &e), "");
+		e = call(CK_CALL_VFORK, 0, uid);
+		cr_assert_str_eq(fired(d, &e), "");
+		e = call(CK_CALL_CLONE, SIGCHLD, uid);              /* clone with nothing shared */
+		cr_assert_str_eq(fired(d, &e), "");
+		e = call(CK_CALL_CLONE, FORK_FLAGS & ~CK_CSIGNAL, uid); /* no exit signal at all */
+		cr_assert_str_eq(fired(d, &e), "");
+		e = call(CK_CALL_CLONE, FORK_FLAGS, uid);           /* fork under a tracer */
+		e.traced = true;
+		cr_assert_str_eq(fired(d, &e), "");
+	}
+	/* root outside a container: unshare(1), ip netns, systemd's PrivateNetwork= */
+	e = call(CK_CALL_UNSHARE, CK_CLONE_NEWNS, 0);
+	cr_assert_str_eq(fired(d, &e), "");
+	e = call(CK_CALL_UNSHARE, CK_CLONE_NEWNET | CK_CLONE_NEWNS, 0);
+	cr_assert_str_eq(fired(d, &e), "");
+	e = call(CK_CALL_SETNS, CK_CLONE_NEWNET, 0);
+	cr_assert_str_eq(fired(d, &e), "");
+	/* root gains nothing from a user namespace */
+	e = call(CK_CALL_CLONE, CK_CLONE_NEWUSER | CK_CLONE_NEWNS | CK_CLONE_NEWPID | SIGCHLD, 0);
+	cr_assert_str_eq(fired(d, &e), "");
+	/* unshare() of sharing flags creates nothing */
+	e = call(CK_CALL_UNSHARE, CK_CLONE_FILES | CK_CLONE_FS, 1000);
+	cr_assert_str_eq(fired(d, &e), "");
+	ck_detect_free(d);
+}
+
+Test(detect, userns_with_other_namespaces_by_a_user)
+{
+	struct ck_detect *d = defaults();
+	struct ck_event e = call(CK_CALL_UNSHARE, CK_CLONE_NEWUSER | CK_CLONE_NEWNET, 1000);
+	struct seen s = { 0 };
+
+	strcpy(e.comm, "exploit");
+	cr_assert_eq(ck_detect_feed(d, &e, collect, &s), 2);
+	cr_assert_str_eq(s.rules[0], "userns-with-other-namespaces");
+	cr_assert_eq(s.priorities[0], CK_PRIORITY_CRITICAL);
+	cr_assert_str_eq(s.messages[0],
+			 "exploit (4101, uid 1000) created a user namespace with other namespaces, becoming their root: unshare(CLONE_NEWUSER|CLONE_NEWNET)");
+	cr_assert_eq(s.events[0], &e);
+	cr_assert_str_eq(s.rules[1], "namespace-by-non-root");
+	cr_assert_eq(s.priorities[1], CK_PRIORITY_NOTICE);
+	cr_assert_str_eq(s.messages[1],
+			 "exploit (4101, uid 1000) created or entered a namespace without being root: unshare(CLONE_NEWUSER|CLONE_NEWNET)");
+
+	e = call(CK_CALL_CLONE, CK_CLONE_NEWUSER | CK_CLONE_NEWNS | CK_CLONE_NEWPID | SIGCHLD, 1000);
+	cr_assert_str_eq(fired(d, &e), "userns-with-other-namespaces,namespace-by-non-root");
+	e = call(CK_CALL_CLONE3, CK_CLONE_NEWUSER | CK_CLONE_NEWTIME, 1000);
+	cr_assert_str_eq(fired(d, &e), "userns-with-other-namespaces,namespace-by-non-root");
+	/* a user namespace alone (a rootless sandbox's first step) is only a notice */
+	e = call(CK_CALL_UNSHARE, CK_CLONE_NEWUSER, 1000);
+	cr_assert_str_eq(fired(d, &e), "namespace-by-non-root");
+	/* refused by the kernel (unprivileged_userns_clone=0): nothing was created */
+	e = call(CK_CALL_UNSHARE, CK_CLONE_NEWUSER | CK_CLONE_NEWNET, 1000);
+	e.result = -EPERM;
+	cr_assert_str_eq(fired(d, &e), "");
+	/* seen on entry only (no result yet): judged as if it succeeded */
+	e = call(CK_CALL_UNSHARE, CK_CLONE_NEWUSER | CK_CLONE_NEWNET, 1000);
+	e.has_result = false;
+	cr_assert_str_eq(fired(d, &e), "userns-with-other-namespaces,namespace-by-non-root");
+	/* entering namespaces (setns with a pidfd and several types) creates none */
+	e = call(CK_CALL_SETNS, CK_CLONE_NEWUSER | CK_CLONE_NEWNET, 1000);
+	cr_assert_str_eq(fired(d, &e), "namespace-by-non-root");
+	ck_detect_free(d);
+}
+
+Test(detect, namespace_entry_by_a_user)
+{
+	struct ck_detect *d = defaults();
+	struct ck_event e = call(CK_CALL_SETNS, CK_CLONE_NEWNET, 1000);
+	struct seen s = one(d, &e);
+
+	cr_assert_str_eq(s.rules[0], "namespace-by-non-root");
+	cr_assert_str_eq(s.messages[0],
+			 "bash (4101, uid 1000) created or entered a namespace without being root: setns(CLONE_NEWNET)");
+	ck_detect_free(d);
+}
+
+Test(detect, namespace_created_inside_a_container)
+{
+	struct ck_detect *d = defaults();
+	struct ck_event e = call(CK_CALL_UNSHARE, CK_CLONE_NEWNS, 0);
+	struct seen s;
+
+	e.in_container = true;
+	s = one(d, &e);
+	cr_assert_str_eq(s.rules[0], "namespace-in-container");
+	cr_assert_eq(s.priorities[0], CK_PRIORITY_WARNING);
+	cr_assert_str_eq(s.messages[0],
+			 "bash (4101, uid 0) created a namespace inside a container: unshare(CLONE_NEWNS)");
+	/* container root making a user namespace with more: the seed's escape path */
+	e = call(CK_CALL_CLONE, CK_CLONE_NEWUSER | CK_CLONE_NEWPID | SIGCHLD, 0);
+	e.in_container = true;
+	cr_assert_str_eq(fired(d, &e), "namespace-in-container");
+	/* entering one, or a plain fork, inside a container is ordinary */
+	e = call(CK_CALL_SETNS, CK_CLONE_NEWNET, 0);
+	e.in_container = true;
+	cr_assert_str_eq(fired(d, &e), "");
+	e = call(CK_CALL_CLONE, FORK_FLAGS, 0);
+	e.in_container = true;
+	cr_assert_str_eq(fired(d, &e), "");
+	ck_detect_free(d);
+}
+
+Test(detect, shared_fd_table_without_shared_memory)
+{
+	struct ck_detect *d = defaults();
+	struct ck_event e = call(CK_CALL_CLONE, CK_CLONE_FILES | SIGCHLD, 0);
+	struct seen s = one(d, &e);
+
+	cr_assert_str_eq(s.rules[0], "shared-fd-process");
+	cr_assert_eq(s.priorities[0], CK_PRIORITY_WARNING);
+	cr_assert_str_eq(s.messages[0],
+			 "bash (4101) created a process that shares its file descriptor table but not its memory: clone(CLONE_FILES|SIGCHLD)");
+	e = call(CK_CALL_CLONE3, CK_CLONE_FILES | CK_CLONE_FS, 1000);
+	cr_assert_str_eq(fired(d, &e), "shared-fd-process");
+	/* threads share both; fork shares neither; CLONE_VM|CLONE_FILES is a thread-like helper */
+	e = call(CK_CALL_CLONE3, THREAD_FLAGS, 0);
+	cr_assert_str_eq(fired(d, &e), "");
+	e = call(CK_CALL_CLONE, CK_CLONE_VM | CK_CLONE_FILES | SIGCHLD, 0);
+	cr_assert_str_eq(fired(d, &e), "");
+	ck_detect_free(d);
+}
+
+Test(detect, untraced_child_of_a_traced_caller)
+{
+	struct ck_detect *d = defaults();
+	struct ck_event e = call(CK_CALL_CLONE, CK_CLONE_UNTRACED | SIGCHLD, 1000);
+	struct seen s;
+
+	e.traced = true;
+	s = one(d, &e);
+	cr_assert_str_eq(s.rules[0], "untraced-child");
+	cr_assert_eq(s.priorities[0], CK_PRIORITY_CRITICAL);
+	cr_assert_str_eq(s.messages[0],
+			 "bash (4101) is traced and created a child its tracer cannot follow: clone(CLONE_UNTRACED|SIGCHLD)");
+	/* nobody was tracing: nothing escaped */
+	e = call(CK_CALL_CLONE, CK_CLONE_UNTRACED | SIGCHLD, 1000);
+	cr_assert_str_eq(fired(d, &e), "");
+	/* the tracer saw the child leave */
+	e = call(CK_CALL_CLONE, FORK_FLAGS, 1000);
+	e.kinds |= CK_EVENT_ESCAPED;
+	ck_event_classify(&e);
+	cr_assert_str_eq(fired(d, &e), "untraced-child");
+	ck_detect_free(d);
+}
+
+Test(detect, clone_parent_makes_a_sibling)
+{
+	struct ck_detect *d = defaults();
+	struct ck_event e = call(CK_CALL_CLONE, CK_CLONE_PARENT | SIGCHLD, 0);
+	struct seen s = one(d, &e);
+
+	cr_assert_str_eq(s.rules[0], "clone-parent");
+	cr_assert_eq(s.priorities[0], CK_PRIORITY_NOTICE);
+	cr_assert_str_eq(s.messages[0],
+			 "bash (4101) created a process whose parent is 4100, not itself: clone(CLONE_PARENT|SIGCHLD)");
+	ck_detect_free(d);
+}
+
+Test(detect, exit_signal_other_than_sigchld)
+{
+	struct ck_detect *d = defaults();
+	struct ck_event e = call(CK_CALL_CLONE, FORK_FLAGS - SIGCHLD + SIGUSR1, 1000);
+	struct seen s = one(d, &e);
+
+	cr_assert_str_eq(s.rules[0], "unusual-exit-signal");
+	cr_assert_str_eq(s.messages[0],
+			 "bash (4101) created a process that will signal its parent with SIGUSR1 on exit: clone(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGUSR1)");
+	e = call(CK_CALL_CLONE3, 0, 1000);
+	e.args.exit_signal = 34; /* the kernel's SIGRTMIN + 2 */
+	s = one(d, &e);
+	cr_assert_str_eq(s.messages[0],
+			 "bash (4101) created a process that will signal its parent with SIGRT_2 on exit: clone3(0)");
+	/* clone3 seen without its struct: the watcher's exit_signal */
+	e = call(CK_CALL_CLONE3, 0, 1000);
+	e.has_args = false;
+	e.exit_signal = SIGTERM;
+	cr_assert_str_eq(fired(d, &e), "unusual-exit-signal");
+	e.exit_signal = SIGCHLD;
+	cr_assert_str_eq(fired(d, &e), "");
+	/* a thread's exit signal means nothing */
+	e = call(CK_CALL_CLONE, THREAD_FLAGS | SIGUSR1, 1000);
+	cr_assert_str_eq(fired(d, &e), "");
+	ck_detect_free(d);
+}
+
+static int feed_n(struct ck_detect *d, struct ck_event *e, int n, uint64_t step, struct seen *s)
+{
+	int alerts = 0;
+	for (int i = 0; i < n; i++) {
+		alerts += ck_detect_feed(d, e, collect, s);
+		e->time_ns += step;
+	}
+	return alerts;
+}
+
+Test(detect, fork_burst_fires_once_per_window_at_the_2001st_process)
+{
+	struct ck_detect *d = defaults();
+	struct ck_event e = call(CK_CALL_CLONE, FORK_FLAGS, 1000);
+	struct seen s = { 0 };
+
+	/* 2000 forks within 0.8 s are within the limit; the 2001st at 0.8 s is not */
+	cr_assert_eq(feed_n(d, &e, 2000, 400000, &s), 0);
+	cr_assert_eq(ck_detect_feed(d, &e, collect, &s), 1);
+	cr_assert_str_eq(s.rules[0], "fork-burst");
+	cr_assert_eq(s.priorities[0], CK_PRIORITY_WARNING);
+	cr_assert_str_eq(s.messages[0],
+			 "uid 1000 created more than 2000 processes within 1s (a fork bomb?); the last by bash (4101) with clone");
+	/* the rest of the window stays quiet */
+	e.time_ns += 1;
+	cr_assert_eq(feed_n(d, &e, 3000, 0, &s), 0);
+	/* another uid has its own window; failing forks (EAGAIN at RLIMIT_NPROC) count too */
+	struct ck_event other = call(CK_CALL_FORK, 0, 1001);
+	other.time_ns = e.time_ns;
+	other.result = -EAGAIN;
+	cr_assert_eq(feed_n(d, &other, 2000, 0, &s), 0);
+	cr_assert_eq(feed_n(d, &other, 1, 0, &s), 1);
+	/* threads are not processes */
+	struct ck_event thread = call(CK_CALL_CLONE3, THREAD_FLAGS, 1002);
+	cr_assert_eq(feed_n(d, &thread, 5000, 0, &s), 0);
+	/* a new window for uid 1000 one second after its first event */
+	e.time_ns = T0 + SECOND;
+	cr_assert_eq(feed_n(d, &e, 2000, 0, &s), 0);
+	cr_assert_eq(feed_n(d, &e, 1, 0, &s), 1);
+	cr_assert_eq(s.n, 3);
+	ck_detect_free(d);
+}
+
+Test(detect, rate_counts_per_key_and_resets)
+{
+	struct ck_detect *d = rules("rule burst\n"
+				    "  when kinds has process\n"
+				    "  rate 3 per 100ms by comm\n"
+				    "  message \"{comm}: {count} in a window\"\n"
+				    "end\n");
+	struct ck_event a = call(CK_CALL_FORK, 0, 0), b = call(CK_CALL_FORK, 0, 0);
+	struct seen s = { 0 };
+
+	strcpy(b.comm, "make");
+	cr_assert_eq(feed_n(d, &a, 3, 1000, &s), 0);
+	cr_assert_eq(feed_n(d, &b, 3, 1000, &s), 0);
+	cr_assert_eq(feed_n(d, &a, 1, 1000, &s), 1);
+	cr_assert_str_eq(s.messages[0], "bash: 4 in a window");
+	cr_assert_eq(feed_n(d, &a, 10, 1000, &s), 0);
+	cr_assert_eq(feed_n(d, &b, 1, 1000, &s), 1);
+	cr_assert_str_eq(s.messages[1], "make: 4 in a window");
+	/* 100 ms after bash's window opened, a new one */
+	a.time_ns = T0 + 100000000;
+	cr_assert_eq(feed_n(d, &a, 3, 0, &s), 0);
+	cr_assert_eq(feed_n(d, &a, 1, 0, &s), 1);
+	cr_assert_str_eq(s.messages[2], "bash: 4 in a window");
+	/* an event from slightly earlier (out of order) stays in the window */
+	a.time_ns -= 5;
+	cr_assert_eq(feed_n(d, &a, 1, 0, &s), 0);
+	/* clearing forgets the rules and their state */
+	ck_detect_clear(d);
+	cr_assert_eq(ck_detect_rule_count(d), 0);
+	cr_assert_eq(ck_detect_feed(d, &a, collect, &s), 0);
+	ck_detect_free(d);
+}
+
+Test(detect, rate_without_by_counts_every_event)
+{
+	struct ck_detect *d = rules("rule any\n when syscall == fork\n rate 2 per 1s\nend\n");
+	struct ck_event a = call(CK_CALL_FORK, 0, 0), b = call(CK_CALL_FORK, 0, 1000);
+	struct seen s = { 0 };
+
+	b.pid = 77;
+	cr_assert_eq(feed_n(d, &a, 1, 0, &s), 0);
+	cr_assert_eq(feed_n(d, &b, 1, 0, &s), 0);
+	cr_assert_eq(feed_n(d, &a, 1, 0, &s), 1);
+	ck_detect_free(d);
+}
+
+Test(detect, many_rate_keys_share_the_table)
+{
+	struct ck_detect *d = rules("rule per-pid\n when kinds has process\n rate 1 per 1s by pid\nend\n");
+	struct ck_event e = call(CK_CALL_FORK, 0, 0);
+	int alerts = 0;
+
+	/* 256 keys fit: each fires on its second event */
+	for (int round = 0; round < 3; round++) {
+		for (int pid = 1; pid <= 256; pid++) {
+			e.pid = pid;
+			alerts += ck_detect_feed(d, &e, NULL, NULL);
+		}
+	}
+	cr_assert_eq(alerts, 256);
+	/* far more keys than slots: the oldest windows make room for new keys */
+	for (int pid = 1000; pid < 21000; pid++) {
+		e.pid = pid;
+		e.time_ns++;
+		ck_detect_feed(d, &e, NULL, NULL);
+	}
+	e.pid = 424242;
+	cr_assert_eq(ck_detect_feed(d, &e, NULL, NULL), 0);
+	cr_assert_eq(ck_detect_feed(d, &e, NULL, NULL), 1);
+	ck_detect_free(d);
+}
+
+/* ---- the language ---- */
+
+Test(detect, fields_and_operators)
+{
+	struct ck_detect *d = rules(
+		"rule a\n when syscall in (clone, clone3) and uid >= 1000 and uid < 2000\nend\n"
+		"rule b\n when comm == \"bash\" and exe matches \"/usr/*/bash\" and pid != 1\nend\n"
+		"rule c\n when comm not in (\"bash\", \"sh\") or ppid <= 1\nend\n"
+		"rule d\n when flags has_all (child_cleartid, CLONE_CHILD_SETTID) and flags lacks (vm, NEWUSER)\nend\n"
+		"rule e\n when exit_signal == SIGCHLD and exit_signal == 17 and arch == x86_64 and source == watch\nend\n"
+		"rule f\n when result > 4000 and error == 0 and not failed and traced == false\nend\n"
+		"rule g\n when cgroup_id == 0 or cgroup_id != 0\nend\n"
+		"rule h\n when tid == 4101 and kinds == process and kinds has_any (thread, process)\nend\n"
+		"rule i\n when flags == 0x1200000 and syscall != fork\nend\n");
+	struct ck_event e = call(CK_CALL_CLONE, FORK_FLAGS, 1000);
+
+	e.arch = CK_ARCH_X86_64;
+	cr_assert_str_eq(fired(d, &e), "a,b,d,e,f,h,i");
+	strcpy(e.comm, "sh");
+	e.ppid = 1;
+	e.uid = 2000;
+	cr_assert_str_eq(fired(d, &e), "c,d,e,f,h,i");
+	e.cgroup_id = 9;
+	cr_assert_str_eq(fired(d, &e), "c,d,e,f,g,h,i");
+	ck_detect_free(d);
+}
+
+Test(detect, unknown_values_compare_false)
+{
+	struct ck_detect *d = rules(
+		"rule ok\n when result >= 0\nend\n"
+		"rule bad\n when result < 0\nend\n"
+		"rule eperm\n when error == EPERM\nend\n"
+		"rule not-eperm\n when error != EPERM\nend\n"
+		"rule not-ok\n when not (result >= 0)\nend\n"
+		"rule exe\n when exe != \"/bin/sh\"\nend\n"
+		"rule sig\n when exit_signal != SIGCHLD\nend\n");
+	struct ck_event e = call(CK_CALL_UNSHARE, CK_CLONE_NEWNS, 0);
+
+	cr_assert_str_eq(fired(d, &e), "ok,not-eperm,exe");
+	e.result = -EPERM;
+	cr_assert_str_eq(fired(d, &e), "bad,eperm,not-ok,exe");
+	e.has_result = false;
+	e.exe[0] = '\0';
+	cr_assert_str_eq(fired(d, &e), "not-ok");
+	ck_detect_free(d);
+}
+
+Test(detect, precedence_and_continuation_lines)
+{
+	/* not > and > or; a condition continues on lines starting with and/or, or inside ( ) */
+	struct ck_detect *d = rules("rule p\n"
+				    "  when uid == 1 or uid == 2 and not traced\n"
+				    "end\n"
+				    "rule q\n"
+				    "  when (uid == 1 or uid == 2)\n"
+				    "    and not traced\n"
+				    "end\n"
+				    "rule r\n"
+				    "  when uid in (1,\n"
+				    "               2) and\n"
+				    "       traced\n"
+				    "end\n");
+	struct ck_event e = call(CK_CALL_FORK, 0, 1);
+
+	e.traced = true;
+	cr_assert_str_eq(fired(d, &e), "p,r");
+	e.uid = 2;
+	cr_assert_str_eq(fired(d, &e), "r");
+	e.traced = false;
+	cr_assert_str_eq(fired(d, &e), "p,q");
+	ck_detect_free(d);
+}
+
+Test(detect, placeholders)
+{
+	struct ck_detect *d = rules(
+		"rule m\n"
+		"  when syscall != setns\n"
+		"  message \"{rule}: {comm} {pid}/{tid} ppid {ppid} uid {uid} exe {exe} \"\n"
+		"          \"{syscall}({flags}) = {result} error {error} sig {exit_signal} \"\n"
+		"          \"{arch} cg {cgroup_id} #{count} {{literal}}\"\n"
+		"end\n");
+	struct ck_event e = call(CK_CALL_FORK, 0, 7);
+	struct seen s = one(d, &e);
+
+	cr_assert_str_eq(s.messages[0],
+			 "m: bash 4101/4101 ppid 4100 uid 7 exe /usr/bin/bash fork(SIGCHLD) = 4102 error none sig SIGCHLD x86_64 cg 0 #1 {literal}");
+	e = call(CK_CALL_VFORK, 0, 7);
+	e.exe[0] = '\0';
+	e.has_result = false;
+	e.cgroup_id = 12;
+	s = one(d, &e);
+	cr_assert_str_eq(s.messages[0],
+			 "m: bash 4101/4101 ppid 4100 uid 7 exe ? vfork(CLONE_VM|CLONE_VFORK|SIGCHLD) = ? error none sig SIGCHLD x86_64 cg 12 #1 {literal}");
+	e = call(CK_CALL_UNSHARE, CK_CLONE_NEWUSER, 7);
+	e.result = -EPERM;
+	s = one(d, &e);
+	cr_assert_str_eq(s.messages[0],
+			 "m: bash 4101/4101 ppid 4100 uid 7 exe /usr/bin/bash unshare(CLONE_NEWUSER) = -EPERM error EPERM sig none x86_64 cg 0 #1 {literal}");
+	e = call(CK_CALL_CLONE3, THREAD_FLAGS, 7);
+	s = one(d, &e);
+	cr_assert_str_eq(s.messages[0],
+			 "m: bash 4101/4101 ppid 4100 uid 7 exe /usr/bin/bash clone3(CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID) = 4102 error none sig 0 x86_64 cg 0 #1 {literal}");
+	ck_detect_free(d);
+}
+
+Test(detect, defaults_for_priority_and_message)
+{
+	struct ck_detect *d = rules("rule bare\n  when flags has newpid\nend\n");
+	struct ck_event e = call(CK_CALL_UNSHARE, CK_CLONE_NEWPID, 0);
+	struct seen s = one(d, &e);
+
+	cr_assert_eq(ck_detect_rule_priority(d, 0), CK_PRIORITY_WARNING);
+	cr_assert_str_eq(s.messages[0], "bash (4101) matched rule bare: unshare(CLONE_NEWPID)");
+	ck_detect_free(d);
+}
+
+Test(detect, messages_longer_than_the_alert_are_cut)
+{
+	char text[1024] = "rule long\n when traced or not traced\n message \"";
+	struct ck_detect *d;
+	struct seen s;
+	struct ck_event e = call(CK_CALL_FORK, 0, 0);
+
+	for (int i = 0; i < 40; i++)
+		strcat(text, "{comm}{pid}");
+	strcat(text, "\"\nend\n");
+	d = rules(text);
+	s = one(d, &e);
+	cr_assert_eq(strlen(s.messages[0]), 255);
+	cr_assert_eq(strncmp(s.messages[0], "bash4101bash4101", 16), 0);
+	ck_detect_free(d);
+}
+
+/* ---- errors ---- */
+
+Test(detect, parse_errors_name_the_line_and_the_token)
+{
+	static const struct { const char *text; unsigned line; const char *message; } cases[] = {
+		{ "rule a\n  when flgs has vm\nend\n", 2,
+		  "line 2: unknown field 'flgs' (did you mean 'flags'?)" },
+		{ "rule a\n  when xyzzyq == 1\nend\n", 2,
+		  "line 2: unknown field 'xyzzyq' (fields: syscall, pid, tid, ppid, uid, comm, exe, flags, exit_signal, result, error, kinds, in_container, traced, failed, arch, cgroup_id, source)" },
+		{ "# comment\n\nrule a\n  when flags has CLONE_NEWUSR\nend\n", 4,
+		  "line 4: unknown flag 'CLONE_NEWUSR' (did you mean 'CLONE_NEWUSER'?)" },
+		{ "rule a\n  when flags has_any (vm, newusr)\nend\n", 2,
+		  "line 2: unknown flag 'newusr' (did you mean 'newuser'?)" },
+		{ "rule a\n  when flags lacks NEWPIDD\nend\n", 2,
+		  "line 2: unknown flag 'NEWPIDD' (did you mean 'NEWPID'?)" },
+		{ "rule a\n  when (syscall == clone and pid == 1\n  message \"x\"\nend\n", 2,
+		  "line 2: unclosed '(': expected ')' before 'message' on line 3" },
+		{ "rule a\n  when pid in (1, 2\nend\n", 2,
+		  "line 2: unclosed '(': expected ')' before 'end' on line 3" },
+		{ "rule a\n  when traced)\nend\n", 2, "line 2: ')' without a matching '('" },
+		{ "rule a\n  when syscall == clone\n", 1, "line 1: rule 'a' has no 'end'" },
+		{ "rule a\n  when traced\nrule b\n  when traced\nend\n", 3,
+		  "line 3: expected 'end' before the next 'rule' (rule 'a' from line 1 is still open)" },
+		{ "rule a\n  when traced\nend\n\nrule a\n  when failed\nend\n", 5,
+		  "line 5: rule 'a' is defined twice (first on line 1)" },
+		{ "rule a\n  priority critcal\n  when traced\nend\n", 2,
+		  "line 2: unknown priority 'critcal' (did you mean 'critical'?)" },
+		{ "rule a\n  priority urgent\n  when traced\nend\n", 2,
+		  "line 2: unknown priority 'urgent' (expected info, notice, warning or critical)" },
+		{ "rule a\n  priority\n  when traced\nend\n", 2,
+		  "line 2: expected a priority after 'priority' (info, notice, warning or critical), found the end of the line" },
+		{ "rule a\n  priority info\n  message \"x\"\nend\n", 1, "line 1: rule 'a' has no 'when'" },
+		{ "rule a\n  when traced\n  when failed\nend\n", 3,
+		  "line 3: second 'when' in rule 'a' (the first is on line 2)" },
+		{ "rule a\n  prority info\nend\n", 2,
+		  "line 2: expected priority, when, rate, message or end in rule 'a', found 'prority' (did you mean 'priority'?)" },
+		{ "foo\n", 1, "line 1: expected 'rule', found 'foo'" },
+		{ "rule\n  when traced\nend\n", 1, "line 1: expected a rule name after 'rule', found the end of the line" },
+		{ "rule a b\n  when traced\nend\n", 1, "line 1: unexpected 'b' after the rule name" },
+		{ "rule a\n  when traced\nend x\n", 3, "line 3: unexpected 'x' after 'end'" },
+		{ "rule a\n  when pid ==\n  message \"x\"\nend\n", 2,
+		  "line 2: expected a value after 'pid ==', found 'message' on line 3" },
+		{ "rule a\n  when pid == 1 foo\nend\n", 2,
+		  "line 2: expected 'and', 'or' or the end of the line after '1', found 'foo'" },
+		{ "rule a\n  when pid foo\nend\n", 2,
+		  "line 2: expected an operator after 'pid' (==, !=, <, <=, >, >=, in or not in), found 'foo'" },
+		{ "rule a\n  when traced and\nend\n", 2,
+		  "line 2: expected a condition after 'and', found 'end' on line 3" },
+		{ "rule a\n  when pid = 1\nend\n", 2, "line 2: '=' is not an operator (did you mean '=='?)" },
+		{ "rule a\n  when comm == bash\nend\n", 2,
+		  "line 2: expected a quoted string after 'comm ==', found 'bash'" },
+		{ "rule a\n  when comm < \"bash\"\nend\n", 2,
+		  "line 2: operator '<' does not apply to comm (use ==, !=, in, not in or matches)" },
+		{ "rule a\n  when kinds in (process)\nend\n", 2,
+		  "line 2: operator 'in' does not apply to kinds (use has, has_any, has_all, lacks, == or !=)" },
+		{ "rule a\n  when flags has (vm, fs)\nend\n", 2,
+		  "line 2: 'has' takes one name; use has_any or has_all for a list" },
+		{ "rule a\n  when kinds has proces\nend\n", 2,
+		  "line 2: unknown kind 'proces' (did you mean 'process'?)" },
+		{ "rule a\n  when syscall == clnoe\nend\n", 2,
+		  "line 2: unknown syscall 'clnoe' (did you mean 'clone'?)" },
+		{ "rule a\n  when error == EPREM\nend\n", 2,
+		  "line 2: unknown errno name 'EPREM' (did you mean 'EPERM'?)" },
+		{ "rule a\n  when exit_signal == SIGFOO\nend\n", 2, "line 2: unknown signal 'SIGFOO'" },
+		{ "rule a\n  when exit_signal == -1\nend\n", 2,
+		  "line 2: -1 is out of range for exit_signal (it is never negative)" },
+		{ "rule a\n  when pid == 12x\nend\n", 2, "line 2: '12x' is not a number" },
+		{ "rule a\n  when in_container == maybe\nend\n", 2,
+		  "line 2: expected true or false after 'in_container ==', found 'maybe'" },
+		{ "rule a\n  when pid in (1 2)\nend\n", 2, "line 2: expected ',' or ')' after '1', found '2'" },
+		{ "rule a\n  when traced\n  message \"{comm} {pdi}\"\nend\n", 3,
+		  "line 3: unknown placeholder '{pdi}' in the message (did you mean '{pid}'?)" },
+		{ "rule a\n  when traced\n  message \"{comm\"\nend\n", 3,
+		  "line 3: unclosed '{' in the message (write '{{' for a brace)" },
+		{ "rule a\n  when traced\n  message \"unterminated\nend\n", 3,
+		  "line 3: unterminated string (a string ends on the line it starts)" },
+		{ "rule a\n  when traced\n  rate 0 per 1s\nend\n", 3,
+		  "line 3: expected a count from 1 to 1000000000 after 'rate', found '0'" },
+		{ "rule a\n  when traced\n  rate 10 per 1 by uid\nend\n", 3,
+		  "line 3: expected a duration after 'per' (such as 1s, 500ms, 2m or 1h), found '1'" },
+		{ "rule a\n  when traced\n  rate 10 per 1s by flags\nend\n", 3,
+		  "line 3: expected uid, pid, ppid, comm, exe or cgroup_id after 'by', found 'flags'" },
+		{ "rule a\n  when traced @\nend\n", 2, "line 2: unexpected character '@'" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned line = 0;
+		const char *msg = refusal(cases[i].text, &line);
+		cr_expect_str_eq(msg, cases[i].message, "case %zu", i);
+		cr_expect_eq(line, cases[i].line, "case %zu: line %u", i, line);
+	}
+}
+
+Test(detect, a_refused_text_adds_nothing)
+{
+	struct ck_detect *d = defaults();
+	struct ck_rule_error err = { .size = sizeof(err) };
+	struct ck_event e = call(CK_CALL_CLONE, CK_CLONE_PARENT | SIGCHLD, 0);
+
+	cr_assert_eq(ck_detect_add_rules(d,
+					 "rule clone-parent\n  priority info\n  when traced\nend\n"
+					 "rule extra\n  when traced\nend\n"
+					 "rule broken\n  when tracd\nend\n",
+					 &err),
+		     -EINVAL);
+	cr_assert_eq(err.line, 9);
+	cr_assert_str_eq(err.message, "line 9: unknown field 'tracd' (did you mean 'traced'?)");
+	cr_assert_eq(ck_detect_rule_count(d), 8);
+	cr_assert_eq(ck_detect_rule_priority(d, 5), CK_PRIORITY_NOTICE);
+	cr_assert_str_eq(fired(d, &e), "clone-parent");
+	/* err may be NULL, and a caller's smaller struct is only filled as far as it goes */
+	cr_assert_eq(ck_detect_add_rules(d, "rule x\n", NULL), -EINVAL);
+	struct ck_rule_error small = { .size = offsetof(struct ck_rule_error, message), .message = "untouched" };
+	cr_assert_eq(ck_detect_add_rules(d, "rule x\n", &small), -EINVAL);
+	cr_assert_eq(small.line, 1);
+	cr_assert_str_eq(small.message, "untouched");
+	cr_assert_eq(ck_detect_rule_count(d), 8);
+	ck_detect_free(d);
+}
+
+Test(detect, a_rule_with_a_known_name_replaces_it_in_place)
+{
+	struct ck_detect *d = defaults();
+	struct ck_event e = call(CK_CALL_CLONE, CK_CLONE_PARENT | SIGCHLD, 0);
+	struct seen s;
+
+	cr_assert_eq(ck_detect_add_rules(d,
+					 "rule clone-parent\n"
+					 "  priority info\n"
+					 "  when flags has CLONE_PARENT and comm != \"runc:[1:CHILD]\"\n"
+					 "  message \"{comm} used CLONE_PARENT\"\n"
+					 "end\n",
+					 NULL),
+		     0);
+	cr_assert_eq(ck_detect_rule_count(d), 8);
+	cr_assert_str_eq(ck_detect_rule_name(d, 5), "clone-parent");
+	cr_assert_eq(ck_detect_rule_priority(d, 5), CK_PRIORITY_INFO);
+	s = one(d, &e);
+	cr_assert_str_eq(s.messages[0], "bash used CLONE_PARENT");
+	strcpy(e.comm, "runc:[1:CHILD]");
+	cr_assert_str_eq(fired(d, &e), "");
+	ck_detect_free(d);
+}
+
+Test(detect, rules_from_a_file)
+{
+	char path[] = "/tmp/ck-detect-XXXXXX";
+	struct ck_detect *d = ck_detect_new();
+	struct ck_rule_error err = { .size = sizeof(err) };
+	int fd = mkstemp(path);
+	static const char text[] = "rule from-file\n  priority critical\n  when uid == 4242\nend\n"
+				   "rule second\n  when uid == 4243\nend\n";
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	cr_assert_eq(ck_detect_add_file(d, path, &err), 0, "%s", err.message);
+	cr_assert_eq(ck_detect_rule_count(d), 2);
+	cr_assert_str_eq(ck_detect_rule_name(d, 0), "from-file");
+	cr_assert_eq(ck_detect_rule_priority(d, 0), CK_PRIORITY_CRITICAL);
+
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "rule bad\n  when uid == x\nend\n", 29), 29);
+	close(fd);
+	cr_assert_eq(ck_detect_add_file(d, path, &err), -EINVAL);
+	cr_assert_str_eq(err.message, "line 2: expected a number after 'uid ==', found 'x'");
+	cr_assert_eq(ck_detect_rule_count(d), 2);
+	unlink(path);
+
+	cr_assert_eq(ck_detect_add_file(d, "/nonexistent/clonekit.rules", &err), -ENOENT);
+	cr_assert_eq(ck_detect_add_file(d, "/", &err), -EISDIR);
+	cr_assert_eq(ck_detect_rule_count(d), 2);
+	ck_detect_free(d);
+}
+
+Test(detect, an_empty_text_adds_nothing)
+{
+	struct ck_detect *d = ck_detect_new();
+	cr_assert_eq(ck_detect_add_rules(d, "", NULL), 0);
+	cr_assert_eq(ck_detect_add_rules(d, "# only a comment\n\n   \n", NULL), 0);
+	cr_assert_eq(ck_detect_rule_count(d), 0);
+	ck_detect_free(d);
+}
+
+Test(detect, bad_arguments)
+{
+	struct ck_detect *d = defaults();
+	struct ck_event e = call(CK_CALL_FORK, 0, 0);
+	struct ck_event old = e;
+
+	old.size = sizeof(old) - 8;
+	cr_assert_eq(ck_detect_feed(NULL, &e, NULL, NULL), -EINVAL);
+	cr_assert_eq(ck_detect_feed(d, NULL, NULL, NULL), -EINVAL);
+	cr_assert_eq(ck_detect_feed(d, &old, NULL, NULL), -EINVAL);
+	cr_assert_eq(ck_detect_add_rules(NULL, "", NULL), -EINVAL);
+	cr_assert_eq(ck_detect_add_rules(d, NULL, NULL), -EINVAL);
+	cr_assert_eq(ck_detect_add_file(d, NULL, NULL), -EINVAL);
+	cr_assert_eq(ck_detect_add_defaults(NULL), -EINVAL);
+	cr_assert_eq(ck_detect_rule_count(NULL), 0);
+	ck_detect_free(NULL);
+	ck_detect_clear(NULL);
+	ck_detect_free(d);
+}
+
+Test(detect, priority_names)
+{
+	enum ck_priority p;
+	cr_assert_str_eq(ck_priority_name(CK_PRIORITY_INFO), "info");
+	cr_assert_str_eq(ck_priority_name(CK_PRIORITY_NOTICE), "notice");
+	cr_assert_str_eq(ck_priority_name(CK_PRIORITY_WARNING), "warning");
+	cr_assert_str_eq(ck_priority_name(CK_PRIORITY_CRITICAL), "critical");
+	cr_assert_eq(ck_priority_parse("Critical", &p), 0);
+	cr_assert_eq(p, CK_PRIORITY_CRITICAL);
+	cr_assert_eq(ck_priority_parse("urgent", &p), -EINVAL);
+	cr_assert_eq(ck_priority_parse(NULL, &p), -EINVAL);
+}
