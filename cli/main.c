@@ -20,6 +20,7 @@ static const struct {
 	{ "run", cmd_run, "start a command in new namespaces and exit with its status" },
 	{ "audit", cmd_audit, "a hardening report on process creation; exit 1 when advice is unmet" },
 	{ "seccomp", cmd_seccomp, "list the seccomp policies, export one as BPF, PFC or an OCI profile" },
+	{ "trace", cmd_trace, "follow a command or process with ptrace, printing its creation calls as strace does" },
 };
 
 static void usage(FILE *f)

@@ -13,6 +13,7 @@
 #include <clonekit/spawn.h>
 #include <clonekit/seccomp.h>
 #include <clonekit/event.h>
+#include <clonekit/trace.h>
 #include <clonekit/detect.h>
 
 #endif

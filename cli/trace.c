@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* clonekit trace: follow one process tree with ptrace and print its process-creation calls as strace does. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <clonekit/detect.h>
+#include <clonekit/trace.h>
+
+#include "cli.h"
+
+static const char CMD[] = "trace";
+
+/* Like env(1) and clonekit run: the command's own status, else these. */
+enum { TRACE_FAILED = 125, TRACE_NOT_EXECUTABLE = 126, TRACE_NOT_FOUND = 127 };
+
+static const char usage[] =
+	"Usage: clonekit trace [-o FILE] [--json] [--rules FILE] [--no-seccomp] -- CMD [ARGS...]\n"
+	"       clonekit trace [-o FILE] [--json] [--rules FILE] -p PID\n\n"
+	"Runs CMD, or attaches to the running process PID and all its threads, and\n"
+	"follows every process and thread they create (-f is implied). Each clone,\n"
+	"clone3, fork, vfork, unshare and setns call prints as strace prints it,\n"
+	"prefixed with '[pid N] ' when another task than the first makes it.\n"
+	"CMD gets a seccomp filter that stops the tracer only at those six calls;\n"
+	"an attached process is stopped at every system call instead.\n\n"
+	"The detection rules judge every call; an alert prints as\n"
+	"'ALERT <priority> <rule>: <message>' on stderr, or with --json as an\n"
+	"{\"alert\":...} line among the events.\n\n"
+	"SIGINT, SIGTERM and SIGHUP detach from every task, leaving them running,\n"
+	"and exit with 128+N. Processes that carry the seccomp filter keep it: untraced,\n"
+	"their process-creation calls then fail with ENOSYS (--no-seccomp avoids it).\n\n"
+	"Options:\n"
+	"  -o, --output FILE  write the events to FILE instead of standard output\n"
+	"  --json             JSON Lines: one object per event (docs/event-schema.md)\n"
+	"                     and per alert\n"
+	"  --rules FILE       add the rules in FILE to the defaults (docs/rules.md)\n"
+	"  -p, --pid PID      attach to PID instead of running a command\n"
+	"  -f, --follow       follow children (always on; accepted for strace's sake)\n"
+	"  --no-seccomp       stop CMD at every system call instead of giving it the\n"
+	"                     seccomp filter: slower, but nothing stays behind after\n"
+	"                     a detach\n"
+	"  -h, --help         this text\n\n"
+	"Exit status: the command's (128+N when signal N killed it); 125 when clonekit\n"
+	"itself fails, 126 when CMD cannot be executed, 127 when it is not found, 2 for\n"
+	"a usage error or a rule that does not parse.\n";
+
+struct trace_state {
+	FILE *out;
+	bool json;
+	pid_t first;
+	struct ck_detect *rules;
+};
+
+static struct ck_tracer *volatile the_tracer;
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	if (!got_signal)
+		got_signal = sig;
+	if (the_tracer)
+		ck_trace_stop(the_tracer);
+	errno = saved;
+}
+
+/* Formats with f into buf, or into a malloc'd buffer when buf is too small. */
+static char *format(int (*f)(const struct ck_event *, char *, size_t), const struct ck_event *e,
+		    char *buf, size_t len)
+{
+	int n = f(e, buf, len);
+	if (n < 0 || (size_t)n < len)
+		return buf;
+	char *big = malloc((size_t)n + 1);
+	if (!big)
+		return buf; /* truncated rather than lost */
+	f(e, big, (size_t)n + 1);
+	return big;
+}
+
+static void on_alert(const struct ck_alert *a, void *data)
+{
+	struct trace_state *s = data;
+
+	if (s->json) {
+		char buf[4096], *ev = format(ck_event_format_json, a->event, buf, sizeof(buf));
+		struct jw w;
+
+		jw_init(&w, s->out);
+		jw_obj_begin(&w, NULL);
+		jw_obj_begin(&w, "alert");
+		jw_str(&w, "rule", a->rule);
+		jw_str(&w, "priority", ck_priority_name(a->priority));
+		jw_str(&w, "message", a->message);
+		fprintf(s->out, ",\"event\":%s", ev);
+		jw_obj_end(&w);
+		jw_obj_end(&w);
+		jw_end_line(&w);
+		if (ev != buf)
+			free(ev);
+	} else {
+		fprintf(stderr, "ALERT %s %s: %s\n", ck_priority_name(a->priority), a->rule, a->message);
+	}
+}
+
+static void on_event(const struct ck_event *e, void *data)
+{
+	struct trace_state *s = data;
+	char buf[4096], *text;
+
+	if (s->json) {
+		text = format(ck_event_format_json, e, buf, sizeof(buf));
+		fprintf(s->out, "%s\n", text);
+	} else {
+		text = format(ck_event_format_strace, e, buf, sizeof(buf));
+		if (e->tid != s->first)
+			fprintf(s->out, "[pid %5d] %s\n", e->tid, text);
+		else
+			fprintf(s->out, "%s\n", text);
+	}
+	if (text != buf)
+		free(text);
+	if (s->rules)
+		ck_detect_feed(s->rules, e, on_alert, s);
+}
+
+static int load_rules(struct trace_state *s, const char *file)
+{
+	struct ck_rule_error err = { .size = sizeof(err) };
+	int r;
+
+	s->rules = ck_detect_new();
+	if (!s->rules) {
+		fprintf(stderr, "clonekit %s: %s\n", CMD, strerror(errno));
+		return TRACE_FAILED;
+	}
+	r = ck_detect_add_defaults(s->rules);
+	if (r < 0) {
+		fprintf(stderr, "clonekit %s: the default rules: %s\n", CMD, strerror(-r));
+		return TRACE_FAILED;
+	}
+	if (!file)
+		return 0;
+	r = ck_detect_add_file(s->rules, file, &err);
+	if (r == -EINVAL && err.line) {
+		fprintf(stderr, "clonekit %s: --rules %s: %s\n", CMD, file, err.message);
+		return CK_EXIT_USAGE;
+	}
+	if (r < 0) {
+		fprintf(stderr, "clonekit %s: --rules %s: %s\n", CMD, file, strerror(-r));
+		return CK_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int parse_pid(const char *arg, pid_t *pid)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v <= 0 || v > INT32_MAX)
+		return cli_usage_error(CMD, "-p '%s': expected a process ID", arg);
+	*pid = (pid_t)v;
+	return 0;
+}
+
+static int start(struct trace_state *s, pid_t pid, char **argv, unsigned flags, struct ck_tracer **t)
+{
+	struct ck_trace_opts opts = { .size = sizeof(opts), .flags = flags };
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	int r;
+
+	if (pid > 0) {
+		r = ck_trace_attach(t, pid, &opts);
+		if (r < 0) {
+			fprintf(stderr, "clonekit %s: attach to %d: %s\n", CMD, (int)pid, strerror(-r));
+			return TRACE_FAILED;
+		}
+		s->first = pid;
+		return 0;
+	}
+	r = ck_trace_spawn(t, argv, NULL, &opts, &err);
+	if (r < 0) {
+		fprintf(stderr, "clonekit %s: %s\n", CMD, err.step ? err.message : strerror(-r));
+		if (err.step && strcmp(err.step, "execve") == 0)
+			return err.err == ENOENT || err.err == ENOTDIR ? TRACE_NOT_FOUND : TRACE_NOT_EXECUTABLE;
+		return TRACE_FAILED;
+	}
+	s->first = ck_trace_pid(*t);
+	return 0;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	enum { OPT_JSON = 0x200, OPT_RULES, OPT_NO_SECCOMP };
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct trace_state s = { .out = stdout };
+	const char *output = NULL, *rules_file = NULL;
+	struct ck_tracer *t = NULL;
+	unsigned flags = 0;
+	pid_t pid = 0;
+	int c, r = 0, status;
+
+	optind = 1;
+	while (r == 0 && (c = getopt_long(argc, argv, "+:o:p:fh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': output = optarg; break;
+		case OPT_JSON: s.json = true; break;
+		case OPT_RULES: rules_file = optarg; break;
+		case 'p': r = parse_pid(optarg, &pid); break;
+		case 'f': break;
+		case OPT_NO_SECCOMP: flags |= CK_TRACE_NO_SECCOMP; break;
+		case 'h':
+			fputs(usage, stdout);
+			return CK_EXIT_OK;
+		default:
+			r = cli_option_error(CMD, c, argv);
+		}
+	}
+	if (r == 0 && pid > 0 && optind < argc)
+		r = cli_usage_error(CMD, "-p and a command exclude each other");
+	if (r == 0 && pid == 0 && optind >= argc)
+		r = cli_usage_error(CMD, "no command given (clonekit trace [OPTIONS] -- CMD [ARGS], or -p PID)");
+	if (r == 0 && pid > 0 && (flags & CK_TRACE_NO_SECCOMP))
+		r = cli_usage_error(CMD, "--no-seccomp goes with a command: -p never installs the filter");
+	if (r != 0)
+		return r;
+	if ((r = load_rules(&s, rules_file)) != 0) {
+		ck_detect_free(s.rules);
+		return r;
+	}
+	if (output) {
+		s.out = fopen(output, "we");
+		if (!s.out) {
+			fprintf(stderr, "clonekit %s: -o %s: %s\n", CMD, output, strerror(errno));
+			ck_detect_free(s.rules);
+			return TRACE_FAILED;
+		}
+	}
+	/* a line at a time: a reader of a pipe sees each call as it happens */
+	setvbuf(s.out, NULL, _IOLBF, 0);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	r = start(&s, pid, argv + optind, flags, &t);
+	if (r == 0) {
+		the_tracer = t;
+		if (got_signal)
+			ck_trace_stop(t);
+		r = ck_trace_run(t, on_event, &s);
+		the_tracer = NULL;
+		if (r == -ECANCELED) {
+			if (ck_trace_uses_seccomp(t))
+				fprintf(stderr, "clonekit %s: detached; the command's processes keep the seccomp "
+						"filter, so their clone, clone3, fork, vfork, unshare and setns calls "
+						"now fail with ENOSYS (--no-seccomp avoids this)\n", CMD);
+			r = 128 + got_signal;
+		} else if (r < 0) {
+			fprintf(stderr, "clonekit %s: %s\n", CMD, strerror(-r));
+			r = TRACE_FAILED;
+		} else if (ck_trace_status(t, &status) == 0) {
+			r = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		} else {
+			r = CK_EXIT_OK;
+		}
+		ck_trace_free(t);
+	}
+	if (s.out != stdout && fclose(s.out) != 0 && r == 0) {
+		fprintf(stderr, "clonekit %s: -o %s: %s\n", CMD, output, strerror(errno));
+		r = TRACE_FAILED;
+	}
+	fflush(stdout);
+	ck_detect_free(s.rules);
+	return r;
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * clonekit trace: a ptrace tracer for one process tree. It starts a command
+ * or attaches to a running process (every thread of it), follows each
+ * descendant, and delivers every clone, clone3, fork, vfork, unshare and
+ * setns call as a struct ck_event (source CK_SOURCE_TRACE) with its result.
+ *
+ * A command it starts gets a seccomp filter just before execve that makes
+ * only those six calls stop the tracer (SECCOMP_RET_TRACE, on every ABI the
+ * host runs: x86_64, i386 and x32 on an x86_64 host), as strace
+ * --seccomp-bpf does. An attached process cannot be given a filter, so the
+ * tracer stops it at every system call and looks at the number.
+ *
+ * One thread owns a tracer: the one that started or attached it makes every
+ * ptrace request, so ck_trace_run() and ck_trace_free() must run on it.
+ * ck_trace_run() waits with waitpid(-1, __WALL): the calling process should
+ * have no other children it waits for itself, as their ends would be
+ * consumed.
+ */
+#ifndef CLONEKIT_TRACE_H
+#define CLONEKIT_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <clonekit/common.h>
+#include <clonekit/event.h>
+#include <clonekit/spawn.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A traced process tree. */
+struct ck_tracer;
+
+/*
+ * Stop at every system call (PTRACE_SYSCALL) even for a command the tracer
+ * starts, instead of giving it the seccomp filter. Slower, but nothing of
+ * the tracer stays in the processes once it has detached (see
+ * ck_trace_stop).
+ */
+#define CK_TRACE_NO_SECCOMP (1u << 0)
+
+struct ck_trace_opts {
+	size_t size;      /* sizeof(struct ck_trace_opts) */
+	unsigned flags;   /* CK_TRACE_* */
+};
+
+/*
+ * Starts argv[0] (searched in PATH when it has no '/') with argv and envp
+ * (NULL: the caller's environ), traced from its first instruction. The
+ * command inherits the caller's fds, signal mask and ignored signals.
+ * Returns 0 and *tracer once the command has executed, or a negative errno
+ * with *err (if not NULL) naming the step, the child killed and reaped:
+ *   -EINVAL  no argv[0], or options this library does not know;
+ *   -EPERM   ptrace is not allowed here (step "ptrace seize");
+ *   -ENOENT, -EACCES, ...  execve's errno (step "execve");
+ *   the errno of the failing step ("fork", "seccomp filter", ...).
+ * opts may be NULL.
+ */
+CK_API int ck_trace_spawn(struct ck_tracer **tracer, char *const argv[], char *const envp[],
+			  const struct ck_trace_opts *opts, struct ck_spawn_error *err);
+
+/*
+ * Attaches to the running process pid, every thread it has (read from
+ * /proc/PID/task until no new one appears), and from then on to every child
+ * they make. Returns 0 and *tracer, or -ESRCH (no such process), -EPERM
+ * (not allowed, or already traced), -EINVAL (bad options), -ENOMEM. opts
+ * may be NULL; CK_TRACE_NO_SECCOMP is implied.
+ */
+CK_API int ck_trace_attach(struct ck_tracer **tracer, pid_t pid, const struct ck_trace_opts *opts);
+
+/*
+ * Handles every stop of every traced task, calling cb once per
+ * process-creation call when its result is known (or, for a call whose
+ * caller died or was detached first, with has_result false). cb runs
+ * while the caller is already resumed; it may call ck_trace_stop(). A call
+ * that the kernel restarts (ERESTARTNOINTR: a signal arrived during fork)
+ * is reported once, when it completes.
+ * Returns 0 once no traced task is left, -ECANCELED when ck_trace_stop()
+ * ended it (every task detached and running), or another negative errno
+ * (-EINVAL for a tracer already run to its end).
+ */
+CK_API int ck_trace_run(struct ck_tracer *tracer,
+			void (*cb)(const struct ck_event *e, void *data), void *data);
+
+/*
+ * Asks ck_trace_run() to detach from every task and return -ECANCELED:
+ * running tasks are interrupted (PTRACE_INTERRUPT) and each one is detached
+ * at its next stop, a signal it was about to receive passed on, so nothing
+ * is left stopped by the tracer. Async-signal-safe and callable from any
+ * thread (a signal handler, cb). The tasks of a command started with the
+ * seccomp filter keep it: the kernel cannot remove a filter, and untraced,
+ * their clone, clone3, fork, vfork, unshare and setns calls fail with
+ * ENOSYS (CK_TRACE_NO_SECCOMP avoids this). A command ck_trace_spawn()
+ * started is still the caller's child: reap it with waitpid() on
+ * ck_trace_pid().
+ */
+CK_API void ck_trace_stop(struct ck_tracer *tracer);
+
+/*
+ * How the command (or the attached process) ended, as waitpid() gives it:
+ * 0 and *status, or -ECHILD when it has not ended while traced.
+ */
+CK_API int ck_trace_status(const struct ck_tracer *tracer, int *status);
+
+/* The command's PID, or the attached one; -1 for NULL. */
+CK_API pid_t ck_trace_pid(const struct ck_tracer *tracer);
+
+/* Whether the traced tasks carry the seccomp filter (a started command without CK_TRACE_NO_SECCOMP). */
+CK_API bool ck_trace_uses_seccomp(const struct ck_tracer *tracer);
+
+/* Detaches from whatever is still traced (as ck_trace_stop) and frees; NULL is accepted. */
+CK_API void ck_trace_free(struct ck_tracer *tracer);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,1285 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The ptrace tracer. Every task is seized with the fork, vfork, clone, exec
+ * and seccomp events, so descendants are attached by the kernel. A started
+ * command carries a filter that turns only the process-creation calls into
+ * PTRACE_EVENT_SECCOMP stops; an attached one is stopped at every syscall
+ * entry and exit. A call is read at its entry (PTRACE_GET_SYSCALL_INFO gives
+ * the ABI, so i386 calls are told apart), and its result taken at the
+ * PTRACE_EVENT_FORK/VFORK/CLONE stop when it made a traced child (the exit
+ * stop is then skipped), or at the syscall-exit stop otherwise.
+ */
+#include <clonekit/abi.h>
+#include <clonekit/flags.h>
+#include <clonekit/seccomp.h>
+#include <clonekit/trace.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal/live.h"
+#include "internal/util.h"
+
+#define TRACE_OPTIONS                                                                   \
+	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |             \
+	 PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP)
+#define KNOWN_FLAGS CK_TRACE_NO_SECCOMP
+
+/* The kernel's restart codes: the call is entered again once the signal is handled. */
+#define ERESTART_FIRST 512
+#define ERESTART_LAST 516
+
+#define HASH_MIN 64
+
+struct tracee {
+	struct tracee *next;        /* hash chain */
+	pid_t tid;
+	bool in_call;               /* entered one of the six calls, result not yet known */
+	pid_t child;                /* the traced task the call made (its event stop), 0 none */
+	/* what the task is, kept between calls (namespaces are per thread) */
+	bool ns_loaded;
+	bool children_ns_differ;    /* pid_for_children or time_for_children is not its own */
+	bool announced;             /* its parent's fork/vfork/clone event stop was seen */
+	bool exe_loaded, cgroup_loaded;
+	uint64_t ns[CK_NS__COUNT];
+	uint64_t cgroup_id;
+	char exe[256];
+	struct ck_event ev;         /* the call in progress */
+};
+
+struct ck_tracer {
+	pid_t root;
+	bool seccomp;               /* the tasks carry the filter: resumed with PTRACE_CONT */
+	bool detaching;
+	bool ended;                 /* ck_trace_run returned: nothing is traced */
+	bool have_status;
+	int status;
+	volatile sig_atomic_t stop;
+	/* a child that only waits to be killed: ck_trace_stop wakes waitpid() through it */
+	pid_t sentinel;
+	int sentinel_fd;
+	bool sentinel_reaped;
+	struct tracee **buckets;
+	size_t nbuckets, count;
+	/* tasks whose end was reported before their parent's event stop named them */
+	pid_t *early;
+	size_t nearly, early_cap;
+	uint64_t own_pidns;
+	char cgroup_mnt[512];       /* "" unknown */
+	void (*cb)(const struct ck_event *e, void *data);
+	void *data;
+};
+
+/* What handling one stop decided, done once the task is resumed or detached. */
+struct outcome {
+	int sig;                    /* the signal to deliver */
+	bool listen;                /* a group-stop: stay stopped (PTRACE_LISTEN) */
+	bool entered;               /* a call was entered: read the caller from /proc after resuming */
+	bool have_event;
+	struct ck_event event;
+};
+
+static const char *const ns_names[CK_NS__COUNT] = {
+	[CK_NS_USER] = "user", [CK_NS_PID] = "pid", [CK_NS_NET] = "net", [CK_NS_MNT] = "mnt",
+	[CK_NS_UTS] = "uts", [CK_NS_IPC] = "ipc", [CK_NS_CGROUP] = "cgroup", [CK_NS_TIME] = "time",
+};
+
+/* include/linux/proc_ns.h: the inode numbers of the initial user and PID namespaces */
+#define PROC_USER_INIT_INO 0xEFFFFFFDu
+#define PROC_PID_INIT_INO 0xEFFFFFFCu
+
+/* ---- the task table ---- */
+
+static struct tracee *find(const struct ck_tracer *t, pid_t tid)
+{
+	struct tracee *tr = t->buckets[(size_t)tid & (t->nbuckets - 1)];
+	while (tr && tr->tid != tid)
+		tr = tr->next;
+	return tr;
+}
+
+static void rehash(struct ck_tracer *t)
+{
+	size_t n = t->nbuckets * 4;
+	struct tracee **b = calloc(n, sizeof(*b));
+	if (!b)
+		return; /* longer chains, still correct */
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		for (struct tracee *tr = t->buckets[i], *next; tr; tr = next) {
+			next = tr->next;
+			tr->next = b[(size_t)tr->tid & (n - 1)];
+			b[(size_t)tr->tid & (n - 1)] = tr;
+		}
+	}
+	free(t->buckets);
+	t->buckets = b;
+	t->nbuckets = n;
+}
+
+static struct tracee *add(struct ck_tracer *t, pid_t tid)
+{
+	struct tracee *tr = calloc(1, sizeof(*tr));
+	if (!tr)
+		return NULL;
+	tr->tid = tid;
+	if (t->count >= t->nbuckets * 2)
+		rehash(t);
+	size_t i = (size_t)tid & (t->nbuckets - 1);
+	tr->next = t->buckets[i];
+	t->buckets[i] = tr;
+	t->count++;
+	return tr;
+}
+
+static void drop(struct ck_tracer *t, struct tracee *tr)
+{
+	struct tracee **p = &t->buckets[(size_t)tr->tid & (t->nbuckets - 1)];
+	while (*p != tr)
+		p = &(*p)->next;
+	*p = tr->next;
+	t->count--;
+	free(tr);
+}
+
+static void drop_all(struct ck_tracer *t)
+{
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		while (t->buckets[i])
+			drop(t, t->buckets[i]);
+	}
+}
+
+/*
+ * A new task can stop, be resumed, run and end before its parent's fork,
+ * vfork or clone event stop is seen (the two run on different CPUs), or even
+ * end before its first stop is seen. The end of a task no event stop has
+ * named is remembered here, so that the late event does not add a task that
+ * will never report again (the tracer would wait for it forever).
+ */
+static void early_add(struct ck_tracer *t, pid_t tid)
+{
+	if (t->nearly == t->early_cap) {
+		size_t cap = t->early_cap ? t->early_cap * 2 : 16;
+		pid_t *p = cap <= 65536 ? realloc(t->early, cap * sizeof(*p)) : NULL;
+		if (!p) {
+			if (t->nearly == 0)
+				return;
+			/* bounded: forget the oldest (its event stop is long overdue) */
+			memmove(t->early, t->early + 1, (t->nearly - 1) * sizeof(*t->early));
+			t->nearly--;
+		} else {
+			t->early = p;
+			t->early_cap = cap;
+		}
+	}
+	t->early[t->nearly++] = tid;
+}
+
+/* Whether tid was remembered by early_add; it is forgotten either way. */
+static bool early_take(struct ck_tracer *t, pid_t tid)
+{
+	for (size_t i = 0; i < t->nearly; i++) {
+		if (t->early[i] == tid) {
+			t->early[i] = t->early[--t->nearly];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- reading a task ---- */
+
+static uint64_t inode_of(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+static void load_ns(pid_t tid, uint64_t ns[CK_NS__COUNT], bool *children_differ)
+{
+	char path[64];
+	for (int i = 0; i < CK_NS__COUNT; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)tid, ns_names[i]);
+		ns[i] = inode_of(path);
+	}
+	if (!children_differ)
+		return;
+	/* after unshare(CLONE_NEWPID or CLONE_NEWTIME) children get other namespaces than the caller */
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", (int)tid);
+	uint64_t pid_children = inode_of(path);
+	snprintf(path, sizeof(path), "/proc/%d/ns/time_for_children", (int)tid);
+	uint64_t time_children = inode_of(path);
+	*children_differ = pid_children != ns[CK_NS_PID] || time_children != ns[CK_NS_TIME];
+}
+
+static void load_task_ns(struct tracee *tr)
+{
+	load_ns(tr->tid, tr->ns, &tr->children_ns_differ);
+	tr->ns_loaded = tr->ns[CK_NS_PID] != 0;
+}
+
+static void read_status(pid_t tid, struct ck_event *e)
+{
+	char path[64], buf[2048];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	if (ck_read_small_file(path, buf, sizeof(buf)) < 0)
+		return;
+	for (char *line = buf; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (strncmp(line, "Tgid:", 5) == 0)
+			e->pid = (int32_t)strtol(line + 5, NULL, 10);
+		else if (strncmp(line, "PPid:", 5) == 0)
+			e->ppid = (int32_t)strtol(line + 5, NULL, 10);
+		else if (strncmp(line, "Uid:", 4) == 0)
+			e->uid = (uint32_t)strtoul(line + 4, NULL, 10);
+	}
+}
+
+static uint64_t cgroup_id_of(struct ck_tracer *t, pid_t tid)
+{
+	char path[64], buf[4096], dir[4700];
+	if (!t->cgroup_mnt[0] && ck_cgroup2_mount(t->cgroup_mnt, sizeof(t->cgroup_mnt)) < 0)
+		snprintf(t->cgroup_mnt, sizeof(t->cgroup_mnt), "-");
+	if (t->cgroup_mnt[0] == '-')
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)tid);
+	if (ck_read_small_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	char *p = strncmp(buf, "0::", 3) == 0 ? buf : strstr(buf, "\n0::");
+	if (!p)
+		return 0;
+	p += p == buf ? 3 : 4;
+	p[strcspn(p, "\n")] = '\0';
+	snprintf(dir, sizeof(dir), "%s%s", t->cgroup_mnt, p);
+	return inode_of(dir); /* a cgroup v2 directory's inode number is its id */
+}
+
+/* Who the caller is; read while the call runs (it changes none of this). */
+static void fill_caller(struct ck_tracer *t, struct tracee *tr)
+{
+	struct ck_event *e = &tr->ev;
+	char path[64];
+	ssize_t n;
+
+	read_status(tr->tid, e);
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)tr->tid);
+	if (ck_read_small_file(path, e->comm, sizeof(e->comm)) < 0)
+		e->comm[0] = '\0';
+	if (!tr->exe_loaded) {
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)tr->tid);
+		n = readlink(path, tr->exe, sizeof(tr->exe) - 1);
+		tr->exe[n > 0 ? n : 0] = '\0';
+		tr->exe_loaded = n > 0;
+	}
+	memcpy(e->exe, tr->exe, sizeof(e->exe));
+	if (!tr->cgroup_loaded) {
+		tr->cgroup_id = cgroup_id_of(t, tr->tid);
+		tr->cgroup_loaded = tr->cgroup_id != 0;
+	}
+	e->cgroup_id = tr->cgroup_id;
+	if (!tr->ns_loaded)
+		load_task_ns(tr);
+	memcpy(e->ns_before, tr->ns, sizeof(e->ns_before));
+	e->in_container = (tr->ns[CK_NS_USER] && tr->ns[CK_NS_USER] != PROC_USER_INIT_INO) ||
+			  (tr->ns[CK_NS_PID] && tr->ns[CK_NS_PID] != PROC_PID_INIT_INO);
+}
+
+static int read_mem(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
+	if (process_vm_readv(tid, &local, 1, &remote, 1, 0) == (ssize_t)len)
+		return 0;
+	/* without process_vm_readv (or across a page it refused), word by word */
+	const uint64_t w = sizeof(long);
+	for (uint64_t a = addr & ~(w - 1); a < addr + len; a += w) {
+		errno = 0;
+		long v = ptrace(PTRACE_PEEKDATA, tid, (void *)(uintptr_t)a, NULL);
+		if (errno)
+			return -errno;
+		for (uint64_t i = 0; i < w; i++)
+			if (a + i >= addr && a + i < addr + len)
+				((unsigned char *)buf)[a + i - addr] = ((unsigned char *)&v)[i];
+	}
+	return 0;
+}
+
+/* ---- decoding a call ---- */
+
+/* x32 shares x86_64's AUDIT_ARCH and is told apart by a bit in the number. */
+static const struct ck_arch_info *arch_of(uint32_t audit, uint64_t nr)
+{
+	const struct ck_arch_info *best = NULL;
+	for (size_t i = 0; i < ck_arch_count(); i++) {
+		const struct ck_arch_info *a = ck_arch_at(i);
+		if (a->audit_arch != audit || (nr & a->syscall_bit) != a->syscall_bit)
+			continue;
+		if (!best || a->syscall_bit > best->syscall_bit)
+			best = a;
+	}
+	return best;
+}
+
+static uint64_t clone_arg(const struct ck_arch_info *a, const uint64_t *args, enum ck_clone_arg which,
+			  uint64_t mask)
+{
+	int i = ck_clone_arg_index(a->clone_order, which);
+	return i >= 0 ? args[i] & mask : 0;
+}
+
+/* Fills tr->ev from an entry or seccomp stop; false when the call is none of the six. */
+static bool decode(struct tracee *tr, uint32_t audit, uint64_t nr, const uint64_t *args)
+{
+	static const enum ck_event_call calls[CK_NR__COUNT] = {
+		[CK_NR_CLONE] = CK_CALL_CLONE, [CK_NR_CLONE3] = CK_CALL_CLONE3,
+		[CK_NR_FORK] = CK_CALL_FORK, [CK_NR_VFORK] = CK_CALL_VFORK,
+		[CK_NR_UNSHARE] = CK_CALL_UNSHARE, [CK_NR_SETNS] = CK_CALL_SETNS,
+	};
+	const struct ck_arch_info *a = arch_of(audit, nr);
+	struct ck_event *e = &tr->ev;
+	struct timespec ts;
+	enum ck_nr which;
+
+	if (!a || ck_sysno_lookup(a->arch, (long)nr, &which) < 0)
+		return false;
+	uint64_t mask = a->bits == 32 ? UINT32_MAX : UINT64_MAX;
+	ck_event_init(e);
+	e->source = CK_SOURCE_TRACE;
+	e->traced = true;
+	e->arch = a->arch;
+	e->tid = tr->tid;
+	e->call = calls[which];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	e->time_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	switch (which) {
+	case CK_NR_CLONE:
+		e->flags = clone_arg(a, args, CK_CLONE_ARG_FLAGS, mask);
+		e->stack = clone_arg(a, args, CK_CLONE_ARG_STACK, mask);
+		e->parent_tid = clone_arg(a, args, CK_CLONE_ARG_PARENT_TID, mask);
+		e->child_tid = clone_arg(a, args, CK_CLONE_ARG_CHILD_TID, mask);
+		e->tls = clone_arg(a, args, CK_CLONE_ARG_TLS, mask);
+		break;
+	case CK_NR_CLONE3:
+		e->args_addr = args[0] & mask;
+		e->args_size = args[1] & mask;
+		if (e->args_size >= CK_CLONE3_SIZE_VER0) {
+			size_t n = e->args_size < sizeof(e->args) ? (size_t)e->args_size : sizeof(e->args);
+			e->has_args = read_mem(tr->tid, e->args_addr, &e->args, n) == 0;
+			if (!e->has_args)
+				memset(&e->args, 0, sizeof(e->args));
+		}
+		if (e->has_args)
+			e->flags = e->args.flags;
+		break;
+	case CK_NR_UNSHARE:
+		e->flags = args[0] & mask;
+		break;
+	case CK_NR_SETNS:
+		e->fd = (int32_t)args[0];
+		e->flags = (uint32_t)args[1];
+		break;
+	default:
+		break;
+	}
+	tr->in_call = true;
+	tr->child = 0;
+	return true;
+}
+
+static bool same_pidns(const struct ck_tracer *t, const struct tracee *tr)
+{
+	return t->own_pidns && tr->ns_loaded && tr->ns[CK_NS_PID] == t->own_pidns;
+}
+
+/* The namespaces of the child the call made; c (if traced) inherits them. */
+static void child_ns(struct tracee *tr, pid_t child, struct tracee *c)
+{
+	struct ck_event *e = &tr->ev;
+	if (!(ck_event_flags(e) & CK_CLONE_NEWNS_ALL) && !tr->children_ns_differ && tr->ns_loaded) {
+		memcpy(e->ns_after, tr->ns, sizeof(e->ns_after));
+		if (c && !c->ns_loaded) {
+			memcpy(c->ns, tr->ns, sizeof(c->ns));
+			c->ns_loaded = true;
+			c->children_ns_differ = false;
+		}
+		return;
+	}
+	if (c) {
+		load_task_ns(c);
+		memcpy(e->ns_after, c->ns, sizeof(e->ns_after));
+	} else {
+		load_ns(child, e->ns_after, NULL);
+	}
+}
+
+static void read_pidfd(struct tracee *tr)
+{
+	struct ck_event *e = &tr->ev;
+	uint64_t f = ck_event_flags(e), where = 0;
+	int32_t fd;
+	if (!(f & CK_CLONE_PIDFD))
+		return;
+	if (e->call == CK_CALL_CLONE)
+		where = e->parent_tid;
+	else if (e->call == CK_CALL_CLONE3 && e->has_args)
+		where = e->args.pidfd;
+	if (where && read_mem(tr->tid, where, &fd, sizeof(fd)) == 0)
+		e->pidfd = fd;
+}
+
+/* The call is over (or will not be seen again): hand it out. */
+static void finish(struct tracee *tr, struct outcome *o)
+{
+	ck_event_classify(&tr->ev);
+	o->event = tr->ev;
+	o->have_event = true;
+	tr->in_call = false;
+}
+
+/* A call whose end will not be seen: the caller died, left the trace, or exec'd. */
+static void finish_unfinished(const struct ck_tracer *t, struct tracee *tr, struct outcome *o)
+{
+	if (tr->child > 0 && same_pidns(t, tr)) {
+		tr->ev.has_result = true;
+		tr->ev.result = tr->child;
+	}
+	finish(tr, o);
+}
+
+/* ---- the stops ---- */
+
+static bool syscall_info(pid_t tid, struct __ptrace_syscall_info *si)
+{
+	memset(si, 0, sizeof(*si));
+	return ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(*si), si) > 0;
+}
+
+static void enter(struct tracee *tr, uint32_t audit, uint64_t nr, const uint64_t *args,
+		  struct outcome *o)
+{
+	if (!decode(tr, audit, nr, args))
+		return;
+	/* unshare and setns change the caller's namespaces as soon as it runs */
+	if ((tr->ev.call == CK_CALL_UNSHARE || tr->ev.call == CK_CALL_SETNS) && !tr->ns_loaded)
+		load_task_ns(tr);
+	o->entered = true;
+}
+
+static void leave(struct ck_tracer *t, struct tracee *tr, const struct __ptrace_syscall_info *si,
+		  struct outcome *o)
+{
+	struct ck_event *e = &tr->ev;
+	int64_t rv = si->exit.rval;
+
+	if (si->exit.is_error && rv <= -ERESTART_FIRST && rv >= -ERESTART_LAST) {
+		tr->in_call = false; /* it is entered again: reported then */
+		return;
+	}
+	e->has_result = true;
+	e->result = rv;
+	switch (e->call) {
+	case CK_CALL_UNSHARE:
+	case CK_CALL_SETNS:
+		if (rv == 0)
+			load_task_ns(tr);
+		memcpy(e->ns_after, tr->ns, sizeof(e->ns_after));
+		break;
+	default:
+		if (rv <= 0 || tr->child)
+			break;
+		/* a child without an event stop was not attached */
+		if ((ck_event_flags(e) & CK_CLONE_UNTRACED) && !(ck_event_flags(e) & CK_CLONE_PTRACE))
+			e->kinds |= CK_EVENT_ESCAPED;
+		if (same_pidns(t, tr))
+			child_ns(tr, (pid_t)rv, NULL);
+		read_pidfd(tr);
+	}
+	finish(tr, o);
+}
+
+static void syscall_stop(struct ck_tracer *t, struct tracee *tr, struct outcome *o)
+{
+	struct __ptrace_syscall_info si;
+	if (!syscall_info(tr->tid, &si))
+		return;
+	if (si.op == PTRACE_SYSCALL_INFO_ENTRY) {
+		if (tr->in_call)
+			finish_unfinished(t, tr, o);
+		/* with the filter a seccomp stop follows for the calls that matter */
+		if (!t->seccomp)
+			enter(tr, si.arch, si.entry.nr, si.entry.args, o);
+	} else if (si.op == PTRACE_SYSCALL_INFO_EXIT && tr->in_call) {
+		leave(t, tr, &si, o);
+	}
+}
+
+static void seccomp_stop(struct tracee *tr, struct outcome *o)
+{
+	struct __ptrace_syscall_info si;
+	/* in_call: a task's own RET_TRACE filter, after its entry stop was seen */
+	if (tr->in_call || !syscall_info(tr->tid, &si) || si.op != PTRACE_SYSCALL_INFO_SECCOMP)
+		return;
+	enter(tr, si.arch, si.seccomp.nr, si.seccomp.args, o);
+}
+
+static void child_stop(struct ck_tracer *t, struct tracee *tr, struct outcome *o)
+{
+	unsigned long msg = 0;
+	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, NULL, &msg) < 0 || msg == 0)
+		return;
+	pid_t child = (pid_t)msg;
+	struct tracee *c = find(t, child);
+	if (!c && !early_take(t, child))
+		c = add(t, child);
+	if (c)
+		c->announced = true;
+	uint64_t f = tr->in_call ? ck_event_flags(&tr->ev) : 0;
+	if (c && !c->exe_loaded && tr->exe_loaded) {
+		memcpy(c->exe, tr->exe, sizeof(c->exe));
+		c->exe_loaded = true;
+	}
+	if (c && !c->cgroup_loaded && tr->cgroup_loaded && !(f & CK_CLONE_INTO_CGROUP)) {
+		c->cgroup_id = tr->cgroup_id;
+		c->cgroup_loaded = true;
+	}
+	if (!tr->in_call)
+		return; /* attached in the middle of the call */
+	tr->child = child;
+	child_ns(tr, child, c);
+	read_pidfd(tr);
+	/* the result is the child's PID as the caller sees it: ours only in our PID namespace */
+	if (same_pidns(t, tr)) {
+		tr->ev.has_result = true;
+		tr->ev.result = child;
+		finish(tr, o);
+	}
+}
+
+static void exec_stop(struct ck_tracer *t, struct tracee *tr, struct outcome *o)
+{
+	unsigned long former = 0;
+	if (tr->in_call)
+		finish_unfinished(t, tr, o);
+	/* a thread other than the leader exec'd: it now has the leader's TID */
+	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, NULL, &former) == 0 && former &&
+	    (pid_t)former != tr->tid) {
+		struct tracee *old = find(t, (pid_t)former);
+		if (old) {
+			tr->ns_loaded = old->ns_loaded;
+			tr->children_ns_differ = old->children_ns_differ;
+			memcpy(tr->ns, old->ns, sizeof(tr->ns));
+			drop(t, old);
+		}
+	}
+	tr->exe_loaded = false;
+	/* execve enters time_for_children */
+	if (tr->children_ns_differ)
+		tr->ns_loaded = false;
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static void emit(struct ck_tracer *t, const struct ck_event *e)
+{
+	if (t->cb)
+		t->cb(e, t->data);
+}
+
+static void resume(const struct ck_tracer *t, const struct tracee *tr, int sig)
+{
+	enum __ptrace_request req = tr->in_call || !t->seccomp ? PTRACE_SYSCALL : PTRACE_CONT;
+	/* ESRCH: killed meanwhile, its end is reported by waitpid */
+	ptrace(req, tr->tid, NULL, (void *)(long)sig);
+}
+
+static void handle(struct ck_tracer *t, pid_t pid, int st)
+{
+	struct tracee *tr = find(t, pid);
+	struct outcome o;
+
+	o.sig = 0;
+	o.listen = o.entered = o.have_event = false;
+	if (WIFEXITED(st) || WIFSIGNALED(st)) {
+		if (pid == t->sentinel) {
+			t->sentinel_reaped = true;
+			return;
+		}
+		if (pid == t->root) {
+			t->status = st;
+			t->have_status = true;
+		}
+		if (!tr) {
+			early_add(t, pid);
+			return;
+		}
+		if (tr->in_call)
+			finish_unfinished(t, tr, &o);
+		if (!tr->announced)
+			early_add(t, pid);
+		drop(t, tr);
+		if (o.have_event)
+			emit(t, &o.event);
+		return;
+	}
+	if (!WIFSTOPPED(st))
+		return;
+	if (!tr && t->nearly)
+		early_take(t, pid); /* a TID used again */
+	if (!tr && !(tr = add(t, pid))) {
+		ptrace(PTRACE_DETACH, pid, NULL, NULL); /* no memory to follow it */
+		return;
+	}
+	int sig = WSTOPSIG(st);
+	switch ((unsigned)st >> 16) {
+	case 0:
+		if (sig == (SIGTRAP | 0x80))
+			syscall_stop(t, tr, &o);
+		else
+			o.sig = sig;
+		break;
+	case PTRACE_EVENT_SECCOMP:
+		seccomp_stop(tr, &o);
+		break;
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+	case PTRACE_EVENT_CLONE:
+		child_stop(t, tr, &o);
+		break;
+	case PTRACE_EVENT_EXEC:
+		exec_stop(t, tr, &o);
+		break;
+	case PTRACE_EVENT_STOP:
+		o.listen = is_stop_signal(sig);
+		break;
+	default:
+		break;
+	}
+	if (t->detaching) {
+		if (o.entered)
+			fill_caller(t, tr);
+		if (tr->in_call && !o.have_event)
+			finish_unfinished(t, tr, &o);
+		ptrace(PTRACE_DETACH, pid, NULL, (void *)(long)o.sig);
+		drop(t, tr);
+	} else {
+		if (o.listen)
+			ptrace(PTRACE_LISTEN, pid, NULL, NULL);
+		else
+			resume(t, tr, o.sig);
+		if (o.entered)
+			fill_caller(t, tr);
+	}
+	if (o.have_event)
+		emit(t, &o.event);
+}
+
+static void detach_all(struct ck_tracer *t)
+{
+	int st;
+	t->detaching = true;
+	for (size_t i = 0; i < t->nbuckets; i++)
+		for (struct tracee *tr = t->buckets[i]; tr; tr = tr->next)
+			ptrace(PTRACE_INTERRUPT, tr->tid, NULL, NULL);
+	while (t->count > 0) {
+		pid_t pid = waitpid(-1, &st, __WALL);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break; /* ECHILD: nothing is left to wait for */
+		}
+		handle(t, pid, st);
+	}
+	drop_all(t);
+	t->ended = true;
+}
+
+/* ---- the tracer ---- */
+
+/* Every signal blocked, glibc's own included (the raw call reaches them). */
+static void block_all(uint64_t *old)
+{
+	uint64_t all = ~UINT64_C(0);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, old, sizeof(all));
+}
+
+static void set_mask(const uint64_t *mask)
+{
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, mask, NULL, sizeof(*mask));
+}
+
+static int sentinel_start(struct ck_tracer *t)
+{
+	pid_t parent = getpid();
+	uint64_t old;
+
+	/* a copy of the caller must never run the caller's signal handlers */
+	block_all(&old);
+	pid_t pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
+		for (;;)
+			pause();
+	}
+	set_mask(&old);
+	if (pid < 0)
+		return -errno;
+	t->sentinel = pid;
+	t->sentinel_fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (t->sentinel_fd < 0) {
+		int e = -errno;
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+		t->sentinel = -1;
+		return e;
+	}
+	return 0;
+}
+
+static int tracer_new(struct ck_tracer **out, const struct ck_trace_opts *opts)
+{
+	if (opts && (opts->size < offsetof(struct ck_trace_opts, flags) + sizeof(opts->flags) ||
+		     (opts->flags & ~KNOWN_FLAGS)))
+		return -EINVAL;
+	struct ck_tracer *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->nbuckets = HASH_MIN;
+	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
+	t->sentinel = -1;
+	t->sentinel_fd = -1;
+	t->root = -1;
+	if (!t->buckets) {
+		free(t);
+		return -ENOMEM;
+	}
+	int r = sentinel_start(t);
+	if (r < 0) {
+		free(t->buckets);
+		free(t);
+		return r;
+	}
+	t->own_pidns = inode_of("/proc/self/ns/pid");
+	*out = t;
+	return 0;
+}
+
+void ck_trace_free(struct ck_tracer *t)
+{
+	if (!t)
+		return;
+	if (!t->ended && t->count > 0) {
+		t->cb = NULL;
+		detach_all(t);
+	}
+	drop_all(t);
+	if (t->sentinel > 0 && !t->sentinel_reaped) {
+		syscall(SYS_pidfd_send_signal, t->sentinel_fd, SIGKILL, NULL, 0);
+		while (waitpid(t->sentinel, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	}
+	if (t->sentinel_fd >= 0)
+		close(t->sentinel_fd);
+	free(t->buckets);
+	free(t->early);
+	free(t);
+}
+
+void ck_trace_stop(struct ck_tracer *t)
+{
+	if (!t || t->stop)
+		return;
+	t->stop = 1;
+	if (t->sentinel_fd >= 0)
+		syscall(SYS_pidfd_send_signal, t->sentinel_fd, SIGKILL, NULL, 0);
+}
+
+int ck_trace_run(struct ck_tracer *t, void (*cb)(const struct ck_event *e, void *data), void *data)
+{
+	int st;
+	if (!t || t->ended)
+		return -EINVAL;
+	t->cb = cb;
+	t->data = data;
+	for (;;) {
+		if (t->stop) {
+			detach_all(t);
+			return -ECANCELED;
+		}
+		if (t->count == 0) {
+			/* a child whose parent died before its event stop is known only by its own stop */
+			pid_t pid = waitpid(-1, &st, __WALL | WNOHANG);
+			if (pid > 0) {
+				handle(t, pid, st);
+				continue;
+			}
+			t->ended = true;
+			return 0;
+		}
+		pid_t pid = waitpid(-1, &st, __WALL);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ECHILD) {
+				drop_all(t);
+				continue;
+			}
+			return -errno;
+		}
+		handle(t, pid, st);
+	}
+}
+
+int ck_trace_status(const struct ck_tracer *t, int *status)
+{
+	if (!t)
+		return -EINVAL;
+	if (!t->have_status)
+		return -ECHILD;
+	if (status)
+		*status = t->status;
+	return 0;
+}
+
+pid_t ck_trace_pid(const struct ck_tracer *t)
+{
+	return t ? t->root : -1;
+}
+
+bool ck_trace_uses_seccomp(const struct ck_tracer *t)
+{
+	return t && t->seccomp;
+}
+
+/* ---- attaching ---- */
+
+static bool traced_by_us(pid_t tid)
+{
+	char path[64], buf[2048];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	if (ck_read_small_file(path, buf, sizeof(buf)) < 0)
+		return false;
+	const char *p = strstr(buf, "\nTracerPid:");
+	return p && strtol(p + 11, NULL, 10) == getpid();
+}
+
+/* Seizes every thread of pid not yet seized; how many were new, or -errno. */
+static int seize_threads(struct ck_tracer *t, pid_t pid)
+{
+	char path[64];
+	int added = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? -ESRCH : -errno;
+	for (struct dirent *de; (de = readdir(d));) {
+		pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
+		if (tid <= 0 || find(t, tid))
+			continue;
+		if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)TRACE_OPTIONS) < 0) {
+			if (errno == ESRCH)
+				continue; /* it exited */
+			/* made by a seized thread: the kernel attached it already */
+			if (errno != EPERM || !traced_by_us(tid)) {
+				int e = -errno;
+				closedir(d);
+				return e;
+			}
+		} else {
+			ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
+		}
+		if (!add(t, tid)) {
+			closedir(d);
+			return -ENOMEM;
+		}
+		added++;
+	}
+	closedir(d);
+	return added;
+}
+
+int ck_trace_attach(struct ck_tracer **out, pid_t pid, const struct ck_trace_opts *opts)
+{
+	struct ck_tracer *t;
+	int r;
+
+	if (!out || pid <= 0)
+		return -EINVAL;
+	*out = NULL;
+	if ((r = tracer_new(&t, opts)) < 0)
+		return r;
+	t->root = pid;
+	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)TRACE_OPTIONS) < 0) {
+		r = -errno;
+		ck_trace_free(t);
+		return r;
+	}
+	/* the first stop starts the syscall stops */
+	ptrace(PTRACE_INTERRUPT, pid, NULL, NULL);
+	if (!add(t, pid)) {
+		ck_trace_free(t);
+		return -ENOMEM;
+	}
+	while ((r = seize_threads(t, pid)) > 0)
+		;
+	if (r < 0) {
+		ck_trace_free(t);
+		return r;
+	}
+	*out = t;
+	return 0;
+}
+
+/* ---- starting a command ---- */
+
+/* SECCOMP_RET_TRACE for the six calls on every ABI the host runs, ALLOW for the rest. */
+static int build_filter(struct sock_filter **out, unsigned short *count)
+{
+	enum ck_arch arches[8];
+	size_t na = ck_seccomp_arches(arches, CK_ARRAY_SIZE(arches));
+	struct sock_filter *f = calloc(2 + na * (4 + CK_NR__COUNT * 2), sizeof(*f));
+	uint32_t done[8];
+	size_t k = 0, ndone = 0;
+
+	if (!f)
+		return -ENOMEM;
+	if (na > CK_ARRAY_SIZE(arches))
+		na = CK_ARRAY_SIZE(arches);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	for (size_t i = 0; i < na; i++) {
+		uint32_t audit = ck_arch_at(arches[i])->audit_arch;
+		uint32_t nrs[CK_NR__COUNT * 2];
+		size_t m = 0;
+		bool seen = false;
+		for (size_t j = 0; j < ndone; j++)
+			seen = seen || done[j] == audit;
+		if (seen)
+			continue;
+		done[ndone++] = audit;
+		/* every ABI with this AUDIT_ARCH (x86_64 and x32) in one block */
+		for (size_t j = i; j < na; j++) {
+			if (ck_arch_at(arches[j])->audit_arch != audit)
+				continue;
+			for (int n = 0; n < CK_NR__COUNT; n++) {
+				int nr = ck_sysno(arches[j], (enum ck_nr)n);
+				if (nr >= 0)
+					nrs[m++] = (uint32_t)nr;
+			}
+		}
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, audit, 0, (uint8_t)(m + 3));
+		f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+		for (size_t j = 0; j < m; j++)
+			f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nrs[j], (uint8_t)(m - j), 0);
+		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+	}
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	*out = f;
+	*count = (unsigned short)k;
+	return 0;
+}
+
+enum start_step {
+	START_OK,
+	START_SECCOMP,
+	START_EXECVE,
+	START_SETUP,
+	START_FORK,
+	START_SEIZE,
+	START_WAIT,
+};
+
+static const char *const start_steps[] = {
+	[START_OK] = "none",
+	[START_SECCOMP] = "seccomp filter",
+	[START_EXECVE] = "execve",
+	[START_SETUP] = "set up",
+	[START_FORK] = "fork",
+	[START_SEIZE] = "ptrace seize",
+	[START_WAIT] = "wait for the command",
+};
+
+struct start_report {
+	int step;
+	int err;
+};
+
+/* Prepared by the parent: the child only makes system calls. */
+struct start_ctx {
+	uint64_t oldmask;  /* the caller's signal mask, the program's at execve */
+	char *const *argv;
+	char *const *envp;
+	const char *path_env;
+	struct sock_filter *filter;
+	unsigned short filter_len;
+	int go_fd;         /* read end: a byte once the tracer has seized the child */
+	int go_parent_end;
+	int report_fd;     /* write end, close-on-exec */
+};
+
+static _Noreturn void child_fail(const struct start_ctx *c, enum start_step step, int err)
+{
+	struct start_report r = { step, err };
+	ssize_t n;
+	do
+		n = write(c->report_fd, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	_exit(127);
+}
+
+static int install_filter(const struct start_ctx *c)
+{
+	struct sock_fprog prog = { c->filter_len, c->filter };
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+		return 0;
+	/* without CAP_SYS_ADMIN a filter needs no_new_privs (which stops setuid programs) */
+	if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0 ? 0 : -errno;
+}
+
+/* The kernel's struct sigaction: the raw call reaches the signals glibc reserves. */
+struct k_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+/* The caller's handlers are its code, not the program's: back to the default. */
+static void child_reset_handlers(void)
+{
+	for (int sig = 1; sig <= 64; sig++) {
+		struct k_sigaction cur, dfl = { SIG_DFL, 0, NULL, 0 };
+		if (sig == SIGKILL || sig == SIGSTOP ||
+		    syscall(SYS_rt_sigaction, sig, NULL, &cur, sizeof(uint64_t)) < 0)
+			continue;
+		if (cur.handler != SIG_DFL && cur.handler != SIG_IGN)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
+	}
+}
+
+static _Noreturn void child_start(const struct start_ctx *c)
+{
+	const char *file = c->argv[0];
+	char go, buf[PATH_MAX];
+	ssize_t n;
+	int err = ENOENT;
+	bool saw_eacces = false;
+
+	child_reset_handlers();
+	close(c->go_parent_end);
+	do
+		n = read(c->go_fd, &go, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(125); /* the tracer gave up */
+	close(c->go_fd);
+	if (c->filter) {
+		int r = install_filter(c);
+		if (r < 0)
+			child_fail(c, START_SECCOMP, -r);
+	}
+	set_mask(&c->oldmask);
+	if (strchr(file, '/')) {
+		execve(file, c->argv, c->envp);
+		child_fail(c, START_EXECVE, errno);
+	}
+	size_t flen = strlen(file);
+	for (const char *p = c->path_env;;) {
+		const char *end = strchr(p, ':');
+		size_t dlen = end ? (size_t)(end - p) : strlen(p);
+		if (dlen + 1 + flen + 1 <= sizeof(buf)) {
+			if (dlen == 0) {
+				memcpy(buf, file, flen + 1);
+			} else {
+				memcpy(buf, p, dlen);
+				buf[dlen] = '/';
+				memcpy(buf + dlen + 1, file, flen + 1);
+			}
+			execve(buf, c->argv, c->envp);
+			err = errno;
+			if (err == EACCES)
+				saw_eacces = true;
+			else if (err != ENOENT && err != ENOTDIR && err != ESTALE && err != ENODEV &&
+				 err != ETIMEDOUT)
+				child_fail(c, START_EXECVE, err);
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	child_fail(c, START_EXECVE, saw_eacces ? EACCES : err);
+}
+
+static void set_error(struct ck_spawn_error *err, enum start_step step, int e, const char *file)
+{
+	if (!err || err->size < sizeof(*err))
+		return;
+	err->step = start_steps[step];
+	err->err = e;
+	err->in_child = step == START_SECCOMP || step == START_EXECVE;
+	if (step == START_EXECVE)
+		snprintf(err->message, sizeof(err->message), "execve %s: %s", file, strerror(e));
+	else
+		snprintf(err->message, sizeof(err->message), "%s: %s", start_steps[step], strerror(e));
+}
+
+/*
+ * Lets the seized child run to its execve: 0 at the PTRACE_EVENT_EXEC stop
+ * (the child is resumed), or the step that failed with *err.
+ */
+static enum start_step run_to_exec(struct ck_tracer *t, pid_t pid, int report_fd, int *err)
+{
+	struct start_report rep;
+	int st;
+	for (;;) {
+		if (waitpid(pid, &st, __WALL) < 0) {
+			if (errno == EINTR)
+				continue;
+			*err = errno;
+			return START_WAIT;
+		}
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			ssize_t n;
+			do
+				n = read(report_fd, &rep, sizeof(rep));
+			while (n < 0 && errno == EINTR);
+			if (n == (ssize_t)sizeof(rep)) {
+				*err = rep.err;
+				return (enum start_step)rep.step;
+			}
+			*err = WIFSIGNALED(st) ? EINTR : ECHILD;
+			return START_WAIT;
+		}
+		unsigned event = (unsigned)st >> 16;
+		int sig = WSTOPSIG(st);
+		if (event == PTRACE_EVENT_EXEC) {
+			ptrace(t->seccomp ? PTRACE_CONT : PTRACE_SYSCALL, pid, NULL, NULL);
+			return START_OK;
+		}
+		if (event == PTRACE_EVENT_STOP && is_stop_signal(sig))
+			ptrace(PTRACE_LISTEN, pid, NULL, NULL);
+		else
+			ptrace(PTRACE_CONT, pid, NULL, (void *)(long)(event == 0 && sig != (SIGTRAP | 0x80) ? sig : 0));
+	}
+}
+
+int ck_trace_spawn(struct ck_tracer **out, char *const argv[], char *const envp[],
+		   const struct ck_trace_opts *opts, struct ck_spawn_error *err)
+{
+	struct ck_tracer *t = NULL;
+	struct start_ctx c;
+	int go[2] = { -1, -1 }, report[2] = { -1, -1 };
+	enum start_step step = START_SETUP;
+	int r, e = 0;
+	pid_t pid = -1;
+
+	if (!out || !argv || !argv[0] || !argv[0][0]) {
+		if (err && err->size >= sizeof(*err)) {
+			err->step = "arguments";
+			err->err = EINVAL;
+			err->in_child = false;
+			snprintf(err->message, sizeof(err->message), "no command to run");
+		}
+		return -EINVAL;
+	}
+	*out = NULL;
+	if ((r = tracer_new(&t, opts)) < 0) {
+		set_error(err, START_SETUP, -r, argv[0]);
+		return r;
+	}
+	memset(&c, 0, sizeof(c));
+	c.argv = argv;
+	c.envp = envp ? envp : environ;
+	c.path_env = getenv("PATH");
+	if (!c.path_env)
+		c.path_env = "/usr/local/bin:/bin:/usr/bin";
+	t->seccomp = !(opts && (opts->flags & CK_TRACE_NO_SECCOMP));
+	if (t->seccomp && (r = build_filter(&c.filter, &c.filter_len)) < 0)
+		goto fail;
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	c.go_fd = go[0];
+	c.go_parent_end = go[1];
+	c.report_fd = report[1];
+	step = START_FORK;
+	block_all(&c.oldmask);
+	pid = fork();
+	if (pid == 0)
+		child_start(&c);
+	r = -errno;
+	set_mask(&c.oldmask);
+	if (pid < 0)
+		goto fail;
+	close(go[0]);
+	close(report[1]);
+	go[0] = report[1] = -1;
+	t->root = pid;
+	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)TRACE_OPTIONS) < 0) {
+		r = -errno;
+		step = START_SEIZE;
+		goto fail;
+	}
+	if (!add(t, pid)) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (write(go[1], "g", 1) != 1) {
+		r = -errno;
+		step = START_WAIT;
+		goto fail;
+	}
+	close(go[1]);
+	go[1] = -1;
+	step = run_to_exec(t, pid, report[0], &e);
+	if (step != START_OK) {
+		r = -e;
+		pid = -1; /* reaped by run_to_exec */
+		goto fail;
+	}
+	close(report[0]);
+	free(c.filter);
+	*out = t;
+	return 0;
+
+fail:
+	set_error(err, step, -r, argv[0]);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (go[i] >= 0)
+			close(go[i]);
+		if (report[i] >= 0)
+			close(report[i]);
+	}
+	free(c.filter);
+	drop_all(t);
+	t->ended = true;
+	ck_trace_free(t);
+	return r;
+}
