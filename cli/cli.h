@@ -24,6 +24,7 @@ int cmd_run(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_seccomp(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /*
  * A process-creation call described on the command line, shared by check and

@@ -21,6 +21,7 @@ static const struct {
 	{ "audit", cmd_audit, "a hardening report on process creation; exit 1 when advice is unmet" },
 	{ "seccomp", cmd_seccomp, "list the seccomp policies, export one as BPF, PFC or an OCI profile" },
 	{ "trace", cmd_trace, "follow a command or process with ptrace, printing its creation calls as strace does" },
+	{ "watch", cmd_watch, "every process-creation call on the host, through eBPF, with alerts" },
 };
 
 static void usage(FILE *f)

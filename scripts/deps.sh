@@ -7,6 +7,8 @@ pkgs="meson ninja-build gcc pkg-config libc6-dev libcriterion-dev libseccomp-dev
 pkgs="$pkgs libc6-dev-i386 lib32gcc-12-dev gcc-12-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 # tests/kernel/test_seccomp_export: the exported filters loaded by bwrap and crun (busybox-static fills the bundle)
 pkgs="$pkgs bubblewrap crun busybox-static"
+# lib/bpf and ck_watcher: clang -target bpf, bpftool (vmlinux.h, skeleton), libbpf
+pkgs="$pkgs clang bpftool libbpf-dev"
 
 missing=""
 for p in $pkgs; do

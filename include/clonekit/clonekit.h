@@ -14,6 +14,7 @@
 #include <clonekit/seccomp.h>
 #include <clonekit/event.h>
 #include <clonekit/trace.h>
+#include <clonekit/watch.h>
 #include <clonekit/detect.h>
 
 #endif

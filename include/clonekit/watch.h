@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * clonekit watch: every clone, clone3, fork, vfork, unshare and setns on the
+ * host, seen by eBPF programs (lib/bpf/watch.bpf.c) and delivered as
+ * struct ck_event (source CK_SOURCE_WATCH), one per call, with its result.
+ *
+ * Events carry what the kernel saw at the call: the caller's PIDs (in the
+ * initial PID namespace), real uid, comm, cgroup v2 id, the arguments (the
+ * clone3 struct as read at entry), the result, and the namespace inodes
+ * before and after. Only exe is filled in user space, from /proc when the
+ * event is delivered, and is best effort.
+ *
+ * On x86_64 the syscalls:* tracepoints skip compat system calls (int $0x80,
+ * sysenter, -m32 programs); raw_syscalls sys_enter and sys_exit programs
+ * catch those, leaving at once unless the number is one of i386's clone,
+ * fork, vfork, unshare, setns or clone3 and the thread is in a compat call
+ * (TS_COMPAT). Their events have arch CK_ARCH_I386. Those two programs run
+ * on every system call of every task, which costs about 90 ns each per call
+ * here (docs/clonekit.1 has the figures); opts->no_compat leaves them out.
+ */
+#ifndef CLONEKIT_WATCH_H
+#define CLONEKIT_WATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <clonekit/common.h>
+#include <clonekit/event.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The loaded, attached programs and their ring buffer. */
+struct ck_watcher;
+
+struct ck_watch_opts {
+	size_t size;          /* sizeof(struct ck_watch_opts) */
+	const char *cgroup;   /* a cgroup v2 directory: only calls of tasks in it or
+				 below it; NULL: every task */
+	size_t ring_bytes;    /* ring buffer size, a power of two of at least a page;
+				 0: 4 MiB (about 10000 events) */
+	bool no_exe;          /* leave ck_event.exe empty: no /proc lookups */
+	bool no_compat;       /* leave i386 calls unseen, and every system call
+				 without the two raw_syscalls programs */
+};
+
+/* Why the watch could not start. */
+struct ck_watch_error {
+	size_t size;          /* sizeof(struct ck_watch_error), set by the caller */
+	const char *step;     /* "options", "tracefs", "cgroup", "load", "attach", "ring buffer" */
+	int err;              /* the step's errno */
+	char message[256];    /* "attach tracepoint/syscalls/sys_enter_clone3: No such file or directory" */
+};
+
+/*
+ * Loads and attaches the programs, mounting tracefs at /sys/kernel/tracing
+ * first when no tracefs is reachable (it stays mounted; see
+ * ck_watcher_mounted_tracefs). Returns 0 and *w, or a negative errno with
+ * *err (if not NULL) naming the step: -EPERM without CAP_BPF and
+ * CAP_PERFMON (CAP_SYS_ADMIN to mount tracefs), -EINVAL for options it does
+ * not understand or a ring size that is not a power of two, -ENOTDIR or
+ * -EMEDIUMTYPE when opts->cgroup is not a cgroup v2 directory, -ENOENT when
+ * a tracepoint is missing.
+ */
+CK_API int ck_watcher_open(struct ck_watcher **w, const struct ck_watch_opts *opts,
+			   struct ck_watch_error *err);
+
+/*
+ * Waits up to timeout_ms (-1: forever, 0: not at all) for events, then
+ * delivers every event that has arrived to cb, in the order the calls
+ * ended. Returns the number delivered, -EINTR when a signal interrupted the
+ * wait, or another negative errno.
+ */
+CK_API int ck_watcher_poll(struct ck_watcher *w, int timeout_ms,
+			   void (*cb)(const struct ck_event *e, void *data), void *data);
+
+/* An fd that polls readable when events may be waiting (for the caller's own loop). */
+CK_API int ck_watcher_fd(const struct ck_watcher *w);
+
+/*
+ * Calls lost so far: the ring buffer was full, or no room was left to hold
+ * a call between its entry and its exit.
+ */
+CK_API uint64_t ck_watcher_drops(const struct ck_watcher *w);
+
+/* Whether ck_watcher_open mounted tracefs at /sys/kernel/tracing. */
+CK_API bool ck_watcher_mounted_tracefs(const struct ck_watcher *w);
+
+/* Detaches and unloads everything; NULL is accepted. */
+CK_API void ck_watcher_close(struct ck_watcher *w);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,953 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ck_watcher and `clonekit watch` on the real kernel: workloads with known
+ * creation patterns run while the watcher runs, and the events of the
+ * workload's own process tree must be exactly the calls it made — call,
+ * flags, arguments, result, ABI, and namespace inodes before and after.
+ * Root only (eBPF).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <clonekit/clonekit.h>
+
+#include "../support.h"
+#include "internal/live.h"
+
+#define FORK_FLAGS (CK_CLONE_CHILD_CLEARTID | CK_CLONE_CHILD_SETTID | SIGCHLD)
+#define THREAD_FLAGS                                                                       \
+	(CK_CLONE_VM | CK_CLONE_FS | CK_CLONE_FILES | CK_CLONE_SIGHAND | CK_CLONE_THREAD | \
+	 CK_CLONE_SYSVSEM | CK_CLONE_SETTLS | CK_CLONE_PARENT_SETTID | CK_CLONE_CHILD_CLEARTID)
+
+/*
+ * A sanitizer build of a helper would clone LeakSanitizer's tracer at exit,
+ * a call the workload did not make. The test itself read ASAN_OPTIONS already.
+ */
+__attribute__((constructor)) static void no_leak_check_in_children(void)
+{
+	setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+}
+
+struct seen {
+	struct ck_event *ev;
+	size_t n, cap;
+};
+
+static void collect(const struct ck_event *e, void *data)
+{
+	struct seen *s = data;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 256;
+		s->ev = realloc(s->ev, s->cap * sizeof(*s->ev));
+		cr_assert_not_null(s->ev);
+	}
+	s->ev[s->n++] = *e;
+}
+
+static const char *env_path(const char *name)
+{
+	const char *p = getenv(name);
+	if (!p || !*p)
+		cr_assert_fail("%s is not set (meson sets it)", name);
+	return p;
+}
+
+static void need_root(void)
+{
+	if (geteuid() != 0)
+		ck_skip_or_fail("the watcher loads eBPF programs: run as root");
+}
+
+static struct ck_watcher *open_watcher(const struct ck_watch_opts *opts)
+{
+	struct ck_watch_error err = { .size = sizeof(err) };
+	struct ck_watcher *w = NULL;
+	int r;
+
+	need_root();
+	r = ck_watcher_open(&w, opts, &err);
+	cr_assert_eq(r, 0, "ck_watcher_open: %s (step %s)", err.message, err.step ? err.step : "?");
+	return w;
+}
+
+/*
+ * Starts argv (as uid when uid is not 0, with stdout into out_fd when >= 0),
+ * waits for it while delivering events, then takes what is left: every
+ * event of its calls has been committed before it exited.
+ */
+static pid_t run_watched(struct ck_watcher *w, char *const argv[], uid_t uid, int out_fd,
+			 struct seen *s)
+{
+	pid_t p = fork();
+	int st;
+
+	cr_assert(p >= 0);
+	if (p == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(out_fd >= 0 ? out_fd : null, 1);
+		if (uid && (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+			    setresuid(uid, uid, uid) < 0))
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	for (;;) {
+		pid_t r = waitpid(p, &st, WNOHANG);
+		cr_assert(r >= 0);
+		if (r == p)
+			break;
+		ck_watcher_poll(w, 20, collect, s);
+	}
+	while (ck_watcher_poll(w, 0, collect, s) > 0)
+		;
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s ended with status %#x", argv[0], st);
+	return p;
+}
+
+/* The events of root's process tree, in delivery order: callers root and the processes it made. */
+static size_t tree(const struct seen *s, pid_t root, const struct ck_event **out, size_t max)
+{
+	pid_t pids[256] = { root };
+	size_t npids = 1, n = 0;
+	bool grew = true;
+
+	while (grew) {
+		grew = false;
+		for (size_t i = 0; i < s->n; i++) {
+			const struct ck_event *e = &s->ev[i];
+			bool caller = false, known = false;
+			for (size_t j = 0; j < npids; j++)
+				caller |= pids[j] == e->pid;
+			if (!caller || !(e->kinds & CK_EVENT_PROCESS) || e->result <= 0)
+				continue;
+			for (size_t j = 0; j < npids; j++)
+				known |= pids[j] == e->result;
+			if (!known && npids < 256) {
+				pids[npids++] = (pid_t)e->result;
+				grew = true;
+			}
+		}
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		for (size_t j = 0; j < npids; j++) {
+			if (s->ev[i].pid == pids[j]) {
+				cr_assert_lt(n, max, "more events than expected from the tree of %d", root);
+				out[n++] = &s->ev[i];
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+static void strace_text(const struct ck_event *e, char *buf, size_t len)
+{
+	int n = ck_event_format_strace(e, buf, len);
+	cr_assert(n > 0 && (size_t)n < len);
+}
+
+static void assert_same_ns(const struct ck_event *e)
+{
+	for (int i = 0; i < CK_NS__COUNT; i++) {
+		cr_assert_neq(e->ns_before[i], 0, "namespace %d before unknown", i);
+		cr_assert_eq(e->ns_after[i], e->ns_before[i], "namespace %d differs", i);
+	}
+}
+
+/* What every event of a workload the test started shares. */
+static void assert_caller(const struct ck_event *e, pid_t root, const char *comm)
+{
+	cr_assert_eq(e->size, sizeof(*e));
+	cr_assert_eq(e->source, CK_SOURCE_WATCH);
+	cr_assert_eq(e->pid, root);
+	cr_assert_eq(e->tid, root);
+	cr_assert_eq(e->ppid, getpid());
+	cr_assert_str_eq(e->comm, comm);
+	cr_assert(e->has_result);
+	cr_assert_not(e->traced);
+	cr_assert_not(e->in_container);
+}
+
+static uint64_t own_cgroup_id(void)
+{
+	char mnt[1024], line[1024], path[2048];
+	struct stat st;
+	FILE *f;
+
+	if (ck_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+		return 0;
+	f = fopen("/proc/self/cgroup", "re");
+	cr_assert_not_null(f);
+	path[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(path, sizeof(path), "%s%s", mnt, line + 3);
+		}
+	fclose(f);
+	cr_assert(path[0] && stat(path, &st) == 0, "no cgroup v2 path for this process");
+	return st.st_ino;
+}
+
+/* ---- the library ---- */
+
+Test(watch, a_shell_fork_is_one_clone_with_sigchld_and_the_child_tid)
+{
+	struct ck_watcher *w = open_watcher(NULL);
+	struct seen s = { 0 };
+	const struct ck_event *ev[8];
+	char *argv[] = { "/bin/bash", "-c", "/bin/true; /bin/true", NULL };
+	char text[512], want[512];
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_REALTIME, &t0);
+	pid_t root = run_watched(w, argv, 0, -1, &s);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	ck_watcher_close(w);
+
+	/* bash execs the last command of -c itself: one fork, for the first /bin/true */
+	cr_assert_eq(tree(&s, root, ev, 8), 1);
+	const struct ck_event *e = ev[0];
+	assert_caller(e, root, "bash");
+	cr_assert_eq(e->call, CK_CALL_CLONE);
+	cr_assert_eq(e->arch, ck_arch_native()->arch);
+	cr_assert_eq(e->flags, FORK_FLAGS);
+	cr_assert_eq(e->exit_signal, SIGCHLD);
+	cr_assert_eq(e->stack, 0);
+	cr_assert_neq(e->child_tid, 0);
+	cr_assert_gt(e->result, 0);
+	cr_assert_eq(e->kinds, CK_EVENT_PROCESS);
+	cr_assert_eq(e->uid, 0);
+	cr_assert_eq(e->cgroup_id, own_cgroup_id());
+	uint64_t a = (uint64_t)t0.tv_sec * 1000000000 + (uint64_t)t0.tv_nsec;
+	uint64_t b = (uint64_t)t1.tv_sec * 1000000000 + (uint64_t)t1.tv_nsec;
+	cr_assert(e->time_ns >= a - 1000000 && e->time_ns <= b + 1000000,
+		  "time %" PRIu64 " outside the run [%" PRIu64 ", %" PRIu64 "]", e->time_ns, a, b);
+	assert_same_ns(e);
+	strace_text(e, text, sizeof(text));
+	snprintf(want, sizeof(want),
+		 "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, "
+		 "child_tidptr=%#" PRIx64 ") = %" PRId64, e->child_tid, e->result);
+	cr_assert_str_eq(text, want);
+	free(s.ev);
+}
+
+Test(watch, exe_is_read_from_proc_while_the_caller_lives)
+{
+	struct ck_watcher *w = open_watcher(NULL);
+	struct seen s = { 0 };
+	const struct ck_event *ev[8];
+	const char *bin = env_path("CK_WORKLOAD");
+	char exe[4096];
+	int in[2], st;
+
+	cr_assert_not_null(realpath(bin, exe));
+	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+	pid_t p = fork();
+	if (p == 0) {
+		dup2(in[0], 0);
+		execl(bin, bin, "fork", "wait", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	for (int i = 0; i < 100 && tree(&s, p, ev, 8) == 0; i++)
+		ck_watcher_poll(w, 100, collect, &s);
+	close(in[1]);
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	cr_assert_eq(st, 0);
+	ck_watcher_close(w);
+
+	cr_assert_eq(tree(&s, p, ev, 8), 1);
+	cr_assert_str_eq(ev[0]->exe, exe);
+	free(s.ev);
+}
+
+Test(watch, pthread_create_is_clone3_with_the_thread_flags)
+{
+	struct ck_watcher *w = open_watcher(NULL);
+	struct seen s = { 0 };
+	const struct ck_event *ev[8];
+	char *argv[] = { (char *)env_path("CLONEKIT_HELPER"), "pthread", NULL };
+
+	pid_t root = run_watched(w, argv, 0, -1, &s);
+	ck_watcher_close(w);
+
+	cr_assert_eq(tree(&s, root, ev, 8), 1);
+	const struct ck_event *e = ev[0];
+	assert_caller(e, root, "ck-fingerprints");
+	cr_assert_eq(e->call, CK_CALL_CLONE3);
+	cr_assert(e->has_args);
+	cr_assert_eq(e->args_size, 88);
+	cr_assert_neq(e->args_addr, 0);
+	cr_assert_eq(e->args.flags, THREAD_FLAGS, "flags %#" PRIx64, e->args.flags);
+	cr_assert_eq(e->flags, THREAD_FLAGS);
+	cr_assert_eq(e->args.exit_signal, 0);
+	cr_assert_neq(e->args.stack, 0);
+	cr_assert_gt(e->args.stack_size, 0);
+	cr_assert_neq(e->args.tls, 0);
+	cr_assert_eq(e->kinds, CK_EVENT_THREAD);
+	cr_assert_gt(e->result, 0);
+	cr_assert_neq(e->result, root, "a thread has a TID of its own");
+	assert_same_ns(e);
+	free(s.ev);
+}
+
+Test(watch, posix_spawn_is_clone3_vm_vfork_and_vfork_is_vfork)
+{
+	struct ck_watcher *w = open_watcher(NULL);
+	struct seen s = { 0 };
+	const struct ck_event *ev[8];
+	char *argv[] = { (char *)env_path("CK_WORKLOAD"), "spawn", "vfork", NULL };
+	char text[512];
+
+	pid_t root = run_watched(w, argv, 0, -1, &s);
+	ck_watcher_close(w);
+
+	cr_assert_eq(tree(&s, root, ev, 8), 2);
+	assert_caller(ev[0], root, "ck-workload");
+	cr_assert_eq(ev[0]->call, CK_CALL_CLONE3);
+	cr_assert(ev[0]->has_args);
+	cr_assert_eq(ev[0]->args.flags, CK_CLONE_VM | CK_CLONE_VFORK);
+	cr_assert_eq(ev[0]->args.exit_signal, SIGCHLD);
+	cr_assert_neq(ev[0]->args.stack, 0);
+	cr_assert_eq(ev[0]->kinds, CK_EVENT_PROCESS | CK_EVENT_SPAWN);
+	cr_assert_gt(ev[0]->result, 0);
+
+	assert_caller(ev[1], root, "ck-workload");
+	cr_assert_eq(ev[1]->call, CK_CALL_VFORK);
+	cr_assert_eq(ev[1]->kinds, CK_EVENT_PROCESS | CK_EVENT_SPAWN);
+	cr_assert_gt(ev[1]->result, 0);
+	assert_same_ns(ev[1]);
+	strace_text(ev[1], text, sizeof(text));
+	char want[64];
+	snprintf(want, sizeof(want), "vfork() = %" PRId64, ev[1]->result);
+	cr_assert_str_eq(text, want);
+	free(s.ev);
+}
+
+Test(watch, unshare_user_changes_only_the_user_namespace)
+{
+	struct ck_watcher *w = open_watcher(NULL);
+	struct seen s = { 0 };
+	const struct ck_event *ev[8];
+	char *argv[] = { "/usr/bin/unshare", "-U", "true", NULL };
+	char text[512];
+
+	pid_t root = run_watched(w, argv, 0, -1, &s);
+	ck_watcher_close(w);
+
+	cr_assert_eq(tree(&s, root, ev, 8), 1);
+	const struct ck_event *e = ev[0];
+	assert_caller(e, root, "unshare");
+	cr_assert_eq(e->call, CK_CALL_UNSHARE);
+	cr_assert_eq(e->flags, CK_CLONE_NEWUSER);
+	cr_assert_eq(e->result, 0);
+	cr_assert_eq(e->kinds, CK_EVENT_NS_CREATE);
+	for (int i = 0; i < CK_NS__COUNT; i++) {
+		cr_assert_neq(e->ns_before[i], 0);
+		cr_assert_neq(e->ns_after[i], 0);
+		if (i == CK_NS_USER)
+			cr_assert_neq(e->ns_after[i], e->ns_before[i], "a new user namespace");
+		else
+			cr_assert_eq(e->ns_after[i], e->ns_before[i], "namespace %d unchanged", i);
+	}
+	strace_text(e, text, sizeof(text));
+	cr_assert_str_eq(text, "unshare(CLONE_NEWUSER) = 0");
+	free(s.ev);
+}
+
+static void make_cgroup(char *dir, size_t len, const char *tag)
+{
+	char mnt[1024];
+
+	if (ck_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+		ck_skip_or_fail("no cgroup v2 hierarchy is mounted");
+	snprintf(dir, len, "%s/ck-watch-%s-%d", mnt, tag, (int)getpid());
+	cr_assert_eq(mkdir(dir, 0755), 0, "mkdir %s: %s", dir, strerror(errno));
+}
+
+static void remove_cgroup(const char *dir)
+{
+	int r = -1;
+	for (int i = 0; i < 100 && (r = rmdir(dir)) < 0 && errno == EBUSY; i++)
+		usleep(10000);
+	cr_assert_eq(r, 0, "rmdir %s: %s", dir, strerror(errno));
+}
+
+Test(watch, clone3_into_cgroup_carries_the_directory_fd)
+{
+	char dir[1200], arg[1300], out[64] = { 0 };
+	const struct ck_event *ev[8];
+	struct seen s = { 0 };
+	int p[2], fd = -1;
+
+	need_root();
+	make_cgroup(dir, sizeof(dir), "into");
+	snprintf(arg, sizeof(arg), "clone3-cgroup=%s", dir);
+	char *argv[] = { (char *)env_path("CK_WORKLOAD"), arg, NULL };
+	struct ck_watcher *w = open_watcher(NULL);
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	pid_t root = run_watched(w, argv, 0, p[1], &s);
+	ck_watcher_close(w);
+	close(p[1]);
+	cr_assert_gt(read(p[0], out, sizeof(out) - 1), 0);
+	close(p[0]);
+	cr_assert_eq(sscanf(out, "cgroup-fd %d", &fd), 1, "helper said '%s'", out);
+
+	cr_assert_eq(tree(&s, root, ev, 8), 1);
+	const struct ck_event *e = ev[0];
+	assert_caller(e, root, "ck-workload");
+	cr_assert_eq(e->call, CK_CALL_CLONE3);
+	cr_assert(e->has_args);
+	cr_assert_eq(e->args.flags, CK_CLONE_INTO_CGROUP);
+	cr_assert_eq(e->args.cgroup, (uint64_t)fd);
+	cr_assert_eq(e->args.exit_signal, SIGCHLD);
+	cr_assert_eq(e->args_size, 88);
+	cr_assert_gt(e->result, 0);
+	cr_assert_eq(e->kinds, CK_EVENT_PROCESS);
+	char text[512], want[512];
+	strace_text(e, text, sizeof(text));
+	snprintf(want, sizeof(want),
+		 "clone3({flags=CLONE_INTO_CGROUP, exit_signal=SIGCHLD, stack=NULL, stack_size=0, "
+		 "cgroup=%d}, 88) = %" PRId64, fd, e->result);
+	cr_assert_str_eq(text, want);
+	remove_cgroup(dir);
+	free(s.ev);
+}
+
+/* Moves the calling process into dir (cgroup.procs). */
+static void enter_cgroup(const char *dir)
+{
+	char procs[1300], pid[32];
+	int fd;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	fd = open(procs, O_WRONLY | O_CLOEXEC);
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+		_exit(125);
+	close(fd);
+}
+
+Test(watch, the_cgroup_option_sees_only_tasks_in_that_cgroup)
+{
+	char dir[1200];
+	struct seen s = { 0 };
+	struct stat st;
+	pid_t in, out;
+	int status;
+
+	need_root();
+	make_cgroup(dir, sizeof(dir), "filter");
+	cr_assert_eq(stat(dir, &st), 0);
+	struct ck_watch_opts o = { .size = sizeof(o), .cgroup = dir };
+	struct ck_watcher *w = open_watcher(&o);
+	char *argv[] = { (char *)env_path("CK_WORKLOAD"), "fork", "fork", NULL };
+
+	out = fork();
+	if (out == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	in = fork();
+	if (in == 0) {
+		enter_cgroup(dir);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(out, &status, 0), out);
+	cr_assert_eq(status, 0);
+	cr_assert_eq(waitpid(in, &status, 0), in);
+	cr_assert_eq(status, 0);
+	while (ck_watcher_poll(w, 0, collect, &s) > 0)
+		;
+	ck_watcher_close(w);
+
+	/* nothing from this test process, the outside helper, or the rest of the host */
+	cr_assert_eq(s.n, 2, "%zu events", s.n);
+	for (size_t i = 0; i < s.n; i++) {
+		cr_assert_eq(s.ev[i].pid, in);
+		cr_assert_eq(s.ev[i].call, CK_CALL_CLONE);
+		cr_assert_eq(s.ev[i].cgroup_id, (uint64_t)st.st_ino);
+	}
+	remove_cgroup(dir);
+	free(s.ev);
+}
+
+Test(watch, a_cgroup_option_outside_cgroup2_is_refused)
+{
+	struct ck_watch_error err = { .size = sizeof(err) };
+	struct ck_watch_opts o = { .size = sizeof(o), .cgroup = "/tmp" };
+	struct ck_watcher *w = NULL;
+
+	need_root();
+	cr_assert_eq(ck_watcher_open(&w, &o, &err), -EMEDIUMTYPE);
+	cr_assert_null(w);
+	cr_assert_str_eq(err.step, "cgroup");
+	cr_assert_str_eq(err.message, "/tmp is not a cgroup v2 directory: Wrong medium type");
+}
+
+static void check_i386(const struct ck_event *e, pid_t root, const char *comm)
+{
+	assert_caller(e, root, comm);
+	cr_assert_eq(e->arch, CK_ARCH_I386);
+}
+
+Test(watch, an_i386_program_has_its_calls_seen_as_i386)
+{
+	const char *bin = getenv("CK_WORKLOAD_I386");
+	const struct ck_event *ev[16];
+	struct seen s = { 0 };
+	char text[512], want[512];
+
+	if (!bin || !*bin)
+		ck_skip_or_fail("no i386 build of ck-workload: %s", getenv("CK_WORKLOAD_I386_MISSING"));
+	struct ck_watcher *w = open_watcher(NULL);
+	char *argv[] = { (char *)bin, "fork", "vfork", "clone3", "unshare-uts", "setns-uts", NULL };
+	pid_t root = run_watched(w, argv, 0, -1, &s);
+	ck_watcher_close(w);
+
+	cr_assert_eq(tree(&s, root, ev, 16), 5);
+	for (int i = 0; i < 5; i++)
+		check_i386(ev[i], root, "ck-workload-i38");
+
+	/* i386 clone takes (flags, stack, parent_tid, tls, child_tid): CLONE_BACKWARDS */
+	cr_assert_eq(ev[0]->call, CK_CALL_CLONE);
+	cr_assert_eq(ev[0]->flags, FORK_FLAGS);
+	cr_assert(ev[0]->child_tid > 0 && ev[0]->child_tid < UINT64_C(0x100000000),
+		  "child_tid %#" PRIx64, ev[0]->child_tid);
+	cr_assert_gt(ev[0]->result, 0);
+	assert_same_ns(ev[0]);
+	strace_text(ev[0], text, sizeof(text));
+	snprintf(want, sizeof(want),
+		 "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, "
+		 "child_tidptr=%#" PRIx64 ") = %" PRId64, ev[0]->child_tid, ev[0]->result);
+	cr_assert_str_eq(text, want);
+
+	cr_assert_eq(ev[1]->call, CK_CALL_VFORK);
+	cr_assert_gt(ev[1]->result, 0);
+
+	cr_assert_eq(ev[2]->call, CK_CALL_CLONE3);
+	cr_assert(ev[2]->has_args);
+	cr_assert_eq(ev[2]->args.flags, 0);
+	cr_assert_eq(ev[2]->args.exit_signal, SIGCHLD);
+	cr_assert_eq(ev[2]->args_size, 88);
+	cr_assert_lt(ev[2]->args_addr, UINT64_C(0x100000000));
+	cr_assert_gt(ev[2]->result, 0);
+
+	cr_assert_eq(ev[3]->call, CK_CALL_UNSHARE);
+	cr_assert_eq(ev[3]->flags, CK_CLONE_NEWUTS);
+	cr_assert_eq(ev[3]->result, 0);
+	cr_assert_neq(ev[3]->ns_after[CK_NS_UTS], ev[3]->ns_before[CK_NS_UTS]);
+	cr_assert_eq(ev[3]->ns_after[CK_NS_NET], ev[3]->ns_before[CK_NS_NET]);
+
+	cr_assert_eq(ev[4]->call, CK_CALL_SETNS);
+	cr_assert_eq(ev[4]->flags, CK_CLONE_NEWUTS);
+	cr_assert_geq(ev[4]->fd, 0);
+	cr_assert_eq(ev[4]->result, 0);
+	cr_assert_eq(ev[4]->kinds, CK_EVENT_NS_ENTER);
+	/* into its own (new) UTS namespace: the same after as before */
+	cr_assert_eq(ev[4]->ns_before[CK_NS_UTS], ev[3]->ns_after[CK_NS_UTS]);
+	cr_assert_eq(ev[4]->ns_after[CK_NS_UTS], ev[4]->ns_before[CK_NS_UTS]);
+	free(s.ev);
+}
+
+Test(watch, int80_from_a_64_bit_program_is_seen_as_i386)
+{
+	const struct ck_event *ev[16];
+	struct seen s = { 0 };
+	struct ck_watcher *w = open_watcher(NULL);
+	char *argv[] = { (char *)env_path("CK_ATTEMPT"), "int80-fork", NULL };
+
+	pid_t root = run_watched(w, argv, 0, -1, &s);
+	ck_watcher_close(w);
+
+	cr_assert_eq(tree(&s, root, ev, 16), 1);
+	check_i386(ev[0], root, "ck-attempt");
+	cr_assert_eq(ev[0]->call, CK_CALL_FORK);
+	cr_assert_gt(ev[0]->result, 0);
+	free(s.ev);
+}
+
+Test(watch, no_compat_leaves_i386_calls_unseen)
+{
+	const struct ck_event *ev[16];
+	struct seen s = { 0 };
+	struct ck_watch_opts o = { .size = sizeof(o), .no_compat = true };
+	struct ck_watcher *w = open_watcher(&o);
+	char *argv[] = { (char *)env_path("CK_ATTEMPT"), "int80-fork", NULL };
+
+	pid_t root = run_watched(w, argv, 0, -1, &s);
+	ck_watcher_close(w);
+	cr_assert_eq(tree(&s, root, ev, 16), 0);
+	free(s.ev);
+}
+
+Test(watch, a_thousand_forks_arrive_whole_with_no_drops)
+{
+	const struct ck_event **ev = calloc(1100, sizeof(*ev));
+	struct seen s = { 0 };
+	struct ck_watcher *w = open_watcher(NULL);
+	char *argv[] = { (char *)env_path("CK_WORKLOAD"), "forks=1000", NULL };
+
+	pid_t root = run_watched(w, argv, 0, -1, &s);
+	uint64_t drops = ck_watcher_drops(w);
+	ck_watcher_close(w);
+
+	cr_assert_eq(drops, 0);
+	cr_assert_eq(tree(&s, root, ev, 1100), 1000);
+	for (size_t i = 0; i < 1000; i++) {
+		cr_assert_eq(ev[i]->call, CK_CALL_CLONE);
+		cr_assert_eq(ev[i]->flags, FORK_FLAGS);
+		cr_assert_gt(ev[i]->result, 0);
+		assert_same_ns(ev[i]);
+	}
+	free(ev);
+	free(s.ev);
+}
+
+Test(watch, options_of_an_unknown_size_and_odd_rings_are_einval)
+{
+	struct ck_watch_error err = { .size = sizeof(err) };
+	struct ck_watch_opts o = { .size = 4 };
+	struct ck_watcher *w = NULL;
+
+	cr_assert_eq(ck_watcher_open(&w, &o, &err), -EINVAL);
+	cr_assert_str_eq(err.step, "options");
+	o = (struct ck_watch_opts){ .size = sizeof(o), .ring_bytes = 3 * 4096 };
+	cr_assert_eq(ck_watcher_open(&w, &o, &err), -EINVAL);
+	cr_assert_null(w);
+	cr_assert_eq(ck_watcher_open(NULL, NULL, NULL), -EINVAL);
+}
+
+Test(watch, tracefs_is_mounted_when_absent)
+{
+	struct ck_watcher *w;
+	struct seen s = { 0 };
+	const struct ck_event *ev[8];
+
+	need_root();
+	/* only this test's own mount namespace loses tracefs */
+	cr_assert_eq(unshare(CLONE_NEWNS), 0, "%s", strerror(errno));
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	umount2("/sys/kernel/debug", MNT_DETACH);
+	while (umount2("/sys/kernel/tracing", MNT_DETACH) == 0)
+		;
+	cr_assert_neq(access("/sys/kernel/tracing/events", F_OK), 0);
+	w = open_watcher(NULL);
+	cr_assert(ck_watcher_mounted_tracefs(w));
+	cr_assert_eq(access("/sys/kernel/tracing/events/syscalls", F_OK), 0);
+	char *argv[] = { (char *)env_path("CK_WORKLOAD"), "fork", NULL };
+	pid_t root = run_watched(w, argv, 0, -1, &s);
+	ck_watcher_close(w);
+	cr_assert_eq(tree(&s, root, ev, 8), 1);
+	cr_assert_eq(ev[0]->call, CK_CALL_CLONE);
+	free(s.ev);
+}
+
+/* ---- the command ---- */
+
+struct cli {
+	pid_t pid;
+	int out, err;   /* read ends */
+	char out_path[64], err_path[64];
+};
+
+/* Starts `clonekit watch ARGS` with stdout and stderr in files; returns once it is watching. */
+static void cli_start(struct cli *c, const char *const args[])
+{
+	const char *bin = env_path("CLONEKIT_BIN");
+	char *argv[16] = { (char *)bin, "watch" };
+	size_t n = 2;
+	char text[4096];
+
+	need_root();
+	for (; args[n - 2] && n < 15; n++)
+		argv[n] = (char *)args[n - 2];
+	argv[n] = NULL;
+	strcpy(c->out_path, "/tmp/ck-watch-out-XXXXXX");
+	strcpy(c->err_path, "/tmp/ck-watch-err-XXXXXX");
+	c->out = mkstemp(c->out_path);
+	c->err = mkstemp(c->err_path);
+	cr_assert(c->out >= 0 && c->err >= 0);
+	c->pid = fork();
+	cr_assert(c->pid >= 0);
+	if (c->pid == 0) {
+		dup2(c->out, 1);
+		dup2(c->err, 2);
+		execv(bin, argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 600; i++) {
+		ssize_t r = pread(c->err, text, sizeof(text) - 1, 0);
+		text[r > 0 ? r : 0] = '\0';
+		if (strstr(text, "watching"))
+			return;
+		int st;
+		if (waitpid(c->pid, &st, WNOHANG) == c->pid)
+			cr_assert_fail("clonekit watch ended with status %#x: %s", st, text);
+		usleep(20000);
+	}
+	cr_assert_fail("clonekit watch did not start: %s", text);
+}
+
+static char *slurp_fd(int fd)
+{
+	struct stat st;
+	cr_assert_eq(fstat(fd, &st), 0);
+	char *buf = calloc(1, (size_t)st.st_size + 1);
+	cr_assert_not_null(buf);
+	cr_assert_eq(pread(fd, buf, (size_t)st.st_size, 0), st.st_size);
+	return buf;
+}
+
+/* Stops it with SIGINT (or waits for its end); its exit status. */
+static int cli_stop(struct cli *c, bool interrupt, char **out, char **err)
+{
+	int st;
+
+	if (interrupt)
+		kill(c->pid, SIGINT);
+	cr_assert_eq(waitpid(c->pid, &st, 0), c->pid);
+	*out = slurp_fd(c->out);
+	*err = slurp_fd(c->err);
+	close(c->out);
+	close(c->err);
+	unlink(c->out_path);
+	unlink(c->err_path);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static pid_t run_plain(char *const argv[], uid_t uid)
+{
+	pid_t p = fork();
+	int st;
+
+	cr_assert(p >= 0);
+	if (p == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		if (uid && (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+			    setresuid(uid, uid, uid) < 0))
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	cr_assert_eq(st, 0, "%s ended with status %#x", argv[0], st);
+	return p;
+}
+
+/* The lines of text that contain every one of the needles. */
+static int count_lines(const char *text, const char *a, const char *b)
+{
+	int n = 0;
+	for (const char *l = text; *l;) {
+		const char *end = strchr(l, '\n');
+		size_t len = end ? (size_t)(end - l) : strlen(l);
+		char *line = strndup(l, len);
+		if (strstr(line, a) && (!b || strstr(line, b)))
+			n++;
+		free(line);
+		l += len + (end ? 1 : 0);
+	}
+	return n;
+}
+
+Test(watch_cli, default_rules_alert_on_unshare_urn_by_uid_65534, .timeout = 60)
+{
+	struct cli c;
+	const char *args[] = { "--json", NULL };
+	char *argv[] = { "/usr/bin/unshare", "-Urn", "true", NULL };
+	char *out, *err, pid_key[32], uid_key[32];
+
+	cli_start(&c, args);
+	pid_t p = run_plain(argv, 65534);
+	cr_assert_eq(cli_stop(&c, true, &out, &err), 0, "%s", err);
+
+	snprintf(pid_key, sizeof(pid_key), "\"pid\":%d,", (int)p);
+	snprintf(uid_key, sizeof(uid_key), "\"uid\":65534,");
+	cr_assert_eq(count_lines(out, pid_key, "\"strace\":\"unshare(CLONE_NEWUSER|CLONE_NEWNET) = 0\""),
+		     3, "one event line and two alerts carrying it:\n%s", out);
+	cr_assert_eq(count_lines(out, "{\"alert\":{\"rule\":\"userns-with-other-namespaces\",\"priority\":\"critical\"",
+				 pid_key), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "{\"alert\":{\"rule\":\"namespace-by-non-root\",\"priority\":\"notice\"",
+				 pid_key), 1, "%s", out);
+	cr_assert_eq(count_lines(out, pid_key, uid_key), 3);
+	cr_assert_eq(count_lines(out, "{\"summary\":{\"events\":", "\"drops\":0,"), 1, "%s", out);
+	free(out);
+	free(err);
+}
+
+Test(watch_cli, text_lines_are_strace_with_pid_and_comm_and_alerts_go_to_stderr, .timeout = 60)
+{
+	struct cli c;
+	const char *args[] = { NULL };
+	char *shell[] = { "/bin/bash", "-c", "/bin/true; /bin/true", NULL };
+	char *urn[] = { "/usr/bin/unshare", "-Urn", "true", NULL };
+	char *out, *err, want[128];
+
+	cli_start(&c, args);
+	pid_t sh = run_plain(shell, 0);
+	pid_t un = run_plain(urn, 65534);
+	cr_assert_eq(cli_stop(&c, true, &out, &err), 0, "%s", err);
+
+	snprintf(want, sizeof(want), "[pid %d bash] clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|"
+		 "CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x", (int)sh);
+	cr_assert_eq(count_lines(out, want, NULL), 1, "%s", out);
+	snprintf(want, sizeof(want), "[pid %d unshare] unshare(CLONE_NEWUSER|CLONE_NEWNET) = 0", (int)un);
+	cr_assert_eq(count_lines(out, want, NULL), 1, "%s", out);
+	snprintf(want, sizeof(want), "unshare (%d, uid 65534) created a user namespace", (int)un);
+	cr_assert_eq(count_lines(err, "ALERT critical userns-with-other-namespaces: ", want), 1, "%s", err);
+	cr_assert_eq(count_lines(err, "clonekit watch: ", " lost, "), 1, "%s", err);
+	cr_assert_eq(count_lines(err, " 0 lost, ", NULL), 1, "%s", err);
+	free(out);
+	free(err);
+}
+
+Test(watch_cli, i386_calls_say_so_in_text)
+{
+	const char *bin = getenv("CK_WORKLOAD_I386");
+	struct cli c;
+	const char *args[] = { NULL };
+	char *out, *err, want[128];
+
+	if (!bin || !*bin)
+		ck_skip_or_fail("no i386 build of ck-workload: %s", getenv("CK_WORKLOAD_I386_MISSING"));
+	char *argv[] = { (char *)bin, "unshare-uts", NULL };
+	cli_start(&c, args);
+	pid_t p = run_plain(argv, 0);
+	cr_assert_eq(cli_stop(&c, true, &out, &err), 0, "%s", err);
+	snprintf(want, sizeof(want), "[pid %d ck-workload-i38 i386] unshare(CLONE_NEWUTS) = 0", (int)p);
+	cr_assert_eq(count_lines(out, want, NULL), 1, "%s", out);
+	free(out);
+	free(err);
+}
+
+Test(watch_cli, duration_ends_the_watch_with_a_summary)
+{
+	struct cli c;
+	const char *args[] = { "--duration", "0.5", "--json", NULL };
+	char *out, *err;
+
+	cli_start(&c, args);
+	cr_assert_eq(cli_stop(&c, false, &out, &err), 0, "%s", err);
+	cr_assert_eq(count_lines(out, "{\"summary\":{\"events\":", "\"elapsed_ms\":"), 1, "%s", out);
+	free(out);
+	free(err);
+}
+
+/* Runs clonekit with args, stdout and stderr into *out; its exit status. */
+static int run_cli(const char *const args[], char **out)
+{
+	char path[] = "/tmp/ck-watch-run-XXXXXX";
+	int fd = mkstemp(path), st;
+	char *argv[16] = { (char *)env_path("CLONEKIT_BIN") };
+	size_t n = 1;
+
+	cr_assert(fd >= 0);
+	for (; args[n - 1] && n < 15; n++)
+		argv[n] = (char *)args[n - 1];
+	argv[n] = NULL;
+	pid_t p = fork();
+	if (p == 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	*out = slurp_fd(fd);
+	close(fd);
+	unlink(path);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+Test(watch_cli, a_bad_rules_file_exits_2_naming_the_line)
+{
+	char path[] = "/tmp/ck-watch-rules-XXXXXX", want[128];
+	int fd = mkstemp(path);
+	static const char rules[] = "rule mine\n"
+				    "  priority warning\n"
+				    "  when flgs has CLONE_NEWUSER\n"
+				    "end\n";
+	char *out;
+
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, rules, sizeof(rules) - 1), (ssize_t)sizeof(rules) - 1);
+	close(fd);
+	const char *args[] = { "watch", "--rules", path, "--duration", "1", NULL };
+	cr_assert_eq(run_cli(args, &out), 2, "%s", out);
+	snprintf(want, sizeof(want), "clonekit watch: --rules %s: line 3", path);
+	cr_assert_eq(count_lines(out, want, "flgs"), 1, "%s", out);
+	cr_assert_null(strstr(out, "watching"), "the rules are read before anything is loaded");
+	unlink(path);
+	free(out);
+}
+
+Test(watch_cli, usage_errors_exit_2)
+{
+	char *out;
+	const char *a[] = { "watch", "--duration", "soon", NULL };
+	cr_assert_eq(run_cli(a, &out), 2);
+	cr_assert_eq(count_lines(out, "clonekit watch: --duration 'soon'", NULL), 1, "%s", out);
+	free(out);
+	const char *b[] = { "watch", "--rules", "/nonexistent/ck-rules", NULL };
+	cr_assert_eq(run_cli(b, &out), 2);
+	cr_assert_eq(count_lines(out, "/nonexistent/ck-rules: No such file or directory", NULL), 1, "%s", out);
+	free(out);
+	const char *c[] = { "watch", "extra", NULL };
+	cr_assert_eq(run_cli(c, &out), 2);
+	free(out);
+}
+
+Test(watch_cli, tracefs_mounted_by_the_command_is_said)
+{
+	char *out;
+	const char *bin = env_path("CLONEKIT_BIN");
+	char script[512];
+
+	need_root();
+	snprintf(script, sizeof(script),
+		 "mount --make-rprivate / && umount -l /sys/kernel/debug 2>/dev/null; "
+		 "while umount -l /sys/kernel/tracing 2>/dev/null; do :; done; "
+		 "exec %s watch --duration 0.2", bin);
+	const char *args[] = { "/usr/bin/unshare", "-m", "/bin/sh", "-c", script, NULL };
+	char *argv[16];
+	size_t n = 0;
+	for (; args[n]; n++)
+		argv[n] = (char *)args[n];
+	argv[n] = NULL;
+	char path[] = "/tmp/ck-watch-mnt-XXXXXX";
+	int fd = mkstemp(path), st;
+	pid_t p = fork();
+	if (p == 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	out = slurp_fd(fd);
+	close(fd);
+	unlink(path);
+	cr_assert_eq(st, 0, "%s", out);
+	cr_assert_eq(count_lines(out, "clonekit watch: tracefs was not mounted; mounted it at /sys/kernel/tracing",
+				 NULL), 1, "%s", out);
+	free(out);
+}
