@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the benchmarks whose figures README.md reports. Needs root (namespaces,
+# Runs the benchmarks whose figures README.md reports. Needs root (namespaces, eBPF,
 # 4 GiB of memory touched) and installs the peers (bubblewrap, util-linux) if missing.
 set -eu
 build=$(cd "${1:-build}" && pwd)
@@ -26,3 +26,7 @@ echo "== seccomp filter cost on an unrelated syscall (getppid), 21 interleaved r
 echo
 echo "== the same with the kernel's seccomp allow-cache defeated (every filter runs on every call) =="
 "$build/bench/seccomp-bench" --uncached
+
+echo
+echo "== observing process creation: trace, strace, watch and bpftrace against no observer =="
+"$(dirname "$0")/../bench/observe_bench.sh" "$build"
