@@ -62,6 +62,7 @@ struct ck_watcher {
 	void (*cb)(const struct ck_event *e, void *data);
 	void *data;
 	int delivered;
+	struct exe_slot *exe_cache; /* EXE_SLOTS, NULL when no_exe */
 };
 
 static const enum ck_event_call calls[WATCH_NR_COUNT] = {
@@ -129,17 +130,46 @@ static int open_cgroup(const char *dir, struct ck_watch_error *err)
 	return fd;
 }
 
-static void fill_exe(struct ck_event *e)
+/*
+ * The executable of each caller is read from /proc/PID/exe, which costs more
+ * than the rest of an event (and fails once the process is gone). A process's
+ * threads and repeated forks share it, so the path is kept per (PID, the
+ * struct file of its executable): an execve gives the process another file,
+ * a PID used again another process, and either misses the cache.
+ */
+#define EXE_SLOTS 512
+
+struct exe_slot {
+	uint64_t key;
+	int32_t pid;
+	char path[256];
+};
+
+static void fill_exe(struct ck_watcher *w, struct ck_event *e, uint64_t key)
 {
+	struct exe_slot *slot = NULL;
 	char path[64];
 	ssize_t n;
 
+	if (key && w->exe_cache) {
+		slot = &w->exe_cache[((uint64_t)(uint32_t)e->pid * 0x9E3779B97F4A7C15u ^ key >> 6) %
+				     EXE_SLOTS];
+		if (slot->key == key && slot->pid == e->pid) {
+			memcpy(e->exe, slot->path, sizeof(e->exe));
+			return;
+		}
+	}
 	snprintf(path, sizeof(path), "/proc/%d/exe", e->pid);
 	n = readlink(path, e->exe, sizeof(e->exe) - 1);
 	e->exe[n > 0 ? n : 0] = '\0';
+	if (slot && n > 0) {
+		slot->key = key;
+		slot->pid = e->pid;
+		memcpy(slot->path, e->exe, sizeof(slot->path));
+	}
 }
 
-static void to_event(const struct ck_watcher *w, const struct watch_record *r, struct ck_event *e)
+static void to_event(struct ck_watcher *w, const struct watch_record *r, struct ck_event *e)
 {
 	const struct ck_arch_info *arch = r->compat && w->compat ? w->compat : w->native;
 
@@ -198,7 +228,7 @@ static void to_event(const struct ck_watcher *w, const struct watch_record *r, s
 	}
 	ck_event_classify(e);
 	if (!w->no_exe)
-		fill_exe(e);
+		fill_exe(w, e, r->exe_key);
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -297,7 +327,12 @@ int ck_watcher_open(struct ck_watcher **out, const struct ck_watch_opts *opts,
 	w->epfd = -1;
 	w->no_exe = o.no_exe;
 	w->native = ck_arch_native();
+	if (!o.no_exe && !(w->exe_cache = calloc(EXE_SLOTS, sizeof(*w->exe_cache)))) {
+		free(w);
+		return fail(err, "options", ENOMEM, "watcher");
+	}
 	if (!w->native) {
+		free(w->exe_cache);
 		free(w);
 		return fail(err, "options", ENOTSUP, "an architecture clonekit has no ABI table for");
 	}
@@ -432,5 +467,6 @@ void ck_watcher_close(struct ck_watcher *w)
 		bpf_link__destroy(w->links[i]);
 	ring_buffer__free(w->rb);
 	watch_bpf__destroy(w->skel);
+	free(w->exe_cache);
 	free(w);
 }

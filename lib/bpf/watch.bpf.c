@@ -161,6 +161,7 @@ static __always_inline int hold(struct watch_record *r)
 	r->pidfd = -1;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	r->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	r->exe_key = (__u64)(unsigned long)BPF_CORE_READ(t, mm, exe_file);
 	r->traced = BPF_CORE_READ(t, ptrace) != 0;
 	r->in_container = BPF_CORE_READ(t, real_cred, user_ns, level) > 0 ||
 			  BPF_CORE_READ(t, thread_pid, level) > 0;

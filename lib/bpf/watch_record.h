@@ -42,6 +42,8 @@ struct watch_record {
 	__u64 ns_after[WATCH_NS_COUNT];
 	__s64 result;
 	__s64 pidfd;                        /* CLONE_PIDFD: the fd stored for the caller, -1 unknown */
+	__u64 exe_key;                      /* the caller's mm->exe_file (a kernel address): which
+					       executable, for lib/watch.c's cache; 0 none */
 	__u32 pid, tid, ppid, uid;          /* in the initial PID and user namespaces */
 	__u32 child_tid;                    /* the new task, in the initial PID namespace; 0 none */
 	__s32 nr;                           /* the syscall number, of the caller's ABI */

@@ -276,6 +276,46 @@ Test(watch, exe_is_read_from_proc_while_the_caller_lives)
 	free(s.ev);
 }
 
+/* The executable is cached per process and per executable: an execve in the same PID is seen. */
+Test(watch, exe_follows_an_execve_in_the_same_process)
+{
+	struct ck_watcher *w = open_watcher(NULL);
+	struct seen s = { 0 };
+	const struct ck_event *ev[8];
+	const char *bin = env_path("CK_WORKLOAD");
+	char exe[4096], shell[4096], script[4200];
+	int in[2], st;
+
+	cr_assert_not_null(realpath(bin, exe));
+	cr_assert_not_null(realpath("/bin/sh", shell));
+	snprintf(script, sizeof(script), "/bin/true & wait; read x; exec %s fork wait", exe);
+	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+	pid_t p = fork();
+	if (p == 0) {
+		dup2(in[0], 0);
+		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	/* the shell's fork is delivered (its exe read) before the shell execs */
+	for (int i = 0; i < 100 && tree(&s, p, ev, 8) == 0; i++)
+		ck_watcher_poll(w, 100, collect, &s);
+	cr_assert_eq(write(in[1], "go\n", 3), 3);
+	for (int i = 0; i < 100 && tree(&s, p, ev, 8) < 2; i++)
+		ck_watcher_poll(w, 100, collect, &s);
+	close(in[1]);
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	cr_assert_eq(st, 0);
+	ck_watcher_close(w);
+
+	cr_assert_eq(tree(&s, p, ev, 8), 2);
+	cr_assert_eq(ev[0]->pid, p);
+	cr_assert_eq(ev[1]->pid, p);
+	cr_assert_str_eq(ev[0]->exe, shell);
+	cr_assert_str_eq(ev[1]->exe, exe);
+	free(s.ev);
+}
+
 Test(watch, pthread_create_is_clone3_with_the_thread_flags)
 {
 	struct ck_watcher *w = open_watcher(NULL);
