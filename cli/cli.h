@@ -119,4 +119,17 @@ void jw_null(struct jw *w, const char *key);
 /* Ends the document with a newline (call at depth 0). */
 void jw_end_line(struct jw *w);
 
+/* cli/observe.c: trace's and watch's output. */
+/* Formats e with f into buf, or into a malloc'd buffer (the return value) when buf is too small. */
+char *cli_event_text(int (*f)(const struct ck_event *, char *, size_t), const struct ck_event *e,
+		     char *buf, size_t len);
+/* An alert as 'ALERT <priority> <rule>: <message>' on stderr, or as an {"alert":...} line on json. */
+void cli_print_alert(FILE *json, const struct ck_alert *a);
+/*
+ * The default rules plus those of file (may be NULL) into *out (freed by the
+ * caller even on failure). Returns 0; fail when the rules cannot be set up;
+ * CK_EXIT_USAGE when file cannot be read or does not parse (said with its line).
+ */
+int cli_load_rules(const char *cmd, const char *file, int fail, struct ck_detect **out);
+
 #endif

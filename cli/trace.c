@@ -67,43 +67,11 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
-/* Formats with f into buf, or into a malloc'd buffer when buf is too small. */
-static char *format(int (*f)(const struct ck_event *, char *, size_t), const struct ck_event *e,
-		    char *buf, size_t len)
-{
-	int n = f(e, buf, len);
-	if (n < 0 || (size_t)n < len)
-		return buf;
-	char *big = malloc((size_t)n + 1);
-	if (!big)
-		return buf; /* truncated rather than lost */
-	f(e, big, (size_t)n + 1);
-	return big;
-}
-
 static void on_alert(const struct ck_alert *a, void *data)
 {
 	struct trace_state *s = data;
 
-	if (s->json) {
-		char buf[4096], *ev = format(ck_event_format_json, a->event, buf, sizeof(buf));
-		struct jw w;
-
-		jw_init(&w, s->out);
-		jw_obj_begin(&w, NULL);
-		jw_obj_begin(&w, "alert");
-		jw_str(&w, "rule", a->rule);
-		jw_str(&w, "priority", ck_priority_name(a->priority));
-		jw_str(&w, "message", a->message);
-		fprintf(s->out, ",\"event\":%s", ev);
-		jw_obj_end(&w);
-		jw_obj_end(&w);
-		jw_end_line(&w);
-		if (ev != buf)
-			free(ev);
-	} else {
-		fprintf(stderr, "ALERT %s %s: %s\n", ck_priority_name(a->priority), a->rule, a->message);
-	}
+	cli_print_alert(s->json ? s->out : NULL, a);
 }
 
 static void on_event(const struct ck_event *e, void *data)
@@ -112,10 +80,10 @@ static void on_event(const struct ck_event *e, void *data)
 	char buf[4096], *text;
 
 	if (s->json) {
-		text = format(ck_event_format_json, e, buf, sizeof(buf));
+		text = cli_event_text(ck_event_format_json, e, buf, sizeof(buf));
 		fprintf(s->out, "%s\n", text);
 	} else {
-		text = format(ck_event_format_strace, e, buf, sizeof(buf));
+		text = cli_event_text(ck_event_format_strace, e, buf, sizeof(buf));
 		if (e->tid != s->first)
 			fprintf(s->out, "[pid %5d] %s\n", e->tid, text);
 		else
@@ -129,31 +97,7 @@ static void on_event(const struct ck_event *e, void *data)
 
 static int load_rules(struct trace_state *s, const char *file)
 {
-	struct ck_rule_error err = { .size = sizeof(err) };
-	int r;
-
-	s->rules = ck_detect_new();
-	if (!s->rules) {
-		fprintf(stderr, "clonekit %s: %s\n", CMD, strerror(errno));
-		return TRACE_FAILED;
-	}
-	r = ck_detect_add_defaults(s->rules);
-	if (r < 0) {
-		fprintf(stderr, "clonekit %s: the default rules: %s\n", CMD, strerror(-r));
-		return TRACE_FAILED;
-	}
-	if (!file)
-		return 0;
-	r = ck_detect_add_file(s->rules, file, &err);
-	if (r == -EINVAL && err.line) {
-		fprintf(stderr, "clonekit %s: --rules %s: %s\n", CMD, file, err.message);
-		return CK_EXIT_USAGE;
-	}
-	if (r < 0) {
-		fprintf(stderr, "clonekit %s: --rules %s: %s\n", CMD, file, strerror(-r));
-		return CK_EXIT_USAGE;
-	}
-	return 0;
+	return cli_load_rules(CMD, file, TRACE_FAILED, &s->rules);
 }
 
 static int parse_pid(const char *arg, pid_t *pid)

@@ -64,46 +64,12 @@ struct watch_state {
 	uint64_t alerts;
 };
 
-/* Formats with f into a buffer that grows when the first is too small. */
-static char *format(int (*f)(const struct ck_event *, char *, size_t), const struct ck_event *e,
-		    char *stack_buf, size_t len)
-{
-	int n = f(e, stack_buf, len);
-	char *big;
-
-	if (n < 0 || (size_t)n < len)
-		return stack_buf;
-	big = malloc((size_t)n + 1);
-	if (!big)
-		return stack_buf;
-	f(e, big, (size_t)n + 1);
-	return big;
-}
-
 static void on_alert(const struct ck_alert *a, void *data)
 {
 	struct watch_state *s = data;
 
 	s->alerts++;
-	if (s->json) {
-		char buf[4096], *ev = format(ck_event_format_json, a->event, buf, sizeof(buf));
-		struct jw w;
-
-		jw_init(&w, stdout);
-		jw_obj_begin(&w, NULL);
-		jw_obj_begin(&w, "alert");
-		jw_str(&w, "rule", a->rule);
-		jw_str(&w, "priority", ck_priority_name(a->priority));
-		jw_str(&w, "message", a->message);
-		fprintf(stdout, ",\"event\":%s", ev);
-		jw_obj_end(&w);
-		jw_obj_end(&w);
-		jw_end_line(&w);
-		if (ev != buf)
-			free(ev);
-	} else {
-		fprintf(stderr, "ALERT %s %s: %s\n", ck_priority_name(a->priority), a->rule, a->message);
-	}
+	cli_print_alert(s->json ? stdout : NULL, a);
 }
 
 static void on_event(const struct ck_event *e, void *data)
@@ -113,11 +79,11 @@ static void on_event(const struct ck_event *e, void *data)
 
 	s->events++;
 	if (s->json) {
-		text = format(ck_event_format_json, e, buf, sizeof(buf));
+		text = cli_event_text(ck_event_format_json, e, buf, sizeof(buf));
 		fprintf(stdout, "%s\n", text);
 	} else {
 		const struct ck_arch_info *arch = ck_arch_at((size_t)e->arch);
-		text = format(ck_event_format_strace, e, buf, sizeof(buf));
+		text = cli_event_text(ck_event_format_strace, e, buf, sizeof(buf));
 		if (arch && arch != s->native)
 			fprintf(stdout, "[pid %d %s %s] %s\n", e->tid, e->comm, arch->name, text);
 		else
@@ -137,31 +103,7 @@ static double now(void)
 
 static int load_rules(struct watch_state *s, const char *file)
 {
-	struct ck_rule_error err = { .size = sizeof(err) };
-	int r;
-
-	s->rules = ck_detect_new();
-	if (!s->rules) {
-		fprintf(stderr, "clonekit watch: %s\n", strerror(errno));
-		return CK_EXIT_NO;
-	}
-	r = ck_detect_add_defaults(s->rules);
-	if (r < 0) {
-		fprintf(stderr, "clonekit watch: the default rules: %s\n", strerror(-r));
-		return CK_EXIT_NO;
-	}
-	if (!file)
-		return 0;
-	r = ck_detect_add_file(s->rules, file, &err);
-	if (r == -EINVAL && err.line) {
-		fprintf(stderr, "clonekit watch: --rules %s: %s\n", file, err.message);
-		return CK_EXIT_USAGE;
-	}
-	if (r < 0) {
-		fprintf(stderr, "clonekit watch: --rules %s: %s\n", file, strerror(-r));
-		return CK_EXIT_USAGE;
-	}
-	return 0;
+	return cli_load_rules("watch", file, CK_EXIT_NO, &s->rules);
 }
 
 static void summary(const struct watch_state *s, uint64_t drops, double seconds)

@@ -43,11 +43,9 @@
 #endif
 #ifdef CK_ASAN
 #include <sanitizer/asan_interface.h>
-/* the CLONE_VM child runs on a stack AddressSanitizer does not know */
-#define CHILD_CODE __attribute__((no_sanitize_address))
-#else
-#define CHILD_CODE
 #endif
+/* the CLONE_VM child runs on a stack AddressSanitizer does not know */
+#define CHILD_CODE CK_CHILD_CODE
 
 #define MAX_MAPS 340     /* the kernel's limit on uid_map/gid_map lines */
 #define MAX_FDS 256
@@ -483,40 +481,8 @@ CHILD_CODE static void child_fds(struct child_ctx *c)
 
 CHILD_CODE static void child_exec(struct child_ctx *c)
 {
-	const char *file = c->file;
-	char buf[PATH_MAX];
-	int err = ENOENT;
-	bool saw_eacces = false;
-
-	if (!c->attr->search_path || strchr(file, '/')) {
-		execve(file, c->argv, c->envp);
-		child_fail(c, STEP_EXECVE, errno);
-	}
-	size_t flen = strlen(file);
-	for (const char *p = c->path_env;;) {
-		const char *end = strchr(p, ':');
-		size_t dlen = end ? (size_t)(end - p) : strlen(p);
-		if (dlen + 1 + flen + 1 <= sizeof(buf)) {
-			if (dlen == 0) {
-				memcpy(buf, file, flen + 1); /* an empty entry is the cwd */
-			} else {
-				memcpy(buf, p, dlen);
-				buf[dlen] = '/';
-				memcpy(buf + dlen + 1, file, flen + 1);
-			}
-			execve(buf, c->argv, c->envp);
-			err = errno;
-			if (err == EACCES)
-				saw_eacces = true;
-			else if (err != ENOENT && err != ENOTDIR && err != ESTALE && err != ENODEV &&
-				 err != ETIMEDOUT)
-				child_fail(c, STEP_EXECVE, err);
-		}
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	child_fail(c, STEP_EXECVE, saw_eacces ? EACCES : err);
+	child_fail(c, STEP_EXECVE,
+		   ck_exec_search(c->file, c->attr->search_path ? c->path_env : NULL, c->argv, c->envp));
 }
 
 CHILD_CODE static int child_main(void *arg)
@@ -799,9 +765,7 @@ int ck_spawn(struct ck_child **out, const char *file, char *const argv[], char *
 	c.file = file;
 	c.argv = argv;
 	c.envp = envp ? envp : environ;
-	c.path_env = getenv("PATH");
-	if (!c.path_env)
-		c.path_env = "/usr/local/bin:/bin:/usr/bin";
+	c.path_env = ck_path_env();
 	c.report_fd = c.parent_end = c.maps_fd = c.maps_parent_end = c.parent_pidfd = -1;
 	c.parent_pid = getpid();
 	c.own_memory = (attr->namespaces & CK_CLONE_NEWUSER) != 0;

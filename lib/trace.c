@@ -1080,11 +1080,8 @@ static void child_reset_handlers(void)
 
 static _Noreturn void child_start(const struct start_ctx *c)
 {
-	const char *file = c->argv[0];
-	char go, buf[PATH_MAX];
+	char go;
 	ssize_t n;
-	int err = ENOENT;
-	bool saw_eacces = false;
 
 	child_reset_handlers();
 	close(c->go_parent_end);
@@ -1100,35 +1097,7 @@ static _Noreturn void child_start(const struct start_ctx *c)
 			child_fail(c, START_SECCOMP, -r);
 	}
 	set_mask(&c->oldmask);
-	if (strchr(file, '/')) {
-		execve(file, c->argv, c->envp);
-		child_fail(c, START_EXECVE, errno);
-	}
-	size_t flen = strlen(file);
-	for (const char *p = c->path_env;;) {
-		const char *end = strchr(p, ':');
-		size_t dlen = end ? (size_t)(end - p) : strlen(p);
-		if (dlen + 1 + flen + 1 <= sizeof(buf)) {
-			if (dlen == 0) {
-				memcpy(buf, file, flen + 1);
-			} else {
-				memcpy(buf, p, dlen);
-				buf[dlen] = '/';
-				memcpy(buf + dlen + 1, file, flen + 1);
-			}
-			execve(buf, c->argv, c->envp);
-			err = errno;
-			if (err == EACCES)
-				saw_eacces = true;
-			else if (err != ENOENT && err != ENOTDIR && err != ESTALE && err != ENODEV &&
-				 err != ETIMEDOUT)
-				child_fail(c, START_EXECVE, err);
-		}
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	child_fail(c, START_EXECVE, saw_eacces ? EACCES : err);
+	child_fail(c, START_EXECVE, ck_exec_search(c->argv[0], c->path_env, c->argv, c->envp));
 }
 
 static void set_error(struct ck_spawn_error *err, enum start_step step, int e, const char *file)
@@ -1211,9 +1180,7 @@ int ck_trace_spawn(struct ck_tracer **out, char *const argv[], char *const envp[
 	memset(&c, 0, sizeof(c));
 	c.argv = argv;
 	c.envp = envp ? envp : environ;
-	c.path_env = getenv("PATH");
-	if (!c.path_env)
-		c.path_env = "/usr/local/bin:/bin:/usr/bin";
+	c.path_env = ck_path_env();
 	t->seccomp = !(opts && (opts->flags & CK_TRACE_NO_SECCOMP));
 	if (t->seccomp && (r = build_filter(&c.filter, &c.filter_len)) < 0)
 		goto fail;

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -103,4 +104,48 @@ int ck_read_ll(const char *path, long long *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+const char *ck_path_env(void)
+{
+	const char *p = getenv("PATH");
+	return p ? p : "/usr/local/bin:/bin:/usr/bin";
+}
+
+CK_CHILD_CODE int ck_exec_search(const char *file, const char *path_env, char *const argv[],
+				 char *const envp[])
+{
+	char buf[PATH_MAX];
+	int err = ENOENT;
+	bool saw_eacces = false;
+
+	if (!path_env || strchr(file, '/')) {
+		execve(file, argv, envp);
+		return errno;
+	}
+	size_t flen = strlen(file);
+	for (const char *p = path_env;;) {
+		const char *end = strchr(p, ':');
+		size_t dlen = end ? (size_t)(end - p) : strlen(p);
+		if (dlen + 1 + flen + 1 <= sizeof(buf)) {
+			if (dlen == 0) {
+				memcpy(buf, file, flen + 1); /* an empty entry is the cwd */
+			} else {
+				memcpy(buf, p, dlen);
+				buf[dlen] = '/';
+				memcpy(buf + dlen + 1, file, flen + 1);
+			}
+			execve(buf, argv, envp);
+			err = errno;
+			if (err == EACCES)
+				saw_eacces = true;
+			else if (err != ENOENT && err != ENOTDIR && err != ESTALE && err != ENODEV &&
+				 err != ETIMEDOUT)
+				return err;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return saw_eacces ? EACCES : err;
 }

@@ -49,4 +49,31 @@ ssize_t ck_read_small_file(const char *path, char *buf, size_t len);
 /* Reads one integer from a small file; -errno when absent or not a number. */
 int ck_read_ll(const char *path, long long *out);
 
+/* Code that runs in a CLONE_VM child, on a stack AddressSanitizer does not know. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CK_CHILD_CODE __attribute__((no_sanitize_address))
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CK_CHILD_CODE __attribute__((no_sanitize_address))
+#endif
+#endif
+#ifndef CK_CHILD_CODE
+#define CK_CHILD_CODE
+#endif
+
+/* $PATH, or execvp's default when it is unset. */
+const char *ck_path_env(void);
+
+/*
+ * execve(file) when it holds a '/' or path_env is NULL; otherwise each entry
+ * of path_env in turn, as execvpe does (an empty entry is the cwd; ENOENT,
+ * ENOTDIR, ESTALE, ENODEV and ETIMEDOUT go on to the next, EACCES too but is
+ * remembered, any other errno stops the search). Returns only on failure:
+ * the errno to report. No allocation, async-signal-safe: for vfork and
+ * CLONE_VM children.
+ */
+CK_CHILD_CODE int ck_exec_search(const char *file, const char *path_env, char *const argv[],
+				 char *const envp[]);
+
+
 #endif
