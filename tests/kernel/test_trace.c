@@ -936,6 +936,36 @@ static pid_t interrupt_trace(const char *mode, pid_t attach_to, int *out_fd)
 	return workload;
 }
 
+/* The default rules on real calls: the user-namespace path as uid 65534, and an escape. */
+Test(trace, default_rules_alert_on_a_users_namespaces_and_an_untraced_child)
+{
+	char out[] = "/tmp/ck-trace-o-XXXXXX", err[] = "/tmp/ck-trace-e-XXXXXX";
+	close(mkstemp(out));
+	close(mkstemp(err));
+	if (access("/usr/bin/setpriv", X_OK) != 0)
+		ck_skip_or_fail("setpriv (util-linux) is not installed");
+	const char *userns[] = { "trace", "--", "setpriv", "--reuid=65534", "--regid=65534",
+				 "--clear-groups", "unshare", "-Urn", "true", NULL };
+	const char *untraced[] = { "trace", "--", env_path("CK_PATTERNS"), "untraced", NULL };
+
+	cr_assert_eq(clonekit(userns, out, err), 0, "%s", slurp(err));
+	cr_assert_str_eq(slurp(out), "unshare(CLONE_NEWUSER|CLONE_NEWNET) = 0\n");
+	char *e = slurp(err);
+	cr_assert(starts_with(e, "ALERT critical userns-with-other-namespaces: unshare ("), "%s", e);
+	cr_assert_not_null(strstr(e, ", uid 65534) created a user namespace with other namespaces"), "%s", e);
+	char *second = strchr(e, '\n');
+	cr_assert_not_null(second);
+	cr_assert(starts_with(second + 1, "ALERT notice namespace-by-non-root: unshare ("), "%s", e);
+	cr_assert_eq(strchr(second + 1, '\n')[1], '\0', "more alerts than two: %s", e);
+
+	cr_assert_eq(clonekit(untraced, out, err), 0, "%s", slurp(err));
+	cr_assert(starts_with(slurp(out), "clone(child_stack=0x"), "%s", slurp(out));
+	cr_assert_not_null(strstr(slurp(out), "flags=CLONE_UNTRACED|SIGCHLD) = "), "%s", slurp(out));
+	cr_assert(starts_with(slurp(err), "ALERT critical untraced-child: "), "%s", slurp(err));
+	unlink(out);
+	unlink(err);
+}
+
 Test(trace, sigint_detaches_and_leaves_the_command_running)
 {
 	int out;
