@@ -1,6 +1,7 @@
 #!/bin/sh
 # A short tour of clonekit's job: know every clone flag, print calls as strace
-# does, and predict exactly what the kernel answers -- then ask the kernel.
+# does, and predict exactly what the kernel answers -- then ask the kernel;
+# then follow a process tree and watch the host, with alerts.
 set -u
 ck=${1:-build/clonekit}
 
@@ -37,4 +38,30 @@ printf 'clone vm|sighand|thread SIGCHLD\nclone3 newtime 17\nclone newns|fs\nunsh
 	"$ck" check -
 
 step "$ck" sysno clone --all
+
+echo
+echo "Tracing a process tree (ptrace, stopping only at the six creation calls):"
+echo "a shell that forks, a program made to run as uid 65534 that creates a"
+echo "user namespace with a network namespace (the default rules alert on it)."
+script='/bin/true & wait; setpriv --reuid=65534 --regid=65534 --clear-groups unshare -Urn true'
+printf "\n${B}$ %s trace -- sh -c '%s'${N}\n" "$ck" "$script"
+"$ck" trace -- sh -c "$script"
+
+echo
+echo "Watching the whole host with eBPF while two programs create namespaces,"
+echo "one as root and one as uid 65534 (only the unshare lines and alerts shown):"
+printf "\n${B}$ %s watch --duration 2 | grep -E 'unshare|ALERT|events'${N}\n" "$ck"
+out=$(mktemp)
+"$ck" watch --duration 2 >"$out" 2>&1 &
+watcher=$!
+i=0
+until grep -q watching "$out" || [ $i -ge 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+unshare -U true
+setpriv --reuid=65534 --regid=65534 --clear-groups unshare -Urn true
+wait $watcher
+grep -E 'unshare|ALERT|events' "$out"
+rm -f "$out"
 exit 0
