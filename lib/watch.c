@@ -301,8 +301,35 @@ static int attach_all(struct ck_watcher *w, struct ck_watch_error *err)
 	return 0;
 }
 
+/*
+ * libbpf prints its own diagnostics on stderr; a library must not, and the
+ * failure comes back in struct ck_watch_error. CLONEKIT_DEBUG=1 lets them
+ * through (to libbpf's previous printer) while ck_watcher_open runs.
+ */
+static libbpf_print_fn_t libbpf_previous;
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	const char *debug = getenv("CLONEKIT_DEBUG");
+	if (!debug || !*debug || strcmp(debug, "0") == 0 || !libbpf_previous)
+		return 0;
+	return libbpf_previous(level, fmt, ap);
+}
+
+static int watcher_open(struct ck_watcher **out, const struct ck_watch_opts *opts,
+			struct ck_watch_error *err);
+
 int ck_watcher_open(struct ck_watcher **out, const struct ck_watch_opts *opts,
 		    struct ck_watch_error *err)
+{
+	libbpf_previous = libbpf_set_print(libbpf_quiet);
+	int r = watcher_open(out, opts, err);
+	libbpf_set_print(libbpf_previous);
+	return r;
+}
+
+static int watcher_open(struct ck_watcher **out, const struct ck_watch_opts *opts,
+			struct ck_watch_error *err)
 {
 	struct ck_watch_opts o = { .size = sizeof(o) };
 	struct ck_watcher *w;

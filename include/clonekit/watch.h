@@ -62,7 +62,9 @@ struct ck_watch_error {
  * CAP_PERFMON (CAP_SYS_ADMIN to mount tracefs), -EINVAL for options it does
  * not understand or a ring size that is not a power of two, -ENOTDIR or
  * -EMEDIUMTYPE when opts->cgroup is not a cgroup v2 directory, -ENOENT when
- * a tracepoint is missing.
+ * a tracepoint is missing. libbpf's own log is silenced meanwhile (its
+ * print function is swapped and restored: do not load other BPF objects from
+ * another thread at the same time); CLONEKIT_DEBUG=1 passes it through.
  */
 CK_API int ck_watcher_open(struct ck_watcher **w, const struct ck_watch_opts *opts,
 			   struct ck_watch_error *err);

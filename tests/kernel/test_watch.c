@@ -940,6 +940,36 @@ Test(watch_cli, a_bad_rules_file_exits_2_naming_the_line)
 	free(out);
 }
 
+/* Without privileges: one clear failure, exit 1, and none of libbpf's own chatter. */
+Test(watch_cli, an_unprivileged_watch_fails_in_two_lines_without_libbpfs_log)
+{
+	char path[] = "/tmp/ck-watch-unpriv-XXXXXX";
+	int fd = mkstemp(path), st;
+
+	need_root();
+	cr_assert(fd >= 0);
+	pid_t p = fork();
+	if (p == 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		unsetenv("CLONEKIT_DEBUG");
+		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
+			_exit(126);
+		execl(env_path("CLONEKIT_BIN"), "clonekit", "watch", "--duration", "1", (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	char *out = slurp_fd(fd);
+	close(fd);
+	unlink(path);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#x: %s", st, out);
+	cr_assert(strncmp(out, "clonekit watch: ", 16) == 0, "%s", out);
+	cr_assert_not_null(strstr(out, "Operation not permitted\nclonekit watch: run it as root\n"), "%s", out);
+	cr_assert_null(strstr(out, "libbpf"), "%s", out);
+	free(out);
+}
+
 Test(watch_cli, usage_errors_exit_2)
 {
 	char *out;
