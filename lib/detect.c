@@ -140,6 +140,9 @@ static const char *const priority_names[] = { "info", "notice", "warning", "crit
 
 static const char *const directives[] = { "rule", "priority", "when", "rate", "message", "end" };
 
+/* The directives inside a rule, each allowed once (parsed by rule_directives[]). */
+enum directive { DIR_PRIORITY, DIR_WHEN, DIR_RATE, DIR_MESSAGE, DIR__COUNT };
+
 enum placeholder {
 	P_TEXT, P_COMM, P_PID, P_TID, P_PPID, P_UID, P_EXE, P_SYSCALL, P_FLAGS, P_RESULT,
 	P_RULE, P_COUNT, P_EXIT_SIGNAL, P_ERROR, P_ARCH, P_CGROUP_ID, P__COUNT
@@ -212,8 +215,7 @@ struct rule {
 	size_t tmpl_len;
 	struct piece *pieces;
 	uint32_t npieces;
-	bool has_when, has_priority, has_message, has_rate;
-	unsigned when_line, priority_line, message_line, rate_line;
+	unsigned seen_on[DIR__COUNT]; /* the line of each directive in the rule, 0 absent */
 	uint64_t rate_limit, rate_period;
 	enum field rate_by;  /* F__COUNT: one window for every event */
 	struct rate_slot *slots;
@@ -1087,15 +1089,6 @@ static int expect_eol(struct parser *ps, const char *after)
 	return fail(ps, t->line, "unexpected '%.*s' after %s", TOKW(t), after);
 }
 
-static int once(struct parser *ps, const struct token *t, bool *seen, unsigned *line)
-{
-	if (*seen)
-		return fail(ps, t->line, "second '%.*s' in rule '%s' (the first is on line %u)", TOKW(t),
-			    ps->r->name, *line);
-	*seen = true;
-	*line = t->line;
-	return 0;
-}
 
 static int parse_priority(struct parser *ps)
 {
@@ -1339,19 +1332,29 @@ static uint32_t flatten(struct rule *r, uint32_t i, uint32_t if_true, uint32_t i
 	}
 }
 
+static const struct {
+	const char *word;
+	int (*parse)(struct parser *ps);
+} rule_directives[DIR__COUNT] = {
+	[DIR_PRIORITY] = { "priority", parse_priority },
+	[DIR_WHEN] = { "when", parse_when },
+	[DIR_RATE] = { "rate", parse_rate },
+	[DIR_MESSAGE] = { "message", parse_message },
+};
+
 static int finish_rule(struct parser *ps, const struct token *end)
 {
 	struct rule *r = ps->r;
 
-	if (!r->has_when)
+	if (!r->seen_on[DIR_WHEN])
 		return fail(ps, r->line, "rule '%s' has no 'when'", r->name);
 	r->prog = calloc(r->nnodes, sizeof(*r->prog));
 	if (!r->prog)
 		return oom(ps, end->line);
 	r->entry = flatten(r, r->root, MATCH, NO_MATCH);
-	if (!r->has_priority)
+	if (!r->seen_on[DIR_PRIORITY])
 		r->priority = CK_PRIORITY_WARNING;
-	if (!r->has_message) {
+	if (!r->seen_on[DIR_MESSAGE]) {
 		struct token t = { .type = TK_STR, .line = end->line };
 		char quoted[sizeof(default_message) + 2];
 		snprintf(quoted, sizeof(quoted), "\"%s\"", default_message);
@@ -1415,29 +1418,17 @@ static int parse_rule(struct parser *ps)
 		if (word_is(t, "rule"))
 			return fail(ps, t->line, "expected 'end' before the next 'rule' (rule '%s' from line %u is still open)",
 				    r->name, r->line);
-		if (word_is(t, "priority")) {
-			if (once(ps, t, &r->has_priority, &r->priority_line))
-				return ps->err;
+		enum directive k = DIR__COUNT;
+		for (int i = 0; i < DIR__COUNT; i++)
+			if (word_is(t, rule_directives[i].word))
+				k = (enum directive)i;
+		if (k < DIR__COUNT) {
+			if (r->seen_on[k])
+				return fail(ps, t->line, "second '%.*s' in rule '%s' (the first is on line %u)",
+					    TOKW(t), r->name, r->seen_on[k]);
+			r->seen_on[k] = t->line;
 			advance(ps);
-			if (parse_priority(ps))
-				return ps->err;
-		} else if (word_is(t, "when")) {
-			if (once(ps, t, &r->has_when, &r->when_line))
-				return ps->err;
-			advance(ps);
-			if (parse_when(ps))
-				return ps->err;
-		} else if (word_is(t, "rate")) {
-			if (once(ps, t, &r->has_rate, &r->rate_line))
-				return ps->err;
-			advance(ps);
-			if (parse_rate(ps))
-				return ps->err;
-		} else if (word_is(t, "message")) {
-			if (once(ps, t, &r->has_message, &r->message_line))
-				return ps->err;
-			advance(ps);
-			if (parse_message(ps))
+			if (rule_directives[k].parse(ps))
 				return ps->err;
 		} else {
 			if (!tok_copy(t, word, sizeof(word)))
@@ -1960,7 +1951,7 @@ int ck_detect_feed(struct ck_detect *d, const struct ck_event *e,
 
 		if (!matches(r, e))
 			continue;
-		if (r->has_rate) {
+		if (r->seen_on[DIR_RATE]) {
 			count = rate_count(r, e);
 			if (count != r->rate_limit + 1)
 				continue;
