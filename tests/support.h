@@ -4,6 +4,7 @@
 #define CK_TEST_SUPPORT_H
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /*
@@ -17,6 +18,15 @@
 		else                                          \
 			cr_skip_test(__VA_ARGS__);            \
 		return;                                       \
+	} while (0)
+
+/* The same, said on stdout as well, so the test log shows what did not run and why. */
+#define ck_skip_or_fail_printed(...)                          \
+	do {                                                  \
+		printf(__VA_ARGS__);                          \
+		printf("\n");                                 \
+		fflush(stdout);                               \
+		ck_skip_or_fail(__VA_ARGS__);                 \
 	} while (0)
 
 #endif
