@@ -16,7 +16,8 @@
  * and a guest that does not boot, stops early, prints nothing or outlives
  * its deadline fails with the console's last lines shown.
  * CLONEKIT_VM_DIFF_N sets the differential's calls per scenario (default
- * DIFF_N), CLONEKIT_SEED its seed, CLONEKIT_VM_CACHE where kernels are kept.
+ * DIFF_N), CLONEKIT_SEED its seed, CLONEKIT_VM_CACHE where kernels are kept,
+ * CLONEKIT_VM_TIMEOUT a guest's deadline in seconds.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -87,6 +88,7 @@ struct boot {
 	char **lines; /* the console, line by line, without CR (pointers into copy) */
 	size_t n;
 	double seconds;
+	unsigned timeout_s;
 	char log[PATH_MAX];
 };
 
@@ -293,7 +295,9 @@ static void boot(const struct guest *g, const struct kernel *k, const char *init
 	snprintf(b->log, sizeof(b->log), "%s/%s-console.log", need_env("CK_VM_WORK"), g->label);
 	log = open(b->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	cr_assert_geq(log, 0, "vm %s: creating %s: %s", g->label, b->log, strerror(errno));
-	const struct ck_test_run_opts o = { .merge_stderr = true, .timeout_s = g->timeout_s, .tee_fd = log };
+	const char *t = getenv("CLONEKIT_VM_TIMEOUT");
+	b->timeout_s = t ? (unsigned)strtoul(t, NULL, 10) : g->timeout_s;
+	const struct ck_test_run_opts o = { .merge_stderr = true, .timeout_s = b->timeout_s, .tee_fd = log };
 	start = now_s();
 	err = ck_test_run((char *const *)argv, &o, &b->run);
 	b->seconds = now_s() - start;
@@ -323,7 +327,7 @@ static int guest_status(const struct boot *b, const struct kernel *k)
 	int code;
 
 	if (b->run.timed_out)
-		fail_with_console(b, "the guest did not power off within %u s", b->g->timeout_s);
+		fail_with_console(b, "the guest did not power off within %u s", b->timeout_s);
 	if ((l = line_after(b, "ck-vm: setup failed: ")))
 		fail_with_console(b, "the guest's /init failed before running anything: %s", l);
 	l = line_after(b, "ck-vm: booted ");
