@@ -6,7 +6,9 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <clonekit/validate.h>
@@ -377,3 +379,113 @@ Test(validate, current_context_describes_this_process)
 	cr_assert_eq(c.is_init, getpid() == 1);
 	cr_assert_eq(ck_context_current(NULL), -EINVAL);
 }
+
+/* ---- kernel versions: every real release, as distributions ship them ---- */
+
+Test(kernel_version, patch_levels_above_255_keep_their_number_and_order)
+{
+	static const struct { const char *text; unsigned a, b, c; } releases[] = {
+		{ "5.4.280", 5, 4, 280 }, { "4.19.325", 4, 19, 325 }, { "6.1.192", 6, 1, 192 },
+		{ "4.9.337", 4, 9, 337 },  { "4.14.336", 4, 14, 336 }, { "2.6.24", 2, 6, 24 },
+	};
+	uint32_t v;
+	char buf[32];
+	for (size_t i = 0; i < sizeof(releases) / sizeof(releases[0]); i++) {
+		cr_assert_eq(ck_kernel_version_parse(releases[i].text, &v), 0, "%s", releases[i].text);
+		cr_assert_eq(v, V(releases[i].a, releases[i].b, releases[i].c), "%s", releases[i].text);
+		cr_assert_eq(CK_KERNEL_VERSION_MAJOR(v), releases[i].a);
+		cr_assert_eq(CK_KERNEL_VERSION_MINOR(v), releases[i].b);
+		cr_assert_eq(CK_KERNEL_VERSION_PATCH(v), releases[i].c);
+		cr_assert_str_eq(ck_kernel_version_format(v, buf, sizeof(buf)), releases[i].text);
+	}
+	/* plain integer order across patch levels, minors and majors */
+	cr_assert_gt(V(4, 19, 325), V(4, 19, 255));
+	cr_assert_gt(V(4, 19, 256), V(4, 19, 255));
+	cr_assert_lt(V(4, 19, 325), V(4, 20, 0));
+	cr_assert_lt(V(6, 1, 192), V(6, 2, 0));
+	cr_assert_lt(V(5, 255, 65535), V(6, 0, 0));
+	cr_assert_eq(ck_kernel_version_parse("6.1.65535", &v), 0);
+	cr_assert_eq(v, V(6, 1, 65535));
+	cr_assert_eq(ck_kernel_version_parse("6.1.65536", &v), -EINVAL);
+	cr_assert_eq(ck_kernel_version_parse("256.1", &v), -EINVAL);
+	cr_assert_eq(ck_kernel_version_parse("6.256", &v), -EINVAL);
+}
+
+Test(kernel_version, release_strings_as_uname_prints_them)
+{
+	static const struct { const char *text; uint32_t v; } ok[] = {
+		{ "6.1.0-57-amd64", V(6, 1, 0) },          /* Debian: the upstream level is elsewhere */
+		{ "5.15.0-91-generic", V(5, 15, 0) },      /* Ubuntu: likewise */
+		{ "6.8.9-300.fc40.x86_64", V(6, 8, 9) },   /* Fedora */
+		{ "6.8.9-arch1-1", V(6, 8, 9) },           /* Arch */
+		{ "6.18.0+", V(6, 18, 0) },                /* a local build with changes */
+		{ "6.18.44-fc-v1252", V(6, 18, 44) },
+		{ "6.19-rc3", V(6, 19, 0) },               /* a release candidate is its release */
+		{ "6.19.0-rc3-00042-gdeadbeef", V(6, 19, 0) },
+		{ "6.12.12+bpo-amd64", V(6, 12, 12) },
+		{ "2.6.32.71", V(2, 6, 32) },              /* the 2.6 era's stable fourth number */
+		{ "4.4.0_1", V(4, 4, 0) },
+	};
+	uint32_t v;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		cr_assert_eq(ck_kernel_version_parse(ok[i].text, &v), 0, "%s", ok[i].text);
+		cr_assert_eq(v, ok[i].v, "%s: %#x", ok[i].text, v);
+	}
+	static const char *const bad[] = { "6", "six.1", "6.x", "6.1.2.3", "6.300", "v6.1", "6.1 ",
+					   "6.1.", "", "-6.1" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(ck_kernel_version_parse(bad[i], &v), -EINVAL, "'%s'", bad[i]);
+	cr_assert_eq(ck_kernel_version_parse(NULL, &v), -EINVAL);
+}
+
+Test(kernel_version, the_upstream_release_a_distribution_kernel_carries)
+{
+	static const struct { const char *release, *version, *signature; uint32_t v; } cases[] = {
+		/* Debian 12: only uname -v names the upstream release */
+		{ "6.1.0-57-amd64", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-01-10)", NULL,
+		  V(6, 1, 192) },
+		{ "4.19.0-27-amd64", "#1 SMP Debian 4.19.325-1 (2025-01-02)", NULL, V(4, 19, 325) },
+		{ "6.12.12+bpo-amd64", "#1 SMP PREEMPT_DYNAMIC Debian 6.12.12-1~bpo12+1 (2025-02-23)",
+		  NULL, V(6, 12, 12) },
+		/* Ubuntu: /proc/version_signature's last field */
+		{ "5.15.0-91-generic", "#101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023",
+		  "Ubuntu 5.15.0-91.101-generic 5.15.131", V(5, 15, 131) },
+		{ "5.4.0-200-generic", "#220-Ubuntu SMP Fri Sep 27 13:19:16 UTC 2024",
+		  "Ubuntu 5.4.0-200.220-generic 5.4.280", V(5, 4, 280) },
+		/* Fedora, Arch and plain builds: uname -r already has it */
+		{ "6.8.9-300.fc40.x86_64", "#1 SMP PREEMPT_DYNAMIC Thu May  2 18:44:19 UTC 2024", NULL,
+		  V(6, 8, 9) },
+		{ "6.18.0+", "#1 SMP PREEMPT_DYNAMIC @0", NULL, V(6, 18, 0) },
+		{ "6.19.0-rc3", "#3 SMP PREEMPT_DYNAMIC Sun Jan  4 10:00:00 UTC 2026", NULL, V(6, 19, 0) },
+		/* another branch's number, a compiler's, or a date is not this kernel's release */
+		{ "6.1.0-57-amd64", "#1 SMP Debian 6.2.5 gcc 12.2.0 (2026-01-10)", NULL, V(6, 1, 0) },
+		{ "6.1.0-57-amd64", NULL, "Ubuntu 6.2.0-1.1-generic 6.2.16", V(6, 1, 0) },
+		{ "6.1.0-57-amd64", "#1 SMP 16.1.192", NULL, V(6, 1, 0) },
+	};
+	uint32_t v;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(ck_kernel_version_upstream(cases[i].release, cases[i].version,
+							cases[i].signature, &v), 0, "#%zu", i);
+		cr_assert_eq(v, cases[i].v, "#%zu %s: %#x", i, cases[i].release, v);
+	}
+	cr_assert_eq(ck_kernel_version_upstream("Linux", "#1 Debian 6.1.192-3", NULL, &v), -EINVAL);
+	cr_assert_eq(ck_kernel_version_upstream(NULL, NULL, NULL, &v), -EINVAL);
+}
+
+Test(kernel_version, the_running_kernel_is_read_from_uname_and_the_signature)
+{
+	struct utsname u;
+	char sig[256] = "";
+	uint32_t want;
+	cr_assert_eq(uname(&u), 0);
+	FILE *f = fopen("/proc/version_signature", "re");
+	if (f) {
+		if (!fgets(sig, sizeof(sig), f))
+			sig[0] = '\0';
+		fclose(f);
+	}
+	cr_assert_eq(ck_kernel_version_upstream(u.release, u.version, f ? sig : NULL, &want), 0,
+		     "uname -r '%s' does not parse", u.release);
+	cr_assert_eq(ck_kernel_version_running(), want);
+}
+
