@@ -66,7 +66,7 @@ struct eval {
 struct rule {
 	const char *id;
 	unsigned syscalls;
-	uint32_t since, until;      /* [since, until); 0 means unbounded */
+	uint32_t since, until;      /* [since, until) in mainline; 0 means unbounded */
 	enum ck_severity severity;
 	int err;
 	uint64_t about;             /* flags shown with the finding */
@@ -75,6 +75,8 @@ struct rule {
 	bool (*broken)(const struct eval *e, const struct rule *r);
 	const char *message;        /* printf format; describe() may use it */
 	void (*describe)(const struct eval *e, const struct rule *r, char *buf, size_t len);
+	/* stable releases that took the change at since / at until (see kernel_has()) */
+	const uint32_t *since_stable, *until_stable;
 };
 
 struct ck_verdict {
@@ -96,6 +98,43 @@ static bool cap(const struct eval *e, unsigned c)
 {
 	return (e->ctx->cap_effective & CAP_BIT(c)) != 0;
 }
+
+/*
+ * Does kernel kv carry a change that mainline made in release mainline?
+ * Yes from that release on, and on an older branch from the stable release
+ * that took it: stable lists such releases, one per branch, 0-terminated.
+ */
+static bool kernel_has(uint32_t kv, uint32_t mainline, const uint32_t *stable)
+{
+	if (mainline && kv >= mainline)
+		return true;
+	for (; stable && *stable; stable++)
+		if ((kv >> 16) == (*stable >> 16) && kv >= *stable) /* same MAJOR.MINOR */
+			return true;
+	return false;
+}
+
+/*
+ * Changes that stable branches took, each with its evidence: the stable
+ * release announcements on stable@vger.kernel.org (their shortlogs name the
+ * patch), or the CVE record. Checked and not backported: CLONE_PIDFD with
+ * CLONE_THREAD (6.9, 83b290c9e3b5), the time namespace switch at execve
+ * (6.2, 2b5f9dad32ed "fs/exec: switch timens when a task gets a new mm"),
+ * clone3's pidfd == parent_tid check (5.9, fork-v5.9 "fork: fold
+ * legacy_clone_args_valid() into _do_fork()").
+ */
+/* "fork: allow CLONE_NEWTIME in clone3 flags" (6.3-rc2, Cc stable): Linux 5.10.175,
+ * 5.15.103, 6.1.20 and 6.2.7, all announced 2023-03-17; 5.11-5.14 were no longer maintained. */
+static const uint32_t newtime_in_clone3[] = { V(5, 10, 175), V(5, 15, 103), V(6, 1, 20),
+					      V(6, 2, 7), 0 };
+/* "clone3: validate stack arguments" (fa729c4df558, 5.4-rc): "[PATCH 5.3 063/193]", Linux 5.3.11. */
+static const uint32_t clone3_stack_checks[] = { V(5, 3, 11), 0 };
+/* "userns: Don't allow CLONE_NEWUSER | CLONE_FS" (e66eded8309e, 3.9; CVE-2013-1858:
+ * "before 3.8.3"): Linux 3.8.3. */
+static const uint32_t newuser_fs_refused[] = { V(3, 8, 3), 0 };
+/* "userns: Don't allow creation if the user is chrooted" (3151527ee007, 3.9;
+ * CVE-2013-1956): in the Linux 3.8.6 changelog. */
+static const uint32_t userns_chroot_refused[] = { V(3, 8, 6), 0 };
 
 /* ---- clone3 argument copy (copy_clone_args_from_user) ---- */
 
@@ -261,7 +300,7 @@ static bool clone3_detached(const struct eval *e, const struct rule *r)
 static uint64_t clone3_csignal_refused(const struct eval *e)
 {
 	uint64_t refused = CK_CSIGNAL;
-	if (e->kv >= V(6, 3, 0))
+	if (kernel_has(e->kv, V(6, 3, 0), newtime_in_clone3))
 		refused &= ~CK_CLONE_NEWTIME;
 	return e->flags & refused;
 }
@@ -277,7 +316,7 @@ static void describe_clone3_csignal(const struct eval *e, const struct rule *r, 
 	uint64_t bits = clone3_csignal_refused(e);
 	if (bits == CK_CLONE_NEWTIME)
 		snprintf(buf, len,
-			 "clone3 refuses CLONE_NEWTIME before Linux 6.3 (it lies in the CSIGNAL byte; some stable kernels, e.g. 5.10.175, carry the fix)");
+			 "clone3 refuses CLONE_NEWTIME (it lies in the CSIGNAL byte) before Linux 6.3, 6.2.7, 6.1.20, 5.15.103 and 5.10.175");
 	else
 		snprintf(buf, len,
 			 "flag bits %#" PRIx64 " are the exit-signal byte of legacy clone; clone3 takes exit_signal separately",
@@ -785,14 +824,19 @@ static const char PID[] = "kernel/pid.c alloc_pid()";
 static const char CGROUP[] = "kernel/cgroup/cgroup.c cgroup_css_set_fork()";
 static const char UNSHARE[] = "kernel/fork.c ksys_unshare()";
 
-#define ERR(id_, sc_, since_, until_, err_, about_, src_, fn_, msg_) \
-	{ id_, sc_, since_, until_, CK_SEVERITY_ERROR, err_, about_, src_, 0, fn_, msg_, NULL }
-#define ERRD(id_, sc_, since_, until_, err_, about_, src_, arg_, fn_, msg_, desc_) \
-	{ id_, sc_, since_, until_, CK_SEVERITY_ERROR, err_, about_, src_, arg_, fn_, msg_, desc_ }
-#define WARN(id_, sc_, since_, until_, about_, src_, fn_, msg_, desc_) \
-	{ id_, sc_, since_, until_, CK_SEVERITY_WARNING, 0, about_, src_, 0, fn_, msg_, desc_ }
-#define NOTE(id_, sc_, since_, until_, about_, src_, fn_, msg_, desc_) \
-	{ id_, sc_, since_, until_, CK_SEVERITY_NOTE, 0, about_, src_, 0, fn_, msg_, desc_ }
+/* Each may end with .since_stable = ... and .until_stable = ... for backported changes. */
+#define RULE(id_, sc_, since_, until_, sev_, err_, about_, src_, arg_, fn_, msg_, desc_, ...)    \
+	{ .id = id_, .syscalls = sc_, .since = since_, .until = until_, .severity = sev_,       \
+	  .err = err_, .about = about_, .source = src_, .arg = arg_, .broken = fn_,              \
+	  .message = msg_, .describe = desc_, __VA_ARGS__ }
+#define ERR(id_, sc_, since_, until_, err_, about_, src_, fn_, msg_, ...) \
+	RULE(id_, sc_, since_, until_, CK_SEVERITY_ERROR, err_, about_, src_, 0, fn_, msg_, NULL, __VA_ARGS__)
+#define ERRD(id_, sc_, since_, until_, err_, about_, src_, arg_, fn_, msg_, desc_, ...) \
+	RULE(id_, sc_, since_, until_, CK_SEVERITY_ERROR, err_, about_, src_, arg_, fn_, msg_, desc_, __VA_ARGS__)
+#define WARN(id_, sc_, since_, until_, about_, src_, fn_, msg_, desc_, ...) \
+	RULE(id_, sc_, since_, until_, CK_SEVERITY_WARNING, 0, about_, src_, 0, fn_, msg_, desc_, __VA_ARGS__)
+#define NOTE(id_, sc_, since_, until_, about_, src_, fn_, msg_, desc_, ...) \
+	RULE(id_, sc_, since_, until_, CK_SEVERITY_NOTE, 0, about_, src_, 0, fn_, msg_, desc_, __VA_ARGS__)
 
 /* The namespaces in the order create_new_namespaces() builds them, with their limit files. */
 #define NS_LIMIT(id_, flag_, type_)                                                      \
@@ -833,12 +877,15 @@ static const struct rule rules[] = {
 	ERR("exit-signal-with-thread-or-parent", SC_C3, 0, 0, EINVAL,
 	    CK_CLONE_THREAD | CK_CLONE_PARENT, ARGSV, exit_signal_with_thread_or_parent,
 	    "clone3 with CLONE_THREAD or CLONE_PARENT needs exit_signal 0"),
+	/* clone3_stack_valid(): 5.4, and 5.3.11 */
 	ERR("stack-size-without-stack", SC_C3, V(5, 4, 0), 0, EINVAL, 0, ARGSV,
-	    stack_size_without_stack, "stack_size is set but stack is NULL"),
+	    stack_size_without_stack, "stack_size is set but stack is NULL",
+	    .since_stable = clone3_stack_checks),
 	ERR("stack-without-size", SC_C3, V(5, 4, 0), 0, EINVAL, 0, ARGSV, stack_without_size,
-	    "stack is set but stack_size is 0"),
+	    "stack is set but stack_size is 0", .since_stable = clone3_stack_checks),
 	ERR("stack-outside-user-memory", SC_C3, V(5, 4, 0), 0, EINVAL, 0, ARGSV,
-	    stack_outside_user_memory, "stack .. stack + stack_size is not user memory"),
+	    stack_outside_user_memory, "stack .. stack + stack_size is not user memory",
+	    .since_stable = clone3_stack_checks),
 
 	/* kernel_clone(); in 5.3-5.8 legacy_clone_args_valid(), in 5.2 copy_process() */
 	ERR("pidfd-with-parent-settid", SC_C, V(5, 2, 0), 0, EINVAL,
@@ -853,7 +900,8 @@ static const struct rule rules[] = {
 	    "CLONE_NEWNS cannot be combined with CLONE_FS: a shared root cannot live in two mount namespaces"),
 	ERR("newuser-with-fs", SC_CLONES, V(3, 9, 0), 0, EINVAL, CK_CLONE_NEWUSER | CK_CLONE_FS,
 	    FORK, both,
-	    "CLONE_NEWUSER cannot be combined with CLONE_FS: a shared root and cwd would cross user namespaces"),
+	    "CLONE_NEWUSER cannot be combined with CLONE_FS: a shared root and cwd would cross user namespaces",
+	    .since_stable = newuser_fs_refused),
 	ERR("thread-requires-sighand", SC_CLONES, 0, 0, EINVAL, CK_CLONE_THREAD, FORK,
 	    thread_without_sighand, "CLONE_THREAD requires CLONE_SIGHAND"),
 	ERR("sighand-requires-vm", SC_CLONES, 0, 0, EINVAL, CK_CLONE_SIGHAND, FORK,
@@ -894,7 +942,8 @@ static const struct rule rules[] = {
 	NS_LIMIT("userns-limit", CK_CLONE_NEWUSER, CK_NS_USER),
 	ERR("userns-from-chroot", SC_CLONES, V(3, 9, 0), 0, EPERM, CK_CLONE_NEWUSER, USERNS,
 	    userns_from_chroot,
-	    "CLONE_NEWUSER from a chrooted process: the new namespace could escape the chroot"),
+	    "CLONE_NEWUSER from a chrooted process: the new namespace could escape the chroot",
+	    .since_stable = userns_chroot_refused),
 	ERR("userns-unmapped-ids", SC_CLONES, V(3, 8, 0), 0, EPERM, CK_CLONE_NEWUSER, USERNS,
 	    userns_unmapped_ids,
 	    "CLONE_NEWUSER: the caller's euid or egid has no mapping in its user namespace"),
@@ -985,7 +1034,8 @@ static const struct rule rules[] = {
 	     ns_limit_zero, NULL, describe_ns_limit),
 	ERR("userns-from-chroot", SC_U, V(3, 9, 0), 0, EPERM, CK_CLONE_NEWUSER, USERNS,
 	    userns_from_chroot,
-	    "CLONE_NEWUSER from a chrooted process: the new namespace could escape the chroot"),
+	    "CLONE_NEWUSER from a chrooted process: the new namespace could escape the chroot",
+	    .since_stable = userns_chroot_refused),
 	ERR("userns-unmapped-ids", SC_U, V(3, 8, 0), 0, EPERM, CK_CLONE_NEWUSER, USERNS,
 	    userns_unmapped_ids,
 	    "CLONE_NEWUSER: the caller's euid or egid has no mapping in its user namespace"),
@@ -1130,9 +1180,9 @@ static bool rule_applies(const struct rule *r, const struct eval *e)
 {
 	if (!(r->syscalls & CK_SYSCALL_BIT(e->sc)))
 		return false;
-	if (r->since && e->kv < r->since)
+	if (r->since && !kernel_has(e->kv, r->since, r->since_stable))
 		return false;
-	if (r->until && e->kv >= r->until)
+	if (r->until && kernel_has(e->kv, r->until, r->until_stable))
 		return false;
 	return r->broken(e, r);
 }

@@ -489,3 +489,99 @@ Test(kernel_version, the_running_kernel_is_read_from_uname_and_the_signature)
 	cr_assert_eq(ck_kernel_version_running(), want);
 }
 
+/* ---- rules that stable branches changed ---- */
+
+static int judge_on(const char *kernel, enum ck_syscall sc, uint64_t flags, const char **rule)
+{
+	uint32_t kv;
+	cr_assert_eq(ck_kernel_version_parse(kernel, &kv), 0, "%s", kernel);
+	struct ck_context c = root(kv);
+	return judge_full(sc, flags, 0, &c, rule);
+}
+
+Test(backports, clone3_takes_clone_newtime_from_6_3_and_its_stable_backports)
+{
+	static const struct { const char *kernel; int err; } cases[] = {
+		{ "5.6", EINVAL },       { "5.10.174", EINVAL }, { "5.10.175", 0 }, { "5.10.240", 0 },
+		{ "5.11.22", EINVAL },   { "5.14.21", EINVAL },  { "5.15.102", EINVAL },
+		{ "5.15.103", 0 },       { "6.0.19", EINVAL },   { "6.1.0", EINVAL },
+		{ "6.1.19", EINVAL },    { "6.1.20", 0 },        { "6.1.192", 0 }, { "6.2.6", EINVAL },
+		{ "6.2.7", 0 },          { "6.3", 0 },           { "6.18.44", 0 },
+	};
+	const char *rule;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(judge_on(cases[i].kernel, CK_SYSCALL_CLONE3, CK_CLONE_NEWTIME, &rule),
+			     cases[i].err, "clone3(CLONE_NEWTIME) on %s", cases[i].kernel);
+		if (cases[i].err)
+			cr_assert_str_eq(rule, "clone3-csignal-bits");
+	}
+	/* the other CSIGNAL bits stay refused everywhere */
+	cr_assert_eq(judge_on("6.1.192", CK_SYSCALL_CLONE3, 0x11, NULL), EINVAL);
+	/* Debian 12's kernel as it reports itself */
+	uint32_t kv;
+	cr_assert_eq(ck_kernel_version_upstream("6.1.0-57-amd64",
+						"#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-01-10)",
+						NULL, &kv), 0);
+	struct ck_context debian = root(kv);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE3, CK_CLONE_NEWTIME, &debian), 0);
+}
+
+Test(backports, clone3_stack_checks_from_5_4_and_5_3_11)
+{
+	static const struct { const char *kernel; int err; } cases[] = {
+		{ "5.3", 0 }, { "5.3.10", 0 }, { "5.3.11", EINVAL }, { "5.3.18", EINVAL },
+		{ "5.4", EINVAL }, { "6.1.192", EINVAL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t kv;
+		cr_assert_eq(ck_kernel_version_parse(cases[i].kernel, &kv), 0);
+		struct ck_context c = root(kv);
+		struct ck_clone_request req;
+		ck_clone_request_init(&req, CK_SYSCALL_CLONE3, 0);
+		req.args_size = CK_CLONE_ARGS_SIZE_VER0;
+		req.stack_size = 4096; /* without a stack */
+		struct ck_verdict *v = ck_validate(&req, &c);
+		cr_assert_eq(ck_verdict_errno(v), cases[i].err, "%s", cases[i].kernel);
+		if (cases[i].err)
+			cr_assert_str_eq(ck_verdict_at(v, 0)->rule, "stack-size-without-stack");
+		ck_verdict_free(v);
+	}
+}
+
+Test(backports, user_namespace_fixes_of_3_9_in_3_8_stable)
+{
+	const char *rule;
+	/* CVE-2013-1858: CLONE_NEWUSER|CLONE_FS, refused from 3.8.3 */
+	cr_assert_eq(judge_on("3.8.2", CK_SYSCALL_CLONE, CK_CLONE_NEWUSER | CK_CLONE_FS | 17, NULL), 0);
+	cr_assert_eq(judge_on("3.8.3", CK_SYSCALL_CLONE, CK_CLONE_NEWUSER | CK_CLONE_FS | 17, &rule),
+		     EINVAL);
+	cr_assert_str_eq(rule, "newuser-with-fs");
+	cr_assert_eq(judge_on("3.9", CK_SYSCALL_CLONE, CK_CLONE_NEWUSER | CK_CLONE_FS | 17, NULL),
+		     EINVAL);
+	/* CVE-2013-1956: a user namespace from a chroot, refused from 3.8.6 */
+	static const struct { const char *kernel; int err; } chroot_cases[] = {
+		{ "3.8", 0 }, { "3.8.5", 0 }, { "3.8.6", EPERM }, { "3.9", EPERM }, { "6.1.192", EPERM },
+	};
+	for (size_t i = 0; i < sizeof(chroot_cases) / sizeof(chroot_cases[0]); i++) {
+		uint32_t kv;
+		cr_assert_eq(ck_kernel_version_parse(chroot_cases[i].kernel, &kv), 0);
+		struct ck_context c = user(kv);
+		c.chrooted = true;
+		cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWUSER | 17, &c), chroot_cases[i].err,
+			     "%s", chroot_cases[i].kernel);
+		cr_assert_eq(judge(CK_SYSCALL_UNSHARE, CK_CLONE_NEWUSER, &c), chroot_cases[i].err,
+			     "unshare on %s", chroot_cases[i].kernel);
+	}
+}
+
+Test(backports, changes_without_stable_backports_keep_their_mainline_boundary)
+{
+	uint64_t thread_pidfd = CK_CLONE_PIDFD | CK_CLONE_THREAD | CK_CLONE_SIGHAND | CK_CLONE_VM;
+	cr_assert_eq(judge_on("6.6.100", CK_SYSCALL_CLONE3, thread_pidfd, NULL), EINVAL);
+	cr_assert_eq(judge_on("6.8.12", CK_SYSCALL_CLONE3, thread_pidfd, NULL), EINVAL);
+	cr_assert_eq(judge_on("6.9", CK_SYSCALL_CLONE3, thread_pidfd, NULL), 0);
+	struct ck_context tns = root(V(6, 1, 192));
+	tns.timens_for_children_differs = true;
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_VM | CK_CLONE_VFORK | 17, &tns), EINVAL);
+}
+
