@@ -61,6 +61,8 @@ struct eval {
 	uint64_t args_size;
 	uint64_t pidfd_ptr, parent_tid_ptr;
 	bool admin;            /* CAP_SYS_ADMIN in the caller's user namespace */
+	bool cg_known;         /* cg describes the CLONE_INTO_CGROUP target */
+	struct ck_cgroup_target cg;
 };
 
 struct rule {
@@ -613,47 +615,72 @@ static bool pidfd_null(const struct eval *e, const struct rule *r)
 	return has(e, CK_CLONE_PIDFD) && e->pidfd_ptr == 0;
 }
 
-/* ---- cgroup_css_set_fork() for CLONE_INTO_CGROUP, probed on a live context ---- */
+/* ---- cgroup_css_set_fork() for CLONE_INTO_CGROUP: the target, described or probed ---- */
 
-static bool cgroup_live(const struct eval *e)
+static const struct ck_cgroup_target *cg_target(const struct eval *e)
 {
-	return has(e, CK_CLONE_INTO_CGROUP) && e->ctx->live && e->cgroup <= INT32_MAX &&
-	       e->args_size >= CK_CLONE_ARGS_SIZE_VER2;
+	return e->cg_known && has(e, CK_CLONE_INTO_CGROUP) ? &e->cg : NULL;
 }
 
-static bool cgroup_fd_bad(const struct eval *e, const struct rule *r)
+static bool cg_usable(const struct eval *e)
 {
-	return cgroup_live(e) && ck_cgroup_fd_probe((int)e->cgroup) == CK_CGROUP_FD_BAD;
+	const struct ck_cgroup_target *t = cg_target(e);
+	return t && t->state == CK_CGROUP_FD_CGROUP2;
 }
 
-static bool cgroup_fd_not_cgroup2(const struct eval *e, const struct rule *r)
+static bool cgroup_fd_state_is(const struct eval *e, const struct rule *r)
 {
-	return cgroup_live(e) && ck_cgroup_fd_probe((int)e->cgroup) == CK_CGROUP_FD_NOT_CGROUP2;
+	const struct ck_cgroup_target *t = cg_target(e);
+	return t && (int)t->state == r->arg;
 }
 
 static bool cgroup_not_writable(const struct eval *e, const struct rule *r)
 {
-	return cgroup_live(e) && ck_cgroup_fd_probe((int)e->cgroup) == CK_CGROUP_FD_OK &&
-	       !ck_cgroup_fd_writable((int)e->cgroup);
+	return cg_usable(e) && e->cg.procs_writable == 0;
+}
+
+static bool cgroup_ancestor_not_writable(const struct eval *e, const struct rule *r)
+{
+	return cg_usable(e) && e->cg.procs_writable != 0 && e->cg.ancestor_procs_writable == 0;
+}
+
+static bool cgroup_outside_namespace(const struct eval *e, const struct rule *r)
+{
+	return cg_usable(e) && e->cg.outside_namespace == 1;
 }
 
 static bool cgroup_domain_invalid(const struct eval *e, const struct rule *r)
 {
-	return cgroup_live(e) && ck_cgroup_fd_probe((int)e->cgroup) == CK_CGROUP_FD_OK &&
-	       ck_cgroup_fd_domain_invalid((int)e->cgroup);
+	return cg_usable(e) && e->cg.domain_invalid;
 }
 
+/*
+ * cgroup_migrate_vet_dst(): the root, a threaded cgroup and one that is or
+ * can become a thread root (only thread-capable controllers, no populated
+ * domain child: cgroup_can_be_thread_root()) may take processes; any other
+ * cgroup that enables controllers for its children may not.
+ */
 static bool cgroup_internal_process(const struct eval *e, const struct rule *r)
 {
-	return cgroup_live(e) && ck_cgroup_fd_probe((int)e->cgroup) == CK_CGROUP_FD_OK &&
-	       ck_cgroup_fd_has_domain_controllers((int)e->cgroup);
+	const struct ck_cgroup_target *t = &e->cg;
+	if (!cg_usable(e) || t->is_root || t->threaded)
+		return false;
+	return t->domain_controllers || (t->threaded_controllers && t->populated_domain_child);
+}
+
+static void describe_cgroup_internal_process(const struct eval *e, const struct rule *r,
+					     char *buf, size_t len)
+{
+	if (e->cg.domain_controllers)
+		snprintf(buf, len, "%s", r->message);
+	else
+		snprintf(buf, len,
+			 "CLONE_INTO_CGROUP: the target enables controllers for its children and a child cgroup holds processes (no internal processes; it cannot become a thread root)");
 }
 
 static bool cgroup_thread_elsewhere(const struct eval *e, const struct rule *r)
 {
-	return cgroup_live(e) && has(e, CK_CLONE_THREAD) &&
-	       ck_cgroup_fd_probe((int)e->cgroup) == CK_CGROUP_FD_OK &&
-	       !ck_cgroup_fd_is_own((int)e->cgroup);
+	return cg_usable(e) && has(e, CK_CLONE_THREAD) && e->cg.same_domain == 0;
 }
 
 /* ---- unshare ---- */
@@ -805,7 +832,7 @@ static void describe_unshare_implied(const struct eval *e, const struct rule *r,
 
 static bool cgroup_not_probed(const struct eval *e, const struct rule *r)
 {
-	return has(e, CK_CLONE_INTO_CGROUP) && !e->ctx->live;
+	return has(e, CK_CLONE_INTO_CGROUP) && !cgroup_fd_invalid(e, r) && !e->cg_known;
 }
 
 static bool newtime_vm(const struct eval *e, const struct rule *r)
@@ -991,21 +1018,43 @@ static const struct rule rules[] = {
 	ERR("pidfd-pointer-null", SC_CLONES, V(5, 2, 0), 0, EFAULT, CK_CLONE_PIDFD, FORK, pidfd_null,
 	    "CLONE_PIDFD with a NULL pidfd pointer (parent_tid for clone): the kernel cannot store the pidfd"),
 
-	/* cgroup_can_fork() -> cgroup_css_set_fork(), probed only on a live context */
-	ERR("cgroup-fd-bad", SC_C3, V(5, 7, 0), 0, EBADF, CK_CLONE_INTO_CGROUP, CGROUP,
-	    cgroup_fd_bad, "CLONE_INTO_CGROUP: the cgroup field is not an open file descriptor"),
-	ERR("cgroup-fd-not-cgroup2", SC_C3, V(5, 7, 0), 0, EBADF, CK_CLONE_INTO_CGROUP, CGROUP,
-	    cgroup_fd_not_cgroup2,
-	    "CLONE_INTO_CGROUP: the cgroup fd is not a cgroup v2 directory"),
-	ERR("cgroup-not-writable", SC_C3, V(5, 7, 0), 0, EACCES, CK_CLONE_INTO_CGROUP, CGROUP,
-	    cgroup_not_writable,
+	/*
+	 * cgroup_can_fork() -> cgroup_css_set_fork(), on the described or probed
+	 * target: fget_raw() (EBADF), cgroup_get_from_file() (EBADF for what is
+	 * not a cgroup v2 directory, ENOENT once the cgroup is removed),
+	 * cgroup_may_write() on the target, then cgroup_attach_permissions():
+	 * cgroup_procs_write_permission() (the common ancestor's cgroup.procs,
+	 * then nsdelegate's namespace boundary), cgroup_migrate_vet_dst(), and
+	 * the thread's domain. The same order on every kernel since 5.7 (the
+	 * namespace argument of 5.16 and its stable backports changes nothing
+	 * for clone3, which always used the caller's). ENODEV from
+	 * cgroup_is_dead() needs an rmdir racing the call: not predicted.
+	 */
+	ERRD("cgroup-fd-bad", SC_C3, V(5, 7, 0), 0, EBADF, CK_CLONE_INTO_CGROUP, CGROUP,
+	     CK_CGROUP_FD_CLOSED, cgroup_fd_state_is,
+	     "CLONE_INTO_CGROUP: the cgroup field is not an open file descriptor", NULL),
+	ERRD("cgroup-fd-not-cgroup2", SC_C3, V(5, 7, 0), 0, EBADF, CK_CLONE_INTO_CGROUP, CGROUP,
+	     CK_CGROUP_FD_NOT_CGROUP2, cgroup_fd_state_is,
+	     "CLONE_INTO_CGROUP: the cgroup fd is not a cgroup v2 directory", NULL),
+	ERRD("cgroup-removed", SC_C3, V(5, 7, 0), 0, ENOENT, CK_CLONE_INTO_CGROUP,
+	     "kernel/cgroup/cgroup.c css_tryget_online_from_dir()", CK_CGROUP_FD_REMOVED,
+	     cgroup_fd_state_is, "CLONE_INTO_CGROUP: the target cgroup has been removed", NULL),
+	ERR("cgroup-not-writable", SC_C3, V(5, 7, 0), 0, EACCES, CK_CLONE_INTO_CGROUP,
+	    "kernel/cgroup/cgroup.c cgroup_may_write()", cgroup_not_writable,
 	    "CLONE_INTO_CGROUP: the caller may not write the target's cgroup.procs"),
+	ERR("cgroup-ancestor-not-writable", SC_C3, V(5, 7, 0), 0, EACCES, CK_CLONE_INTO_CGROUP,
+	    "kernel/cgroup/cgroup.c cgroup_procs_write_permission()", cgroup_ancestor_not_writable,
+	    "CLONE_INTO_CGROUP: the caller may not write cgroup.procs of the common ancestor of its own cgroup and the target"),
+	ERR("cgroup-outside-namespace", SC_C3, V(5, 7, 0), 0, ENOENT, CK_CLONE_INTO_CGROUP,
+	    "kernel/cgroup/cgroup.c cgroup_procs_write_permission()", cgroup_outside_namespace,
+	    "CLONE_INTO_CGROUP: with nsdelegate, the caller's cgroup or the target lies outside the caller's cgroup namespace"),
 	ERR("cgroup-domain-invalid", SC_C3, V(5, 7, 0), 0, EOPNOTSUPP, CK_CLONE_INTO_CGROUP,
 	    "kernel/cgroup/cgroup.c cgroup_migrate_vet_dst()", cgroup_domain_invalid,
 	    "CLONE_INTO_CGROUP: the target cgroup is in the 'domain invalid' state"),
-	ERR("cgroup-internal-process", SC_C3, V(5, 7, 0), 0, EBUSY, CK_CLONE_INTO_CGROUP,
-	    "kernel/cgroup/cgroup.c cgroup_migrate_vet_dst()", cgroup_internal_process,
-	    "CLONE_INTO_CGROUP: the target enables domain controllers for its children (no internal processes)"),
+	ERRD("cgroup-internal-process", SC_C3, V(5, 7, 0), 0, EBUSY, CK_CLONE_INTO_CGROUP,
+	     "kernel/cgroup/cgroup.c cgroup_migrate_vet_dst()", 0, cgroup_internal_process,
+	     "CLONE_INTO_CGROUP: the target enables domain controllers for its children (no internal processes)",
+	     describe_cgroup_internal_process),
 	ERR("cgroup-thread-elsewhere", SC_C3, V(5, 7, 0), 0, EOPNOTSUPP,
 	    CK_CLONE_INTO_CGROUP | CK_CLONE_THREAD,
 	    "kernel/cgroup/cgroup.c cgroup_attach_permissions()", cgroup_thread_elsewhere,
@@ -1106,8 +1155,9 @@ static const struct rule rules[] = {
 	NOTE("newtime-vm-keeps-timens", SC_C3, V(6, 2, 0), 0, CK_CLONE_NEWTIME | CK_CLONE_VM,
 	     NSPROXY, newtime_vm,
 	     "a CLONE_VM child stays in the caller's time namespace until it calls execve", NULL),
-	NOTE("into-cgroup-not-probed", SC_C3, 0, 0, CK_CLONE_INTO_CGROUP, CGROUP, cgroup_not_probed,
-	     "the cgroup fd was not inspected (not a live context): EBADF, EACCES, EBUSY and EOPNOTSUPP are not predicted",
+	NOTE("into-cgroup-not-probed", SC_C3, V(5, 7, 0), 0, CK_CLONE_INTO_CGROUP, CGROUP,
+	     cgroup_not_probed,
+	     "the cgroup target was neither described nor probed (not a live context): EBADF, ENOENT, EACCES, EBUSY and EOPNOTSUPP are not predicted",
 	     NULL),
 	NOTE("unshare-implied", SC_U, 0, 0, 0, UNSHARE, unshare_implied, NULL,
 	     describe_unshare_implied),
@@ -1174,6 +1224,31 @@ static void eval_init(struct eval *e, const struct ck_clone_request *req,
 	default:
 		break;
 	}
+}
+
+/*
+ * The CLONE_INTO_CGROUP target of a clone3 call whose cgroup field the
+ * kernel reads: as the caller describes it, else probed on a live context.
+ * -EINVAL for a description of a size this library cannot read.
+ */
+static int cgroup_target_init(struct eval *e, const struct ck_cgroup_target *given)
+{
+	if (e->sc != CK_SYSCALL_CLONE3 || !has(e, CK_CLONE_INTO_CGROUP) ||
+	    e->cgroup > INT32_MAX || e->args_size < CK_CLONE_ARGS_SIZE_VER2)
+		return 0;
+	if (given) {
+		if (given->size < sizeof(*given))
+			return -EINVAL;
+		/* a newer caller's fields must be zero, as the kernel asks of clone3's struct */
+		for (size_t i = sizeof(*given); i < given->size; i++)
+			if (((const unsigned char *)given)[i])
+				return -EINVAL;
+		memcpy(&e->cg, given, sizeof(e->cg));
+		e->cg_known = true;
+	} else if (e->ctx->live) {
+		e->cg_known = ck_cgroup_target_probe((int)e->cgroup, &e->cg) == 0;
+	}
+	return 0;
 }
 
 static bool rule_applies(const struct rule *r, const struct eval *e)
@@ -1249,6 +1324,11 @@ struct ck_verdict *ck_validate(const struct ck_clone_request *req, const struct 
 	if (!v)
 		return NULL;
 	eval_init(&e, &q, ctx);
+	if (cgroup_target_init(&e, q.cgroup_target) < 0) {
+		free(v);
+		errno = EINVAL;
+		return NULL;
+	}
 	/* errors, in the kernel's order, then warnings, then notes */
 	for (int sev = CK_SEVERITY_ERROR; sev <= CK_SEVERITY_NOTE; sev++)
 		for (size_t i = 0; i < CK_ARRAY_SIZE(rules); i++)

@@ -585,3 +585,160 @@ Test(backports, changes_without_stable_backports_keep_their_mainline_boundary)
 	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_VM | CK_CLONE_VFORK | 17, &tns), EINVAL);
 }
 
+/* ---- CLONE_INTO_CGROUP: the kernel's checks on a described target ---- */
+
+static struct ck_cgroup_target cg_ok(void)
+{
+	struct ck_cgroup_target t;
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	t.state = CK_CGROUP_FD_CGROUP2;
+	t.procs_writable = t.ancestor_procs_writable = 1;
+	t.outside_namespace = 0;
+	t.same_domain = 1;
+	return t;
+}
+
+/* The errno and first rule for clone3(flags | CLONE_INTO_CGROUP) into t, on 6.1.192. */
+static int judge_cg(const struct ck_cgroup_target *t, uint64_t flags, const char **rule)
+{
+	struct ck_context c = user(V(6, 1, 192));
+	struct ck_clone_request req;
+	ck_clone_request_init(&req, CK_SYSCALL_CLONE3, flags | CK_CLONE_INTO_CGROUP);
+	req.cgroup = 3;
+	req.cgroup_target = t;
+	struct ck_verdict *v = ck_validate(&req, &c);
+	cr_assert_not_null(v);
+	int err = ck_verdict_errno(v);
+	if (rule)
+		*rule = err ? ck_verdict_at(v, 0)->rule : NULL;
+	ck_verdict_free(v);
+	return err;
+}
+
+Test(cgroup_rules, thread_capable_controllers_are_ebusy_once_a_domain_child_has_processes)
+{
+	struct ck_cgroup_target t = cg_ok();
+	const char *rule;
+	t.threaded_controllers = true; /* pids, cpu, cpuset, perf_event */
+	cr_assert_eq(judge_cg(&t, 0, NULL), 0, "it can still become a thread root");
+	t.populated_domain_child = true;
+	cr_assert_eq(judge_cg(&t, 0, &rule), EBUSY);
+	cr_assert_str_eq(rule, "cgroup-internal-process");
+	/* a threaded target, or the root, takes processes all the same */
+	t.threaded = true;
+	t.same_domain = 0;
+	cr_assert_eq(judge_cg(&t, 0, NULL), 0);
+	t.threaded = false;
+	t.is_root = true;
+	cr_assert_eq(judge_cg(&t, 0, NULL), 0);
+	/* a domain controller: EBUSY with or without a populated child */
+	t = cg_ok();
+	t.domain_controllers = true;
+	cr_assert_eq(judge_cg(&t, 0, &rule), EBUSY);
+	cr_assert_str_eq(rule, "cgroup-internal-process");
+	t.is_root = true;
+	cr_assert_eq(judge_cg(&t, 0, NULL), 0);
+	/* no controllers: children with processes do not matter */
+	t = cg_ok();
+	t.populated_domain_child = true;
+	cr_assert_eq(judge_cg(&t, 0, NULL), 0);
+}
+
+Test(cgroup_rules, the_common_ancestors_cgroup_procs_must_be_writable_too)
+{
+	struct ck_cgroup_target t = cg_ok();
+	const char *rule;
+	t.ancestor_procs_writable = 0;
+	cr_assert_eq(judge_cg(&t, 0, &rule), EACCES);
+	cr_assert_str_eq(rule, "cgroup-ancestor-not-writable");
+	/* the target's own cgroup.procs comes first */
+	t.procs_writable = 0;
+	cr_assert_eq(judge_cg(&t, 0, &rule), EACCES);
+	cr_assert_str_eq(rule, "cgroup-not-writable");
+	/* unknown is not a prediction */
+	t = cg_ok();
+	t.ancestor_procs_writable = -1;
+	cr_assert_eq(judge_cg(&t, 0, NULL), 0);
+}
+
+Test(cgroup_rules, checks_come_in_the_kernels_order)
+{
+	struct ck_cgroup_target t = cg_ok();
+	const char *rule;
+	/* EACCES (ancestor) before ENOENT (nsdelegate) before EOPNOTSUPP before EBUSY */
+	t.ancestor_procs_writable = 0;
+	t.outside_namespace = 1;
+	t.domain_invalid = true;
+	t.domain_controllers = true;
+	t.same_domain = 0;
+	cr_assert_eq(judge_cg(&t, CK_CLONE_THREAD | CK_CLONE_SIGHAND | CK_CLONE_VM, &rule), EACCES);
+	t.ancestor_procs_writable = 1;
+	cr_assert_eq(judge_cg(&t, 0, &rule), ENOENT);
+	cr_assert_str_eq(rule, "cgroup-outside-namespace");
+	t.outside_namespace = 0;
+	cr_assert_eq(judge_cg(&t, 0, &rule), EOPNOTSUPP);
+	cr_assert_str_eq(rule, "cgroup-domain-invalid");
+	t.domain_invalid = false;
+	cr_assert_eq(judge_cg(&t, 0, &rule), EBUSY);
+	t.domain_controllers = false;
+	cr_assert_eq(judge_cg(&t, 0, NULL), 0);
+	cr_assert_eq(judge_cg(&t, CK_CLONE_THREAD | CK_CLONE_SIGHAND | CK_CLONE_VM, &rule),
+		     EOPNOTSUPP);
+	cr_assert_str_eq(rule, "cgroup-thread-elsewhere");
+	t.same_domain = 1;
+	cr_assert_eq(judge_cg(&t, CK_CLONE_THREAD | CK_CLONE_SIGHAND | CK_CLONE_VM, NULL), 0);
+}
+
+Test(cgroup_rules, what_the_fd_is_comes_first)
+{
+	static const struct { enum ck_cgroup_fd_state state; int err; const char *rule; } cases[] = {
+		{ CK_CGROUP_FD_CLOSED, EBADF, "cgroup-fd-bad" },
+		{ CK_CGROUP_FD_NOT_CGROUP2, EBADF, "cgroup-fd-not-cgroup2" },
+		{ CK_CGROUP_FD_REMOVED, ENOENT, "cgroup-removed" },
+	};
+	const char *rule;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ck_cgroup_target t = cg_ok();
+		t.state = cases[i].state;
+		t.procs_writable = 0;
+		cr_assert_eq(judge_cg(&t, 0, &rule), cases[i].err);
+		cr_assert_str_eq(rule, cases[i].rule);
+	}
+}
+
+Test(cgroup_rules, a_description_is_checked_and_its_absence_noted)
+{
+	struct ck_context c = user(V(6, 18, 0));
+	struct ck_clone_request req;
+	unsigned char bigger[sizeof(struct ck_cgroup_target) + 8];
+	struct ck_cgroup_target t = cg_ok();
+
+	ck_clone_request_init(&req, CK_SYSCALL_CLONE3, CK_CLONE_INTO_CGROUP);
+	req.cgroup = 3;
+	/* not live, not described: a note, no prediction */
+	cr_assert(has_rule(CK_SYSCALL_CLONE3, CK_CLONE_INTO_CGROUP, &c, "into-cgroup-not-probed"));
+	req.cgroup_target = &t;
+	t.size = sizeof(t) - 1;
+	errno = 0;
+	cr_assert_null(ck_validate(&req, &c));
+	cr_assert_eq(errno, EINVAL);
+	/* a newer caller's larger description: accepted while its tail is zero */
+	memset(bigger, 0, sizeof(bigger));
+	t.size = sizeof(bigger);
+	memcpy(bigger, &t, sizeof(t));
+	req.cgroup_target = (const struct ck_cgroup_target *)bigger;
+	struct ck_verdict *v = ck_validate(&req, &c);
+	cr_assert_not_null(v);
+	cr_assert_eq(ck_verdict_errno(v), 0);
+	ck_verdict_free(v);
+	bigger[sizeof(t) + 3] = 1;
+	cr_assert_null(ck_validate(&req, &c));
+	/* the cgroup field unread (size 64): no target is looked at */
+	req.cgroup_target = NULL;
+	req.args_size = CK_CLONE_ARGS_SIZE_VER0;
+	v = ck_validate(&req, &c);
+	cr_assert_eq(ck_verdict_errno(v), EINVAL);
+	cr_assert_str_eq(ck_verdict_at(v, 0)->rule, "cgroup-fd-invalid");
+	ck_verdict_free(v);
+}
