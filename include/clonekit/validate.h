@@ -131,7 +131,9 @@ enum ck_ns_type {
  */
 struct ck_context {
 	size_t size;
-	uint32_t kernel;              /* CK_KERNEL_VERSION of the kernel to predict */
+	uint32_t kernel;              /* CK_KERNEL_VERSION of the kernel to predict: its upstream
+				       * release (ck_kernel_version_running()); rules follow it,
+				       * stable-branch backports included */
 	uint64_t cap_effective;       /* effective capabilities in the caller's user namespace */
 	unsigned userns_level;        /* 0 in the initial user namespace */
 	unsigned pidns_level;         /* 0 in the initial PID namespace */
