@@ -27,7 +27,7 @@ check: build asan
 	@echo "== test summaries (normal build, then ASan+UBSan) =="
 	@grep -h "Synthesis:" $(BUILD)/meson-logs/testlog.txt $(ASAN)/meson-logs/testlog.txt
 	@grep -h "^differential\|^codec round trip\|^strace comparison\|^arch " $(BUILD)/meson-logs/testlog.txt
-	@grep -h "^vm [a-z0-9]*: booted\|^vm [a-z0-9]* [^ ]*: differential (\|^vm [a-z0-9]*: .* scenarios agree" \
+	@grep -h "^vm [a-z0-9]*: booted\|^vm [a-z0-9]* [^ ]*: differential (\|^vm [a-z0-9]*: .* tests of test_differential pass" \
 		$(BUILD)/meson-logs/testlog.txt || true
 
 clean:

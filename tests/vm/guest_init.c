@@ -2,8 +2,9 @@
 /*
  * PID 1 of the test guests (tests/vm), built static for each guest
  * architecture. It mounts what the tests expect of a host (proc, sysfs,
- * devtmpfs, a pure cgroup v2 hierarchy with every controller enabled below
- * its root, tmpfs /tmp and /dev/shm), moves itself into a leaf cgroup as
+ * devtmpfs with the /dev/fd and /dev/std* links udev adds, a pure cgroup v2
+ * hierarchy with every controller enabled below its root, tmpfs /tmp and
+ * /dev/shm), moves itself into a leaf cgroup as
  * systemd puts services in theirs, runs its arguments (the kernel passes
  * what follows "--" on its command line, and NAME=VALUE words as the
  * environment), and powers the machine off. Every line it prints starts with
@@ -114,6 +115,24 @@ static bool write_text(const char *path, const char *text)
 	return ok;
 }
 
+/* What udev adds to devtmpfs on a host: programs open /dev/stdout by name. */
+static void dev_links(void)
+{
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "/dev/fd" },
+		{ "/proc/self/fd/0", "/dev/stdin" },
+		{ "/proc/self/fd/1", "/dev/stdout" },
+		{ "/proc/self/fd/2", "/dev/stderr" },
+	};
+	char what[64];
+
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlink(links[i][0], links[i][1]) < 0 && errno != EEXIST) {
+			snprintf(what, sizeof(what), "symlink %s", links[i][1]);
+			setup_failed(what);
+		}
+}
+
 /* Console messages below KERN_WARNING stay in the log, so they do not split the tests' lines. */
 static void quiet_console(void)
 {
@@ -184,6 +203,7 @@ int main(int argc, char **argv)
 	mount_or_fail("sysfs", "/sys", "sysfs", NULL);
 	mount_or_fail("tmpfs", "/tmp", "tmpfs", "mode=1777");
 	mount_or_fail("tmpfs", "/dev/shm", "tmpfs", "mode=1777");
+	dev_links();
 	if (uname(&u) < 0)
 		setup_failed("uname");
 	say("booted %s %s %s %s", u.sysname, u.release, u.machine, u.version);
