@@ -163,11 +163,14 @@ int initramfs_add_file(struct initramfs *f, const char *guest_path, const char *
 	fd = open(host_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fail(f, errno, "opening %s", host_path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > UINT32_MAX) {
-		r = fail(f, S_ISREG(st.st_mode) ? errno : EINVAL, "%s is not a regular file under 4 GiB",
-			 host_path);
+	if (fstat(fd, &st) < 0) {
+		r = fail(f, errno, "fstat %s", host_path);
 		close(fd);
 		return r;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > UINT32_MAX) {
+		close(fd);
+		return fail(f, EINVAL, "%s is not a regular file under 4 GiB", host_path);
 	}
 	r = header(f, name, S_IFREG | (mode & 07777), (size_t)st.st_size, 0, 0);
 	for (left = (size_t)st.st_size; r == 0 && left > 0;) {

@@ -38,7 +38,7 @@
 #include "../support.h"
 #include "initramfs.h"
 
-/* calls per scenario: about a minute of TCG for the seven scenarios here */
+/* calls per scenario: 1.5-2 minutes of TCG here for the seven scenarios */
 #define DIFF_N "2000"
 #define CONSOLE_TAIL 40
 
