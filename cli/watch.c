@@ -48,6 +48,7 @@ static const char usage[] =
 	"Exit status: 0 after a watch, 1 when the watch cannot start, 2 for usage\n"
 	"errors and rule files that do not parse.\n";
 
+#if CK_HAVE_WATCHER
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -231,3 +232,19 @@ int cmd_watch(int argc, char **argv)
 	ck_detect_free(s.rules);
 	return r < 0 && r != -EINTR ? CK_EXIT_NO : CK_EXIT_OK;
 }
+#else
+/* Built without the watcher (meson -Dwatch): the command stays, and says so. */
+int cmd_watch(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(usage, stdout);
+			fputs("\nThis clonekit was built without the eBPF watcher.\n", stdout);
+			return CK_EXIT_OK;
+		}
+	}
+	fprintf(stderr, "clonekit watch: this clonekit was built without the eBPF watcher "
+			"(meson -Dwatch=disabled, or no clang, bpftool, libbpf or kernel BTF at build time)\n");
+	return CK_EXIT_NO;
+}
+#endif
