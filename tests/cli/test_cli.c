@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -1045,6 +1046,41 @@ Test(cli, library_exports_only_ck_symbols)
 	result_free(&r);
 }
 
+/* Files under tests/ that skip a test without ck_skip_or_fail, which CLONEKIT_NO_SKIP obeys. */
+static char direct_skips[4096];
+
+static int find_direct_skip(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	size_t len = strlen(path), pos = strlen(direct_skips);
+
+	if (type != FTW_F || len < 2 || path[len - 2] != '.' || (path[len - 1] != 'c' && path[len - 1] != 'h'))
+		return 0;
+	if (strcmp(path + ftw->base, "support.h") == 0)
+		return 0;
+	FILE *f = fopen(path, "re");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	char *text = malloc((size_t)st->st_size + 1);
+	cr_assert_not_null(text);
+	size_t n = fread(text, 1, (size_t)st->st_size, f);
+	text[n] = '\0';
+	fclose(f);
+	/* split so that this file does not match itself */
+	if (strstr(text, "cr_" "skip_test(") || strstr(text, "cr_" "skip("))
+		snprintf(direct_skips + pos, sizeof(direct_skips) - pos, " %s", path);
+	free(text);
+	return 0;
+}
+
+Test(cli, every_skip_in_the_tests_goes_through_ck_skip_or_fail)
+{
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s/tests", env_path("CLONEKIT_SRC"));
+	direct_skips[0] = '\0';
+	cr_assert_eq(nftw(dir, find_direct_skip, 16, FTW_PHYS), 0, "%s: %s", dir, strerror(errno));
+	cr_assert_str_empty(direct_skips, "cr_skip_test called directly in:%s", direct_skips);
+}
+
 static void assert_man_renders_cleanly(const char *page, const char *name)
 {
 	struct result r;
@@ -1357,8 +1393,8 @@ Test(cli, run_cwd_and_cgroup_place_the_child)
 	bool found = strstr(r.out, want) != NULL;
 	int status = r.status;
 	result_free(&r);
-	for (int i = 0; i < 100 && rmdir(dir) < 0 && errno == EBUSY; i++)
-		usleep(10000);
+	/* the cgroup empties a moment after its last task is reaped */
+	ck_wait_until(rmdir(dir) == 0 || errno != EBUSY, CK_PATIENCE_MS);
 	cr_assert_eq(status, 0);
 	cr_assert(found, "the child was not in %s", dir);
 }
@@ -1399,63 +1435,60 @@ Test(cli, run_json_status_says_how_it_ended_or_failed)
 	unlink(path);
 }
 
-/* Starts clonekit with argv in the background; its pid. */
-static pid_t start_clonekit(char *const argv[])
+/* The command the signal tests run: it says when it runs, then becomes a sleep. */
+#define READY_THEN_SLEEP "sh", "-c", "echo ready; exec sleep 30"
+
+/*
+ * Starts clonekit with argv, whose command is READY_THEN_SLEEP, in the
+ * background; returns its pid once the command runs, and that command's pid
+ * in *child.
+ */
+static pid_t start_clonekit(char *const argv[], pid_t *child)
 {
-	pid_t p = fork();
-	cr_assert(p >= 0);
-	if (p == 0) {
+	char path[64], buf[64] = "";
+	int p[2];
+
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	pid_t ck = fork();
+	cr_assert(ck >= 0);
+	if (ck == 0) {
 		int null = open("/dev/null", O_RDWR);
 		dup2(null, 0);
-		dup2(null, 1);
+		dup2(p[1], 1);
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	return p;
+	close(p[1]);
+	ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	cr_assert_str_eq(n > 0 ? buf : "", "ready\n", "clonekit's command did not start");
+	/* the command runs, so it is clonekit's child now */
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)ck, (int)ck);
+	FILE *f = fopen(path, "re");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	cr_assert(fgets(buf, sizeof(buf), f), "%s is empty", path);
+	fclose(f);
+	*child = atoi(buf);
+	cr_assert_gt(*child, 0, "%s: '%s'", path, buf);
+	return ck;
 }
 
-/* The only child of pid, waiting up to a second for it to appear; 0 if none. */
-static pid_t only_child(pid_t pid)
-{
-	char path[64], buf[64];
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
-	for (int i = 0; i < 100; i++) {
-		FILE *f = fopen(path, "re");
-		int c = 0;
-		if (f) {
-			if (fgets(buf, sizeof(buf), f))
-				c = atoi(buf);
-			fclose(f);
-		}
-		if (c > 0)
-			return c;
-		usleep(10000);
-	}
-	return 0;
-}
-
-/* Waits for pid with a deadline; its exit code (128+signal), or -1 on timeout. */
+/* Waits for pid for at most ms; its exit code (128+signal), or -1 when it still runs. */
 static int wait_within(pid_t pid, int ms)
 {
-	int st;
-	for (int i = 0; i < ms / 10; i++) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-		if (r == pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		usleep(10000);
-	}
-	return -1;
+	int st = 0;
+	if (!ck_wait_until(waitpid(pid, &st, WNOHANG) == pid, ms))
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 Test(cli, run_forwards_sigint_and_exits_with_the_childs_signal_status)
 {
-	char *const argv[] = { (char *)env_path("CLONEKIT_BIN"), "run", "--", "sleep", "30", NULL };
-	pid_t ck = start_clonekit(argv);
-	pid_t child = only_child(ck);
+	char *const argv[] = { (char *)env_path("CLONEKIT_BIN"), "run", "--", READY_THEN_SLEEP, NULL };
+	pid_t child, ck = start_clonekit(argv, &child);
 
-	cr_assert_gt(child, 0, "clonekit started no child");
 	kill(ck, SIGINT);
-	int code = wait_within(ck, 5000);
+	int code = wait_within(ck, CK_PATIENCE_MS);
 	if (code < 0) {
 		kill(ck, SIGKILL);
 		kill(child, SIGKILL);
@@ -1468,18 +1501,16 @@ Test(cli, run_forwards_sigint_and_exits_with_the_childs_signal_status)
 Test(cli, run_second_sigterm_kills_a_pid_1_that_ignores_the_first)
 {
 	char *const argv[] = { (char *)env_path("CLONEKIT_BIN"), "run", "--new", "pid,user",
-			       "--map-root", "--", "sleep", "30", NULL };
+			       "--map-root", "--", READY_THEN_SLEEP, NULL };
 	NEED_NAMESPACES();
-	pid_t ck = start_clonekit(argv);
-	pid_t child = only_child(ck);
+	pid_t child, ck = start_clonekit(argv, &child);
 
-	cr_assert_gt(child, 0, "clonekit started no child");
 	kill(ck, SIGTERM);
 	/* PID 1 of its namespace has no handler for SIGTERM: it keeps running */
 	int code = wait_within(ck, 300);
 	cr_assert_eq(code, -1, "clonekit ended (%d) after one SIGTERM to a PID 1 without handler", code);
 	kill(ck, SIGTERM);
-	code = wait_within(ck, 5000);
+	code = wait_within(ck, CK_PATIENCE_MS);
 	if (code < 0) {
 		kill(child, SIGKILL);
 		kill(ck, SIGKILL);
@@ -1491,17 +1522,15 @@ Test(cli, run_second_sigterm_kills_a_pid_1_that_ignores_the_first)
 Test(cli, run_die_with_parent_kills_the_command_when_clonekit_dies)
 {
 	char *const argv[] = { (char *)env_path("CLONEKIT_BIN"), "run", "--die-with-parent", "--",
-			       "sleep", "30", NULL };
-	pid_t ck = start_clonekit(argv);
-	pid_t child = only_child(ck);
+			       READY_THEN_SLEEP, NULL };
+	pid_t child, ck = start_clonekit(argv, &child);
 
-	cr_assert_gt(child, 0, "clonekit started no child");
 	int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
 	cr_assert_geq(pidfd, 0, "pidfd_open: %s", strerror(errno));
 	kill(ck, SIGKILL);
 	waitpid(ck, NULL, 0);
 	struct pollfd p = { pidfd, POLLIN, 0 };
-	int n = poll(&p, 1, 5000);
+	int n = poll(&p, 1, CK_PATIENCE_MS);
 	if (n != 1)
 		kill(child, SIGKILL);
 	close(pidfd);

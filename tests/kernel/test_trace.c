@@ -912,12 +912,9 @@ static pid_t interrupt_trace(const char *mode, pid_t attach_to, int *out_fd)
 		cr_assert_gt(workload, 0);
 	}
 	/* the tracer has printed events: it is attached and following forks */
-	for (int i = 0; i < 500; i++) {
-		struct stat st2;
-		if (stat(out, &st2) == 0 && st2.st_size > 300)
-			break;
-		usleep(10000);
-	}
+	struct stat st2;
+	cr_assert(ck_wait_until(stat(out, &st2) == 0 && st2.st_size > 300, CK_PATIENCE_MS),
+		  "clonekit trace printed no events");
 	cr_assert_eq(kill(pid, SIGINT), 0);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGINT, "status %#x", st);
