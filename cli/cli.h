@@ -88,13 +88,36 @@ void print_finding(FILE *f, const struct ck_finding *fi);
 /* Writes a verdict's findings as a JSON array under key. */
 void jw_findings(struct jw *w, const char *key, const struct ck_verdict *v);
 
-/* Prints "clonekit CMD: message" to stderr and returns CK_EXIT_USAGE. */
-int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /*
- * The usage error for getopt_long's '?' or ':' (the optstring starts with ':'
- * so getopt itself stays quiet): names the option as the user wrote it.
+ * Prints "clonekit CMD: message" and "Try 'clonekit CMD --help'." to stderr
+ * (CMD NULL: the command itself) and returns CK_EXIT_USAGE.
  */
-int cli_option_error(const char *cmd, int c, char *const argv[]);
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * The option parser of every subcommand (cli/opt.c), called as getopt_long:
+ * set optind to 1 (or 0) first, then each call returns the next option's
+ * short letter or struct option val (0 when its flag is set), -1 at the end
+ * with optind at the first operand, and optarg set for an option's argument
+ * ("--name=VALUE", "--name VALUE", "-xVALUE", "-x VALUE"). A leading '+' in
+ * optstring stops at the first operand; otherwise options and operands mix
+ * and the operands end up last, in order. Unlike getopt_long:
+ *   - a long option matches only when spelled in full, never by a prefix;
+ *   - "--" never serves as an option's argument (it ends the options);
+ *   - it prints nothing: on an unknown option, an argument given to an
+ *     option without one, or a missing argument it returns '?' (':' for a
+ *     missing one) and cli_option_error says what was wrong.
+ */
+int cli_getopt(int argc, char **argv, const char *optstring, const struct option *longopts);
+/*
+ * The usage error of the last failed cli_getopt: the option as typed and,
+ * for an unknown one, the options it abbreviates or the nearest spelling
+ * ("unknown option '--mount'; did you mean '--mount-proc'?"). Returns
+ * CK_EXIT_USAGE.
+ */
+int cli_option_error(const char *cmd);
+/* The name in names nearest to word (at most 1 edit for 3 letters, else 2), or NULL. */
+const char *cli_nearest(const char *word, const char *const names[], size_t n);
 
 /*
  * A compact JSON writer: one document per line. Keys are ignored inside

@@ -264,7 +264,7 @@ int cmd_run(int argc, char **argv)
 		return RUN_FAILED;
 	}
 	optind = 1;
-	while (r == 0 && (c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+	while (r == 0 && (c = cli_getopt(argc, argv, "+h", longopts)) != -1) {
 		switch (c) {
 		case OPT_NEW: r = parse_namespaces(optarg, &namespaces); break;
 		case OPT_SHARE: r = parse_share(optarg, &share); break;
@@ -334,7 +334,7 @@ int cmd_run(int argc, char **argv)
 			ck_spawn_attr_free(attr);
 			return CK_EXIT_OK;
 		default:
-			r = cli_option_error("run", c, argv);
+			r = cli_option_error("run");
 		}
 	}
 	if (r == 0 && optind >= argc)

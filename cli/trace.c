@@ -158,7 +158,7 @@ int cmd_trace(int argc, char **argv)
 	int c, r = 0, status;
 
 	optind = 1;
-	while (r == 0 && (c = getopt_long(argc, argv, "+:o:p:fh", longopts, NULL)) != -1) {
+	while (r == 0 && (c = cli_getopt(argc, argv, "+o:p:fh", longopts)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case OPT_JSON: s.json = true; break;
@@ -170,7 +170,7 @@ int cmd_trace(int argc, char **argv)
 			fputs(usage, stdout);
 			return CK_EXIT_OK;
 		default:
-			r = cli_option_error(CMD, c, argv);
+			r = cli_option_error(CMD);
 		}
 	}
 	if (r == 0 && pid > 0 && optind < argc)

@@ -151,7 +151,7 @@ int cmd_watch(int argc, char **argv)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (c) {
 		case OPT_JSON:
 			s.json = true;
@@ -176,7 +176,7 @@ int cmd_watch(int argc, char **argv)
 			fputs(usage, stdout);
 			return CK_EXIT_OK;
 		default:
-			return cli_option_error(CMD, c, argv);
+			return cli_option_error(CMD);
 		}
 	}
 	if (optind < argc)

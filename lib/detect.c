@@ -1608,8 +1608,14 @@ int ck_detect_add_file(struct ck_detect *d, const char *path, struct ck_rule_err
 	if (!buf)
 		return ck_detect_add_rules(d, "", err);
 	buf[len] = '\0';
-	if (strlen(buf) != len) {
-		set_error(err, 0, "the file contains a NUL byte");
+	size_t nul = strlen(buf);
+	if (nul != len) {
+		unsigned line = 1;
+		char msg[64];
+		for (size_t i = 0; i < nul; i++)
+			line += buf[i] == '\n';
+		snprintf(msg, sizeof(msg), "line %u: a NUL byte", line);
+		set_error(err, line, msg);
 		return -EINVAL;
 	}
 	return ck_detect_add_rules(d, buf, err);

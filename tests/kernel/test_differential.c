@@ -626,8 +626,8 @@ static void differential(enum scenario scenario, size_t n)
 
 	close(sh->cgroup_fd);
 	close(sh->notcg_fd);
-	for (int tries = 0; rmdir(cgdir) < 0 && errno == EBUSY && tries < 50; tries++)
-		usleep(10000);
+	/* the cgroup empties a moment after its last task is reaped */
+	ck_wait_until(rmdir(cgdir) == 0 || errno != EBUSY, CK_PATIENCE_MS);
 	if (scenario == CHROOTED_UNPRIVILEGED) {
 		char proc[96];
 		snprintf(proc, sizeof(proc), "%s/proc", sh->chroot_dir);

@@ -1118,9 +1118,9 @@ static void check_cgroup(bool userns)
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ck_spawn_free(c);
 
+	/* the cgroup empties a moment after its last task is reaped */
 	int r = -1;
-	for (int i = 0; i < 100 && (r = rmdir(dir)) < 0 && errno == EBUSY; i++)
-		usleep(10000);
+	ck_wait_until((r = rmdir(dir)) == 0 || errno != EBUSY, CK_PATIENCE_MS);
 	cr_assert_eq(r, 0, "rmdir %s: %s", dir, strerror(errno));
 	cgroup_dir[0] = '\0';
 }
