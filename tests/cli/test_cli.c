@@ -1221,7 +1221,8 @@ Test(cli, run_reports_not_found_127_and_not_executable_126_with_the_step)
 	result_free(&r);
 	CK(&r, NULL, "run", "--", "/etc/passwd");
 	assert_status(&r, 126);
-	cr_assert_str_eq(first_line(r.err), "clonekit run: execve /etc/passwd: Permission denied");
+	cr_assert_str_eq(first_line(r.err),
+			 "clonekit run: execve /etc/passwd: Permission denied: the file has no execute permission");
 	result_free(&r);
 }
 
