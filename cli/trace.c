@@ -126,7 +126,15 @@ static int start(struct trace_state *s, pid_t pid, char **argv, unsigned flags, 
 		s->first = pid;
 		return 0;
 	}
-	r = ck_trace_spawn(t, argv, NULL, &opts, &err);
+	/* like strace, the command gets every fd clonekit has that is not close-on-exec */
+	struct ck_spawn_attr *attr = ck_spawn_attr_new();
+	if (!attr || ck_spawn_attr_set_keep_fds(attr, true) < 0) {
+		fprintf(stderr, "clonekit %s: %s\n", CMD, strerror(ENOMEM));
+		ck_spawn_attr_free(attr);
+		return TRACE_FAILED;
+	}
+	r = ck_trace_spawn(t, argv, NULL, attr, &opts, &err);
+	ck_spawn_attr_free(attr);
 	if (r < 0) {
 		fprintf(stderr, "clonekit %s: %s\n", CMD, err.step ? err.message : strerror(-r));
 		if (err.step && strcmp(err.step, "execve") == 0)

@@ -118,7 +118,7 @@ static void trace_cmd(char *const argv[], unsigned flags, struct trace_run *r)
 	memset(r, 0, sizeof(*r));
 	fflush(stdout);
 	cr_assert(dup2(fd, 1) == 1);
-	int ret = ck_trace_spawn(&r->tracer, argv, traced_env(), &opts, &err);
+	int ret = ck_trace_spawn(&r->tracer, argv, traced_env(), NULL, &opts, &err);
 	dup2(saved, 1);
 	close(saved);
 	close(fd);
@@ -261,7 +261,7 @@ Test(trace, thousands_of_short_threads_are_each_seen_once_and_the_trace_ends, .t
 	}
 	for (int round = 0; round < 6; round++) {
 		memset(&c, 0, sizeof(c));
-		cr_assert_eq(ck_trace_spawn(&t, argv, traced_env(), &opts, &err), 0, "%s", err.message);
+		cr_assert_eq(ck_trace_spawn(&t, argv, traced_env(), NULL, &opts, &err), 0, "%s", err.message);
 		int r = ck_trace_run(t, count_threads, &c);
 		if (round == 5) {
 			kill(busy, SIGKILL);
@@ -564,13 +564,13 @@ Test(trace, the_status_is_the_commands)
 	cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 7);
 	trace_cmd(killed, 0, &r);
 	cr_assert(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGTERM);
-	cr_assert_eq(ck_trace_spawn(&t, nosuch, NULL, NULL, &err), -ENOENT);
+	cr_assert_eq(ck_trace_spawn(&t, nosuch, NULL, NULL, NULL, &err), -ENOENT);
 	cr_assert_str_eq(err.step, "execve");
 	cr_assert(err.in_child);
-	cr_assert_eq(ck_trace_spawn(&t, noexec, NULL, NULL, &err), -EACCES);
+	cr_assert_eq(ck_trace_spawn(&t, noexec, NULL, NULL, NULL, &err), -EACCES);
 	cr_assert_str_eq(err.step, "execve");
 	struct ck_trace_opts bad = { .size = sizeof(bad), .flags = 1u << 30 };
-	cr_assert_eq(ck_trace_spawn(&t, exit7, NULL, &bad, NULL), -EINVAL);
+	cr_assert_eq(ck_trace_spawn(&t, exit7, NULL, NULL, &bad, NULL), -EINVAL);
 	cr_assert_eq(ck_trace_attach(&t, 0, NULL), -EINVAL);
 	/* nothing of the failed starts is left to wait for */
 	cr_assert_eq(waitpid(-1, NULL, __WALL | WNOHANG), -1);
