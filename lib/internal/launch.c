@@ -443,7 +443,18 @@ CHILD_CODE static void exec_explain(const struct child_ctx *c, int err, struct c
 		if (n < 0)
 			n = 0;
 	}
-	if (script_interp(head, n, r->interp, sizeof(r->interp))) {
+	if (err == EACCES) {
+		/* the file itself first: a script's interpreter matters only once the script may run */
+		if (stat(r->path, &st) == 0 && S_ISDIR(st.st_mode))
+			r->cause = CK__EXEC_DIRECTORY;
+		else if (access(r->path, X_OK) < 0 || (stat(r->path, &st) == 0 && !(st.st_mode & 0111)))
+			r->cause = CK__EXEC_NO_PERMISSION;
+		else if (syscall(SYS_statfs, r->path, &sf) == 0 && (sf.f_flags & ST_NOEXEC))
+			r->cause = CK__EXEC_NOEXEC_MOUNT;
+	}
+	if (r->cause != CK__EXEC_PLAIN) {
+		/* said above */
+	} else if (script_interp(head, n, r->interp, sizeof(r->interp))) {
 		if (access(r->interp, F_OK) < 0)
 			r->cause = CK__EXEC_INTERP_MISSING;
 		else if (access(r->interp, X_OK) < 0 || (stat(r->interp, &st) == 0 && S_ISDIR(st.st_mode)))
@@ -451,13 +462,6 @@ CHILD_CODE static void exec_explain(const struct child_ctx *c, int err, struct c
 	} else if (err == ENOENT && fd >= 0 && elf_interp(fd, head, n, r->interp, sizeof(r->interp))) {
 		if (access(r->interp, F_OK) < 0)
 			r->cause = CK__EXEC_ELF_INTERP_MISSING;
-	} else if (err == EACCES) {
-		if (stat(r->path, &st) == 0 && S_ISDIR(st.st_mode))
-			r->cause = CK__EXEC_DIRECTORY;
-		else if (access(r->path, X_OK) < 0 || (stat(r->path, &st) == 0 && !(st.st_mode & 0111)))
-			r->cause = CK__EXEC_NO_PERMISSION;
-		else if (syscall(SYS_statfs, r->path, &sf) == 0 && (sf.f_flags & ST_NOEXEC))
-			r->cause = CK__EXEC_NOEXEC_MOUNT;
 	} else if (err == ENOEXEC) {
 		r->cause = CK__EXEC_FORMAT;
 	}
@@ -704,7 +708,7 @@ static int send_msg(int fd, char m)
  * Reads the child's next report: 1 with *rep (and *listener when it hands
  * one over), 0 at EOF (execve succeeded), or -errno.
  */
-static int read_report(int fd, struct ck__report *rep, int *listener)
+static int read_report(int fd, struct ck__report *rep, int *listener, int flags)
 {
 	union {
 		struct cmsghdr align;
@@ -715,9 +719,13 @@ static int read_report(int fd, struct ck__report *rep, int *listener)
 			      .msg_controllen = sizeof(cm.buf) };
 	ssize_t n;
 
+	/*
+	 * A child that exits with our message unread leaves ECONNRESET pending,
+	 * which the next recvmsg returns before the report it queued.
+	 */
 	do
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | flags);
+	while (n < 0 && (errno == EINTR || errno == ECONNRESET));
 	if (n < 0)
 		return -errno;
 	for (struct cmsghdr *h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h)) {
@@ -848,11 +856,15 @@ static enum ck__step launch_talk(struct launch_state *s, int *e)
 			r = send_msg(s->ctl[0], MSG_MAPS);
 		}
 		if (r < 0) {
+			/* a child that failed first (and so went away) says why */
+			if (read_report(s->ctl[0], &s->c.rep, NULL, MSG_DONTWAIT) == 1 &&
+			    s->c.rep.kind == CK__REPORT_FAILED)
+				return CK__STEP_NONE;
 			*e = -r;
 			return step;
 		}
 	}
-	r = read_report(s->ctl[0], &s->c.rep, &s->listener);
+	r = read_report(s->ctl[0], &s->c.rep, &s->listener, 0);
 	if (r < 0) {
 		*e = -r;
 		return CK__STEP_REPORT;
@@ -984,7 +996,7 @@ int ck__launch_outcome(struct ck_child *c, struct ck_spawn_error *err)
 		return -EINVAL;
 	if (c->state == CK__RUNNING)
 		return 0;
-	r = read_report(c->ctl, &rep, NULL);
+	r = read_report(c->ctl, &rep, NULL, 0);
 	close(c->ctl);
 	c->ctl = -1;
 	c->state = CK__RUNNING;
