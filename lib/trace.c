@@ -715,8 +715,16 @@ static void detach_all(struct ck_tracer *t)
 
 /* ---- the tracer ---- */
 
+/* Fails a start at a tracer step with errno e, as the launcher's own steps fail. */
+static int start_fail(struct ck_spawn_error *err, enum ck__step step, int e, const char *why)
+{
+	struct ck__failure f = { .step = step, .err = e, .why = why };
+	ck__spawn_error_set(err, &f);
+	return -e;
+}
+
 /* The sentinel: a child held before execve, so it waits until killed (or until we exit). */
-static int sentinel_start(struct ck_tracer *t)
+static int sentinel_start(struct ck_tracer *t, struct ck_spawn_error *err)
 {
 	static char *const argv[] = { "clonekit-trace-sentinel", NULL };
 	struct ck_spawn_attr *a = ck_spawn_attr_new();
@@ -729,7 +737,7 @@ static int sentinel_start(struct ck_tracer *t)
 		r = ck_spawn_attr_set_hold(a, true);
 	if (r == 0) {
 		struct ck__launch l = { .attr = a, .file = argv[0], .argv = argv };
-		r = ck__launch(&l, &t->sentinel, NULL);
+		r = ck__launch(&l, &t->sentinel, err);
 	}
 	ck_spawn_attr_free(a);
 	if (r < 0)
@@ -739,20 +747,23 @@ static int sentinel_start(struct ck_tracer *t)
 	if (t->sentinel_fd < 0) {
 		ck_spawn_free(t->sentinel);
 		t->sentinel = NULL;
-		return -ENOSYS;
+		return start_fail(err, CK__STEP_TRACER, ENOSYS, "no pidfd for the tracer's sentinel (CLONE_PIDFD, Linux 5.2)");
 	}
 	return 0;
 }
 
-static int tracer_new(struct ck_tracer **out, const struct ck_trace_opts *opts)
+/* A new tracer, or -errno with *err (the sentinel's launch says its own step). */
+static int tracer_new(struct ck_tracer **out, const struct ck_trace_opts *opts,
+		      struct ck_spawn_error *err)
 {
 	if (opts && (!ck_opts_valid(opts, opts->size, offsetof(struct ck_trace_opts, flags) +
 						   sizeof(opts->flags), sizeof(*opts)) ||
 		     (opts->flags & ~KNOWN_FLAGS)))
-		return -EINVAL;
+		return start_fail(err, CK__STEP_ARGUMENTS, EINVAL,
+				  "struct ck_trace_opts: a size this library cannot read, or unknown flags");
 	struct ck_tracer *t = calloc(1, sizeof(*t));
 	if (!t)
-		return -ENOMEM;
+		return start_fail(err, CK__STEP_TRACER, ENOMEM, NULL);
 	t->nbuckets = HASH_MIN;
 	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
 	t->sentinel_pid = -1;
@@ -760,9 +771,9 @@ static int tracer_new(struct ck_tracer **out, const struct ck_trace_opts *opts)
 	t->root = -1;
 	if (!t->buckets) {
 		free(t);
-		return -ENOMEM;
+		return start_fail(err, CK__STEP_TRACER, ENOMEM, NULL);
 	}
-	int r = sentinel_start(t);
+	int r = sentinel_start(t, err);
 	if (r < 0) {
 		free(t->buckets);
 		free(t);
@@ -910,7 +921,7 @@ int ck_trace_attach(struct ck_tracer **out, pid_t pid, const struct ck_trace_opt
 	if (!out || pid <= 0)
 		return -EINVAL;
 	*out = NULL;
-	if ((r = tracer_new(&t, opts)) < 0)
+	if ((r = tracer_new(&t, opts, NULL)) < 0)
 		return r;
 	t->root = pid;
 	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)TRACE_OPTIONS) < 0) {
@@ -935,14 +946,6 @@ int ck_trace_attach(struct ck_tracer **out, pid_t pid, const struct ck_trace_opt
 }
 
 /* ---- starting a command ---- */
-
-/* Fails a start at a tracer step with errno e, as the launcher's own steps fail. */
-static int start_fail(struct ck_spawn_error *err, enum ck__step step, int e, const char *why)
-{
-	struct ck__failure f = { .step = step, .err = e, .why = why };
-	ck__spawn_error_set(err, &f);
-	return -e;
-}
 
 /*
  * Lets the seized command run to its execve: 0 at the PTRACE_EVENT_EXEC stop
@@ -1025,9 +1028,9 @@ int ck_trace_spawn(struct ck_tracer **out, char *const argv[], char *const envp[
 				  "ck_trace_spawn holds and releases the command itself: an attribute set with a hold or a seccomp listener cannot be traced");
 	if (!attr && !(attr = fallback = ck_spawn_attr_new()))
 		return start_fail(err, CK__STEP_TRACER, ENOMEM, NULL);
-	if ((r = tracer_new(&t, opts)) < 0) {
+	if ((r = tracer_new(&t, opts, err)) < 0) {
 		ck_spawn_attr_free(fallback);
-		return start_fail(err, CK__STEP_TRACER, -r, NULL);
+		return r;
 	}
 	/* the caller's own filter could refuse a call before its seccomp stop: stop at every call */
 	t->seccomp = !(opts && (opts->flags & CK_TRACE_NO_SECCOMP)) && !attr->filter.bpf;
