@@ -25,7 +25,8 @@ static const char usage[] =
 	"SIGINT or SIGTERM sends SIGKILL (PID 1 of a new PID namespace ignores\n"
 	"signals it has no handler for).\n"
 	"Own failures exit 125, a command that cannot be executed 126, one that is\n"
-	"not found 127; the failing step is printed.\n\n"
+	"not found 127 (ENOENT: the command, or the interpreter its #! line names),\n"
+	"as bash and env(1) do; the failing step is printed with what to change.\n\n"
 	"Options:\n"
 	"  --new NS[,NS...]      new namespaces: user, pid, net, mnt, uts, ipc, cgroup,\n"
 	"                        time, or all\n"
@@ -49,7 +50,9 @@ static const char usage[] =
 	"  --seccomp POLICY      load a seccomp policy just before execve, with\n"
 	"                        no_new_privs: deny-namespaces, deny-userns or\n"
 	"                        no-child-process (see clonekit seccomp --list)\n"
-	"  --json-status FILE    write how it ended (or failed) as JSON to FILE\n"
+	"  --json                print how it ended (or failed) as one JSON line on\n"
+	"                        stderr instead of messages; stdout stays the command's\n"
+	"  --json-status FILE    write the same JSON line to FILE\n"
 	"  -h, --help            this text\n";
 
 static volatile sig_atomic_t child_pidfd = -1;
@@ -74,6 +77,9 @@ static void forward(int sig)
 		pending_signal = sig;
 	errno = saved;
 }
+
+/* unshare(1)'s names, in the order --new lists them and --json prints them. */
+static const char *const ns_names[] = { "user", "pid", "net", "mnt", "uts", "ipc", "cgroup", "time" };
 
 static int parse_namespaces(const char *arg, uint64_t *out)
 {
@@ -169,34 +175,45 @@ bad:
 	return cli_usage_error("run", "%s '%s': expected seconds, e.g. 3600 or -1.5", opt, arg);
 }
 
-static void write_json_status(const char *path, const struct ck_child *child, int status,
-			      const struct ck_spawn_error *err, int failed_code, double elapsed)
+/* How the run ended or failed, for a program: --json and --json-status. */
+struct run_status {
+	uint64_t namespaces;
+	const struct ck_child *child;       /* NULL when the spawn failed */
+	int status;                         /* waitpid()'s */
+	const struct ck_spawn_error *err;   /* the spawn failed */
+	int exit_code;
+	double elapsed;
+};
+
+static void json_status(FILE *f, const struct run_status *st)
 {
-	FILE *f = fopen(path, "we");
 	struct jw w;
-	if (!f) {
-		fprintf(stderr, "clonekit run: --json-status %s: %s\n", path, strerror(errno));
-		return;
-	}
 	jw_init(&w, f);
 	jw_obj_begin(&w, NULL);
-	if (!child) {
+	if (st->child)
+		jw_int(&w, "pid", ck_spawn_pid(st->child));
+	else
+		jw_null(&w, "pid");
+	jw_arr_begin(&w, "namespaces");
+	for (size_t i = 0; i < sizeof(ns_names) / sizeof(ns_names[0]); i++)
+		if (st->namespaces & ck_flag_by_name(ns_names[i])->value)
+			jw_str(&w, NULL, ns_names[i]);
+	jw_arr_end(&w);
+	if (!st->child) {
 		jw_obj_begin(&w, "error");
-		jw_str(&w, "step", err->step);
-		jw_str(&w, "errno", ck_errno_name(err->err));
-		jw_bool(&w, "in_child", err->in_child);
-		jw_str(&w, "message", err->message);
+		jw_str(&w, "step", st->err->step);
+		jw_str(&w, "errno", ck_errno_name(st->err->err));
+		jw_bool(&w, "in_child", st->err->in_child);
+		jw_str(&w, "message", st->err->message);
+		jw_str(&w, "rule", st->err->rule);
 		jw_obj_end(&w);
-		jw_int(&w, "exit_code", failed_code);
+		jw_int(&w, "exit_code", st->exit_code);
 	} else {
-		jw_int(&w, "pid", ck_spawn_pid(child));
-		jw_bool(&w, "vfork", ck_spawn_used_vfork(child));
+		int status = st->status;
+		jw_bool(&w, "vfork", ck_spawn_used_vfork(st->child));
 		jw_int(&w, "status", status);
 		jw_bool(&w, "exited", WIFEXITED(status));
-		if (WIFEXITED(status))
-			jw_int(&w, "exit_code", WEXITSTATUS(status));
-		else
-			jw_int(&w, "exit_code", 128 + WTERMSIG(status));
+		jw_int(&w, "exit_code", st->exit_code);
 		if (WIFSIGNALED(status)) {
 			char sig[16];
 			jw_str(&w, "signal", ck_signal_name((unsigned)WTERMSIG(status), sig, sizeof(sig)));
@@ -204,11 +221,66 @@ static void write_json_status(const char *path, const struct ck_child *child, in
 		} else {
 			jw_null(&w, "signal");
 		}
-		jw_int(&w, "elapsed_us", (long long)(elapsed * 1e6));
+		jw_int(&w, "elapsed_us", (long long)(st->elapsed * 1e6));
+		jw_null(&w, "error");
 	}
 	jw_obj_end(&w);
 	jw_end_line(&w);
-	fclose(f);
+}
+
+/* The JSON line in one write, so that it is not split among the command's own output. */
+static void print_json(int fd, const struct run_status *st)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	if (!m)
+		return;
+	json_status(m, st);
+	if (fclose(m) == 0) {
+		for (size_t off = 0; off < len;) {
+			ssize_t n = write(fd, buf + off, len - off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			off += (size_t)n;
+		}
+	}
+	free(buf);
+}
+
+static void write_json_status(const char *path, const struct run_status *st)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		fprintf(stderr, "clonekit run: --json-status %s: %s\n", path, strerror(errno));
+		return;
+	}
+	print_json(fd, st);
+	close(fd);
+}
+
+/* What the user can change on this command line for a validator rule, if clonekit knows. */
+static const struct {
+	const char *rule;
+	const char *fix;
+} fixes[] = {
+	{ "namespace-needs-cap-sys-admin",
+	  "add --new user --map-root to create them inside a new user namespace, where you have CAP_SYS_ADMIN" },
+};
+
+static void print_error(const struct ck_spawn_error *err, int r)
+{
+	if (!err->step) {
+		fprintf(stderr, "clonekit run: %s\n", strerror(-r));
+		return;
+	}
+	fprintf(stderr, "clonekit run: %s", err->message);
+	for (size_t i = 0; err->rule && i < sizeof(fixes) / sizeof(fixes[0]); i++)
+		if (strcmp(err->rule, fixes[i].rule) == 0)
+			fprintf(stderr, "; %s", fixes[i].fix);
+	fputc('\n', stderr);
 }
 
 static double now(void)
@@ -223,7 +295,7 @@ int cmd_run(int argc, char **argv)
 	enum {
 		OPT_NEW = 0x200, OPT_SHARE, OPT_MAP_ROOT, OPT_MAP_USER, OPT_UID_MAP, OPT_GID_MAP,
 		OPT_HOSTNAME, OPT_MOUNT_PROC, OPT_MONO, OPT_BOOT, OPT_CGROUP, OPT_CWD, OPT_DWP,
-		OPT_EXIT_SIGNAL, OPT_PIDFD, OPT_NO_PIDFD, OPT_JSON_STATUS, OPT_SECCOMP,
+		OPT_EXIT_SIGNAL, OPT_PIDFD, OPT_NO_PIDFD, OPT_JSON_STATUS, OPT_SECCOMP, OPT_JSON,
 	};
 	static const struct option longopts[] = {
 		{ "new", required_argument, NULL, OPT_NEW },
@@ -242,13 +314,14 @@ int cmd_run(int argc, char **argv)
 		{ "exit-signal", required_argument, NULL, OPT_EXIT_SIGNAL },
 		{ "pidfd-wait", no_argument, NULL, OPT_PIDFD },
 		{ "no-pidfd-wait", no_argument, NULL, OPT_NO_PIDFD },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "json-status", required_argument, NULL, OPT_JSON_STATUS },
 		{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t namespaces = 0, share = 0;
-	bool pidfd_wait = true;
+	bool pidfd_wait = true, json = false;
 	const char *json_status = NULL;
 	struct ck_spawn_error err = { .size = sizeof(err) };
 	struct ck_child *child = NULL;
@@ -312,6 +385,7 @@ int cmd_run(int argc, char **argv)
 			break;
 		case OPT_PIDFD: pidfd_wait = true; break;
 		case OPT_NO_PIDFD: pidfd_wait = false; break;
+		case OPT_JSON: json = true; break;
 		case OPT_JSON_STATUS: json_status = optarg; break;
 		case OPT_SECCOMP: {
 			struct ck_seccomp_policy *p = ck_seccomp_policy_named(optarg);
@@ -357,16 +431,22 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 
 	double t0 = now();
+	struct run_status st = { .namespaces = namespaces, .err = &err };
 	r = ck_spawn(&child, argv[optind], argv + optind, NULL, attr, &err);
 	ck_spawn_attr_free(attr);
 	if (r < 0) {
-		int code = RUN_FAILED;
+		st.exit_code = RUN_FAILED;
 		if (err.step && strcmp(err.step, "execve") == 0)
-			code = (err.err == ENOENT || err.err == ENOTDIR) ? RUN_NOT_FOUND : RUN_NOT_EXECUTABLE;
-		fprintf(stderr, "clonekit run: %s\n", err.step ? err.message : strerror(-r));
+			st.exit_code = err.err == ENOENT ? RUN_NOT_FOUND : RUN_NOT_EXECUTABLE;
+		if (!err.step) /* no step: ck_spawn could not even start (ENOMEM) */
+			snprintf(err.message, sizeof(err.message), "%s", strerror(-r));
+		if (json)
+			print_json(STDERR_FILENO, &st);
+		else
+			print_error(&err, r);
 		if (json_status)
-			write_json_status(json_status, NULL, 0, &err, code, 0);
-		return code;
+			write_json_status(json_status, &st);
+		return st.exit_code;
 	}
 	child_pid = ck_spawn_pid(child);
 	child_pidfd = ck_spawn_pidfd(child);
@@ -382,18 +462,21 @@ int cmd_run(int argc, char **argv)
 			;
 		r = r < 0 ? -errno : 0;
 	}
-	double elapsed = now() - t0;
+	st.elapsed = now() - t0;
 	if (r < 0) {
 		fprintf(stderr, "clonekit run: wait: %s\n", strerror(-r));
 		ck_spawn_free(child);
 		return RUN_FAILED;
 	}
+	st.child = child;
+	st.status = status;
+	st.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (json)
+		print_json(STDERR_FILENO, &st);
 	if (json_status)
-		write_json_status(json_status, child, status, NULL, 0, elapsed);
+		write_json_status(json_status, &st);
 	child_pidfd = -1;
 	child_pid = -1;
 	ck_spawn_free(child);
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+	return st.exit_code;
 }
