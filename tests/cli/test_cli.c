@@ -1680,6 +1680,79 @@ Test(cli, run_json_status_file_holds_the_same_line_as_json)
 	result_free(&r);
 }
 
+/* ---- clonekit trace: the launch options and errors it shares with run ---- */
+
+Test(cli, trace_launch_options_start_the_command_in_new_namespaces)
+{
+	struct result r;
+	char path[] = "/tmp/ck-trace-ns-XXXXXX", text[4096];
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	NEED_NAMESPACES();
+	CK(&r, NULL, "trace", "-o", path, "--new", "user,pid,uts", "--map-root", "--hostname", "traced",
+	   "--", "sh", "-c", "id -u; hostname; echo $$");
+	assert_status(&r, 0);
+	assert_out_eq(&r, "0\ntraced\n1\n");
+	result_free(&r);
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	unlink(path);
+	text[n > 0 ? n : 0] = '\0';
+	/* dash vforks id and hostname: PIDs 2 and 3 of the new PID namespace, as the shell sees them */
+	cr_assert_str_eq(text, "vfork() = 2\nvfork() = 3\n");
+}
+
+Test(cli, trace_passes_the_callers_inherited_fds_as_strace_does)
+{
+	struct result r;
+	char *cmd = "exec 5</dev/null; exec \"$0\" trace -o /dev/null -- readlink /proc/self/fd/5";
+	run(NULL, (char *const[]){ "sh", "-c", cmd, (char *)env_path("CLONEKIT_BIN"), NULL }, &r);
+	assert_status(&r, 0);
+	assert_out_eq(&r, "/dev/null\n");
+	result_free(&r);
+}
+
+Test(cli, trace_explains_a_failed_start_and_exits_as_run_does)
+{
+	struct result r;
+	CK(&r, NULL, "trace", "--", "");
+	assert_status(&r, 127);
+	cr_assert_str_eq(r.err, "clonekit trace: execve: the command name is empty: No such file or directory\n");
+	result_free(&r);
+	CK(&r, NULL, "trace", "--", "/etc/passwd");
+	assert_status(&r, 126);
+	cr_assert_str_eq(r.err, "clonekit trace: execve /etc/passwd: Permission denied: the file has no "
+				"execute permission\n");
+	result_free(&r);
+	CK(&r, NULL, "trace", "--new", "net", "-p", "1");
+	assert_status(&r, 2);
+	cr_assert_str_eq(first_line(r.err),
+			 "clonekit trace: launch options (--new, --map-root, ...) go with a command, not -p");
+	result_free(&r);
+
+	if (geteuid() != 0)
+		ck_skip_or_fail("needs root to become uid 65534");
+	run(NULL, (char *const[]){ "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+				   "--inh-caps=-all", (char *)env_path("CLONEKIT_BIN"), "trace", "--new",
+				   "net", "--", "true", NULL },
+	    &r);
+	assert_status(&r, 125);
+	cr_assert_str_eq(r.err, "clonekit trace: clone3: creating namespaces needs CAP_SYS_ADMIN (or "
+				"CLONE_NEWUSER with them): CLONE_NEWNET; add --new user --map-root to create "
+				"them inside a new user namespace, where you have CAP_SYS_ADMIN\n");
+	result_free(&r);
+}
+
+Test(cli, trace_with_a_policy_sees_the_calls_it_refuses)
+{
+	struct result r;
+	CK(&r, NULL, "trace", "--seccomp", "deny-namespaces", "--", "unshare", "--uts", "true");
+	assert_status(&r, 1);
+	assert_out_eq(&r, "unshare(CLONE_NEWUTS) = -1 EPERM (Operation not permitted)\n");
+	cr_assert_str_eq(r.err, "unshare: unshare failed: Operation not permitted\n");
+	result_free(&r);
+}
+
 /* Starts clonekit with argv in the background; its pid. */
 static pid_t start_clonekit(char *const argv[])
 {
