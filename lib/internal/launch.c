@@ -934,6 +934,23 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 	}
 	restore_mask(&s);
 
+	if (s.c.hold && s.c.rep.kind == CK__REPORT_NONE) {
+		/* no report and no hold: something killed it on its way (execve is after the hold) */
+		int st = 0;
+		char sig[16];
+		while (waitpid(s.pid, &st, __WALL) < 0 && errno == EINTR)
+			;
+		if (WIFSIGNALED(st))
+			snprintf(why, sizeof(why), "the child was killed by %s before it was held",
+				 ck_signal_name((unsigned)WTERMSIG(st), sig, sizeof(sig)));
+		else
+			snprintf(why, sizeof(why), "the child exited with %d before it was held",
+				 WEXITSTATUS(st));
+		f.why = why;
+		f.step = CK__STEP_REPORT;
+		e = ECHILD;
+		goto fail;
+	}
 	if (s.c.rep.kind == CK__REPORT_FAILED) {
 		/* the child exited (or is about to) without reaching its program */
 		if (s.c.rep.step == CK__STEP_REPORT)

@@ -2275,6 +2275,22 @@ Test(spawn, releasing_a_held_child_that_was_killed_is_esrch)
 	assert_no_children();
 }
 
+static int hook_sigkill(void *data)
+{
+	return (int)syscall(SYS_kill, syscall(SYS_getpid), SIGKILL);
+}
+
+Test(spawn, a_child_killed_before_it_is_held_fails_the_spawn)
+{
+	char *argv[] = { "true", NULL };
+	struct ck_spawn_attr *a = attr_for(false, 0);
+	cr_assert_eq(ck_spawn_attr_set_hold(a, true), 0);
+	cr_assert_eq(ck_spawn_attr_set_pre_exec(a, hook_sigkill, NULL), 0);
+	expect_explained(a, argv, "read the child's report", ECHILD, false, NULL,
+			 "the child was killed by SIGKILL before it was held");
+	ck_spawn_attr_free(a);
+}
+
 Test(spawn, a_hold_with_shared_vm_is_einval)
 {
 	char *argv[] = { "true", NULL };
