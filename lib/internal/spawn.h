@@ -2,8 +2,9 @@
 /*
  * The launcher's insides, shared by lib/spawn.c (the attribute set and the
  * child handle), lib/internal/launch.c (the engine: prepare, clone, hold
- * before execve, release), lib/internal/launch_error.c (what a failure
- * says) and the modules that launch through it (seccomp, trace).
+ * before execve, release), lib/internal/exec_explain.c (what the child
+ * finds about a failed execve), lib/internal/launch_error.c (what a
+ * failure says) and the modules that launch through it (seccomp, trace).
  */
 #ifndef CK_INTERNAL_SPAWN_H
 #define CK_INTERNAL_SPAWN_H
@@ -191,6 +192,14 @@ struct ck__report {
 	char interp[CK__REPORT_PATH];/* execve: the interpreter it names */
 };
 enum { CK__REPORT_NONE, CK__REPORT_FAILED, CK__REPORT_HELD };
+
+/*
+ * After execve of file (searched in path_env unless NULL) failed with err:
+ * fills r->cause, r->path and r->interp (lib/internal/exec_explain.c).
+ * System calls only, for a CLONE_VM child.
+ */
+void ck__exec_explain(const char *file, const char *path_env, int err, struct ck__report *r)
+	CK_HIDDEN;
 
 /* What the message of a failure may name. */
 struct ck__failure {
