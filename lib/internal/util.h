@@ -31,6 +31,21 @@ static inline int ck_take_fd(int *fd)
 	return r;
 }
 
+/*
+ * A caller's size-first struct (libbpf's OPTS_VALID): size covers at least
+ * min bytes, and every byte past the known ones is zero (a newer caller's
+ * field this library would ignore).
+ */
+static inline bool ck_opts_valid(const void *opts, size_t size, size_t min, size_t known)
+{
+	if (size < min)
+		return false;
+	for (size_t i = known; i < size; i++)
+		if (((const unsigned char *)opts)[i])
+			return false;
+	return true;
+}
+
 /* Appends to a bounded buffer, snprintf-style; *pos keeps the full length. */
 void ck_buf_append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

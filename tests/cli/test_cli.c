@@ -1273,7 +1273,8 @@ Test(cli, run_reports_not_found_127_and_not_executable_126_with_the_step)
 	result_free(&r);
 	CK(&r, NULL, "run", "--", "/etc/passwd");
 	assert_status(&r, 126);
-	cr_assert_str_eq(first_line(r.err), "clonekit run: execve /etc/passwd: Permission denied");
+	cr_assert_str_eq(first_line(r.err),
+			 "clonekit run: execve /etc/passwd: Permission denied: the file has no execute permission");
 	result_free(&r);
 }
 
@@ -1422,7 +1423,7 @@ Test(cli, run_json_status_says_how_it_ended_or_failed)
 	int fd = mkstemp(path);
 	char *const check[] = {
 		"python3", "-c",
-		"import json,sys; d=json.load(open(sys.argv[1])); print(d['exit_code'], d.get('exited'), d.get('signal'), d.get('error', {}).get('step'), d.get('error', {}).get('errno'))",
+		"import json,sys; d=json.load(open(sys.argv[1])); e=d.get('error') or {}; print(d['exit_code'], d.get('exited'), d.get('signal'), e.get('step'), e.get('errno'))",
 		path, NULL,
 	};
 
@@ -1449,6 +1450,359 @@ Test(cli, run_json_status_says_how_it_ended_or_failed)
 	cr_assert_str_eq(py.out, "127 None None execve ENOENT\n", "%s%s", py.out, py.err);
 	result_free(&py);
 	unlink(path);
+}
+
+/* ---- clonekit run: errors that explain, and --json ---- */
+
+/* The files the execve cases run, in a fresh directory (removed by remove_exec_files). */
+static char exec_dir[64];
+
+static void write_exec_file(const char *name, const char *text, size_t len, mode_t mode)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/%s", exec_dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	cr_assert_eq(chmod(path, mode), 0);
+}
+
+static void make_exec_files(void)
+{
+	strcpy(exec_dir, "/tmp/ck-run-exec-XXXXXX");
+	cr_assert_not_null(mkdtemp(exec_dir));
+	cr_assert_eq(chmod(exec_dir, 0755), 0);
+	static const char binary[] = "\x01\x02\0 no program, no #! line\n";
+	write_exec_file("missing-interp", "#!/nonexistent/sh\necho hi\n", 26, 0755);
+	write_exec_file("bad-interp", "#!/etc/passwd\necho hi\n", 22, 0755);
+	/* a NUL byte in the first line: bash and dash refuse a binary file instead of running it as a script */
+	write_exec_file("data", binary, sizeof(binary) - 1, 0755);
+	write_exec_file("not-executable", "#!/bin/sh\necho hi\n", 18, 0644);
+}
+
+static void remove_exec_files(void)
+{
+	static const char *const names[] = { "missing-interp", "bad-interp", "data", "not-executable" };
+	char path[128];
+	if (!exec_dir[0])
+		return;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", exec_dir, names[i]);
+		unlink(path);
+	}
+	rmdir(exec_dir);
+	exec_dir[0] = '\0';
+}
+
+/* text with @DIR@ replaced by exec_dir and @CG2@ by the cgroup v2 mount point. */
+static void subst(const char *text, const char *cg2, char *out, size_t len)
+{
+	size_t o = 0;
+	for (const char *p = text; *p && o + 1 < len;) {
+		const char *with = NULL;
+		size_t skip = 0;
+		if (strncmp(p, "@DIR@", 5) == 0)
+			with = exec_dir, skip = 5;
+		else if (strncmp(p, "@CG2@", 5) == 0)
+			with = cg2, skip = 5;
+		if (with) {
+			o += (size_t)snprintf(out + o, len - o, "%s", with);
+			p += skip;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	out[o < len ? o : len - 1] = '\0';
+}
+
+static void cgroup2_mount(char *mnt, size_t len)
+{
+	char line[1024];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	mnt[0] = '\0';
+	cr_assert_not_null(f);
+	while (!mnt[0] && fgets(line, sizeof(line), f))
+		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1)
+			mnt[0] = '\0';
+	fclose(f);
+	(void)len;
+}
+
+struct run_case {
+	bool unprivileged;          /* as uid 65534 */
+	const char *args[8];        /* after "run"; @DIR@ is the directory of the files above */
+	int status;
+	const char *err;            /* the whole of stderr, one line */
+};
+
+static const struct run_case run_cases[] = {
+	{ true, { "--new", "net", "--", "true" }, 125,
+	  "clonekit run: clone3: creating namespaces needs CAP_SYS_ADMIN (or CLONE_NEWUSER with them): "
+	  "CLONE_NEWNET; add --new user --map-root to create them inside a new user namespace, where "
+	  "you have CAP_SYS_ADMIN" },
+	{ false, { "--cgroup", "/tmp", "--", "true" }, 125,
+	  "clonekit run: clone3 into cgroup /tmp: CLONE_INTO_CGROUP: the cgroup fd is not a cgroup v2 "
+	  "directory; cgroup v2 is mounted at @CG2@: give a directory under it" },
+	{ false, { "--cwd", "/nonexistent", "--", "true" }, 125,
+	  "clonekit run: chdir /nonexistent: No such file or directory" },
+	{ false, { "--uid-map", "0:100000:10", "--uid-map", "5:200000:10", "--", "true" }, 125,
+	  "clonekit run: uid map ranges 0:100000:10 and 5:200000:10 overlap inside the namespace "
+	  "(at id 5): the kernel refuses overlapping ranges; make them disjoint" },
+	{ false, { "--", "@DIR@/missing-interp" }, 127,
+	  "clonekit run: execve @DIR@/missing-interp: its interpreter /nonexistent/sh (the #! line) "
+	  "does not exist" },
+	{ false, { "--", "@DIR@/bad-interp" }, 126,
+	  "clonekit run: execve @DIR@/bad-interp: its interpreter /etc/passwd (the #! line) is not an "
+	  "executable file" },
+	{ false, { "--", "" }, 127, "clonekit run: execve: the command name is empty: No such file or directory" },
+	{ false, { "--", "/etc/passwd/x" }, 126, "clonekit run: execve /etc/passwd/x: Not a directory" },
+	{ false, { "--", "@DIR@" }, 126, "clonekit run: execve @DIR@: Permission denied: it is a directory" },
+	{ false, { "--", "@DIR@/not-executable" }, 126,
+	  "clonekit run: execve @DIR@/not-executable: Permission denied: the file has no execute permission" },
+	{ false, { "--", "@DIR@/data" }, 126,
+	  "clonekit run: execve @DIR@/data: Exec format error: neither a program for this machine nor a "
+	  "script starting with #!" },
+};
+
+Test(cli, run_explains_each_failure_with_the_input_and_the_fix, .fini = remove_exec_files)
+{
+	char cg2[256], args[8][256], want[1024];
+	make_exec_files();
+	cgroup2_mount(cg2, sizeof(cg2));
+	if (!cg2[0])
+		ck_skip_or_fail("no cgroup v2 hierarchy is mounted");
+	if (geteuid() != 0)
+		ck_skip_or_fail("needs root to become uid 65534");
+	for (size_t i = 0; i < sizeof(run_cases) / sizeof(run_cases[0]); i++) {
+		const struct run_case *c = &run_cases[i];
+		char *argv[16];
+		size_t n = 0;
+		struct result r;
+		if (c->unprivileged) {
+			argv[n++] = "setpriv";
+			argv[n++] = "--reuid=65534";
+			argv[n++] = "--regid=65534";
+			argv[n++] = "--clear-groups";
+			argv[n++] = "--inh-caps=-all";
+		}
+		argv[n++] = (char *)env_path("CLONEKIT_BIN");
+		argv[n++] = "run";
+		for (size_t k = 0; c->args[k]; k++) {
+			subst(c->args[k], cg2, args[k], sizeof(args[k]));
+			argv[n++] = args[k];
+		}
+		argv[n] = NULL;
+		subst(c->err, cg2, want, sizeof(want));
+		strcat(want, "\n");
+		run(NULL, argv, &r);
+		cr_assert_eq(r.status, c->status, "case %zu (%s): status %d, want %d: %s", i, want, r.status,
+			     c->status, r.err);
+		cr_assert_str_eq(r.err, want, "case %zu", i);
+		assert_out_eq(&r, "");
+		result_free(&r);
+	}
+}
+
+/* The exit code of running file through prog (sh -c FILE or env FILE). */
+static int exit_code_of(const char *prog, const char *file)
+{
+	struct result r;
+	if (strcmp(prog, "env") == 0)
+		run(NULL, (char *const[]){ "env", (char *)file, NULL }, &r);
+	else
+		run(NULL, (char *const[]){ (char *)prog, "-c", (char *)file, NULL }, &r);
+	result_free(&r);
+	return r.status;
+}
+
+Test(cli, run_exits_127_or_126_for_an_execve_failure_as_bash_and_env_do, .fini = remove_exec_files)
+{
+	char path[256];
+	make_exec_files();
+	for (size_t i = 0; i < sizeof(run_cases) / sizeof(run_cases[0]); i++) {
+		const struct run_case *c = &run_cases[i];
+		struct result r;
+		if (strcmp(c->args[0], "--") != 0 || !c->args[1][0])
+			continue; /* not an execve case, or "" which no shell can be asked for */
+		subst(c->args[1], "", path, sizeof(path));
+		CK(&r, NULL, "run", "--", path);
+		result_free(&r);
+		cr_assert_eq(r.status, exit_code_of("bash", path), "%s: clonekit %d, bash otherwise", path,
+			     r.status);
+		/* env(1) runs a file without #! through sh (execvp's ENOEXEC fallback): sh's status */
+		if (strstr(path, "/data") == NULL)
+			cr_assert_eq(r.status, exit_code_of("env", path), "%s: env differs", path);
+	}
+	/* "" is not found for execvp: env says 127 */
+	struct result r;
+	CK(&r, NULL, "run", "--", "");
+	result_free(&r);
+	cr_assert_eq(r.status, 127);
+	cr_assert_eq(exit_code_of("env", ""), 127);
+}
+
+/* python3 checks the JSON document text with script (it reads sys.stdin); exit 0 or the failure. */
+static void check_json(const char *text, const char *script)
+{
+	struct result py;
+	run(text, (char *const[]){ "python3", "-c", (char *)script, NULL }, &py);
+	cr_assert_eq(py.status, 0, "%s\n--- python3:\n%s%s", text, py.out, py.err);
+	result_free(&py);
+}
+
+Test(cli, run_json_is_its_own_status_on_stderr_and_stdout_stays_the_commands)
+{
+	struct result r;
+	CK(&r, NULL, "run", "--json", "--", "sh", "-c", "echo out; exit 3");
+	assert_status(&r, 3);
+	assert_out_eq(&r, "out\n");
+	check_json(r.err,
+		   "import json,sys; t=sys.stdin.read(); assert t.count('\\n')==1, t; d=json.loads(t)\n"
+		   "assert d['pid']>0 and d['namespaces']==[] and d['vfork'] is True, d\n"
+		   "assert d['exited'] is True and d['exit_code']==3 and d['status']==768, d\n"
+		   "assert d['signal'] is None and d['error'] is None and d['elapsed_us']>0, d\n");
+	result_free(&r);
+
+	CK(&r, NULL, "run", "--json", "--", "sh", "-c", "kill -KILL $$");
+	assert_status(&r, 137);
+	check_json(r.err, "import json,sys; d=json.load(sys.stdin)\n"
+			  "assert d['exited'] is False and d['exit_code']==137 and d['signal']=='SIGKILL', d\n"
+			  "assert d['core_dumped'] is False, d\n");
+	result_free(&r);
+}
+
+Test(cli, run_json_reports_the_namespaces_made_and_the_path)
+{
+	struct result r;
+	NEED_NAMESPACES();
+	CK(&r, NULL, "run", "--json", "--new", "pid,net", "--map-root", "--", "true");
+	assert_status(&r, 0);
+	assert_out_eq(&r, "");
+	check_json(r.err, "import json,sys; d=json.load(sys.stdin)\n"
+			  "assert d['namespaces']==['user','pid','net'] and d['vfork'] is False, d\n"
+			  "assert d['exit_code']==0 and d['error'] is None, d\n");
+	result_free(&r);
+}
+
+Test(cli, run_json_reports_a_failed_spawn_with_step_errno_message_and_rule)
+{
+	struct result r;
+	CK(&r, NULL, "run", "--json", "--", "clonekit-no-such-command");
+	assert_status(&r, 127);
+	assert_out_eq(&r, "");
+	check_json(r.err,
+		   "import json,sys; d=json.load(sys.stdin)\n"
+		   "assert d['pid'] is None and d['exit_code']==127, d\n"
+		   "e=d['error']; assert e['step']=='execve' and e['errno']=='ENOENT' and e['in_child'] is True, e\n"
+		   "assert e['message']=='execve clonekit-no-such-command: No such file or directory', e\n"
+		   "assert e['rule'] is None, e\n");
+	result_free(&r);
+
+	if (geteuid() != 0)
+		ck_skip_or_fail("needs root to become uid 65534");
+	run(NULL, (char *const[]){ "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+				   "--inh-caps=-all", (char *)env_path("CLONEKIT_BIN"), "run", "--json",
+				   "--new", "uts", "--", "true", NULL },
+	    &r);
+	assert_status(&r, 125);
+	check_json(r.err,
+		   "import json,sys; d=json.load(sys.stdin)\n"
+		   "assert d['namespaces']==['uts'] and d['exit_code']==125, d\n"
+		   "e=d['error']; assert e['step']=='clone3' and e['errno']=='EPERM' and e['in_child'] is False, e\n"
+		   "assert e['rule']=='namespace-needs-cap-sys-admin', e\n");
+	result_free(&r);
+}
+
+Test(cli, run_json_status_file_holds_the_same_line_as_json)
+{
+	struct result r;
+	char path[] = "/tmp/ck-json-same-XXXXXX", text[4096];
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	CK(&r, NULL, "run", "--json", "--json-status", path, "--", "clonekit-no-such-command");
+	assert_status(&r, 127);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	unlink(path);
+	text[n > 0 ? n : 0] = '\0';
+	cr_assert_str_eq(text, r.err);
+	result_free(&r);
+}
+
+/* ---- clonekit trace: the launch options and errors it shares with run ---- */
+
+Test(cli, trace_launch_options_start_the_command_in_new_namespaces)
+{
+	struct result r;
+	char path[] = "/tmp/ck-trace-ns-XXXXXX", text[4096];
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	NEED_NAMESPACES();
+	CK(&r, NULL, "trace", "-o", path, "--new", "user,pid,uts", "--map-root", "--hostname", "traced",
+	   "--", "sh", "-c", "id -u; hostname; echo $$");
+	assert_status(&r, 0);
+	assert_out_eq(&r, "0\ntraced\n1\n");
+	result_free(&r);
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	unlink(path);
+	text[n > 0 ? n : 0] = '\0';
+	/* dash vforks id and hostname: PIDs 2 and 3 of the new PID namespace, as the shell sees them */
+	cr_assert_str_eq(text, "vfork() = 2\nvfork() = 3\n");
+}
+
+Test(cli, trace_passes_the_callers_inherited_fds_as_strace_does)
+{
+	struct result r;
+	char *cmd = "exec 5</dev/null; exec \"$0\" trace -o /dev/null -- readlink /proc/self/fd/5";
+	run(NULL, (char *const[]){ "sh", "-c", cmd, (char *)env_path("CLONEKIT_BIN"), NULL }, &r);
+	assert_status(&r, 0);
+	assert_out_eq(&r, "/dev/null\n");
+	result_free(&r);
+}
+
+Test(cli, trace_explains_a_failed_start_and_exits_as_run_does)
+{
+	struct result r;
+	CK(&r, NULL, "trace", "--", "");
+	assert_status(&r, 127);
+	cr_assert_str_eq(r.err, "clonekit trace: execve: the command name is empty: No such file or directory\n");
+	result_free(&r);
+	CK(&r, NULL, "trace", "--", "/etc/passwd");
+	assert_status(&r, 126);
+	cr_assert_str_eq(r.err, "clonekit trace: execve /etc/passwd: Permission denied: the file has no "
+				"execute permission\n");
+	result_free(&r);
+	CK(&r, NULL, "trace", "--new", "net", "-p", "1");
+	assert_status(&r, 2);
+	cr_assert_str_eq(first_line(r.err),
+			 "clonekit trace: launch options (--new, --map-root, ...) go with a command, not -p");
+	result_free(&r);
+
+	if (geteuid() != 0)
+		ck_skip_or_fail("needs root to become uid 65534");
+	run(NULL, (char *const[]){ "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+				   "--inh-caps=-all", (char *)env_path("CLONEKIT_BIN"), "trace", "--new",
+				   "net", "--", "true", NULL },
+	    &r);
+	assert_status(&r, 125);
+	cr_assert_str_eq(r.err, "clonekit trace: clone3: creating namespaces needs CAP_SYS_ADMIN (or "
+				"CLONE_NEWUSER with them): CLONE_NEWNET; add --new user --map-root to create "
+				"them inside a new user namespace, where you have CAP_SYS_ADMIN\n");
+	result_free(&r);
+}
+
+Test(cli, trace_with_a_policy_sees_the_calls_it_refuses)
+{
+	struct result r;
+	CK(&r, NULL, "trace", "--seccomp", "deny-namespaces", "--", "unshare", "--uts", "true");
+	assert_status(&r, 1);
+	assert_out_eq(&r, "unshare(CLONE_NEWUTS) = -1 EPERM (Operation not permitted)\n");
+	cr_assert_str_eq(r.err, "unshare: unshare failed: Operation not permitted\n");
+	result_free(&r);
 }
 
 /* The command the signal tests run: it says when it runs, then becomes a sleep. */
