@@ -229,17 +229,12 @@ static int procs_writable(int dirfd)
 /* Classifies cgroup.subtree_control: domain and thread-capable controllers. */
 static void subtree_controllers(int dirfd, struct ck_cgroup_target *t)
 {
-	/* the controllers marked .threaded in the kernel (cgrp_dfl_threaded_ss_mask) */
-	static const char *const threaded[] = { "cpu", "cpuset", "perf_event", "pids" };
 	char ctl[512], *save = NULL;
 
-	if (ck_cgroup_read(dirfd, "cgroup.subtree_control", ctl, sizeof(ctl)) < 0)
+	if (ck__cgroup_read(dirfd, "cgroup.subtree_control", ctl, sizeof(ctl)) < 0)
 		return;
 	for (char *w = strtok_r(ctl, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-		bool is_threaded = false;
-		for (size_t i = 0; i < CK_ARRAY_SIZE(threaded); i++)
-			is_threaded |= strcmp(w, threaded[i]) == 0;
-		if (is_threaded)
+		if (ck__cgroup_controller_threaded(w))
 			t->threaded_controllers = true;
 		else
 			t->domain_controllers = true;
@@ -263,9 +258,9 @@ static bool populated_domain_child(int dirfd)
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
 			continue;
 		int child CK_AUTO_CLOSE = openat(fd, e->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (child < 0 || ck_cgroup_read(child, "cgroup.type", type, sizeof(type)) < 0 ||
+		if (child < 0 || ck__cgroup_read(child, "cgroup.type", type, sizeof(type)) < 0 ||
 		    strcmp(type, "threaded") == 0 ||
-		    ck_cgroup_read(child, "cgroup.events", events, sizeof(events)) < 0)
+		    ck__cgroup_read(child, "cgroup.events", events, sizeof(events)) < 0)
 			continue;
 		found = strncmp(events, "populated 1", 11) == 0 || strstr(events, "\npopulated 1");
 	}
@@ -301,7 +296,7 @@ static bool lists_this_thread(int dirfd)
  * ancestors is tried, and cgroup.threads listing the caller confirms it.
  * 0; -1 when not found; -2 when the cgroup lies above the namespace's root.
  */
-static int own_chain(const struct ck_cgroup_chain *target, struct ck_cgroup_chain *own,
+static int own_chain(const struct ck__cgroup_chain *target, struct ck__cgroup_chain *own,
 		     size_t *nsroot)
 {
 	char cg[4096];
@@ -327,25 +322,25 @@ static int own_chain(const struct ck_cgroup_chain *target, struct ck_cgroup_chai
 	for (size_t k = target->n; k-- > 0;) {
 		int fd CK_AUTO_CLOSE = openat(target->fd[k], path[1] ? path + 1 : ".",
 					      O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || !lists_this_thread(fd) || ck_cgroup_chain_open(fd, own) < 0)
+		if (fd < 0 || !lists_this_thread(fd) || ck__cgroup_chain_open(fd, own) < 0)
 			continue;
-		if (own->n > depth && ck_cgroup_chain_find(target, own->dev, own->ino[depth]) == (int)k) {
+		if (own->n > depth && ck__cgroup_chain_find(target, own->dev, own->ino[depth]) == (int)k) {
 			*nsroot = depth;
 			return 0;
 		}
-		ck_cgroup_chain_close(own);
+		ck__cgroup_chain_close(own);
 	}
 	return -1;
 }
 
 /* How the target relates to the caller's cgroup: common ancestor, domains, namespace. */
-static void relate_to_caller(const struct ck_cgroup_chain *tc, struct ck_cgroup_target *t)
+static void relate_to_caller(const struct ck__cgroup_chain *tc, struct ck_cgroup_target *t)
 {
-	struct ck_cgroup_chain own;
+	struct ck__cgroup_chain own;
 	size_t nsroot;
 	bool init_ns = ns_inode("/proc/thread-self/ns/cgroup") == CK_PROC_CGROUP_INIT_INO;
 	/* only with nsdelegate must both cgroups lie inside the caller's namespace */
-	int delegate = init_ns ? 0 : ck_cgroup2_nsdelegate(tc->dev);
+	int delegate = init_ns ? 0 : ck__cgroup2_nsdelegate(tc->dev);
 	int found = own_chain(tc, &own, &nsroot);
 
 	t->outside_namespace = delegate == 0 ? 0 : delegate == 1 && found == -2 ? 1 : -1;
@@ -355,20 +350,20 @@ static void relate_to_caller(const struct ck_cgroup_chain *tc, struct ck_cgroup_
 		t->outside_namespace = 0; /* the namespace's root is an ancestor of both */
 	/* the kernel walks up from the caller's cgroup until the target lies below */
 	for (size_t i = 0; i < own.n; i++) {
-		int at = ck_cgroup_chain_find(tc, own.dev, own.ino[i]);
+		int at = ck__cgroup_chain_find(tc, own.dev, own.ino[i]);
 		if (at >= 0) {
 			t->ancestor_procs_writable = procs_writable(tc->fd[at]);
 			break;
 		}
 	}
-	size_t td = ck_cgroup_chain_domain(tc), od = ck_cgroup_chain_domain(&own);
+	size_t td = ck__cgroup_chain_domain(tc), od = ck__cgroup_chain_domain(&own);
 	t->same_domain = tc->ino[td] == own.ino[od];
-	ck_cgroup_chain_close(&own);
+	ck__cgroup_chain_close(&own);
 }
 
 int ck_cgroup_target_probe(int fd, struct ck_cgroup_target *t)
 {
-	struct ck_cgroup_chain tc;
+	struct ck__cgroup_chain tc;
 	char type[32];
 
 	if (!t)
@@ -377,23 +372,23 @@ int ck_cgroup_target_probe(int fd, struct ck_cgroup_target *t)
 	t->size = sizeof(*t);
 	t->procs_writable = t->ancestor_procs_writable = -1;
 	t->outside_namespace = t->same_domain = -1;
-	t->state = ck_cgroup_fd_state(fd);
+	t->state = ck__cgroup_fd_state(fd);
 	if (t->state != CK_CGROUP_FD_CGROUP2)
 		return 0;
 
 	t->procs_writable = procs_writable(fd);
-	ssize_t n = ck_cgroup_read(fd, "cgroup.type", type, sizeof(type));
+	ssize_t n = ck__cgroup_read(fd, "cgroup.type", type, sizeof(type));
 	t->is_root = n == -ENOENT; /* only the root has no cgroup.type */
 	t->threaded = n >= 0 && strcmp(type, "threaded") == 0;
 	subtree_controllers(fd, t);
 	t->populated_domain_child = populated_domain_child(fd);
-	if (ck_cgroup_chain_open(fd, &tc) < 0)
+	if (ck__cgroup_chain_open(fd, &tc) < 0)
 		return 0;
 	/* a threaded cgroup's domain is the root of its threaded subtree */
-	size_t dom = ck_cgroup_chain_domain(&tc);
-	t->domain_invalid = ck_cgroup_read(tc.fd[dom], "cgroup.type", type, sizeof(type)) >= 0 &&
+	size_t dom = ck__cgroup_chain_domain(&tc);
+	t->domain_invalid = ck__cgroup_read(tc.fd[dom], "cgroup.type", type, sizeof(type)) >= 0 &&
 			    strcmp(type, "domain invalid") == 0;
 	relate_to_caller(&tc, t);
-	ck_cgroup_chain_close(&tc);
+	ck__cgroup_chain_close(&tc);
 	return 0;
 }

@@ -99,7 +99,7 @@ bool ck_pid_in_use_in_pidns(const char *ns_link, int pid)
 	return found;
 }
 
-ssize_t ck_cgroup_read(int dirfd, const char *name, char *buf, size_t len)
+ssize_t ck__cgroup_read(int dirfd, const char *name, char *buf, size_t len)
 {
 	int fd CK_AUTO_CLOSE = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	size_t got = 0;
@@ -124,7 +124,16 @@ ssize_t ck_cgroup_read(int dirfd, const char *name, char *buf, size_t len)
 	return (ssize_t)got;
 }
 
-enum ck_cgroup_fd_state ck_cgroup_fd_state(int fd)
+bool ck__cgroup_controller_threaded(const char *name)
+{
+	static const char *const threaded[] = { "cpu", "cpuset", "perf_event", "pids" };
+	for (size_t i = 0; i < CK_ARRAY_SIZE(threaded); i++)
+		if (strcmp(name, threaded[i]) == 0)
+			return true;
+	return false;
+}
+
+enum ck_cgroup_fd_state ck__cgroup_fd_state(int fd)
 {
 	struct statfs sfs;
 	struct stat st;
@@ -141,14 +150,14 @@ enum ck_cgroup_fd_state ck_cgroup_fd_state(int fd)
 	return CK_CGROUP_FD_CGROUP2;
 }
 
-void ck_cgroup_chain_close(struct ck_cgroup_chain *c)
+void ck__cgroup_chain_close(struct ck__cgroup_chain *c)
 {
 	for (size_t i = 0; i < c->n; i++)
 		close(c->fd[i]);
 	c->n = 0;
 }
 
-int ck_cgroup_chain_open(int dirfd, struct ck_cgroup_chain *c)
+int ck__cgroup_chain_open(int dirfd, struct ck__cgroup_chain *c)
 {
 	struct stat st;
 	int fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -170,7 +179,7 @@ int ck_cgroup_chain_open(int dirfd, struct ck_cgroup_chain *c)
 			int err = -errno;
 			if (up >= 0)
 				close(up);
-			ck_cgroup_chain_close(c);
+			ck__cgroup_chain_close(c);
 			return err;
 		}
 		if (st.st_dev != c->dev || st.st_ino == c->ino[c->n - 1]) {
@@ -179,14 +188,14 @@ int ck_cgroup_chain_open(int dirfd, struct ck_cgroup_chain *c)
 		}
 		if (c->n == CK_CGROUP_CHAIN_MAX) {
 			close(up);
-			ck_cgroup_chain_close(c);
+			ck__cgroup_chain_close(c);
 			return -ELOOP;
 		}
 		fd = up;
 	}
 }
 
-int ck_cgroup_chain_find(const struct ck_cgroup_chain *c, dev_t dev, ino_t ino)
+int ck__cgroup_chain_find(const struct ck__cgroup_chain *c, dev_t dev, ino_t ino)
 {
 	for (size_t i = 0; i < c->n; i++)
 		if (c->dev == dev && c->ino[i] == ino)
@@ -194,17 +203,17 @@ int ck_cgroup_chain_find(const struct ck_cgroup_chain *c, dev_t dev, ino_t ino)
 	return -1;
 }
 
-size_t ck_cgroup_chain_domain(const struct ck_cgroup_chain *c)
+size_t ck__cgroup_chain_domain(const struct ck__cgroup_chain *c)
 {
 	char type[32];
 	size_t i = 0;
-	while (i + 1 < c->n && ck_cgroup_read(c->fd[i], "cgroup.type", type, sizeof(type)) >= 0 &&
+	while (i + 1 < c->n && ck__cgroup_read(c->fd[i], "cgroup.type", type, sizeof(type)) >= 0 &&
 	       strcmp(type, "threaded") == 0)
 		i++;
 	return i;
 }
 
-int ck_cgroup2_nsdelegate(dev_t dev)
+int ck__cgroup2_nsdelegate(dev_t dev)
 {
 	char line[4096];
 	int ret = -1;

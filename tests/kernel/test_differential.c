@@ -622,7 +622,6 @@ static bool write_at(int dirfd, const char *name, const char *text)
 static int controller_cgroup(const char *mnt, const char *name, bool thread_capable, char *ctl,
 			     size_t len)
 {
-	static const char *const threaded[] = { "cpu", "cpuset", "perf_event", "pids" };
 	char path[300], avail[512], *save = NULL;
 
 	ctl[0] = '\0';
@@ -630,14 +629,12 @@ static int controller_cgroup(const char *mnt, const char *name, bool thread_capa
 	cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s: %s", path, strerror(errno));
 	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cr_assert(fd >= 0);
-	if (ck_cgroup_read(fd, "cgroup.controllers", avail, sizeof(avail)) >= 0) {
+	if (ck__cgroup_read(fd, "cgroup.controllers", avail, sizeof(avail)) >= 0) {
 		for (char *w = strtok_r(avail, " ", &save); w && !ctl[0]; w = strtok_r(NULL, " ", &save)) {
-			bool is_threaded = false;
-			for (size_t i = 0; i < sizeof(threaded) / sizeof(threaded[0]); i++)
-				is_threaded |= strcmp(w, threaded[i]) == 0;
 			char plus[64];
 			snprintf(plus, sizeof(plus), "+%s", w);
-			if (is_threaded == thread_capable && write_at(fd, "cgroup.subtree_control", plus))
+			if (ck__cgroup_controller_threaded(w) == thread_capable &&
+			    write_at(fd, "cgroup.subtree_control", plus))
 				snprintf(ctl, len, "%s", w);
 		}
 	}
