@@ -288,16 +288,14 @@ static bool lists_this_thread(int dirfd)
 }
 
 /*
- * The caller's own cgroup as a chain up the target's mount, and in *nsroot
- * the index in it of the caller's cgroup namespace root.
+ * The caller's own cgroup as a chain up the target's mount.
  * /proc/thread-self/cgroup names the cgroup relative to that root, which is
  * the mount's root in ordinary setups and some other ancestor of the target
  * when the namespace was made after the mount; each of the target's
  * ancestors is tried, and cgroup.threads listing the caller confirms it.
  * 0; -1 when not found; -2 when the cgroup lies above the namespace's root.
  */
-static int own_chain(const struct ck__cgroup_chain *target, struct ck__cgroup_chain *own,
-		     size_t *nsroot)
+static int own_chain(const struct ck__cgroup_chain *target, struct ck__cgroup_chain *own)
 {
 	char cg[4096];
 	const char *path;
@@ -324,10 +322,9 @@ static int own_chain(const struct ck__cgroup_chain *target, struct ck__cgroup_ch
 					      O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || !lists_this_thread(fd) || ck__cgroup_chain_open(fd, own) < 0)
 			continue;
-		if (own->n > depth && ck__cgroup_chain_find(target, own->dev, own->ino[depth]) == (int)k) {
-			*nsroot = depth;
+		/* the namespace's root, depth levels above, must be the ancestor tried */
+		if (own->n > depth && ck__cgroup_chain_find(target, own->dev, own->ino[depth]) == (int)k)
 			return 0;
-		}
 		ck__cgroup_chain_close(own);
 	}
 	return -1;
@@ -337,11 +334,10 @@ static int own_chain(const struct ck__cgroup_chain *target, struct ck__cgroup_ch
 static void relate_to_caller(const struct ck__cgroup_chain *tc, struct ck_cgroup_target *t)
 {
 	struct ck__cgroup_chain own;
-	size_t nsroot;
 	bool init_ns = ns_inode("/proc/thread-self/ns/cgroup") == CK_PROC_CGROUP_INIT_INO;
 	/* only with nsdelegate must both cgroups lie inside the caller's namespace */
 	int delegate = init_ns ? 0 : ck__cgroup2_nsdelegate(tc->dev);
-	int found = own_chain(tc, &own, &nsroot);
+	int found = own_chain(tc, &own);
 
 	t->outside_namespace = delegate == 0 ? 0 : delegate == 1 && found == -2 ? 1 : -1;
 	if (found < 0)

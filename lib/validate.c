@@ -835,6 +835,15 @@ static bool cgroup_not_probed(const struct eval *e, const struct rule *r)
 	return has(e, CK_CLONE_INTO_CGROUP) && !cgroup_fd_invalid(e, r) && !e->cg_known;
 }
 
+/* Which of the target's relations to the caller's cgroup the checks need but nobody could tell. */
+static bool cgroup_relation_unknown(const struct eval *e, const struct rule *r)
+{
+	const struct ck_cgroup_target *t = &e->cg;
+	return cg_usable(e) && (t->procs_writable == -1 || t->ancestor_procs_writable == -1 ||
+				t->outside_namespace == -1 ||
+				(has(e, CK_CLONE_THREAD) && t->same_domain == -1));
+}
+
 static bool newtime_vm(const struct eval *e, const struct rule *r)
 {
 	return has_all(e, CK_CLONE_NEWTIME | CK_CLONE_VM);
@@ -1158,6 +1167,10 @@ static const struct rule rules[] = {
 	NOTE("into-cgroup-not-probed", SC_C3, V(5, 7, 0), 0, CK_CLONE_INTO_CGROUP, CGROUP,
 	     cgroup_not_probed,
 	     "the cgroup target was neither described nor probed (not a live context): EBADF, ENOENT, EACCES, EBUSY and EOPNOTSUPP are not predicted",
+	     NULL),
+	NOTE("into-cgroup-partly-probed", SC_C3, V(5, 7, 0), 0, CK_CLONE_INTO_CGROUP, CGROUP,
+	     cgroup_relation_unknown,
+	     "how the target relates to the caller's cgroup could not be read (its cgroup is not below the target's mount as /proc/thread-self/cgroup names it): EACCES, ENOENT or EOPNOTSUPP from those checks is not predicted",
 	     NULL),
 	NOTE("unshare-implied", SC_U, 0, 0, 0, UNSHARE, unshare_implied, NULL,
 	     describe_unshare_implied),
