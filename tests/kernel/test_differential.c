@@ -709,6 +709,13 @@ static void cgroups_make(struct shared *sh, struct cg_setup *cs)
 	}
 }
 
+/* Removes a cgroup once its last processes have left: exited children linger briefly, more under load. */
+static void rmdir_when_empty(const char *path)
+{
+	for (int tries = 0; rmdir(path) < 0 && errno == EBUSY && tries < 500; tries++)
+		usleep(10000);
+}
+
 static void cgroups_remove(struct shared *sh, struct cg_setup *cs)
 {
 	char path[400];
@@ -721,21 +728,17 @@ static void cgroups_remove(struct shared *sh, struct cg_setup *cs)
 		waitpid(cs->sleeper, NULL, 0);
 	}
 	const char *extra[] = { "-tc/busy", "-tc", "-dc" };
-	for (size_t i = sizeof(cg_tree) / sizeof(cg_tree[0]) + 1; i-- > 0;) {
-		if (i == sizeof(cg_tree) / sizeof(cg_tree[0]))
-			snprintf(path, sizeof(path), "%s", cs->top);
-		else if (cg_tree[i].kind == CG_REMOVED)
+	/* children before parents: a cgroup with child cgroups is EBUSY too */
+	for (size_t i = sizeof(cg_tree) / sizeof(cg_tree[0]); i-- > 0;) {
+		if (cg_tree[i].kind == CG_REMOVED)
 			continue;
-		else
-			snprintf(path, sizeof(path), "%s/%s", cs->top, cg_tree[i].path);
-		/* the last children may still be leaving */
-		for (int tries = 0; rmdir(path) < 0 && errno == EBUSY && tries < 50; tries++)
-			usleep(10000);
+		snprintf(path, sizeof(path), "%s/%s", cs->top, cg_tree[i].path);
+		rmdir_when_empty(path);
 	}
+	rmdir_when_empty(cs->top);
 	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", cs->top, extra[i]);
-		for (int tries = 0; rmdir(path) < 0 && errno == EBUSY && tries < 50; tries++)
-			usleep(10000);
+		rmdir_when_empty(path);
 	}
 }
 
