@@ -2,7 +2,9 @@
 /* ck_context_current(): what the kernel will see of the calling process. */
 #include <clonekit/validate.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,5 +163,228 @@ int ck_context_current(struct ck_context *ctx)
 		ctx->max_ns[i] = ck_read_ll(limit_files[i], &n) == 0 ? n : -1;
 	ctx->pid_max = ck_read_ll("/proc/sys/kernel/pid_max", &n) == 0 ? (int)n : 0;
 	ctx->live = true;
+	return 0;
+}
+
+/* ---- ck_cgroup_target_probe(): the CLONE_INTO_CGROUP target, as the kernel judges it ---- */
+
+#define CK_PROC_CGROUP_INIT_INO 0xEFFFFFFBu
+#define CK_CAP_DAC_OVERRIDE 1
+
+/* Is gid the caller's effective or a supplementary group? */
+static bool in_group(gid_t gid)
+{
+	gid_t groups[256];
+	int n = getgroups(CK_ARRAY_SIZE(groups), groups);
+	if (gid == getegid())
+		return true;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * generic_permission(MAY_WRITE) for a cgroup file from its mode, owner and
+ * the caller's credentials (kernfs has no ACLs). Used where faccessat()
+ * answers EROFS: a read-only mount, which the kernel's check ignores.
+ */
+static int mode_allows_write(const struct stat *st)
+{
+	char status[8192];
+	const char *cap;
+	bool w;
+
+	if (st->st_uid == geteuid())
+		w = st->st_mode & S_IWUSR;
+	else if (in_group(st->st_gid))
+		w = st->st_mode & S_IWGRP;
+	else
+		w = st->st_mode & S_IWOTH;
+	if (w)
+		return 1;
+	if (ck_read_small_file("/proc/thread-self/status", status, sizeof(status)) < 0 ||
+	    !(cap = status_field(status, "CapEff")))
+		return -1;
+	/* CAP_DAC_OVERRIDE counts only over files whose owner and group the namespace maps */
+	return (strtoull(cap, NULL, 16) & (UINT64_C(1) << CK_CAP_DAC_OVERRIDE)) &&
+	       id_mapped("/proc/self/uid_map", st->st_uid) &&
+	       id_mapped("/proc/self/gid_map", st->st_gid);
+}
+
+/* May the caller write dirfd's cgroup.procs, as cgroup_may_write() decides? 1, 0, -1. */
+static int procs_writable(int dirfd)
+{
+	struct stat st;
+
+	if (faccessat(dirfd, "cgroup.procs", W_OK, AT_EACCESS) == 0)
+		return 1;
+	if (errno == EACCES || errno == EPERM)
+		return 0;
+	if (errno == EROFS && fstatat(dirfd, "cgroup.procs", &st, 0) == 0)
+		return mode_allows_write(&st);
+	return -1;
+}
+
+/* Classifies cgroup.subtree_control: domain and thread-capable controllers. */
+static void subtree_controllers(int dirfd, struct ck_cgroup_target *t)
+{
+	char ctl[512], *save = NULL;
+
+	if (ck__cgroup_read(dirfd, "cgroup.subtree_control", ctl, sizeof(ctl)) < 0)
+		return;
+	for (char *w = strtok_r(ctl, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		if (ck__cgroup_controller_threaded(w))
+			t->threaded_controllers = true;
+		else
+			t->domain_controllers = true;
+	}
+}
+
+/* Does a child cgroup that is not threaded hold processes (nr_populated_domain_children)? */
+static bool populated_domain_child(int dirfd)
+{
+	char type[32], events[256];
+	bool found = false;
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		int child CK_AUTO_CLOSE = openat(fd, e->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (child < 0 || ck__cgroup_read(child, "cgroup.type", type, sizeof(type)) < 0 ||
+		    strcmp(type, "threaded") == 0 ||
+		    ck__cgroup_read(child, "cgroup.events", events, sizeof(events)) < 0)
+			continue;
+		found = strncmp(events, "populated 1", 11) == 0 || strstr(events, "\npopulated 1");
+	}
+	closedir(d);
+	return found;
+}
+
+/* Does the cgroup.threads file of dirfd list the calling thread? */
+static bool lists_this_thread(int dirfd)
+{
+	char line[32];
+	bool found = false;
+	int fd = openat(dirfd, "cgroup.threads", O_RDONLY | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
+
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (!found && fgets(line, sizeof(line), f))
+		found = strtol(line, NULL, 10) == (long)gettid();
+	fclose(f);
+	return found;
+}
+
+/*
+ * The caller's own cgroup as a chain up the target's mount.
+ * /proc/thread-self/cgroup names the cgroup relative to that root, which is
+ * the mount's root in ordinary setups and some other ancestor of the target
+ * when the namespace was made after the mount; each of the target's
+ * ancestors is tried, and cgroup.threads listing the caller confirms it.
+ * 0; -1 when not found; -2 when the cgroup lies above the namespace's root.
+ */
+static int own_chain(const struct ck__cgroup_chain *target, struct ck__cgroup_chain *own)
+{
+	char cg[4096];
+	const char *path;
+	size_t depth = 0;
+
+	if (ck_read_small_file("/proc/thread-self/cgroup", cg, sizeof(cg)) < 0)
+		return -1;
+	path = strncmp(cg, "0::", 3) == 0 ? cg + 3 : strstr(cg, "\n0::");
+	if (!path)
+		return -1;
+	if (path != cg + 3)
+		path += 4;
+	char *nl = strchr(path, '\n');
+	if (nl)
+		*nl = '\0';
+	if (strncmp(path, "/..", 3) == 0)
+		return -2;
+	if (path[0] != '/')
+		return -1;
+	for (const char *p = path; *p; p++)
+		depth += p[0] == '/' && p[1] && p[1] != '/';
+	for (size_t k = target->n; k-- > 0;) {
+		int fd CK_AUTO_CLOSE = openat(target->fd[k], path[1] ? path + 1 : ".",
+					      O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || !lists_this_thread(fd) || ck__cgroup_chain_open(fd, own) < 0)
+			continue;
+		/* the namespace's root, depth levels above, must be the ancestor tried */
+		if (own->n > depth && ck__cgroup_chain_find(target, own->dev, own->ino[depth]) == (int)k)
+			return 0;
+		ck__cgroup_chain_close(own);
+	}
+	return -1;
+}
+
+/* How the target relates to the caller's cgroup: common ancestor, domains, namespace. */
+static void relate_to_caller(const struct ck__cgroup_chain *tc, struct ck_cgroup_target *t)
+{
+	struct ck__cgroup_chain own;
+	bool init_ns = ns_inode("/proc/thread-self/ns/cgroup") == CK_PROC_CGROUP_INIT_INO;
+	/* only with nsdelegate must both cgroups lie inside the caller's namespace */
+	int delegate = init_ns ? 0 : ck__cgroup2_nsdelegate(tc->dev);
+	int found = own_chain(tc, &own);
+
+	t->outside_namespace = delegate == 0 ? 0 : delegate == 1 && found == -2 ? 1 : -1;
+	if (found < 0)
+		return;
+	if (delegate == 1)
+		t->outside_namespace = 0; /* the namespace's root is an ancestor of both */
+	/* the kernel walks up from the caller's cgroup until the target lies below */
+	for (size_t i = 0; i < own.n; i++) {
+		int at = ck__cgroup_chain_find(tc, own.dev, own.ino[i]);
+		if (at >= 0) {
+			t->ancestor_procs_writable = procs_writable(tc->fd[at]);
+			break;
+		}
+	}
+	size_t td = ck__cgroup_chain_domain(tc), od = ck__cgroup_chain_domain(&own);
+	t->same_domain = tc->ino[td] == own.ino[od];
+	ck__cgroup_chain_close(&own);
+}
+
+int ck_cgroup_target_probe(int fd, struct ck_cgroup_target *t)
+{
+	struct ck__cgroup_chain tc;
+	char type[32];
+
+	if (!t)
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	t->size = sizeof(*t);
+	t->procs_writable = t->ancestor_procs_writable = -1;
+	t->outside_namespace = t->same_domain = -1;
+	t->state = ck__cgroup_fd_state(fd);
+	if (t->state != CK_CGROUP_FD_CGROUP2)
+		return 0;
+
+	t->procs_writable = procs_writable(fd);
+	ssize_t n = ck__cgroup_read(fd, "cgroup.type", type, sizeof(type));
+	t->is_root = n == -ENOENT; /* only the root has no cgroup.type */
+	t->threaded = n >= 0 && strcmp(type, "threaded") == 0;
+	subtree_controllers(fd, t);
+	t->populated_domain_child = populated_domain_child(fd);
+	if (ck__cgroup_chain_open(fd, &tc) < 0)
+		return 0;
+	/* a threaded cgroup's domain is the root of its threaded subtree */
+	size_t dom = ck__cgroup_chain_domain(&tc);
+	t->domain_invalid = ck__cgroup_read(tc.fd[dom], "cgroup.type", type, sizeof(type)) >= 0 &&
+			    strcmp(type, "domain invalid") == 0;
+	relate_to_caller(&tc, t);
+	ck__cgroup_chain_close(&tc);
 	return 0;
 }

@@ -8,6 +8,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -650,40 +653,55 @@ int ck_flags_parse(const char *text, enum ck_syscall sc, uint64_t *value,
 	return 0;
 }
 
-int ck_kernel_version_parse(const char *text, uint32_t *version)
+/*
+ * Reads MAJOR.MINOR[.PATCH] at *p, advancing it past the numbers. A fourth
+ * number is read only for the 2.6 era (dropped, as LINUX_VERSION_CODE did).
+ */
+static int read_release(const char **p, uint32_t *version)
 {
-	unsigned long part[3] = { 0, 0, 0 };
-	const char *p = text;
-	int i = 0;
+	static const unsigned long max[4] = { 255, 255, 65535, ULONG_MAX };
+	unsigned long part[4] = { 0, 0, 0, 0 };
+	const char *s = *p;
+	int n = 0;
 
-	if (!text)
-		return -EINVAL;
 	for (;;) {
 		char *end;
-		if (!isdigit((unsigned char)*p))
+		if (!isdigit((unsigned char)*s))
 			return -EINVAL;
 		errno = 0;
-		part[i] = strtoul(p, &end, 10);
-		if (errno || part[i] > 255)
+		part[n] = strtoul(s, &end, 10);
+		if (errno || part[n] > max[n])
 			return -EINVAL;
-		p = end;
-		i++;
-		if (i == 3 || *p != '.')
+		s = end;
+		n++;
+		if (*s != '.' || n == 4 || (n == 3 && part[0] > 2))
 			break;
-		p++;
+		s++;
 	}
-	if (i < 2)
+	if (n < 2)
 		return -EINVAL;
-	/* a suffix such as "-fc-v669" or "+" may follow the numbers, nothing else */
-	if (*p != '\0' && *p != '-' && *p != '+' && *p != '_')
-		return -EINVAL;
+	*p = s;
 	*version = CK_KERNEL_VERSION(part[0], part[1], part[2]);
+	return 0;
+}
+
+int ck_kernel_version_parse(const char *text, uint32_t *version)
+{
+	uint32_t v;
+
+	if (!text || !version || read_release(&text, &v) < 0)
+		return -EINVAL;
+	/* a suffix such as "-fc-v669", "-rc3", "+" or "~bpo12" may follow, nothing else */
+	if (*text != '\0' && !strchr("-+_~", *text))
+		return -EINVAL;
+	*version = v;
 	return 0;
 }
 
 const char *ck_kernel_version_format(uint32_t version, char *buf, size_t len)
 {
-	unsigned a = version >> 16, b = (version >> 8) & 0xff, c = version & 0xff;
+	unsigned a = CK_KERNEL_VERSION_MAJOR(version), b = CK_KERNEL_VERSION_MINOR(version);
+	unsigned c = CK_KERNEL_VERSION_PATCH(version);
 	if (c)
 		snprintf(buf, len, "%u.%u.%u", a, b, c);
 	else
@@ -691,14 +709,78 @@ const char *ck_kernel_version_format(uint32_t version, char *buf, size_t len)
 	return buf;
 }
 
+static bool same_branch(uint32_t a, uint32_t b)
+{
+	return (a >> 16) == (b >> 16);
+}
+
+/* The last whitespace-separated field of text that parses as a release, or 0. */
+static uint32_t last_release_field(const char *text)
+{
+	uint32_t found = 0;
+	for (const char *p = text; *p;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		const char *field = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		char word[64];
+		uint32_t v;
+		if (p > field && (size_t)(p - field) < sizeof(word)) {
+			snprintf(word, sizeof(word), "%.*s", (int)(p - field), field);
+			if (ck_kernel_version_parse(word, &v) == 0)
+				found = v;
+		}
+	}
+	return found;
+}
+
+/* The highest release of base's branch named anywhere in text ("Debian 6.1.192-3"), or 0. */
+static uint32_t highest_release_in(const char *text, uint32_t base)
+{
+	uint32_t best = 0;
+	for (const char *p = text; *p; p++) {
+		uint32_t v;
+		const char *q = p;
+		/* a release starts at a digit that does not continue a number or word */
+		if (!isdigit((unsigned char)*p) || (p > text && (isalnum((unsigned char)p[-1]) ||
+								 p[-1] == '.')))
+			continue;
+		if (read_release(&q, &v) == 0 && same_branch(v, base) && v > best &&
+		    (*q == '\0' || !isalnum((unsigned char)*q)))
+			best = v;
+	}
+	return best;
+}
+
+int ck_kernel_version_upstream(const char *release, const char *version, const char *signature,
+			       uint32_t *out)
+{
+	uint32_t base, v;
+
+	if (!out || ck_kernel_version_parse(release, &base) < 0)
+		return -EINVAL;
+	*out = base;
+	if (signature && (v = last_release_field(signature)) && same_branch(v, base)) {
+		*out = v;
+		return 0;
+	}
+	if (version && (v = highest_release_in(version, base)) > base)
+		*out = v;
+	return 0;
+}
+
 uint32_t ck_kernel_version_running(void)
 {
 	struct utsname u;
+	char signature[256];
 	uint32_t v;
 
 	if (uname(&u) < 0)
 		return 0;
-	if (ck_kernel_version_parse(u.release, &v) < 0) {
+	bool have_sig = ck_read_small_file("/proc/version_signature", signature,
+					   sizeof(signature)) >= 0;
+	if (ck_kernel_version_upstream(u.release, u.version, have_sig ? signature : NULL, &v) < 0) {
 		errno = EINVAL;
 		return 0;
 	}

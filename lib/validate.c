@@ -61,12 +61,14 @@ struct eval {
 	uint64_t args_size;
 	uint64_t pidfd_ptr, parent_tid_ptr;
 	bool admin;            /* CAP_SYS_ADMIN in the caller's user namespace */
+	bool cg_known;         /* cg describes the CLONE_INTO_CGROUP target */
+	struct ck_cgroup_target cg;
 };
 
 struct rule {
 	const char *id;
 	unsigned syscalls;
-	uint32_t since, until;      /* [since, until); 0 means unbounded */
+	uint32_t since, until;      /* [since, until) in mainline; 0 means unbounded */
 	enum ck_severity severity;
 	int err;
 	uint64_t about;             /* flags shown with the finding */
@@ -75,6 +77,8 @@ struct rule {
 	bool (*broken)(const struct eval *e, const struct rule *r);
 	const char *message;        /* printf format; describe() may use it */
 	void (*describe)(const struct eval *e, const struct rule *r, char *buf, size_t len);
+	/* stable releases that took the change at since / at until (see kernel_has()) */
+	const uint32_t *since_stable, *until_stable;
 };
 
 struct ck_verdict {
@@ -96,6 +100,43 @@ static bool cap(const struct eval *e, unsigned c)
 {
 	return (e->ctx->cap_effective & CAP_BIT(c)) != 0;
 }
+
+/*
+ * Does kernel kv carry a change that mainline made in release mainline?
+ * Yes from that release on, and on an older branch from the stable release
+ * that took it: stable lists such releases, one per branch, 0-terminated.
+ */
+static bool kernel_has(uint32_t kv, uint32_t mainline, const uint32_t *stable)
+{
+	if (mainline && kv >= mainline)
+		return true;
+	for (; stable && *stable; stable++)
+		if ((kv >> 16) == (*stable >> 16) && kv >= *stable) /* same MAJOR.MINOR */
+			return true;
+	return false;
+}
+
+/*
+ * Changes that stable branches took, each with its evidence: the stable
+ * release announcements on stable@vger.kernel.org (their shortlogs name the
+ * patch), or the CVE record. Checked and not backported: CLONE_PIDFD with
+ * CLONE_THREAD (6.9, 83b290c9e3b5), the time namespace switch at execve
+ * (6.2, 2b5f9dad32ed "fs/exec: switch timens when a task gets a new mm"),
+ * clone3's pidfd == parent_tid check (5.9, fork-v5.9 "fork: fold
+ * legacy_clone_args_valid() into _do_fork()").
+ */
+/* "fork: allow CLONE_NEWTIME in clone3 flags" (6.3-rc2, Cc stable): Linux 5.10.175,
+ * 5.15.103, 6.1.20 and 6.2.7, all announced 2023-03-17; 5.11-5.14 were no longer maintained. */
+static const uint32_t newtime_in_clone3[] = { V(5, 10, 175), V(5, 15, 103), V(6, 1, 20),
+					      V(6, 2, 7), 0 };
+/* "clone3: validate stack arguments" (fa729c4df558, 5.4-rc): "[PATCH 5.3 063/193]", Linux 5.3.11. */
+static const uint32_t clone3_stack_checks[] = { V(5, 3, 11), 0 };
+/* "userns: Don't allow CLONE_NEWUSER | CLONE_FS" (e66eded8309e, 3.9; CVE-2013-1858:
+ * "before 3.8.3"): Linux 3.8.3. */
+static const uint32_t newuser_fs_refused[] = { V(3, 8, 3), 0 };
+/* "userns: Don't allow creation if the user is chrooted" (3151527ee007, 3.9;
+ * CVE-2013-1956): in the Linux 3.8.6 changelog. */
+static const uint32_t userns_chroot_refused[] = { V(3, 8, 6), 0 };
 
 /* ---- clone3 argument copy (copy_clone_args_from_user) ---- */
 
@@ -261,7 +302,7 @@ static bool clone3_detached(const struct eval *e, const struct rule *r)
 static uint64_t clone3_csignal_refused(const struct eval *e)
 {
 	uint64_t refused = CK_CSIGNAL;
-	if (e->kv >= V(6, 3, 0))
+	if (kernel_has(e->kv, V(6, 3, 0), newtime_in_clone3))
 		refused &= ~CK_CLONE_NEWTIME;
 	return e->flags & refused;
 }
@@ -277,7 +318,7 @@ static void describe_clone3_csignal(const struct eval *e, const struct rule *r, 
 	uint64_t bits = clone3_csignal_refused(e);
 	if (bits == CK_CLONE_NEWTIME)
 		snprintf(buf, len,
-			 "clone3 refuses CLONE_NEWTIME before Linux 6.3 (it lies in the CSIGNAL byte; some stable kernels, e.g. 5.10.175, carry the fix)");
+			 "clone3 refuses CLONE_NEWTIME (it lies in the CSIGNAL byte) before Linux 6.3, 6.2.7, 6.1.20, 5.15.103 and 5.10.175");
 	else
 		snprintf(buf, len,
 			 "flag bits %#" PRIx64 " are the exit-signal byte of legacy clone; clone3 takes exit_signal separately",
@@ -574,47 +615,72 @@ static bool pidfd_null(const struct eval *e, const struct rule *r)
 	return has(e, CK_CLONE_PIDFD) && e->pidfd_ptr == 0;
 }
 
-/* ---- cgroup_css_set_fork() for CLONE_INTO_CGROUP, probed on a live context ---- */
+/* ---- cgroup_css_set_fork() for CLONE_INTO_CGROUP: the target, described or probed ---- */
 
-static bool cgroup_live(const struct eval *e)
+static const struct ck_cgroup_target *cg_target(const struct eval *e)
 {
-	return has(e, CK_CLONE_INTO_CGROUP) && e->ctx->live && e->cgroup <= INT32_MAX &&
-	       e->args_size >= CK_CLONE_ARGS_SIZE_VER2;
+	return e->cg_known && has(e, CK_CLONE_INTO_CGROUP) ? &e->cg : NULL;
 }
 
-static bool cgroup_fd_bad(const struct eval *e, const struct rule *r)
+static bool cg_usable(const struct eval *e)
 {
-	return cgroup_live(e) && ck_cgroup_fd_probe((int)e->cgroup) == CK_CGROUP_FD_BAD;
+	const struct ck_cgroup_target *t = cg_target(e);
+	return t && t->state == CK_CGROUP_FD_CGROUP2;
 }
 
-static bool cgroup_fd_not_cgroup2(const struct eval *e, const struct rule *r)
+static bool cgroup_fd_state_is(const struct eval *e, const struct rule *r)
 {
-	return cgroup_live(e) && ck_cgroup_fd_probe((int)e->cgroup) == CK_CGROUP_FD_NOT_CGROUP2;
+	const struct ck_cgroup_target *t = cg_target(e);
+	return t && (int)t->state == r->arg;
 }
 
 static bool cgroup_not_writable(const struct eval *e, const struct rule *r)
 {
-	return cgroup_live(e) && ck_cgroup_fd_probe((int)e->cgroup) == CK_CGROUP_FD_OK &&
-	       !ck_cgroup_fd_writable((int)e->cgroup);
+	return cg_usable(e) && e->cg.procs_writable == 0;
+}
+
+static bool cgroup_ancestor_not_writable(const struct eval *e, const struct rule *r)
+{
+	return cg_usable(e) && e->cg.procs_writable != 0 && e->cg.ancestor_procs_writable == 0;
+}
+
+static bool cgroup_outside_namespace(const struct eval *e, const struct rule *r)
+{
+	return cg_usable(e) && e->cg.outside_namespace == 1;
 }
 
 static bool cgroup_domain_invalid(const struct eval *e, const struct rule *r)
 {
-	return cgroup_live(e) && ck_cgroup_fd_probe((int)e->cgroup) == CK_CGROUP_FD_OK &&
-	       ck_cgroup_fd_domain_invalid((int)e->cgroup);
+	return cg_usable(e) && e->cg.domain_invalid;
 }
 
+/*
+ * cgroup_migrate_vet_dst(): the root, a threaded cgroup and one that is or
+ * can become a thread root (only thread-capable controllers, no populated
+ * domain child: cgroup_can_be_thread_root()) may take processes; any other
+ * cgroup that enables controllers for its children may not.
+ */
 static bool cgroup_internal_process(const struct eval *e, const struct rule *r)
 {
-	return cgroup_live(e) && ck_cgroup_fd_probe((int)e->cgroup) == CK_CGROUP_FD_OK &&
-	       ck_cgroup_fd_has_domain_controllers((int)e->cgroup);
+	const struct ck_cgroup_target *t = &e->cg;
+	if (!cg_usable(e) || t->is_root || t->threaded)
+		return false;
+	return t->domain_controllers || (t->threaded_controllers && t->populated_domain_child);
+}
+
+static void describe_cgroup_internal_process(const struct eval *e, const struct rule *r,
+					     char *buf, size_t len)
+{
+	if (e->cg.domain_controllers)
+		snprintf(buf, len, "%s", r->message);
+	else
+		snprintf(buf, len,
+			 "CLONE_INTO_CGROUP: the target enables controllers for its children and a child cgroup holds processes (no internal processes; it cannot become a thread root)");
 }
 
 static bool cgroup_thread_elsewhere(const struct eval *e, const struct rule *r)
 {
-	return cgroup_live(e) && has(e, CK_CLONE_THREAD) &&
-	       ck_cgroup_fd_probe((int)e->cgroup) == CK_CGROUP_FD_OK &&
-	       !ck_cgroup_fd_is_own((int)e->cgroup);
+	return cg_usable(e) && has(e, CK_CLONE_THREAD) && e->cg.same_domain == 0;
 }
 
 /* ---- unshare ---- */
@@ -766,7 +832,16 @@ static void describe_unshare_implied(const struct eval *e, const struct rule *r,
 
 static bool cgroup_not_probed(const struct eval *e, const struct rule *r)
 {
-	return has(e, CK_CLONE_INTO_CGROUP) && !e->ctx->live;
+	return has(e, CK_CLONE_INTO_CGROUP) && !cgroup_fd_invalid(e, r) && !e->cg_known;
+}
+
+/* Which of the target's relations to the caller's cgroup the checks need but nobody could tell. */
+static bool cgroup_relation_unknown(const struct eval *e, const struct rule *r)
+{
+	const struct ck_cgroup_target *t = &e->cg;
+	return cg_usable(e) && (t->procs_writable == -1 || t->ancestor_procs_writable == -1 ||
+				t->outside_namespace == -1 ||
+				(has(e, CK_CLONE_THREAD) && t->same_domain == -1));
 }
 
 static bool newtime_vm(const struct eval *e, const struct rule *r)
@@ -785,14 +860,19 @@ static const char PID[] = "kernel/pid.c alloc_pid()";
 static const char CGROUP[] = "kernel/cgroup/cgroup.c cgroup_css_set_fork()";
 static const char UNSHARE[] = "kernel/fork.c ksys_unshare()";
 
-#define ERR(id_, sc_, since_, until_, err_, about_, src_, fn_, msg_) \
-	{ id_, sc_, since_, until_, CK_SEVERITY_ERROR, err_, about_, src_, 0, fn_, msg_, NULL }
-#define ERRD(id_, sc_, since_, until_, err_, about_, src_, arg_, fn_, msg_, desc_) \
-	{ id_, sc_, since_, until_, CK_SEVERITY_ERROR, err_, about_, src_, arg_, fn_, msg_, desc_ }
-#define WARN(id_, sc_, since_, until_, about_, src_, fn_, msg_, desc_) \
-	{ id_, sc_, since_, until_, CK_SEVERITY_WARNING, 0, about_, src_, 0, fn_, msg_, desc_ }
-#define NOTE(id_, sc_, since_, until_, about_, src_, fn_, msg_, desc_) \
-	{ id_, sc_, since_, until_, CK_SEVERITY_NOTE, 0, about_, src_, 0, fn_, msg_, desc_ }
+/* Each may end with .since_stable = ... and .until_stable = ... for backported changes. */
+#define RULE(id_, sc_, since_, until_, sev_, err_, about_, src_, arg_, fn_, msg_, desc_, ...)    \
+	{ .id = id_, .syscalls = sc_, .since = since_, .until = until_, .severity = sev_,       \
+	  .err = err_, .about = about_, .source = src_, .arg = arg_, .broken = fn_,              \
+	  .message = msg_, .describe = desc_, __VA_ARGS__ }
+#define ERR(id_, sc_, since_, until_, err_, about_, src_, fn_, msg_, ...) \
+	RULE(id_, sc_, since_, until_, CK_SEVERITY_ERROR, err_, about_, src_, 0, fn_, msg_, NULL, __VA_ARGS__)
+#define ERRD(id_, sc_, since_, until_, err_, about_, src_, arg_, fn_, msg_, desc_, ...) \
+	RULE(id_, sc_, since_, until_, CK_SEVERITY_ERROR, err_, about_, src_, arg_, fn_, msg_, desc_, __VA_ARGS__)
+#define WARN(id_, sc_, since_, until_, about_, src_, fn_, msg_, desc_, ...) \
+	RULE(id_, sc_, since_, until_, CK_SEVERITY_WARNING, 0, about_, src_, 0, fn_, msg_, desc_, __VA_ARGS__)
+#define NOTE(id_, sc_, since_, until_, about_, src_, fn_, msg_, desc_, ...) \
+	RULE(id_, sc_, since_, until_, CK_SEVERITY_NOTE, 0, about_, src_, 0, fn_, msg_, desc_, __VA_ARGS__)
 
 /* The namespaces in the order create_new_namespaces() builds them, with their limit files. */
 #define NS_LIMIT(id_, flag_, type_)                                                      \
@@ -833,12 +913,15 @@ static const struct rule rules[] = {
 	ERR("exit-signal-with-thread-or-parent", SC_C3, 0, 0, EINVAL,
 	    CK_CLONE_THREAD | CK_CLONE_PARENT, ARGSV, exit_signal_with_thread_or_parent,
 	    "clone3 with CLONE_THREAD or CLONE_PARENT needs exit_signal 0"),
+	/* clone3_stack_valid(): 5.4, and 5.3.11 */
 	ERR("stack-size-without-stack", SC_C3, V(5, 4, 0), 0, EINVAL, 0, ARGSV,
-	    stack_size_without_stack, "stack_size is set but stack is NULL"),
+	    stack_size_without_stack, "stack_size is set but stack is NULL",
+	    .since_stable = clone3_stack_checks),
 	ERR("stack-without-size", SC_C3, V(5, 4, 0), 0, EINVAL, 0, ARGSV, stack_without_size,
-	    "stack is set but stack_size is 0"),
+	    "stack is set but stack_size is 0", .since_stable = clone3_stack_checks),
 	ERR("stack-outside-user-memory", SC_C3, V(5, 4, 0), 0, EINVAL, 0, ARGSV,
-	    stack_outside_user_memory, "stack .. stack + stack_size is not user memory"),
+	    stack_outside_user_memory, "stack .. stack + stack_size is not user memory",
+	    .since_stable = clone3_stack_checks),
 
 	/* kernel_clone(); in 5.3-5.8 legacy_clone_args_valid(), in 5.2 copy_process() */
 	ERR("pidfd-with-parent-settid", SC_C, V(5, 2, 0), 0, EINVAL,
@@ -853,7 +936,8 @@ static const struct rule rules[] = {
 	    "CLONE_NEWNS cannot be combined with CLONE_FS: a shared root cannot live in two mount namespaces"),
 	ERR("newuser-with-fs", SC_CLONES, V(3, 9, 0), 0, EINVAL, CK_CLONE_NEWUSER | CK_CLONE_FS,
 	    FORK, both,
-	    "CLONE_NEWUSER cannot be combined with CLONE_FS: a shared root and cwd would cross user namespaces"),
+	    "CLONE_NEWUSER cannot be combined with CLONE_FS: a shared root and cwd would cross user namespaces",
+	    .since_stable = newuser_fs_refused),
 	ERR("thread-requires-sighand", SC_CLONES, 0, 0, EINVAL, CK_CLONE_THREAD, FORK,
 	    thread_without_sighand, "CLONE_THREAD requires CLONE_SIGHAND"),
 	ERR("sighand-requires-vm", SC_CLONES, 0, 0, EINVAL, CK_CLONE_SIGHAND, FORK,
@@ -894,7 +978,8 @@ static const struct rule rules[] = {
 	NS_LIMIT("userns-limit", CK_CLONE_NEWUSER, CK_NS_USER),
 	ERR("userns-from-chroot", SC_CLONES, V(3, 9, 0), 0, EPERM, CK_CLONE_NEWUSER, USERNS,
 	    userns_from_chroot,
-	    "CLONE_NEWUSER from a chrooted process: the new namespace could escape the chroot"),
+	    "CLONE_NEWUSER from a chrooted process: the new namespace could escape the chroot",
+	    .since_stable = userns_chroot_refused),
 	ERR("userns-unmapped-ids", SC_CLONES, V(3, 8, 0), 0, EPERM, CK_CLONE_NEWUSER, USERNS,
 	    userns_unmapped_ids,
 	    "CLONE_NEWUSER: the caller's euid or egid has no mapping in its user namespace"),
@@ -942,21 +1027,43 @@ static const struct rule rules[] = {
 	ERR("pidfd-pointer-null", SC_CLONES, V(5, 2, 0), 0, EFAULT, CK_CLONE_PIDFD, FORK, pidfd_null,
 	    "CLONE_PIDFD with a NULL pidfd pointer (parent_tid for clone): the kernel cannot store the pidfd"),
 
-	/* cgroup_can_fork() -> cgroup_css_set_fork(), probed only on a live context */
-	ERR("cgroup-fd-bad", SC_C3, V(5, 7, 0), 0, EBADF, CK_CLONE_INTO_CGROUP, CGROUP,
-	    cgroup_fd_bad, "CLONE_INTO_CGROUP: the cgroup field is not an open file descriptor"),
-	ERR("cgroup-fd-not-cgroup2", SC_C3, V(5, 7, 0), 0, EBADF, CK_CLONE_INTO_CGROUP, CGROUP,
-	    cgroup_fd_not_cgroup2,
-	    "CLONE_INTO_CGROUP: the cgroup fd is not a cgroup v2 directory"),
-	ERR("cgroup-not-writable", SC_C3, V(5, 7, 0), 0, EACCES, CK_CLONE_INTO_CGROUP, CGROUP,
-	    cgroup_not_writable,
+	/*
+	 * cgroup_can_fork() -> cgroup_css_set_fork(), on the described or probed
+	 * target: fget_raw() (EBADF), cgroup_get_from_file() (EBADF for what is
+	 * not a cgroup v2 directory, ENOENT once the cgroup is removed),
+	 * cgroup_may_write() on the target, then cgroup_attach_permissions():
+	 * cgroup_procs_write_permission() (the common ancestor's cgroup.procs,
+	 * then nsdelegate's namespace boundary), cgroup_migrate_vet_dst(), and
+	 * the thread's domain. The same order on every kernel since 5.7 (the
+	 * namespace argument of 5.16 and its stable backports changes nothing
+	 * for clone3, which always used the caller's). ENODEV from
+	 * cgroup_is_dead() needs an rmdir racing the call: not predicted.
+	 */
+	ERRD("cgroup-fd-bad", SC_C3, V(5, 7, 0), 0, EBADF, CK_CLONE_INTO_CGROUP, CGROUP,
+	     CK_CGROUP_FD_CLOSED, cgroup_fd_state_is,
+	     "CLONE_INTO_CGROUP: the cgroup field is not an open file descriptor", NULL),
+	ERRD("cgroup-fd-not-cgroup2", SC_C3, V(5, 7, 0), 0, EBADF, CK_CLONE_INTO_CGROUP, CGROUP,
+	     CK_CGROUP_FD_NOT_CGROUP2, cgroup_fd_state_is,
+	     "CLONE_INTO_CGROUP: the cgroup fd is not a cgroup v2 directory", NULL),
+	ERRD("cgroup-removed", SC_C3, V(5, 7, 0), 0, ENOENT, CK_CLONE_INTO_CGROUP,
+	     "kernel/cgroup/cgroup.c css_tryget_online_from_dir()", CK_CGROUP_FD_REMOVED,
+	     cgroup_fd_state_is, "CLONE_INTO_CGROUP: the target cgroup has been removed", NULL),
+	ERR("cgroup-not-writable", SC_C3, V(5, 7, 0), 0, EACCES, CK_CLONE_INTO_CGROUP,
+	    "kernel/cgroup/cgroup.c cgroup_may_write()", cgroup_not_writable,
 	    "CLONE_INTO_CGROUP: the caller may not write the target's cgroup.procs"),
+	ERR("cgroup-ancestor-not-writable", SC_C3, V(5, 7, 0), 0, EACCES, CK_CLONE_INTO_CGROUP,
+	    "kernel/cgroup/cgroup.c cgroup_procs_write_permission()", cgroup_ancestor_not_writable,
+	    "CLONE_INTO_CGROUP: the caller may not write cgroup.procs of the common ancestor of its own cgroup and the target"),
+	ERR("cgroup-outside-namespace", SC_C3, V(5, 7, 0), 0, ENOENT, CK_CLONE_INTO_CGROUP,
+	    "kernel/cgroup/cgroup.c cgroup_procs_write_permission()", cgroup_outside_namespace,
+	    "CLONE_INTO_CGROUP: with nsdelegate, the caller's cgroup or the target lies outside the caller's cgroup namespace"),
 	ERR("cgroup-domain-invalid", SC_C3, V(5, 7, 0), 0, EOPNOTSUPP, CK_CLONE_INTO_CGROUP,
 	    "kernel/cgroup/cgroup.c cgroup_migrate_vet_dst()", cgroup_domain_invalid,
 	    "CLONE_INTO_CGROUP: the target cgroup is in the 'domain invalid' state"),
-	ERR("cgroup-internal-process", SC_C3, V(5, 7, 0), 0, EBUSY, CK_CLONE_INTO_CGROUP,
-	    "kernel/cgroup/cgroup.c cgroup_migrate_vet_dst()", cgroup_internal_process,
-	    "CLONE_INTO_CGROUP: the target enables domain controllers for its children (no internal processes)"),
+	ERRD("cgroup-internal-process", SC_C3, V(5, 7, 0), 0, EBUSY, CK_CLONE_INTO_CGROUP,
+	     "kernel/cgroup/cgroup.c cgroup_migrate_vet_dst()", 0, cgroup_internal_process,
+	     "CLONE_INTO_CGROUP: the target enables domain controllers for its children (no internal processes)",
+	     describe_cgroup_internal_process),
 	ERR("cgroup-thread-elsewhere", SC_C3, V(5, 7, 0), 0, EOPNOTSUPP,
 	    CK_CLONE_INTO_CGROUP | CK_CLONE_THREAD,
 	    "kernel/cgroup/cgroup.c cgroup_attach_permissions()", cgroup_thread_elsewhere,
@@ -985,7 +1092,8 @@ static const struct rule rules[] = {
 	     ns_limit_zero, NULL, describe_ns_limit),
 	ERR("userns-from-chroot", SC_U, V(3, 9, 0), 0, EPERM, CK_CLONE_NEWUSER, USERNS,
 	    userns_from_chroot,
-	    "CLONE_NEWUSER from a chrooted process: the new namespace could escape the chroot"),
+	    "CLONE_NEWUSER from a chrooted process: the new namespace could escape the chroot",
+	    .since_stable = userns_chroot_refused),
 	ERR("userns-unmapped-ids", SC_U, V(3, 8, 0), 0, EPERM, CK_CLONE_NEWUSER, USERNS,
 	    userns_unmapped_ids,
 	    "CLONE_NEWUSER: the caller's euid or egid has no mapping in its user namespace"),
@@ -1056,8 +1164,13 @@ static const struct rule rules[] = {
 	NOTE("newtime-vm-keeps-timens", SC_C3, V(6, 2, 0), 0, CK_CLONE_NEWTIME | CK_CLONE_VM,
 	     NSPROXY, newtime_vm,
 	     "a CLONE_VM child stays in the caller's time namespace until it calls execve", NULL),
-	NOTE("into-cgroup-not-probed", SC_C3, 0, 0, CK_CLONE_INTO_CGROUP, CGROUP, cgroup_not_probed,
-	     "the cgroup fd was not inspected (not a live context): EBADF, EACCES, EBUSY and EOPNOTSUPP are not predicted",
+	NOTE("into-cgroup-not-probed", SC_C3, V(5, 7, 0), 0, CK_CLONE_INTO_CGROUP, CGROUP,
+	     cgroup_not_probed,
+	     "the cgroup target was neither described nor probed (not a live context): EBADF, ENOENT, EACCES, EBUSY and EOPNOTSUPP are not predicted",
+	     NULL),
+	NOTE("into-cgroup-partly-probed", SC_C3, V(5, 7, 0), 0, CK_CLONE_INTO_CGROUP, CGROUP,
+	     cgroup_relation_unknown,
+	     "how the target relates to the caller's cgroup could not be read (its cgroup is not below the target's mount as /proc/thread-self/cgroup names it): EACCES, ENOENT or EOPNOTSUPP from those checks is not predicted",
 	     NULL),
 	NOTE("unshare-implied", SC_U, 0, 0, 0, UNSHARE, unshare_implied, NULL,
 	     describe_unshare_implied),
@@ -1126,13 +1239,38 @@ static void eval_init(struct eval *e, const struct ck_clone_request *req,
 	}
 }
 
+/*
+ * The CLONE_INTO_CGROUP target of a clone3 call whose cgroup field the
+ * kernel reads: as the caller describes it, else probed on a live context.
+ * -EINVAL for a description of a size this library cannot read.
+ */
+static int cgroup_target_init(struct eval *e, const struct ck_cgroup_target *given)
+{
+	if (e->sc != CK_SYSCALL_CLONE3 || !has(e, CK_CLONE_INTO_CGROUP) ||
+	    e->cgroup > INT32_MAX || e->args_size < CK_CLONE_ARGS_SIZE_VER2)
+		return 0;
+	if (given) {
+		if (given->size < sizeof(*given))
+			return -EINVAL;
+		/* a newer caller's fields must be zero, as the kernel asks of clone3's struct */
+		for (size_t i = sizeof(*given); i < given->size; i++)
+			if (((const unsigned char *)given)[i])
+				return -EINVAL;
+		memcpy(&e->cg, given, sizeof(e->cg));
+		e->cg_known = true;
+	} else if (e->ctx->live) {
+		e->cg_known = ck_cgroup_target_probe((int)e->cgroup, &e->cg) == 0;
+	}
+	return 0;
+}
+
 static bool rule_applies(const struct rule *r, const struct eval *e)
 {
 	if (!(r->syscalls & CK_SYSCALL_BIT(e->sc)))
 		return false;
-	if (r->since && e->kv < r->since)
+	if (r->since && !kernel_has(e->kv, r->since, r->since_stable))
 		return false;
-	if (r->until && e->kv >= r->until)
+	if (r->until && kernel_has(e->kv, r->until, r->until_stable))
 		return false;
 	return r->broken(e, r);
 }
@@ -1199,6 +1337,11 @@ struct ck_verdict *ck_validate(const struct ck_clone_request *req, const struct 
 	if (!v)
 		return NULL;
 	eval_init(&e, &q, ctx);
+	if (cgroup_target_init(&e, q.cgroup_target) < 0) {
+		free(v);
+		errno = EINVAL;
+		return NULL;
+	}
 	/* errors, in the kernel's order, then warnings, then notes */
 	for (int sev = CK_SEVERITY_ERROR; sev <= CK_SEVERITY_NOTE; sev++)
 		for (size_t i = 0; i < CK_ARRAY_SIZE(rules); i++)

@@ -72,9 +72,19 @@ enum ck_flag_group {
 	CK_GROUP__COUNT
 };
 
-/* A kernel version as CK_KERNEL_VERSION(major, minor, patch). */
-#define CK_KERNEL_VERSION(a, b, c) \
-	(((uint32_t)(a) << 16) | ((uint32_t)(b) << 8) | ((c) > 255 ? 255u : (uint32_t)(c)))
+/*
+ * A kernel version as CK_KERNEL_VERSION(major, minor, patch): 8 bits of
+ * major, 8 of minor, 16 of patch level, so that stable releases such as
+ * 4.19.325 keep their number and versions order as plain integers. (The
+ * kernel's own KERNEL_VERSION() clamps the patch level at 255; this does not.)
+ * A patch level above 65535 is clamped there; no release comes near it.
+ */
+#define CK_KERNEL_VERSION(a, b, c)                                       \
+	((((uint32_t)(a) & 0xffu) << 24) | (((uint32_t)(b) & 0xffu) << 16) | \
+	 ((uint64_t)(c) > 0xffffu ? 0xffffu : (uint32_t)(c)))
+#define CK_KERNEL_VERSION_MAJOR(v) ((unsigned)((uint32_t)(v) >> 24))
+#define CK_KERNEL_VERSION_MINOR(v) ((unsigned)(((uint32_t)(v) >> 16) & 0xffu))
+#define CK_KERNEL_VERSION_PATCH(v) ((unsigned)((uint32_t)(v) & 0xffffu))
 
 /*
  * One flag. Reached only through pointers returned by the functions below;
@@ -159,11 +169,44 @@ struct ck_parse_error {
 CK_API int ck_flags_parse(const char *text, enum ck_syscall sc, uint64_t *value,
 			  struct ck_parse_error *err);
 
-/* Kernel versions: "6.18", "6.18.44-fc-v669", "5.3.0". -EINVAL otherwise. */
+/*
+ * Parses a kernel release as uname -r prints it: MAJOR.MINOR[.PATCH], then
+ * an optional suffix starting with '-', '+', '_' or '~' ("6.18.44-fc-v669",
+ * "6.8.9-300.fc40.x86_64", "6.18.0+", "5.15.0-91-generic"). A release
+ * candidate counts as its release ("6.19-rc3" is 6.19: it has the merge
+ * window's changes). The 2.6 era's four-part stable releases ("2.6.32.71")
+ * read as their first three numbers, as the kernel's LINUX_VERSION_CODE did.
+ * Major and minor up to 255, patch level up to 65535. -EINVAL otherwise.
+ */
 CK_API int ck_kernel_version_parse(const char *text, uint32_t *version);
-/* "6.18" or "2.6.24" into buf; returns buf. */
+/* "6.18" (patch level 0) or "4.19.325" into buf; returns buf. */
 CK_API const char *ck_kernel_version_format(uint32_t version, char *buf, size_t len);
-/* The running kernel's version (uname), 0 with errno set on failure. */
+/*
+ * The upstream release a running kernel carries, from what it reports.
+ * Distributions number their kernels their own way, and their stable-branch
+ * fixes are the upstream ones, so the upstream patch level is what the
+ * validator needs:
+ *   release    uname -r: the base ("6.1.0-57-amd64" is 6.1.0); required.
+ *   signature  /proc/version_signature (Ubuntu), or NULL: its last field is
+ *              the upstream release ("Ubuntu 5.15.0-91.101-generic 5.15.131"
+ *              is 5.15.131).
+ *   version    uname -v, or NULL: otherwise the highest release with the
+ *              same major and minor as the base named in it (Debian:
+ *              "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-01-10)" is
+ *              6.1.192).
+ * Where neither names a release of the same branch, the base stands (Fedora
+ * and Arch use the upstream patch level in uname -r: "6.8.9-300.fc40.x86_64"
+ * is 6.8.9). A distribution that backports by hand (RHEL's 4.18.0-513.el8)
+ * stays at its base: its own changes are not known here. 0, or -EINVAL when
+ * release does not parse.
+ */
+CK_API int ck_kernel_version_upstream(const char *release, const char *version,
+				      const char *signature, uint32_t *out);
+/*
+ * The running kernel's upstream release: ck_kernel_version_upstream() of
+ * uname -r, uname -v and /proc/version_signature (where it exists). 0 with
+ * errno set on failure.
+ */
 CK_API uint32_t ck_kernel_version_running(void);
 
 #ifdef __cplusplus

@@ -29,6 +29,53 @@ extern "C" {
 /* The most set_tid entries clone3 takes (MAX_PID_NS_LEVEL). */
 #define CK_SET_TID_MAX 32
 
+/* What an fd passed as clone3's cgroup field is, as cgroup_css_set_fork() finds it. */
+enum ck_cgroup_fd_state {
+	CK_CGROUP_FD_CGROUP2 = 0, /* an open directory of the cgroup v2 hierarchy */
+	CK_CGROUP_FD_CLOSED,      /* not an open file descriptor: EBADF */
+	CK_CGROUP_FD_NOT_CGROUP2, /* open, but not a cgroup v2 directory: EBADF */
+	CK_CGROUP_FD_REMOVED,     /* a cgroup v2 directory whose cgroup was removed: ENOENT */
+};
+
+/*
+ * The target of CLONE_INTO_CGROUP as the kernel judges it for one caller
+ * (kernel/cgroup/cgroup.c: cgroup_css_set_fork(), cgroup_attach_permissions(),
+ * cgroup_procs_write_permission(), cgroup_migrate_vet_dst()).
+ * ck_cgroup_target_probe() reads it for the calling thread; a caller judging
+ * a call for another process describes it itself. Extensible: set size to
+ * sizeof(struct ck_cgroup_target). The int fields are 1, 0, or -1 when the
+ * prober could not tell (then no rule is predicted from them).
+ */
+struct ck_cgroup_target {
+	size_t size;
+	enum ck_cgroup_fd_state state;
+	int procs_writable;          /* the caller may write the target's cgroup.procs */
+	int ancestor_procs_writable; /* ... and that of the nearest common ancestor of the
+				      * caller's own cgroup and the target */
+	int outside_namespace;       /* the hierarchy is mounted with nsdelegate and the caller's or
+				      * the target's cgroup lies outside the caller's cgroup namespace */
+	int same_domain;             /* the target's resource domain (itself, or the root of its
+				      * threaded subtree) is the caller's */
+	bool is_root;                /* the hierarchy's root: exempt from the no-internal-process rule */
+	bool threaded;               /* cgroup.type is "threaded" */
+	bool domain_invalid;         /* its resource domain cannot hold processes ("domain invalid") */
+	bool domain_controllers;     /* cgroup.subtree_control enables a domain controller
+				      * (memory, io, hugetlb, ...) */
+	bool threaded_controllers;   /* ... enables a thread-capable one (cpu, cpuset, perf_event, pids) */
+	bool populated_domain_child; /* a child cgroup that is not threaded holds processes */
+};
+
+/*
+ * Describes the cgroup fd names for the calling thread: what it is, whether
+ * the caller may write the cgroup.procs files the kernel checks, its type,
+ * the controllers it enables for its children, whether a child holds
+ * processes, and how it relates to the caller's own cgroup (read from
+ * /proc/thread-self/cgroup, looked up from the hierarchy's root as the fd
+ * reaches it). Fills all of *target and sets its size. 0, or -EINVAL for a
+ * NULL target; what cannot be read is -1 in the int fields.
+ */
+CK_API int ck_cgroup_target_probe(int fd, struct ck_cgroup_target *target);
+
 /*
  * A process-creation call to judge. Extensible: set size to
  * sizeof(struct ck_clone_request); ck_clone_request_init() fills the rest
@@ -54,6 +101,13 @@ struct ck_clone_request {
 	uint64_t cgroup;         /* clone3 with CLONE_INTO_CGROUP: a cgroup2 directory fd */
 	uint64_t args_size;      /* clone3: the size argument */
 	bool args_tail_nonzero;  /* clone3: a byte past the 88 known ones is nonzero */
+	/*
+	 * clone3 with CLONE_INTO_CGROUP: the target as described by the caller.
+	 * NULL: on a live context the cgroup fd is probed
+	 * (ck_cgroup_target_probe()); otherwise the cgroup rules are not
+	 * predicted and a note says so.
+	 */
+	const struct ck_cgroup_target *cgroup_target;
 };
 
 /*
@@ -77,7 +131,9 @@ enum ck_ns_type {
  */
 struct ck_context {
 	size_t size;
-	uint32_t kernel;              /* CK_KERNEL_VERSION of the kernel to predict */
+	uint32_t kernel;              /* CK_KERNEL_VERSION of the kernel to predict: its upstream
+				       * release (ck_kernel_version_running()); rules follow it,
+				       * stable-branch backports included */
 	uint64_t cap_effective;       /* effective capabilities in the caller's user namespace */
 	unsigned userns_level;        /* 0 in the initial user namespace */
 	unsigned pidns_level;         /* 0 in the initial PID namespace */
@@ -120,7 +176,9 @@ struct ck_verdict;
 /*
  * Judges req on ctx (NULL: the calling process on the running kernel).
  * Returns a verdict to free with ck_verdict_free, or NULL with errno:
- * EINVAL for a request whose size or syscall is not understood, ENOMEM.
+ * EINVAL for a request whose size or syscall is not understood, or whose
+ * cgroup_target has a size below this library's or a nonzero byte past it;
+ * ENOMEM.
  */
 CK_API struct ck_verdict *ck_validate(const struct ck_clone_request *req,
 				      const struct ck_context *ctx);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "internal/util.h"
@@ -98,62 +99,141 @@ bool ck_pid_in_use_in_pidns(const char *ns_link, int pid)
 	return found;
 }
 
-enum ck_cgroup_fd_kind ck_cgroup_fd_probe(int fd)
+ssize_t ck__cgroup_read(int dirfd, const char *name, char *buf, size_t len)
+{
+	int fd CK_AUTO_CLOSE = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (len == 0)
+		return -EINVAL;
+	while (got < len - 1) {
+		ssize_t n = read(fd, buf + got, len - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	while (got > 0 && buf[got - 1] == '\n')
+		buf[--got] = '\0';
+	return (ssize_t)got;
+}
+
+bool ck__cgroup_controller_threaded(const char *name)
+{
+	static const char *const threaded[] = { "cpu", "cpuset", "perf_event", "pids" };
+	for (size_t i = 0; i < CK_ARRAY_SIZE(threaded); i++)
+		if (strcmp(name, threaded[i]) == 0)
+			return true;
+	return false;
+}
+
+enum ck_cgroup_fd_state ck__cgroup_fd_state(int fd)
 {
 	struct statfs sfs;
 	struct stat st;
 
 	if (fd < 0 || fcntl(fd, F_GETFD) < 0)
-		return CK_CGROUP_FD_BAD;
+		return CK_CGROUP_FD_CLOSED;
 	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != CK_CGROUP2_SUPER_MAGIC)
 		return CK_CGROUP_FD_NOT_CGROUP2;
 	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
 		return CK_CGROUP_FD_NOT_CGROUP2;
-	return CK_CGROUP_FD_OK;
+	/* a removed cgroup's directory stays open, but its files are gone */
+	if (faccessat(fd, "cgroup.procs", F_OK, AT_EACCESS) < 0 && errno == ENOENT)
+		return CK_CGROUP_FD_REMOVED;
+	return CK_CGROUP_FD_CGROUP2;
 }
 
-bool ck_cgroup_fd_writable(int fd)
+void ck__cgroup_chain_close(struct ck__cgroup_chain *c)
 {
-	return faccessat(fd, "cgroup.procs", W_OK, AT_EACCESS) == 0;
+	for (size_t i = 0; i < c->n; i++)
+		close(c->fd[i]);
+	c->n = 0;
 }
 
-/* Reads a small file relative to a directory fd; -errno on failure. */
-static ssize_t read_at(int dirfd, const char *name, char *buf, size_t len)
+int ck__cgroup_chain_open(int dirfd, struct ck__cgroup_chain *c)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name);
-	return ck_read_small_file(path, buf, len);
-}
+	struct stat st;
+	int fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-bool ck_cgroup_fd_domain_invalid(int fd)
-{
-	char type[64];
-	return read_at(fd, "cgroup.type", type, sizeof(type)) >= 0 &&
-	       strcmp(type, "domain invalid") == 0;
-}
-
-bool ck_cgroup_fd_has_domain_controllers(int fd)
-{
-	static const char *const threaded[] = { "cpu", "cpuset", "perf_event", "pids" };
-	char type[64], ctl[512];
-	char *save = NULL;
-
-	/* the root cgroup has no cgroup.type and may hold processes */
-	if (read_at(fd, "cgroup.type", type, sizeof(type)) < 0)
-		return false;
-	if (strcmp(type, "domain") != 0)
-		return false;
-	if (read_at(fd, "cgroup.subtree_control", ctl, sizeof(ctl)) < 0)
-		return false;
-	for (char *w = strtok_r(ctl, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-		bool is_threaded = false;
-		for (size_t i = 0; i < CK_ARRAY_SIZE(threaded); i++)
-			if (strcmp(w, threaded[i]) == 0)
-				is_threaded = true;
-		if (!is_threaded)
-			return true;
+	c->n = 0;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err;
 	}
-	return false;
+	c->dev = st.st_dev;
+	for (;;) {
+		c->fd[c->n] = fd;
+		c->ino[c->n++] = st.st_ino;
+		/* ".." leaves the mount at its root (another device) or stays put at "/" */
+		int up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0 || fstat(up, &st) < 0) {
+			int err = -errno;
+			if (up >= 0)
+				close(up);
+			ck__cgroup_chain_close(c);
+			return err;
+		}
+		if (st.st_dev != c->dev || st.st_ino == c->ino[c->n - 1]) {
+			close(up);
+			return 0;
+		}
+		if (c->n == CK_CGROUP_CHAIN_MAX) {
+			close(up);
+			ck__cgroup_chain_close(c);
+			return -ELOOP;
+		}
+		fd = up;
+	}
+}
+
+int ck__cgroup_chain_find(const struct ck__cgroup_chain *c, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->dev == dev && c->ino[i] == ino)
+			return (int)i;
+	return -1;
+}
+
+size_t ck__cgroup_chain_domain(const struct ck__cgroup_chain *c)
+{
+	char type[32];
+	size_t i = 0;
+	while (i + 1 < c->n && ck__cgroup_read(c->fd[i], "cgroup.type", type, sizeof(type)) >= 0 &&
+	       strcmp(type, "threaded") == 0)
+		i++;
+	return i;
+}
+
+int ck__cgroup2_nsdelegate(dev_t dev)
+{
+	char line[4096];
+	int ret = -1;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return -1;
+	while (ret < 0 && fgets(line, sizeof(line), f)) {
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
+		unsigned maj, min;
+		char *dash = strstr(line, " - ");
+		if (!dash || strncmp(dash + 3, "cgroup2 ", 8) != 0 ||
+		    sscanf(line, "%*s %*s %u:%u", &maj, &min) != 2 ||
+		    makedev(maj, min) != dev)
+			continue;
+		char *super = strrchr(dash, ' ');
+		ret = super && strstr(super, "nsdelegate") ? 1 : 0;
+	}
+	fclose(f);
+	return ret;
 }
 
 int ck_cgroup2_mount(char *buf, size_t len)
@@ -178,25 +258,4 @@ int ck_cgroup2_mount(char *buf, size_t len)
 	}
 	fclose(f);
 	return ret;
-}
-
-bool ck_cgroup_fd_is_own(int fd)
-{
-	char mnt[1024], self[2048], path[4096];
-	struct stat a, b;
-
-	if (ck_cgroup2_mount(mnt, sizeof(mnt)) < 0)
-		return false;
-	if (ck_read_small_file("/proc/self/cgroup", self, sizeof(self)) < 0)
-		return false;
-	char *p = strncmp(self, "0::", 3) == 0 ? self : strstr(self, "\n0::");
-	if (!p)
-		return false;
-	p += p == self ? 3 : 4;
-	char *nl = strchr(p, '\n');
-	if (nl)
-		*nl = '\0';
-	snprintf(path, sizeof(path), "%s%s", mnt, p);
-	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
-	       a.st_ino == b.st_ino;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* The first address above user space on this architecture (TASK_SIZE_MAX), 0 if unknown. */
 uint64_t ck_user_addr_max(void);
@@ -20,20 +21,32 @@ bool ck_pid_in_use(int pid);
  */
 bool ck_pid_in_use_in_pidns(const char *ns_link, int pid);
 
-enum ck_cgroup_fd_kind {
-	CK_CGROUP_FD_OK,          /* an open cgroup v2 directory */
-	CK_CGROUP_FD_BAD,         /* not an open fd */
-	CK_CGROUP_FD_NOT_CGROUP2, /* open, but not a cgroup v2 directory */
+#include <clonekit/validate.h>
+
+/* What fd is, for CLONE_INTO_CGROUP. */
+enum ck_cgroup_fd_state ck__cgroup_fd_state(int fd);
+/* Whether a cgroup v2 controller is thread-capable (marked .threaded: cgrp_dfl_threaded_ss_mask). */
+bool ck__cgroup_controller_threaded(const char *name);
+/* Reads a small file of the cgroup directory dirfd; the length or -errno. */
+ssize_t ck__cgroup_read(int dirfd, const char *name, char *buf, size_t len);
+
+/* A cgroup directory and its ancestors up to the root of the mount it was reached through. */
+#define CK_CGROUP_CHAIN_MAX 64
+struct ck__cgroup_chain {
+	size_t n;                     /* fd[0] is the cgroup itself, fd[n - 1] the mount's root */
+	int fd[CK_CGROUP_CHAIN_MAX];  /* O_PATH directory fds, owned */
+	dev_t dev;
+	ino_t ino[CK_CGROUP_CHAIN_MAX];
 };
-enum ck_cgroup_fd_kind ck_cgroup_fd_probe(int fd);
-/* May the caller write the cgroup's cgroup.procs? */
-bool ck_cgroup_fd_writable(int fd);
-/* cgroup.type reads "domain invalid". */
-bool ck_cgroup_fd_domain_invalid(int fd);
-/* A non-root domain cgroup enabling a domain (non-threaded) controller for its children. */
-bool ck_cgroup_fd_has_domain_controllers(int fd);
-/* The fd is the cgroup the caller itself is in. */
-bool ck_cgroup_fd_is_own(int fd);
+/* Walks up from dirfd (not taken). 0, or -errno (-ELOOP when deeper than the chain holds). */
+int ck__cgroup_chain_open(int dirfd, struct ck__cgroup_chain *c);
+void ck__cgroup_chain_close(struct ck__cgroup_chain *c);
+/* The index in c of the directory (dev, ino), or -1. */
+int ck__cgroup_chain_find(const struct ck__cgroup_chain *c, dev_t dev, ino_t ino);
+/* The index of the chain's resource domain: the first cgroup that is not "threaded". */
+size_t ck__cgroup_chain_domain(const struct ck__cgroup_chain *c);
+/* Whether the cgroup2 mount with device dev has the nsdelegate option: 1, 0, -1 not found. */
+int ck__cgroup2_nsdelegate(dev_t dev);
 
 /* The mount point of the cgroup v2 hierarchy into buf; 0 or -errno. */
 int ck_cgroup2_mount(char *buf, size_t len);

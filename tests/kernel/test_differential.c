@@ -51,7 +51,7 @@ struct dcase {
 	int32_t set_tid[4];
 	uint64_t set_tid_size;
 	bool has_set_tid, set_tid_null;
-	int cgroup_kind;     /* 0 none, 1 test cgroup, 2 non-cgroup dir, 3 closed fd, 4 > INT_MAX */
+	int cgroup_kind;     /* enum cg_kind: which CLONE_INTO_CGROUP target */
 	/* results */
 	int kernel_err;      /* 0 success, else positive errno */
 	int model_err;
@@ -76,10 +76,41 @@ static const char *const scenario_names[] = {
 	"a user namespace without uid/gid maps",
 };
 
+/*
+ * The CLONE_INTO_CGROUP targets: one per shape the kernel judges apart.
+ * Below the test's cgroup T (root's, mode 0755), with the helper in
+ * T/deleg/home, the subtree T/deleg delegated to uid 65534 and T/deleg/tr a
+ * thread root; the controller shapes are siblings of T, made only where the
+ * hierarchy's root hands the controllers down.
+ */
+enum cg_kind {
+	CG_NONE,
+	CG_TEST,         /* T: not writable for 65534 */
+	CG_NOT_CGROUP2,  /* /tmp: EBADF */
+	CG_CLOSED,       /* fd 900: EBADF */
+	CG_ABOVE_INT,    /* 2^31: EINVAL */
+	CG_OTHER,        /* T/other, 65534's, below T: 65534 may not write the common ancestor's cgroup.procs */
+	CG_HOME,         /* T/deleg/home, the helper's own cgroup */
+	CG_LEAF,         /* T/deleg/leaf: 65534 may write it and the common ancestor's */
+	CG_THREADED,     /* T/deleg/tr/t, threaded: another resource domain than the helper's */
+	CG_INVALID,      /* T/deleg/tr/d: "domain invalid" */
+	CG_REMOVED,      /* T/gone, removed after it was opened: ENOENT */
+	CG_THREAD_CTL,   /* a thread-capable controller for its children, one of which has a process */
+	CG_DOMAIN_CTL,   /* a domain controller for its children */
+	CG__COUNT
+};
+
+static const char *const cg_names[CG__COUNT] = {
+	"none", "T", "/tmp", "closed fd", "2^31", "T/other", "T/deleg/home", "T/deleg/leaf",
+	"T/deleg/tr/t (threaded)", "T/deleg/tr/d (domain invalid)", "T/gone (removed)",
+	"thread-capable controller, populated child", "domain controller",
+};
+
 struct shared {
 	enum scenario scenario;
 	char chroot_dir[64];
-	int cgroup_fd, notcg_fd;
+	int cg_fd[CG__COUNT];
+	char thread_ctl[32], domain_ctl[32]; /* the controllers enabled there, "" where none */
 	uint64_t scratch_stack;
 	struct dcase cases[];
 };
@@ -234,10 +265,37 @@ static void generate(struct dcase *c, const struct shared *sh, int pid_max)
 		if (pct() < 30)
 			c->flags |= CK_CLONE_NEWPID;
 	}
-	if (c->flags & CK_CLONE_INTO_CGROUP || pct() < 8) {
+	if (c->flags & CK_CLONE_INTO_CGROUP || pct() < 10) {
+		/* per cent of the CLONE_INTO_CGROUP calls for each target */
+		static const unsigned share[CG__COUNT] = {
+			[CG_TEST] = 20, [CG_NOT_CGROUP2] = 6, [CG_CLOSED] = 6, [CG_ABOVE_INT] = 5,
+			[CG_OTHER] = 10, [CG_HOME] = 10, [CG_LEAF] = 10, [CG_THREADED] = 9,
+			[CG_INVALID] = 8, [CG_REMOVED] = 6, [CG_THREAD_CTL] = 5, [CG_DOMAIN_CTL] = 5,
+		};
+		unsigned k = pct(), kind = CG_TEST;
+		for (unsigned i = 1, sum = 0; i < CG__COUNT; i++) {
+			sum += share[i];
+			if (k < sum) {
+				kind = i;
+				break;
+			}
+		}
+		if (sh->cg_fd[kind] < 0 && kind != CG_CLOSED && kind != CG_ABOVE_INT)
+			kind = CG_TEST; /* a shape this machine cannot make */
 		c->flags |= CK_CLONE_INTO_CGROUP;
-		unsigned k = pct();
-		c->cgroup_kind = k < 70 ? 1 : k < 80 ? 2 : k < 90 ? 3 : 4;
+		c->cgroup_kind = (int)kind;
+		if (pct() < 40) {
+			/* a call with nothing else wrong, so that it reaches the cgroup checks */
+			bool thread = pct() < 30;
+			c->flags = CK_CLONE_INTO_CGROUP |
+				   (thread ? CK_CLONE_THREAD | CK_CLONE_SIGHAND | CK_CLONE_VM : 0);
+			c->exit_signal = thread ? 0 : SIGCHLD;
+			c->stack = c->stack_size = c->tls = 0;
+			c->args_size = CK_CLONE_ARGS_SIZE_VER2;
+			c->tail_nonzero = false;
+			c->has_set_tid = c->set_tid_null = false;
+			c->set_tid_size = 0;
+		}
 	}
 }
 
@@ -261,11 +319,10 @@ static void to_request(const struct dcase *c, const struct shared *sh, struct ck
 	req->set_tid = c->has_set_tid && !c->set_tid_null ? (uint64_t)(uintptr_t)c->set_tid : 0;
 	req->set_tid_values = c->set_tid;
 	switch (c->cgroup_kind) {
-	case 1: req->cgroup = (uint64_t)sh->cgroup_fd; break;
-	case 2: req->cgroup = (uint64_t)sh->notcg_fd; break;
-	case 3: req->cgroup = 900; break;
-	case 4: req->cgroup = UINT64_C(1) << 31; break;
-	default: req->cgroup = 0;
+	case CG_NONE: req->cgroup = 0; break;
+	case CG_CLOSED: req->cgroup = 900; break;
+	case CG_ABOVE_INT: req->cgroup = UINT64_C(1) << 31; break;
+	default: req->cgroup = (uint64_t)sh->cg_fd[c->cgroup_kind];
 	}
 }
 
@@ -490,6 +547,11 @@ static void helper(struct shared *sh, size_t from, size_t to)
 	struct ck_context ctx;
 
 	block_all_signals();
+	/* live in T/deleg/home, so that the targets relate to this cgroup as designed */
+	int procs = openat(sh->cg_fd[CG_HOME], "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (procs < 0 || write(procs, "0", 1) != 1)
+		_exit(12);
+	close(procs);
 	pid_t keeper = enter_scenario(sh);
 	if (ck_context_current(&ctx) < 0)
 		_exit(4);
@@ -514,17 +576,201 @@ static void describe_case(const struct dcase *c, char *buf, size_t len)
 	ck_flags_format(c->flags, c->sc, f, sizeof(f));
 	snprintf(buf, len,
 		 "%s flags=%s exit_signal=%" PRIu64 " stack=%#" PRIx64 "/%#" PRIx64 " tls=%#" PRIx64
-		 " size=%" PRIu64 "%s set_tid=[%d,%d]x%" PRIu64 "%s cgroup=%d null(p,c,f)=%d%d%d%s",
+		 " size=%" PRIu64 "%s set_tid=[%d,%d]x%" PRIu64 "%s cgroup=%s null(p,c,f)=%d%d%d%s",
 		 ck_syscall_name(c->sc), f, c->exit_signal, c->stack, c->stack_size, c->tls,
 		 c->args_size, c->tail_nonzero ? "+tail" : "", c->set_tid[0], c->set_tid[1],
-		 c->set_tid_size, c->set_tid_null ? "(NULL)" : "", c->cgroup_kind, c->null_ptid,
+		 c->set_tid_size, c->set_tid_null ? "(NULL)" : "", cg_names[c->cgroup_kind], c->null_ptid,
 		 c->null_ctid, c->null_pidfd, c->pidfd_is_ptid ? " pidfd==ptid" : "");
+}
+
+/* The cgroup paths below T, in the order they are made (and removed in reverse). */
+static const struct { enum cg_kind kind; const char *path; bool delegated; } cg_tree[] = {
+	{ CG_OTHER, "other", true },
+	{ CG_NONE, "deleg", true },
+	{ CG_HOME, "deleg/home", true },
+	{ CG_LEAF, "deleg/leaf", true },
+	{ CG_NONE, "deleg/tr", true },
+	{ CG_THREADED, "deleg/tr/t", true },
+	{ CG_INVALID, "deleg/tr/d", true },
+	{ CG_REMOVED, "gone", false },
+};
+
+/* Hands a cgroup to uid 65534 as a delegation does: the directory and the files that move processes. */
+static void delegate(int dirfd)
+{
+	static const char *const files[] = { ".", "cgroup.procs", "cgroup.threads",
+					     "cgroup.subtree_control" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		cr_assert_eq(fchownat(dirfd, files[i], UNPRIV_ID, UNPRIV_ID, AT_EMPTY_PATH), 0,
+			     "chown %s: %s", files[i], strerror(errno));
+}
+
+static bool write_at(int dirfd, const char *name, const char *text)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/*
+ * Makes <mnt>/<name> enable for its children the first controller of the
+ * hierarchy's root that is (or is not) thread-capable; into *ctl, "" when
+ * the root hands none down. Returns the O_PATH fd, or -1.
+ */
+static int controller_cgroup(const char *mnt, const char *name, bool thread_capable, char *ctl,
+			     size_t len)
+{
+	char path[300], avail[512], *save = NULL;
+
+	ctl[0] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", mnt, name);
+	cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s: %s", path, strerror(errno));
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cr_assert(fd >= 0);
+	if (ck__cgroup_read(fd, "cgroup.controllers", avail, sizeof(avail)) >= 0) {
+		for (char *w = strtok_r(avail, " ", &save); w && !ctl[0]; w = strtok_r(NULL, " ", &save)) {
+			char plus[64];
+			snprintf(plus, sizeof(plus), "+%s", w);
+			if (ck__cgroup_controller_threaded(w) == thread_capable &&
+			    write_at(fd, "cgroup.subtree_control", plus))
+				snprintf(ctl, len, "%s", w);
+		}
+	}
+	if (!ctl[0]) {
+		close(fd);
+		rmdir(path);
+		return -1;
+	}
+	return fd;
+}
+
+struct cg_setup {
+	char mnt[200], top[256];
+	pid_t sleeper; /* the process in <thread-ctl>/busy */
+};
+
+static void cgroups_make(struct shared *sh, struct cg_setup *cs)
+{
+	char path[400];
+
+	for (int i = 0; i < CG__COUNT; i++)
+		sh->cg_fd[i] = -1;
+	cs->sleeper = -1;
+	cr_assert_eq(ck_cgroup2_mount(cs->mnt, sizeof(cs->mnt)), 0, "no cgroup v2 hierarchy mounted");
+	snprintf(cs->top, sizeof(cs->top), "%s/clonekit-diff-%d", cs->mnt, getpid());
+	cr_assert_eq(mkdir(cs->top, 0755), 0, "mkdir %s: %s", cs->top, strerror(errno));
+	sh->cg_fd[CG_TEST] = open(cs->top, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	sh->cg_fd[CG_NOT_CGROUP2] = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cr_assert(sh->cg_fd[CG_TEST] >= 0 && sh->cg_fd[CG_NOT_CGROUP2] >= 0);
+	for (size_t i = 0; i < sizeof(cg_tree) / sizeof(cg_tree[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", cs->top, cg_tree[i].path);
+		cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s: %s", path, strerror(errno));
+		int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		cr_assert(fd >= 0);
+		if (cg_tree[i].delegated)
+			delegate(fd);
+		if (cg_tree[i].kind == CG_THREADED)
+			cr_assert(write_at(fd, "cgroup.type", "threaded"), "%s: %s", path, strerror(errno));
+		if (cg_tree[i].kind == CG_NONE)
+			close(fd);
+		else
+			sh->cg_fd[cg_tree[i].kind] = fd;
+	}
+	snprintf(path, sizeof(path), "%s/gone", cs->top);
+	cr_assert_eq(rmdir(path), 0);
+
+	/* the controller shapes, where the hierarchy's root hands controllers down */
+	snprintf(path, sizeof(path), "clonekit-diff-%d-tc", getpid());
+	sh->cg_fd[CG_THREAD_CTL] = controller_cgroup(cs->mnt, path, true, sh->thread_ctl,
+						     sizeof(sh->thread_ctl));
+	snprintf(path, sizeof(path), "clonekit-diff-%d-dc", getpid());
+	sh->cg_fd[CG_DOMAIN_CTL] = controller_cgroup(cs->mnt, path, false, sh->domain_ctl,
+						     sizeof(sh->domain_ctl));
+	if (sh->cg_fd[CG_THREAD_CTL] >= 0) {
+		snprintf(path, sizeof(path), "%s/clonekit-diff-%d-tc/busy", cs->mnt, getpid());
+		cr_assert_eq(mkdir(path, 0755), 0);
+		int busy = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		pid_t parent = getpid();
+		cs->sleeper = fork();
+		cr_assert(cs->sleeper >= 0);
+		if (cs->sleeper == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(0);
+			for (;;)
+				pause();
+		}
+		char pid[16];
+		snprintf(pid, sizeof(pid), "%d", cs->sleeper);
+		cr_assert(write_at(busy, "cgroup.procs", pid), "%s: %s", path, strerror(errno));
+		close(busy);
+	}
+}
+
+/* Removes a cgroup once its last processes have left: exited children linger briefly, more under load. */
+static void rmdir_when_empty(const char *path)
+{
+	/* the cgroup empties a moment after its last task is reaped */
+	ck_wait_until(rmdir(path) == 0 || errno != EBUSY, CK_PATIENCE_MS);
+}
+
+static void cgroups_remove(struct shared *sh, struct cg_setup *cs)
+{
+	char path[400];
+
+	for (int i = 0; i < CG__COUNT; i++)
+		if (sh->cg_fd[i] >= 0)
+			close(sh->cg_fd[i]);
+	if (cs->sleeper > 0) {
+		kill(cs->sleeper, SIGKILL);
+		waitpid(cs->sleeper, NULL, 0);
+	}
+	const char *extra[] = { "-tc/busy", "-tc", "-dc" };
+	/* children before parents: a cgroup with child cgroups is EBUSY too */
+	for (size_t i = sizeof(cg_tree) / sizeof(cg_tree[0]); i-- > 0;) {
+		if (cg_tree[i].kind == CG_REMOVED)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cs->top, cg_tree[i].path);
+		rmdir_when_empty(path);
+	}
+	rmdir_when_empty(cs->top);
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", cs->top, extra[i]);
+		rmdir_when_empty(path);
+	}
+}
+
+/* Which CLONE_INTO_CGROUP targets the calls used, and what each came to in the kernel. */
+static void report_cgroup_shapes(const struct shared *sh, size_t n)
+{
+	size_t calls[CG__COUNT] = { 0 }, ok[CG__COUNT] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		const struct dcase *c = &sh->cases[i];
+		if (c->sc == CK_SYSCALL_CLONE3 && c->cgroup_kind) {
+			calls[c->cgroup_kind]++;
+			ok[c->cgroup_kind] += c->kernel_err == 0;
+		}
+	}
+	fprintf(stderr, "  CLONE_INTO_CGROUP targets (calls/accepted):");
+	for (int k = 1; k < CG__COUNT; k++)
+		if (calls[k])
+			fprintf(stderr, " %s %zu/%zu;", cg_names[k], calls[k], ok[k]);
+	if (sh->thread_ctl[0] || sh->domain_ctl[0])
+		fprintf(stderr, " controllers used: %s %s", sh->thread_ctl, sh->domain_ctl);
+	fprintf(stderr, "\n");
+	if (!sh->thread_ctl[0] || !sh->domain_ctl[0])
+		fprintf(stderr,
+			"  not made here (the hierarchy's root hands down no such controller):%s%s\n",
+			sh->thread_ctl[0] ? "" : " a thread-capable controller with a populated child;",
+			sh->domain_ctl[0] ? "" : " a domain controller;");
 }
 
 static void differential(enum scenario scenario, size_t n)
 {
 	uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	char cgdir[256], mnt[200];
+	struct cg_setup cs;
 
 	if (!CK_HAVE_RAWCALL)
 		ck_skip_or_fail("the differential test executes raw clone only on x86_64");
@@ -538,9 +784,7 @@ static void differential(enum scenario scenario, size_t n)
 	struct shared *sh = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	cr_assert_neq(sh, MAP_FAILED);
 
-	cr_assert_eq(ck_cgroup2_mount(mnt, sizeof(mnt)), 0, "no cgroup v2 hierarchy mounted");
-	snprintf(cgdir, sizeof(cgdir), "%s/clonekit-diff-%d", mnt, getpid());
-	cr_assert_eq(mkdir(cgdir, 0755), 0, "mkdir %s: %s", cgdir, strerror(errno));
+	cgroups_make(sh, &cs);
 	sh->scenario = scenario;
 	if (scenario == CHROOTED_UNPRIVILEGED) {
 		char proc[96];
@@ -550,11 +794,8 @@ static void differential(enum scenario scenario, size_t n)
 		snprintf(proc, sizeof(proc), "%s/proc", sh->chroot_dir);
 		cr_assert_eq(mkdir(proc, 0555), 0);
 	}
-	sh->cgroup_fd = open(cgdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	sh->notcg_fd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	sh->scratch_stack = (uint64_t)(uintptr_t)mmap(NULL, 65536, PROT_READ | PROT_WRITE,
 						      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	cr_assert(sh->cgroup_fd >= 0 && sh->notcg_fd >= 0);
 
 	struct ck_context ctx;
 	cr_assert_eq(ck_context_current(&ctx), 0);
@@ -576,6 +817,11 @@ static void differential(enum scenario scenario, size_t n)
 			  "helper failed: status %#x (seed %#" PRIx64 ")", st, seed);
 		while (waitpid(-1, NULL, __WALL | WNOHANG) > 0)
 			;
+	}
+	if (cs.sleeper > 0) {
+		kill(cs.sleeper, SIGKILL);
+		waitpid(cs.sleeper, NULL, 0);
+		cs.sleeper = -1;
 	}
 	while (waitpid(-1, NULL, __WALL) > 0)
 		;
@@ -623,11 +869,9 @@ static void differential(enum scenario scenario, size_t n)
 	for (size_t k = 0; k < nids; k++)
 		fprintf(stderr, " %s=%zu", ids[k], counts[k]);
 	fprintf(stderr, "\n");
+	report_cgroup_shapes(sh, n);
 
-	close(sh->cgroup_fd);
-	close(sh->notcg_fd);
-	/* the cgroup empties a moment after its last task is reaped */
-	ck_wait_until(rmdir(cgdir) == 0 || errno != EBUSY, CK_PATIENCE_MS);
+	cgroups_remove(sh, &cs);
 	if (scenario == CHROOTED_UNPRIVILEGED) {
 		char proc[96];
 		snprintf(proc, sizeof(proc), "%s/proc", sh->chroot_dir);
@@ -678,4 +922,100 @@ Test(differential, validator_predicts_kernel_errno_in_userns_with_limits, .timeo
 Test(differential, validator_predicts_kernel_errno_in_unmapped_userns, .timeout = 600)
 {
 	differential(IN_UNMAPPED_USERNS, count(SCENARIO_N));
+}
+
+/* ck_cgroup_target_probe() on the same shapes, field by field, as root and as uid 65534. */
+struct probed {
+	struct ck_cgroup_target root[CG__COUNT], unpriv[CG__COUNT];
+	struct ck_cgroup_target top, deleg, closed;
+	bool done;
+};
+
+static void probe_all(const struct shared *sh, struct ck_cgroup_target *out)
+{
+	for (int k = 1; k < CG__COUNT; k++)
+		if (sh->cg_fd[k] >= 0)
+			ck_cgroup_target_probe(sh->cg_fd[k], &out[k]);
+}
+
+Test(cgroup_probe, reads_what_the_kernel_judges_in_each_shape, .timeout = 120)
+{
+	struct cg_setup cs;
+	struct shared *sh;
+	char path[400];
+
+	if (geteuid() != 0)
+		ck_skip_or_fail("making cgroups needs root");
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct probed *p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+				-1, 0);
+	cr_assert(sh != MAP_FAILED && p != MAP_FAILED);
+	cgroups_make(sh, &cs);
+	snprintf(path, sizeof(path), "%s/deleg", cs.top);
+	int deleg = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int top = open(cs.mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cr_assert(deleg >= 0 && top >= 0);
+
+	pid_t child = fork();
+	cr_assert(child >= 0);
+	if (child == 0) {
+		int procs = openat(sh->cg_fd[CG_HOME], "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		if (procs < 0 || write(procs, "0", 1) != 1)
+			_exit(1);
+		close(procs);
+		probe_all(sh, p->root);
+		ck_cgroup_target_probe(top, &p->top);
+		ck_cgroup_target_probe(deleg, &p->deleg);
+		ck_cgroup_target_probe(900, &p->closed);
+		if (!drop_privileges())
+			_exit(2);
+		probe_all(sh, p->unpriv);
+		p->done = true;
+		_exit(0);
+	}
+	int st;
+	waitpid(child, &st, 0);
+	close(deleg);
+	close(top);
+	cgroups_remove(sh, &cs);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0 && p->done, "prober: status %#x", st);
+
+	const struct ck_cgroup_target *r = p->root, *u = p->unpriv;
+	cr_assert_eq(p->closed.state, CK_CGROUP_FD_CLOSED);
+	cr_assert_eq(r[CG_NOT_CGROUP2].state, CK_CGROUP_FD_NOT_CGROUP2);
+	cr_assert_eq(r[CG_REMOVED].state, CK_CGROUP_FD_REMOVED);
+	cr_assert(p->top.is_root && !r[CG_TEST].is_root);
+	/* root may write everything; its own cgroup is the only one in its domain */
+	for (int k = CG_TEST; k < CG__COUNT; k++) {
+		if (sh->cg_fd[k] < 0 || r[k].state != CK_CGROUP_FD_CGROUP2)
+			continue;
+		cr_assert_eq(r[k].size, sizeof(r[k]));
+		cr_assert_eq(r[k].procs_writable, 1, "%s", cg_names[k]);
+		cr_assert_eq(r[k].ancestor_procs_writable, 1, "%s", cg_names[k]);
+		cr_assert_eq(r[k].outside_namespace, 0, "%s", cg_names[k]);
+		cr_assert_eq(r[k].same_domain, k == CG_HOME, "%s", cg_names[k]);
+	}
+	cr_assert(r[CG_THREADED].threaded && !r[CG_THREADED].domain_invalid);
+	cr_assert(r[CG_INVALID].domain_invalid && !r[CG_INVALID].threaded);
+	cr_assert(!r[CG_LEAF].threaded && !r[CG_LEAF].domain_invalid);
+	/* the prober's cgroup makes T/deleg (and so T) have a populated domain child; not T/deleg/leaf */
+	cr_assert(p->deleg.populated_domain_child);
+	cr_assert(r[CG_TEST].populated_domain_child);
+	cr_assert(!r[CG_LEAF].populated_domain_child);
+	/* uid 65534: the delegated subtree is writable, T and its cgroup.procs are not */
+	cr_assert_eq(u[CG_TEST].procs_writable, 0);
+	cr_assert_eq(u[CG_OTHER].procs_writable, 1);
+	cr_assert_eq(u[CG_OTHER].ancestor_procs_writable, 0, "the common ancestor is T");
+	cr_assert_eq(u[CG_LEAF].procs_writable, 1);
+	cr_assert_eq(u[CG_LEAF].ancestor_procs_writable, 1, "the common ancestor is T/deleg");
+	cr_assert_eq(u[CG_THREADED].ancestor_procs_writable, 1);
+	cr_assert_eq(u[CG_HOME].ancestor_procs_writable, 1);
+	/* the controller shapes, where this machine can make them */
+	if (sh->cg_fd[CG_THREAD_CTL] >= 0)
+		cr_assert(r[CG_THREAD_CTL].threaded_controllers && !r[CG_THREAD_CTL].domain_controllers &&
+			  r[CG_THREAD_CTL].populated_domain_child);
+	if (sh->cg_fd[CG_DOMAIN_CTL] >= 0)
+		cr_assert(r[CG_DOMAIN_CTL].domain_controllers && !r[CG_DOMAIN_CTL].populated_domain_child);
+	munmap(p, sizeof(*p));
+	munmap(sh, sizeof(*sh));
 }

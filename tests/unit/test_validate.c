@@ -6,7 +6,9 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <clonekit/validate.h>
@@ -376,4 +378,378 @@ Test(validate, current_context_describes_this_process)
 	cr_assert(c.ids_mapped);
 	cr_assert_eq(c.is_init, getpid() == 1);
 	cr_assert_eq(ck_context_current(NULL), -EINVAL);
+}
+
+/* ---- kernel versions: every real release, as distributions ship them ---- */
+
+Test(kernel_version, patch_levels_above_255_keep_their_number_and_order)
+{
+	static const struct { const char *text; unsigned a, b, c; } releases[] = {
+		{ "5.4.280", 5, 4, 280 }, { "4.19.325", 4, 19, 325 }, { "6.1.192", 6, 1, 192 },
+		{ "4.9.337", 4, 9, 337 },  { "4.14.336", 4, 14, 336 }, { "2.6.24", 2, 6, 24 },
+	};
+	uint32_t v;
+	char buf[32];
+	for (size_t i = 0; i < sizeof(releases) / sizeof(releases[0]); i++) {
+		cr_assert_eq(ck_kernel_version_parse(releases[i].text, &v), 0, "%s", releases[i].text);
+		cr_assert_eq(v, V(releases[i].a, releases[i].b, releases[i].c), "%s", releases[i].text);
+		cr_assert_eq(CK_KERNEL_VERSION_MAJOR(v), releases[i].a);
+		cr_assert_eq(CK_KERNEL_VERSION_MINOR(v), releases[i].b);
+		cr_assert_eq(CK_KERNEL_VERSION_PATCH(v), releases[i].c);
+		cr_assert_str_eq(ck_kernel_version_format(v, buf, sizeof(buf)), releases[i].text);
+	}
+	/* plain integer order across patch levels, minors and majors */
+	cr_assert_gt(V(4, 19, 325), V(4, 19, 255));
+	cr_assert_gt(V(4, 19, 256), V(4, 19, 255));
+	cr_assert_lt(V(4, 19, 325), V(4, 20, 0));
+	cr_assert_lt(V(6, 1, 192), V(6, 2, 0));
+	cr_assert_lt(V(5, 255, 65535), V(6, 0, 0));
+	cr_assert_eq(ck_kernel_version_parse("6.1.65535", &v), 0);
+	cr_assert_eq(v, V(6, 1, 65535));
+	cr_assert_eq(ck_kernel_version_parse("6.1.65536", &v), -EINVAL);
+	cr_assert_eq(ck_kernel_version_parse("256.1", &v), -EINVAL);
+	cr_assert_eq(ck_kernel_version_parse("6.256", &v), -EINVAL);
+}
+
+Test(kernel_version, release_strings_as_uname_prints_them)
+{
+	static const struct { const char *text; uint32_t v; } ok[] = {
+		{ "6.1.0-57-amd64", V(6, 1, 0) },          /* Debian: the upstream level is elsewhere */
+		{ "5.15.0-91-generic", V(5, 15, 0) },      /* Ubuntu: likewise */
+		{ "6.8.9-300.fc40.x86_64", V(6, 8, 9) },   /* Fedora */
+		{ "6.8.9-arch1-1", V(6, 8, 9) },           /* Arch */
+		{ "6.18.0+", V(6, 18, 0) },                /* a local build with changes */
+		{ "6.18.44-fc-v1252", V(6, 18, 44) },
+		{ "6.19-rc3", V(6, 19, 0) },               /* a release candidate is its release */
+		{ "6.19.0-rc3-00042-gdeadbeef", V(6, 19, 0) },
+		{ "6.12.12+bpo-amd64", V(6, 12, 12) },
+		{ "2.6.32.71", V(2, 6, 32) },              /* the 2.6 era's stable fourth number */
+		{ "4.4.0_1", V(4, 4, 0) },
+	};
+	uint32_t v;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		cr_assert_eq(ck_kernel_version_parse(ok[i].text, &v), 0, "%s", ok[i].text);
+		cr_assert_eq(v, ok[i].v, "%s: %#x", ok[i].text, v);
+	}
+	static const char *const bad[] = { "6", "six.1", "6.x", "6.1.2.3", "6.300", "v6.1", "6.1 ",
+					   "6.1.", "", "-6.1" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(ck_kernel_version_parse(bad[i], &v), -EINVAL, "'%s'", bad[i]);
+	cr_assert_eq(ck_kernel_version_parse(NULL, &v), -EINVAL);
+}
+
+Test(kernel_version, the_upstream_release_a_distribution_kernel_carries)
+{
+	static const struct { const char *release, *version, *signature; uint32_t v; } cases[] = {
+		/* Debian 12: only uname -v names the upstream release */
+		{ "6.1.0-57-amd64", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-01-10)", NULL,
+		  V(6, 1, 192) },
+		{ "4.19.0-27-amd64", "#1 SMP Debian 4.19.325-1 (2025-01-02)", NULL, V(4, 19, 325) },
+		{ "6.12.12+bpo-amd64", "#1 SMP PREEMPT_DYNAMIC Debian 6.12.12-1~bpo12+1 (2025-02-23)",
+		  NULL, V(6, 12, 12) },
+		/* Ubuntu: /proc/version_signature's last field */
+		{ "5.15.0-91-generic", "#101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023",
+		  "Ubuntu 5.15.0-91.101-generic 5.15.131", V(5, 15, 131) },
+		{ "5.4.0-200-generic", "#220-Ubuntu SMP Fri Sep 27 13:19:16 UTC 2024",
+		  "Ubuntu 5.4.0-200.220-generic 5.4.280", V(5, 4, 280) },
+		/* Fedora, Arch and plain builds: uname -r already has it */
+		{ "6.8.9-300.fc40.x86_64", "#1 SMP PREEMPT_DYNAMIC Thu May  2 18:44:19 UTC 2024", NULL,
+		  V(6, 8, 9) },
+		{ "6.18.0+", "#1 SMP PREEMPT_DYNAMIC @0", NULL, V(6, 18, 0) },
+		{ "6.19.0-rc3", "#3 SMP PREEMPT_DYNAMIC Sun Jan  4 10:00:00 UTC 2026", NULL, V(6, 19, 0) },
+		/* another branch's number, a compiler's, or a date is not this kernel's release */
+		{ "6.1.0-57-amd64", "#1 SMP Debian 6.2.5 gcc 12.2.0 (2026-01-10)", NULL, V(6, 1, 0) },
+		{ "6.1.0-57-amd64", NULL, "Ubuntu 6.2.0-1.1-generic 6.2.16", V(6, 1, 0) },
+		{ "6.1.0-57-amd64", "#1 SMP 16.1.192", NULL, V(6, 1, 0) },
+	};
+	uint32_t v;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(ck_kernel_version_upstream(cases[i].release, cases[i].version,
+							cases[i].signature, &v), 0, "#%zu", i);
+		cr_assert_eq(v, cases[i].v, "#%zu %s: %#x", i, cases[i].release, v);
+	}
+	cr_assert_eq(ck_kernel_version_upstream("Linux", "#1 Debian 6.1.192-3", NULL, &v), -EINVAL);
+	cr_assert_eq(ck_kernel_version_upstream(NULL, NULL, NULL, &v), -EINVAL);
+}
+
+Test(kernel_version, the_running_kernel_is_read_from_uname_and_the_signature)
+{
+	struct utsname u;
+	char sig[256] = "";
+	uint32_t want;
+	cr_assert_eq(uname(&u), 0);
+	FILE *f = fopen("/proc/version_signature", "re");
+	if (f) {
+		if (!fgets(sig, sizeof(sig), f))
+			sig[0] = '\0';
+		fclose(f);
+	}
+	cr_assert_eq(ck_kernel_version_upstream(u.release, u.version, f ? sig : NULL, &want), 0,
+		     "uname -r '%s' does not parse", u.release);
+	cr_assert_eq(ck_kernel_version_running(), want);
+}
+
+/* ---- rules that stable branches changed ---- */
+
+static int judge_on(const char *kernel, enum ck_syscall sc, uint64_t flags, const char **rule)
+{
+	uint32_t kv;
+	cr_assert_eq(ck_kernel_version_parse(kernel, &kv), 0, "%s", kernel);
+	struct ck_context c = root(kv);
+	return judge_full(sc, flags, 0, &c, rule);
+}
+
+Test(backports, clone3_takes_clone_newtime_from_6_3_and_its_stable_backports)
+{
+	static const struct { const char *kernel; int err; } cases[] = {
+		{ "5.6", EINVAL },       { "5.10.174", EINVAL }, { "5.10.175", 0 }, { "5.10.240", 0 },
+		{ "5.11.22", EINVAL },   { "5.14.21", EINVAL },  { "5.15.102", EINVAL },
+		{ "5.15.103", 0 },       { "6.0.19", EINVAL },   { "6.1.0", EINVAL },
+		{ "6.1.19", EINVAL },    { "6.1.20", 0 },        { "6.1.192", 0 }, { "6.2.6", EINVAL },
+		{ "6.2.7", 0 },          { "6.3", 0 },           { "6.18.44", 0 },
+	};
+	const char *rule;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(judge_on(cases[i].kernel, CK_SYSCALL_CLONE3, CK_CLONE_NEWTIME, &rule),
+			     cases[i].err, "clone3(CLONE_NEWTIME) on %s", cases[i].kernel);
+		if (cases[i].err)
+			cr_assert_str_eq(rule, "clone3-csignal-bits");
+	}
+	/* the other CSIGNAL bits stay refused everywhere */
+	cr_assert_eq(judge_on("6.1.192", CK_SYSCALL_CLONE3, 0x11, NULL), EINVAL);
+	/* Debian 12's kernel as it reports itself */
+	uint32_t kv;
+	cr_assert_eq(ck_kernel_version_upstream("6.1.0-57-amd64",
+						"#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-01-10)",
+						NULL, &kv), 0);
+	struct ck_context debian = root(kv);
+	cr_assert_eq(judge(CK_SYSCALL_CLONE3, CK_CLONE_NEWTIME, &debian), 0);
+}
+
+Test(backports, clone3_stack_checks_from_5_4_and_5_3_11)
+{
+	static const struct { const char *kernel; int err; } cases[] = {
+		{ "5.3", 0 }, { "5.3.10", 0 }, { "5.3.11", EINVAL }, { "5.3.18", EINVAL },
+		{ "5.4", EINVAL }, { "6.1.192", EINVAL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t kv;
+		cr_assert_eq(ck_kernel_version_parse(cases[i].kernel, &kv), 0);
+		struct ck_context c = root(kv);
+		struct ck_clone_request req;
+		ck_clone_request_init(&req, CK_SYSCALL_CLONE3, 0);
+		req.args_size = CK_CLONE_ARGS_SIZE_VER0;
+		req.stack_size = 4096; /* without a stack */
+		struct ck_verdict *v = ck_validate(&req, &c);
+		cr_assert_eq(ck_verdict_errno(v), cases[i].err, "%s", cases[i].kernel);
+		if (cases[i].err)
+			cr_assert_str_eq(ck_verdict_at(v, 0)->rule, "stack-size-without-stack");
+		ck_verdict_free(v);
+	}
+}
+
+Test(backports, user_namespace_fixes_of_3_9_in_3_8_stable)
+{
+	const char *rule;
+	/* CVE-2013-1858: CLONE_NEWUSER|CLONE_FS, refused from 3.8.3 */
+	cr_assert_eq(judge_on("3.8.2", CK_SYSCALL_CLONE, CK_CLONE_NEWUSER | CK_CLONE_FS | 17, NULL), 0);
+	cr_assert_eq(judge_on("3.8.3", CK_SYSCALL_CLONE, CK_CLONE_NEWUSER | CK_CLONE_FS | 17, &rule),
+		     EINVAL);
+	cr_assert_str_eq(rule, "newuser-with-fs");
+	cr_assert_eq(judge_on("3.9", CK_SYSCALL_CLONE, CK_CLONE_NEWUSER | CK_CLONE_FS | 17, NULL),
+		     EINVAL);
+	/* CVE-2013-1956: a user namespace from a chroot, refused from 3.8.6 */
+	static const struct { const char *kernel; int err; } chroot_cases[] = {
+		{ "3.8", 0 }, { "3.8.5", 0 }, { "3.8.6", EPERM }, { "3.9", EPERM }, { "6.1.192", EPERM },
+	};
+	for (size_t i = 0; i < sizeof(chroot_cases) / sizeof(chroot_cases[0]); i++) {
+		uint32_t kv;
+		cr_assert_eq(ck_kernel_version_parse(chroot_cases[i].kernel, &kv), 0);
+		struct ck_context c = user(kv);
+		c.chrooted = true;
+		cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_NEWUSER | 17, &c), chroot_cases[i].err,
+			     "%s", chroot_cases[i].kernel);
+		cr_assert_eq(judge(CK_SYSCALL_UNSHARE, CK_CLONE_NEWUSER, &c), chroot_cases[i].err,
+			     "unshare on %s", chroot_cases[i].kernel);
+	}
+}
+
+Test(backports, changes_without_stable_backports_keep_their_mainline_boundary)
+{
+	uint64_t thread_pidfd = CK_CLONE_PIDFD | CK_CLONE_THREAD | CK_CLONE_SIGHAND | CK_CLONE_VM;
+	cr_assert_eq(judge_on("6.6.100", CK_SYSCALL_CLONE3, thread_pidfd, NULL), EINVAL);
+	cr_assert_eq(judge_on("6.8.12", CK_SYSCALL_CLONE3, thread_pidfd, NULL), EINVAL);
+	cr_assert_eq(judge_on("6.9", CK_SYSCALL_CLONE3, thread_pidfd, NULL), 0);
+	struct ck_context tns = root(V(6, 1, 192));
+	tns.timens_for_children_differs = true;
+	cr_assert_eq(judge(CK_SYSCALL_CLONE, CK_CLONE_VM | CK_CLONE_VFORK | 17, &tns), EINVAL);
+}
+
+/* ---- CLONE_INTO_CGROUP: the kernel's checks on a described target ---- */
+
+static struct ck_cgroup_target cg_ok(void)
+{
+	struct ck_cgroup_target t;
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	t.state = CK_CGROUP_FD_CGROUP2;
+	t.procs_writable = t.ancestor_procs_writable = 1;
+	t.outside_namespace = 0;
+	t.same_domain = 1;
+	return t;
+}
+
+/* The errno and first rule for clone3(flags | CLONE_INTO_CGROUP) into t, on 6.1.192. */
+static int judge_cg(const struct ck_cgroup_target *t, uint64_t flags, const char **rule)
+{
+	struct ck_context c = user(V(6, 1, 192));
+	struct ck_clone_request req;
+	ck_clone_request_init(&req, CK_SYSCALL_CLONE3, flags | CK_CLONE_INTO_CGROUP);
+	req.cgroup = 3;
+	req.cgroup_target = t;
+	struct ck_verdict *v = ck_validate(&req, &c);
+	cr_assert_not_null(v);
+	int err = ck_verdict_errno(v);
+	if (rule)
+		*rule = err ? ck_verdict_at(v, 0)->rule : NULL;
+	ck_verdict_free(v);
+	return err;
+}
+
+Test(cgroup_rules, thread_capable_controllers_are_ebusy_once_a_domain_child_has_processes)
+{
+	struct ck_cgroup_target t = cg_ok();
+	const char *rule;
+	t.threaded_controllers = true; /* pids, cpu, cpuset, perf_event */
+	cr_assert_eq(judge_cg(&t, 0, NULL), 0, "it can still become a thread root");
+	t.populated_domain_child = true;
+	cr_assert_eq(judge_cg(&t, 0, &rule), EBUSY);
+	cr_assert_str_eq(rule, "cgroup-internal-process");
+	/* a threaded target, or the root, takes processes all the same */
+	t.threaded = true;
+	t.same_domain = 0;
+	cr_assert_eq(judge_cg(&t, 0, NULL), 0);
+	t.threaded = false;
+	t.is_root = true;
+	cr_assert_eq(judge_cg(&t, 0, NULL), 0);
+	/* a domain controller: EBUSY with or without a populated child */
+	t = cg_ok();
+	t.domain_controllers = true;
+	cr_assert_eq(judge_cg(&t, 0, &rule), EBUSY);
+	cr_assert_str_eq(rule, "cgroup-internal-process");
+	t.is_root = true;
+	cr_assert_eq(judge_cg(&t, 0, NULL), 0);
+	/* no controllers: children with processes do not matter */
+	t = cg_ok();
+	t.populated_domain_child = true;
+	cr_assert_eq(judge_cg(&t, 0, NULL), 0);
+}
+
+Test(cgroup_rules, the_common_ancestors_cgroup_procs_must_be_writable_too)
+{
+	struct ck_cgroup_target t = cg_ok();
+	const char *rule;
+	t.ancestor_procs_writable = 0;
+	cr_assert_eq(judge_cg(&t, 0, &rule), EACCES);
+	cr_assert_str_eq(rule, "cgroup-ancestor-not-writable");
+	/* the target's own cgroup.procs comes first */
+	t.procs_writable = 0;
+	cr_assert_eq(judge_cg(&t, 0, &rule), EACCES);
+	cr_assert_str_eq(rule, "cgroup-not-writable");
+	/* unknown is not a prediction, and a note says what was not predicted */
+	t = cg_ok();
+	t.ancestor_procs_writable = -1;
+	cr_assert_eq(judge_cg(&t, 0, NULL), 0);
+	struct ck_context c = user(V(6, 1, 192));
+	struct ck_clone_request req;
+	ck_clone_request_init(&req, CK_SYSCALL_CLONE3, CK_CLONE_INTO_CGROUP);
+	req.cgroup = 3;
+	req.cgroup_target = &t;
+	struct ck_verdict *v = ck_validate(&req, &c);
+	bool noted = false;
+	for (size_t i = 0; i < ck_verdict_count(v); i++)
+		noted |= strcmp(ck_verdict_at(v, i)->rule, "into-cgroup-partly-probed") == 0;
+	cr_assert(noted);
+	ck_verdict_free(v);
+}
+
+Test(cgroup_rules, checks_come_in_the_kernels_order)
+{
+	struct ck_cgroup_target t = cg_ok();
+	const char *rule;
+	/* EACCES (ancestor) before ENOENT (nsdelegate) before EOPNOTSUPP before EBUSY */
+	t.ancestor_procs_writable = 0;
+	t.outside_namespace = 1;
+	t.domain_invalid = true;
+	t.domain_controllers = true;
+	t.same_domain = 0;
+	cr_assert_eq(judge_cg(&t, CK_CLONE_THREAD | CK_CLONE_SIGHAND | CK_CLONE_VM, &rule), EACCES);
+	t.ancestor_procs_writable = 1;
+	cr_assert_eq(judge_cg(&t, 0, &rule), ENOENT);
+	cr_assert_str_eq(rule, "cgroup-outside-namespace");
+	t.outside_namespace = 0;
+	cr_assert_eq(judge_cg(&t, 0, &rule), EOPNOTSUPP);
+	cr_assert_str_eq(rule, "cgroup-domain-invalid");
+	t.domain_invalid = false;
+	cr_assert_eq(judge_cg(&t, 0, &rule), EBUSY);
+	t.domain_controllers = false;
+	cr_assert_eq(judge_cg(&t, 0, NULL), 0);
+	cr_assert_eq(judge_cg(&t, CK_CLONE_THREAD | CK_CLONE_SIGHAND | CK_CLONE_VM, &rule),
+		     EOPNOTSUPP);
+	cr_assert_str_eq(rule, "cgroup-thread-elsewhere");
+	t.same_domain = 1;
+	cr_assert_eq(judge_cg(&t, CK_CLONE_THREAD | CK_CLONE_SIGHAND | CK_CLONE_VM, NULL), 0);
+}
+
+Test(cgroup_rules, what_the_fd_is_comes_first)
+{
+	static const struct { enum ck_cgroup_fd_state state; int err; const char *rule; } cases[] = {
+		{ CK_CGROUP_FD_CLOSED, EBADF, "cgroup-fd-bad" },
+		{ CK_CGROUP_FD_NOT_CGROUP2, EBADF, "cgroup-fd-not-cgroup2" },
+		{ CK_CGROUP_FD_REMOVED, ENOENT, "cgroup-removed" },
+	};
+	const char *rule;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ck_cgroup_target t = cg_ok();
+		t.state = cases[i].state;
+		t.procs_writable = 0;
+		cr_assert_eq(judge_cg(&t, 0, &rule), cases[i].err);
+		cr_assert_str_eq(rule, cases[i].rule);
+	}
+}
+
+Test(cgroup_rules, a_description_is_checked_and_its_absence_noted)
+{
+	struct ck_context c = user(V(6, 18, 0));
+	struct ck_clone_request req;
+	unsigned char bigger[sizeof(struct ck_cgroup_target) + 8];
+	struct ck_cgroup_target t = cg_ok();
+
+	ck_clone_request_init(&req, CK_SYSCALL_CLONE3, CK_CLONE_INTO_CGROUP);
+	req.cgroup = 3;
+	/* not live, not described: a note, no prediction */
+	cr_assert(has_rule(CK_SYSCALL_CLONE3, CK_CLONE_INTO_CGROUP, &c, "into-cgroup-not-probed"));
+	req.cgroup_target = &t;
+	t.size = sizeof(t) - 1;
+	errno = 0;
+	cr_assert_null(ck_validate(&req, &c));
+	cr_assert_eq(errno, EINVAL);
+	/* a newer caller's larger description: accepted while its tail is zero */
+	memset(bigger, 0, sizeof(bigger));
+	t.size = sizeof(bigger);
+	memcpy(bigger, &t, sizeof(t));
+	req.cgroup_target = (const struct ck_cgroup_target *)bigger;
+	struct ck_verdict *v = ck_validate(&req, &c);
+	cr_assert_not_null(v);
+	cr_assert_eq(ck_verdict_errno(v), 0);
+	ck_verdict_free(v);
+	bigger[sizeof(t) + 3] = 1;
+	cr_assert_null(ck_validate(&req, &c));
+	/* the cgroup field unread (size 64): no target is looked at */
+	req.cgroup_target = NULL;
+	req.args_size = CK_CLONE_ARGS_SIZE_VER0;
+	v = ck_validate(&req, &c);
+	cr_assert_eq(ck_verdict_errno(v), EINVAL);
+	cr_assert_str_eq(ck_verdict_at(v, 0)->rule, "cgroup-fd-invalid");
+	ck_verdict_free(v);
 }
