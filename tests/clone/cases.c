@@ -36,10 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/futex.h>
-#include <linux/seccomp.h>
 
 #if defined(__x86_64__)
 #include <asm/prctl.h>
@@ -51,6 +48,7 @@
 #include <clonekit/flags.h>
 
 #include "cases.h"
+#include "deny_clone3.h"
 
 #define PORTABLE (CASE_NATIVE | CASE_I386 | CASE_AARCH64_QEMU)
 #define HOSTED (CASE_NATIVE | CASE_I386)
@@ -2242,40 +2240,9 @@ CASE(ck_clone_rejects_a_null_fn_or_stack_with_einval)
 
 /* ---- clone3 -> clone fallback ---- */
 
-#if defined(__x86_64__)
-#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
-#elif defined(__i386__)
-#define NATIVE_AUDIT_ARCH AUDIT_ARCH_I386
-#elif defined(__aarch64__)
-#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#endif
-
-#ifdef NATIVE_AUDIT_ARCH
-/* clone3 answers ENOSYS, as on a kernel before 5.3; everything else is allowed */
-static int deny_clone3(void)
-{
-	struct sock_filter insns[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = sizeof insns / sizeof insns[0], .filter = insns };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -errno;
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
-		return -errno;
-	return 0;
-}
-#endif
-
 CASE(clone3_falls_back_to_clone_when_seccomp_answers_enosys)
 {
-#ifdef NATIVE_AUDIT_ARCH
+#ifdef DENY_CLONE3_AUDIT_ARCH
 	owned_stack s = { 0 };
 	owned_pid pid = 0;
 	struct ck_clone_args a;
