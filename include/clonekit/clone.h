@@ -60,9 +60,9 @@ struct ck_clone_args {
  * returns 0 from ck_clone3 instead, like fork().
  *
  * ck_clone3 returns what the kernel's clone3(args, size) returns, for any
- * args and size, with two exceptions (below). args is read only where and
- * when the kernel would read it, and never faults: a struct that cannot be
- * read gives -EFAULT, as from the kernel.
+ * args and size, with two exceptions (below). It reads only bytes of args
+ * that the kernel reads too, and never faults on them: a struct that cannot
+ * be read gives -EFAULT, as from the kernel.
  *
  * When clone3 answers ENOSYS (a kernel before 5.3, or a seccomp profile such
  * as Docker's), the call goes through legacy clone, after the checks clone3
