@@ -13,35 +13,14 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "internal/arch.h"
 #include "internal/util.h"
 
 #define CK_CGROUP2_SUPER_MAGIC 0x63677270
 
 uint64_t ck_user_addr_max(void)
 {
-#if defined(__x86_64__) && !defined(__ILP32__)
-	/* 4-level paging; 5-level (la57) raises it to 2^56 - 4096 */
-	static uint64_t max;
-	if (!max) {
-		char line[4096];
-		FILE *f = fopen("/proc/cpuinfo", "re");
-		max = UINT64_C(0x7ffffffff000);
-		while (f && fgets(line, sizeof(line), f)) {
-			if (strncmp(line, "flags", 5) == 0) {
-				if (strstr(line, " la57"))
-					max = UINT64_C(0x00fffffffffff000);
-				break;
-			}
-		}
-		if (f)
-			fclose(f);
-	}
-	return max;
-#elif defined(__aarch64__)
-	return UINT64_C(1) << 48;
-#else
-	return 0;
-#endif
+	return ck__user_addr_max(); /* one limit for the validator and ck_clone3's fallback */
 }
 
 bool ck_arch_native_is_x86_64(void)
