@@ -111,7 +111,7 @@ static void nearest_options(const struct option *longopts, const char *typed, si
 			names[count++] = best;
 	}
 	for (size_t i = 0; i < count; i++)
-		ck_buf_append(buf, len, &pos, "%s'--%s'", i == 0 ? "" : i + 1 == count ? " or " : ", ",
+		ck__buf_append(buf, len, &pos, "%s'--%s'", i == 0 ? "" : i + 1 == count ? " or " : ", ",
 			      names[i]);
 }
 
@@ -238,7 +238,7 @@ const char *cli_nearest(const char *word, const char *const names[], size_t n)
 	const char *best = NULL;
 
 	for (size_t i = 0; i < n; i++) {
-		unsigned d = ck_edit_distance(word, names[i], cap);
+		unsigned d = ck__edit_distance(word, names[i], cap);
 		if (d < best_d) {
 			best_d = d;
 			best = names[i];

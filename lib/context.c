@@ -48,7 +48,7 @@ static ino_t ns_inode(const char *path)
 static bool id_mapped(const char *map_path, unsigned long id)
 {
 	char map[4096];
-	if (ck_read_small_file(map_path, map, sizeof(map)) < 0)
+	if (ck__read_small_file(map_path, map, sizeof(map)) < 0)
 		return true; /* no map file: not a user-namespace kernel */
 	for (char *line = map; line && *line;) {
 		unsigned long inside, outside, count;
@@ -113,7 +113,7 @@ int ck_context_current(struct ck_context *ctx)
 	if (!ctx->kernel)
 		return -errno;
 
-	ssize_t len = ck_read_small_file("/proc/self/status", status, sizeof(status));
+	ssize_t len = ck__read_small_file("/proc/self/status", status, sizeof(status));
 	if (len < 0)
 		return (int)len;
 	v = status_field(status, "CapEff");
@@ -149,19 +149,19 @@ int ck_context_current(struct ck_context *ctx)
 		   &ctx->pidns_for_children_differs);
 	if (ctx->pidns_for_children_differs)
 		ctx->pidns_for_children_has_init =
-			ck_pid_in_use_in_pidns("/proc/self/ns/pid_for_children", 0);
+			ck__pid_in_use_in_pidns("/proc/self/ns/pid_for_children", 0);
 	same_inode("/proc/self/ns/time", "/proc/self/ns/time_for_children",
 		   &ctx->timens_for_children_differs);
 	ctx->sighand_shared = false;
 
 	ctx->unprivileged_userns_clone =
-		ck_read_ll("/proc/sys/kernel/unprivileged_userns_clone", &n) == 0 ? (int)n : -1;
+		ck__read_ll("/proc/sys/kernel/unprivileged_userns_clone", &n) == 0 ? (int)n : -1;
 	ctx->apparmor_restrict_userns =
-		ck_read_ll("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &n) == 0
+		ck__read_ll("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &n) == 0
 			? (int)n : -1;
 	for (int i = 0; i < CK_NS__COUNT; i++)
-		ctx->max_ns[i] = ck_read_ll(limit_files[i], &n) == 0 ? n : -1;
-	ctx->pid_max = ck_read_ll("/proc/sys/kernel/pid_max", &n) == 0 ? (int)n : 0;
+		ctx->max_ns[i] = ck__read_ll(limit_files[i], &n) == 0 ? n : -1;
+	ctx->pid_max = ck__read_ll("/proc/sys/kernel/pid_max", &n) == 0 ? (int)n : 0;
 	ctx->live = true;
 	return 0;
 }
@@ -203,7 +203,7 @@ static int mode_allows_write(const struct stat *st)
 		w = st->st_mode & S_IWOTH;
 	if (w)
 		return 1;
-	if (ck_read_small_file("/proc/thread-self/status", status, sizeof(status)) < 0 ||
+	if (ck__read_small_file("/proc/thread-self/status", status, sizeof(status)) < 0 ||
 	    !(cap = status_field(status, "CapEff")))
 		return -1;
 	/* CAP_DAC_OVERRIDE counts only over files whose owner and group the namespace maps */
@@ -301,7 +301,7 @@ static int own_chain(const struct ck__cgroup_chain *target, struct ck__cgroup_ch
 	const char *path;
 	size_t depth = 0;
 
-	if (ck_read_small_file("/proc/thread-self/cgroup", cg, sizeof(cg)) < 0)
+	if (ck__read_small_file("/proc/thread-self/cgroup", cg, sizeof(cg)) < 0)
 		return -1;
 	path = strncmp(cg, "0::", 3) == 0 ? cg + 3 : strstr(cg, "\n0::");
 	if (!path)

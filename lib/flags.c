@@ -210,15 +210,15 @@ const struct ck_flag *ck_flag_by_value(uint64_t value)
 /* Matches the first n bytes of s against the table; NULL when none. */
 static const struct ck_flag *flag_by_name_n(const char *s, size_t n)
 {
-	if (n > 6 && ck_strn_ieq("CLONE_", s, 6)) {
+	if (n > 6 && ck__strn_ieq("CLONE_", s, 6)) {
 		s += 6;
 		n -= 6;
 	}
 	for (size_t i = 0; i < CK_ARRAY_SIZE(flag_table); i++)
-		if (ck_strn_ieq(flag_table[i].short_name, s, n))
+		if (ck__strn_ieq(flag_table[i].short_name, s, n))
 			return &flag_table[i];
 	for (size_t i = 0; i < CK_ARRAY_SIZE(ns_aliases); i++)
-		if (ck_strn_ieq(ns_aliases[i].alias, s, n))
+		if (ck__strn_ieq(ns_aliases[i].alias, s, n))
 			return ck_flag_by_value(ns_aliases[i].value);
 	return NULL;
 }
@@ -419,21 +419,21 @@ int ck_flags_format(uint64_t value, enum ck_syscall sc, char *buf, size_t len)
 			const struct ck_flag *f = &flag_table[i];
 			if (!(value & f->value) || !strace_names(f, sc, pass))
 				continue;
-			ck_buf_append(buf, len, &pos, "%s%s", any ? "|" : "", f->name);
+			ck__buf_append(buf, len, &pos, "%s%s", any ? "|" : "", f->name);
 			rest &= ~f->value;
 			any = true;
 		}
 	}
 	if (rest) {
-		ck_buf_append(buf, len, &pos, "%s%#" PRIx64 "%s", any ? "|" : "", rest,
+		ck__buf_append(buf, len, &pos, "%s%#" PRIx64 "%s", any ? "|" : "", rest,
 			      any ? "" : " /* CLONE_??? */");
 		any = true;
 	}
 	if (sc == CK_SYSCALL_CLONE && (sig || !any))
-		ck_buf_append(buf, len, &pos, "%s%s", any ? "|" : "",
+		ck__buf_append(buf, len, &pos, "%s%s", any ? "|" : "",
 			      ck_signal_name((unsigned)sig, sbuf, sizeof(sbuf)));
 	else if (!any)
-		ck_buf_append(buf, len, &pos, "0");
+		ck__buf_append(buf, len, &pos, "0");
 	return (int)pos;
 }
 
@@ -498,7 +498,7 @@ static const char *suggest(const char *tok, size_t n)
 	if (n > 6 && strncasecmp(w, "CLONE_", 6) == 0)
 		w += 6;
 	for (size_t i = 0; i < CK_ARRAY_SIZE(flag_table); i++) {
-		unsigned d = ck_edit_distance(w, flag_table[i].short_name, 2);
+		unsigned d = ck__edit_distance(w, flag_table[i].short_name, 2);
 		if (d < best_d) {
 			best_d = d;
 			best = flag_table[i].short_name;
@@ -778,7 +778,7 @@ uint32_t ck_kernel_version_running(void)
 
 	if (uname(&u) < 0)
 		return 0;
-	bool have_sig = ck_read_small_file("/proc/version_signature", signature,
+	bool have_sig = ck__read_small_file("/proc/version_signature", signature,
 					   sizeof(signature)) >= 0;
 	if (ck_kernel_version_upstream(u.release, u.version, have_sig ? signature : NULL, &v) < 0) {
 		errno = EINVAL;

@@ -310,7 +310,7 @@ static const char *seccomp_hint(void)
 	char status[8192];
 	const char *p;
 
-	if (ck_read_small_file("/proc/self/status", status, sizeof(status)) < 0)
+	if (ck__read_small_file("/proc/self/status", status, sizeof(status)) < 0)
 		return "";
 	p = strstr(status, "\nSeccomp:");
 	return p && strtol(p + 9, NULL, 10) == 2 ? " (this process runs under a seccomp filter)" : "";
@@ -393,15 +393,15 @@ static pid_t free_pid(unsigned attempt)
 {
 	long long last, max;
 
-	if (ck_read_ll("/proc/sys/kernel/ns_last_pid", &last) < 0)
+	if (ck__read_ll("/proc/sys/kernel/ns_last_pid", &last) < 0)
 		last = getpid();
-	if (ck_read_ll("/proc/sys/kernel/pid_max", &max) < 0 || max <= 1000)
+	if (ck__read_ll("/proc/sys/kernel/pid_max", &max) < 0 || max <= 1000)
 		max = 32768;
 	for (unsigned i = 0; i < 64; i++) {
 		/* ahead of the allocator, where it will not hand the PID out first */
 		long long want = last + 1000 + (long long)(attempt * 64 + i) * 97;
 		want = 300 + (want - 300) % (max - 300);
-		if (!ck_pid_in_use((int)want))
+		if (!ck__pid_in_use((int)want))
 			return (pid_t)want;
 	}
 	return -1;
@@ -440,11 +440,11 @@ static void try_set_tid(struct probe_run *run, const struct probe_entry *e,
 static int open_own_cgroup(char *path, size_t len)
 {
 	char mnt[1024], self[4096];
-	int r = ck_cgroup2_mount(mnt, sizeof(mnt));
+	int r = ck__cgroup2_mount(mnt, sizeof(mnt));
 
 	if (r < 0)
 		return r;
-	r = (int)ck_read_small_file("/proc/self/cgroup", self, sizeof(self));
+	r = (int)ck__read_small_file("/proc/self/cgroup", self, sizeof(self));
 	if (r < 0)
 		return r;
 	char *p = strncmp(self, "0::", 3) == 0 ? self + 3 : strstr(self, "\n0::");

@@ -134,7 +134,7 @@ static const char *flag_list(uint64_t flags, char *buf, size_t len)
 	buf[0] = '\0';
 	for (size_t i = 0; i < ck_flag_count(); i++)
 		if (flags & ck_flag_at(i)->value)
-			ck_buf_append(buf, len, &pos, "%s%s", pos ? "|" : "", ck_flag_at(i)->name);
+			ck__buf_append(buf, len, &pos, "%s%s", pos ? "|" : "", ck_flag_at(i)->name);
 	return buf;
 }
 

@@ -318,7 +318,7 @@ int ck_spawn_take_listener(struct ck_child *child)
 {
 	if (!child || child->listener < 0)
 		return -ENOENT;
-	return ck_take_fd(&child->listener);
+	return ck__take_fd(&child->listener);
 }
 
 pid_t ck_spawn_pid(const struct ck_child *child)

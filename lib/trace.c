@@ -238,7 +238,7 @@ static void read_status(pid_t tid, struct ck_event *e)
 {
 	char path[64], buf[2048];
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	if (ck_read_small_file(path, buf, sizeof(buf)) < 0)
+	if (ck__read_small_file(path, buf, sizeof(buf)) < 0)
 		return;
 	for (char *line = buf; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		if (strncmp(line, "Tgid:", 5) == 0)
@@ -253,12 +253,12 @@ static void read_status(pid_t tid, struct ck_event *e)
 static uint64_t cgroup_id_of(struct ck_tracer *t, pid_t tid)
 {
 	char path[64], buf[4096], dir[4700];
-	if (!t->cgroup_mnt[0] && ck_cgroup2_mount(t->cgroup_mnt, sizeof(t->cgroup_mnt)) < 0)
+	if (!t->cgroup_mnt[0] && ck__cgroup2_mount(t->cgroup_mnt, sizeof(t->cgroup_mnt)) < 0)
 		snprintf(t->cgroup_mnt, sizeof(t->cgroup_mnt), "-");
 	if (t->cgroup_mnt[0] == '-')
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)tid);
-	if (ck_read_small_file(path, buf, sizeof(buf)) < 0)
+	if (ck__read_small_file(path, buf, sizeof(buf)) < 0)
 		return 0;
 	char *p = strncmp(buf, "0::", 3) == 0 ? buf : strstr(buf, "\n0::");
 	if (!p)
@@ -278,7 +278,7 @@ static void fill_caller(struct ck_tracer *t, struct tracee *tr)
 
 	read_status(tr->tid, e);
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)tr->tid);
-	if (ck_read_small_file(path, e->comm, sizeof(e->comm)) < 0)
+	if (ck__read_small_file(path, e->comm, sizeof(e->comm)) < 0)
 		e->comm[0] = '\0';
 	if (!tr->exe_loaded) {
 		snprintf(path, sizeof(path), "/proc/%d/exe", (int)tr->tid);
@@ -871,7 +871,7 @@ static bool traced_by_us(pid_t tid)
 {
 	char path[64], buf[2048];
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	if (ck_read_small_file(path, buf, sizeof(buf)) < 0)
+	if (ck__read_small_file(path, buf, sizeof(buf)) < 0)
 		return false;
 	const char *p = strstr(buf, "\nTracerPid:");
 	return p && strtol(p + 11, NULL, 10) == getpid();

@@ -319,7 +319,7 @@ CHILD_CODE static void child_hold(struct child_ctx *c, int listener)
 CHILD_CODE static _Noreturn void child_exec(struct child_ctx *c)
 {
 	struct ck__report r;
-	int err = c->file[0] ? ck_exec_search(c->file, c->attr->search_path ? c->path_env : NULL,
+	int err = c->file[0] ? ck__exec_search(c->file, c->attr->search_path ? c->path_env : NULL,
 					      c->argv, c->envp)
 			     : ENOENT; /* as execvp: an empty name is not searched for */
 	r.kind = CK__REPORT_FAILED;
@@ -478,13 +478,13 @@ static void format_maps(char *buf, size_t len, const struct ck__idmap *m, size_t
 	size_t pos = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < n; i++)
-		ck_buf_append(buf, len, &pos, "%u %u %u\n", m[i].inside, m[i].outside, m[i].count);
+		ck__buf_append(buf, len, &pos, "%u %u %u\n", m[i].inside, m[i].outside, m[i].count);
 }
 
 static bool have_cap(unsigned cap)
 {
 	char status[4096];
-	if (ck_read_small_file("/proc/self/status", status, sizeof(status)) < 0)
+	if (ck__read_small_file("/proc/self/status", status, sizeof(status)) < 0)
 		return false;
 	const char *p = strstr(status, "\nCapEff:");
 	return p && (strtoull(p + 8, NULL, 16) >> cap) & 1;
@@ -618,7 +618,7 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 	c->file = l->file;
 	c->argv = l->argv;
 	c->envp = l->envp ? l->envp : environ;
-	c->path_env = ck_path_env();
+	c->path_env = ck__path_env();
 	c->ctl = c->ctl_parent = c->parent_pidfd = -1;
 	c->parent_pid = getpid();
 	c->hold = holds(l);
@@ -627,7 +627,7 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 		size_t pos = 0;
 		for (int i = 0; i < 2; i++)
 			if (a->has_offset[i])
-				ck_buf_append(c->timens, sizeof(c->timens), &pos, "%s %lld %ld\n",
+				ck__buf_append(c->timens, sizeof(c->timens), &pos, "%s %lld %ld\n",
 					      i ? "boottime" : "monotonic",
 					      (long long)a->offset_sec[i], a->offset_nsec[i]);
 	}
@@ -818,8 +818,8 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 			goto fail;
 		}
 		child->state = CK__HELD;
-		child->ctl = ck_take_fd(&s.ctl[0]);
-		child->listener = ck_take_fd(&s.listener);
+		child->ctl = ck__take_fd(&s.ctl[0]);
+		child->listener = ck__take_fd(&s.listener);
 	}
 	state_release(&s);
 	*out = child;

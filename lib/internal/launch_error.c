@@ -167,7 +167,7 @@ static const char *explain_clone(struct text *t, const struct ck__failure *f)
 		char mnt[256];
 		say(t, "clone3 into cgroup %s: %s", cgroup, fi->message);
 		if (strcmp(fi->rule, "cgroup-fd-not-cgroup2") == 0 &&
-		    ck_cgroup2_mount(mnt, sizeof(mnt)) == 0)
+		    ck__cgroup2_mount(mnt, sizeof(mnt)) == 0)
 			say(t, "; cgroup v2 is mounted at %s: give a directory under it", mnt);
 	} else {
 		say(t, "clone3: %s", fi->message);

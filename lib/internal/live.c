@@ -18,12 +18,7 @@
 
 #define CK_CGROUP2_SUPER_MAGIC 0x63677270
 
-uint64_t ck_user_addr_max(void)
-{
-	return ck__user_addr_max(); /* one limit for the validator and ck_clone3's fallback */
-}
-
-bool ck_arch_native_is_x86_64(void)
+bool ck__arch_native_is_x86_64(void)
 {
 #if defined(__x86_64__) && !defined(__ILP32__)
 	return true;
@@ -32,7 +27,7 @@ bool ck_arch_native_is_x86_64(void)
 #endif
 }
 
-bool ck_pid_in_use(int pid)
+bool ck__pid_in_use(int pid)
 {
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
@@ -41,7 +36,7 @@ bool ck_pid_in_use(int pid)
 static int innermost_pid(const char *status_path)
 {
 	char buf[4096];
-	if (ck_read_small_file(status_path, buf, sizeof(buf)) < 0)
+	if (ck__read_small_file(status_path, buf, sizeof(buf)) < 0)
 		return 0;
 	char *line = strstr(buf, "\nNSpid:");
 	if (!line)
@@ -54,7 +49,7 @@ static int innermost_pid(const char *status_path)
 	return last ? atoi(last + 1) : atoi(line + 1);
 }
 
-bool ck_pid_in_use_in_pidns(const char *ns_link, int pid)
+bool ck__pid_in_use_in_pidns(const char *ns_link, int pid)
 {
 	struct stat want, st;
 	char path[300];
@@ -215,7 +210,7 @@ int ck__cgroup2_nsdelegate(dev_t dev)
 	return ret;
 }
 
-int ck_cgroup2_mount(char *buf, size_t len)
+int ck__cgroup2_mount(char *buf, size_t len)
 {
 	char line[4096];
 	FILE *f = fopen("/proc/self/mountinfo", "re");

@@ -8,18 +8,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* The first address above user space on this architecture (TASK_SIZE_MAX), 0 if unknown. */
-uint64_t ck_user_addr_max(void);
-bool ck_arch_native_is_x86_64(void);
+bool ck__arch_native_is_x86_64(void);
 
 /* Whether a PID in the caller's PID namespace belongs to a task (zombies too). */
-bool ck_pid_in_use(int pid);
+bool ck__pid_in_use(int pid);
 /*
  * Whether a PID is taken in the PID namespace ns_link names (a /proc/.../ns
  * link): some visible task of that namespace has it as its innermost PID.
  * pid 0 asks whether the namespace has any visible task at all.
  */
-bool ck_pid_in_use_in_pidns(const char *ns_link, int pid);
+bool ck__pid_in_use_in_pidns(const char *ns_link, int pid);
 
 #include <clonekit/validate.h>
 
@@ -49,6 +47,6 @@ size_t ck__cgroup_chain_domain(const struct ck__cgroup_chain *c);
 int ck__cgroup2_nsdelegate(dev_t dev);
 
 /* The mount point of the cgroup v2 hierarchy into buf; 0 or -errno. */
-int ck_cgroup2_mount(char *buf, size_t len);
+int ck__cgroup2_mount(char *buf, size_t len);
 
 #endif

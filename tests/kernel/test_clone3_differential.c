@@ -42,6 +42,7 @@
 
 #include "../support.h"
 #include "../clone/deny_clone3.h"
+#include "internal/arch.h"
 #include "internal/live.h"
 #include "rawcall.h"
 
@@ -720,7 +721,7 @@ static void set_up(struct layout *L)
 	L->arena = (uintptr_t)arena;
 	cr_assert_eq(mprotect((void *)(uintptr_t)page_at(L, NONE4), PAGE, PROT_NONE), 0);
 	cr_assert_eq(munmap((void *)(uintptr_t)page_at(L, HOLE6), PAGE), 0);
-	L->limit = ck_user_addr_max();
+	L->limit = ck__user_addr_max();
 	void *top = mmap((void *)(uintptr_t)(L->limit - PAGE), PAGE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	L->top_page = top == MAP_FAILED ? 0 : (uintptr_t)top;
@@ -732,7 +733,7 @@ static void set_up(struct layout *L)
 	cr_assert_neq(stacks, MAP_FAILED);
 	L->stacks = (uintptr_t)stacks;
 
-	cr_assert_eq(ck_cgroup2_mount(mnt, sizeof(mnt)), 0, "no cgroup v2 hierarchy mounted");
+	cr_assert_eq(ck__cgroup2_mount(mnt, sizeof(mnt)), 0, "no cgroup v2 hierarchy mounted");
 	snprintf(cgdir, sizeof(cgdir), "%s/clonekit-c3diff-%d", mnt, getpid());
 	cr_assert_eq(mkdir(cgdir, 0755), 0, "mkdir %s: %s", cgdir, strerror(errno));
 	L->cgroup_fd = open(cgdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -750,7 +751,7 @@ static void tear_down(struct layout *L)
 
 	close(L->cgroup_fd);
 	close(L->notcg_fd);
-	if (ck_cgroup2_mount(mnt, sizeof(mnt)) == 0) {
+	if (ck__cgroup2_mount(mnt, sizeof(mnt)) == 0) {
 		snprintf(cgdir, sizeof(cgdir), "%s/clonekit-c3diff-%d", mnt, getpid());
 		for (int tries = 0; rmdir(cgdir) < 0 && errno == EBUSY && tries < 50; tries++)
 			usleep(10000);

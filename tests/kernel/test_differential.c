@@ -658,7 +658,7 @@ static void cgroups_make(struct shared *sh, struct cg_setup *cs)
 	for (int i = 0; i < CG__COUNT; i++)
 		sh->cg_fd[i] = -1;
 	cs->sleeper = -1;
-	cr_assert_eq(ck_cgroup2_mount(cs->mnt, sizeof(cs->mnt)), 0, "no cgroup v2 hierarchy mounted");
+	cr_assert_eq(ck__cgroup2_mount(cs->mnt, sizeof(cs->mnt)), 0, "no cgroup v2 hierarchy mounted");
 	snprintf(cs->top, sizeof(cs->top), "%s/clonekit-diff-%d", cs->mnt, getpid());
 	cr_assert_eq(mkdir(cs->top, 0755), 0, "mkdir %s: %s", cs->top, strerror(errno));
 	sh->cg_fd[CG_TEST] = open(cs->top, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -165,11 +165,11 @@ static bool unprivileged_userns_allowed(void)
 {
 	long long v;
 
-	if (ck_read_ll("/proc/sys/kernel/unprivileged_userns_clone", &v) == 0 && v != 1)
+	if (ck__read_ll("/proc/sys/kernel/unprivileged_userns_clone", &v) == 0 && v != 1)
 		return false;
-	if (ck_read_ll("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &v) == 0 && v != 0)
+	if (ck__read_ll("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &v) == 0 && v != 0)
 		return false;
-	return ck_read_ll("/proc/sys/user/max_user_namespaces", &v) == 0 && v > 0;
+	return ck__read_ll("/proc/sys/user/max_user_namespaces", &v) == 0 && v > 0;
 }
 
 /* The cgroup.procs of this process's cgroup v2 directory, or false without cgroup v2. */
@@ -177,8 +177,8 @@ static bool own_cgroup_procs(char *path, size_t len)
 {
 	char mnt[1024], self[4096];
 
-	if (ck_cgroup2_mount(mnt, sizeof(mnt)) < 0 ||
-	    ck_read_small_file("/proc/self/cgroup", self, sizeof(self)) < 0)
+	if (ck__cgroup2_mount(mnt, sizeof(mnt)) < 0 ||
+	    ck__read_small_file("/proc/self/cgroup", self, sizeof(self)) < 0)
 		return false;
 	char *p = strncmp(self, "0::", 3) == 0 ? self + 3 : strstr(self, "\n0::");
 	if (!p)

@@ -1105,7 +1105,7 @@ static void check_cgroup(bool userns)
 	int in[2], p[2], st;
 	struct ck_child *c;
 
-	if (ck_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+	if (ck__cgroup2_mount(mnt, sizeof(mnt)) < 0)
 		ck_skip_or_fail("no cgroup v2 hierarchy is mounted");
 	snprintf(dir, sizeof(dir), "%s/ck-spawn-%d", mnt, (int)getpid());
 	cr_assert_eq(mkdir(dir, 0755), 0, "mkdir %s: %s", dir, strerror(errno));
@@ -1172,7 +1172,7 @@ Test(spawn, a_cgroup_that_does_not_exist_is_enoent)
 static void not_cgroup2_message(const char *dir, char *buf, size_t len)
 {
 	char mnt[256];
-	cr_assert_eq(ck_cgroup2_mount(mnt, sizeof(mnt)), 0, "no cgroup v2 mount found");
+	cr_assert_eq(ck__cgroup2_mount(mnt, sizeof(mnt)), 0, "no cgroup v2 mount found");
 	snprintf(buf, len,
 		 "clone3 into cgroup %s: CLONE_INTO_CGROUP: the cgroup fd is not a cgroup v2 directory; "
 		 "cgroup v2 is mounted at %s: give a directory under it", dir, mnt);

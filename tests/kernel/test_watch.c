@@ -188,7 +188,7 @@ static uint64_t own_cgroup_id(void)
 	struct stat st;
 	FILE *f;
 
-	if (ck_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+	if (ck__cgroup2_mount(mnt, sizeof(mnt)) < 0)
 		return 0;
 	f = fopen("/proc/self/cgroup", "re");
 	cr_assert_not_null(f);
@@ -414,7 +414,7 @@ static void make_cgroup(char *dir, size_t len, const char *tag)
 {
 	char mnt[1024];
 
-	if (ck_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+	if (ck__cgroup2_mount(mnt, sizeof(mnt)) < 0)
 		ck_skip_or_fail("no cgroup v2 hierarchy is mounted");
 	snprintf(dir, len, "%s/ck-watch-%s-%d", mnt, tag, (int)getpid());
 	cr_assert_eq(mkdir(dir, 0755), 0, "mkdir %s: %s", dir, strerror(errno));
