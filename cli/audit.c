@@ -102,7 +102,7 @@ int cmd_audit(int argc, char **argv)
 	int c, ret;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "hv", longopts)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -114,7 +114,7 @@ int cmd_audit(int argc, char **argv)
 			verbose = true;
 			break;
 		default:
-			return cli_option_error(CMD, c, argv);
+			return cli_option_error(CMD);
 		}
 	}
 	if (optind < argc)

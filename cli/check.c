@@ -17,9 +17,11 @@ static const char usage[] =
 	"Further errors the kernel would find next follow as \"also EINVAL: ...\",\n"
 	"then warnings about accepted but ignored arguments.\n\n"
 	"With '-', reads lines \"SYSCALL FLAGS [EXIT_SIGNAL]\" from standard input\n"
-	"and prints one line per input line: OK, the errno and message, or\n"
-	"\"invalid: ...\" for a line it cannot read. Exit status: 2 if a line was\n"
-	"invalid, else 1 if a call would fail, else 0.\n\n"
+	"(ending in LF or CRLF, of any length; blank lines are skipped) and prints\n"
+	"one line per input line: OK, the errno and message, or \"invalid: line N:\n"
+	"...\" for a line it cannot read, such as one holding a NUL byte or another\n"
+	"control character than tab. Exit status: 2 if a line was invalid, else 1\n"
+	"if a call would fail, else 0.\n\n"
 	"Options:\n" CALL_OPTIONS_HELP
 	"  --json               one JSON object per judged call\n"
 	"  -h, --help           this text\n";
@@ -108,20 +110,52 @@ static void print_invalid(unsigned long lineno, const char *why, bool json)
 	jw_end_line(&w);
 }
 
+/*
+ * Ends a line read by getline at its "\n" or "\r\n" (the last line may have
+ * neither). NULL when the line is usable, else why not: getline keeps a NUL
+ * byte or a stray control character, which C strings would silently cut or
+ * print raw.
+ */
+static const char *line_end(char *line, size_t len, char *why, size_t why_len)
+{
+	if (len > 0 && line[len - 1] == '\n')
+		line[--len] = '\0';
+	if (len > 0 && line[len - 1] == '\r')
+		line[--len] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if (c == '\0') {
+			snprintf(why, why_len, "a NUL byte at byte %zu", i + 1);
+			return why;
+		}
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			snprintf(why, why_len, "control character 0x%02x at byte %zu", c, i + 1);
+			return why;
+		}
+	}
+	return NULL;
+}
+
 /* "SYSCALL FLAGS [EXIT_SIGNAL]" per line; one output line per input line. */
 static int check_stdin(const struct call_opts *base, bool json)
 {
-	char *line = NULL;
+	char *line = NULL, bad[64];
 	size_t cap = 0;
+	ssize_t len;
 	int worst = CK_EXIT_OK;
 	unsigned long lineno = 0;
 
-	while (getline(&line, &cap, stdin) >= 0) {
+	while ((len = getline(&line, &cap, stdin)) >= 0) {
 		char *save = NULL, *words[3];
 		int n = 0;
 		struct call_opts o = *base;
 		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
+		const char *unusable = line_end(line, (size_t)len, bad, sizeof(bad));
+		if (unusable) {
+			print_invalid(lineno, unusable, json);
+			worst = CK_EXIT_USAGE;
+			continue;
+		}
 		for (char *t = strtok_r(line, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
 			if (n == 3) {
 				n = 4;
@@ -193,7 +227,7 @@ int cmd_check(int argc, char **argv)
 
 	call_opts_init(&o);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage, stdout);
@@ -205,7 +239,7 @@ int cmd_check(int argc, char **argv)
 		case '?':
 		case ':':
 			call_opts_release(&o);
-			return cli_option_error("check", c, argv);
+			return cli_option_error("check");
 		default:
 			r = call_opts_apply(&o, "check", c, optarg);
 			if (r) {

@@ -83,18 +83,109 @@ int call_build(const struct call_opts *o, const char *cmd, int nwords, char **wo
 	       struct ck_clone_request *req, struct ck_context *ctx);
 void call_opts_release(struct call_opts *o);
 
+/*
+ * The ck_spawn_attr options run and trace share (cli/attr.c); their values
+ * are ATTR_OPT_FIRST..ATTR_OPT_END-1.
+ */
+enum {
+	ATTR_OPT_FIRST = 0x300,
+	ATTR_OPT_NEW = ATTR_OPT_FIRST, ATTR_OPT_SHARE, ATTR_OPT_MAP_ROOT, ATTR_OPT_MAP_USER,
+	ATTR_OPT_UID_MAP, ATTR_OPT_GID_MAP, ATTR_OPT_HOSTNAME, ATTR_OPT_MOUNT_PROC, ATTR_OPT_MONO,
+	ATTR_OPT_BOOT, ATTR_OPT_CGROUP, ATTR_OPT_CWD, ATTR_OPT_DWP, ATTR_OPT_EXIT_SIGNAL,
+	ATTR_OPT_SECCOMP, ATTR_OPT_END
+};
+#define ATTR_LONG_OPTIONS                                                       \
+	{ "new", required_argument, NULL, ATTR_OPT_NEW },                       \
+	{ "share", required_argument, NULL, ATTR_OPT_SHARE },                   \
+	{ "map-root", no_argument, NULL, ATTR_OPT_MAP_ROOT },                   \
+	{ "map-user", no_argument, NULL, ATTR_OPT_MAP_USER },                   \
+	{ "uid-map", required_argument, NULL, ATTR_OPT_UID_MAP },               \
+	{ "gid-map", required_argument, NULL, ATTR_OPT_GID_MAP },               \
+	{ "hostname", required_argument, NULL, ATTR_OPT_HOSTNAME },             \
+	{ "mount-proc", no_argument, NULL, ATTR_OPT_MOUNT_PROC },               \
+	{ "monotonic", required_argument, NULL, ATTR_OPT_MONO },                \
+	{ "boottime", required_argument, NULL, ATTR_OPT_BOOT },                 \
+	{ "cgroup", required_argument, NULL, ATTR_OPT_CGROUP },                 \
+	{ "cwd", required_argument, NULL, ATTR_OPT_CWD },                       \
+	{ "die-with-parent", no_argument, NULL, ATTR_OPT_DWP },                 \
+	{ "exit-signal", required_argument, NULL, ATTR_OPT_EXIT_SIGNAL },       \
+	{ "seccomp", required_argument, NULL, ATTR_OPT_SECCOMP }
+
+#define ATTR_OPTIONS_HELP                                                                       \
+	"  --new NS[,NS...]      new namespaces: user, pid, net, mnt, uts, ipc, cgroup,\n"      \
+	"                        time, or all\n"                                                 \
+	"  --share WHAT[,...]    keep sharing after execve: fs, io, sysvsem; vm asks for\n"      \
+	"                        the CLONE_VM|CLONE_VFORK path (files and sighand end at\n"      \
+	"                        execve, so they are refused)\n"                                 \
+	"  --map-root            map your uid/gid to 0 in the new user namespace\n"              \
+	"  --map-user            map your uid/gid to themselves\n"                               \
+	"  --uid-map IN:OUT:N    a uid range (repeatable); --gid-map likewise\n"                 \
+	"  --hostname NAME       hostname in the new UTS namespace (implies --new uts)\n"        \
+	"  --mount-proc          a fresh /proc (implies --new mnt; needs --new pid)\n"           \
+	"  --monotonic SECONDS   CLOCK_MONOTONIC offset (implies --new time)\n"                  \
+	"  --boottime SECONDS    CLOCK_BOOTTIME offset (implies --new time)\n"                   \
+	"  --cgroup DIR          start in this cgroup v2 directory (CLONE_INTO_CGROUP)\n"        \
+	"  --cwd DIR             working directory\n"                                            \
+	"  --die-with-parent     SIGKILL the command if clonekit dies\n"                         \
+	"  --exit-signal SIG     the child's exit signal; execve resets it to SIGCHLD,\n"        \
+	"                        so it is seen only if the child ends before execve\n"           \
+	"  --seccomp POLICY      load a seccomp policy just before execve, with\n"               \
+	"                        no_new_privs: deny-namespaces, deny-userns or\n"                \
+	"                        no-child-process (see clonekit seccomp --list)\n"
+
+/* The attribute set the options build, and the namespaces asked for. */
+struct attr_opts {
+	struct ck_spawn_attr *attr;
+	uint64_t namespaces, share;
+};
+int attr_opts_init(struct attr_opts *o);   /* 0 or -ENOMEM */
+void attr_opts_release(struct attr_opts *o);
+/* Applies one ATTR_LONG_OPTIONS option: 0, or nonzero once it has printed why it cannot. */
+int attr_opts_apply(struct attr_opts *o, const char *cmd, int opt, const char *arg);
+/* Sets the namespaces and sharing gathered: 0 or -EINVAL. */
+int attr_opts_finish(struct attr_opts *o);
+/* The namespaces as unshare(1) names them, a JSON array under key. */
+void jw_namespaces(struct jw *w, const char *key, uint64_t namespaces);
+/* "clonekit CMD: " and the spawn error's sentence, with the command-line fix clonekit knows. */
+void cli_spawn_error(const char *cmd, const struct ck_spawn_error *err, int r);
+/* 127 when execve found nothing (the command or its interpreter), 126 for another execve failure, else 125. */
+int cli_spawn_exit_code(const struct ck_spawn_error *err);
+
 /* Prints a finding as "EINVAL: message" (errors) or "warning: message". */
 void print_finding(FILE *f, const struct ck_finding *fi);
 /* Writes a verdict's findings as a JSON array under key. */
 void jw_findings(struct jw *w, const char *key, const struct ck_verdict *v);
 
-/* Prints "clonekit CMD: message" to stderr and returns CK_EXIT_USAGE. */
-int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /*
- * The usage error for getopt_long's '?' or ':' (the optstring starts with ':'
- * so getopt itself stays quiet): names the option as the user wrote it.
+ * Prints "clonekit CMD: message" and "Try 'clonekit CMD --help'." to stderr
+ * (CMD NULL: the command itself) and returns CK_EXIT_USAGE.
  */
-int cli_option_error(const char *cmd, int c, char *const argv[]);
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * The option parser of every subcommand (cli/opt.c), called as getopt_long:
+ * set optind to 1 (or 0) first, then each call returns the next option's
+ * short letter or struct option val (0 when its flag is set), -1 at the end
+ * with optind at the first operand, and optarg set for an option's argument
+ * ("--name=VALUE", "--name VALUE", "-xVALUE", "-x VALUE"). A leading '+' in
+ * optstring stops at the first operand; otherwise options and operands mix
+ * and the operands end up last, in order. Unlike getopt_long:
+ *   - a long option matches only when spelled in full, never by a prefix;
+ *   - "--" never serves as an option's argument (it ends the options);
+ *   - it prints nothing: on an unknown option, an argument given to an
+ *     option without one, or a missing argument it returns '?' (':' for a
+ *     missing one) and cli_option_error says what was wrong.
+ */
+int cli_getopt(int argc, char **argv, const char *optstring, const struct option *longopts);
+/*
+ * The usage error of the last failed cli_getopt: the option as typed and,
+ * for an unknown one, the options it abbreviates or the nearest spelling
+ * ("unknown option '--mount'; did you mean '--mount-proc'?"). Returns
+ * CK_EXIT_USAGE.
+ */
+int cli_option_error(const char *cmd);
+/* The name in names nearest to word (at most 1 edit for 3 letters, else 2), or NULL. */
+const char *cli_nearest(const char *word, const char *const names[], size_t n);
 
 /*
  * A compact JSON writer: one document per line. Keys are ignored inside

@@ -181,7 +181,7 @@ int cmd_explain(int argc, char **argv)
 
 	call_opts_init(&o);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage, stdout);
@@ -193,7 +193,7 @@ int cmd_explain(int argc, char **argv)
 		case '?':
 		case ':':
 			call_opts_release(&o);
-			return cli_option_error("explain", c, argv);
+			return cli_option_error("explain");
 		default:
 			r = call_opts_apply(&o, "explain", c, optarg);
 			if (r) {

@@ -47,7 +47,7 @@ int cmd_flags(int argc, char **argv)
 	struct jw w;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "hv", longopts)) != -1) {
 		switch (c) {
 		case 'g':
 			if (parse_group(optarg, &group) < 0)
@@ -63,7 +63,7 @@ int cmd_flags(int argc, char **argv)
 		case 'v': verbose = true; break;
 		case 'j': json = true; break;
 		case 'h': fputs(usage, stdout); return CK_EXIT_OK;
-		default: return cli_option_error("flags", c, argv);
+		default: return cli_option_error("flags");
 		}
 	}
 	if (optind < argc)

@@ -7,6 +7,8 @@
 
 #include "cli.h"
 
+static int help(int argc, char **argv);
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -22,36 +24,99 @@ static const struct {
 	{ "seccomp", cmd_seccomp, "list the seccomp policies, export one as BPF, PFC or an OCI profile" },
 	{ "trace", cmd_trace, "follow a command or process with ptrace, printing its creation calls as strace does" },
 	{ "watch", cmd_watch, "every process-creation call on the host, through eBPF, with alerts" },
+	{ "help", help, "this text, or with a COMMAND, that command's --help" },
 };
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: clonekit COMMAND [OPTIONS] [ARGS]\n\n"
 		   "Linux process creation, complete and safe.\n\nCommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nEvery command takes --help and --json. See clonekit(1).\n");
+	fprintf(f, "\n'clonekit help COMMAND' or 'clonekit COMMAND --help' lists its options;\n"
+		   "every command but help takes --json. See clonekit(1).\n");
+}
+
+/* The command named name; NULL after saying so, with the nearest name, as cmd. */
+static int (*find_command(const char *cmd, const char *name))(int, char **)
+{
+	const char *names[NCOMMANDS];
+
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(name, commands[i].name) == 0)
+			return commands[i].run;
+		names[i] = commands[i].name;
+	}
+	const char *near = cli_nearest(name, names, NCOMMANDS);
+	if (near)
+		cli_usage_error(cmd, "unknown command '%s'; did you mean '%s'?", name, near);
+	else
+		cli_usage_error(cmd, "unknown command '%s'", name);
+	return NULL;
+}
+
+static const struct option help_only[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* clonekit help [COMMAND]: the usage, or COMMAND's own --help. */
+static int help(int argc, char **argv)
+{
+	static char help_opt[] = "--help";
+	int c;
+
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "h", help_only)) != -1) {
+		if (c != 'h')
+			return cli_option_error("help");
+		usage(stdout);
+		return CK_EXIT_OK;
+	}
+	if (optind == argc) {
+		usage(stdout);
+		return CK_EXIT_OK;
+	}
+	if (argc - optind > 1)
+		return cli_usage_error("help", "one COMMAND at a time, got '%s' and '%s'", argv[optind],
+				       argv[optind + 1]);
+	int (*run)(int, char **) = find_command("help", argv[optind]);
+	if (!run)
+		return CK_EXIT_USAGE;
+	char *args[] = { argv[optind], help_opt, NULL };
+	return run(2, args);
 }
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
 	if (argc < 2) {
 		usage(stderr);
 		return CK_EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return CK_EXIT_OK;
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "+h", longopts)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return CK_EXIT_OK;
+		case 'V':
+			printf("clonekit %s\n", CK_VERSION_STRING);
+			return CK_EXIT_OK;
+		default:
+			return cli_option_error(NULL);
+		}
 	}
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("clonekit %s\n", CK_VERSION_STRING);
-		return CK_EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "clonekit: unknown command '%s'\n\n", argv[1]);
-	usage(stderr);
-	return CK_EXIT_USAGE;
+	if (optind >= argc)
+		return cli_usage_error(NULL, "no COMMAND given");
+	int (*run)(int, char **) = find_command(NULL, argv[optind]);
+	return run ? run(argc - optind, argv + optind) : CK_EXIT_USAGE;
 }

@@ -8,25 +8,12 @@
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "clonekit %s: ", cmd);
+	fprintf(stderr, "clonekit%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'clonekit %s --help'.\n", cmd);
+	fprintf(stderr, "\nTry 'clonekit%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
 	return CK_EXIT_USAGE;
-}
-
-int cli_option_error(const char *cmd, int c, char *const argv[])
-{
-	const char *arg = argv[optind - 1];
-	char letter[3] = { '-', (char)optopt, '\0' };
-
-	/* Inside a cluster such as -vx, optind has not moved past it yet. */
-	if (optopt > 0 && optopt < 0x100 && strncmp(arg, "--", 2) != 0)
-		arg = letter;
-	if (c == ':')
-		return cli_usage_error(cmd, "option '%s' needs an argument", arg);
-	return cli_usage_error(cmd, "unknown option '%s'", arg);
 }
 
 void jw_init(struct jw *w, FILE *f)

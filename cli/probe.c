@@ -107,7 +107,7 @@ int cmd_probe(int argc, char **argv)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -116,7 +116,7 @@ int cmd_probe(int argc, char **argv)
 			json = true;
 			break;
 		default:
-			return cli_option_error(CMD, c, argv);
+			return cli_option_error(CMD);
 		}
 	}
 	if (optind < argc)

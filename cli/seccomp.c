@@ -269,7 +269,7 @@ int cmd_seccomp(int argc, char **argv)
 	char ebuf[128];
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "ho:", longopts)) != -1) {
 		switch (c) {
 		case 'l': do_list = true; break;
 		case 'p': policy = optarg; break;
@@ -295,7 +295,7 @@ int cmd_seccomp(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'j': json = true; break;
 		case 'h': fputs(usage, stdout); return CK_EXIT_OK;
-		default: return cli_option_error(CMD, c, argv);
+		default: return cli_option_error(CMD);
 		}
 	}
 	if (optind < argc)

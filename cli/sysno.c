@@ -375,9 +375,8 @@ int cmd_sysno(int argc, char **argv)
 	const struct ck_arch_info *arch;
 	int c, r;
 
-	/* 0, not 1: glibc then also resets its internal state for a second call. */
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":a:h", longopts, NULL)) != -1) {
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "a:h", longopts)) != -1) {
 		switch (c) {
 		case 'a':
 			arch_name = optarg;
@@ -392,7 +391,7 @@ int cmd_sysno(int argc, char **argv)
 			usage(stdout);
 			return CK_EXIT_OK;
 		default:
-			return cli_option_error(CMD, c, argv);
+			return cli_option_error(CMD);
 		}
 	}
 	if (argc - optind > 1)

@@ -14,11 +14,12 @@
 
 static const char CMD[] = "trace";
 
-/* Like env(1) and clonekit run: the command's own status, else these. */
-enum { TRACE_FAILED = 125, TRACE_NOT_EXECUTABLE = 126, TRACE_NOT_FOUND = 127 };
+/* Like env(1) and clonekit run: the command's own status, else 125 (126 and 127: cli_spawn_exit_code). */
+enum { TRACE_FAILED = 125 };
 
 static const char usage[] =
-	"Usage: clonekit trace [-o FILE] [--json] [--rules FILE] [--no-seccomp] -- CMD [ARGS...]\n"
+	"Usage: clonekit trace [-o FILE] [--json] [--rules FILE] [--no-seccomp] [LAUNCH OPTIONS]\n"
+	"                      -- CMD [ARGS...]\n"
 	"       clonekit trace [-o FILE] [--json] [--rules FILE] -p PID\n\n"
 	"Runs CMD, or attaches to the running process PID and all its threads, and\n"
 	"follows every process and thread they create (-f is implied). Each clone,\n"
@@ -41,8 +42,12 @@ static const char usage[] =
 	"  -f, --follow       follow children (always on; accepted for strace's sake)\n"
 	"  --no-seccomp       stop CMD at every system call instead of giving it the\n"
 	"                     seccomp filter: slower, but nothing stays behind after\n"
-	"                     a detach\n"
+	"                     a detach (implied by --seccomp POLICY, whose refusals\n"
+	"                     would come before the tracer's stop)\n"
 	"  -h, --help         this text\n\n"
+	"Launch options, as for clonekit run (CMD gets every other fd clonekit has\n"
+	"that is not close-on-exec, as with strace):\n"
+	ATTR_OPTIONS_HELP "\n"
 	"Exit status: the command's (128+N when signal N killed it); 125 when clonekit\n"
 	"itself fails, 126 when CMD cannot be executed, 127 when it is not found, 2 for\n"
 	"a usage error or a rule that does not parse.\n";
@@ -111,7 +116,8 @@ static int parse_pid(const char *arg, pid_t *pid)
 	return 0;
 }
 
-static int start(struct trace_state *s, pid_t pid, char **argv, unsigned flags, struct ck_tracer **t)
+static int start(struct trace_state *s, pid_t pid, char **argv, unsigned flags,
+		 const struct ck_spawn_attr *attr, struct ck_tracer **t)
 {
 	struct ck_trace_opts opts = { .size = sizeof(opts), .flags = flags };
 	struct ck_spawn_error err = { .size = sizeof(err) };
@@ -126,12 +132,10 @@ static int start(struct trace_state *s, pid_t pid, char **argv, unsigned flags, 
 		s->first = pid;
 		return 0;
 	}
-	r = ck_trace_spawn(t, argv, NULL, &opts, &err);
+	r = ck_trace_spawn(t, argv, NULL, attr, &opts, &err);
 	if (r < 0) {
-		fprintf(stderr, "clonekit %s: %s\n", CMD, err.step ? err.message : strerror(-r));
-		if (err.step && strcmp(err.step, "execve") == 0)
-			return err.err == ENOENT || err.err == ENOTDIR ? TRACE_NOT_FOUND : TRACE_NOT_EXECUTABLE;
-		return TRACE_FAILED;
+		cli_spawn_error(CMD, &err, r);
+		return cli_spawn_exit_code(&err);
 	}
 	s->first = ck_trace_pid(*t);
 	return 0;
@@ -147,18 +151,26 @@ int cmd_trace(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+		ATTR_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct trace_state s = { .out = stdout };
 	const char *output = NULL, *rules_file = NULL;
 	struct ck_tracer *t = NULL;
+	struct attr_opts ao;
+	bool launch_opts = false;
 	unsigned flags = 0;
 	pid_t pid = 0;
 	int c, r = 0, status;
 
+	if (attr_opts_init(&ao) < 0) {
+		fprintf(stderr, "clonekit %s: %s\n", CMD, strerror(ENOMEM));
+		return TRACE_FAILED;
+	}
+
 	optind = 1;
-	while (r == 0 && (c = getopt_long(argc, argv, "+:o:p:fh", longopts, NULL)) != -1) {
+	while (r == 0 && (c = cli_getopt(argc, argv, "+o:p:fh", longopts)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case OPT_JSON: s.json = true; break;
@@ -168,9 +180,16 @@ int cmd_trace(int argc, char **argv)
 		case OPT_NO_SECCOMP: flags |= CK_TRACE_NO_SECCOMP; break;
 		case 'h':
 			fputs(usage, stdout);
+			attr_opts_release(&ao);
 			return CK_EXIT_OK;
 		default:
-			r = cli_option_error(CMD, c, argv);
+			if (c >= ATTR_OPT_FIRST && c < ATTR_OPT_END) {
+				launch_opts = true;
+				if ((r = attr_opts_apply(&ao, CMD, c, optarg)) != 0 && r != CK_EXIT_USAGE)
+					r = TRACE_FAILED;
+			} else {
+				r = cli_option_error(CMD);
+			}
 		}
 	}
 	if (r == 0 && pid > 0 && optind < argc)
@@ -179,10 +198,20 @@ int cmd_trace(int argc, char **argv)
 		r = cli_usage_error(CMD, "no command given (clonekit trace [OPTIONS] -- CMD [ARGS], or -p PID)");
 	if (r == 0 && pid > 0 && (flags & CK_TRACE_NO_SECCOMP))
 		r = cli_usage_error(CMD, "--no-seccomp goes with a command: -p never installs the filter");
-	if (r != 0)
+	if (r == 0 && pid > 0 && launch_opts)
+		r = cli_usage_error(CMD, "launch options (--new, --map-root, ...) go with a command, not -p");
+	if (r == 0 && (r = attr_opts_finish(&ao)) < 0)
+		r = cli_usage_error(CMD, "%s", strerror(-r));
+	/* like strace, the command gets every fd clonekit has that is not close-on-exec */
+	if (r == 0 && (r = ck_spawn_attr_set_keep_fds(ao.attr, true)) < 0)
+		r = TRACE_FAILED;
+	if (r != 0) {
+		attr_opts_release(&ao);
 		return r;
+	}
 	if ((r = load_rules(&s, rules_file)) != 0) {
 		ck_detect_free(s.rules);
+		attr_opts_release(&ao);
 		return r;
 	}
 	if (output) {
@@ -190,6 +219,7 @@ int cmd_trace(int argc, char **argv)
 		if (!s.out) {
 			fprintf(stderr, "clonekit %s: -o %s: %s\n", CMD, output, strerror(errno));
 			ck_detect_free(s.rules);
+			attr_opts_release(&ao);
 			return TRACE_FAILED;
 		}
 	}
@@ -204,7 +234,8 @@ int cmd_trace(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	r = start(&s, pid, argv + optind, flags, &t);
+	r = start(&s, pid, argv + optind, flags, ao.attr, &t);
+	attr_opts_release(&ao);
 	if (r == 0) {
 		the_tracer = t;
 		if (got_signal)

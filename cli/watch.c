@@ -48,6 +48,7 @@ static const char usage[] =
 	"Exit status: 0 after a watch, 1 when the watch cannot start, 2 for usage\n"
 	"errors and rule files that do not parse.\n";
 
+#if CK_HAVE_WATCHER
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -150,7 +151,7 @@ int cmd_watch(int argc, char **argv)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (c) {
 		case OPT_JSON:
 			s.json = true;
@@ -175,7 +176,7 @@ int cmd_watch(int argc, char **argv)
 			fputs(usage, stdout);
 			return CK_EXIT_OK;
 		default:
-			return cli_option_error(CMD, c, argv);
+			return cli_option_error(CMD);
 		}
 	}
 	if (optind < argc)
@@ -231,3 +232,19 @@ int cmd_watch(int argc, char **argv)
 	ck_detect_free(s.rules);
 	return r < 0 && r != -EINTR ? CK_EXIT_NO : CK_EXIT_OK;
 }
+#else
+/* Built without the watcher (meson -Dwatch): the command stays, and says so. */
+int cmd_watch(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(usage, stdout);
+			fputs("\nThis clonekit was built without the eBPF watcher.\n", stdout);
+			return CK_EXIT_OK;
+		}
+	}
+	fprintf(stderr, "clonekit watch: this clonekit was built without the eBPF watcher "
+			"(meson -Dwatch=disabled, or no clang, bpftool, libbpf or kernel BTF at build time)\n");
+	return CK_EXIT_NO;
+}
+#endif

@@ -212,7 +212,7 @@ _Static_assert(CK_ARRAY_SIZE(clone_arg_pos) == CK_ARRAY_SIZE(order_names),
 
 static bool name_is(const char *input, const char *name)
 {
-	return ck_strn_ieq(input, name, strlen(name));
+	return ck__strn_ieq(input, name, strlen(name));
 }
 
 size_t ck_arch_count(void)

@@ -86,7 +86,7 @@ static void set_rec(struct audit_slot *s, const char *fmt, ...)
 static int read_sysctl(const struct audit_run *run, const char *path, struct audit_slot *s,
 		       long long *n)
 {
-	ssize_t r = ck_read_small_file(path, s->value, sizeof(s->value));
+	ssize_t r = ck__read_small_file(path, s->value, sizeof(s->value));
 	char *end;
 
 	if (r == -ENOENT && run->procsys) {
@@ -501,7 +501,7 @@ static void read_lsm(struct audit_run *run)
 	uint64_t ids[64];
 	uint32_t size = sizeof(ids);
 	size_t pos = 0;
-	ssize_t r = ck_read_small_file("/sys/kernel/security/lsm", run->lsm, sizeof(run->lsm));
+	ssize_t r = ck__read_small_file("/sys/kernel/security/lsm", run->lsm, sizeof(run->lsm));
 	long n;
 
 	if (r >= 0)
@@ -519,9 +519,9 @@ static void read_lsm(struct audit_run *run)
 	for (long i = 0; i < n && i < (long)CK_ARRAY_SIZE(ids); i++) {
 		const char *name = lsm_name(ids[i]);
 		if (name)
-			ck_buf_append(run->lsm, sizeof(run->lsm), &pos, "%s%s", i ? "," : "", name);
+			ck__buf_append(run->lsm, sizeof(run->lsm), &pos, "%s%s", i ? "," : "", name);
 		else
-			ck_buf_append(run->lsm, sizeof(run->lsm), &pos, "%slsm-%llu", i ? "," : "",
+			ck__buf_append(run->lsm, sizeof(run->lsm), &pos, "%slsm-%llu", i ? "," : "",
 				      (unsigned long long)ids[i]);
 	}
 }
@@ -633,7 +633,7 @@ int ck_audit(struct ck_audit_report **out)
 	run->probe.size = sizeof(run->probe);
 	run->probe_err = ck_probe(&run->probe);
 	run->procsys = access("/proc/sys/kernel", F_OK) == 0;
-	n = ck_read_small_file("/proc/self/status", run->status, sizeof(run->status));
+	n = ck__read_small_file("/proc/self/status", run->status, sizeof(run->status));
 	run->status_err = n < 0 ? (int)-n : 0;
 	read_lsm(run);
 

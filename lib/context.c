@@ -48,7 +48,7 @@ static ino_t ns_inode(const char *path)
 static bool id_mapped(const char *map_path, unsigned long id)
 {
 	char map[4096];
-	if (ck_read_small_file(map_path, map, sizeof(map)) < 0)
+	if (ck__read_small_file(map_path, map, sizeof(map)) < 0)
 		return true; /* no map file: not a user-namespace kernel */
 	for (char *line = map; line && *line;) {
 		unsigned long inside, outside, count;
@@ -113,7 +113,7 @@ int ck_context_current(struct ck_context *ctx)
 	if (!ctx->kernel)
 		return -errno;
 
-	ssize_t len = ck_read_small_file("/proc/self/status", status, sizeof(status));
+	ssize_t len = ck__read_small_file("/proc/self/status", status, sizeof(status));
 	if (len < 0)
 		return (int)len;
 	v = status_field(status, "CapEff");
@@ -149,19 +149,19 @@ int ck_context_current(struct ck_context *ctx)
 		   &ctx->pidns_for_children_differs);
 	if (ctx->pidns_for_children_differs)
 		ctx->pidns_for_children_has_init =
-			ck_pid_in_use_in_pidns("/proc/self/ns/pid_for_children", 0);
+			ck__pid_in_use_in_pidns("/proc/self/ns/pid_for_children", 0);
 	same_inode("/proc/self/ns/time", "/proc/self/ns/time_for_children",
 		   &ctx->timens_for_children_differs);
 	ctx->sighand_shared = false;
 
 	ctx->unprivileged_userns_clone =
-		ck_read_ll("/proc/sys/kernel/unprivileged_userns_clone", &n) == 0 ? (int)n : -1;
+		ck__read_ll("/proc/sys/kernel/unprivileged_userns_clone", &n) == 0 ? (int)n : -1;
 	ctx->apparmor_restrict_userns =
-		ck_read_ll("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &n) == 0
+		ck__read_ll("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &n) == 0
 			? (int)n : -1;
 	for (int i = 0; i < CK_NS__COUNT; i++)
-		ctx->max_ns[i] = ck_read_ll(limit_files[i], &n) == 0 ? n : -1;
-	ctx->pid_max = ck_read_ll("/proc/sys/kernel/pid_max", &n) == 0 ? (int)n : 0;
+		ctx->max_ns[i] = ck__read_ll(limit_files[i], &n) == 0 ? n : -1;
+	ctx->pid_max = ck__read_ll("/proc/sys/kernel/pid_max", &n) == 0 ? (int)n : 0;
 	ctx->live = true;
 	return 0;
 }
@@ -203,7 +203,7 @@ static int mode_allows_write(const struct stat *st)
 		w = st->st_mode & S_IWOTH;
 	if (w)
 		return 1;
-	if (ck_read_small_file("/proc/thread-self/status", status, sizeof(status)) < 0 ||
+	if (ck__read_small_file("/proc/thread-self/status", status, sizeof(status)) < 0 ||
 	    !(cap = status_field(status, "CapEff")))
 		return -1;
 	/* CAP_DAC_OVERRIDE counts only over files whose owner and group the namespace maps */
@@ -229,17 +229,12 @@ static int procs_writable(int dirfd)
 /* Classifies cgroup.subtree_control: domain and thread-capable controllers. */
 static void subtree_controllers(int dirfd, struct ck_cgroup_target *t)
 {
-	/* the controllers marked .threaded in the kernel (cgrp_dfl_threaded_ss_mask) */
-	static const char *const threaded[] = { "cpu", "cpuset", "perf_event", "pids" };
 	char ctl[512], *save = NULL;
 
-	if (ck_cgroup_read(dirfd, "cgroup.subtree_control", ctl, sizeof(ctl)) < 0)
+	if (ck__cgroup_read(dirfd, "cgroup.subtree_control", ctl, sizeof(ctl)) < 0)
 		return;
 	for (char *w = strtok_r(ctl, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-		bool is_threaded = false;
-		for (size_t i = 0; i < CK_ARRAY_SIZE(threaded); i++)
-			is_threaded |= strcmp(w, threaded[i]) == 0;
-		if (is_threaded)
+		if (ck__cgroup_controller_threaded(w))
 			t->threaded_controllers = true;
 		else
 			t->domain_controllers = true;
@@ -263,9 +258,9 @@ static bool populated_domain_child(int dirfd)
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
 			continue;
 		int child CK_AUTO_CLOSE = openat(fd, e->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (child < 0 || ck_cgroup_read(child, "cgroup.type", type, sizeof(type)) < 0 ||
+		if (child < 0 || ck__cgroup_read(child, "cgroup.type", type, sizeof(type)) < 0 ||
 		    strcmp(type, "threaded") == 0 ||
-		    ck_cgroup_read(child, "cgroup.events", events, sizeof(events)) < 0)
+		    ck__cgroup_read(child, "cgroup.events", events, sizeof(events)) < 0)
 			continue;
 		found = strncmp(events, "populated 1", 11) == 0 || strstr(events, "\npopulated 1");
 	}
@@ -293,22 +288,20 @@ static bool lists_this_thread(int dirfd)
 }
 
 /*
- * The caller's own cgroup as a chain up the target's mount, and in *nsroot
- * the index in it of the caller's cgroup namespace root.
+ * The caller's own cgroup as a chain up the target's mount.
  * /proc/thread-self/cgroup names the cgroup relative to that root, which is
  * the mount's root in ordinary setups and some other ancestor of the target
  * when the namespace was made after the mount; each of the target's
  * ancestors is tried, and cgroup.threads listing the caller confirms it.
  * 0; -1 when not found; -2 when the cgroup lies above the namespace's root.
  */
-static int own_chain(const struct ck_cgroup_chain *target, struct ck_cgroup_chain *own,
-		     size_t *nsroot)
+static int own_chain(const struct ck__cgroup_chain *target, struct ck__cgroup_chain *own)
 {
 	char cg[4096];
 	const char *path;
 	size_t depth = 0;
 
-	if (ck_read_small_file("/proc/thread-self/cgroup", cg, sizeof(cg)) < 0)
+	if (ck__read_small_file("/proc/thread-self/cgroup", cg, sizeof(cg)) < 0)
 		return -1;
 	path = strncmp(cg, "0::", 3) == 0 ? cg + 3 : strstr(cg, "\n0::");
 	if (!path)
@@ -327,26 +320,24 @@ static int own_chain(const struct ck_cgroup_chain *target, struct ck_cgroup_chai
 	for (size_t k = target->n; k-- > 0;) {
 		int fd CK_AUTO_CLOSE = openat(target->fd[k], path[1] ? path + 1 : ".",
 					      O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || !lists_this_thread(fd) || ck_cgroup_chain_open(fd, own) < 0)
+		if (fd < 0 || !lists_this_thread(fd) || ck__cgroup_chain_open(fd, own) < 0)
 			continue;
-		if (own->n > depth && ck_cgroup_chain_find(target, own->dev, own->ino[depth]) == (int)k) {
-			*nsroot = depth;
+		/* the namespace's root, depth levels above, must be the ancestor tried */
+		if (own->n > depth && ck__cgroup_chain_find(target, own->dev, own->ino[depth]) == (int)k)
 			return 0;
-		}
-		ck_cgroup_chain_close(own);
+		ck__cgroup_chain_close(own);
 	}
 	return -1;
 }
 
 /* How the target relates to the caller's cgroup: common ancestor, domains, namespace. */
-static void relate_to_caller(const struct ck_cgroup_chain *tc, struct ck_cgroup_target *t)
+static void relate_to_caller(const struct ck__cgroup_chain *tc, struct ck_cgroup_target *t)
 {
-	struct ck_cgroup_chain own;
-	size_t nsroot;
+	struct ck__cgroup_chain own;
 	bool init_ns = ns_inode("/proc/thread-self/ns/cgroup") == CK_PROC_CGROUP_INIT_INO;
 	/* only with nsdelegate must both cgroups lie inside the caller's namespace */
-	int delegate = init_ns ? 0 : ck_cgroup2_nsdelegate(tc->dev);
-	int found = own_chain(tc, &own, &nsroot);
+	int delegate = init_ns ? 0 : ck__cgroup2_nsdelegate(tc->dev);
+	int found = own_chain(tc, &own);
 
 	t->outside_namespace = delegate == 0 ? 0 : delegate == 1 && found == -2 ? 1 : -1;
 	if (found < 0)
@@ -355,20 +346,20 @@ static void relate_to_caller(const struct ck_cgroup_chain *tc, struct ck_cgroup_
 		t->outside_namespace = 0; /* the namespace's root is an ancestor of both */
 	/* the kernel walks up from the caller's cgroup until the target lies below */
 	for (size_t i = 0; i < own.n; i++) {
-		int at = ck_cgroup_chain_find(tc, own.dev, own.ino[i]);
+		int at = ck__cgroup_chain_find(tc, own.dev, own.ino[i]);
 		if (at >= 0) {
 			t->ancestor_procs_writable = procs_writable(tc->fd[at]);
 			break;
 		}
 	}
-	size_t td = ck_cgroup_chain_domain(tc), od = ck_cgroup_chain_domain(&own);
+	size_t td = ck__cgroup_chain_domain(tc), od = ck__cgroup_chain_domain(&own);
 	t->same_domain = tc->ino[td] == own.ino[od];
-	ck_cgroup_chain_close(&own);
+	ck__cgroup_chain_close(&own);
 }
 
 int ck_cgroup_target_probe(int fd, struct ck_cgroup_target *t)
 {
-	struct ck_cgroup_chain tc;
+	struct ck__cgroup_chain tc;
 	char type[32];
 
 	if (!t)
@@ -377,23 +368,23 @@ int ck_cgroup_target_probe(int fd, struct ck_cgroup_target *t)
 	t->size = sizeof(*t);
 	t->procs_writable = t->ancestor_procs_writable = -1;
 	t->outside_namespace = t->same_domain = -1;
-	t->state = ck_cgroup_fd_state(fd);
+	t->state = ck__cgroup_fd_state(fd);
 	if (t->state != CK_CGROUP_FD_CGROUP2)
 		return 0;
 
 	t->procs_writable = procs_writable(fd);
-	ssize_t n = ck_cgroup_read(fd, "cgroup.type", type, sizeof(type));
+	ssize_t n = ck__cgroup_read(fd, "cgroup.type", type, sizeof(type));
 	t->is_root = n == -ENOENT; /* only the root has no cgroup.type */
 	t->threaded = n >= 0 && strcmp(type, "threaded") == 0;
 	subtree_controllers(fd, t);
 	t->populated_domain_child = populated_domain_child(fd);
-	if (ck_cgroup_chain_open(fd, &tc) < 0)
+	if (ck__cgroup_chain_open(fd, &tc) < 0)
 		return 0;
 	/* a threaded cgroup's domain is the root of its threaded subtree */
-	size_t dom = ck_cgroup_chain_domain(&tc);
-	t->domain_invalid = ck_cgroup_read(tc.fd[dom], "cgroup.type", type, sizeof(type)) >= 0 &&
+	size_t dom = ck__cgroup_chain_domain(&tc);
+	t->domain_invalid = ck__cgroup_read(tc.fd[dom], "cgroup.type", type, sizeof(type)) >= 0 &&
 			    strcmp(type, "domain invalid") == 0;
 	relate_to_caller(&tc, t);
-	ck_cgroup_chain_close(&tc);
+	ck__cgroup_chain_close(&tc);
 	return 0;
 }

@@ -477,7 +477,7 @@ static const char *suggest_from(const char *word, const char *const *names, size
 	for (size_t i = 0; i < n; i++) {
 		if (!names[i])
 			continue;
-		unsigned d = ck_edit_distance(word, names[i], 2);
+		unsigned d = ck__edit_distance(word, names[i], 2);
 		if (d < best_d) {
 			best_d = d;
 			best = names[i];
@@ -543,7 +543,7 @@ static int flag_suggestion(const char *word, char *buf, size_t len)
 		w += 6;
 	for (size_t i = 0; i < ck_flag_count(); i++) {
 		const struct ck_flag *f = ck_flag_at(i);
-		unsigned d = ck_edit_distance(w, f->short_name, 2);
+		unsigned d = ck__edit_distance(w, f->short_name, 2);
 		if (d < best_d) {
 			best_d = d;
 			best = f;
@@ -581,7 +581,7 @@ static const char *errno_suggestion(const char *word)
 		const char *n = ck_errno_name(i);
 		if (!n)
 			continue;
-		unsigned d = ck_edit_distance(word, n, 2);
+		unsigned d = ck__edit_distance(word, n, 2);
 		if (d < best_d) {
 			best_d = d;
 			best = n;
@@ -1032,7 +1032,7 @@ static int parse_primary(struct parser *ps, uint32_t *out)
 	size_t pos = 0;
 	for (int f = 0; f < F__COUNT; f++) {
 		names[f] = fields[f].name;
-		ck_buf_append(all, sizeof(all), &pos, "%s%s", f ? ", " : "fields: ", names[f]);
+		ck__buf_append(all, sizeof(all), &pos, "%s%s", f ? ", " : "fields: ", names[f]);
 	}
 	return fail(ps, t->line, "unknown field '%.*s'%s", TOKW(t),
 		    hint(word, names, F__COUNT, all, h, sizeof(h)));
@@ -1608,8 +1608,14 @@ int ck_detect_add_file(struct ck_detect *d, const char *path, struct ck_rule_err
 	if (!buf)
 		return ck_detect_add_rules(d, "", err);
 	buf[len] = '\0';
-	if (strlen(buf) != len) {
-		set_error(err, 0, "the file contains a NUL byte");
+	size_t nul = strlen(buf);
+	if (nul != len) {
+		unsigned line = 1;
+		char msg[64];
+		for (size_t i = 0; i < nul; i++)
+			line += buf[i] == '\n';
+		snprintf(msg, sizeof(msg), "line %u: a NUL byte", line);
+		set_error(err, line, msg);
 		return -EINVAL;
 	}
 	return ck_detect_add_rules(d, buf, err);
@@ -1888,51 +1894,51 @@ static void render(const struct rule *r, const struct ck_event *e, uint64_t coun
 		const struct piece *p = &r->pieces[i];
 		switch (p->what) {
 		case P_TEXT:
-			ck_buf_append(out, len, &pos, "%.*s", (int)p->len, r->tmpl + p->off);
+			ck__buf_append(out, len, &pos, "%.*s", (int)p->len, r->tmpl + p->off);
 			break;
 		case P_COMM:
-			ck_buf_append(out, len, &pos, "%.*s", (int)strnlen(e->comm, sizeof(e->comm)), e->comm);
+			ck__buf_append(out, len, &pos, "%.*s", (int)strnlen(e->comm, sizeof(e->comm)), e->comm);
 			break;
 		case P_EXE:
 			s = e->exe[0] ? e->exe : "?";
-			ck_buf_append(out, len, &pos, "%.*s", (int)strnlen(s, sizeof(e->exe)), s);
+			ck__buf_append(out, len, &pos, "%.*s", (int)strnlen(s, sizeof(e->exe)), s);
 			break;
-		case P_PID: ck_buf_append(out, len, &pos, "%d", e->pid); break;
-		case P_TID: ck_buf_append(out, len, &pos, "%d", e->tid); break;
-		case P_PPID: ck_buf_append(out, len, &pos, "%d", e->ppid); break;
-		case P_UID: ck_buf_append(out, len, &pos, "%u", e->uid); break;
-		case P_SYSCALL: ck_buf_append(out, len, &pos, "%s", ck_event_call_name(e->call)); break;
+		case P_PID: ck__buf_append(out, len, &pos, "%d", e->pid); break;
+		case P_TID: ck__buf_append(out, len, &pos, "%d", e->tid); break;
+		case P_PPID: ck__buf_append(out, len, &pos, "%d", e->ppid); break;
+		case P_UID: ck__buf_append(out, len, &pos, "%u", e->uid); break;
+		case P_SYSCALL: ck__buf_append(out, len, &pos, "%s", ck_event_call_name(e->call)); break;
 		case P_FLAGS:
 			flags_text(e, buf, sizeof(buf));
-			ck_buf_append(out, len, &pos, "%s", buf);
+			ck__buf_append(out, len, &pos, "%s", buf);
 			break;
 		case P_RESULT:
 			if (!e->has_result)
-				ck_buf_append(out, len, &pos, "?");
+				ck__buf_append(out, len, &pos, "?");
 			else if (e->result < 0 && ck_errno_name((int)-e->result))
-				ck_buf_append(out, len, &pos, "-%s", ck_errno_name((int)-e->result));
+				ck__buf_append(out, len, &pos, "-%s", ck_errno_name((int)-e->result));
 			else
-				ck_buf_append(out, len, &pos, "%" PRId64, e->result);
+				ck__buf_append(out, len, &pos, "%" PRId64, e->result);
 			break;
 		case P_ERROR:
 			s = e->has_result && e->result < 0 ? ck_errno_name((int)-e->result) : NULL;
-			ck_buf_append(out, len, &pos, "%s", s ? s : "none");
+			ck__buf_append(out, len, &pos, "%s", s ? s : "none");
 			break;
-		case P_RULE: ck_buf_append(out, len, &pos, "%s", r->name); break;
-		case P_COUNT: ck_buf_append(out, len, &pos, "%" PRIu64, count); break;
+		case P_RULE: ck__buf_append(out, len, &pos, "%s", r->name); break;
+		case P_COUNT: ck__buf_append(out, len, &pos, "%" PRIu64, count); break;
 		case P_EXIT_SIGNAL:
 			if (!exit_signal_of(e, &u))
-				ck_buf_append(out, len, &pos, "none");
+				ck__buf_append(out, len, &pos, "none");
 			else if (u < 0x7fffffff)
-				ck_buf_append(out, len, &pos, "%s", ck_signal_name((unsigned)u, buf, sizeof(buf)));
+				ck__buf_append(out, len, &pos, "%s", ck_signal_name((unsigned)u, buf, sizeof(buf)));
 			else
-				ck_buf_append(out, len, &pos, "%" PRIu64, u);
+				ck__buf_append(out, len, &pos, "%" PRIu64, u);
 			break;
 		case P_ARCH:
 			a = ck_arch_at((size_t)e->arch);
-			ck_buf_append(out, len, &pos, "%s", a ? a->name : "?");
+			ck__buf_append(out, len, &pos, "%s", a ? a->name : "?");
 			break;
-		case P_CGROUP_ID: ck_buf_append(out, len, &pos, "%" PRIu64, e->cgroup_id); break;
+		case P_CGROUP_ID: ck__buf_append(out, len, &pos, "%" PRIu64, e->cgroup_id); break;
 		case P__COUNT: break;
 		}
 	}

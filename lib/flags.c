@@ -210,15 +210,15 @@ const struct ck_flag *ck_flag_by_value(uint64_t value)
 /* Matches the first n bytes of s against the table; NULL when none. */
 static const struct ck_flag *flag_by_name_n(const char *s, size_t n)
 {
-	if (n > 6 && ck_strn_ieq("CLONE_", s, 6)) {
+	if (n > 6 && ck__strn_ieq("CLONE_", s, 6)) {
 		s += 6;
 		n -= 6;
 	}
 	for (size_t i = 0; i < CK_ARRAY_SIZE(flag_table); i++)
-		if (ck_strn_ieq(flag_table[i].short_name, s, n))
+		if (ck__strn_ieq(flag_table[i].short_name, s, n))
 			return &flag_table[i];
 	for (size_t i = 0; i < CK_ARRAY_SIZE(ns_aliases); i++)
-		if (ck_strn_ieq(ns_aliases[i].alias, s, n))
+		if (ck__strn_ieq(ns_aliases[i].alias, s, n))
 			return ck_flag_by_value(ns_aliases[i].value);
 	return NULL;
 }
@@ -419,21 +419,21 @@ int ck_flags_format(uint64_t value, enum ck_syscall sc, char *buf, size_t len)
 			const struct ck_flag *f = &flag_table[i];
 			if (!(value & f->value) || !strace_names(f, sc, pass))
 				continue;
-			ck_buf_append(buf, len, &pos, "%s%s", any ? "|" : "", f->name);
+			ck__buf_append(buf, len, &pos, "%s%s", any ? "|" : "", f->name);
 			rest &= ~f->value;
 			any = true;
 		}
 	}
 	if (rest) {
-		ck_buf_append(buf, len, &pos, "%s%#" PRIx64 "%s", any ? "|" : "", rest,
+		ck__buf_append(buf, len, &pos, "%s%#" PRIx64 "%s", any ? "|" : "", rest,
 			      any ? "" : " /* CLONE_??? */");
 		any = true;
 	}
 	if (sc == CK_SYSCALL_CLONE && (sig || !any))
-		ck_buf_append(buf, len, &pos, "%s%s", any ? "|" : "",
+		ck__buf_append(buf, len, &pos, "%s%s", any ? "|" : "",
 			      ck_signal_name((unsigned)sig, sbuf, sizeof(sbuf)));
 	else if (!any)
-		ck_buf_append(buf, len, &pos, "0");
+		ck__buf_append(buf, len, &pos, "0");
 	return (int)pos;
 }
 
@@ -498,7 +498,7 @@ static const char *suggest(const char *tok, size_t n)
 	if (n > 6 && strncasecmp(w, "CLONE_", 6) == 0)
 		w += 6;
 	for (size_t i = 0; i < CK_ARRAY_SIZE(flag_table); i++) {
-		unsigned d = ck_edit_distance(w, flag_table[i].short_name, 2);
+		unsigned d = ck__edit_distance(w, flag_table[i].short_name, 2);
 		if (d < best_d) {
 			best_d = d;
 			best = flag_table[i].short_name;
@@ -507,37 +507,82 @@ static const char *suggest(const char *tok, size_t n)
 	return best;
 }
 
+/*
+ * The next token of a flag text from *p: its start and length in *tok and *n
+ * (0 at the end), skipping separators and strace's comments. -EINVAL with err
+ * filled for an unterminated comment.
+ */
+static int next_token(const char *text, const char **p, const char **tok, size_t *n,
+		      struct ck_parse_error *err)
+{
+	const char *s = *p;
+
+	for (;;) {
+		while (*s == '|' || *s == ',' || isspace((unsigned char)*s))
+			s++;
+		if (!(s[0] == '/' && s[1] == '*'))
+			break;
+		const char *end = strstr(s + 2, "*/");
+		if (!end) {
+			parse_fail(err, text, s, strlen(s), "unterminated comment");
+			return -EINVAL;
+		}
+		s = end + 2;
+	}
+	*tok = s;
+	while (*s && *s != '|' && *s != ',' && !isspace((unsigned char)*s) && !(s[0] == '/' && s[1] == '*'))
+		s++;
+	*n = (size_t)(s - *tok);
+	*p = s;
+	return 0;
+}
+
+/* A signal name token (not a number) for legacy clone's exit-signal byte. */
+static bool signal_token(const char *tok, size_t n, unsigned *sig)
+{
+	return n > 3 && strncasecmp(tok, "SIG", 3) == 0 && signal_parse_n(tok, n, false, sig) == 0;
+}
+
+/*
+ * The first signal named in text, for clone: a number whose low byte (the
+ * exit signal) differs from it is refused wherever either one stands.
+ */
+static bool named_signal(const char *text, const char **at, size_t *len, unsigned *sig)
+{
+	const char *p = text, *tok;
+	size_t n;
+
+	while (next_token(text, &p, &tok, &n, NULL) == 0 && n > 0) {
+		if (!isdigit((unsigned char)tok[0]) && !flag_by_name_n(tok, n) && signal_token(tok, n, sig)) {
+			*at = tok;
+			*len = n;
+			return true;
+		}
+	}
+	return false;
+}
+
 int ck_flags_parse(const char *text, enum ck_syscall sc, uint64_t *value,
 		   struct ck_parse_error *err)
 {
-	const char *p = text;
+	const char *p = text, *sig_tok = NULL, *tok;
 	uint64_t v = 0;
-	bool have_sig = false, any = false;
+	unsigned named = 0;
+	size_t sig_n = 0, n;
+	bool any = false;
 
 	if (!text || (unsigned)sc >= CK_SYSCALL__COUNT) {
 		if (err && text)
 			parse_fail(err, text, text, 0, "unknown syscall");
 		return -EINVAL;
 	}
+	if (sc == CK_SYSCALL_CLONE && !named_signal(text, &sig_tok, &sig_n, &named))
+		sig_tok = NULL;
 	for (;;) {
-		while (*p == '|' || *p == ',' || isspace((unsigned char)*p))
-			p++;
-		if (*p == '\0')
+		if (next_token(text, &p, &tok, &n, err) < 0)
+			return -EINVAL;
+		if (n == 0)
 			break;
-		if (p[0] == '/' && p[1] == '*') {
-			const char *end = strstr(p + 2, "*/");
-			if (!end) {
-				parse_fail(err, text, p, strlen(p), "unterminated comment");
-				return -EINVAL;
-			}
-			p = end + 2;
-			continue;
-		}
-		const char *tok = p;
-		while (*p && *p != '|' && *p != ',' && !isspace((unsigned char)*p) &&
-		       !(p[0] == '/' && p[1] == '*'))
-			p++;
-		size_t n = (size_t)(p - tok);
 		uint64_t num;
 		unsigned sig;
 		const struct ck_flag *f;
@@ -552,6 +597,12 @@ int ck_flags_parse(const char *text, enum ck_syscall sc, uint64_t *value,
 			if (r < 0) {
 				parse_fail(err, text, tok, n, "'%.*s' is not a hex or decimal number",
 					   (int)n, tok);
+				return -EINVAL;
+			}
+			if (sig_tok && (num & CK_CSIGNAL) && (num & CK_CSIGNAL) != named) {
+				parse_fail(err, text, tok, n,
+					   "'%.*s' sets the exit signal byte to %" PRIu64 ", but '%.*s' names exit signal %u: write one exit signal",
+					   (int)n, tok, num & CK_CSIGNAL, (int)sig_n, sig_tok, named);
 				return -EINVAL;
 			}
 			v |= num;
@@ -569,8 +620,7 @@ int ck_flags_parse(const char *text, enum ck_syscall sc, uint64_t *value,
 			v |= f->value;
 			continue;
 		}
-		if (n > 3 && strncasecmp(tok, "SIG", 3) == 0 &&
-		    signal_parse_n(tok, n, false, &sig) == 0) {
+		if (signal_token(tok, n, &sig)) {
 			if (sc != CK_SYSCALL_CLONE) {
 				parse_fail(err, text, tok, n,
 					   sc == CK_SYSCALL_CLONE3
@@ -579,13 +629,11 @@ int ck_flags_parse(const char *text, enum ck_syscall sc, uint64_t *value,
 					   (int)n, tok);
 				return -EINVAL;
 			}
-			if (have_sig || ((v & CK_CSIGNAL) && (v & CK_CSIGNAL) != sig)) {
-				parse_fail(err, text, tok, n,
-					   "'%.*s': a second exit signal (the low byte is already %" PRIu64 ")",
-					   (int)n, tok, v & CK_CSIGNAL);
+			if (tok != sig_tok) {
+				parse_fail(err, text, tok, n, "'%.*s': a second exit signal ('%.*s' names one)",
+					   (int)n, tok, (int)sig_n, sig_tok);
 				return -EINVAL;
 			}
-			have_sig = true;
 			v |= sig;
 			continue;
 		}
@@ -730,7 +778,7 @@ uint32_t ck_kernel_version_running(void)
 
 	if (uname(&u) < 0)
 		return 0;
-	bool have_sig = ck_read_small_file("/proc/version_signature", signature,
+	bool have_sig = ck__read_small_file("/proc/version_signature", signature,
 					   sizeof(signature)) >= 0;
 	if (ck_kernel_version_upstream(u.release, u.version, have_sig ? signature : NULL, &v) < 0) {
 		errno = EINVAL;

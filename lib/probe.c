@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -309,7 +310,7 @@ static const char *seccomp_hint(void)
 	char status[8192];
 	const char *p;
 
-	if (ck_read_small_file("/proc/self/status", status, sizeof(status)) < 0)
+	if (ck__read_small_file("/proc/self/status", status, sizeof(status)) < 0)
 		return "";
 	p = strstr(status, "\nSeccomp:");
 	return p && strtol(p + 9, NULL, 10) == 2 ? " (this process runs under a seccomp filter)" : "";
@@ -392,15 +393,15 @@ static pid_t free_pid(unsigned attempt)
 {
 	long long last, max;
 
-	if (ck_read_ll("/proc/sys/kernel/ns_last_pid", &last) < 0)
+	if (ck__read_ll("/proc/sys/kernel/ns_last_pid", &last) < 0)
 		last = getpid();
-	if (ck_read_ll("/proc/sys/kernel/pid_max", &max) < 0 || max <= 1000)
+	if (ck__read_ll("/proc/sys/kernel/pid_max", &max) < 0 || max <= 1000)
 		max = 32768;
 	for (unsigned i = 0; i < 64; i++) {
 		/* ahead of the allocator, where it will not hand the PID out first */
 		long long want = last + 1000 + (long long)(attempt * 64 + i) * 97;
 		want = 300 + (want - 300) % (max - 300);
-		if (!ck_pid_in_use((int)want))
+		if (!ck__pid_in_use((int)want))
 			return (pid_t)want;
 	}
 	return -1;
@@ -439,11 +440,11 @@ static void try_set_tid(struct probe_run *run, const struct probe_entry *e,
 static int open_own_cgroup(char *path, size_t len)
 {
 	char mnt[1024], self[4096];
-	int r = ck_cgroup2_mount(mnt, sizeof(mnt));
+	int r = ck__cgroup2_mount(mnt, sizeof(mnt));
 
 	if (r < 0)
 		return r;
-	r = (int)ck_read_small_file("/proc/self/cgroup", self, sizeof(self));
+	r = (int)ck__read_small_file("/proc/self/cgroup", self, sizeof(self));
 	if (r < 0)
 		return r;
 	char *p = strncmp(self, "0::", 3) == 0 ? self + 3 : strstr(self, "\n0::");
@@ -637,6 +638,87 @@ static void try_no_new_privs(struct probe_run *run, const struct probe_entry *e,
 	}
 }
 
+/* What ck_watcher_open() needs of the kernel, each tried the cheapest way. */
+#define BTF_VMLINUX "/sys/kernel/btf/vmlinux"
+
+static int bpf_call(int cmd, union bpf_attr *attr)
+{
+	int fd = (int)syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/* r0 = 0; exit: the smallest program, of the watcher's own type. */
+static int load_tracepoint_program(void)
+{
+	struct bpf_insn prog[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_TRACEPOINT;
+	attr.insns = (uintptr_t)prog;
+	attr.insn_cnt = CK_ARRAY_SIZE(prog);
+	attr.license = (uintptr_t)"GPL";
+	return bpf_call(BPF_PROG_LOAD, &attr);
+}
+
+static int create_ring_buffer(void)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_RINGBUF;
+	attr.max_entries = (uint32_t)sysconf(_SC_PAGESIZE);
+	return bpf_call(BPF_MAP_CREATE, &attr);
+}
+
+static void try_watcher(struct probe_run *run, const struct probe_entry *e,
+			struct ck_probe_answer *a)
+{
+	int r;
+
+	if (!CK_HAVE_WATCHER) {
+		set_answer(a, ENOSYS);
+		set_why(a, "this libclonekit was built without the eBPF watcher");
+		return;
+	}
+	/* CO-RE: the programs are fitted to the running kernel by its BTF */
+	int btf = open(BTF_VMLINUX, O_RDONLY | O_CLOEXEC);
+	if (btf < 0) {
+		set_answer(a, errno);
+		if (a->err == ENOENT) {
+			a->result = CK_PROBE_NO;
+			set_why(a, "no kernel BTF at " BTF_VMLINUX " (CONFIG_DEBUG_INFO_BTF)");
+		} else {
+			set_why(a, "cannot read " BTF_VMLINUX ": %s", strerrordesc_np(a->err));
+		}
+		return;
+	}
+	close(btf);
+	r = load_tracepoint_program();
+	if (r == 0)
+		r = create_ring_buffer();
+	set_answer(a, -r);
+	switch (-r) {
+	case EPERM:
+	case EACCES:
+		set_why(a, "needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN%s", seccomp_hint());
+		break;
+	case ENOSYS:
+		set_why(a, "no bpf() system call (CONFIG_BPF_SYSCALL)%s", seccomp_hint());
+		break;
+	case EINVAL:
+		set_why(a, "the kernel has no BPF ring buffer (before 5.8) or tracepoint programs");
+		break;
+	}
+}
+
 #define FEATURE(field, title, tries) \
 	.pub = { #field, title, tries, offsetof(struct ck_probe, field) }
 #define NAMESPACE(field, title, nsflag, nstype, limit)                               \
@@ -677,6 +759,8 @@ static const struct probe_entry table[] = {
 	  .try = try_seccomp, .flag = SECCOMP_FILTER_FLAG_NEW_LISTENER },
 	{ FEATURE(no_new_privs, "no_new_privs set", "prctl(PR_GET_NO_NEW_PRIVS) on this process"),
 	  .try = try_no_new_privs },
+	{ FEATURE(watcher, "eBPF watcher", "kernel BTF read, a tracepoint program and a ring buffer made"),
+	  .try = try_watcher },
 };
 
 static struct ck_probe_answer *answer_at(struct ck_probe *p, size_t offset)

@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "internal/seccomp.h"
 #include "internal/spawn.h"
 #include "internal/util.h"
 
@@ -67,6 +68,7 @@ static const char *const action_names[] = {
 	[CK_SECCOMP_KILL] = "kill",
 	[CK_SECCOMP_LOG] = "log",
 	[CK_SECCOMP_TRACE] = "trace",
+	[CK_SECCOMP_NOTIFY] = "notify",
 };
 
 const char *ck_seccomp_action_name(enum ck_seccomp_action a)
@@ -132,7 +134,7 @@ static const char *flag_list(uint64_t flags, char *buf, size_t len)
 	buf[0] = '\0';
 	for (size_t i = 0; i < ck_flag_count(); i++)
 		if (flags & ck_flag_at(i)->value)
-			ck_buf_append(buf, len, &pos, "%s%s", pos ? "|" : "", ck_flag_at(i)->name);
+			ck__buf_append(buf, len, &pos, "%s%s", pos ? "|" : "", ck_flag_at(i)->name);
 	return buf;
 }
 
@@ -178,6 +180,19 @@ struct ck_seccomp_policy *ck_seccomp_policy_named(const char *name)
 	}
 	errno = ENOENT;
 	return NULL;
+}
+
+struct ck_seccomp_policy *ck__seccomp_policy_trace(void)
+{
+	struct ck_seccomp_policy *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->name = "trace";
+	snprintf(p->summary, sizeof(p->summary),
+		 "clone, clone3, fork, vfork, unshare and setns stop the ptrace tracer (SECCOMP_RET_TRACE)");
+	for (int n = 0; n < CK_NR__COUNT; n++)
+		add_rule(p, ck_nr_name((enum ck_nr)n), COND_ALWAYS, 0, 0, CK_SECCOMP_TRACE, 0);
+	return p;
 }
 
 struct ck_seccomp_policy *ck_seccomp_policy_deny(uint64_t flags, enum ck_seccomp_action action,
@@ -231,6 +246,7 @@ static uint32_t scmp_action(enum ck_seccomp_action a, int err)
 	case CK_SECCOMP_KILL: return SCMP_ACT_KILL_PROCESS;
 	case CK_SECCOMP_LOG: return SCMP_ACT_LOG;
 	case CK_SECCOMP_TRACE: return SCMP_ACT_TRACE((uint16_t)err);
+	case CK_SECCOMP_NOTIFY: return SCMP_ACT_NOTIFY;
 	}
 	return SCMP_ACT_KILL_PROCESS;
 }
@@ -464,6 +480,7 @@ static const char *oci_action(enum ck_seccomp_action a)
 	case CK_SECCOMP_KILL: return "SCMP_ACT_KILL_PROCESS";
 	case CK_SECCOMP_LOG: return "SCMP_ACT_LOG";
 	case CK_SECCOMP_TRACE: return "SCMP_ACT_TRACE";
+	case CK_SECCOMP_NOTIFY: return "SCMP_ACT_NOTIFY";
 	}
 	return "SCMP_ACT_KILL_PROCESS";
 }
@@ -530,4 +547,34 @@ int ck_spawn_attr_set_seccomp(struct ck_spawn_attr *attr, const struct ck_seccom
 			return r;
 	}
 	return ck__spawn_attr_take_filter(attr, buf, len);
+}
+
+#define LISTENER_FLAGS CK_SECCOMP_LISTENER_WAIT_KILLABLE
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+int ck_spawn_attr_set_seccomp_listener(struct ck_spawn_attr *attr, const struct ck_seccomp_policy *p,
+				       const struct ck_seccomp_listener_opts *opts)
+{
+	unsigned flags = 0;
+	void *buf = NULL;
+	size_t len = 0;
+
+	if (!attr)
+		return -EINVAL;
+	if (opts) {
+		if (!ck_opts_valid(opts, opts->size, offsetof(struct ck_seccomp_listener_opts, flags) +
+							     sizeof(opts->flags), sizeof(*opts)) ||
+		    (opts->flags & ~LISTENER_FLAGS))
+			return -EINVAL;
+		if (opts->flags & CK_SECCOMP_LISTENER_WAIT_KILLABLE)
+			flags |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+	}
+	if (p) {
+		int r = ck_seccomp_export_bpf(p, &buf, &len);
+		if (r)
+			return r;
+	}
+	return ck__spawn_attr_take_listener(attr, buf, len, flags);
 }

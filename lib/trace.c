@@ -18,13 +18,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -34,6 +31,8 @@
 #include <unistd.h>
 
 #include "internal/live.h"
+#include "internal/seccomp.h"
+#include "internal/spawn.h"
 #include "internal/util.h"
 
 #define TRACE_OPTIONS                                                                   \
@@ -71,10 +70,11 @@ struct ck_tracer {
 	bool have_status;
 	int status;
 	volatile sig_atomic_t stop;
-	/* a child that only waits to be killed: ck_trace_stop wakes waitpid() through it */
-	pid_t sentinel;
+	struct ck_child *command;   /* the command ck_trace_spawn started, NULL when attached */
+	/* a held child never released: ck_trace_stop kills it to wake waitpid() */
+	struct ck_child *sentinel;
+	pid_t sentinel_pid;
 	int sentinel_fd;
-	bool sentinel_reaped;
 	struct tracee **buckets;
 	size_t nbuckets, count;
 	/* tasks whose end was reported before their parent's event stop named them */
@@ -238,7 +238,7 @@ static void read_status(pid_t tid, struct ck_event *e)
 {
 	char path[64], buf[2048];
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	if (ck_read_small_file(path, buf, sizeof(buf)) < 0)
+	if (ck__read_small_file(path, buf, sizeof(buf)) < 0)
 		return;
 	for (char *line = buf; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		if (strncmp(line, "Tgid:", 5) == 0)
@@ -253,12 +253,12 @@ static void read_status(pid_t tid, struct ck_event *e)
 static uint64_t cgroup_id_of(struct ck_tracer *t, pid_t tid)
 {
 	char path[64], buf[4096], dir[4700];
-	if (!t->cgroup_mnt[0] && ck_cgroup2_mount(t->cgroup_mnt, sizeof(t->cgroup_mnt)) < 0)
+	if (!t->cgroup_mnt[0] && ck__cgroup2_mount(t->cgroup_mnt, sizeof(t->cgroup_mnt)) < 0)
 		snprintf(t->cgroup_mnt, sizeof(t->cgroup_mnt), "-");
 	if (t->cgroup_mnt[0] == '-')
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)tid);
-	if (ck_read_small_file(path, buf, sizeof(buf)) < 0)
+	if (ck__read_small_file(path, buf, sizeof(buf)) < 0)
 		return 0;
 	char *p = strncmp(buf, "0::", 3) == 0 ? buf : strstr(buf, "\n0::");
 	if (!p)
@@ -278,7 +278,7 @@ static void fill_caller(struct ck_tracer *t, struct tracee *tr)
 
 	read_status(tr->tid, e);
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)tr->tid);
-	if (ck_read_small_file(path, e->comm, sizeof(e->comm)) < 0)
+	if (ck__read_small_file(path, e->comm, sizeof(e->comm)) < 0)
 		e->comm[0] = '\0';
 	if (!tr->exe_loaded) {
 		snprintf(path, sizeof(path), "/proc/%d/exe", (int)tr->tid);
@@ -617,13 +617,15 @@ static void handle(struct ck_tracer *t, pid_t pid, int st)
 	o.sig = 0;
 	o.listen = o.entered = o.have_event = false;
 	if (WIFEXITED(st) || WIFSIGNALED(st)) {
-		if (pid == t->sentinel) {
-			t->sentinel_reaped = true;
+		if (pid == t->sentinel_pid) {
+			ck__spawn_child_reaped(t->sentinel);
 			return;
 		}
 		if (pid == t->root) {
 			t->status = st;
 			t->have_status = true;
+			if (t->command)
+				ck__spawn_child_reaped(t->command);
 		}
 		if (!tr) {
 			early_add(t, pid);
@@ -712,67 +714,65 @@ static void detach_all(struct ck_tracer *t)
 
 /* ---- the tracer ---- */
 
-/* Every signal blocked, glibc's own included (the raw call reaches them). */
-static void block_all(uint64_t *old)
+/* Fails a start at a tracer step with errno e, as the launcher's own steps fail. */
+static int start_fail(struct ck_spawn_error *err, enum ck__step step, int e, const char *why)
 {
-	uint64_t all = ~UINT64_C(0);
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, old, sizeof(all));
+	struct ck__failure f = { .step = step, .err = e, .why = why };
+	ck__spawn_error_set(err, &f);
+	return -e;
 }
 
-static void set_mask(const uint64_t *mask)
+/* The sentinel: a child held before execve, so it waits until killed (or until we exit). */
+static int sentinel_start(struct ck_tracer *t, struct ck_spawn_error *err)
 {
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, mask, NULL, sizeof(*mask));
-}
+	static char *const argv[] = { "clonekit-trace-sentinel", NULL };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	int r;
 
-static int sentinel_start(struct ck_tracer *t)
-{
-	pid_t parent = getpid();
-	uint64_t old;
-
-	/* a copy of the caller must never run the caller's signal handlers */
-	block_all(&old);
-	pid_t pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(0);
-		for (;;)
-			pause();
+	if (!a)
+		return -ENOMEM;
+	r = ck_spawn_attr_set_die_with_parent(a, SIGKILL);
+	if (r == 0)
+		r = ck_spawn_attr_set_hold(a, true);
+	if (r == 0) {
+		struct ck__launch l = { .attr = a, .file = argv[0], .argv = argv };
+		r = ck__launch(&l, &t->sentinel, err);
 	}
-	set_mask(&old);
-	if (pid < 0)
-		return -errno;
-	t->sentinel = pid;
-	t->sentinel_fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	ck_spawn_attr_free(a);
+	if (r < 0)
+		return r;
+	t->sentinel_pid = ck_spawn_pid(t->sentinel);
+	t->sentinel_fd = ck_spawn_pidfd(t->sentinel);
 	if (t->sentinel_fd < 0) {
-		int e = -errno;
-		kill(pid, SIGKILL);
-		while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
-			;
-		t->sentinel = -1;
-		return e;
+		ck_spawn_free(t->sentinel);
+		t->sentinel = NULL;
+		return start_fail(err, CK__STEP_TRACER, ENOSYS, "no pidfd for the tracer's sentinel (CLONE_PIDFD, Linux 5.2)");
 	}
 	return 0;
 }
 
-static int tracer_new(struct ck_tracer **out, const struct ck_trace_opts *opts)
+/* A new tracer, or -errno with *err (the sentinel's launch says its own step). */
+static int tracer_new(struct ck_tracer **out, const struct ck_trace_opts *opts,
+		      struct ck_spawn_error *err)
 {
-	if (opts && (opts->size < offsetof(struct ck_trace_opts, flags) + sizeof(opts->flags) ||
+	if (opts && (!ck_opts_valid(opts, opts->size, offsetof(struct ck_trace_opts, flags) +
+						   sizeof(opts->flags), sizeof(*opts)) ||
 		     (opts->flags & ~KNOWN_FLAGS)))
-		return -EINVAL;
+		return start_fail(err, CK__STEP_ARGUMENTS, EINVAL,
+				  "struct ck_trace_opts: a size this library cannot read, or unknown flags");
 	struct ck_tracer *t = calloc(1, sizeof(*t));
 	if (!t)
-		return -ENOMEM;
+		return start_fail(err, CK__STEP_TRACER, ENOMEM, NULL);
 	t->nbuckets = HASH_MIN;
 	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
-	t->sentinel = -1;
+	t->sentinel_pid = -1;
 	t->sentinel_fd = -1;
 	t->root = -1;
 	if (!t->buckets) {
 		free(t);
-		return -ENOMEM;
+		return start_fail(err, CK__STEP_TRACER, ENOMEM, NULL);
 	}
-	int r = sentinel_start(t);
+	int r = sentinel_start(t, err);
 	if (r < 0) {
 		free(t->buckets);
 		free(t);
@@ -792,13 +792,8 @@ void ck_trace_free(struct ck_tracer *t)
 		detach_all(t);
 	}
 	drop_all(t);
-	if (t->sentinel > 0 && !t->sentinel_reaped) {
-		syscall(SYS_pidfd_send_signal, t->sentinel_fd, SIGKILL, NULL, 0);
-		while (waitpid(t->sentinel, NULL, __WALL) < 0 && errno == EINTR)
-			;
-	}
-	if (t->sentinel_fd >= 0)
-		close(t->sentinel_fd);
+	ck_spawn_free(t->sentinel);             /* killed and reaped unless seen already */
+	ck__spawn_child_forget(t->command);     /* still the caller's child: not killed */
 	free(t->buckets);
 	free(t->early);
 	free(t);
@@ -876,7 +871,7 @@ static bool traced_by_us(pid_t tid)
 {
 	char path[64], buf[2048];
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	if (ck_read_small_file(path, buf, sizeof(buf)) < 0)
+	if (ck__read_small_file(path, buf, sizeof(buf)) < 0)
 		return false;
 	const char *p = strstr(buf, "\nTracerPid:");
 	return p && strtol(p + 11, NULL, 10) == getpid();
@@ -925,7 +920,7 @@ int ck_trace_attach(struct ck_tracer **out, pid_t pid, const struct ck_trace_opt
 	if (!out || pid <= 0)
 		return -EINVAL;
 	*out = NULL;
-	if ((r = tracer_new(&t, opts)) < 0)
+	if ((r = tracer_new(&t, opts, NULL)) < 0)
 		return r;
 	t->root = pid;
 	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)TRACE_OPTIONS) < 0) {
@@ -951,200 +946,33 @@ int ck_trace_attach(struct ck_tracer **out, pid_t pid, const struct ck_trace_opt
 
 /* ---- starting a command ---- */
 
-/* SECCOMP_RET_TRACE for the six calls on every ABI the host runs, ALLOW for the rest. */
-static int build_filter(struct sock_filter **out, unsigned short *count)
-{
-	enum ck_arch arches[8];
-	size_t na = ck_seccomp_arches(arches, CK_ARRAY_SIZE(arches));
-	struct sock_filter *f = calloc(2 + na * (4 + CK_NR__COUNT * 2), sizeof(*f));
-	uint32_t done[8];
-	size_t k = 0, ndone = 0;
-
-	if (!f)
-		return -ENOMEM;
-	if (na > CK_ARRAY_SIZE(arches))
-		na = CK_ARRAY_SIZE(arches);
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-	for (size_t i = 0; i < na; i++) {
-		uint32_t audit = ck_arch_at(arches[i])->audit_arch;
-		uint32_t nrs[CK_NR__COUNT * 2];
-		size_t m = 0;
-		bool seen = false;
-		for (size_t j = 0; j < ndone; j++)
-			seen = seen || done[j] == audit;
-		if (seen)
-			continue;
-		done[ndone++] = audit;
-		/* every ABI with this AUDIT_ARCH (x86_64 and x32) in one block */
-		for (size_t j = i; j < na; j++) {
-			if (ck_arch_at(arches[j])->audit_arch != audit)
-				continue;
-			for (int n = 0; n < CK_NR__COUNT; n++) {
-				int nr = ck_sysno(arches[j], (enum ck_nr)n);
-				if (nr >= 0)
-					nrs[m++] = (uint32_t)nr;
-			}
-		}
-		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, audit, 0, (uint8_t)(m + 3));
-		f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-		for (size_t j = 0; j < m; j++)
-			f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nrs[j], (uint8_t)(m - j), 0);
-		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
-	}
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	*out = f;
-	*count = (unsigned short)k;
-	return 0;
-}
-
-enum start_step {
-	START_OK,
-	START_SECCOMP,
-	START_EXECVE,
-	START_SETUP,
-	START_FORK,
-	START_SEIZE,
-	START_WAIT,
-};
-
-static const char *const start_steps[] = {
-	[START_OK] = "none",
-	[START_SECCOMP] = "seccomp filter",
-	[START_EXECVE] = "execve",
-	[START_SETUP] = "set up",
-	[START_FORK] = "fork",
-	[START_SEIZE] = "ptrace seize",
-	[START_WAIT] = "wait for the command",
-};
-
-struct start_report {
-	int step;
-	int err;
-};
-
-/* Prepared by the parent: the child only makes system calls. */
-struct start_ctx {
-	uint64_t oldmask;  /* the caller's signal mask, the program's at execve */
-	char *const *argv;
-	char *const *envp;
-	const char *path_env;
-	struct sock_filter *filter;
-	unsigned short filter_len;
-	int go_fd;         /* read end: a byte once the tracer has seized the child */
-	int go_parent_end;
-	int report_fd;     /* write end, close-on-exec */
-};
-
-static _Noreturn void child_fail(const struct start_ctx *c, enum start_step step, int err)
-{
-	struct start_report r = { step, err };
-	ssize_t n;
-	do
-		n = write(c->report_fd, &r, sizeof(r));
-	while (n < 0 && errno == EINTR);
-	_exit(127);
-}
-
-static int install_filter(const struct start_ctx *c)
-{
-	struct sock_fprog prog = { c->filter_len, c->filter };
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
-		return 0;
-	/* without CAP_SYS_ADMIN a filter needs no_new_privs (which stops setuid programs) */
-	if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -errno;
-	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0 ? 0 : -errno;
-}
-
-/* The kernel's struct sigaction: the raw call reaches the signals glibc reserves. */
-struct k_sigaction {
-	void (*handler)(int);
-	unsigned long flags;
-	void (*restorer)(void);
-	uint64_t mask;
-};
-
-/* The caller's handlers are its code, not the program's: back to the default. */
-static void child_reset_handlers(void)
-{
-	for (int sig = 1; sig <= 64; sig++) {
-		struct k_sigaction cur, dfl = { SIG_DFL, 0, NULL, 0 };
-		if (sig == SIGKILL || sig == SIGSTOP ||
-		    syscall(SYS_rt_sigaction, sig, NULL, &cur, sizeof(uint64_t)) < 0)
-			continue;
-		if (cur.handler != SIG_DFL && cur.handler != SIG_IGN)
-			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
-	}
-}
-
-static _Noreturn void child_start(const struct start_ctx *c)
-{
-	char go;
-	ssize_t n;
-
-	child_reset_handlers();
-	close(c->go_parent_end);
-	do
-		n = read(c->go_fd, &go, 1);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
-		_exit(125); /* the tracer gave up */
-	close(c->go_fd);
-	if (c->filter) {
-		int r = install_filter(c);
-		if (r < 0)
-			child_fail(c, START_SECCOMP, -r);
-	}
-	set_mask(&c->oldmask);
-	child_fail(c, START_EXECVE, ck_exec_search(c->argv[0], c->path_env, c->argv, c->envp));
-}
-
-static void set_error(struct ck_spawn_error *err, enum start_step step, int e, const char *file)
-{
-	if (!err || err->size < sizeof(*err))
-		return;
-	err->step = start_steps[step];
-	err->err = e;
-	err->in_child = step == START_SECCOMP || step == START_EXECVE;
-	if (step == START_EXECVE)
-		snprintf(err->message, sizeof(err->message), "execve %s: %s", file, strerror(e));
-	else
-		snprintf(err->message, sizeof(err->message), "%s: %s", start_steps[step], strerror(e));
-}
-
 /*
- * Lets the seized child run to its execve: 0 at the PTRACE_EVENT_EXEC stop
- * (the child is resumed), or the step that failed with *err.
+ * Lets the seized command run to its execve: 0 at the PTRACE_EVENT_EXEC stop
+ * (the command is resumed), or -errno with *err once it has ended without
+ * executing the program (reaped).
  */
-static enum start_step run_to_exec(struct ck_tracer *t, pid_t pid, int report_fd, int *err)
+static int run_to_exec(struct ck_tracer *t, struct ck_spawn_error *err)
 {
-	struct start_report rep;
+	pid_t pid = t->root;
 	int st;
 	for (;;) {
 		if (waitpid(pid, &st, __WALL) < 0) {
 			if (errno == EINTR)
 				continue;
-			*err = errno;
-			return START_WAIT;
+			return start_fail(err, CK__STEP_WAIT_EXEC, errno, NULL);
 		}
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
-			ssize_t n;
-			do
-				n = read(report_fd, &rep, sizeof(rep));
-			while (n < 0 && errno == EINTR);
-			if (n == (ssize_t)sizeof(rep)) {
-				*err = rep.err;
-				return (enum start_step)rep.step;
-			}
-			*err = WIFSIGNALED(st) ? EINTR : ECHILD;
-			return START_WAIT;
+			ck__spawn_child_reaped(t->command);
+			int r = ck__launch_outcome(t->command, err);
+			if (r < 0)
+				return r;
+			return start_fail(err, CK__STEP_WAIT_EXEC, WIFSIGNALED(st) ? EINTR : ECHILD, NULL);
 		}
 		unsigned event = (unsigned)st >> 16;
 		int sig = WSTOPSIG(st);
 		if (event == PTRACE_EVENT_EXEC) {
 			ptrace(t->seccomp ? PTRACE_CONT : PTRACE_SYSCALL, pid, NULL, NULL);
-			return START_OK;
+			return ck__launch_outcome(t->command, err); /* at once: execve closed its end */
 		}
 		if (event == PTRACE_EVENT_STOP && is_stop_signal(sig))
 			ptrace(PTRACE_LISTEN, pid, NULL, NULL);
@@ -1153,100 +981,83 @@ static enum start_step run_to_exec(struct ck_tracer *t, pid_t pid, int report_fd
 	}
 }
 
-int ck_trace_spawn(struct ck_tracer **out, char *const argv[], char *const envp[],
-		   const struct ck_trace_opts *opts, struct ck_spawn_error *err)
+/* The tracer's filter as the kernel takes it: *bpf NULL when the tracer stops at every call. */
+static int trace_filter(const struct ck_tracer *t, void **bpf, size_t *len)
 {
-	struct ck_tracer *t = NULL;
-	struct start_ctx c;
-	int go[2] = { -1, -1 }, report[2] = { -1, -1 };
-	enum start_step step = START_SETUP;
-	int r, e = 0;
-	pid_t pid = -1;
+	*bpf = NULL;
+	*len = 0;
+	if (!t->seccomp)
+		return 0;
+	struct ck_seccomp_policy *p = ck__seccomp_policy_trace();
+	if (!p)
+		return -ENOMEM;
+	int r = ck_seccomp_export_bpf(p, bpf, len);
+	ck_seccomp_policy_free(p);
+	return r;
+}
 
-	if (!out || !argv || !argv[0] || !argv[0][0]) {
-		if (err && err->size >= sizeof(*err)) {
-			err->step = "arguments";
-			err->err = EINVAL;
-			err->in_child = false;
-			snprintf(err->message, sizeof(err->message), "no command to run");
-		}
-		return -EINVAL;
-	}
+/* Seizes the held command, then lets it go on to execve. */
+static int seize_and_release(struct ck_tracer *t, struct ck_spawn_error *err)
+{
+	int r;
+	if (ptrace(PTRACE_SEIZE, t->root, NULL, (void *)(long)TRACE_OPTIONS) < 0)
+		return start_fail(err, CK__STEP_SEIZE, errno, NULL);
+	if (!add(t, t->root))
+		return start_fail(err, CK__STEP_TRACER, ENOMEM, NULL);
+	if ((r = ck__launch_release(t->command)) < 0)
+		return start_fail(err, CK__STEP_RELEASE, -r, NULL);
+	return run_to_exec(t, err);
+}
+
+int ck_trace_spawn(struct ck_tracer **out, char *const argv[], char *const envp[],
+		   const struct ck_spawn_attr *attr, const struct ck_trace_opts *opts,
+		   struct ck_spawn_error *err)
+{
+	struct ck_spawn_attr *fallback = NULL;
+	struct ck_tracer *t = NULL;
+	void *bpf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!out || !argv || !argv[0])
+		return start_fail(err, CK__STEP_ARGUMENTS, EINVAL, "no command to run");
 	*out = NULL;
-	if ((r = tracer_new(&t, opts)) < 0) {
-		set_error(err, START_SETUP, -r, argv[0]);
+	if (attr && (attr->hold || attr->listener.bpf))
+		return start_fail(err, CK__STEP_ATTRIBUTES, EINVAL,
+				  "ck_trace_spawn holds and releases the command itself: an attribute set with a hold or a seccomp listener cannot be traced");
+	if (!attr && !(attr = fallback = ck_spawn_attr_new()))
+		return start_fail(err, CK__STEP_TRACER, ENOMEM, NULL);
+	if ((r = tracer_new(&t, opts, err)) < 0) {
+		ck_spawn_attr_free(fallback);
 		return r;
 	}
-	memset(&c, 0, sizeof(c));
-	c.argv = argv;
-	c.envp = envp ? envp : environ;
-	c.path_env = ck_path_env();
-	t->seccomp = !(opts && (opts->flags & CK_TRACE_NO_SECCOMP));
-	if (t->seccomp && (r = build_filter(&c.filter, &c.filter_len)) < 0)
-		goto fail;
-	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0) {
-		r = -errno;
+	/* the caller's own filter could refuse a call before its seccomp stop: stop at every call */
+	t->seccomp = !(opts && (opts->flags & CK_TRACE_NO_SECCOMP)) && !attr->filter.bpf;
+	if ((r = trace_filter(t, &bpf, &len)) < 0) {
+		r = start_fail(err, CK__STEP_TRACER, -r, NULL);
 		goto fail;
 	}
-	c.go_fd = go[0];
-	c.go_parent_end = go[1];
-	c.report_fd = report[1];
-	step = START_FORK;
-	block_all(&c.oldmask);
-	pid = fork();
-	if (pid == 0)
-		child_start(&c);
-	r = -errno;
-	set_mask(&c.oldmask);
-	if (pid < 0)
+	struct ck__launch l = { .attr = attr, .file = argv[0], .argv = argv, .envp = envp,
+				.extra = { bpf, len }, .hold = true };
+	r = ck__launch(&l, &t->command, err);
+	free(bpf);
+	if (r < 0)
 		goto fail;
-	close(go[0]);
-	close(report[1]);
-	go[0] = report[1] = -1;
-	t->root = pid;
-	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)TRACE_OPTIONS) < 0) {
-		r = -errno;
-		step = START_SEIZE;
+	t->root = ck_spawn_pid(t->command);
+	r = seize_and_release(t, err);
+	if (r < 0)
 		goto fail;
-	}
-	if (!add(t, pid)) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	if (write(go[1], "g", 1) != 1) {
-		r = -errno;
-		step = START_WAIT;
-		goto fail;
-	}
-	close(go[1]);
-	go[1] = -1;
-	step = run_to_exec(t, pid, report[0], &e);
-	if (step != START_OK) {
-		r = -e;
-		pid = -1; /* reaped by run_to_exec */
-		goto fail;
-	}
-	close(report[0]);
-	free(c.filter);
+	ck_spawn_attr_free(fallback);
 	*out = t;
 	return 0;
 
 fail:
-	set_error(err, step, -r, argv[0]);
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
-			;
-	}
-	for (int i = 0; i < 2; i++) {
-		if (go[i] >= 0)
-			close(go[i]);
-		if (report[i] >= 0)
-			close(report[i]);
-	}
-	free(c.filter);
+	/* a command not yet reaped is killed and reaped, traced or not */
+	ck_spawn_free(t->command);
+	t->command = NULL;
 	drop_all(t);
 	t->ended = true;
 	ck_trace_free(t);
+	ck_spawn_attr_free(fallback);
 	return r;
 }

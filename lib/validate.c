@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "internal/util.h"
+#include "internal/arch.h"
 #include "internal/live.h"
 
 #define V CK_KERNEL_VERSION
@@ -271,20 +272,20 @@ static void describe_unknown_bits(const struct eval *e, uint64_t bits, const cha
 	size_t pos = 0;
 	char vb[16];
 
-	ck_buf_append(buf, len, &pos, "%s", what);
+	ck__buf_append(buf, len, &pos, "%s", what);
 	for (size_t i = 0; i < ck_flag_count(); i++) {
 		const struct ck_flag *f = ck_flag_at(i);
 		if (!(bits & f->value))
 			continue;
 		bits &= ~f->value;
 		if (f->since > e->kv)
-			ck_buf_append(buf, len, &pos, " %s (needs Linux %s)", f->name,
+			ck__buf_append(buf, len, &pos, " %s (needs Linux %s)", f->name,
 				      ck_kernel_version_format(f->since, vb, sizeof(vb)));
 		else
-			ck_buf_append(buf, len, &pos, " %s", f->name);
+			ck__buf_append(buf, len, &pos, " %s", f->name);
 	}
 	if (bits)
-		ck_buf_append(buf, len, &pos, " %#" PRIx64 " (no such flag)", bits);
+		ck__buf_append(buf, len, &pos, " %#" PRIx64 " (no such flag)", bits);
 }
 
 static void describe_clone3_unknown(const struct eval *e, const struct rule *r, char *buf,
@@ -348,7 +349,7 @@ static bool stack_without_size(const struct eval *e, const struct rule *r)
 static bool stack_outside_user_memory(const struct eval *e, const struct rule *r)
 {
 	uint64_t stack = e->req->stack, size = e->req->stack_size;
-	uint64_t max = ck_user_addr_max();
+	uint64_t max = ck__user_addr_max();
 
 	if (stack == 0 || size == 0 || max == 0)
 		return false;
@@ -483,11 +484,11 @@ static void describe_ns_without_admin(const struct eval *e, const struct rule *r
 				      size_t len)
 {
 	size_t pos = 0;
-	ck_buf_append(buf, len, &pos, "creating namespaces needs CAP_SYS_ADMIN (or CLONE_NEWUSER with them):");
+	ck__buf_append(buf, len, &pos, "creating namespaces needs CAP_SYS_ADMIN (or CLONE_NEWUSER with them):");
 	for (size_t i = 0; i < ck_flag_count(); i++) {
 		const struct ck_flag *f = ck_flag_at(i);
 		if ((f->value & NS_NEEDS_ADMIN) && has(e, f->value))
-			ck_buf_append(buf, len, &pos, " %s", f->name);
+			ck__buf_append(buf, len, &pos, " %s", f->name);
 	}
 }
 
@@ -503,8 +504,8 @@ static bool pidns_too_deep(const struct eval *e, const struct rule *r)
 
 static bool settls_not_user_address(const struct eval *e, const struct rule *r)
 {
-	uint64_t max = ck_user_addr_max();
-	return has(e, CK_CLONE_SETTLS) && ck_arch_native_is_x86_64() && max && e->req->tls >= max;
+	uint64_t max = ck__user_addr_max();
+	return has(e, CK_CLONE_SETTLS) && ck__arch_native_is_x86_64() && max && e->req->tls >= max;
 }
 
 /* ---- alloc_pid() with set_tid ---- */
@@ -587,10 +588,10 @@ static int set_tid_offender(const struct eval *e, int kind)
 			/* the caller's own PID namespace can be probed; an unshared one
 			 * that has its PID 1 has at least that PID taken */
 			if (i == (new_ns ? 1 : 0) && e->ctx->live && tid > 0 &&
-			    ck_pid_in_use(tid))
+			    ck__pid_in_use(tid))
 				return i;
 			if (innermost_new && !has(e, CK_CLONE_NEWPID) && e->ctx->live &&
-			    ck_pid_in_use_in_pidns("/proc/self/ns/pid_for_children", tid))
+			    ck__pid_in_use_in_pidns("/proc/self/ns/pid_for_children", tid))
 				return i;
 			break;
 		}
@@ -833,6 +834,15 @@ static void describe_unshare_implied(const struct eval *e, const struct rule *r,
 static bool cgroup_not_probed(const struct eval *e, const struct rule *r)
 {
 	return has(e, CK_CLONE_INTO_CGROUP) && !cgroup_fd_invalid(e, r) && !e->cg_known;
+}
+
+/* Which of the target's relations to the caller's cgroup the checks need but nobody could tell. */
+static bool cgroup_relation_unknown(const struct eval *e, const struct rule *r)
+{
+	const struct ck_cgroup_target *t = &e->cg;
+	return cg_usable(e) && (t->procs_writable == -1 || t->ancestor_procs_writable == -1 ||
+				t->outside_namespace == -1 ||
+				(has(e, CK_CLONE_THREAD) && t->same_domain == -1));
 }
 
 static bool newtime_vm(const struct eval *e, const struct rule *r)
@@ -1158,6 +1168,10 @@ static const struct rule rules[] = {
 	NOTE("into-cgroup-not-probed", SC_C3, V(5, 7, 0), 0, CK_CLONE_INTO_CGROUP, CGROUP,
 	     cgroup_not_probed,
 	     "the cgroup target was neither described nor probed (not a live context): EBADF, ENOENT, EACCES, EBUSY and EOPNOTSUPP are not predicted",
+	     NULL),
+	NOTE("into-cgroup-partly-probed", SC_C3, V(5, 7, 0), 0, CK_CLONE_INTO_CGROUP, CGROUP,
+	     cgroup_relation_unknown,
+	     "how the target relates to the caller's cgroup could not be read (its cgroup is not below the target's mount as /proc/thread-self/cgroup names it): EACCES, ENOENT or EOPNOTSUPP from those checks is not predicted",
 	     NULL),
 	NOTE("unshare-implied", SC_U, 0, 0, 0, UNSHARE, unshare_implied, NULL,
 	     describe_unshare_implied),

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Shared by the tests: loud skips that CI turns into failures. */
+/* Shared by the tests: loud skips that CI turns into failures, and patient waits. */
 #ifndef CK_TEST_SUPPORT_H
 #define CK_TEST_SUPPORT_H
 
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 /*
  * A test that needs something this machine lacks skips with the reason; with
@@ -28,5 +31,30 @@
 		fflush(stdout);                               \
 		ck_skip_or_fail(__VA_ARGS__);                 \
 	} while (0)
+
+/* How long a test waits for what must happen: long enough that only a hang reaches it. */
+#define CK_PATIENCE_MS 60000
+
+static inline long ck_test_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Evaluates cond every 10 ms until it holds or ms milliseconds have passed;
+ * its last value. For what has no event to wait on (a cgroup that empties
+ * after its last task is reaped, a file another process fills), never as a
+ * guess at how long something takes.
+ */
+#define ck_wait_until(cond, ms)                                              \
+	({                                                                   \
+		long deadline_ = ck_test_now_ms() + (ms);                    \
+		bool ok_;                                                    \
+		while (!(ok_ = (cond)) && ck_test_now_ms() < deadline_)      \
+			usleep(10000);                                       \
+		ok_;                                                         \
+	})
 
 #endif

@@ -57,29 +57,65 @@ struct ck_clone_args {
  * clone3() with a function entry: the child runs fn(arg) — on the new stack
  * when args->stack is set, on its copy of the caller's stack otherwise — and
  * exits with fn's return value. A NULL fn makes it fork-like: the child
- * returns 0 from ck_clone3 instead, like fork() (then args->flags must not
- * contain CLONE_VM, which would let parent and child share one stack).
+ * returns 0 from ck_clone3 instead, like fork().
  *
- * When the kernel or a seccomp filter answers ENOSYS and the arguments fit
- * legacy clone, it falls back to clone transparently; arguments clone3 itself
- * refuses (CLONE_DETACHED, an exit signal above 64, an exit signal with
- * CLONE_THREAD or CLONE_PARENT, ...) fail with -EINVAL either way.
+ * ck_clone3 returns what the kernel's clone3(args, size) returns, for any
+ * args and size, with two exceptions (below). It reads only bytes of args
+ * that the kernel reads too, and never faults on them: a struct that cannot
+ * be read gives -EFAULT, as from the kernel.
+ *
+ * When clone3 answers ENOSYS (a kernel before 5.3, or a seccomp profile such
+ * as Docker's), the call goes through legacy clone, after the checks clone3
+ * itself makes, in its order (copy_clone_args_from_user, clone3_args_valid,
+ * kernel_clone's pidfd check), so that the same struct fails the same way:
+ * a size above a page or a nonzero byte past the 88 bytes of struct
+ * ck_clone_args is E2BIG, an unreadable struct or set_tid array is EFAULT,
+ * and so on. These checks are clone3's as of Linux 6.18 (CLONE_NEWTIME
+ * accepted, as since 6.3).
+ *
+ * The exceptions, where ck_clone3 answers and the kernel might not:
+ *   - clonekit's preconditions: CLONE_VM without a stack (parent and child
+ *     would run on one stack) and a stack without fn (a fork-like child
+ *     returns through frames that exist only on the caller's stack) give
+ *     -EINVAL for structs that clone3's argument checks accept — where the
+ *     kernel would have created a child, or failed later in copy_process
+ *     with its own errno (EPERM for a namespace, for instance). A struct
+ *     those checks refuse gets the kernel's errno first.
+ *   - without clone3, a struct that passes clone3's argument checks but that
+ *     legacy clone cannot express gives -ENOSYS, where the kernel's clone3
+ *     would have gone on: CLONE_INTO_CGROUP, CLONE_CLEAR_SIGHAND,
+ *     CLONE_NEWTIME, set_tid, CLONE_PIDFD with CLONE_PARENT_SETTID at two
+ *     addresses, and in a 32-bit program a pointer or a stack end above
+ *     4 GiB. ck_clone_args_need_clone3() names which.
+ * And where the fallback can only approximate the kernel: the end of user
+ * space, which bounds the stack, is read from /proc/cpuinfo (la57) on
+ * x86_64 and assumed 2^48 on aarch64 (a tagged stack address is refused);
+ * a 32-bit program does not know it, so on a 32-bit kernel a stack past
+ * 3 GiB is not refused (its child faults). Memory another thread unmaps
+ * during the call can still fault, and so can an unreadable struct under a
+ * seccomp profile that refuses futex.
+ *
+ * Cost: with clone3 available, ck_clone3 asks the kernel once whether the
+ * page holding args is readable (a futex call) before reading flags and
+ * stack for its preconditions.
  *
  * Returns the child's TID in the parent (0 in a fork-like child), or a
  * negative errno:
- *   -EINVAL  size is below 64; CLONE_VM without a stack; a stack without
- *            a size; the kernel's own EINVAL;
- *   -ENOSYS  no clone3, and the arguments need it (CLONE_INTO_CGROUP,
- *            set_tid, CLONE_CLEAR_SIGHAND, CLONE_NEWTIME, flags above bit 31,
- *            an exit signal above 255, or CLONE_PIDFD with
- *            CLONE_PARENT_SETTID); ck_clone_args_need_clone3() names which;
+ *   -EINVAL  size below 64; flags, exit_signal, stack, set_tid or cgroup
+ *            clone3 refuses; clonekit's preconditions (above);
+ *   -E2BIG   size above a page, or a nonzero byte past the 88 bytes clonekit
+ *            knows (sizeof(struct ck_clone_args));
+ *   -EFAULT  args (size bytes) or the set_tid array cannot be read;
+ *   -ENOSYS  no clone3, and the arguments need it (above);
  *   any other errno the kernel returns.
  */
 CK_API pid_t ck_clone3(struct ck_clone_args *args, size_t size, int (*fn)(void *), void *arg);
 
 /*
  * Why these arguments cannot be expressed with legacy clone: a sentence such
- * as "CLONE_INTO_CGROUP exists only in clone3", or NULL when they can.
+ * as "CLONE_INTO_CGROUP exists only in clone3", or NULL when they can. It
+ * reads min(size, 88) bytes of args (the rest counts as zero) and judges
+ * them as they are: whether clone3 accepts them is ck_clone3's question.
  */
 CK_API const char *ck_clone_args_need_clone3(const struct ck_clone_args *args, size_t size);
 

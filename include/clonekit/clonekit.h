@@ -14,7 +14,9 @@
 #include <clonekit/seccomp.h>
 #include <clonekit/event.h>
 #include <clonekit/trace.h>
+#if CK_HAVE_WATCHER
 #include <clonekit/watch.h>
+#endif
 #include <clonekit/detect.h>
 
 #endif

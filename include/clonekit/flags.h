@@ -158,10 +158,13 @@ struct ck_parse_error {
 /*
  * Parses what ck_flags_format prints and what people type: names with or
  * without CLONE_, short names, hex and decimal numbers, separated by '|',
- * ',', '+' or spaces; strace's "/\* CLONE_??? *\/" comments are skipped. For
- * clone, a signal name sets the low byte. Every value v satisfies
- * parse(format(v)) == v. Returns 0, or -EINVAL with *err filled (err may be
- * NULL).
+ * ',' or white space; strace's "/\* CLONE_??? *\/" comments are skipped. The
+ * value is the bitwise OR of every token. For clone, a signal name sets the
+ * low byte (the exit signal): one name at most, and a number whose low byte
+ * is neither 0 nor that signal is refused wherever either stands
+ * ("SIGCHLD|2" and "2|SIGCHLD" alike; "SIGCHLD|0x1200011" is accepted).
+ * Every value v satisfies parse(format(v)) == v. Returns 0, or -EINVAL with
+ * *err filled (err may be NULL).
  */
 CK_API int ck_flags_parse(const char *text, enum ck_syscall sc, uint64_t *value,
 			  struct ck_parse_error *err);

@@ -64,6 +64,12 @@ struct ck_probe {
 	struct ck_probe_answer seccomp_filter;
 	struct ck_probe_answer seccomp_user_notif;
 	struct ck_probe_answer no_new_privs;        /* yes: set on this process */
+	/*
+	 * ck_watcher_open() can work here: kernel BTF, and a tracepoint program
+	 * and a ring buffer this process may load. No (ENOSYS) when this
+	 * library was built without the watcher (CK_HAVE_WATCHER 0).
+	 */
+	struct ck_probe_answer watcher;
 };
 
 /* One feature of the probe table, in the order ck_probe() tries them. */

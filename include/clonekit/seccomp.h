@@ -26,6 +26,8 @@ enum ck_seccomp_action {
 	CK_SECCOMP_KILL,   /* the whole process is killed with SIGSYS */
 	CK_SECCOMP_LOG,    /* allowed, and logged by the kernel's audit */
 	CK_SECCOMP_TRACE,  /* a ptrace tracer is told (PTRACE_EVENT_SECCOMP); ENOSYS without one */
+	CK_SECCOMP_NOTIFY, /* the call waits for the listener's answer (seccomp user notification,
+			      Linux 5.0+); ENOSYS when no listener is left */
 };
 
 /*
@@ -66,7 +68,7 @@ CK_API const char *ck_seccomp_policy_name_at(size_t i);
 CK_API const char *ck_seccomp_policy_name(const struct ck_seccomp_policy *policy);
 CK_API const char *ck_seccomp_policy_summary(const struct ck_seccomp_policy *policy);
 
-/* "errno", "kill", "log", "trace"; parse returns -EINVAL for anything else. */
+/* "errno", "kill", "log", "trace", "notify"; parse returns -EINVAL for anything else. */
 CK_API const char *ck_seccomp_action_name(enum ck_seccomp_action action);
 CK_API int ck_seccomp_action_parse(const char *name, enum ck_seccomp_action *out);
 
@@ -91,7 +93,11 @@ CK_API size_t ck_seccomp_arches(enum ck_arch *out, size_t max);
 /* How many BPF instructions the filter has for one architecture (0 if not in it). */
 CK_API int ck_seccomp_instruction_count(const struct ck_seccomp_policy *policy, enum ck_arch arch);
 
-/* Loads the filter into the calling thread, setting no_new_privs first. 0 or -errno. */
+/*
+ * Loads the filter into the calling thread, setting no_new_privs first. 0 or
+ * -errno (a policy with CK_SECCOMP_NOTIFY needs a listener: use
+ * ck_spawn_attr_set_seccomp_listener).
+ */
 CK_API int ck_seccomp_load(const struct ck_seccomp_policy *policy);
 /*
  * Makes ck_spawn load the filter in the child after every namespace step,
@@ -100,6 +106,35 @@ CK_API int ck_seccomp_load(const struct ck_seccomp_policy *policy);
  */
 CK_API int ck_spawn_attr_set_seccomp(struct ck_spawn_attr *attr,
 				     const struct ck_seccomp_policy *policy);
+
+/* Options of a listener filter. Extensible: set size to sizeof(struct ck_seccomp_listener_opts). */
+struct ck_seccomp_listener_opts {
+	size_t size;
+	unsigned flags;   /* CK_SECCOMP_LISTENER_* */
+};
+/*
+ * Once the listener has received a notification, only a fatal signal
+ * interrupts the waiting call (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, Linux
+ * 5.19+): a signal can neither restart it nor stop it for a tracer.
+ */
+#define CK_SECCOMP_LISTENER_WAIT_KILLABLE (1u << 0)
+
+/*
+ * Makes ck_spawn load policy in the child as its last filter — after the
+ * one of ck_spawn_attr_set_seccomp — with SECCOMP_FILTER_FLAG_NEW_LISTENER,
+ * hand the listener to the parent (SCM_RIGHTS) and hold before execve: the
+ * program never runs before the caller has the listener
+ * (ck_spawn_take_listener) and has called ck_spawn_release. Until execve
+ * the child makes only sendmsg, close, recvmsg and execve under the filter
+ * (and, after a failed execve, what ck_spawn needs to explain it); a policy
+ * that notifies them is answered by the caller after release, never before.
+ * NULL removes it; opts may be NULL.
+ *   -EINVAL  unknown opts flags, or a size that cannot hold them;
+ *   any errno of ck_seccomp_export_bpf.
+ */
+CK_API int ck_spawn_attr_set_seccomp_listener(struct ck_spawn_attr *attr,
+					      const struct ck_seccomp_policy *policy,
+					      const struct ck_seccomp_listener_opts *opts);
 
 #ifdef __cplusplus
 }

@@ -3,8 +3,9 @@
  * clonekit spawn: start a program the way posix_spawn does, with what
  * containers and sandboxes need around it — new namespaces, user-namespace
  * id maps, a hostname, a fresh /proc, time offsets, a cgroup, a pidfd,
- * die-with-parent, a hook just before execve, and failures reported with
- * the step that failed and its errno.
+ * die-with-parent, seccomp filters and a listener handed to the caller, a
+ * hold before execve, and failures reported with the step that failed, its
+ * errno and a sentence that explains it.
  */
 #ifndef CLONEKIT_SPAWN_H
 #define CLONEKIT_SPAWN_H
@@ -91,20 +92,44 @@ CK_API int ck_spawn_attr_set_exit_signal(struct ck_spawn_attr *attr, int sig);
 /* Search PATH for a file without '/' (default true). */
 CK_API int ck_spawn_attr_set_search_path(struct ck_spawn_attr *attr, bool search);
 /*
- * A hook run in the child after every other step, just before execve: where
- * a seccomp filter is installed. It must be async-signal-safe and return 0
- * or a negative errno, which fails the spawn at step "pre-exec hook".
+ * A hook run in the child after every namespace, fd and signal step, just
+ * before the seccomp filters and execve. It must be async-signal-safe and
+ * return 0 or a negative errno, which fails the spawn at step "pre-exec
+ * hook".
  */
 CK_API int ck_spawn_attr_set_pre_exec(struct ck_spawn_attr *attr, int (*hook)(void *data),
 				      void *data);
+/*
+ * Every fd of the caller that is not close-on-exec reaches the program too,
+ * as with posix_spawn (fd mappings still apply). Default false: only the
+ * mapped fds, or 0, 1 and 2, reach it.
+ */
+CK_API int ck_spawn_attr_set_keep_fds(struct ck_spawn_attr *attr, bool keep);
+/*
+ * Hold the child just before execve — after every step, the seccomp filters
+ * and the listener hand-off included — until ck_spawn_release(). ck_spawn()
+ * then returns as soon as the child is held, so the caller can act on it
+ * (ptrace, perf events, its cgroup, ...) before the program's first
+ * instruction. A held child needs its own memory: not with CK_CLONE_VM
+ * shared. If the caller frees the handle or exits while the child is held,
+ * the child exits without executing the program.
+ */
+CK_API int ck_spawn_attr_set_hold(struct ck_spawn_attr *attr, bool hold);
 
-/* Why a spawn failed: the step and its errno. */
+/*
+ * Why a spawn failed: the step, its errno, and a sentence naming the input
+ * at fault and, where clonekit knows one, the fix. Extensible: set size to
+ * sizeof(struct ck_spawn_error); a smaller (older) struct gets the fields
+ * that fit it.
+ */
 struct ck_spawn_error {
 	size_t size;          /* sizeof(struct ck_spawn_error), set by the caller */
 	const char *step;     /* "clone3", "uid_map", "mount /proc", "execve", ... */
 	int err;              /* the step's errno */
 	bool in_child;        /* the step ran in the child */
-	char message[256];    /* "execve nosuch: No such file or directory" */
+	char message[512];    /* "execve ./run.sh: its interpreter /usr/bin/python4 (#! line) does not exist" */
+	const char *rule;     /* the validator's rule that explains a clone3 failure
+				 ("namespace-needs-cap-sys-admin"), else NULL */
 };
 
 /* A started child: its PID, its pidfd, and its end. */
@@ -112,16 +137,46 @@ struct ck_child;
 
 /*
  * Starts file with argv and envp (NULL: the caller's environ). Returns 0 and
- * *child, or a negative errno with *err (if not NULL) saying which step
- * failed. A failure leaves nothing behind: the child is killed and reaped,
- * every fd the spawn opened is closed.
+ * *child once the program runs — or, with ck_spawn_attr_set_hold() or a
+ * seccomp listener, once the child is held before execve — or a negative
+ * errno with *err (if not NULL) saying which step failed and why. A failure
+ * leaves nothing behind: the child is killed and reaped, every fd the spawn
+ * opened is closed.
  *   -EINVAL  inconsistent attributes (a hostname without CK_CLONE_NEWUTS,
- *            /proc without a new PID and mount namespace, ...);
- *   -ENOENT, -EACCES, ...  execve's errno (step "execve");
- *   any errno of the failing step.
+ *            /proc without a new PID and mount namespace, overlapping id
+ *            map ranges, a hold with CK_CLONE_VM shared, ...);
+ *   -ENOENT, -EACCES, -ENOEXEC, ...  execve's errno (step "execve"); the
+ *            message names a missing or unexecutable #! or ELF interpreter;
+ *   any errno of the failing step; a clone3 failure carries the
+ *            validator's explanation (err->rule).
  */
 CK_API int ck_spawn(struct ck_child **child, const char *file, char *const argv[],
 		    char *const envp[], const struct ck_spawn_attr *attr, struct ck_spawn_error *err);
+
+/*
+ * Lets a held child go on to execve; returns without waiting for execve's
+ * outcome (ck_spawn_wait_exec). 0; -EINVAL when the child is not held;
+ * -ESRCH when it has died meanwhile (killed while held).
+ */
+CK_API int ck_spawn_release(struct ck_child *child);
+/*
+ * After ck_spawn_release(): waits until the program runs (0) or execve has
+ * failed (its negative errno, with *err, the child reaped). 0 at once for a
+ * child that was never held. -EINVAL for a held child.
+ */
+CK_API int ck_spawn_wait_exec(struct ck_child *child, struct ck_spawn_error *err);
+/*
+ * After ck_spawn_release(): an fd that becomes readable once execve's
+ * outcome is known (for poll or epoll; then ck_spawn_wait_exec() does not
+ * block). -1 when there is nothing to wait for. Owned by child.
+ */
+CK_API int ck_spawn_exec_fd(const struct ck_child *child);
+/*
+ * The seccomp user-notification fd of the listener policy
+ * (ck_spawn_attr_set_seccomp_listener), handed to the caller, who owns it
+ * from then on (O_CLOEXEC). -ENOENT when there is none or it was taken.
+ */
+CK_API int ck_spawn_take_listener(struct ck_child *child);
 
 CK_API pid_t ck_spawn_pid(const struct ck_child *child);
 /* The child's pidfd, or -1 on kernels without CLONE_PIDFD. Owned by child. */
@@ -130,12 +185,13 @@ CK_API int ck_spawn_pidfd(const struct ck_child *child);
 CK_API bool ck_spawn_used_vfork(const struct ck_child *child);
 /*
  * Waits for the child to end; *status as waitpid() gives it. 0, -ECHILD if
- * it was already waited for, or another negative errno.
+ * it was already waited for, -EBUSY while it is held (it would never end),
+ * or another negative errno.
  */
 CK_API int ck_spawn_wait(struct ck_child *child, int *status);
 /* Sends sig through the pidfd (to the right process even after PID reuse). */
 CK_API int ck_spawn_signal(struct ck_child *child, int sig);
-/* Releases the handle; a child not yet waited for is killed and reaped. */
+/* Releases the handle; a child not yet waited for (held or not) is killed and reaped. */
 CK_API void ck_spawn_free(struct ck_child *child);
 
 #ifdef __cplusplus

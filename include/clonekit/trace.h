@@ -5,11 +5,12 @@
  * descendant, and delivers every clone, clone3, fork, vfork, unshare and
  * setns call as a struct ck_event (source CK_SOURCE_TRACE) with its result.
  *
- * A command it starts gets a seccomp filter just before execve that makes
- * only those six calls stop the tracer (SECCOMP_RET_TRACE, on every ABI the
- * host runs: x86_64, i386 and x32 on an x86_64 host), as strace
- * --seccomp-bpf does. An attached process cannot be given a filter, so the
- * tracer stops it at every system call and looks at the number.
+ * A command it starts (through ck_spawn's launcher, with an attribute set)
+ * gets a seccomp filter just before execve that makes only those six calls
+ * stop the tracer (SECCOMP_RET_TRACE, on every ABI the host runs: x86_64,
+ * i386 and x32 on an x86_64 host), as strace --seccomp-bpf does. An
+ * attached process cannot be given a filter, so the tracer stops it at
+ * every system call and looks at the number.
  *
  * One thread owns a tracer: the one that started or attached it makes every
  * ptrace request, so ck_trace_run() and ck_trace_free() must run on it.
@@ -49,19 +50,33 @@ struct ck_trace_opts {
 };
 
 /*
- * Starts argv[0] (searched in PATH when it has no '/') with argv and envp
- * (NULL: the caller's environ), traced from its first instruction. The
- * command inherits the caller's fds, signal mask and ignored signals.
+ * Starts argv[0] through ck_spawn's launcher with attr (NULL: ck_spawn's
+ * defaults) — new namespaces, id maps, fds, a cgroup, a seccomp policy and
+ * the rest of the attribute set apply as for ck_spawn — and envp (NULL: the
+ * caller's environ). The child is held before execve, seized
+ * (PTRACE_SEIZE) and released, so it is traced from the first instruction
+ * of the program. As with ck_spawn, it inherits the caller's signal mask and
+ * ignored signals, and only fds 0, 1 and 2 unless attr maps or keeps
+ * others. Unless CK_TRACE_NO_SECCOMP is given or attr carries its own
+ * seccomp policy (a call that policy refuses takes precedence over
+ * SECCOMP_RET_TRACE and would never stop the tracer), the tracer's filter is
+ * loaded just before execve, with no_new_privs as every filter the launcher
+ * loads; otherwise the command is stopped at every system call.
  * Returns 0 and *tracer once the command has executed, or a negative errno
- * with *err (if not NULL) naming the step, the child killed and reaped:
- *   -EINVAL  no argv[0], or options this library does not know;
+ * with *err (if not NULL) naming the step and why, the child killed and
+ * reaped:
+ *   -EINVAL  no argv[0], options this library does not know, attributes
+ *            that are inconsistent or that hold the child themselves (a
+ *            hold, a seccomp listener) or share CK_CLONE_VM;
  *   -EPERM   ptrace is not allowed here (step "ptrace seize");
  *   -ENOENT, -EACCES, ...  execve's errno (step "execve");
- *   the errno of the failing step ("fork", "seccomp filter", ...).
+ *   the errno of any other step of ck_spawn, or of the tracer's set-up
+ *   (step "start the tracer").
  * opts may be NULL.
  */
 CK_API int ck_trace_spawn(struct ck_tracer **tracer, char *const argv[], char *const envp[],
-			  const struct ck_trace_opts *opts, struct ck_spawn_error *err);
+			  const struct ck_spawn_attr *attr, const struct ck_trace_opts *opts,
+			  struct ck_spawn_error *err);
 
 /*
  * Attaches to the running process pid, every thread it has (read from

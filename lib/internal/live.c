@@ -13,38 +13,12 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "internal/arch.h"
 #include "internal/util.h"
 
 #define CK_CGROUP2_SUPER_MAGIC 0x63677270
 
-uint64_t ck_user_addr_max(void)
-{
-#if defined(__x86_64__) && !defined(__ILP32__)
-	/* 4-level paging; 5-level (la57) raises it to 2^56 - 4096 */
-	static uint64_t max;
-	if (!max) {
-		char line[4096];
-		FILE *f = fopen("/proc/cpuinfo", "re");
-		max = UINT64_C(0x7ffffffff000);
-		while (f && fgets(line, sizeof(line), f)) {
-			if (strncmp(line, "flags", 5) == 0) {
-				if (strstr(line, " la57"))
-					max = UINT64_C(0x00fffffffffff000);
-				break;
-			}
-		}
-		if (f)
-			fclose(f);
-	}
-	return max;
-#elif defined(__aarch64__)
-	return UINT64_C(1) << 48;
-#else
-	return 0;
-#endif
-}
-
-bool ck_arch_native_is_x86_64(void)
+bool ck__arch_native_is_x86_64(void)
 {
 #if defined(__x86_64__) && !defined(__ILP32__)
 	return true;
@@ -53,7 +27,7 @@ bool ck_arch_native_is_x86_64(void)
 #endif
 }
 
-bool ck_pid_in_use(int pid)
+bool ck__pid_in_use(int pid)
 {
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
@@ -62,7 +36,7 @@ bool ck_pid_in_use(int pid)
 static int innermost_pid(const char *status_path)
 {
 	char buf[4096];
-	if (ck_read_small_file(status_path, buf, sizeof(buf)) < 0)
+	if (ck__read_small_file(status_path, buf, sizeof(buf)) < 0)
 		return 0;
 	char *line = strstr(buf, "\nNSpid:");
 	if (!line)
@@ -75,7 +49,7 @@ static int innermost_pid(const char *status_path)
 	return last ? atoi(last + 1) : atoi(line + 1);
 }
 
-bool ck_pid_in_use_in_pidns(const char *ns_link, int pid)
+bool ck__pid_in_use_in_pidns(const char *ns_link, int pid)
 {
 	struct stat want, st;
 	char path[300];
@@ -99,7 +73,7 @@ bool ck_pid_in_use_in_pidns(const char *ns_link, int pid)
 	return found;
 }
 
-ssize_t ck_cgroup_read(int dirfd, const char *name, char *buf, size_t len)
+ssize_t ck__cgroup_read(int dirfd, const char *name, char *buf, size_t len)
 {
 	int fd CK_AUTO_CLOSE = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	size_t got = 0;
@@ -124,7 +98,16 @@ ssize_t ck_cgroup_read(int dirfd, const char *name, char *buf, size_t len)
 	return (ssize_t)got;
 }
 
-enum ck_cgroup_fd_state ck_cgroup_fd_state(int fd)
+bool ck__cgroup_controller_threaded(const char *name)
+{
+	static const char *const threaded[] = { "cpu", "cpuset", "perf_event", "pids" };
+	for (size_t i = 0; i < CK_ARRAY_SIZE(threaded); i++)
+		if (strcmp(name, threaded[i]) == 0)
+			return true;
+	return false;
+}
+
+enum ck_cgroup_fd_state ck__cgroup_fd_state(int fd)
 {
 	struct statfs sfs;
 	struct stat st;
@@ -141,14 +124,14 @@ enum ck_cgroup_fd_state ck_cgroup_fd_state(int fd)
 	return CK_CGROUP_FD_CGROUP2;
 }
 
-void ck_cgroup_chain_close(struct ck_cgroup_chain *c)
+void ck__cgroup_chain_close(struct ck__cgroup_chain *c)
 {
 	for (size_t i = 0; i < c->n; i++)
 		close(c->fd[i]);
 	c->n = 0;
 }
 
-int ck_cgroup_chain_open(int dirfd, struct ck_cgroup_chain *c)
+int ck__cgroup_chain_open(int dirfd, struct ck__cgroup_chain *c)
 {
 	struct stat st;
 	int fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -170,7 +153,7 @@ int ck_cgroup_chain_open(int dirfd, struct ck_cgroup_chain *c)
 			int err = -errno;
 			if (up >= 0)
 				close(up);
-			ck_cgroup_chain_close(c);
+			ck__cgroup_chain_close(c);
 			return err;
 		}
 		if (st.st_dev != c->dev || st.st_ino == c->ino[c->n - 1]) {
@@ -179,14 +162,14 @@ int ck_cgroup_chain_open(int dirfd, struct ck_cgroup_chain *c)
 		}
 		if (c->n == CK_CGROUP_CHAIN_MAX) {
 			close(up);
-			ck_cgroup_chain_close(c);
+			ck__cgroup_chain_close(c);
 			return -ELOOP;
 		}
 		fd = up;
 	}
 }
 
-int ck_cgroup_chain_find(const struct ck_cgroup_chain *c, dev_t dev, ino_t ino)
+int ck__cgroup_chain_find(const struct ck__cgroup_chain *c, dev_t dev, ino_t ino)
 {
 	for (size_t i = 0; i < c->n; i++)
 		if (c->dev == dev && c->ino[i] == ino)
@@ -194,17 +177,17 @@ int ck_cgroup_chain_find(const struct ck_cgroup_chain *c, dev_t dev, ino_t ino)
 	return -1;
 }
 
-size_t ck_cgroup_chain_domain(const struct ck_cgroup_chain *c)
+size_t ck__cgroup_chain_domain(const struct ck__cgroup_chain *c)
 {
 	char type[32];
 	size_t i = 0;
-	while (i + 1 < c->n && ck_cgroup_read(c->fd[i], "cgroup.type", type, sizeof(type)) >= 0 &&
+	while (i + 1 < c->n && ck__cgroup_read(c->fd[i], "cgroup.type", type, sizeof(type)) >= 0 &&
 	       strcmp(type, "threaded") == 0)
 		i++;
 	return i;
 }
 
-int ck_cgroup2_nsdelegate(dev_t dev)
+int ck__cgroup2_nsdelegate(dev_t dev)
 {
 	char line[4096];
 	int ret = -1;
@@ -227,7 +210,7 @@ int ck_cgroup2_nsdelegate(dev_t dev)
 	return ret;
 }
 
-int ck_cgroup2_mount(char *buf, size_t len)
+int ck__cgroup2_mount(char *buf, size_t len)
 {
 	char line[4096];
 	FILE *f = fopen("/proc/self/mountinfo", "re");

@@ -8,45 +8,45 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* The first address above user space on this architecture (TASK_SIZE_MAX), 0 if unknown. */
-uint64_t ck_user_addr_max(void);
-bool ck_arch_native_is_x86_64(void);
+bool ck__arch_native_is_x86_64(void);
 
 /* Whether a PID in the caller's PID namespace belongs to a task (zombies too). */
-bool ck_pid_in_use(int pid);
+bool ck__pid_in_use(int pid);
 /*
  * Whether a PID is taken in the PID namespace ns_link names (a /proc/.../ns
  * link): some visible task of that namespace has it as its innermost PID.
  * pid 0 asks whether the namespace has any visible task at all.
  */
-bool ck_pid_in_use_in_pidns(const char *ns_link, int pid);
+bool ck__pid_in_use_in_pidns(const char *ns_link, int pid);
 
 #include <clonekit/validate.h>
 
 /* What fd is, for CLONE_INTO_CGROUP. */
-enum ck_cgroup_fd_state ck_cgroup_fd_state(int fd);
+enum ck_cgroup_fd_state ck__cgroup_fd_state(int fd);
+/* Whether a cgroup v2 controller is thread-capable (marked .threaded: cgrp_dfl_threaded_ss_mask). */
+bool ck__cgroup_controller_threaded(const char *name);
 /* Reads a small file of the cgroup directory dirfd; the length or -errno. */
-ssize_t ck_cgroup_read(int dirfd, const char *name, char *buf, size_t len);
+ssize_t ck__cgroup_read(int dirfd, const char *name, char *buf, size_t len);
 
 /* A cgroup directory and its ancestors up to the root of the mount it was reached through. */
 #define CK_CGROUP_CHAIN_MAX 64
-struct ck_cgroup_chain {
+struct ck__cgroup_chain {
 	size_t n;                     /* fd[0] is the cgroup itself, fd[n - 1] the mount's root */
 	int fd[CK_CGROUP_CHAIN_MAX];  /* O_PATH directory fds, owned */
 	dev_t dev;
 	ino_t ino[CK_CGROUP_CHAIN_MAX];
 };
 /* Walks up from dirfd (not taken). 0, or -errno (-ELOOP when deeper than the chain holds). */
-int ck_cgroup_chain_open(int dirfd, struct ck_cgroup_chain *c);
-void ck_cgroup_chain_close(struct ck_cgroup_chain *c);
+int ck__cgroup_chain_open(int dirfd, struct ck__cgroup_chain *c);
+void ck__cgroup_chain_close(struct ck__cgroup_chain *c);
 /* The index in c of the directory (dev, ino), or -1. */
-int ck_cgroup_chain_find(const struct ck_cgroup_chain *c, dev_t dev, ino_t ino);
+int ck__cgroup_chain_find(const struct ck__cgroup_chain *c, dev_t dev, ino_t ino);
 /* The index of the chain's resource domain: the first cgroup that is not "threaded". */
-size_t ck_cgroup_chain_domain(const struct ck_cgroup_chain *c);
+size_t ck__cgroup_chain_domain(const struct ck__cgroup_chain *c);
 /* Whether the cgroup2 mount with device dev has the nsdelegate option: 1, 0, -1 not found. */
-int ck_cgroup2_nsdelegate(dev_t dev);
+int ck__cgroup2_nsdelegate(dev_t dev);
 
 /* The mount point of the cgroup v2 hierarchy into buf; 0 or -errno. */
-int ck_cgroup2_mount(char *buf, size_t len);
+int ck__cgroup2_mount(char *buf, size_t len);
 
 #endif

@@ -1,18 +1,221 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* What other modules may set on a ck_spawn_attr. */
+/*
+ * The launcher's insides, shared by lib/spawn.c (the attribute set and the
+ * child handle), lib/internal/launch.c (the engine: prepare, clone, hold
+ * before execve, release), lib/internal/exec_explain.c (what the child
+ * finds about a failed execve), lib/internal/launch_error.c (what a
+ * failure says) and the modules that launch through it (seccomp, trace).
+ */
 #ifndef CK_INTERNAL_SPAWN_H
 #define CK_INTERNAL_SPAWN_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
+#include <clonekit/clone.h>
 #include <clonekit/spawn.h>
 
+#define CK_HIDDEN __attribute__((visibility("hidden")))
+
+#define CK_SPAWN_MAX_MAPS 340 /* the kernel's limit on uid_map/gid_map lines */
+#define CK_SPAWN_MAX_FDS 256
+
+struct ck__idmap {
+	uint32_t inside, outside, count;
+};
+
+struct ck__fdmap {
+	int from, to;
+};
+
+/* A compiled filter (struct sock_filter[], len bytes), loaded with no_new_privs. */
+struct ck__filter {
+	void *bpf;
+	size_t len;
+};
+
+struct ck_spawn_attr {
+	uint64_t namespaces, share;
+	struct ck__idmap uid[CK_SPAWN_MAX_MAPS], gid[CK_SPAWN_MAX_MAPS];
+	size_t nuid, ngid;
+	bool map_root, map_user;
+	bool has_hostname;
+	char hostname[65];
+	bool mount_proc;
+	bool has_offset[2];        /* CLOCK_MONOTONIC, CLOCK_BOOTTIME */
+	int64_t offset_sec[2];
+	long offset_nsec[2];
+	int cgroup_fd;
+	char *cgroup_path;         /* as given, for messages */
+	char *cwd;
+	struct ck__fdmap fds[CK_SPAWN_MAX_FDS];
+	size_t nfds;
+	int pdeath_sig;
+	int exit_signal;
+	bool search_path;
+	bool keep_fds;             /* fds without close-on-exec reach the program too */
+	bool hold;                 /* wait before execve for ck_spawn_release() */
+	int (*hook)(void *);
+	void *hook_data;
+	struct ck__filter filter;  /* the caller's policy */
+	struct ck__filter listener;/* loaded last with SECCOMP_FILTER_FLAG_NEW_LISTENER */
+	unsigned listener_flags;   /* other SECCOMP_FILTER_FLAG_* for it */
+};
+
+/* Where a started child is on its way to the program. */
+enum ck__child_state {
+	CK__RUNNING,    /* it has executed the program (or ck_spawn returned as it did) */
+	CK__HELD,       /* waiting before execve for ck_spawn_release() */
+	CK__RELEASED,   /* released; execve's outcome not yet collected */
+};
+
+struct ck_child {
+	pid_t pid;
+	int pidfd;
+	bool reaped;
+	bool vfork;
+	enum ck__child_state state;
+	int ctl;          /* held or released: the parent's end of the control socket */
+	int listener;     /* the seccomp listener, until taken; -1 none */
+	char *file;       /* held or released: for execve's message */
+};
+
 /*
- * Gives attr a compiled seccomp filter (struct sock_filter[], len bytes; the
- * attribute set takes ownership, NULL removes it): the child loads it with
- * no_new_privs as its last step before execve.
+ * One launch. ck_spawn asks for attr alone; ck_trace_spawn adds its own
+ * filter and holds the child until it has seized it.
  */
-int ck__spawn_attr_take_filter(struct ck_spawn_attr *attr, void *bpf, size_t len)
-	__attribute__((visibility("hidden")));
+struct ck__launch {
+	const struct ck_spawn_attr *attr;
+	const char *file;
+	char *const *argv;
+	char *const *envp;         /* NULL: environ */
+	struct ck__filter extra;   /* loaded after attr's filter, before its listener */
+	bool hold;                 /* hold even when attr does not ask */
+};
+
+/*
+ * Starts the child. 0 with *out — running its program, or held before
+ * execve when l or its attribute asks — or -errno with *err; a failure
+ * leaves no child and no fd behind.
+ */
+int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spawn_error *err)
+	CK_HIDDEN;
+/* Lets a held child go on to execve (not waiting for its outcome). 0, -EINVAL, -ESRCH. */
+int ck__launch_release(struct ck_child *c) CK_HIDDEN;
+/*
+ * The outcome of a released child's execve: 0 once it runs the program, or
+ * -errno with *err once it has failed (the child exits; it is not reaped).
+ * Blocks until one is known.
+ */
+int ck__launch_outcome(struct ck_child *c, struct ck_spawn_error *err) CK_HIDDEN;
+
+/* The child's end was seen by someone else's waitpid (the tracer's). */
+void ck__spawn_child_reaped(struct ck_child *c) CK_HIDDEN;
+/* Frees the handle without killing or reaping the child (it stays the caller's child). */
+void ck__spawn_child_forget(struct ck_child *c) CK_HIDDEN;
+
+/*
+ * Gives attr a compiled seccomp filter (the attribute set takes ownership of
+ * bpf, NULL removes it): the child loads it with no_new_privs as its last
+ * step before execve.
+ */
+int ck__spawn_attr_take_filter(struct ck_spawn_attr *attr, void *bpf, size_t len) CK_HIDDEN;
+/* The same for the listener filter, loaded after it with NEW_LISTENER and flags. */
+int ck__spawn_attr_take_listener(struct ck_spawn_attr *attr, void *bpf, size_t len,
+				 unsigned flags) CK_HIDDEN;
+
+/* ---- what a failure says (lib/internal/launch_error.c) ---- */
+
+/* The steps, in the order they run; a failure names one. */
+enum ck__step {
+	CK__STEP_NONE,
+	/* in the child */
+	CK__STEP_PDEATHSIG,
+	CK__STEP_PARENT_GONE,
+	CK__STEP_WAIT_MAPS,
+	CK__STEP_SIGNALS,
+	CK__STEP_HOSTNAME,
+	CK__STEP_MOUNTS_PRIVATE,
+	CK__STEP_MOUNT_PROC,
+	CK__STEP_UNSHARE_TIME,
+	CK__STEP_TIMENS_OFFSETS,
+	CK__STEP_CHDIR,
+	CK__STEP_FDS,
+	CK__STEP_SIGMASK,
+	CK__STEP_HOOK,
+	CK__STEP_SECCOMP,
+	CK__STEP_LISTENER,
+	CK__STEP_SEND_LISTENER,
+	CK__STEP_HOLD,
+	CK__STEP_EXECVE,
+	/* in the parent */
+	CK__STEP_CLONE,
+	CK__STEP_SETGROUPS,
+	CK__STEP_UID_MAP,
+	CK__STEP_GID_MAP,
+	CK__STEP_RESUME,
+	CK__STEP_REPORT,
+	CK__STEP_RELEASE,
+	CK__STEP_TRACER,            /* ck_trace_spawn: set up the tracer */
+	CK__STEP_SEIZE,             /* ck_trace_spawn: PTRACE_SEIZE of the held child */
+	CK__STEP_WAIT_EXEC,         /* ck_trace_spawn: wait for the child's execve */
+	CK__STEP_ATTRIBUTES,        /* the attribute set is inconsistent */
+	CK__STEP_ARGUMENTS,         /* a NULL argument */
+	CK__STEP__COUNT,
+};
+
+/* Why execve failed, found by the child in its own view of the files. */
+enum ck__exec_cause {
+	CK__EXEC_PLAIN,              /* nothing more to say than the errno */
+	CK__EXEC_EMPTY_NAME,         /* the file name is "" */
+	CK__EXEC_INTERP_MISSING,     /* the #! interpreter does not exist */
+	CK__EXEC_INTERP_DENIED,      /* the #! interpreter is not executable */
+	CK__EXEC_ELF_INTERP_MISSING, /* the ELF program interpreter (PT_INTERP) does not exist */
+	CK__EXEC_DIRECTORY,          /* the file is a directory */
+	CK__EXEC_NO_PERMISSION,      /* no execute permission for the caller */
+	CK__EXEC_NOEXEC_MOUNT,       /* on a file system mounted noexec */
+	CK__EXEC_FORMAT,             /* neither a program for this machine nor a #! script */
+};
+
+#define CK__REPORT_PATH 256
+
+/* What the child tells the parent (in its memory, or through the control socket). */
+struct ck__report {
+	int kind;                    /* CK__REPORT_* */
+	int step;                    /* enum ck__step */
+	int err;
+	int cause;                   /* enum ck__exec_cause */
+	int arg;                     /* fds: the mapping's index; signals: the signal; else -1 */
+	char path[CK__REPORT_PATH];  /* execve: the file as found (PATH searched) */
+	char interp[CK__REPORT_PATH];/* execve: the interpreter it names */
+};
+enum { CK__REPORT_NONE, CK__REPORT_FAILED, CK__REPORT_HELD };
+
+/*
+ * After execve of file (searched in path_env unless NULL) failed with err:
+ * fills r->cause, r->path and r->interp (lib/internal/exec_explain.c).
+ * System calls only, for a CLONE_VM child.
+ */
+void ck__exec_explain(const char *file, const char *path_env, int err, struct ck__report *r)
+	CK_HIDDEN;
+
+/* What the message of a failure may name. */
+struct ck__failure {
+	enum ck__step step;
+	int err;                             /* positive errno */
+	const char *file;                    /* the program asked for */
+	const struct ck_spawn_attr *attr;    /* NULL once the child was released */
+	const struct ck_clone_args *args;    /* CK__STEP_CLONE: what clone3 was given */
+	const struct ck__report *report;     /* a child-side step's report, or NULL */
+	pid_t pid;                           /* the child, for the map steps */
+	const char *why;                     /* a sentence that replaces the default */
+};
+
+/* Fills err (as much of it as its size holds) for f. */
+void ck__spawn_error_set(struct ck_spawn_error *err, const struct ck__failure *f) CK_HIDDEN;
+/* The step's name, as ck_spawn_error.step gives it. */
+const char *ck__step_name(enum ck__step step) CK_HIDDEN;
 
 #endif

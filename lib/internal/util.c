@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-void ck_buf_append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+void ck__buf_append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -20,7 +20,7 @@ void ck_buf_append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 		*pos += (size_t)n;
 }
 
-bool ck_strn_ieq(const char *a, const char *b, size_t n)
+bool ck__strn_ieq(const char *a, const char *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (a[i] == '\0' ||
@@ -30,7 +30,7 @@ bool ck_strn_ieq(const char *a, const char *b, size_t n)
 	return a[n] == '\0';
 }
 
-unsigned ck_edit_distance(const char *a, const char *b, unsigned cap)
+unsigned ck__edit_distance(const char *a, const char *b, unsigned cap)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	unsigned row[64];
@@ -65,7 +65,7 @@ unsigned ck_edit_distance(const char *a, const char *b, unsigned cap)
 	return row[lb];
 }
 
-ssize_t ck_read_small_file(const char *path, char *buf, size_t len)
+ssize_t ck__read_small_file(const char *path, char *buf, size_t len)
 {
 	int fd CK_AUTO_CLOSE = open(path, O_RDONLY | O_CLOEXEC);
 	size_t got = 0;
@@ -91,10 +91,10 @@ ssize_t ck_read_small_file(const char *path, char *buf, size_t len)
 	return (ssize_t)got;
 }
 
-int ck_read_ll(const char *path, long long *out)
+int ck__read_ll(const char *path, long long *out)
 {
 	char buf[64], *end;
-	ssize_t n = ck_read_small_file(path, buf, sizeof(buf));
+	ssize_t n = ck__read_small_file(path, buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
@@ -106,13 +106,13 @@ int ck_read_ll(const char *path, long long *out)
 	return 0;
 }
 
-const char *ck_path_env(void)
+const char *ck__path_env(void)
 {
 	const char *p = getenv("PATH");
 	return p ? p : "/usr/local/bin:/bin:/usr/bin";
 }
 
-CK_CHILD_CODE int ck_exec_search(const char *file, const char *path_env, char *const argv[],
+CK_CHILD_CODE int ck__exec_search(const char *file, const char *path_env, char *const argv[],
 				 char *const envp[])
 {
 	char buf[PATH_MAX];

@@ -12,42 +12,57 @@
 #define CK_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Cleanup attributes: ownership ends with the scope unless taken with ck_take_*. */
-static inline void ck_closep(int *fd)
+static inline void ck__closep(int *fd)
 {
 	if (*fd >= 0)
 		close(*fd); /* never retried: Linux frees the fd even on EINTR */
 }
-static inline void ck_freep(void *p)
+static inline void ck__freep(void *p)
 {
 	free(*(void **)p);
 }
-#define CK_AUTO_CLOSE __attribute__((cleanup(ck_closep)))
-#define CK_AUTO_FREE __attribute__((cleanup(ck_freep)))
+#define CK_AUTO_CLOSE __attribute__((cleanup(ck__closep)))
+#define CK_AUTO_FREE __attribute__((cleanup(ck__freep)))
 
-static inline int ck_take_fd(int *fd)
+static inline int ck__take_fd(int *fd)
 {
 	int r = *fd;
 	*fd = -1;
 	return r;
 }
 
+/*
+ * A caller's size-first struct (libbpf's OPTS_VALID): size covers at least
+ * min bytes, and every byte past the known ones is zero (a newer caller's
+ * field this library would ignore).
+ */
+static inline bool ck_opts_valid(const void *opts, size_t size, size_t min, size_t known)
+{
+	if (size < min)
+		return false;
+	for (size_t i = known; i < size; i++)
+		if (((const unsigned char *)opts)[i])
+			return false;
+	return true;
+}
+
 /* Appends to a bounded buffer, snprintf-style; *pos keeps the full length. */
-void ck_buf_append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+void ck__buf_append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 /* Case-insensitive equality of a and the first n bytes of b (b has no NUL there). */
-bool ck_strn_ieq(const char *a, const char *b, size_t n);
+bool ck__strn_ieq(const char *a, const char *b, size_t n);
 
 /* Edit distance between a and b, capped at cap+1 (cheap early exit). */
-unsigned ck_edit_distance(const char *a, const char *b, unsigned cap);
+unsigned ck__edit_distance(const char *a, const char *b, unsigned cap);
 
 /*
  * Reads a small text file (procfs, sysfs) into buf, NUL-terminated, trailing
  * newline removed. Returns the length or -errno.
  */
-ssize_t ck_read_small_file(const char *path, char *buf, size_t len);
+ssize_t ck__read_small_file(const char *path, char *buf, size_t len);
 /* Reads one integer from a small file; -errno when absent or not a number. */
-int ck_read_ll(const char *path, long long *out);
+int ck__read_ll(const char *path, long long *out);
 
 /* Code that runs in a CLONE_VM child, on a stack AddressSanitizer does not know. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -62,7 +77,7 @@ int ck_read_ll(const char *path, long long *out);
 #endif
 
 /* $PATH, or execvp's default when it is unset. */
-const char *ck_path_env(void);
+const char *ck__path_env(void);
 
 /*
  * execve(file) when it holds a '/' or path_env is NULL; otherwise each entry
@@ -72,7 +87,7 @@ const char *ck_path_env(void);
  * the errno to report. No allocation, async-signal-safe: for vfork and
  * CLONE_VM children.
  */
-CK_CHILD_CODE int ck_exec_search(const char *file, const char *path_env, char *const argv[],
+CK_CHILD_CODE int ck__exec_search(const char *file, const char *path_env, char *const argv[],
 				 char *const envp[]);
 
 

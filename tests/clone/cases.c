@@ -36,10 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/futex.h>
-#include <linux/seccomp.h>
 
 #if defined(__x86_64__)
 #include <asm/prctl.h>
@@ -51,6 +48,7 @@
 #include <clonekit/flags.h>
 
 #include "cases.h"
+#include "deny_clone3.h"
 
 #define PORTABLE (CASE_NATIVE | CASE_I386 | CASE_AARCH64_QEMU | CASE_AARCH64_VM)
 /* a real kernel of the build's own architecture: everything but qemu-user */
@@ -2243,40 +2241,9 @@ CASE(ck_clone_rejects_a_null_fn_or_stack_with_einval)
 
 /* ---- clone3 -> clone fallback ---- */
 
-#if defined(__x86_64__)
-#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
-#elif defined(__i386__)
-#define NATIVE_AUDIT_ARCH AUDIT_ARCH_I386
-#elif defined(__aarch64__)
-#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#endif
-
-#ifdef NATIVE_AUDIT_ARCH
-/* clone3 answers ENOSYS, as on a kernel before 5.3; everything else is allowed */
-static int deny_clone3(void)
-{
-	struct sock_filter insns[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = sizeof insns / sizeof insns[0], .filter = insns };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -errno;
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
-		return -errno;
-	return 0;
-}
-#endif
-
 CASE(clone3_falls_back_to_clone_when_seccomp_answers_enosys)
 {
-#ifdef NATIVE_AUDIT_ARCH
+#ifdef DENY_CLONE3_AUDIT_ARCH
 	owned_stack s = { 0 };
 	owned_pid pid = 0;
 	struct ck_clone_args a;
@@ -2376,6 +2343,196 @@ CASE(clone3_falls_back_to_clone_when_seccomp_answers_enosys)
 #else
 	return SKIP("no audit architecture known for this build");
 #endif
+}
+
+/* ---- what clone3 refuses, with clone3 and through the fallback ---- */
+
+/* Where a refusal's struct lies, in a page that is readable followed by a PROT_NONE one. */
+enum place {
+	AT_START,                 /* in the readable page */
+	AT_NULL,                  /* args is NULL */
+	IN_PROT_NONE,             /* wholly in the PROT_NONE page */
+	CROSSING_INTO_PROT_NONE,  /* flags readable, stack_size onwards not */
+	TAIL_INTO_PROT_NONE,      /* the 88 known bytes readable, the bytes past them run on into it */
+};
+
+#define NONZERO_TAIL 1u       /* byte 88 is 1 */
+#define SET_TID_ARRAY 2u      /* set_tid points to a readable array of set_tid_size PIDs */
+#define SET_TID_PROT_NONE 4u  /* set_tid points into the PROT_NONE page */
+#define PIDFD_IS_PTID 8u      /* pidfd and parent_tid point to one int */
+#define NO_FN 16u             /* ck_clone3 gets no fn (fork-like) */
+#define OWN_STACK 32u         /* stack is a real stack (stack_size as given) */
+#define NOT_RAW 64u           /* clonekit's own rule: the kernel alone would create a child */
+
+#define SIZE_PAGE_PLUS_8 ((size_t)-1)
+
+struct refusal {
+	const char *what;
+	enum place place;
+	size_t size; /* 0: sizeof(struct ck_clone_args) */
+	uint64_t flags, exit_signal, stack_size, set_tid_size, cgroup;
+	unsigned extra;
+	int err;
+};
+
+static const struct refusal refusals[] = {
+	{ "size 56, below CLONE_ARGS_SIZE_VER0", AT_START, 56, 0, SIGCHLD, 0, 0, 0, 0, EINVAL },
+	{ "size of a page + 8", AT_START, SIZE_PAGE_PLUS_8, 0, SIGCHLD, 0, 0, 0, 0, E2BIG },
+	{ "size 96 with byte 88 nonzero", AT_START, 96, 0, SIGCHLD, 0, 0, 0, NONZERO_TAIL, E2BIG },
+	{ "NULL args, size 64", AT_NULL, 64, 0, 0, 0, 0, 0, 0, EFAULT },
+	{ "NULL args, size 1", AT_NULL, 1, 0, 0, 0, 0, 0, 0, EINVAL },
+	{ "NULL args, size of a page + 8", AT_NULL, SIZE_PAGE_PLUS_8, 0, 0, 0, 0, 0, 0, E2BIG },
+	{ "a struct in a PROT_NONE page", IN_PROT_NONE, 0, 0, 0, 0, 0, 0, 0, EFAULT },
+	{ "a struct running into a PROT_NONE page", CROSSING_INTO_PROT_NONE, 0, 0, SIGCHLD, 0, 0, 0, 0, EFAULT },
+	{ "zero bytes past the struct running into a PROT_NONE page", TAIL_INTO_PROT_NONE, 200, 0, SIGCHLD, 0, 0, 0, 0, EFAULT },
+	{ "a nonzero byte past the struct before a PROT_NONE page", TAIL_INTO_PROT_NONE, 200, 0, SIGCHLD, 0, 0, 0, NONZERO_TAIL, E2BIG },
+	{ "stack_size without stack", AT_START, 0, 0, SIGCHLD, 4096, 0, 0, 0, EINVAL },
+	{ "stack without stack_size", AT_START, 0, 0, SIGCHLD, 0, 0, 0, OWN_STACK, EINVAL },
+	{ "set_tid_size 33", AT_START, 0, 0, SIGCHLD, 0, 33, 0, SET_TID_ARRAY, EINVAL },
+	{ "set_tid_size 1 without set_tid", AT_START, 0, 0, SIGCHLD, 0, 1, 0, 0, EINVAL },
+	{ "set_tid in a PROT_NONE page", AT_START, 0, 0, SIGCHLD, 0, 1, 0, SET_TID_PROT_NONE, EFAULT },
+	{ "exit_signal 65", AT_START, 0, 0, 65, 0, 0, 0, 0, EINVAL },
+	{ "exit_signal with bit 32 set", AT_START, 0, 0, (UINT64_C(1) << 32) | SIGCHLD, 0, 0, 0, 0, EINVAL },
+	{ "CLONE_INTO_CGROUP with size 80", AT_START, 80, CK_CLONE_INTO_CGROUP, SIGCHLD, 0, 0, 0, 0, EINVAL },
+	{ "CLONE_INTO_CGROUP with a cgroup above INT_MAX", AT_START, 0, CK_CLONE_INTO_CGROUP, SIGCHLD, 0, 0, UINT64_C(1) << 31, 0, EINVAL },
+	{ "CLONE_DETACHED", AT_START, 0, CK_CLONE_DETACHED, SIGCHLD, 0, 0, 0, 0, EINVAL },
+	{ "flag bit 40, unknown", AT_START, 0, UINT64_C(1) << 40, SIGCHLD, 0, 0, 0, 0, EINVAL },
+	{ "SIGCHLD in flags", AT_START, 0, SIGCHLD, 0, 0, 0, 0, 0, EINVAL },
+	{ "CLONE_SIGHAND with CLONE_CLEAR_SIGHAND", AT_START, 0, CK_CLONE_SIGHAND | CK_CLONE_CLEAR_SIGHAND, SIGCHLD, 0, 0, 0, 0, EINVAL },
+	{ "CLONE_PARENT with an exit signal", AT_START, 0, CK_CLONE_PARENT, SIGCHLD, 0, 0, 0, 0, EINVAL },
+	{ "CLONE_PIDFD and CLONE_PARENT_SETTID at one address", AT_START, 0, CK_CLONE_PIDFD | CK_CLONE_PARENT_SETTID, SIGCHLD, 0, 0, 0, PIDFD_IS_PTID, EINVAL },
+	/* clonekit's preconditions come after the kernel's own refusals */
+	{ "CLONE_VM without a stack, and byte 88 nonzero", AT_START, 96, CK_CLONE_VM, SIGCHLD, 0, 0, 0, NONZERO_TAIL, E2BIG },
+	{ "CLONE_VM without a stack, the struct running into PROT_NONE", CROSSING_INTO_PROT_NONE, 0, CK_CLONE_VM, SIGCHLD, 0, 0, 0, 0, EFAULT },
+	{ "CLONE_VM without a stack, and set_tid in a PROT_NONE page", AT_START, 0, CK_CLONE_VM, SIGCHLD, 0, 1, 0, SET_TID_PROT_NONE, EFAULT },
+	{ "no fn but a stack, and exit_signal 65", AT_START, 0, 0, 65, 4096, 0, 0, NO_FN | OWN_STACK, EINVAL },
+	{ "no fn but a stack, and a size of a page + 8", AT_START, SIZE_PAGE_PLUS_8, 0, SIGCHLD, 4096, 0, 0, NO_FN | OWN_STACK, E2BIG },
+	{ "CLONE_VM without a stack (clonekit's rule)", AT_START, 0, CK_CLONE_VM, SIGCHLD, 0, 0, 0, NOT_RAW, EINVAL },
+	{ "no fn but a stack (clonekit's rule)", AT_START, 0, 0, SIGCHLD, 4096, 0, 0, NO_FN | OWN_STACK | NOT_RAW, EINVAL },
+};
+
+/* Builds r's struct in area (a readable page, then a PROT_NONE one); returns where it starts. */
+static void *place_refusal(const struct refusal *r, char *area, size_t page, const struct stack *s,
+			   int32_t *tids, size_t *size)
+{
+	struct ck_clone_args a;
+	char *p = area + 8; /* AT_START */
+
+	*size = r->size == SIZE_PAGE_PLUS_8 ? page + 8 : r->size ? r->size : sizeof a;
+	memset(area, 0, page);
+	memset(&a, 0, sizeof a);
+	a.flags = r->flags;
+	a.exit_signal = r->exit_signal;
+	a.stack_size = r->stack_size;
+	a.set_tid_size = r->set_tid_size;
+	a.cgroup = r->cgroup;
+	if (r->extra & OWN_STACK)
+		a.stack = PTR(s->base);
+	if (r->extra & SET_TID_ARRAY)
+		a.set_tid = PTR(tids);
+	if (r->extra & SET_TID_PROT_NONE)
+		a.set_tid = PTR(area + page);
+	a.parent_tid = PTR(&tids[0]);
+	a.pidfd = (r->extra & PIDFD_IS_PTID) ? a.parent_tid : PTR(&tids[1]);
+	switch (r->place) {
+	case AT_NULL:
+		return NULL;
+	case IN_PROT_NONE:
+		return area + page;
+	case CROSSING_INTO_PROT_NONE:
+		p = area + page - offsetof(struct ck_clone_args, stack_size);
+		memcpy(p, &a, offsetof(struct ck_clone_args, stack_size));
+		return p;
+	case TAIL_INTO_PROT_NONE:
+		p = area + page - sizeof a - 8;
+		break;
+	case AT_START:
+		break;
+	}
+	memcpy(p, &a, sizeof a);
+	if (r->extra & NONZERO_TAIL)
+		p[sizeof a] = 1;
+	return p;
+}
+
+/*
+ * Every refusal of the table, from the kernel's clone3 (where it has one)
+ * and from ck_clone3, with the errno the kernel gives.
+ */
+static int refusals_case(char *why, size_t len, bool without_clone3)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	owned_stack s = { 0 };
+	int32_t tids[40] = { 0 };
+	char *area;
+	int st;
+
+	STACK_OR_FAIL(s);
+	area = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
+		return FAIL("mmap of two pages: %s", en(errno).s);
+	if (mprotect(area + page, page, PROT_NONE))
+		return FAIL("mprotect PROT_NONE: %s", en(errno).s);
+#ifdef DENY_CLONE3_AUDIT_ARCH
+	if (without_clone3) {
+		int e = deny_clone3();
+		if (e)
+			return FAIL("installing the seccomp filter: %s", en(e).s);
+	}
+#else
+	if (without_clone3)
+		return SKIP("no audit architecture known for this build");
+#endif
+	for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
+		const struct refusal *r = &refusals[i];
+		size_t size;
+		void *p = place_refusal(r, area, page, &s, tids, &size);
+		long raw;
+		pid_t pid;
+
+		if (!(r->extra & NOT_RAW) && !(r->flags & CK_CLONE_VM)) {
+			raw = syscall(SYS_clone3, p, size);
+			if (raw == 0)
+				_exit(0); /* a child the kernel was expected to refuse */
+			if (raw > 0) {
+				pid = (pid_t)raw;
+				reap(&pid, &st);
+				return FAIL("%s: the kernel's clone3 created child %ld, expected %s", r->what, raw,
+					    en(r->err).s);
+			}
+			if (errno != ENOSYS && errno != r->err)
+				return FAIL("%s: the kernel's clone3 gives %s, expected %s", r->what, en(errno).s,
+					    en(r->err).s);
+			if (without_clone3 && errno != ENOSYS)
+				return FAIL("%s: clone3 gives %s under the filter, expected ENOSYS", r->what, en(errno).s);
+		}
+		p = place_refusal(r, area, page, &s, tids, &size);
+		pid = ck_clone3(p, size, (r->extra & NO_FN) ? NULL : return_arg, NULL);
+		if (pid == 0)
+			_exit(0);
+		if (pid > 0) {
+			pid_t child = pid;
+
+			reap(&pid, &st);
+			return FAIL("%s: ck_clone3%s created child %d, expected %s", r->what,
+				    without_clone3 ? " without clone3" : "", (int)child, en(r->err).s);
+		}
+		if (pid != -r->err)
+			return FAIL("%s: ck_clone3%s gives %s, expected %s", r->what,
+				    without_clone3 ? " without clone3" : "", en(pid).s, en(r->err).s);
+	}
+	munmap(area, 2 * page);
+	return CASE_PASS;
+}
+
+CASE(ck_clone3_refuses_what_clone3_refuses_with_the_same_errno)
+{
+	return refusals_case(why, len, false);
+}
+
+CASE(ck_clone3_without_clone3_refuses_what_clone3_refuses_with_the_same_errno)
+{
+	return refusals_case(why, len, true);
 }
 
 /* ---- fork-like patterns ---- */
@@ -2518,6 +2675,8 @@ const struct clone_case clone_cases[] = {
 	ENTRY(clone_thread_without_sighand_and_vm_is_einval, HOSTED),
 	ENTRY(ck_clone_rejects_a_null_fn_or_stack_with_einval, PORTABLE),
 	ENTRY(clone3_falls_back_to_clone_when_seccomp_answers_enosys, HOSTED),
+	ENTRY(ck_clone3_refuses_what_clone3_refuses_with_the_same_errno, PORTABLE),
+	ENTRY(ck_clone3_without_clone3_refuses_what_clone3_refuses_with_the_same_errno, HOSTED),
 };
 
 const size_t clone_case_count = sizeof clone_cases / sizeof clone_cases[0];

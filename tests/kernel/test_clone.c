@@ -54,7 +54,9 @@
 	X(clone_untraced_child_escapes_ptrace_o_traceclone)                 \
 	X(clone_thread_without_sighand_and_vm_is_einval)                    \
 	X(ck_clone_rejects_a_null_fn_or_stack_with_einval)                  \
-	X(clone3_falls_back_to_clone_when_seccomp_answers_enosys)
+	X(clone3_falls_back_to_clone_when_seccomp_answers_enosys)           \
+	X(ck_clone3_refuses_what_clone3_refuses_with_the_same_errno)        \
+	X(ck_clone3_without_clone3_refuses_what_clone3_refuses_with_the_same_errno)
 
 static const struct clone_case *find_case(const char *name)
 {

@@ -622,7 +622,6 @@ static bool write_at(int dirfd, const char *name, const char *text)
 static int controller_cgroup(const char *mnt, const char *name, bool thread_capable, char *ctl,
 			     size_t len)
 {
-	static const char *const threaded[] = { "cpu", "cpuset", "perf_event", "pids" };
 	char path[300], avail[512], *save = NULL;
 
 	ctl[0] = '\0';
@@ -630,14 +629,12 @@ static int controller_cgroup(const char *mnt, const char *name, bool thread_capa
 	cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s: %s", path, strerror(errno));
 	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cr_assert(fd >= 0);
-	if (ck_cgroup_read(fd, "cgroup.controllers", avail, sizeof(avail)) >= 0) {
+	if (ck__cgroup_read(fd, "cgroup.controllers", avail, sizeof(avail)) >= 0) {
 		for (char *w = strtok_r(avail, " ", &save); w && !ctl[0]; w = strtok_r(NULL, " ", &save)) {
-			bool is_threaded = false;
-			for (size_t i = 0; i < sizeof(threaded) / sizeof(threaded[0]); i++)
-				is_threaded |= strcmp(w, threaded[i]) == 0;
 			char plus[64];
 			snprintf(plus, sizeof(plus), "+%s", w);
-			if (is_threaded == thread_capable && write_at(fd, "cgroup.subtree_control", plus))
+			if (ck__cgroup_controller_threaded(w) == thread_capable &&
+			    write_at(fd, "cgroup.subtree_control", plus))
 				snprintf(ctl, len, "%s", w);
 		}
 	}
@@ -661,7 +658,7 @@ static void cgroups_make(struct shared *sh, struct cg_setup *cs)
 	for (int i = 0; i < CG__COUNT; i++)
 		sh->cg_fd[i] = -1;
 	cs->sleeper = -1;
-	cr_assert_eq(ck_cgroup2_mount(cs->mnt, sizeof(cs->mnt)), 0, "no cgroup v2 hierarchy mounted");
+	cr_assert_eq(ck__cgroup2_mount(cs->mnt, sizeof(cs->mnt)), 0, "no cgroup v2 hierarchy mounted");
 	snprintf(cs->top, sizeof(cs->top), "%s/clonekit-diff-%d", cs->mnt, getpid());
 	cr_assert_eq(mkdir(cs->top, 0755), 0, "mkdir %s: %s", cs->top, strerror(errno));
 	sh->cg_fd[CG_TEST] = open(cs->top, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -712,6 +709,13 @@ static void cgroups_make(struct shared *sh, struct cg_setup *cs)
 	}
 }
 
+/* Removes a cgroup once its last processes have left: exited children linger briefly, more under load. */
+static void rmdir_when_empty(const char *path)
+{
+	/* the cgroup empties a moment after its last task is reaped */
+	ck_wait_until(rmdir(path) == 0 || errno != EBUSY, CK_PATIENCE_MS);
+}
+
 static void cgroups_remove(struct shared *sh, struct cg_setup *cs)
 {
 	char path[400];
@@ -724,21 +728,17 @@ static void cgroups_remove(struct shared *sh, struct cg_setup *cs)
 		waitpid(cs->sleeper, NULL, 0);
 	}
 	const char *extra[] = { "-tc/busy", "-tc", "-dc" };
-	for (size_t i = sizeof(cg_tree) / sizeof(cg_tree[0]) + 1; i-- > 0;) {
-		if (i == sizeof(cg_tree) / sizeof(cg_tree[0]))
-			snprintf(path, sizeof(path), "%s", cs->top);
-		else if (cg_tree[i].kind == CG_REMOVED)
+	/* children before parents: a cgroup with child cgroups is EBUSY too */
+	for (size_t i = sizeof(cg_tree) / sizeof(cg_tree[0]); i-- > 0;) {
+		if (cg_tree[i].kind == CG_REMOVED)
 			continue;
-		else
-			snprintf(path, sizeof(path), "%s/%s", cs->top, cg_tree[i].path);
-		/* the last children may still be leaving */
-		for (int tries = 0; rmdir(path) < 0 && errno == EBUSY && tries < 50; tries++)
-			usleep(10000);
+		snprintf(path, sizeof(path), "%s/%s", cs->top, cg_tree[i].path);
+		rmdir_when_empty(path);
 	}
+	rmdir_when_empty(cs->top);
 	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", cs->top, extra[i]);
-		for (int tries = 0; rmdir(path) < 0 && errno == EBUSY && tries < 50; tries++)
-			usleep(10000);
+		rmdir_when_empty(path);
 	}
 }
 

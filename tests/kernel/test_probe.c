@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -41,6 +42,8 @@ struct child_probe {
 	int ret;             /* ck_probe's return */
 	int leftover_wait;   /* errno of waitpid(-1, WNOHANG | __WALL) afterwards */
 	struct ck_probe p;
+	bool open_watcher;   /* set by a setup: also try ck_watcher_open() after the probe */
+	int watcher_open;    /* what it returned */
 };
 
 static unsigned long long cap_effective(void)
@@ -79,6 +82,22 @@ static bool write_file(const char *path, const char *text)
 	return ok;
 }
 
+/* ck_watcher_open() and close: the watcher's own answer, which the probe's must match. */
+static int open_watcher(void)
+{
+#if CK_HAVE_WATCHER
+	struct ck_watch_opts opts = { .size = sizeof(opts), .no_exe = true, .no_compat = true };
+	struct ck_watcher *w;
+	int r = ck_watcher_open(&w, &opts, NULL);
+
+	if (r == 0)
+		ck_watcher_close(w);
+	return r;
+#else
+	return -ENOSYS;
+#endif
+}
+
 /*
  * Runs ck_probe() in a forked child after setup(cp, arg) put it in the
  * scenario; fails the test when the setup or the child fails.
@@ -100,6 +119,8 @@ static void probe_in_child(bool (*setup)(struct child_probe *, const void *), co
 		cp->p.size = sizeof(cp->p);
 		cp->ret = ck_probe(&cp->p);
 		cp->leftover_wait = waitpid(-1, NULL, WNOHANG | __WALL) < 0 ? errno : 0;
+		if (cp->open_watcher)
+			cp->watcher_open = open_watcher();
 		_exit(0);
 	}
 	cr_assert_eq(waitpid(pid, &st, 0), pid, "waitpid: %s", strerror(errno));
@@ -144,11 +165,11 @@ static bool unprivileged_userns_allowed(void)
 {
 	long long v;
 
-	if (ck_read_ll("/proc/sys/kernel/unprivileged_userns_clone", &v) == 0 && v != 1)
+	if (ck__read_ll("/proc/sys/kernel/unprivileged_userns_clone", &v) == 0 && v != 1)
 		return false;
-	if (ck_read_ll("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &v) == 0 && v != 0)
+	if (ck__read_ll("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &v) == 0 && v != 0)
 		return false;
-	return ck_read_ll("/proc/sys/user/max_user_namespaces", &v) == 0 && v > 0;
+	return ck__read_ll("/proc/sys/user/max_user_namespaces", &v) == 0 && v > 0;
 }
 
 /* The cgroup.procs of this process's cgroup v2 directory, or false without cgroup v2. */
@@ -156,8 +177,8 @@ static bool own_cgroup_procs(char *path, size_t len)
 {
 	char mnt[1024], self[4096];
 
-	if (ck_cgroup2_mount(mnt, sizeof(mnt)) < 0 ||
-	    ck_read_small_file("/proc/self/cgroup", self, sizeof(self)) < 0)
+	if (ck__cgroup2_mount(mnt, sizeof(mnt)) < 0 ||
+	    ck__read_small_file("/proc/self/cgroup", self, sizeof(self)) < 0)
 		return false;
 	char *p = strncmp(self, "0::", 3) == 0 ? self + 3 : strstr(self, "\n0::");
 	if (!p)
@@ -578,3 +599,75 @@ Test(probe, in_a_user_namespace_without_id_maps_user_namespaces_are_denied)
 	/* every capability inside, so the others still work */
 	assert_answer(&cp.p, uts_namespace, CK_PROBE_YES, 0);
 }
+
+/* ---- the eBPF watcher ---- */
+
+static bool then_open_the_watcher(struct child_probe *cp, const void *arg)
+{
+	cp->open_watcher = true;
+	return true;
+}
+
+#if CK_HAVE_WATCHER
+Test(probe, watcher_as_root_is_yes_and_the_watcher_opens)
+{
+	struct child_probe cp;
+
+	require_root();
+	probe_in_child(then_open_the_watcher, NULL, &cp);
+	assert_answer(&cp.p, watcher, CK_PROBE_YES, 0);
+	cr_assert_str_empty(cp.p.watcher.why);
+	cr_assert_eq(cp.watcher_open, 0, "ck_watcher_open: %s", strerror(-cp.watcher_open));
+}
+
+static bool nobody_then_open_the_watcher(struct child_probe *cp, const void *arg)
+{
+	return drop_to_nobody(cp, arg) && then_open_the_watcher(cp, arg);
+}
+
+Test(probe, watcher_as_uid_65534_is_denied_eperm_as_the_watcher_is)
+{
+	struct child_probe cp;
+
+	require_root();
+	probe_in_child(nobody_then_open_the_watcher, NULL, &cp);
+	assert_answer(&cp.p, watcher, CK_PROBE_DENIED, EPERM);
+	assert_why(&cp.p, watcher, "needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN");
+	cr_assert_eq(cp.watcher_open, -EPERM, "ck_watcher_open: %d", cp.watcher_open);
+}
+
+/* A private mount namespace where an empty tmpfs covers /sys/kernel/btf. */
+static bool hide_kernel_btf_then_open_the_watcher(struct child_probe *cp, const void *arg)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return setup_fail(cp, "unshare");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return setup_fail(cp, "mount --make-rprivate /");
+	if (mount("tmpfs", "/sys/kernel/btf", "tmpfs", 0, NULL) < 0)
+		return setup_fail(cp, "mount tmpfs /sys/kernel/btf");
+	return then_open_the_watcher(cp, arg);
+}
+
+Test(probe, watcher_without_kernel_btf_is_no_enoent_and_the_watcher_fails)
+{
+	struct child_probe cp;
+
+	require_root();
+	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0)
+		ck_skip_or_fail("this kernel has no BTF to hide (/sys/kernel/btf/vmlinux)");
+	probe_in_child(hide_kernel_btf_then_open_the_watcher, NULL, &cp);
+	assert_answer(&cp.p, watcher, CK_PROBE_NO, ENOENT);
+	assert_why(&cp.p, watcher, "no kernel BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)");
+	/* libbpf's answer when it finds no kernel BTF to relocate against */
+	cr_assert_eq(cp.watcher_open, -ESRCH, "ck_watcher_open: %d", cp.watcher_open);
+}
+#else
+Test(probe, watcher_not_built_in_is_no_enosys)
+{
+	struct child_probe cp;
+
+	probe_in_child(then_open_the_watcher, NULL, &cp);
+	assert_answer(&cp.p, watcher, CK_PROBE_NO, ENOSYS);
+	assert_why(&cp.p, watcher, "this libclonekit was built without the eBPF watcher");
+}
+#endif

@@ -9,6 +9,7 @@
  * (CLONEKIT_OBSERVE), which prints what it sees.
  */
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -156,9 +157,13 @@ static void observe(struct ck_spawn_attr *a, char *out, size_t len, ...)
 		  out);
 }
 
-/* Expects ck_spawn to fail at step with errno e, leaving no child and no fd behind. */
-static void expect_failure(struct ck_spawn_attr *a, char *const argv[], const char *step, int e,
-			   bool in_child)
+/*
+ * Expects ck_spawn to fail at step with errno e, leaving no child and no fd
+ * behind; with message, the exact sentence and the validator's rule (NULL:
+ * none) too.
+ */
+static void expect_explained(struct ck_spawn_attr *a, char *const argv[], const char *step, int e,
+			     bool in_child, const char *rule, const char *message)
 {
 	struct ck_spawn_error err = { .size = sizeof(err) };
 	struct ck_child *c = (struct ck_child *)&err;
@@ -171,8 +176,21 @@ static void expect_failure(struct ck_spawn_attr *a, char *const argv[], const ch
 	cr_assert_str_eq(err.step, step);
 	cr_assert_eq(err.err, e);
 	cr_assert_eq(err.in_child, in_child, "in_child for step %s", step);
+	if (message) {
+		cr_assert_str_eq(err.message, message);
+		if (rule)
+			cr_assert_str_eq(err.rule, rule);
+		else
+			cr_assert_null(err.rule, "rule %s", err.rule);
+	}
 	assert_no_children();
 	cr_assert_eq(count_fds(), fds, "ck_spawn leaked an fd");
+}
+
+static void expect_failure(struct ck_spawn_attr *a, char *const argv[], const char *step, int e,
+			   bool in_child)
+{
+	expect_explained(a, argv, step, e, in_child, NULL, NULL);
 }
 
 static unsigned long long ns_inode(const char *type)
@@ -624,9 +642,13 @@ static void check_closed_fd(bool userns)
 	int closed = 200;
 	while (fcntl(closed, F_GETFD) >= 0)
 		closed++;
+	char want[128];
 	struct ck_spawn_attr *a = attr_for(userns, 0);
+	cr_assert_eq(ck_spawn_attr_add_fd(a, 1, 1), 0);
 	cr_assert_eq(ck_spawn_attr_add_fd(a, closed, 5), 0);
-	expect_failure(a, argv, "map file descriptors", EBADF, true);
+	snprintf(want, sizeof(want), "map fd %d to 5: Bad file descriptor: fd %d is not open in the caller",
+		 closed, closed);
+	expect_explained(a, argv, "map file descriptors", EBADF, true, NULL, want);
 	ck_spawn_attr_free(a);
 
 	/* a closed fd mapped onto its own number fails the same way */
@@ -987,9 +1009,10 @@ static void unpriv_multi_range(int out)
 	int after = count_fds_raw();
 	errno = 0;
 	pid_t w = waitpid(-1, NULL, WNOHANG | __WALL);
-	dprintf(out, "%s %s %s in_child=%d children=%s fds=%s\n", strerrorname_np(-r),
+	dprintf(out, "%s %s %s in_child=%d children=%s fds=%s\n%s\n", strerrorname_np(-r),
 		err.step ? err.step : "-", strerrorname_np(err.err), err.in_child,
-		w == -1 && errno == ECHILD ? "none" : "left", before == after ? "same" : "leaked");
+		w == -1 && errno == ECHILD ? "none" : "left", before == after ? "same" : "leaked",
+		err.message);
 	ck_spawn_attr_free(a);
 }
 
@@ -1017,7 +1040,10 @@ Test(spawn, unprivileged_multi_range_map_fails_at_uid_map_with_eperm)
 	if (geteuid() != 0)
 		ck_skip_or_fail("becoming uid %d needs root", UNPRIV_ID);
 	as_unprivileged(unpriv_multi_range, out, sizeof(out));
-	cr_assert_str_eq(out, "EPERM uid_map EPERM in_child=0 children=none fds=same\n");
+	cr_assert_str_eq(out, "EPERM uid_map EPERM in_child=0 children=none fds=same\n"
+			      "uid_map: writing 0 100000 65536: Operation not permitted: mapping ids other "
+			      "than the caller's own needs CAP_SETUID over the new user namespace; without it "
+			      "map only your own uid (map-root or map-user)\n");
 }
 
 /* ---- time namespace offsets ---- */
@@ -1079,7 +1105,7 @@ static void check_cgroup(bool userns)
 	int in[2], p[2], st;
 	struct ck_child *c;
 
-	if (ck_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+	if (ck__cgroup2_mount(mnt, sizeof(mnt)) < 0)
 		ck_skip_or_fail("no cgroup v2 hierarchy is mounted");
 	snprintf(dir, sizeof(dir), "%s/ck-spawn-%d", mnt, (int)getpid());
 	cr_assert_eq(mkdir(dir, 0755), 0, "mkdir %s: %s", dir, strerror(errno));
@@ -1118,9 +1144,9 @@ static void check_cgroup(bool userns)
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ck_spawn_free(c);
 
+	/* the cgroup empties a moment after its last task is reaped */
 	int r = -1;
-	for (int i = 0; i < 100 && (r = rmdir(dir)) < 0 && errno == EBUSY; i++)
-		usleep(10000);
+	ck_wait_until((r = rmdir(dir)) == 0 || errno != EBUSY, CK_PATIENCE_MS);
 	cr_assert_eq(r, 0, "rmdir %s: %s", dir, strerror(errno));
 	cgroup_dir[0] = '\0';
 }
@@ -1142,12 +1168,43 @@ Test(spawn, a_cgroup_that_does_not_exist_is_enoent)
 	ck_spawn_attr_free(a);
 }
 
-Test(spawn, a_directory_outside_cgroup2_fails_at_clone3_with_ebadf)
+/* The sentence for a CLONE_INTO_CGROUP target outside cgroup v2. */
+static void not_cgroup2_message(const char *dir, char *buf, size_t len)
+{
+	char mnt[256];
+	cr_assert_eq(ck__cgroup2_mount(mnt, sizeof(mnt)), 0, "no cgroup v2 mount found");
+	snprintf(buf, len,
+		 "clone3 into cgroup %s: CLONE_INTO_CGROUP: the cgroup fd is not a cgroup v2 directory; "
+		 "cgroup v2 is mounted at %s: give a directory under it", dir, mnt);
+}
+
+Test(spawn, a_directory_outside_cgroup2_fails_at_clone3_with_ebadf_naming_it)
 {
 	char *argv[] = { "true", NULL };
+	char want[1024];
 	struct ck_spawn_attr *a = attr_for(false, 0);
 	cr_assert_eq(ck_spawn_attr_set_cgroup(a, "/tmp"), 0);
-	expect_failure(a, argv, "clone3", EBADF, false);
+	not_cgroup2_message("/tmp", want, sizeof(want));
+	expect_explained(a, argv, "clone3", EBADF, false, "cgroup-fd-not-cgroup2", want);
+	ck_spawn_attr_free(a);
+}
+
+Test(spawn, a_cgroup_v1_directory_fails_at_clone3_with_ebadf_naming_it)
+{
+	char *argv[] = { "true", NULL };
+	char line[1024], v1[256] = "", want[1024];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	cr_assert_not_null(f);
+	while (!v1[0] && fgets(line, sizeof(line), f))
+		if (strstr(line, " - cgroup ") && sscanf(line, "%*s %*s %*s %*s %255s", v1) != 1)
+			v1[0] = '\0';
+	fclose(f);
+	if (!v1[0])
+		ck_skip_or_fail("no cgroup v1 hierarchy is mounted here");
+	struct ck_spawn_attr *a = attr_for(false, 0);
+	cr_assert_eq(ck_spawn_attr_set_cgroup(a, v1), 0);
+	not_cgroup2_message(v1, want, sizeof(want));
+	expect_explained(a, argv, "clone3", EBADF, false, "cgroup-fd-not-cgroup2", want);
 	ck_spawn_attr_free(a);
 }
 
@@ -1739,4 +1796,707 @@ Test(spawn, without_clone3_a_callers_handler_is_sig_dfl_on_the_vfork_path)
 Test(spawn, without_clone3_a_callers_handler_is_sig_dfl_in_a_user_namespace)
 {
 	check_dispositions_without_clone3(true);
+}
+
+/* A filter (the caller's) on the native ABI: clone3 is ENOSYS, and so the child resets handlers itself. */
+#ifdef AUDIT_ARCH_NATIVE
+static void load_no_clone3_filter(bool deny_handler_changes)
+{
+	/* rt_sigaction that installs (act != NULL) fails with EPERM when asked */
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigaction, 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1]) + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(filter) / sizeof(filter[0]), filter };
+	if (!deny_handler_changes)
+		filter[6] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		_exit(90);
+}
+#endif
+
+/* ---- a handler the child cannot reset ---- */
+
+static void on_sigusr1(int sig)
+{
+}
+
+/*
+ * Under a filter that makes clone3 ENOSYS (so the child resets handlers
+ * itself) and refuses to install handlers, the reset fails: the spawn must
+ * fail with it, never start the program with the caller's handler table.
+ */
+static void check_handler_reset_failure(bool userns)
+{
+#ifdef AUDIT_ARCH_NATIVE
+	int p[2], st;
+	char out[OUT_MAX];
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char *argv[] = { "true", NULL };
+		struct ck_spawn_error err = { .size = sizeof(err) };
+		struct ck_child *c;
+		struct sigaction sa = { .sa_handler = on_sigusr1 };
+		struct ck_spawn_attr *a = ck_spawn_attr_new();
+		if (userns) {
+			ck_spawn_attr_set_namespaces(a, CK_CLONE_NEWUSER);
+			ck_spawn_attr_map_root(a);
+		}
+		sigaction(SIGUSR1, &sa, NULL);
+		load_no_clone3_filter(true);
+		int r = ck_spawn(&c, "true", argv, NULL, a, &err);
+		dprintf(p[1], "%s %s %s in_child=%d\n%s\n", strerrorname_np(-r), err.step,
+			strerrorname_np(err.err), err.in_child, err.message);
+		_exit(0);
+	}
+	close(p[1]);
+	read_all(p[0], out, sizeof(out));
+	close(p[0]);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x", st);
+	/* SIGUSR1, or first a signal a sanitizer runtime caught for itself (SIGBUS) */
+	char sig[16];
+	cr_assert_eq(sscanf(out, "EPERM reset signal handlers EPERM in_child=1\n"
+				 "reset the handler of %15s to SIG_DFL: Operation not permitted\n", sig), 1,
+		     "%s", out);
+	cr_assert(strncmp(sig, "SIG", 3) == 0, "%s", out);
+	cr_assert(strstr(out, " to SIG_DFL: Operation not permitted\n"), "%s", out);
+#else
+	ck_skip_or_fail("no seccomp architecture value for this build");
+#endif
+}
+
+Test(spawn, a_handler_reset_failure_fails_the_spawn_on_the_vfork_path)
+{
+	check_handler_reset_failure(false);
+}
+
+Test(spawn, a_handler_reset_failure_fails_the_spawn_in_a_user_namespace)
+{
+	check_handler_reset_failure(true);
+}
+
+/* ---- errors that explain ---- */
+
+static void unpriv_new_net(int out)
+{
+	char *argv[] = { "true", NULL };
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_child *c;
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	ck_spawn_attr_set_namespaces(a, CK_CLONE_NEWNET);
+	int r = ck_spawn(&c, "true", argv, NULL, a, &err);
+	dprintf(out, "%s %s %s %s\n%s\n", strerrorname_np(-r), err.step, strerrorname_np(err.err),
+		err.rule ? err.rule : "(none)", err.message);
+	ck_spawn_attr_free(a);
+}
+
+Test(spawn, an_unprivileged_new_net_namespace_is_explained_by_the_validator)
+{
+	char out[OUT_MAX];
+	if (geteuid() != 0)
+		ck_skip_or_fail("becoming uid %d needs root", UNPRIV_ID);
+	as_unprivileged(unpriv_new_net, out, sizeof(out));
+	cr_assert_str_eq(out, "EPERM clone3 EPERM namespace-needs-cap-sys-admin\n"
+			      "clone3: creating namespaces needs CAP_SYS_ADMIN (or CLONE_NEWUSER with "
+			      "them): CLONE_NEWNET\n");
+}
+
+static void check_chdir_message(bool userns)
+{
+	char *argv[] = { "true", NULL };
+	struct ck_spawn_attr *a = attr_for(userns, 0);
+	cr_assert_eq(ck_spawn_attr_set_cwd(a, "/nonexistent/ck-dir"), 0);
+	expect_explained(a, argv, "chdir", ENOENT, true, NULL,
+			 "chdir /nonexistent/ck-dir: No such file or directory");
+	ck_spawn_attr_free(a);
+}
+
+Test(spawn, a_chdir_failure_names_the_directory_on_the_vfork_path)
+{
+	check_chdir_message(false);
+}
+
+Test(spawn, a_chdir_failure_names_the_directory_in_a_user_namespace)
+{
+	check_chdir_message(true);
+}
+
+Test(spawn, overlapping_id_map_ranges_are_einval_naming_both)
+{
+	char *argv[] = { "true", NULL };
+	struct ck_spawn_attr *a = attr_for(false, CK_CLONE_NEWUSER);
+	cr_assert_eq(ck_spawn_attr_add_uid_map(a, 0, 100000, 10), 0);
+	cr_assert_eq(ck_spawn_attr_add_uid_map(a, 5, 200000, 10), 0);
+	expect_explained(a, argv, "attributes", EINVAL, false, NULL,
+			 "uid map ranges 0:100000:10 and 5:200000:10 overlap inside the namespace "
+			 "(at id 5): the kernel refuses overlapping ranges; make them disjoint");
+	ck_spawn_attr_free(a);
+
+	/* outside, for gids: two ranges onto the same host ids */
+	a = attr_for(false, CK_CLONE_NEWUSER);
+	cr_assert_eq(ck_spawn_attr_add_uid_map(a, 0, 100000, 10), 0);
+	cr_assert_eq(ck_spawn_attr_add_gid_map(a, 0, 300000, 100), 0);
+	cr_assert_eq(ck_spawn_attr_add_gid_map(a, 1000, 300050, 100), 0);
+	expect_explained(a, argv, "attributes", EINVAL, false, NULL,
+			 "gid map ranges 0:300000:100 and 1000:300050:100 overlap outside the namespace "
+			 "(at id 300050): the kernel refuses overlapping ranges; make them disjoint");
+	ck_spawn_attr_free(a);
+
+	/* adjacent ranges are fine: the kernel takes them */
+	char out[OUT_MAX];
+	a = attr_for(false, CK_CLONE_NEWUSER);
+	cr_assert_eq(ck_spawn_attr_add_uid_map(a, 0, 100000, 10), 0);
+	cr_assert_eq(ck_spawn_attr_add_uid_map(a, 10, 200000, 10), 0);
+	cr_assert_eq(ck_spawn_attr_add_gid_map(a, 0, 100000, 20), 0);
+	observe(a, out, sizeof(out), "file", "/proc/self/uid_map", NULL);
+	cr_assert_str_eq(out, "0 100000 10|10 200000 10\n");
+	ck_spawn_attr_free(a);
+}
+
+static void check_missing_interpreter(bool userns)
+{
+	char dir[64], path[128], want[512];
+	make_tmpdir(dir);
+	snprintf(path, sizeof(path), "%s/script", dir);
+	write_file(path, "#!/nonexistent/ck-interp -x\necho hi\n", 0755);
+	char *argv[] = { path, NULL };
+	struct ck_spawn_attr *a = attr_for(userns, 0);
+	snprintf(want, sizeof(want),
+		 "execve %s: its interpreter /nonexistent/ck-interp (the #! line) does not exist", path);
+	expect_explained(a, argv, "execve", ENOENT, true, NULL, want);
+
+	/* found through PATH: the message gives the file it found */
+	char *plain[] = { "script", NULL };
+	cr_assert_eq(setenv("PATH", dir, 1), 0);
+	snprintf(want, sizeof(want),
+		 "execve script (%s): its interpreter /nonexistent/ck-interp (the #! line) does not exist",
+		 path);
+	expect_explained(a, plain, "execve", ENOENT, true, NULL, want);
+
+	/* an interpreter that exists but cannot be executed is EACCES */
+	write_file(path, "#!/etc/passwd\necho hi\n", 0755);
+	snprintf(want, sizeof(want),
+		 "execve %s: its interpreter /etc/passwd (the #! line) is not an executable file", path);
+	expect_explained(a, argv, "execve", EACCES, true, NULL, want);
+	ck_spawn_attr_free(a);
+}
+
+Test(spawn, a_script_with_a_missing_interpreter_names_it_on_the_vfork_path)
+{
+	check_missing_interpreter(false);
+}
+
+Test(spawn, a_script_with_a_missing_interpreter_names_it_in_a_user_namespace)
+{
+	check_missing_interpreter(true);
+}
+
+/* A copy of /bin/true whose PT_INTERP names a loader that does not exist. */
+static void write_true_with_missing_loader(const char *path, char *loader, size_t len)
+{
+	static char image[4 << 20];
+	int fd = open("/bin/true", O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	ssize_t n = read(fd, image, sizeof(image));
+	close(fd);
+	cr_assert_gt(n, (ssize_t)sizeof(Elf64_Ehdr));
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)image;
+	cr_assert_eq(eh->e_ident[EI_CLASS], ELFCLASS64, "a 64-bit /bin/true is expected");
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const Elf64_Phdr *)(image + eh->e_phoff + i * eh->e_phentsize);
+		if (ph->p_type != PT_INTERP)
+			continue;
+		char *interp = image + ph->p_offset;
+		interp[strlen(interp) - 1] = 'X';
+		snprintf(loader, len, "%s", interp);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(write(fd, image, (size_t)n), n);
+		close(fd);
+		return;
+	}
+	cr_assert_fail("/bin/true has no PT_INTERP");
+}
+
+Test(spawn, a_program_whose_loader_is_missing_names_it)
+{
+	char dir[64], path[128], loader[256], want[512];
+	make_tmpdir(dir);
+	snprintf(path, sizeof(path), "%s/true-x", dir);
+	write_true_with_missing_loader(path, loader, sizeof(loader));
+	char *argv[] = { path, NULL };
+	struct ck_spawn_attr *a = attr_for(false, 0);
+	snprintf(want, sizeof(want),
+		 "execve %s: its program interpreter %s (the dynamic loader it was linked for) does not exist",
+		 path, loader);
+	expect_explained(a, argv, "execve", ENOENT, true, NULL, want);
+	ck_spawn_attr_free(a);
+}
+
+Test(spawn, an_empty_file_name_is_enoent_as_execvp_says)
+{
+	char *argv[] = { "", NULL };
+	struct ck_spawn_attr *a = attr_for(false, 0);
+	expect_explained(a, argv, "execve", ENOENT, true, NULL,
+			 "execve: the command name is empty: No such file or directory");
+	ck_spawn_attr_free(a);
+}
+
+Test(spawn, eacces_and_enoexec_say_what_is_wrong_with_the_file)
+{
+	char dir[64], path[128], want[512];
+	make_tmpdir(dir);
+	struct ck_spawn_attr *a = attr_for(false, 0);
+
+	char *directory[] = { dir, NULL };
+	snprintf(want, sizeof(want), "execve %s: Permission denied: it is a directory", dir);
+	expect_explained(a, directory, "execve", EACCES, true, NULL, want);
+
+	snprintf(path, sizeof(path), "%s/data", dir);
+	write_file(path, "not a program\n", 0644);
+	char *data[] = { path, NULL };
+	snprintf(want, sizeof(want), "execve %s: Permission denied: the file has no execute permission",
+		 path);
+	expect_explained(a, data, "execve", EACCES, true, NULL, want);
+
+	cr_assert_eq(chmod(path, 0755), 0);
+	snprintf(want, sizeof(want),
+		 "execve %s: Exec format error: neither a program for this machine nor a script starting with #!",
+		 path);
+	expect_explained(a, data, "execve", ENOEXEC, true, NULL, want);
+	ck_spawn_attr_free(a);
+}
+
+Test(spawn, an_older_smaller_error_struct_gets_what_fits)
+{
+	char *argv[] = { "/nonexistent/ck-no-such-program", NULL };
+	struct ck_child *c;
+	/* a caller built when the struct ended with a 16-byte message */
+	union {
+		struct ck_spawn_error e;
+		unsigned char bytes[sizeof(struct ck_spawn_error)];
+	} u;
+	memset(&u, 0xa5, sizeof(u));
+	u.e.size = offsetof(struct ck_spawn_error, message) + 16;
+	cr_assert_eq(ck_spawn(&c, argv[0], argv, NULL, NULL, &u.e), -ENOENT);
+	cr_assert_str_eq(u.e.step, "execve");
+	cr_assert_eq(u.e.err, ENOENT);
+	cr_assert_str_eq(u.e.message, "execve /nonexis");
+	/* nothing past its size is touched */
+	for (size_t i = u.e.size; i < sizeof(u); i++)
+		cr_assert_eq(u.bytes[i], 0xa5, "byte %zu written", i);
+}
+
+/* ---- keeping inherited fds ---- */
+
+Test(spawn, keep_fds_passes_the_callers_inherited_fds)
+{
+	char out[OUT_MAX], want[64];
+	int fd = open("/dev/null", O_RDONLY); /* no O_CLOEXEC: inherited */
+	int cloexec = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	cr_assert(fd > 2 && cloexec > 2);
+	struct ck_spawn_attr *a = attr_for(false, 0);
+	cr_assert_eq(ck_spawn_attr_set_keep_fds(a, true), 0);
+	observe(a, out, sizeof(out), "fds", NULL);
+	snprintf(want, sizeof(want), " %d ", fd);
+	char padded[OUT_MAX + 2];
+	snprintf(padded, sizeof(padded), " %.*s ", (int)strcspn(out, "\n"), out);
+	cr_assert_not_null(strstr(padded, want), "fd %d missing from %s", fd, out);
+	snprintf(want, sizeof(want), " %d ", cloexec);
+	cr_assert_null(strstr(padded, want), "close-on-exec fd %d reached the program: %s", cloexec, out);
+	ck_spawn_attr_free(a);
+
+	/* without it, the same fd does not */
+	a = attr_for(false, 0);
+	observe(a, out, sizeof(out), "fds", NULL);
+	snprintf(padded, sizeof(padded), " %.*s ", (int)strcspn(out, "\n"), out);
+	snprintf(want, sizeof(want), " %d ", fd);
+	cr_assert_null(strstr(padded, want), "fd %d reached the program: %s", fd, out);
+	ck_spawn_attr_free(a);
+	close(fd);
+	close(cloexec);
+}
+
+/* ---- the hold before execve ---- */
+
+static bool same_exe(pid_t pid)
+{
+	char path[64], a[PATH_MAX], b[PATH_MAX];
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(path, a, sizeof(a) - 1), m = readlink("/proc/self/exe", b, sizeof(b) - 1);
+	cr_assert(n > 0 && m > 0, "readlink: %s", strerror(errno));
+	a[n] = b[m] = '\0';
+	return strcmp(a, b) == 0;
+}
+
+static bool readable_within(int fd, int ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	return poll(&p, 1, ms) == 1;
+}
+
+Test(spawn, a_held_child_has_not_executed_until_released)
+{
+	int p[2], st;
+	char out[OUT_MAX];
+	struct ck_child *c;
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	char *argv[] = { "echo", "ran", NULL };
+
+	struct ck_spawn_attr *a = attr_for(false, 0);
+	cr_assert_eq(ck_spawn_attr_set_hold(a, true), 0);
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	cr_assert_eq(ck_spawn_attr_add_fd(a, p[1], 1), 0);
+	spawn_checked(&c, argv, NULL, a);
+	ck_spawn_attr_free(a);
+	close(p[1]);
+
+	/* held: still our program, nothing written, and it would never end */
+	cr_assert(same_exe(ck_spawn_pid(c)), "the held child has executed something");
+	cr_assert_not(readable_within(p[0], 200), "the held child ran the program");
+	cr_assert_eq(ck_spawn_wait(c, &st), -EBUSY);
+	cr_assert_eq(ck_spawn_exec_fd(c), -1);
+	cr_assert_eq(ck_spawn_wait_exec(c, &err), -EINVAL);
+
+	cr_assert_eq(ck_spawn_release(c), 0);
+	cr_assert_eq(ck_spawn_release(c), -EINVAL);
+	int efd = ck_spawn_exec_fd(c);
+	cr_assert_geq(efd, 0);
+	cr_assert(readable_within(efd, 5000), "no outcome of execve within 5 s");
+	cr_assert_eq(ck_spawn_wait_exec(c, &err), 0, "%s", err.message);
+	cr_assert_eq(ck_spawn_exec_fd(c), -1);
+	read_all(p[0], out, sizeof(out));
+	close(p[0]);
+	cr_assert_str_eq(out, "ran\n");
+	cr_assert_eq(ck_spawn_wait(c, &st), 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_spawn_free(c);
+	assert_no_children();
+}
+
+Test(spawn, a_held_child_in_new_namespaces_gets_its_maps_and_is_held)
+{
+	int p[2], st;
+	char out[OUT_MAX];
+	struct ck_child *c;
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	char *argv[] = { observe_path(), "uid", "pid", "hostname", NULL };
+
+	struct ck_spawn_attr *a = attr_for(true, CK_CLONE_NEWPID | CK_CLONE_NEWUTS);
+	cr_assert_eq(ck_spawn_attr_set_hostname(a, "held"), 0);
+	cr_assert_eq(ck_spawn_attr_set_hold(a, true), 0);
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	cr_assert_eq(ck_spawn_attr_add_fd(a, p[1], 1), 0);
+	spawn_checked(&c, argv, NULL, a);
+	ck_spawn_attr_free(a);
+	close(p[1]);
+	cr_assert(same_exe(ck_spawn_pid(c)));
+	cr_assert_eq(ck_spawn_release(c), 0);
+	cr_assert_eq(ck_spawn_wait_exec(c, &err), 0, "%s", err.message);
+	read_all(p[0], out, sizeof(out));
+	close(p[0]);
+	cr_assert_str_eq(out, "0\n1\nheld\n");
+	cr_assert_eq(ck_spawn_wait(c, &st), 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_spawn_free(c);
+}
+
+Test(spawn, freeing_a_held_child_kills_it_before_the_program_runs)
+{
+	char dir[64], marker[128], script[256];
+	struct ck_child *c;
+	make_tmpdir(dir);
+	snprintf(marker, sizeof(marker), "%s/ran", dir);
+	snprintf(script, sizeof(script), "echo > %s", marker);
+	char *argv[] = { "sh", "-c", script, NULL };
+
+	struct ck_spawn_attr *a = attr_for(false, 0);
+	cr_assert_eq(ck_spawn_attr_set_hold(a, true), 0);
+	spawn_checked(&c, argv, NULL, a);
+	ck_spawn_attr_free(a);
+	int fds = count_fds();
+	pid_t pid = ck_spawn_pid(c);
+	ck_spawn_free(c);
+	assert_no_children();
+	cr_assert_eq(kill(pid, 0), -1);
+	cr_assert_eq(access(marker, F_OK), -1, "the program ran");
+	cr_assert_lt(count_fds(), fds, "the handle's fds were not closed");
+}
+
+Test(spawn, a_released_child_whose_execve_fails_reports_it_and_is_reaped)
+{
+	struct ck_child *c;
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	char *argv[] = { "/nonexistent/ck-no-such-program", NULL };
+	struct ck_spawn_attr *a = attr_for(false, 0);
+	cr_assert_eq(ck_spawn_attr_set_hold(a, true), 0);
+	spawn_checked(&c, argv, NULL, a); /* held: execve has not been tried */
+	ck_spawn_attr_free(a);
+	cr_assert_eq(ck_spawn_release(c), 0);
+	cr_assert_eq(ck_spawn_wait_exec(c, &err), -ENOENT);
+	cr_assert_str_eq(err.step, "execve");
+	cr_assert(err.in_child);
+	cr_assert_str_eq(err.message, "execve /nonexistent/ck-no-such-program: No such file or directory");
+	cr_assert_eq(ck_spawn_wait(c, NULL), -ECHILD);
+	ck_spawn_free(c);
+	assert_no_children();
+}
+
+Test(spawn, releasing_a_held_child_that_was_killed_is_esrch)
+{
+	struct ck_child *c;
+	char *argv[] = { "true", NULL };
+	int st;
+	struct ck_spawn_attr *a = attr_for(false, 0);
+	cr_assert_eq(ck_spawn_attr_set_hold(a, true), 0);
+	spawn_checked(&c, argv, NULL, a);
+	ck_spawn_attr_free(a);
+	cr_assert_eq(ck_spawn_signal(c, SIGKILL), 0);
+	siginfo_t si;
+	cr_assert_eq(waitid(P_PID, (id_t)ck_spawn_pid(c), &si, WEXITED | WNOWAIT), 0);
+	cr_assert_eq(ck_spawn_release(c), -ESRCH);
+	ck_spawn_free(c);
+	(void)st;
+	assert_no_children();
+}
+
+static int hook_sigkill(void *data)
+{
+	return (int)syscall(SYS_kill, syscall(SYS_getpid), SIGKILL);
+}
+
+Test(spawn, a_child_killed_before_it_is_held_fails_the_spawn)
+{
+	char *argv[] = { "true", NULL };
+	struct ck_spawn_attr *a = attr_for(false, 0);
+	cr_assert_eq(ck_spawn_attr_set_hold(a, true), 0);
+	cr_assert_eq(ck_spawn_attr_set_pre_exec(a, hook_sigkill, NULL), 0);
+	expect_explained(a, argv, "read the child's report", ECHILD, false, NULL,
+			 "the child was killed by SIGKILL before it was held");
+	ck_spawn_attr_free(a);
+}
+
+Test(spawn, a_hold_with_shared_vm_is_einval)
+{
+	char *argv[] = { "true", NULL };
+	struct ck_spawn_attr *a = attr_for(false, 0);
+	cr_assert_eq(ck_spawn_attr_set_share(a, CK_CLONE_VM), 0);
+	cr_assert_eq(ck_spawn_attr_set_hold(a, true), 0);
+	expect_explained(a, argv, "attributes", EINVAL, false, NULL,
+			 "holding the child before execve (a hold, a seccomp listener or a tracer) needs "
+			 "the caller to run while the child waits, which CLONE_VM|CLONE_VFORK cannot do: "
+			 "do not share CLONE_VM");
+	ck_spawn_attr_free(a);
+}
+
+/*
+ * The caller that spawned a held child dies without releasing it: the
+ * child sees its control socket close and exits without running the
+ * program. This test is the subreaper that inherits it.
+ */
+Test(spawn, a_held_child_whose_parent_dies_exits_without_running_the_program)
+{
+	char dir[64], marker[128], script[256];
+	int p[2], st;
+	pid_t held = 0;
+	make_tmpdir(dir);
+	snprintf(marker, sizeof(marker), "%s/ran", dir);
+	snprintf(script, sizeof(script), "echo > %s", marker);
+
+	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	pid_t parent = fork();
+	cr_assert_geq(parent, 0);
+	if (parent == 0) {
+		char *argv[] = { "sh", "-c", script, NULL };
+		struct ck_child *c;
+		struct ck_spawn_attr *a = ck_spawn_attr_new();
+		ck_spawn_attr_set_hold(a, true);
+		if (ck_spawn(&c, "sh", argv, NULL, a, NULL) < 0)
+			_exit(1);
+		pid_t pid = ck_spawn_pid(c);
+		if (write(p[1], &pid, sizeof(pid)) != sizeof(pid))
+			_exit(2);
+		_exit(0); /* dies holding it */
+	}
+	close(p[1]);
+	cr_assert_eq(read(p[0], &held, sizeof(held)), (ssize_t)sizeof(held));
+	close(p[0]);
+	cr_assert_eq(waitpid(parent, &st, 0), parent);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+	int pidfd = (int)syscall(SYS_pidfd_open, held, 0);
+	cr_assert_geq(pidfd, 0, "pidfd_open %d: %s", (int)held, strerror(errno));
+	bool ended = readable_within(pidfd, 5000);
+	close(pidfd);
+	if (!ended)
+		kill(held, SIGKILL);
+	cr_assert(ended, "the held child outlived its parent by 5 s");
+	cr_assert_eq(waitpid(held, &st, 0), held);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 127, "status 0x%x", st);
+	cr_assert_eq(access(marker, F_OK), -1, "the program ran");
+	assert_no_children();
+}
+
+/* ---- the seccomp listener ---- */
+
+#include <clonekit/seccomp.h>
+#include <sys/ioctl.h>
+
+/* Starts `unshare --uts true` with a listener for CLONE_NEWUTS (and policy, if any), held. */
+static struct ck_child *spawn_with_listener(const struct ck_seccomp_listener_opts *opts,
+					    const char *policy, int err_pipe[2])
+{
+	struct ck_child *c;
+	char *argv[] = { "unshare", "--uts", "true", NULL };
+	struct ck_spawn_attr *a = attr_for(false, 0);
+	struct ck_seccomp_policy *p = ck_seccomp_policy_deny(CK_CLONE_NEWUTS, CK_SECCOMP_NOTIFY, 0);
+	cr_assert_not_null(p);
+	cr_assert_eq(ck_spawn_attr_set_seccomp_listener(a, p, opts), 0);
+	ck_seccomp_policy_free(p);
+	if (policy) {
+		p = ck_seccomp_policy_named(policy);
+		cr_assert_eq(ck_spawn_attr_set_seccomp(a, p), 0);
+		ck_seccomp_policy_free(p);
+	}
+	cr_assert_eq(pipe2(err_pipe, O_CLOEXEC), 0);
+	cr_assert_eq(ck_spawn_attr_add_fd(a, 1, 1), 0);
+	cr_assert_eq(ck_spawn_attr_add_fd(a, err_pipe[1], 2), 0);
+	spawn_checked(&c, argv, NULL, a);
+	ck_spawn_attr_free(a);
+	close(err_pipe[1]);
+	return c;
+}
+
+/* Receives one notification and answers it with -answer. */
+static void answer_one(int listener, pid_t pid, long nr, uint64_t arg0, int answer)
+{
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp;
+	cr_assert(readable_within(listener, 5000), "no notification within 5 s");
+	memset(&req, 0, sizeof(req));
+	cr_assert_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req), 0, "NOTIF_RECV: %s",
+		     strerror(errno));
+	if (pid > 0)
+		cr_assert_eq(req.pid, (uint32_t)pid);
+	cr_assert_eq(req.data.nr, nr);
+	cr_assert_eq(req.data.args[0], arg0);
+	memset(&resp, 0, sizeof(resp));
+	resp.id = req.id;
+	resp.error = -answer;
+	cr_assert_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp), 0, "NOTIF_SEND: %s",
+		     strerror(errno));
+}
+
+static void check_listener(const struct ck_seccomp_listener_opts *opts)
+{
+	int errp[2], st;
+	char out[OUT_MAX];
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_child *c = spawn_with_listener(opts, NULL, errp);
+
+	/* held until the caller has the listener and lets it go */
+	cr_assert(same_exe(ck_spawn_pid(c)));
+	int listener = ck_spawn_take_listener(c);
+	cr_assert_geq(listener, 0, "ck_spawn_take_listener: %s", strerror(-listener));
+	cr_assert_eq(ck_spawn_take_listener(c), -ENOENT);
+	cr_assert_eq(fcntl(listener, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	cr_assert_eq(ck_spawn_release(c), 0);
+	cr_assert_eq(ck_spawn_wait_exec(c, &err), 0, "%s", err.message);
+
+	/* the program's unshare(CLONE_NEWUTS) waits for our answer: EACCES */
+	answer_one(listener, ck_spawn_pid(c), SYS_unshare, CK_CLONE_NEWUTS, EACCES);
+	read_all(errp[0], out, sizeof(out));
+	close(errp[0]);
+	cr_assert_eq(ck_spawn_wait(c, &st), 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status 0x%x: %s", st, out);
+	cr_assert_str_eq(out, "unshare: unshare failed: Permission denied\n");
+	ck_spawn_free(c);
+	close(listener);
+}
+
+Test(spawn, the_seccomp_listener_reaches_the_parent_and_answers_the_childs_call)
+{
+	check_listener(NULL);
+}
+
+Test(spawn, the_seccomp_listener_waits_killably_when_asked)
+{
+	struct ck_seccomp_listener_opts opts = { .size = sizeof(opts),
+						 .flags = CK_SECCOMP_LISTENER_WAIT_KILLABLE };
+	if (ck_kernel_version_running() < CK_KERNEL_VERSION(5, 19, 0))
+		ck_skip_or_fail("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs Linux 5.19");
+	check_listener(&opts);
+}
+
+Test(spawn, the_listener_comes_after_the_callers_own_policy)
+{
+	int errp[2], st;
+	char out[OUT_MAX];
+	struct ck_child *c;
+	char *argv[] = { "sh", "-c", "unshare --user true; unshare --uts true", NULL };
+	struct ck_spawn_attr *a = attr_for(false, 0);
+	struct ck_seccomp_policy *p = ck_seccomp_policy_deny(CK_CLONE_NEWUTS, CK_SECCOMP_NOTIFY, 0);
+	cr_assert_eq(ck_spawn_attr_set_seccomp_listener(a, p, NULL), 0);
+	ck_seccomp_policy_free(p);
+	p = ck_seccomp_policy_named("deny-userns");
+	cr_assert_eq(ck_spawn_attr_set_seccomp(a, p), 0);
+	ck_seccomp_policy_free(p);
+	cr_assert_eq(pipe2(errp, O_CLOEXEC), 0);
+	cr_assert_eq(ck_spawn_attr_add_fd(a, 1, 1), 0);
+	cr_assert_eq(ck_spawn_attr_add_fd(a, errp[1], 2), 0);
+	spawn_checked(&c, argv, NULL, a);
+	ck_spawn_attr_free(a);
+	close(errp[1]);
+
+	int listener = ck_spawn_take_listener(c);
+	cr_assert_geq(listener, 0);
+	cr_assert_eq(ck_spawn_release(c), 0);
+	/* both filters hold: the policy refuses the user namespace, the listener is asked for UTS */
+	answer_one(listener, 0, SYS_unshare, CK_CLONE_NEWUTS, ENOTSUP);
+	read_all(errp[0], out, sizeof(out));
+	close(errp[0]);
+	cr_assert_eq(ck_spawn_wait(c, &st), 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status 0x%x", st);
+	cr_assert_str_eq(out, "unshare: unshare failed: Operation not permitted\n"
+			      "unshare: unshare failed: Operation not supported\n");
+	ck_spawn_free(c);
+	close(listener);
+}
+
+Test(spawn, listener_options_are_checked)
+{
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	struct ck_seccomp_policy *p = ck_seccomp_policy_deny(CK_CLONE_NEWUTS, CK_SECCOMP_NOTIFY, 0);
+	struct {
+		struct ck_seccomp_listener_opts o;
+		uint64_t newer;
+	} big = { { sizeof(big), 0 }, 0 };
+	struct ck_seccomp_listener_opts bad = { sizeof(bad), 1u << 7 };
+	struct ck_seccomp_listener_opts tiny = { sizeof(size_t), 0 };
+
+	cr_assert_eq(ck_spawn_attr_set_seccomp_listener(a, p, &bad), -EINVAL);
+	cr_assert_eq(ck_spawn_attr_set_seccomp_listener(a, p, &tiny), -EINVAL);
+	cr_assert_eq(ck_spawn_attr_set_seccomp_listener(a, p, &big.o), 0);
+	big.newer = 1; /* a newer caller's field this library would ignore */
+	cr_assert_eq(ck_spawn_attr_set_seccomp_listener(a, p, &big.o), -EINVAL);
+	cr_assert_eq(ck_spawn_attr_set_seccomp_listener(NULL, p, NULL), -EINVAL);
+	cr_assert_eq(ck_spawn_attr_set_seccomp_listener(a, NULL, NULL), 0);
+	ck_seccomp_policy_free(p);
+	ck_spawn_attr_free(a);
 }

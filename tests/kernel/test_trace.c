@@ -16,8 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,6 +73,7 @@ struct trace_run {
 	size_t stop_after;      /* ck_trace_stop once this many arrived (0: never) */
 	struct ck_tracer *tracer;
 	int status;
+	bool uses_seccomp;
 	char out[4096];         /* what the workload printed */
 };
 
@@ -106,8 +113,9 @@ static char **traced_env(void)
 	return env;
 }
 
-/* Runs argv under the tracer to its end, its stdout in r->out. */
-static void trace_cmd(char *const argv[], unsigned flags, struct trace_run *r)
+/* Runs argv, launched with attr, under the tracer to its end, its stdout in r->out. */
+static void trace_cmd_attr(char *const argv[], const struct ck_spawn_attr *attr, unsigned flags,
+			   struct trace_run *r)
 {
 	struct ck_trace_opts opts = { .size = sizeof(opts), .flags = flags };
 	struct ck_spawn_error err = { .size = sizeof(err) };
@@ -118,18 +126,25 @@ static void trace_cmd(char *const argv[], unsigned flags, struct trace_run *r)
 	memset(r, 0, sizeof(*r));
 	fflush(stdout);
 	cr_assert(dup2(fd, 1) == 1);
-	int ret = ck_trace_spawn(&r->tracer, argv, traced_env(), &opts, &err);
+	int ret = ck_trace_spawn(&r->tracer, argv, traced_env(), attr, &opts, &err);
 	dup2(saved, 1);
 	close(saved);
 	close(fd);
 	cr_assert_eq(ret, 0, "ck_trace_spawn %s: %s", argv[0], err.message);
-	cr_assert_eq(ck_trace_uses_seccomp(r->tracer), !(flags & CK_TRACE_NO_SECCOMP));
+	r->uses_seccomp = ck_trace_uses_seccomp(r->tracer);
 	cr_assert_eq(ck_trace_run(r->tracer, collect, r), 0);
 	cr_assert_eq(ck_trace_status(r->tracer, &r->status), 0);
 	ck_trace_free(r->tracer);
 	r->tracer = NULL;
 	read_file(out, r->out, sizeof(r->out));
 	unlink(out);
+}
+
+/* Runs argv under the tracer to its end, its stdout in r->out. */
+static void trace_cmd(char *const argv[], unsigned flags, struct trace_run *r)
+{
+	trace_cmd_attr(argv, NULL, flags, r);
+	cr_assert_eq(r->uses_seccomp, !(flags & CK_TRACE_NO_SECCOMP));
 }
 
 static uint64_t own_ns(int type)
@@ -261,7 +276,7 @@ Test(trace, thousands_of_short_threads_are_each_seen_once_and_the_trace_ends, .t
 	}
 	for (int round = 0; round < 6; round++) {
 		memset(&c, 0, sizeof(c));
-		cr_assert_eq(ck_trace_spawn(&t, argv, traced_env(), &opts, &err), 0, "%s", err.message);
+		cr_assert_eq(ck_trace_spawn(&t, argv, traced_env(), NULL, &opts, &err), 0, "%s", err.message);
 		int r = ck_trace_run(t, count_threads, &c);
 		if (round == 5) {
 			kill(busy, SIGKILL);
@@ -564,15 +579,181 @@ Test(trace, the_status_is_the_commands)
 	cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 7);
 	trace_cmd(killed, 0, &r);
 	cr_assert(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGTERM);
-	cr_assert_eq(ck_trace_spawn(&t, nosuch, NULL, NULL, &err), -ENOENT);
+	cr_assert_eq(ck_trace_spawn(&t, nosuch, NULL, NULL, NULL, &err), -ENOENT);
 	cr_assert_str_eq(err.step, "execve");
 	cr_assert(err.in_child);
-	cr_assert_eq(ck_trace_spawn(&t, noexec, NULL, NULL, &err), -EACCES);
+	cr_assert_eq(ck_trace_spawn(&t, noexec, NULL, NULL, NULL, &err), -EACCES);
 	cr_assert_str_eq(err.step, "execve");
 	struct ck_trace_opts bad = { .size = sizeof(bad), .flags = 1u << 30 };
-	cr_assert_eq(ck_trace_spawn(&t, exit7, NULL, &bad, NULL), -EINVAL);
+	cr_assert_eq(ck_trace_spawn(&t, exit7, NULL, NULL, &bad, NULL), -EINVAL);
 	cr_assert_eq(ck_trace_attach(&t, 0, NULL), -EINVAL);
 	/* nothing of the failed starts is left to wait for */
+	cr_assert_eq(waitpid(-1, NULL, __WALL | WNOHANG), -1);
+	cr_assert_eq(errno, ECHILD);
+}
+
+/* ---- the one launcher under the tracer ---- */
+
+Test(trace, a_traced_command_gets_namespaces_and_maps_through_the_attribute_set)
+{
+	char *argv[] = { "/bin/sh", "-c", "id -u; hostname; echo $$; exec /bin/true", NULL };
+	static struct trace_run r;
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	need_root();
+	cr_assert_eq(ck_spawn_attr_set_namespaces(a, CK_CLONE_NEWUSER | CK_CLONE_NEWPID |
+						     CK_CLONE_NEWUTS), 0);
+	cr_assert_eq(ck_spawn_attr_map_root(a), 0);
+	cr_assert_eq(ck_spawn_attr_set_hostname(a, "traced"), 0);
+	trace_cmd_attr(argv, a, 0, &r);
+	ck_spawn_attr_free(a);
+	assert_exited_0(&r);
+	cr_assert(r.uses_seccomp);
+	cr_assert_str_eq(r.out, "0\ntraced\n1\n");
+	/* dash forks (vfork) for id and hostname, from its new namespaces */
+	cr_assert_eq(r.n, 2, "%zu events", r.n);
+	for (size_t i = 0; i < r.n; i++) {
+		const struct ck_event *e = &r.ev[i];
+		cr_assert_str_eq(e->comm, "sh");
+		cr_assert_neq(e->ns_before[CK_NS_USER], own_ns(CK_NS_USER));
+		cr_assert_neq(e->ns_before[CK_NS_PID], own_ns(CK_NS_PID));
+		cr_assert_neq(e->ns_before[CK_NS_UTS], own_ns(CK_NS_UTS));
+		cr_assert_eq(e->ns_before[CK_NS_NET], own_ns(CK_NS_NET));
+		cr_assert(e->in_container);
+		cr_assert(e->has_result);
+		cr_assert_gt(e->result, 1, "the child's PID in the new PID namespace");
+	}
+}
+
+/* What the traced command's /proc/self/status says of NoNewPrivs. */
+static void traced_no_new_privs(unsigned flags, char *line, size_t len)
+{
+	char *argv[] = { "/bin/grep", "^NoNewPrivs:", "/proc/self/status", NULL };
+	static struct trace_run r;
+	trace_cmd(argv, flags, &r);
+	assert_exited_0(&r);
+	cr_assert_lt(strlen(r.out), len, "%s", r.out);
+	memcpy(line, r.out, strlen(r.out) + 1);
+}
+
+Test(trace, the_tracers_filter_is_loaded_with_no_new_privs_as_every_launcher_filter)
+{
+	char line[64];
+	/* as root the old tracer loaded its filter without no_new_privs */
+	traced_no_new_privs(0, line, sizeof(line));
+	cr_assert_str_eq(line, "NoNewPrivs:\t1\n");
+	/* no filter, no no_new_privs: a setuid program still works under syscall stops */
+	traced_no_new_privs(CK_TRACE_NO_SECCOMP, line, sizeof(line));
+	cr_assert_str_eq(line, "NoNewPrivs:\t0\n");
+}
+
+Test(trace, a_command_with_its_own_policy_is_stopped_at_every_call_and_its_refusals_are_seen)
+{
+	char *argv[] = { "unshare", "--uts", "true", NULL };
+	static struct trace_run r;
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	struct ck_seccomp_policy *p = ck_seccomp_policy_named("deny-namespaces");
+	cr_assert_eq(ck_spawn_attr_set_seccomp(a, p), 0);
+	ck_seccomp_policy_free(p);
+	trace_cmd_attr(argv, a, 0, &r);
+	ck_spawn_attr_free(a);
+	cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1, "status %#x", r.status);
+	cr_assert_not(r.uses_seccomp, "RET_TRACE would lose to the policy's RET_ERRNO");
+	cr_assert_eq(r.n, 1);
+	cr_assert_eq(r.ev[0].call, CK_CALL_UNSHARE);
+	cr_assert_eq(r.ev[0].flags, CK_CLONE_NEWUTS);
+	cr_assert(r.ev[0].has_result);
+	cr_assert_eq(r.ev[0].result, -EPERM);
+}
+
+static void on_sigusr1(int sig)
+{
+}
+
+#if defined(__x86_64__)
+#define AUDIT_ARCH_NATIVE AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define AUDIT_ARCH_NATIVE AUDIT_ARCH_AARCH64
+#endif
+
+/*
+ * The old tracer reset the caller's handlers in its child and ignored a
+ * failure; through the launcher, a reset that fails fails the start. The
+ * failure is made in a forked child: clone3 answers ENOSYS (so the child
+ * resets handlers itself) and installing a handler is refused.
+ */
+Test(trace, a_handler_reset_failure_fails_the_start)
+{
+#ifdef AUDIT_ARCH_NATIVE
+	int p[2], st;
+	char out[1024] = "";
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct sock_filter filter[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 1, 0),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigaction, 0, 5),
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1]) + 4),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog prog = { sizeof(filter) / sizeof(filter[0]), filter };
+		struct sigaction sa = { .sa_handler = on_sigusr1 };
+		struct ck_spawn_error err = { .size = sizeof(err) };
+		struct ck_tracer *t;
+		char *argv[] = { "/bin/true", NULL };
+		sigaction(SIGUSR1, &sa, NULL);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+			_exit(90);
+		int r = ck_trace_spawn(&t, argv, NULL, NULL, NULL, &err);
+		errno = 0;
+		pid_t left = waitpid(-1, NULL, __WALL | WNOHANG);
+		dprintf(p[1], "%d %s %d %s\n%s\n", -r, err.step, err.in_child,
+			left == -1 && errno == ECHILD ? "none left" : "a child left", err.message);
+		_exit(0);
+	}
+	close(p[1]);
+	ssize_t n = read(p[0], out, sizeof(out) - 1);
+	out[n > 0 ? n : 0] = '\0';
+	close(p[0]);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+	char head[64];
+	snprintf(head, sizeof(head), "%d reset signal handlers 1 none left\nreset the handler of SIG", EPERM);
+	cr_assert(starts_with(out, head), "%s", out);
+	cr_assert(strstr(out, " to SIG_DFL: Operation not permitted\n"), "%s", out);
+#else
+	ck_skip_or_fail("no seccomp architecture value for this build");
+#endif
+}
+
+Test(trace, attributes_that_hold_the_child_themselves_are_einval)
+{
+	char *argv[] = { "/bin/true", NULL };
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_tracer *t;
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	cr_assert_eq(ck_spawn_attr_set_hold(a, true), 0);
+	cr_assert_eq(ck_trace_spawn(&t, argv, NULL, a, NULL, &err), -EINVAL);
+	cr_assert_str_eq(err.step, "attributes");
+	cr_assert_str_eq(err.message, "ck_trace_spawn holds and releases the command itself: an "
+				      "attribute set with a hold or a seccomp listener cannot be traced");
+	ck_spawn_attr_free(a);
+	a = ck_spawn_attr_new();
+	cr_assert_eq(ck_spawn_attr_set_share(a, CK_CLONE_VM), 0);
+	cr_assert_eq(ck_trace_spawn(&t, argv, NULL, a, NULL, &err), -EINVAL);
+	cr_assert_str_eq(err.step, "attributes");
+	cr_assert(starts_with(err.message, "holding the child before execve"), "%s", err.message);
+	ck_spawn_attr_free(a);
 	cr_assert_eq(waitpid(-1, NULL, __WALL | WNOHANG), -1);
 	cr_assert_eq(errno, ECHILD);
 }
@@ -629,11 +810,51 @@ static void task_state(pid_t pid, char *state, long *tracer)
 	*tracer = strtol(t + 12, NULL, 10);
 }
 
-/* Every thread of pid: running or sleeping, and not traced. */
+/* A signal mask line of /proc/TID/status ("SigPnd:\t0000000000040000"). */
+static uint64_t status_mask(const char *status, const char *key)
+{
+	const char *p = strstr(status, key);
+	cr_assert_not_null(p, "no %s in:\n%s", key, status);
+	return strtoull(p + strlen(key), NULL, 16);
+}
+
+/*
+ * Why a task is stopped, or will stop, because of a tracer; "" when it is
+ * not: no ptrace stop (t), no group stop (T), no tracer, no stop signal
+ * pending (a tracer can leave one behind). Every other state is free: D is a
+ * sleep in the kernel, not a stop; in the ASan build the workload's threads
+ * are seen in D while they start, in mmap and madvise, behind the mmap lock
+ * that the forking main thread holds.
+ */
+static const char *why_not_free(pid_t tid, char *why, size_t len)
+{
+	static const struct { int sig; const char *name; } stops[] = {
+		{ SIGSTOP, "SIGSTOP" }, { SIGTSTP, "SIGTSTP" }, { SIGTTIN, "SIGTTIN" }, { SIGTTOU, "SIGTTOU" },
+	};
+	char path[64], buf[4096], state;
+	long tracer;
+	size_t pos = 0;
+
+	why[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	read_file(path, buf, sizeof(buf));
+	task_state(tid, &state, &tracer);
+	uint64_t pending = status_mask(buf, "\nSigPnd:\t") | status_mask(buf, "\nShdPnd:\t");
+	if (state == 't' || state == 'T')
+		pos += (size_t)snprintf(why + pos, len - pos, " state %c (%s stop);", state,
+					state == 't' ? "ptrace" : "group");
+	if (tracer != 0 && pos < len)
+		pos += (size_t)snprintf(why + pos, len - pos, " TracerPid %ld;", tracer);
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]) && pos < len; i++)
+		if (pending & (UINT64_C(1) << (stops[i].sig - 1)))
+			pos += (size_t)snprintf(why + pos, len - pos, " %s pending;", stops[i].name);
+	return why;
+}
+
+/* Every thread of pid is free of any tracer (why_not_free); how many there are. */
 static size_t assert_threads_free(pid_t pid)
 {
-	char path[64], state;
-	long tracer;
+	char path[64], why[256];
 	size_t n = 0;
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	DIR *d = opendir(path);
@@ -642,9 +863,7 @@ static size_t assert_threads_free(pid_t pid)
 		pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
 		if (tid <= 0)
 			continue;
-		task_state(tid, &state, &tracer);
-		cr_assert(state == 'S' || state == 'R', "thread %d: state %c", (int)tid, state);
-		cr_assert_eq(tracer, 0, "thread %d", (int)tid);
+		cr_assert_str_empty(why_not_free(tid, why, sizeof(why)), "thread %d:%s", (int)tid, why);
 		n++;
 	}
 	closedir(d);
@@ -755,6 +974,56 @@ Test(trace, attach_to_nothing_or_twice_fails)
 	end_workload(pid, out);
 	/* reaped: no such process */
 	cr_assert_eq(ck_trace_attach(&t, pid, NULL), -ESRCH);
+}
+
+/* A thread of pid other than its first. */
+static pid_t second_thread(pid_t pid)
+{
+	char path[64];
+	pid_t found = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	cr_assert_not_null(d);
+	for (struct dirent *de; (de = readdir(d));) {
+		pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
+		if (tid > 0 && tid != pid)
+			found = tid;
+	}
+	closedir(d);
+	cr_assert_gt(found, 0, "%d has one thread", (int)pid);
+	return found;
+}
+
+/* The check the attach tests rely on sees each way a tracer can leave a thread stopped. */
+Test(trace, the_stopped_check_sees_a_ptrace_stop_a_pending_sigstop_and_a_group_stop)
+{
+	char why[256];
+	int out, st;
+	pid_t pid = start_forkloop("1", &out), tid = second_thread(pid);
+
+	cr_assert_str_empty(why_not_free(tid, why, sizeof(why)), "before:%s", why);
+	cr_assert_eq(ptrace(PTRACE_SEIZE, tid, NULL, NULL), 0, "PTRACE_SEIZE: %s", strerror(errno));
+	cr_assert_eq(ptrace(PTRACE_INTERRUPT, tid, NULL, NULL), 0);
+	cr_assert_eq(waitpid(tid, &st, __WALL), tid);
+	cr_assert(WIFSTOPPED(st));
+	/* queued, not acted on, while the thread is in its ptrace stop */
+	cr_assert_eq(syscall(SYS_tgkill, pid, tid, SIGSTOP), 0);
+	char want[128];
+	snprintf(want, sizeof(want), " state t (ptrace stop); TracerPid %d; SIGSTOP pending;", (int)getpid());
+	cr_assert_str_eq(why_not_free(tid, why, sizeof(why)), want);
+
+	/* detached, the thread takes the SIGSTOP: the whole process stops */
+	cr_assert_eq(ptrace(PTRACE_DETACH, tid, NULL, NULL), 0);
+	cr_assert_eq(waitpid(pid, &st, WUNTRACED), pid);
+	cr_assert(WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "status %#x", st);
+	cr_assert_str_eq(why_not_free(pid, why, sizeof(why)), " state T (group stop);");
+	cr_assert_str_eq(why_not_free(tid, why, sizeof(why)), " state T (group stop);");
+
+	kill(pid, SIGCONT);
+	cr_assert_eq(waitpid(pid, &st, WCONTINUED), pid);
+	cr_assert(WIFCONTINUED(st), "status %#x", st);
+	assert_left_running(pid, out, "ok");
+	end_workload(pid, out);
 }
 
 /* ---- the command ---- */
@@ -912,12 +1181,9 @@ static pid_t interrupt_trace(const char *mode, pid_t attach_to, int *out_fd)
 		cr_assert_gt(workload, 0);
 	}
 	/* the tracer has printed events: it is attached and following forks */
-	for (int i = 0; i < 500; i++) {
-		struct stat st2;
-		if (stat(out, &st2) == 0 && st2.st_size > 300)
-			break;
-		usleep(10000);
-	}
+	struct stat st2;
+	cr_assert(ck_wait_until(stat(out, &st2) == 0 && st2.st_size > 300, CK_PATIENCE_MS),
+		  "clonekit trace printed no events");
 	cr_assert_eq(kill(pid, SIGINT), 0);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGINT, "status %#x", st);

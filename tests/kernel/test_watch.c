@@ -188,7 +188,7 @@ static uint64_t own_cgroup_id(void)
 	struct stat st;
 	FILE *f;
 
-	if (ck_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+	if (ck__cgroup2_mount(mnt, sizeof(mnt)) < 0)
 		return 0;
 	f = fopen("/proc/self/cgroup", "re");
 	cr_assert_not_null(f);
@@ -414,7 +414,7 @@ static void make_cgroup(char *dir, size_t len, const char *tag)
 {
 	char mnt[1024];
 
-	if (ck_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+	if (ck__cgroup2_mount(mnt, sizeof(mnt)) < 0)
 		ck_skip_or_fail("no cgroup v2 hierarchy is mounted");
 	snprintf(dir, len, "%s/ck-watch-%s-%d", mnt, tag, (int)getpid());
 	cr_assert_eq(mkdir(dir, 0755), 0, "mkdir %s: %s", dir, strerror(errno));
@@ -422,9 +422,9 @@ static void make_cgroup(char *dir, size_t len, const char *tag)
 
 static void remove_cgroup(const char *dir)
 {
+	/* the cgroup empties a moment after its last task is reaped */
 	int r = -1;
-	for (int i = 0; i < 100 && (r = rmdir(dir)) < 0 && errno == EBUSY; i++)
-		usleep(10000);
+	ck_wait_until((r = rmdir(dir)) == 0 || errno != EBUSY, CK_PATIENCE_MS);
 	cr_assert_eq(r, 0, "rmdir %s: %s", dir, strerror(errno));
 }
 
@@ -732,7 +732,7 @@ static void cli_start(struct cli *c, const char *const args[])
 		execv(bin, argv);
 		_exit(127);
 	}
-	for (int i = 0; i < 600; i++) {
+	for (long end = ck_test_now_ms() + CK_PATIENCE_MS; ck_test_now_ms() < end;) {
 		ssize_t r = pread(c->err, text, sizeof(text) - 1, 0);
 		text[r > 0 ? r : 0] = '\0';
 		if (strstr(text, "watching"))

@@ -8,6 +8,8 @@
 
 #include <clonekit/abi.h>
 
+#include "../support.h"
+
 static const struct ck_arch_info *arch(enum ck_arch a)
 {
 	const struct ck_arch_info *info = ck_arch_at((size_t)a);
@@ -417,7 +419,7 @@ static void cross_check(enum ck_arch a, const char *leaf)
 	char path[256];
 
 	if (!find_header(leaf, path, sizeof(path)))
-		cr_skip_test("SKIP: no %s on this host (install linux-libc-dev)", leaf);
+		ck_skip_or_fail("no %s on this host (install linux-libc-dev)", leaf);
 	for (int n = 0; n < CK_NR__COUNT; n++) {
 		long want = header_nr(path, ck_nr_name(n));
 		int got = ck_sysno(a, n);

@@ -115,6 +115,12 @@ Test(codec, bad_input_names_the_offending_token)
 	parse_fails("SIGCHLD", CK_SYSCALL_UNSHARE, "SIGCHLD", 0, "unshare takes no signal");
 	parse_fails("CLONE_NEWTIME", CK_SYSCALL_CLONE, "CLONE_NEWTIME", 0, "use clone3");
 	parse_fails("SIGCHLD|SIGINT", CK_SYSCALL_CLONE, "SIGINT", 8, "second exit signal");
+	parse_fails("SIGINT|SIGCHLD", CK_SYSCALL_CLONE, "SIGCHLD", 7, "second exit signal");
+	parse_fails("SIGCHLD|2", CK_SYSCALL_CLONE, "2", 8,
+		    "'2' sets the exit signal byte to 2, but 'SIGCHLD' names exit signal 17");
+	parse_fails("2|SIGCHLD", CK_SYSCALL_CLONE, "2", 0,
+		    "'2' sets the exit signal byte to 2, but 'SIGCHLD' names exit signal 17");
+	parse_fails("vm|SIGCHLD|0x1200001", CK_SYSCALL_CLONE, "0x1200001", 11, "write one exit signal");
 	parse_fails("", CK_SYSCALL_CLONE, "", 0, "no flags given");
 	parse_fails("vm /* open", CK_SYSCALL_CLONE, "/* open", 3, "unterminated comment");
 }
@@ -182,4 +188,57 @@ Test(codec, every_low_byte_round_trips_for_clone)
 		cr_assert_eq(ck_flags_parse(buf, CK_SYSCALL_CLONE, &back, NULL), 0, "%s", buf);
 		cr_assert_eq(back, v, "%s", buf);
 	}
+}
+
+/*
+ * For clone, a number whose low byte is an exit signal other than the one a
+ * name gives is refused, and everything else is the bitwise OR, whichever
+ * comes first: every low byte against every signal name, in both orders.
+ */
+Test(codec, a_number_and_a_signal_name_mix_the_same_way_in_either_order)
+{
+	static const uint64_t high[] = { 0, 0x1200000, UINT64_C(0x4000000000000000) };
+	char name[16], a[64], b[64];
+	size_t refused = 0, accepted = 0;
+
+	for (unsigned sig = 1; sig <= 64; sig++) {
+		ck_signal_name(sig, name, sizeof(name));
+		for (uint64_t low = 0; low < 256; low++) {
+			for (size_t h = 0; h < sizeof(high) / sizeof(high[0]); h++) {
+				uint64_t num = high[h] | low, va = 0xdead, vb = 0xbeef;
+				struct ck_parse_error ea, eb;
+				snprintf(a, sizeof(a), "%s|%#" PRIx64, name, num);
+				snprintf(b, sizeof(b), "%#" PRIx64 "|%s", num, name);
+				int ra = ck_flags_parse(a, CK_SYSCALL_CLONE, &va, &ea);
+				int rb = ck_flags_parse(b, CK_SYSCALL_CLONE, &vb, &eb);
+				bool agree = low == 0 || low == sig;
+				cr_assert_eq(ra, agree ? 0 : -EINVAL, "'%s'", a);
+				cr_assert_eq(rb, ra, "'%s' and '%s' differ", a, b);
+				if (agree) {
+					cr_assert_eq(va, num | sig, "'%s'", a);
+					cr_assert_eq(vb, va, "'%s' and '%s' differ", a, b);
+					accepted++;
+				} else {
+					cr_assert_eq(va, 0xdead, "'%s' wrote a value", a);
+					cr_assert_str_eq(ea.message, eb.message);
+					cr_assert_str_eq(ea.token, eb.token);
+					cr_assert_eq(ea.offset, strlen(name) + 1, "'%s'", a);
+					cr_assert_eq(eb.offset, 0, "'%s'", b);
+					refused++;
+				}
+			}
+		}
+	}
+	cr_assert_eq(accepted, 64 * 2 * 3);
+	cr_assert_eq(refused, 64 * 254 * 3);
+}
+
+/* Numbers alone are a raw word: their low bytes combine, in any order. */
+Test(codec, numbers_without_a_signal_name_are_one_raw_word)
+{
+	cr_assert_eq(parse_ok("16|1", CK_SYSCALL_CLONE), 0x11);
+	cr_assert_eq(parse_ok("1|16", CK_SYSCALL_CLONE), 0x11);
+	cr_assert_eq(parse_ok("0x1200000|17", CK_SYSCALL_CLONE), 0x1200011);
+	/* the low byte holds flags, not a signal, for clone3 and unshare */
+	cr_assert_eq(parse_ok("newtime|0x1", CK_SYSCALL_CLONE3), 0x81);
 }

@@ -656,10 +656,21 @@ Test(cgroup_rules, the_common_ancestors_cgroup_procs_must_be_writable_too)
 	t.procs_writable = 0;
 	cr_assert_eq(judge_cg(&t, 0, &rule), EACCES);
 	cr_assert_str_eq(rule, "cgroup-not-writable");
-	/* unknown is not a prediction */
+	/* unknown is not a prediction, and a note says what was not predicted */
 	t = cg_ok();
 	t.ancestor_procs_writable = -1;
 	cr_assert_eq(judge_cg(&t, 0, NULL), 0);
+	struct ck_context c = user(V(6, 1, 192));
+	struct ck_clone_request req;
+	ck_clone_request_init(&req, CK_SYSCALL_CLONE3, CK_CLONE_INTO_CGROUP);
+	req.cgroup = 3;
+	req.cgroup_target = &t;
+	struct ck_verdict *v = ck_validate(&req, &c);
+	bool noted = false;
+	for (size_t i = 0; i < ck_verdict_count(v); i++)
+		noted |= strcmp(ck_verdict_at(v, i)->rule, "into-cgroup-partly-probed") == 0;
+	cr_assert(noted);
+	ck_verdict_free(v);
 }
 
 Test(cgroup_rules, checks_come_in_the_kernels_order)

@@ -1,0 +1,879 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The one launcher under ck_spawn and ck_trace_spawn: prepare, clone, hold
+ * before execve, release.
+ *
+ * Two paths. When nothing needs the child's own memory, the child is made
+ * with CLONE_VM|CLONE_VFORK on a small private stack, runs only system calls
+ * and reports a failure by writing into the parent's memory (the parent
+ * sleeps until it execs or exits). A child that must wait for the parent —
+ * for its id maps (a new user namespace) or before execve (a hold, a seccomp
+ * listener, a tracer) — is a full copy and talks to the parent over a
+ * close-on-exec socket pair: the parent sends 'm' once the maps are written
+ * and 'g' to release it; the child sends a report when a step fails, a
+ * "held" report (with the listener fd) when it waits before execve, and
+ * nothing when execve succeeds, which closes its end.
+ */
+#include <clonekit/clone.h>
+#include <clonekit/flags.h>
+#include <clonekit/spawn.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal/spawn.h"
+#include "internal/util.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CK_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CK_ASAN 1
+#endif
+#endif
+#ifdef CK_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+/* the CLONE_VM child runs on a stack AddressSanitizer does not know */
+#define CHILD_CODE CK_CHILD_CODE
+
+#define CHILD_STACK (64 * 1024)
+#define NSIG_KERNEL 64
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* What the parent sends on the control socket. */
+#define MSG_MAPS 'm'
+#define MSG_GO 'g'
+
+/* Everything the child needs, prepared by the parent (the child only makes system calls). */
+struct child_ctx {
+	const struct ck_spawn_attr *attr;
+	const struct ck__filter *extra;
+	const char *file;
+	char *const *argv;
+	char *const *envp;
+	const char *path_env;
+	uint64_t oldmask;
+	bool own_memory;        /* a full copy (not CLONE_VM) */
+	bool hold;              /* wait before execve for MSG_GO */
+	bool reset_handlers;    /* CLONE_CLEAR_SIGHAND was not available */
+	int ctl;                /* own_memory: the child's end of the control socket */
+	int ctl_parent;         /* own_memory: the parent's end, closed in the child */
+	int parent_pidfd;       /* die-with-parent: a pidfd of the parent, or -1 */
+	pid_t parent_pid;
+	char timens[96];
+	struct ck__report rep;  /* CLONE_VM: written by the child, read by the parent */
+};
+
+/* ---- the child ---- */
+
+/* The kernel's struct sigaction: the raw call reaches the signals glibc reserves. */
+struct k_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+/* Tells the parent, and ends: the program never runs. */
+CHILD_CODE static _Noreturn void child_report(struct child_ctx *c, const struct ck__report *r)
+{
+	if (c->own_memory) {
+		ssize_t n;
+		do
+			n = send(c->ctl, r, sizeof(*r), MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+	} else {
+		c->rep = *r;
+	}
+	_exit(127);
+}
+
+CHILD_CODE static _Noreturn void child_fail_arg(struct child_ctx *c, enum ck__step step, int err,
+						int arg)
+{
+	struct ck__report r;
+	r.kind = CK__REPORT_FAILED;
+	r.step = (int)step;
+	r.err = err;
+	r.cause = CK__EXEC_PLAIN;
+	r.arg = arg;
+	r.path[0] = r.interp[0] = '\0';
+	child_report(c, &r);
+}
+
+CHILD_CODE static _Noreturn void child_fail(struct child_ctx *c, enum ck__step step, int err)
+{
+	child_fail_arg(c, step, err, -1);
+}
+
+CHILD_CODE static int write_all_fd(int fd, const char *text)
+{
+	size_t len = strlen(text);
+	while (len) {
+		ssize_t n = write(fd, text, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		text += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Waits for the parent's message; the parent gone (EOF) ends the child at step. */
+CHILD_CODE static void child_await(struct child_ctx *c, char want, enum ck__step step)
+{
+	char got;
+	ssize_t n;
+	do
+		n = recv(c->ctl, &got, 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n != 1 || got != want)
+		child_fail(c, step, n < 0 ? errno : n == 0 ? EPIPE : EPROTO);
+}
+
+CHILD_CODE static void child_signals(struct child_ctx *c)
+{
+	if (!c->reset_handlers)
+		return;
+	for (int sig = 1; sig <= NSIG_KERNEL; sig++) {
+		struct k_sigaction cur, dfl = { SIG_DFL, 0, NULL, 0 };
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (syscall(SYS_rt_sigaction, sig, NULL, &cur, sizeof(uint64_t)) < 0)
+			continue;
+		if (cur.handler == SIG_DFL || cur.handler == SIG_IGN)
+			continue;
+		if (syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t)) < 0)
+			child_fail_arg(c, CK__STEP_SIGNALS, errno, sig);
+	}
+}
+
+CHILD_CODE static void child_pdeath(struct child_ctx *c)
+{
+	const struct ck_spawn_attr *a = c->attr;
+	if (a->pdeath_sig) {
+		if (prctl(PR_SET_PDEATHSIG, a->pdeath_sig) < 0)
+			child_fail(c, CK__STEP_PDEATHSIG, errno);
+		/* the parent may have died before the signal was armed */
+		if (c->parent_pidfd >= 0) {
+			struct pollfd pfd = { c->parent_pidfd, POLLIN, 0 };
+			if (poll(&pfd, 1, 0) > 0)
+				child_fail(c, CK__STEP_PARENT_GONE, ESRCH);
+		} else if (!(a->namespaces & CK_CLONE_NEWPID) && getppid() != c->parent_pid) {
+			child_fail(c, CK__STEP_PARENT_GONE, ESRCH);
+		}
+	}
+	if (c->parent_pidfd >= 0)
+		close(c->parent_pidfd);
+}
+
+CHILD_CODE static void child_namespaces(struct child_ctx *c)
+{
+	const struct ck_spawn_attr *a = c->attr;
+
+	if (a->has_hostname && sethostname(a->hostname, strlen(a->hostname)) < 0)
+		child_fail(c, CK__STEP_HOSTNAME, errno);
+	if (a->namespaces & CK_CLONE_NEWNS) {
+		/* mounts made here must not propagate back to the caller's namespace */
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			child_fail(c, CK__STEP_MOUNTS_PRIVATE, errno);
+		if (a->mount_proc &&
+		    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			child_fail(c, CK__STEP_MOUNT_PROC, errno);
+	}
+	if (a->namespaces & CK_CLONE_NEWTIME) {
+		/* offsets can only be written before a task enters; execve enters (6.2+) */
+		if (unshare((int)CK_CLONE_NEWTIME) < 0)
+			child_fail(c, CK__STEP_UNSHARE_TIME, errno);
+		if (c->timens[0]) {
+			int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+			int r = fd < 0 ? -errno : write_all_fd(fd, c->timens);
+			if (fd >= 0)
+				close(fd);
+			if (r < 0)
+				child_fail(c, CK__STEP_TIMENS_OFFSETS, -r);
+		}
+	}
+	if (a->cwd && chdir(a->cwd) < 0)
+		child_fail(c, CK__STEP_CHDIR, errno);
+}
+
+/* Parent fds are dup'd above every fd the mapping names, then dup2'd into place. */
+CHILD_CODE static void child_fds(struct child_ctx *c)
+{
+	const struct ck_spawn_attr *a = c->attr;
+	static const struct ck__fdmap std_fds[] = { { 0, 0 }, { 1, 1 }, { 2, 2 } };
+	const struct ck__fdmap *maps = a->nfds ? a->fds : std_fds;
+	size_t n = a->nfds ? a->nfds : 3;
+	int tmp[CK_SPAWN_MAX_FDS];
+	int high = 3;
+
+	for (size_t i = 0; i < n; i++) {
+		if (maps[i].from >= high)
+			high = maps[i].from + 1;
+		if (maps[i].to >= high)
+			high = maps[i].to + 1;
+	}
+	if (c->own_memory && c->ctl < high) {
+		int moved = fcntl(c->ctl, F_DUPFD_CLOEXEC, high);
+		if (moved < 0)
+			child_fail(c, CK__STEP_FDS, errno);
+		c->ctl = moved; /* the old number closes at execve, or becomes a mapped fd */
+		high = moved + 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		tmp[i] = -1;
+		if (maps[i].from == maps[i].to)
+			continue;
+		tmp[i] = fcntl(maps[i].from, F_DUPFD_CLOEXEC, high);
+		if (tmp[i] < 0 && (a->nfds || errno != EBADF))
+			child_fail_arg(c, CK__STEP_FDS, errno, (int)i);
+	}
+	/* every fd is closed at execve, except those mapped below */
+	if (!a->keep_fds && syscall(SYS_close_range, 0U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		struct rlimit rl;
+		int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (1u << 20)
+				  ? (int)rl.rlim_cur : (1 << 20);
+		for (int fd = 0; fd < max; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (maps[i].from == maps[i].to) {
+			if (fcntl(maps[i].to, F_SETFD, 0) < 0 && (a->nfds || errno != EBADF))
+				child_fail_arg(c, CK__STEP_FDS, errno, (int)i);
+		} else if (tmp[i] >= 0 && dup2(tmp[i], maps[i].to) < 0) {
+			child_fail_arg(c, CK__STEP_FDS, errno, (int)i);
+		}
+	}
+}
+
+/* Loads one filter with no_new_privs: its result (a listener fd with NEW_LISTENER), or -errno. */
+CHILD_CODE static int child_seccomp(const struct ck__filter *f, unsigned flags)
+{
+	struct sock_fprog prog = { (unsigned short)(f->len / sizeof(struct sock_filter)), f->bpf };
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	return r < 0 ? -errno : (int)r;
+}
+
+/* Says "held" (handing over the listener, if any) and waits for the release. */
+CHILD_CODE static void child_hold(struct child_ctx *c, int listener)
+{
+	struct ck__report r;
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = { &r, sizeof(r) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = CK__REPORT_HELD;
+	if (listener >= 0) {
+		memset(&cm, 0, sizeof(cm));
+		msg.msg_control = cm.buf;
+		msg.msg_controllen = sizeof(cm.buf);
+		struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(h), &listener, sizeof(int));
+	}
+	do
+		n = sendmsg(c->ctl, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		child_fail(c, listener >= 0 ? CK__STEP_SEND_LISTENER : CK__STEP_HOLD, errno);
+	if (listener >= 0)
+		close(listener);
+	child_await(c, MSG_GO, CK__STEP_HOLD);
+}
+
+CHILD_CODE static _Noreturn void child_exec(struct child_ctx *c)
+{
+	struct ck__report r;
+	int err = c->file[0] ? ck__exec_search(c->file, c->attr->search_path ? c->path_env : NULL,
+					      c->argv, c->envp)
+			     : ENOENT; /* as execvp: an empty name is not searched for */
+	r.kind = CK__REPORT_FAILED;
+	r.step = CK__STEP_EXECVE;
+	r.err = err;
+	r.cause = CK__EXEC_PLAIN;
+	r.arg = -1;
+	r.path[0] = r.interp[0] = '\0';
+	ck__exec_explain(c->file, c->attr->search_path ? c->path_env : NULL, err, &r);
+	child_report(c, &r);
+}
+
+CHILD_CODE static int child_main(void *arg)
+{
+	struct child_ctx *c = arg;
+	const struct ck_spawn_attr *a = c->attr;
+	int listener = -1, r;
+
+	if (c->own_memory)
+		close(c->ctl_parent);
+	child_signals(c);
+	child_pdeath(c);
+	if (a->namespaces & CK_CLONE_NEWUSER)
+		child_await(c, MSG_MAPS, CK__STEP_WAIT_MAPS);
+	child_namespaces(c);
+	child_fds(c);
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &c->oldmask, NULL, sizeof(uint64_t)) < 0)
+		child_fail(c, CK__STEP_SIGMASK, errno);
+	if (a->hook && (r = a->hook(a->hook_data)) < 0)
+		child_fail(c, CK__STEP_HOOK, -r);
+	/* the caller's policy, the launcher's own, then the listener: it must be last */
+	if (a->filter.bpf && (r = child_seccomp(&a->filter, 0)) < 0)
+		child_fail(c, CK__STEP_SECCOMP, -r);
+	if (c->extra->bpf && (r = child_seccomp(c->extra, 0)) < 0)
+		child_fail(c, CK__STEP_SECCOMP, -r);
+	if (a->listener.bpf) {
+		listener = child_seccomp(&a->listener,
+					 SECCOMP_FILTER_FLAG_NEW_LISTENER | a->listener_flags);
+		if (listener < 0)
+			child_fail(c, CK__STEP_LISTENER, -listener);
+	}
+	if (c->hold)
+		child_hold(c, listener);
+	child_exec(c);
+	return 127;
+}
+
+/* ---- the parent ---- */
+
+/*
+ * The CLONE_VM child's stack. Under AddressSanitizer its shadow is cleared
+ * both ways: the child leaves its frames' redzones poisoned (it never
+ * returns), and a new mapping at a reused address would inherit them.
+ */
+static void *stack_map(void)
+{
+	void *stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+#ifdef CK_ASAN
+	if (stack != MAP_FAILED)
+		__asan_unpoison_memory_region(stack, CHILD_STACK);
+#endif
+	return stack;
+}
+
+static void stack_unmap(void *stack)
+{
+	if (stack == MAP_FAILED)
+		return;
+#ifdef CK_ASAN
+	__asan_unpoison_memory_region(stack, CHILD_STACK);
+#endif
+	munmap(stack, CHILD_STACK);
+}
+
+static bool holds(const struct ck__launch *l)
+{
+	return l->hold || l->attr->hold || l->attr->listener.bpf;
+}
+
+/* Two ranges [a, a+n) and [b, b+m) share an id; the first shared one in *first. */
+static bool ranges_overlap(uint32_t a, uint32_t n, uint32_t b, uint32_t m, uint64_t *first)
+{
+	uint64_t lo = a > b ? a : b;
+	uint64_t hi = (uint64_t)a + n < (uint64_t)b + m ? (uint64_t)a + n : (uint64_t)b + m;
+	*first = lo;
+	return lo < hi;
+}
+
+/* The kernel refuses maps whose ranges overlap inside or outside (mappings_overlap()). */
+static bool maps_overlap(const char *what, const struct ck__idmap *m, size_t n, char *why,
+			 size_t len)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = i + 1; j < n; j++) {
+			uint64_t first;
+			bool in = ranges_overlap(m[i].inside, m[i].count, m[j].inside, m[j].count, &first);
+			if (!in && !ranges_overlap(m[i].outside, m[i].count, m[j].outside, m[j].count, &first))
+				continue;
+			snprintf(why, len,
+				 "%s map ranges %u:%u:%u and %u:%u:%u overlap %s the namespace (at id %llu): the kernel refuses overlapping ranges; make them disjoint",
+				 what, m[i].inside, m[i].outside, m[i].count, m[j].inside, m[j].outside,
+				 m[j].count, in ? "inside" : "outside", (unsigned long long)first);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Attributes that cannot work together: a sentence into why, or false. */
+static bool attr_inconsistent(const struct ck__launch *l, char *why, size_t len)
+{
+	const struct ck_spawn_attr *a = l->attr;
+	const char *w = NULL;
+
+	if ((a->nuid || a->ngid || a->map_root || a->map_user) && !(a->namespaces & CK_CLONE_NEWUSER))
+		w = "id maps need a new user namespace (CLONE_NEWUSER)";
+	else if ((a->map_root || a->map_user) && (a->nuid || a->ngid))
+		w = "map-root or map-user cannot be combined with explicit id maps";
+	else if (a->has_hostname && !(a->namespaces & CK_CLONE_NEWUTS))
+		w = "a hostname needs a new UTS namespace (CLONE_NEWUTS)";
+	else if (a->mount_proc && (a->namespaces & (CK_CLONE_NEWPID | CK_CLONE_NEWNS)) !=
+					  (CK_CLONE_NEWPID | CK_CLONE_NEWNS))
+		w = "mounting /proc needs new PID and mount namespaces (CLONE_NEWPID|CLONE_NEWNS)";
+	else if ((a->has_offset[0] || a->has_offset[1]) && !(a->namespaces & CK_CLONE_NEWTIME))
+		w = "clock offsets need a new time namespace (CLONE_NEWTIME)";
+	else if ((a->share & CK_CLONE_VM) && (a->namespaces & CK_CLONE_NEWUSER))
+		w = "a new user namespace needs the parent to write id maps while the child waits, which CLONE_VM|CLONE_VFORK cannot do";
+	else if ((a->share & CK_CLONE_VM) && holds(l))
+		w = "holding the child before execve (a hold, a seccomp listener or a tracer) needs the caller to run while the child waits, which CLONE_VM|CLONE_VFORK cannot do: do not share CLONE_VM";
+	else if ((a->namespaces & CK_CLONE_NEWTIME) && ck_kernel_version_running() < CK_KERNEL_VERSION(6, 2, 0))
+		w = "a new time namespace is entered at execve only since Linux 6.2";
+	if (w) {
+		snprintf(why, len, "%s", w);
+		return true;
+	}
+	return maps_overlap("uid", a->uid, a->nuid, why, len) ||
+	       maps_overlap("gid", a->gid, a->ngid, why, len);
+}
+
+static int write_proc(pid_t pid, const char *name, const char *text)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	int fd CK_AUTO_CLOSE = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, text, strlen(text));
+	if (n < 0)
+		return -errno;
+	return (size_t)n == strlen(text) ? 0 : -EIO;
+}
+
+static void format_maps(char *buf, size_t len, const struct ck__idmap *m, size_t n)
+{
+	size_t pos = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		ck__buf_append(buf, len, &pos, "%u %u %u\n", m[i].inside, m[i].outside, m[i].count);
+}
+
+static bool have_cap(unsigned cap)
+{
+	char status[4096];
+	if (ck__read_small_file("/proc/self/status", status, sizeof(status)) < 0)
+		return false;
+	const char *p = strstr(status, "\nCapEff:");
+	return p && (strtoull(p + 8, NULL, 16) >> cap) & 1;
+}
+
+/* Writes setgroups, uid_map and gid_map for the child; the failing step in *step. */
+static int write_maps(const struct ck_spawn_attr *a, pid_t pid, enum ck__step *step)
+{
+	char buf[CK_SPAWN_MAX_MAPS * 36];
+	struct ck__idmap one;
+	int r;
+	bool unprivileged_style = a->map_root || a->map_user || !have_cap(CAP_SETGID);
+
+	/* an unprivileged writer must deny setgroups before writing gid_map */
+	if (unprivileged_style) {
+		*step = CK__STEP_SETGROUPS;
+		r = write_proc(pid, "setgroups", "deny");
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	*step = CK__STEP_UID_MAP;
+	if (a->map_root || a->map_user) {
+		one = (struct ck__idmap){ a->map_root ? 0 : (uint32_t)geteuid(), (uint32_t)geteuid(), 1 };
+		format_maps(buf, sizeof(buf), &one, 1);
+	} else {
+		format_maps(buf, sizeof(buf), a->uid, a->nuid);
+	}
+	if (buf[0] && (r = write_proc(pid, "uid_map", buf)) < 0)
+		return r;
+	*step = CK__STEP_GID_MAP;
+	if (a->map_root || a->map_user) {
+		one = (struct ck__idmap){ a->map_root ? 0 : (uint32_t)getegid(), (uint32_t)getegid(), 1 };
+		format_maps(buf, sizeof(buf), &one, 1);
+	} else {
+		format_maps(buf, sizeof(buf), a->gid, a->ngid);
+	}
+	if (buf[0] && (r = write_proc(pid, "gid_map", buf)) < 0)
+		return r;
+	return 0;
+}
+
+static void kill_and_reap(pid_t pid, int pidfd)
+{
+	if (pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	else
+		kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+static int send_msg(int fd, char m)
+{
+	ssize_t n;
+	do
+		n = send(fd, &m, 1, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? 0 : -errno;
+}
+
+/*
+ * Reads the child's next report: 1 with *rep (and *listener when it hands
+ * one over), 0 at EOF (execve succeeded), or -errno.
+ */
+static int read_report(int fd, struct ck__report *rep, int *listener, int flags)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = { rep, sizeof(*rep) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			      .msg_controllen = sizeof(cm.buf) };
+	ssize_t n;
+
+	/*
+	 * A child that exits with our message unread leaves ECONNRESET pending,
+	 * which the next recvmsg returns before the report it queued.
+	 */
+	do
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | flags);
+	while (n < 0 && (errno == EINTR || errno == ECONNRESET));
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h)) {
+		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+		    h->cmsg_len == CMSG_LEN(sizeof(int))) {
+			int got;
+			memcpy(&got, CMSG_DATA(h), sizeof(got));
+			if (listener && *listener < 0)
+				*listener = got;
+			else
+				close(got);
+		}
+	}
+	if (n == 0)
+		return 0;
+	if (n != (ssize_t)sizeof(*rep) || (msg.msg_flags & MSG_CTRUNC))
+		return (msg.msg_flags & MSG_CTRUNC) ? -EMFILE : -EPROTO;
+	return 1;
+}
+
+/* The child as the launch leaves it, and what a failure needs to be told. */
+struct launch_state {
+	struct child_ctx c;
+	struct ck_clone_args args;
+	int ctl[2];             /* [0] the parent's end, [1] the child's */
+	void *stack;
+	int pidfd;
+	pid_t pid;
+	int listener;
+};
+
+static void state_init(struct launch_state *s, const struct ck__launch *l)
+{
+	const struct ck_spawn_attr *a = l->attr;
+	struct child_ctx *c = &s->c;
+
+	memset(s, 0, sizeof(*s));
+	s->ctl[0] = s->ctl[1] = s->pidfd = s->listener = -1;
+	s->pid = -1;
+	s->stack = MAP_FAILED;
+	c->attr = a;
+	c->extra = &l->extra;
+	c->file = l->file;
+	c->argv = l->argv;
+	c->envp = l->envp ? l->envp : environ;
+	c->path_env = ck__path_env();
+	c->ctl = c->ctl_parent = c->parent_pidfd = -1;
+	c->parent_pid = getpid();
+	c->hold = holds(l);
+	c->own_memory = (a->namespaces & CK_CLONE_NEWUSER) || c->hold;
+	if (a->has_offset[0] || a->has_offset[1]) {
+		size_t pos = 0;
+		for (int i = 0; i < 2; i++)
+			if (a->has_offset[i])
+				ck__buf_append(c->timens, sizeof(c->timens), &pos, "%s %lld %ld\n",
+					      i ? "boottime" : "monotonic",
+					      (long long)a->offset_sec[i], a->offset_nsec[i]);
+	}
+}
+
+static void state_release(struct launch_state *s)
+{
+	for (int i = 0; i < 2; i++)
+		if (s->ctl[i] >= 0)
+			close(s->ctl[i]);
+	stack_unmap(s->stack);
+	if (s->c.parent_pidfd >= 0)
+		close(s->c.parent_pidfd);
+}
+
+/* clone3 with every signal blocked (no handler may run in a child that shares our memory). */
+static pid_t launch_clone(struct launch_state *s)
+{
+	const struct ck_spawn_attr *a = s->c.attr;
+	struct ck_clone_args *args = &s->args;
+	uint64_t all = ~UINT64_C(0);
+
+	memset(args, 0, sizeof(*args));
+	args->flags = (a->namespaces & ~CK_CLONE_NEWTIME) | a->share | CK_CLONE_PIDFD |
+		      CK_CLONE_CLEAR_SIGHAND;
+	if (!s->c.own_memory) {
+		args->flags |= CK_CLONE_VM | CK_CLONE_VFORK;
+		args->stack = (uint64_t)(uintptr_t)s->stack;
+		args->stack_size = CHILD_STACK;
+	}
+	if (a->cgroup_fd >= 0) {
+		args->flags |= CK_CLONE_INTO_CGROUP;
+		args->cgroup = (uint64_t)a->cgroup_fd;
+	}
+	args->exit_signal = (uint64_t)a->exit_signal;
+	args->pidfd = (uint64_t)(uintptr_t)&s->pidfd;
+
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &s->c.oldmask, sizeof(uint64_t));
+	pid_t pid = ck_clone3(args, sizeof(*args), child_main, &s->c);
+	if (pid == -ENOSYS && !(args->flags & CK_CLONE_INTO_CGROUP)) {
+		/* without clone3 the child resets the handlers itself */
+		args->flags &= ~CK_CLONE_CLEAR_SIGHAND;
+		s->c.reset_handlers = true;
+		pid = ck_clone3(args, sizeof(*args), child_main, &s->c);
+	}
+	/* the CLONE_VM child wrote s->c.rep before it exec'd or exited */
+	__asm__ __volatile__("" ::: "memory");
+	return pid;
+}
+
+static void restore_mask(const struct launch_state *s)
+{
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &s->c.oldmask, NULL, sizeof(uint64_t));
+}
+
+/*
+ * The own-memory child after clone: its maps, then its first report. 0
+ * when it has executed or is held (s->c.rep.kind says), or the failed step
+ * with *e.
+ */
+static enum ck__step launch_talk(struct launch_state *s, int *e)
+{
+	const struct ck_spawn_attr *a = s->c.attr;
+	enum ck__step step = CK__STEP_NONE;
+	int r;
+
+	close(s->ctl[1]);
+	s->ctl[1] = -1;
+	if (a->namespaces & CK_CLONE_NEWUSER) {
+		r = write_maps(a, s->pid, &step);
+		if (r == 0) {
+			step = CK__STEP_RESUME;
+			r = send_msg(s->ctl[0], MSG_MAPS);
+		}
+		if (r < 0) {
+			/* a child that failed first (and so went away) says why */
+			if (read_report(s->ctl[0], &s->c.rep, NULL, MSG_DONTWAIT) == 1 &&
+			    s->c.rep.kind == CK__REPORT_FAILED)
+				return CK__STEP_NONE;
+			*e = -r;
+			return step;
+		}
+	}
+	r = read_report(s->ctl[0], &s->c.rep, &s->listener, 0);
+	if (r < 0) {
+		*e = -r;
+		return CK__STEP_REPORT;
+	}
+	if (r == 0)
+		s->c.rep.kind = CK__REPORT_NONE;
+	else if (s->c.rep.kind == CK__REPORT_HELD && a->listener.bpf && s->listener < 0)
+		s->c.rep = (struct ck__report){ .kind = CK__REPORT_FAILED, .step = CK__STEP_REPORT,
+						.err = EPROTO };
+	return CK__STEP_NONE;
+}
+
+int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spawn_error *err)
+{
+	struct launch_state s;
+	struct ck__failure f = { .file = l->file, .attr = l->attr };
+	char why[512];
+	int saved_errno = errno, e = 0;
+
+	*out = NULL;
+	if (attr_inconsistent(l, why, sizeof(why))) {
+		f.why = why;
+		f.err = EINVAL;
+		f.step = CK__STEP_ATTRIBUTES;
+		ck__spawn_error_set(err, &f);
+		return -EINVAL;
+	}
+	struct ck_child *child = calloc(1, sizeof(*child));
+	if (!child)
+		return -ENOMEM;
+	child->ctl = child->listener = -1;
+
+	state_init(&s, l);
+	if (l->attr->pdeath_sig)
+		s.c.parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	f.step = CK__STEP_CLONE;
+	if (s.c.own_memory) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, s.ctl) < 0) {
+			e = errno;
+			goto fail;
+		}
+		s.c.ctl_parent = s.ctl[0];
+		s.c.ctl = s.ctl[1];
+	} else if ((s.stack = stack_map()) == MAP_FAILED) {
+		e = errno;
+		goto fail;
+	}
+
+	s.pid = launch_clone(&s);
+	if (s.pid < 0) {
+		restore_mask(&s);
+		e = -s.pid;
+		f.args = &s.args;
+		goto fail;
+	}
+	child->pid = s.pid;
+	child->pidfd = s.pidfd;
+	child->vfork = !s.c.own_memory;
+	f.pid = s.pid;
+	if (s.c.own_memory) {
+		f.step = launch_talk(&s, &e);
+		if (f.step != CK__STEP_NONE) {
+			restore_mask(&s);
+			kill_and_reap(s.pid, s.pidfd);
+			goto fail;
+		}
+	}
+	restore_mask(&s);
+
+	if (s.c.hold && s.c.rep.kind == CK__REPORT_NONE) {
+		/* no report and no hold: something killed it on its way (execve is after the hold) */
+		int st = 0;
+		char sig[16];
+		while (waitpid(s.pid, &st, __WALL) < 0 && errno == EINTR)
+			;
+		if (WIFSIGNALED(st))
+			snprintf(why, sizeof(why), "the child was killed by %s before it was held",
+				 ck_signal_name((unsigned)WTERMSIG(st), sig, sizeof(sig)));
+		else
+			snprintf(why, sizeof(why), "the child exited with %d before it was held",
+				 WEXITSTATUS(st));
+		f.why = why;
+		f.step = CK__STEP_REPORT;
+		e = ECHILD;
+		goto fail;
+	}
+	if (s.c.rep.kind == CK__REPORT_FAILED) {
+		/* the child exited (or is about to) without reaching its program */
+		if (s.c.rep.step == CK__STEP_REPORT)
+			kill_and_reap(s.pid, s.pidfd);
+		else
+			reap(s.pid);
+		f.step = (enum ck__step)s.c.rep.step;
+		e = s.c.rep.err;
+		f.report = &s.c.rep;
+		goto fail;
+	}
+	if (s.c.rep.kind == CK__REPORT_HELD) {
+		child->file = strdup(l->file);
+		if (!child->file) {
+			kill_and_reap(s.pid, s.pidfd);
+			f.step = CK__STEP_REPORT;
+			e = ENOMEM;
+			goto fail;
+		}
+		child->state = CK__HELD;
+		child->ctl = ck__take_fd(&s.ctl[0]);
+		child->listener = ck__take_fd(&s.listener);
+	}
+	state_release(&s);
+	*out = child;
+	errno = saved_errno;
+	return 0;
+
+fail:
+	f.err = e;
+	ck__spawn_error_set(err, &f);
+	if (s.pidfd >= 0)
+		close(s.pidfd);
+	if (s.listener >= 0)
+		close(s.listener);
+	state_release(&s);
+	free(child);
+	errno = saved_errno;
+	return -e;
+}
+
+int ck__launch_release(struct ck_child *c)
+{
+	if (!c || c->state != CK__HELD)
+		return -EINVAL;
+	int r = send_msg(c->ctl, MSG_GO);
+	if (r < 0)
+		return r == -EPIPE || r == -ECONNRESET ? -ESRCH : r;
+	c->state = CK__RELEASED;
+	return 0;
+}
+
+int ck__launch_outcome(struct ck_child *c, struct ck_spawn_error *err)
+{
+	struct ck__report rep;
+	struct ck__failure f = { .file = c->file, .pid = c->pid };
+	int r;
+
+	if (c->state == CK__HELD)
+		return -EINVAL;
+	if (c->state == CK__RUNNING)
+		return 0;
+	r = read_report(c->ctl, &rep, NULL, 0);
+	close(c->ctl);
+	c->ctl = -1;
+	c->state = CK__RUNNING;
+	if (r == 0)
+		return 0;
+	if (r < 0) {
+		f.step = CK__STEP_REPORT;
+		f.err = -r;
+	} else {
+		f.step = (enum ck__step)rep.step;
+		f.err = rep.err;
+		f.report = &rep;
+	}
+	ck__spawn_error_set(err, &f);
+	return -f.err;
+}
