@@ -9,6 +9,9 @@ pkgs="$pkgs libc6-dev-i386 lib32gcc-12-dev gcc-12-aarch64-linux-gnu libc6-dev-ar
 pkgs="$pkgs bubblewrap crun busybox-static"
 # lib/bpf and ck_watcher: clang -target bpf, bpftool (vmlinux.h, skeleton), libbpf
 pkgs="$pkgs clang bpftool libbpf-dev"
+# tests/vm: Debian's 6.1 kernel booted under qemu-system (TCG), an amd64 and an arm64 guest;
+# the kernels themselves are downloaded by tests/vm/fetch-kernel.sh when the test runs
+pkgs="$pkgs qemu-system-x86 qemu-system-arm"
 
 missing=""
 for p in $pkgs; do

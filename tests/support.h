@@ -5,6 +5,7 @@
 
 #include <criterion/criterion.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +21,15 @@
 		else                                          \
 			cr_skip_test(__VA_ARGS__);            \
 		return;                                       \
+	} while (0)
+
+/* The same, said on stdout as well, so the test log shows what did not run and why. */
+#define ck_skip_or_fail_printed(...)                          \
+	do {                                                  \
+		printf(__VA_ARGS__);                          \
+		printf("\n");                                 \
+		fflush(stdout);                               \
+		ck_skip_or_fail(__VA_ARGS__);                 \
 	} while (0)
 
 /* How long a test waits for what must happen: long enough that only a hang reaches it. */

@@ -3,21 +3,32 @@
  * Runs the clone cases marked for this build (CASE_WHERE) and prints TAP.
  * Each case runs in a process of its own, as it does under Criterion, so a
  * crash or a hang is that case's failure and the others still run.
+ *
+ * Linked with -Wl,--wrap=ck__clone3, it counts the raw clone3 calls that
+ * ck_clone3 makes, so that a run says whether the kernel's clone3 answered
+ * them or ck_clone3 fell back to clone. After a case that made any:
+ *   # clone3 calls: kernel=K filtered=F enosys=E
+ * K answered by clone3 (a child or an errno other than ENOSYS), F ENOSYS
+ * while a seccomp filter was installed, E ENOSYS without one: a kernel (or
+ * qemu-user) without clone3.
  */
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../clone/cases.h"
+#include <clonekit/clone.h>
 
 #ifndef CASE_WHERE
-#error "build with -DCASE_WHERE=CASE_I386 or -DCASE_WHERE=CASE_AARCH64_QEMU"
+#error "build with -DCASE_WHERE=CASE_I386, CASE_AARCH64_QEMU or CASE_AARCH64_VM"
 #endif
 
 #ifndef CASE_TIMEOUT_MS
@@ -28,7 +39,32 @@
 struct outcome {
 	int result;
 	char why[1024];
+	unsigned long clone3_kernel, clone3_filtered, clone3_enosys;
 };
+
+/* the shared page, for the counting wrapper in every process of a case */
+static struct outcome *shared;
+
+long __real_ck__clone3(struct ck_clone_args *args, size_t size, int (*fn)(void *), void *arg);
+long __wrap_ck__clone3(struct ck_clone_args *args, size_t size, int (*fn)(void *), void *arg);
+
+/* Only atomics and a syscall: it may run in a CLONE_VM child. */
+long __wrap_ck__clone3(struct ck_clone_args *args, size_t size, int (*fn)(void *), void *arg)
+{
+	long r = __real_ck__clone3(args, size, fn, arg);
+	unsigned long *n;
+
+	if (r == 0)
+		return 0; /* a fork-like child; its parent counts the call */
+	if (r != -ENOSYS)
+		n = &shared->clone3_kernel;
+	else if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == SECCOMP_MODE_FILTER)
+		n = &shared->clone3_filtered;
+	else
+		n = &shared->clone3_enosys;
+	__atomic_fetch_add(n, 1, __ATOMIC_RELAXED);
+	return r;
+}
 
 static long elapsed_ms(const struct timespec *from)
 {
@@ -62,6 +98,7 @@ static int run_one(const struct clone_case *c, struct outcome *out)
 
 	out->result = -1;
 	out->why[0] = '\0';
+	out->clone3_kernel = out->clone3_filtered = out->clone3_enosys = 0;
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
@@ -141,6 +178,7 @@ int main(void)
 		printf("Bail out! mmap: %s\n", strerror(errno));
 		return 1;
 	}
+	shared = out;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	for (i = 0; i < clone_case_count; i++)
@@ -165,6 +203,9 @@ int main(void)
 			printf("not ok %zu - %s # %s\n", k, c->name, out->why[0] ? out->why : "no reason given");
 			failed++;
 		}
+		if (out->clone3_kernel || out->clone3_filtered || out->clone3_enosys)
+			printf("# clone3 calls: kernel=%lu filtered=%lu enosys=%lu\n", out->clone3_kernel,
+			       out->clone3_filtered, out->clone3_enosys);
 	}
 	return failed ? 1 : 0;
 }

@@ -50,8 +50,9 @@
 #include "cases.h"
 #include "deny_clone3.h"
 
-#define PORTABLE (CASE_NATIVE | CASE_I386 | CASE_AARCH64_QEMU)
-#define HOSTED (CASE_NATIVE | CASE_I386)
+#define PORTABLE (CASE_NATIVE | CASE_I386 | CASE_AARCH64_QEMU | CASE_AARCH64_VM)
+/* a real kernel of the build's own architecture: everything but qemu-user */
+#define HOSTED (CASE_NATIVE | CASE_I386 | CASE_AARCH64_VM)
 
 enum {
 	STACK_SIZE = 256 * 1024,

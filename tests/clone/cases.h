@@ -15,6 +15,7 @@ enum case_result { CASE_PASS = 0, CASE_FAIL = 1, CASE_SKIP = 77 };
 #define CASE_NATIVE 1u        /* the host's own build (x86_64 here) */
 #define CASE_I386 2u          /* a -m32 build, run natively */
 #define CASE_AARCH64_QEMU 4u  /* a static aarch64 build under qemu-aarch64 */
+#define CASE_AARCH64_VM 8u    /* a static aarch64 build in an arm64 guest (tests/vm) */
 
 struct clone_case {
 	const char *name;                    /* what it proves: clone_vm_write_in_child_is_seen_by_parent */
