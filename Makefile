@@ -26,8 +26,8 @@ check: build asan
 	meson test -C $(ASAN) --print-errorlogs
 	@echo "== test summaries (normal build, then ASan+UBSan) =="
 	@grep -h "Synthesis:" $(BUILD)/meson-logs/testlog.txt $(ASAN)/meson-logs/testlog.txt
-	@grep -h "^differential\|^codec round trip\|^strace comparison\|^arch " $(BUILD)/meson-logs/testlog.txt
-	@grep -h "^vm [a-z0-9]*: booted\|^vm [a-z0-9]* [^ ]*: differential (\|^vm [a-z0-9]*: .* tests of test_differential pass" \
+	@grep -h "^differential\|^clone3 differential\|^codec round trip\|^strace comparison\|^arch " $(BUILD)/meson-logs/testlog.txt
+	@grep -h "^vm [a-z0-9]*: booted\|^vm [a-z0-9]* [^ ]*: \(clone3 \)\?differential\|^vm [a-z0-9]*: .* tests of test_[a-z0-9_]* pass" \
 		$(BUILD)/meson-logs/testlog.txt || true
 
 clean:

@@ -396,10 +396,16 @@ static size_t list_tests(const char *bin, char names[][160], size_t max)
 	return n;
 }
 
-Test(vm, differential_agrees_with_the_kernel_in_debian_6_1_amd64, .timeout = 1800)
+/*
+ * Runs the Criterion binary the host built (env names it) as /NAME in the
+ * amd64 guest, and asserts that every test --list names on the host passed
+ * there. Lines starting with summary (and the disagreements) reach the check
+ * output.
+ */
+static void criterion_in_amd64_guest(const char *env, const char *name, const char *summary)
 {
 	const char *bin;
-	char names[32][160], initramfs[PATH_MAX], cmdline[1024], seed[96] = "";
+	char names[32][160], initramfs[PATH_MAX], cmdline[1024], seed[96] = "", path[64];
 	const char *n_calls = getenv("CLONEKIT_VM_DIFF_N") ? getenv("CLONEKIT_VM_DIFF_N") : DIFF_N;
 	size_t n_tests, ok = 0;
 	struct initramfs f;
@@ -407,28 +413,29 @@ Test(vm, differential_agrees_with_the_kernel_in_debian_6_1_amd64, .timeout = 180
 	struct boot b;
 	int st;
 
-	built("amd64", "CK_VM_DIFFERENTIAL", &bin);
+	built("amd64", env, &bin);
 	n_tests = list_tests(bin, names, 32);
 	fetch_kernel(&amd64, &k);
 	start_initramfs(&amd64, &f, initramfs, sizeof(initramfs));
-	initramfs_or_fail(&amd64, &f, initramfs_add_program(&f, "/test_differential", bin));
+	snprintf(path, sizeof(path), "/%s", name);
+	initramfs_or_fail(&amd64, &f, initramfs_add_program(&f, path, bin));
 	initramfs_or_fail(&amd64, &f, initramfs_finish(&f));
 
 	if (getenv("CLONEKIT_SEED"))
 		snprintf(seed, sizeof(seed), "CLONEKIT_SEED=%s ", getenv("CLONEKIT_SEED"));
 	/* a skip inside the guest means this harness left something out: a failure */
-	snprintf(cmdline, sizeof(cmdline), "CLONEKIT_NO_SKIP=1 CLONEKIT_DIFF_N=%s %s-- /test_differential --tap=/dev/stdout",
-		 n_calls, seed);
+	snprintf(cmdline, sizeof(cmdline), "CLONEKIT_NO_SKIP=1 CLONEKIT_DIFF_N=%s %s-- %s --tap=/dev/stdout",
+		 n_calls, seed, path);
 	boot(&amd64, &k, initramfs, cmdline, &b);
 	st = guest_status(&b, &k);
 
 	if (!line_after(&b, "TAP version "))
-		fail_with_console(&b, "test_differential printed no TAP report (--tap=/dev/stdout)");
+		fail_with_console(&b, "the test printed no TAP report (--tap=/dev/stdout)");
 	for (size_t i = 0; i < b.n; i++) {
 		const char *l = b.lines[i];
 
-		/* the tests' results, and the differential's summaries and disagreements, for the check output */
-		if (strncmp(l, "differential (", 14) == 0 || strncmp(l, "DISAGREE ", 9) == 0 ||
+		/* the tests' results, and the summaries and disagreements, for the check output */
+		if (strncmp(l, summary, strlen(summary)) == 0 || strncmp(l, "DISAGREE ", 9) == 0 ||
 		    (i > 0 && strncmp(b.lines[i - 1], "DISAGREE ", 9) == 0) || strncmp(l, "  ", 2) == 0 ||
 		    strncmp(l, "ok - ", 5) == 0 || strncmp(l, "not ok - ", 9) == 0)
 			printf("vm amd64 %s: %s\n", k.release, l);
@@ -437,29 +444,39 @@ Test(vm, differential_agrees_with_the_kernel_in_debian_6_1_amd64, .timeout = 180
 		bool found = false, passed = false;
 
 		for (size_t i = 0; i < b.n && !found; i++) {
-			const char *l = b.lines[i], *name = NULL;
+			const char *l = b.lines[i], *test = NULL;
 
 			if (strncmp(l, "ok - ", 5) == 0)
-				name = l + 5;
+				test = l + 5;
 			else if (strncmp(l, "not ok - ", 9) == 0)
-				name = l + 9;
-			if (!name || strncmp(name, names[t], strlen(names[t])) != 0 || name[strlen(names[t])] != ' ')
+				test = l + 9;
+			if (!test || strncmp(test, names[t], strlen(names[t])) != 0 || test[strlen(names[t])] != ' ')
 				continue;
 			found = true;
-			passed = l[0] == 'o' && !strstr(name, "# SKIP");
+			passed = l[0] == 'o' && !strstr(test, "# SKIP");
 		}
 		ok += passed;
 		cr_expect(found, "vm amd64: the guest reported no result for %s", names[t]);
 		cr_expect(!found || passed, "vm amd64: %s failed in Linux %s", names[t], k.release);
 	}
-	printf("vm amd64: %zu of %zu tests of test_differential pass in Linux %s (%s calls per differential scenario)\n",
-	       ok, n_tests, k.release, n_calls);
+	printf("vm amd64: %zu of %zu tests of %s pass in Linux %s (%s calls per differential scenario)\n",
+	       ok, n_tests, name, k.release, n_calls);
 	fflush(stdout);
-	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "vm amd64: the differential ended with wait status %#x",
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "vm amd64: %s ended with wait status %#x", name,
 		  (unsigned)st);
-	cr_assert_eq(ok, n_tests, "vm amd64: %zu of %zu tests of test_differential pass in Linux %s", ok, n_tests,
+	cr_assert_eq(ok, n_tests, "vm amd64: %zu of %zu tests of %s pass in Linux %s", ok, n_tests, name,
 		     k.release);
 	boot_free(&b);
+}
+
+Test(vm, differential_agrees_with_the_kernel_in_debian_6_1_amd64, .timeout = 1800)
+{
+	criterion_in_amd64_guest("CK_VM_DIFFERENTIAL", "test_differential", "differential (");
+}
+
+Test(vm, clone3_differential_agrees_with_the_kernel_in_debian_6_1_amd64, .timeout = 900)
+{
+	criterion_in_amd64_guest("CK_VM_CLONE3_DIFFERENTIAL", "test_clone3_differential", "clone3 differential");
 }
 
 /* ---- the clone cases in the arm64 guest ---- */
