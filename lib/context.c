@@ -231,7 +231,7 @@ static void subtree_controllers(int dirfd, struct ck_cgroup_target *t)
 {
 	char ctl[512], *save = NULL;
 
-	if (ck__cgroup_read(dirfd, "cgroup.subtree_control", ctl, sizeof(ctl)) < 0)
+	if (ck__read_small_file_at(dirfd, "cgroup.subtree_control", ctl, sizeof(ctl)) < 0)
 		return;
 	for (char *w = strtok_r(ctl, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
 		if (ck__cgroup_controller_threaded(w))
@@ -258,9 +258,9 @@ static bool populated_domain_child(int dirfd)
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
 			continue;
 		int child CK_AUTO_CLOSE = openat(fd, e->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (child < 0 || ck__cgroup_read(child, "cgroup.type", type, sizeof(type)) < 0 ||
+		if (child < 0 || ck__read_small_file_at(child, "cgroup.type", type, sizeof(type)) < 0 ||
 		    strcmp(type, "threaded") == 0 ||
-		    ck__cgroup_read(child, "cgroup.events", events, sizeof(events)) < 0)
+		    ck__read_small_file_at(child, "cgroup.events", events, sizeof(events)) < 0)
 			continue;
 		found = strncmp(events, "populated 1", 11) == 0 || strstr(events, "\npopulated 1");
 	}
@@ -373,7 +373,7 @@ int ck_cgroup_target_probe(int fd, struct ck_cgroup_target *t)
 		return 0;
 
 	t->procs_writable = procs_writable(fd);
-	ssize_t n = ck__cgroup_read(fd, "cgroup.type", type, sizeof(type));
+	ssize_t n = ck__read_small_file_at(fd, "cgroup.type", type, sizeof(type));
 	t->is_root = n == -ENOENT; /* only the root has no cgroup.type */
 	t->threaded = n >= 0 && strcmp(type, "threaded") == 0;
 	subtree_controllers(fd, t);
@@ -382,7 +382,7 @@ int ck_cgroup_target_probe(int fd, struct ck_cgroup_target *t)
 		return 0;
 	/* a threaded cgroup's domain is the root of its threaded subtree */
 	size_t dom = ck__cgroup_chain_domain(&tc);
-	t->domain_invalid = ck__cgroup_read(tc.fd[dom], "cgroup.type", type, sizeof(type)) >= 0 &&
+	t->domain_invalid = ck__read_small_file_at(tc.fd[dom], "cgroup.type", type, sizeof(type)) >= 0 &&
 			    strcmp(type, "domain invalid") == 0;
 	relate_to_caller(&tc, t);
 	ck__cgroup_chain_close(&tc);

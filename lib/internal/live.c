@@ -73,31 +73,6 @@ bool ck__pid_in_use_in_pidns(const char *ns_link, int pid)
 	return found;
 }
 
-ssize_t ck__cgroup_read(int dirfd, const char *name, char *buf, size_t len)
-{
-	int fd CK_AUTO_CLOSE = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (len == 0)
-		return -EINVAL;
-	while (got < len - 1) {
-		ssize_t n = read(fd, buf + got, len - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	while (got > 0 && buf[got - 1] == '\n')
-		buf[--got] = '\0';
-	return (ssize_t)got;
-}
-
 bool ck__cgroup_controller_threaded(const char *name)
 {
 	static const char *const threaded[] = { "cpu", "cpuset", "perf_event", "pids" };
@@ -181,7 +156,7 @@ size_t ck__cgroup_chain_domain(const struct ck__cgroup_chain *c)
 {
 	char type[32];
 	size_t i = 0;
-	while (i + 1 < c->n && ck__cgroup_read(c->fd[i], "cgroup.type", type, sizeof(type)) >= 0 &&
+	while (i + 1 < c->n && ck__read_small_file_at(c->fd[i], "cgroup.type", type, sizeof(type)) >= 0 &&
 	       strcmp(type, "threaded") == 0)
 		i++;
 	return i;

@@ -25,8 +25,6 @@ bool ck__pid_in_use_in_pidns(const char *ns_link, int pid);
 enum ck_cgroup_fd_state ck__cgroup_fd_state(int fd);
 /* Whether a cgroup v2 controller is thread-capable (marked .threaded: cgrp_dfl_threaded_ss_mask). */
 bool ck__cgroup_controller_threaded(const char *name);
-/* Reads a small file of the cgroup directory dirfd; the length or -errno. */
-ssize_t ck__cgroup_read(int dirfd, const char *name, char *buf, size_t len);
 
 /* A cgroup directory and its ancestors up to the root of the mount it was reached through. */
 #define CK_CGROUP_CHAIN_MAX 64

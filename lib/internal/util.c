@@ -67,7 +67,12 @@ unsigned ck__edit_distance(const char *a, const char *b, unsigned cap)
 
 ssize_t ck__read_small_file(const char *path, char *buf, size_t len)
 {
-	int fd CK_AUTO_CLOSE = open(path, O_RDONLY | O_CLOEXEC);
+	return ck__read_small_file_at(AT_FDCWD, path, buf, len);
+}
+
+ssize_t ck__read_small_file_at(int dirfd, const char *path, char *buf, size_t len)
+{
+	int fd CK_AUTO_CLOSE = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	size_t got = 0;
 
 	if (fd < 0)

@@ -61,6 +61,8 @@ unsigned ck__edit_distance(const char *a, const char *b, unsigned cap);
  * newline removed. Returns the length or -errno.
  */
 ssize_t ck__read_small_file(const char *path, char *buf, size_t len);
+/* The same for path relative to dirfd (openat). */
+ssize_t ck__read_small_file_at(int dirfd, const char *path, char *buf, size_t len);
 /* Reads one integer from a small file; -errno when absent or not a number. */
 int ck__read_ll(const char *path, long long *out);
 

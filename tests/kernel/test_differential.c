@@ -32,6 +32,7 @@
 
 #include "../support.h"
 #include "internal/live.h"
+#include "internal/util.h"
 #include "rawcall.h"
 
 #define DEFAULT_N 10000
@@ -629,7 +630,7 @@ static int controller_cgroup(const char *mnt, const char *name, bool thread_capa
 	cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s: %s", path, strerror(errno));
 	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cr_assert(fd >= 0);
-	if (ck__cgroup_read(fd, "cgroup.controllers", avail, sizeof(avail)) >= 0) {
+	if (ck__read_small_file_at(fd, "cgroup.controllers", avail, sizeof(avail)) >= 0) {
 		for (char *w = strtok_r(avail, " ", &save); w && !ctl[0]; w = strtok_r(NULL, " ", &save)) {
 			char plus[64];
 			snprintf(plus, sizeof(plus), "+%s", w);

@@ -37,6 +37,7 @@
 #include <clonekit/spawn.h>
 
 #include "../support.h"
+#include "../clone/deny_clone3.h"
 #include "internal/live.h"
 
 #define UNPRIV_ID 65534
@@ -1749,13 +1750,6 @@ Test(spawn, a_callers_handler_is_sig_dfl_in_the_child_in_a_user_namespace)
 	check_dispositions(true);
 }
 
-#if defined(__x86_64__)
-#define AUDIT_ARCH_NATIVE AUDIT_ARCH_X86_64
-#elif defined(__i386__)
-#define AUDIT_ARCH_NATIVE AUDIT_ARCH_I386
-#elif defined(__aarch64__)
-#define AUDIT_ARCH_NATIVE AUDIT_ARCH_AARCH64
-#endif
 
 /*
  * Where clone3 is missing (here: a seccomp filter answering ENOSYS), the
@@ -1763,22 +1757,9 @@ Test(spawn, a_callers_handler_is_sig_dfl_in_the_child_in_a_user_namespace)
  */
 static void check_dispositions_without_clone3(bool userns)
 {
-#ifdef AUDIT_ARCH_NATIVE
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { sizeof(filter) / sizeof(filter[0]), filter };
-
+#ifdef DENY_CLONE3_AUDIT_ARCH
 	/* the filter ends with this test's process */
-	cr_assert_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
-	cr_assert_eq(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog), 0, "seccomp: %s",
-		     strerror(errno));
+	cr_assert_eq(deny_clone3(), 0, "seccomp: %s", strerror(errno));
 	errno = 0;
 	cr_assert_eq(syscall(SYS_clone3, NULL, 0), -1);
 	cr_assert_eq(errno, ENOSYS);
@@ -1798,34 +1779,6 @@ Test(spawn, without_clone3_a_callers_handler_is_sig_dfl_in_a_user_namespace)
 	check_dispositions_without_clone3(true);
 }
 
-/* A filter (the caller's) on the native ABI: clone3 is ENOSYS, and so the child resets handlers itself. */
-#ifdef AUDIT_ARCH_NATIVE
-static void load_no_clone3_filter(bool deny_handler_changes)
-{
-	/* rt_sigaction that installs (act != NULL) fails with EPERM when asked */
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigaction, 0, 5),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1]) + 4),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { sizeof(filter) / sizeof(filter[0]), filter };
-	if (!deny_handler_changes)
-		filter[6] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
-		_exit(90);
-}
-#endif
 
 /* ---- a handler the child cannot reset ---- */
 
@@ -1840,7 +1793,7 @@ static void on_sigusr1(int sig)
  */
 static void check_handler_reset_failure(bool userns)
 {
-#ifdef AUDIT_ARCH_NATIVE
+#ifdef DENY_CLONE3_AUDIT_ARCH
 	int p[2], st;
 	char out[OUT_MAX];
 	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
@@ -1857,7 +1810,8 @@ static void check_handler_reset_failure(bool userns)
 			ck_spawn_attr_map_root(a);
 		}
 		sigaction(SIGUSR1, &sa, NULL);
-		load_no_clone3_filter(true);
+		if (deny_clone3_and(true) < 0)
+			_exit(90);
 		int r = ck_spawn(&c, "true", argv, NULL, a, &err);
 		dprintf(p[1], "%s %s %s in_child=%d\n%s\n", strerrorname_np(-r), err.step,
 			strerrorname_np(err.err), err.in_child, err.message);

@@ -30,6 +30,7 @@
 #include <clonekit/clonekit.h>
 
 #include "../support.h"
+#include "../clone/deny_clone3.h"
 
 #define STRACE "/usr/bin/strace"
 #define MAX_EVENTS 256
@@ -669,12 +670,6 @@ static void on_sigusr1(int sig)
 {
 }
 
-#if defined(__x86_64__)
-#define AUDIT_ARCH_NATIVE AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define AUDIT_ARCH_NATIVE AUDIT_ARCH_AARCH64
-#endif
-
 /*
  * The old tracer reset the caller's handlers in its child and ignored a
  * failure; through the launcher, a reset that fails fails the start. The
@@ -683,36 +678,19 @@ static void on_sigusr1(int sig)
  */
 Test(trace, a_handler_reset_failure_fails_the_start)
 {
-#ifdef AUDIT_ARCH_NATIVE
+#ifdef DENY_CLONE3_AUDIT_ARCH
 	int p[2], st;
 	char out[1024] = "";
 	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
-		struct sock_filter filter[] = {
-			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 1, 0),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigaction, 0, 5),
-			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
-			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),
-			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1]) + 4),
-			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		};
-		struct sock_fprog prog = { sizeof(filter) / sizeof(filter[0]), filter };
 		struct sigaction sa = { .sa_handler = on_sigusr1 };
 		struct ck_spawn_error err = { .size = sizeof(err) };
 		struct ck_tracer *t;
 		char *argv[] = { "/bin/true", NULL };
 		sigaction(SIGUSR1, &sa, NULL);
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		if (deny_clone3_and(true) < 0)
 			_exit(90);
 		int r = ck_trace_spawn(&t, argv, NULL, NULL, NULL, &err);
 		errno = 0;
