@@ -40,6 +40,15 @@ printf 'clone vm|sighand|thread SIGCHLD\nclone3 newtime 17\nclone newns|fs\nunsh
 step "$ck" sysno clone --all
 
 echo
+echo "Launching through ck_spawn: new namespaces with the caller mapped to root;"
+echo "then a failure explained (uid 65534 asks for a network namespace), and the"
+echo "launch reported as JSON (on stderr: stdout stays the command's)."
+step "$ck" run --new user,pid,uts,net,mnt --map-root --hostname box --mount-proc -- \
+	sh -c 'echo "uid $(id -u), pid $$, host $(hostname)"'
+step setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$ck" run --new net -- true
+step "$ck" run --json --new user,pid --map-root -- true
+
+echo
 echo "Tracing a process tree (ptrace, stopping only at the six creation calls):"
 echo "a shell that forks, a program made to run as uid 65534 that creates a"
 echo "user namespace with a network namespace (the default rules alert on it)."
