@@ -95,8 +95,8 @@ CK_API int ck_seccomp_instruction_count(const struct ck_seccomp_policy *policy, 
 
 /*
  * Loads the filter into the calling thread, setting no_new_privs first. 0 or
- * -errno (a policy with CK_SECCOMP_NOTIFY needs a listener: use
- * ck_spawn_attr_set_seccomp_listener).
+ * -errno; -EINVAL for a policy with CK_SECCOMP_NOTIFY, which needs a
+ * listener that someone answers (ck_spawn_attr_set_seccomp_listener).
  */
 CK_API int ck_seccomp_load(const struct ck_seccomp_policy *policy);
 /*
