@@ -566,6 +566,22 @@ Test(crun, custom_policy_action_kill_ends_unshare_with_sigsys, .init = bundle_ma
 	assert_status(&r, 128 + SIGSYS, "unshare -n under --action kill");
 }
 
+/* The export names no listenerPath: crun loads the filter with no listener to ask. */
+Test(crun, custom_policy_action_notify_without_a_listener_makes_unshare_fail_with_enosys,
+     .init = bundle_make, .fini = bundle_remove)
+{
+	char oci[4096];
+	struct result r;
+
+	require_crun();
+	export_oci(oci, "notify.json", CMD("--deny", "newnet", "--action", "notify"));
+	crun_run(&r, oci, CMD("sh", "-c", "true"));
+	assert_status(&r, 0, "crun with the notify profile, sh -c true");
+	crun_run(&r, oci, CMD("unshare", "-n", "true"));
+	assert_status(&r, 1, "unshare -n under --action notify and no listener");
+	assert_err_has(&r, "Function not implemented", "unshare -n under --action notify");
+}
+
 Test(crun, no_child_process_oci_makes_the_shell_unable_to_fork, .init = bundle_make,
      .fini = bundle_remove)
 {
