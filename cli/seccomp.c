@@ -32,7 +32,12 @@ static const char usage[] =
 	"  --errno E          what a refused call fails with: EPERM (default),\n"
 	"                     EACCES ... or a number 1-4095\n"
 	"  --action A         errno (default), kill (SIGSYS to the process), log\n"
-	"                     (allowed and logged) or trace (ptrace tracer told)\n"
+	"                     (allowed and logged), trace (ptrace tracer told) or\n"
+	"                     notify (the call waits for a seccomp listener's\n"
+	"                     answer; this command makes none: an OCI runtime\n"
+	"                     hands one to the agent at linux.seccomp.listenerPath,\n"
+	"                     which you add to the oci export; loaded without one,\n"
+	"                     as bwrap --seccomp loads it, the call fails with ENOSYS)\n"
 	"  --format F         bpf: raw struct sock_filter[], as bwrap --seccomp FD reads;\n"
 	"                     pfc: libseccomp's pseudo filter code;\n"
 	"                     oci: a runtime-spec linux.seccomp object (crun, runc)\n"
@@ -283,7 +288,7 @@ int cmd_seccomp(int argc, char **argv)
 			break;
 		case 'a':
 			if (ck_seccomp_action_parse(optarg, &action) < 0)
-				return cli_usage_error(CMD, "--action '%s': expected errno, kill, log or trace",
+				return cli_usage_error(CMD, "--action '%s': expected errno, kill, log, trace or notify",
 						       optarg);
 			action_set = true;
 			break;

@@ -54,9 +54,11 @@ CK_API struct ck_seccomp_policy *ck_seccomp_policy_named(const char *name);
 /*
  * A custom policy refusing clone/unshare calls with any of flags (low 32
  * bits; CLONE_NEW* flags also refuse setns), clone3 answered with ENOSYS.
- * err is used with CK_SECCOMP_ERRNO. NULL with errno EINVAL when flags has no
- * bit clone or unshare can show a filter (bits above 31, or only the exit
- * signal byte).
+ * err is the errno with CK_SECCOMP_ERRNO and the event message with
+ * CK_SECCOMP_TRACE. NULL with errno EINVAL when flags has a bit above 31 or
+ * none of bits 7-31 (bits 0-6 are only clone's exit signal, which no rule
+ * refuses), for an unknown action, or for err outside 1-4095 with
+ * CK_SECCOMP_ERRNO.
  */
 CK_API struct ck_seccomp_policy *ck_seccomp_policy_deny(uint64_t flags,
 							enum ck_seccomp_action action, int err);
@@ -95,8 +97,8 @@ CK_API int ck_seccomp_instruction_count(const struct ck_seccomp_policy *policy, 
 
 /*
  * Loads the filter into the calling thread, setting no_new_privs first. 0 or
- * -errno (a policy with CK_SECCOMP_NOTIFY needs a listener: use
- * ck_spawn_attr_set_seccomp_listener).
+ * -errno; -EINVAL for a policy with CK_SECCOMP_NOTIFY, which needs a
+ * listener that someone answers (ck_spawn_attr_set_seccomp_listener).
  */
 CK_API int ck_seccomp_load(const struct ck_seccomp_policy *policy);
 /*

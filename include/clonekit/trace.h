@@ -82,8 +82,13 @@ CK_API int ck_trace_spawn(struct ck_tracer **tracer, char *const argv[], char *c
  * Attaches to the running process pid, every thread it has (read from
  * /proc/PID/task until no new one appears), and from then on to every child
  * they make. Returns 0 and *tracer, or -ESRCH (no such process), -EPERM
- * (not allowed, or already traced), -EINVAL (bad options), -ENOMEM. opts
- * may be NULL; CK_TRACE_NO_SECCOMP is implied.
+ * (not allowed, or already traced), -EINVAL (NULL tracer, pid below 1, bad
+ * options), -ENOMEM, or the errno of starting the tracer's sentinel (-ENOSYS
+ * without pidfds). opts may be NULL; CK_TRACE_NO_SECCOMP is implied.
+ *
+ * Every tracer keeps one more child of the caller, a sentinel held before
+ * execve that never runs a program: ck_trace_stop() kills it to wake the
+ * waitpid() of ck_trace_run(), ck_trace_free() kills and reaps it.
  */
 CK_API int ck_trace_attach(struct ck_tracer **tracer, pid_t pid, const struct ck_trace_opts *opts);
 

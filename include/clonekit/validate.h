@@ -176,9 +176,10 @@ struct ck_verdict;
 /*
  * Judges req on ctx (NULL: the calling process on the running kernel).
  * Returns a verdict to free with ck_verdict_free, or NULL with errno:
- * EINVAL for a request whose size or syscall is not understood, or whose
- * cgroup_target has a size below this library's or a nonzero byte past it;
- * ENOMEM.
+ * EINVAL for a request whose size or syscall is not understood, a context
+ * whose size does not reach live, or a cgroup_target with a size below this
+ * library's or a nonzero byte past it; ENOMEM; with a NULL ctx, the errno of
+ * ck_context_current().
  */
 CK_API struct ck_verdict *ck_validate(const struct ck_clone_request *req,
 				      const struct ck_context *ctx);

@@ -750,7 +750,7 @@ static const struct cli_case option_cases[] = {
 	  "", USAGE("seccomp", "--format 'json': expected bpf, pfc or oci") },
 	{ "seccomp: an unknown action",
 	  { "seccomp", "--deny", "newuser", "--action", "abort", "--format", "oci" }, NULL, 2, "",
-	  USAGE("seccomp", "--action 'abort': expected errno, kill, log or trace") },
+	  USAGE("seccomp", "--action 'abort': expected errno, kill, log, trace or notify") },
 	{ "seccomp: an unknown errno",
 	  { "seccomp", "--deny", "newuser", "--errno", "EWHATEVER", "--format", "oci" }, NULL, 2, "",
 	  USAGE("seccomp", "--errno 'EWHATEVER': expected an errno name such as EPERM or EACCES, or a "
@@ -2021,6 +2021,25 @@ Test(cli, seccomp_custom_deny_with_eacces_sets_errnoret_13)
 		      "               ('setns', None, 13), ('clone3', None, 38)])\n"
 		      "assert got == want, got\n",
 		      "seccomp --deny newuser,newnet --errno EACCES --format oci");
+	result_free(&r);
+}
+
+Test(cli, seccomp_custom_notify_is_scmp_act_notify_without_errnoret_and_clone3_still_enosys)
+{
+	struct result r;
+
+	CK(&r, NULL, "seccomp", "--deny", "newuts", "--action", "notify", "--format", "oci");
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	assert_python(r.out,
+		      "import json, sys\n"
+		      "d = json.load(sys.stdin)\n"
+		      "assert 'listenerPath' not in d, d\n"
+		      "got = sorted((e['names'][0], e['action'], e.get('errnoRet')) for e in d['syscalls'])\n"
+		      "want = sorted([('clone', 'SCMP_ACT_NOTIFY', None), ('unshare', 'SCMP_ACT_NOTIFY', None),\n"
+		      "               ('setns', 'SCMP_ACT_NOTIFY', None), ('clone3', 'SCMP_ACT_ERRNO', 38)])\n"
+		      "assert got == want, got\n",
+		      "seccomp --deny newuts --action notify --format oci");
 	result_free(&r);
 }
 

@@ -577,3 +577,32 @@ Test(seccomp, custom_policy_refuses_flags_no_filter_can_see)
 	cr_assert_null(ck_seccomp_policy_named("deny-everything"));
 	cr_assert_eq(errno, ENOENT);
 }
+
+/*
+ * libseccomp loads a policy with a notify rule with a listener it keeps to
+ * itself, which nobody answers: a matching call would wait for ever. In a
+ * forked child, so that a filter loaded by mistake stays there.
+ */
+Test(seccomp, ck_seccomp_load_refuses_a_notify_policy_it_has_no_listener_for)
+{
+	struct ck_seccomp_policy *p = ck_seccomp_policy_deny(CK_CLONE_NEWUTS, CK_SECCOMP_NOTIFY, 0);
+	int st;
+
+	cr_assert_not_null(p);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fds = count_fds();
+		int rc = ck_seccomp_load(p);
+		/* 0: refused; 1: loaded; 2: refused but a filter or an fd was left behind */
+		if (rc == 0)
+			_exit(1);
+		_exit(rc == -EINVAL && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0 && count_fds() == fds ? 0 : 2);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	ck_seccomp_policy_free(p);
+	cr_assert(WIFEXITED(st), "the child was killed by signal %d", WTERMSIG(st));
+	cr_assert_eq(WEXITSTATUS(st), 0, "%s", WEXITSTATUS(st) == 1
+		     ? "ck_seccomp_load loaded a notify policy that has no listener"
+		     : "ck_seccomp_load refused it, but not with -EINVAL, or left a filter or an fd behind");
+}

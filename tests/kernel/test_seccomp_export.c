@@ -27,6 +27,8 @@
 
 extern char **environ;
 
+#define COUNT_ARGS(a) (sizeof(a) / sizeof((a)[0]))
+
 /* The fd number a consumer is told to read the filter from. */
 #define FILTER_FD 10
 
@@ -178,16 +180,30 @@ static const char *at(const char *name)
 	return b;
 }
 
-/* Exports a named policy as BPF with -o and opens it; the size is checked against the format. */
-static int export_bpf(const char *policy, const char *name)
+/*
+ * Exports the policy `clonekit seccomp` builds from spec (its options before
+ * --format) as BPF with -o and opens it; the size is checked against the
+ * format.
+ */
+static int export_bpf_spec(const char *const spec[], const char *name)
 {
 	const char *path = at(name);
+	char *argv[16];
+	size_t n = 0;
 	struct result r;
 	struct stat sb;
 	int fd;
 
-	RUN(&r, -1, (char *)clonekit_bin(), "seccomp", "--policy", (char *)policy, "--format", "bpf",
-	    "-o", (char *)path);
+	argv[n++] = (char *)clonekit_bin();
+	argv[n++] = "seccomp";
+	while (*spec && n < COUNT_ARGS(argv) - 5)
+		argv[n++] = (char *)*spec++;
+	argv[n++] = "--format";
+	argv[n++] = "bpf";
+	argv[n++] = "-o";
+	argv[n++] = (char *)path;
+	argv[n] = NULL;
+	run(-1, argv, &r);
 	assert_status(&r, 0, "clonekit seccomp --format bpf -o");
 	cr_assert_eq(stat(path, &sb), 0, "%s: %s", path, strerror(errno));
 	cr_assert_eq(sb.st_mode & 07777, 0644, "%s has mode %o", path, sb.st_mode & 07777);
@@ -200,6 +216,12 @@ static int export_bpf(const char *policy, const char *name)
 	cr_assert_geq(high, 0, "F_DUPFD_CLOEXEC: %s", strerror(errno));
 	close(fd);
 	return high;
+}
+
+/* A named policy as BPF (export_bpf_spec). */
+static int export_bpf(const char *policy, const char *name)
+{
+	return export_bpf_spec((const char *const[]){ "--policy", policy, NULL }, name);
 }
 
 /* bwrap with the host's root, a fresh /dev and /proc, and the filter from FILTER_FD. */
@@ -231,6 +253,31 @@ Test(bwrap, deny_namespaces_bpf_makes_unshare_net_fail_with_eperm, .init = workd
 	close(fd);
 	assert_status(&r, 1, "unshare -n under deny-namespaces");
 	assert_err_has(&r, "unshare failed: Operation not permitted", "unshare -n under deny-namespaces");
+}
+
+/* bwrap loads a filter without asking for a listener: a notify rule then has no one to ask. */
+Test(bwrap, notify_bpf_without_a_listener_makes_unshare_uts_fail_with_enosys, .init = workdir_make,
+     .fini = workdir_remove)
+{
+	struct result r;
+
+	require_bwrap();
+	BWRAP_PLAIN(&r, "unshare", "-u", "true");
+	if (r.status != 0)
+		ck_skip_or_fail("unshare -u fails in bwrap even without a filter (%s)", r.err);
+
+	const char *const spec[] = { "--deny", "newuts", "--action", "notify", NULL };
+	int fd = export_bpf_spec(spec, "notify-newuts.bpf");
+	BWRAP(&r, fd, "unshare", "-u", "true");
+	close(fd);
+	assert_status(&r, 1, "unshare -u under a notify rule and no listener");
+	assert_err_has(&r, "unshare failed: Function not implemented",
+		       "unshare -u under a notify rule and no listener");
+	/* bwrap read the file to its end through the shared offset: a fresh one */
+	fd = export_bpf_spec(spec, "notify-newuts.bpf");
+	BWRAP(&r, fd, "unshare", "-i", "true");
+	close(fd);
+	assert_status(&r, 0, "unshare -i, which the notify rule does not name");
 }
 
 Test(bwrap, deny_namespaces_bpf_still_lets_the_sandbox_fork, .init = workdir_make,
@@ -517,6 +564,22 @@ Test(crun, custom_policy_action_kill_ends_unshare_with_sigsys, .init = bundle_ma
 	assert_status(&r, 0, "crun with the kill profile, sh -c true");
 	crun_run(&r, oci, CMD("unshare", "-n", "true"));
 	assert_status(&r, 128 + SIGSYS, "unshare -n under --action kill");
+}
+
+/* The export names no listenerPath: crun loads the filter with no listener to ask. */
+Test(crun, custom_policy_action_notify_without_a_listener_makes_unshare_fail_with_enosys,
+     .init = bundle_make, .fini = bundle_remove)
+{
+	char oci[4096];
+	struct result r;
+
+	require_crun();
+	export_oci(oci, "notify.json", CMD("--deny", "newnet", "--action", "notify"));
+	crun_run(&r, oci, CMD("sh", "-c", "true"));
+	assert_status(&r, 0, "crun with the notify profile, sh -c true");
+	crun_run(&r, oci, CMD("unshare", "-n", "true"));
+	assert_status(&r, 1, "unshare -n under --action notify and no listener");
+	assert_err_has(&r, "Function not implemented", "unshare -n under --action notify");
 }
 
 Test(crun, no_child_process_oci_makes_the_shell_unable_to_fork, .init = bundle_make,

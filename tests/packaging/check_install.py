@@ -212,12 +212,6 @@ def page_names(name_section):
     return [n.strip() for n in text.split("\\-", 1)[0].split(",") if n.strip()]
 
 
-# A family whose page is being rewritten on another branch: its functions are
-# declared in libclonekit(3)'s SYNOPSIS and their aliases point there. Drop
-# the prefix here once the family has its own page in docs/man3.
-IN_OVERVIEW = "ck_trace_"
-
-
 def check_man(inst, api):
     man3 = os.path.join(inst["mandir"], "man3")
     man1 = os.path.join(inst["mandir"], "man1")
@@ -265,10 +259,6 @@ def check_man(inst, api):
                 fail("%s: no synopsis for %s" % (where, fn))
             if not re.search(r"\b%s\b" % fn, sec.get("DESCRIPTION", "")):
                 fail("%s: %s is not described in its DESCRIPTION" % (where, fn))
-        if name in overview:
-            for fn in api:
-                if fn.startswith(IN_OVERVIEW) and re.search(r"\b%s\(" % fn, sec.get("SYNOPSIS", "")):
-                    documented.setdefault(fn, []).append(name)
         for ref, num in re.findall(r"^\.BR (\S+) \((\d)\)", sec.get("SEE ALSO", ""), re.M):
             if (ref.startswith("ck_") or ref.startswith("libclonekit")) and ref not in (installed3 if num == "3" else installed1):
                 fail("%s: SEE ALSO %s(%s), which is not installed" % (where, ref, num))
