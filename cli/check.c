@@ -80,7 +80,7 @@ static int report(const struct ck_clone_request *req, const struct ck_context *c
 static int judge(const struct call_opts *o, int nwords, char **words, bool json, bool one_line)
 {
 	struct ck_clone_request req;
-	struct ck_context ctx;
+	struct ck_context ctx = { .size = sizeof(ctx) };
 	int r = call_build(o, "check", nwords, words, &req, &ctx);
 	if (r)
 		return r;
@@ -178,7 +178,7 @@ static int check_stdin(const struct call_opts *base, bool json)
 			why = "unshare takes no exit signal";
 		if (!why) {
 			struct ck_clone_request req;
-			struct ck_context ctx;
+			struct ck_context ctx = { .size = sizeof(ctx) };
 			struct ck_parse_error perr;
 			uint64_t flags;
 			if (ck_flags_parse(words[1], o.sc, &flags, &perr) < 0) {

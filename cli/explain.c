@@ -175,7 +175,7 @@ int cmd_explain(int argc, char **argv)
 	};
 	struct call_opts o;
 	struct ck_clone_request req;
-	struct ck_context ctx;
+	struct ck_context ctx = { .size = sizeof(ctx) };
 	bool json = false;
 	int c, r;
 

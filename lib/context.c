@@ -93,7 +93,7 @@ static bool chrooted(void)
 	return !root_is_a_mount_point();
 }
 
-int ck_context_current(struct ck_context *ctx)
+static int context_fill(struct ck_context *ctx)
 {
 	static const char *const limit_files[CK_NS__COUNT] = {
 		"/proc/sys/user/max_user_namespaces", "/proc/sys/user/max_pid_namespaces",
@@ -105,8 +105,6 @@ int ck_context_current(struct ck_context *ctx)
 	const char *v;
 	long long n;
 
-	if (!ctx)
-		return -EINVAL;
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->size = sizeof(*ctx);
 	ctx->kernel = ck_kernel_version_running();
@@ -164,6 +162,18 @@ int ck_context_current(struct ck_context *ctx)
 	ctx->pid_max = ck__read_ll("/proc/sys/kernel/pid_max", &n) == 0 ? (int)n : 0;
 	ctx->live = true;
 	return 0;
+}
+
+int ck_context_current(struct ck_context *ctx)
+{
+	struct ck_context full;
+
+	if (!ctx || ctx->size < offsetof(struct ck_context, live))
+		return -EINVAL;
+	int r = context_fill(&full);
+	if (r < 0)
+		return r;
+	return ck__opts_copy_out(ctx, ctx->size, &full, sizeof(full), offsetof(struct ck_context, live));
 }
 
 /* ---- ck_cgroup_target_probe(): the CLONE_INTO_CGROUP target, as the kernel judges it ---- */

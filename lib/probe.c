@@ -788,6 +788,7 @@ int ck_probe(struct ck_probe *out)
 		munmap(run.page, sizeof(*run.page));
 		return -ENOMEM;
 	}
+	run.ctx.size = sizeof(run.ctx);
 	run.ctx_ok = ck_context_current(&run.ctx) == 0;
 
 	for (size_t i = 0; i < CK_ARRAY_SIZE(table); i++) {

@@ -573,7 +573,7 @@ int ck_spawn_attr_set_seccomp_listener(struct ck_spawn_attr *attr, const struct 
 	if (!attr)
 		return -EINVAL;
 	if (opts) {
-		if (!ck_opts_valid(opts, opts->size, offsetof(struct ck_seccomp_listener_opts, flags) +
+		if (!ck__opts_valid(opts, opts->size, offsetof(struct ck_seccomp_listener_opts, flags) +
 							     sizeof(opts->flags), sizeof(*opts)) ||
 		    (opts->flags & ~LISTENER_FLAGS))
 			return -EINVAL;

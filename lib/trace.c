@@ -755,7 +755,7 @@ static int sentinel_start(struct ck_tracer *t, struct ck_spawn_error *err)
 static int tracer_new(struct ck_tracer **out, const struct ck_trace_opts *opts,
 		      struct ck_spawn_error *err)
 {
-	if (opts && (!ck_opts_valid(opts, opts->size, offsetof(struct ck_trace_opts, flags) +
+	if (opts && (!ck__opts_valid(opts, opts->size, offsetof(struct ck_trace_opts, flags) +
 						   sizeof(opts->flags), sizeof(*opts)) ||
 		     (opts->flags & ~KNOWN_FLAGS)))
 		return start_fail(err, CK__STEP_ARGUMENTS, EINVAL,

@@ -1251,13 +1251,8 @@ static int cgroup_target_init(struct eval *e, const struct ck_cgroup_target *giv
 	    e->cgroup > INT32_MAX || e->args_size < CK_CLONE_ARGS_SIZE_VER2)
 		return 0;
 	if (given) {
-		if (given->size < sizeof(*given))
+		if (ck__opts_copy_in(&e->cg, sizeof(e->cg), given, given->size, sizeof(*given)) < 0)
 			return -EINVAL;
-		/* a newer caller's fields must be zero, as the kernel asks of clone3's struct */
-		for (size_t i = sizeof(*given); i < given->size; i++)
-			if (((const unsigned char *)given)[i])
-				return -EINVAL;
-		memcpy(&e->cg, given, sizeof(e->cg));
 		e->cg_known = true;
 	} else if (e->ctx->live) {
 		e->cg_known = ck_cgroup_target_probe((int)e->cgroup, &e->cg) == 0;
@@ -1309,30 +1304,26 @@ void ck_clone_request_init(struct ck_clone_request *req, enum ck_syscall sc, uin
 
 struct ck_verdict *ck_validate(const struct ck_clone_request *req, const struct ck_context *ctx)
 {
-	struct ck_context live;
+	struct ck_context c;
 	struct ck_clone_request q;
 	struct eval e;
 
-	if (!req || req->size < offsetof(struct ck_clone_request, set_tid) ||
-	    (unsigned)req->syscall >= CK_SYSCALL__COUNT) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (ctx && ctx->size < offsetof(struct ck_context, live)) {
+	/* older callers' structs: missing fields are zero; newer ones: unknown fields must be */
+	if (!req || (unsigned)req->syscall >= CK_SYSCALL__COUNT ||
+	    ck__opts_copy_in(&q, sizeof(q), req, req->size, offsetof(struct ck_clone_request, set_tid)) < 0 ||
+	    (ctx && ck__opts_copy_in(&c, sizeof(c), ctx, ctx->size, offsetof(struct ck_context, live)) < 0)) {
 		errno = EINVAL;
 		return NULL;
 	}
 	if (!ctx) {
-		int r = ck_context_current(&live);
+		c.size = sizeof(c);
+		int r = ck_context_current(&c);
 		if (r < 0) {
 			errno = -r;
 			return NULL;
 		}
-		ctx = &live;
 	}
-	/* a request from an older caller: missing fields are zero */
-	memset(&q, 0, sizeof(q));
-	memcpy(&q, req, req->size < sizeof(q) ? req->size : sizeof(q));
+	ctx = &c;
 
 	struct ck_verdict *v = calloc(1, sizeof(*v));
 	if (!v)

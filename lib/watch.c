@@ -339,9 +339,11 @@ static int watcher_open(struct ck_watcher **out, const struct ck_watch_opts *opt
 		return fail(err, "options", EINVAL, "no place for the watcher");
 	*out = NULL;
 	if (opts) {
-		if (opts->size < offsetof(struct ck_watch_opts, no_compat) + sizeof(opts->no_compat))
-			return fail(err, "options", EINVAL, "opts->size %zu", opts->size);
-		memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
+		if (ck__opts_copy_in(&o, sizeof(o), opts, opts->size,
+				     offsetof(struct ck_watch_opts, no_compat) + sizeof(opts->no_compat)) < 0)
+			return fail(err, "options", EINVAL,
+				    "opts->size %zu: too small, or bytes past the fields this library knows are not zero",
+				    opts->size);
 	}
 	if (o.ring_bytes && (o.ring_bytes < (size_t)sysconf(_SC_PAGESIZE) ||
 			     (o.ring_bytes & (o.ring_bytes - 1)) || o.ring_bytes > UINT32_MAX))

@@ -152,7 +152,11 @@ struct ck_context {
 	bool pidns_for_children_has_init; /* after unshare(CLONE_NEWPID): its PID 1 exists */
 };
 
-/* Describes the calling process on the running kernel. 0 or -errno. */
+/*
+ * Describes the calling process on the running kernel, in as much of ctx as
+ * the caller's ctx->size (set first) holds. 0 or -errno (-EINVAL for a NULL
+ * ctx or a size that does not reach live).
+ */
 CK_API int ck_context_current(struct ck_context *ctx);
 
 enum ck_severity {
@@ -177,8 +181,9 @@ struct ck_verdict;
  * Judges req on ctx (NULL: the calling process on the running kernel).
  * Returns a verdict to free with ck_verdict_free, or NULL with errno:
  * EINVAL for a request whose size or syscall is not understood, a context
- * whose size does not reach live, or a cgroup_target with a size below this
- * library's or a nonzero byte past it; ENOMEM; with a NULL ctx, the errno of
+ * whose size does not reach live, a request, context or cgroup_target
+ * larger than this library's with a nonzero byte past the fields it knows,
+ * or a cgroup_target smaller than this library's; ENOMEM; with a NULL ctx, the errno of
  * ck_context_current().
  */
 CK_API struct ck_verdict *ck_validate(const struct ck_clone_request *req,

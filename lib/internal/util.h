@@ -3,10 +3,12 @@
 #ifndef CK_INTERNAL_UTIL_H
 #define CK_INTERNAL_UTIL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define CK_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -36,7 +38,7 @@ static inline int ck__take_fd(int *fd)
  * min bytes, and every byte past the known ones is zero (a newer caller's
  * field this library would ignore).
  */
-static inline bool ck_opts_valid(const void *opts, size_t size, size_t min, size_t known)
+static inline bool ck__opts_valid(const void *opts, size_t size, size_t min, size_t known)
 {
 	if (size < min)
 		return false;
@@ -44,6 +46,36 @@ static inline bool ck_opts_valid(const void *opts, size_t size, size_t min, size
 		if (((const unsigned char *)opts)[i])
 			return false;
 	return true;
+}
+
+/*
+ * A caller's size-first input struct (src, its size field says size bytes)
+ * into the library's own (dst, known bytes): fields an older caller lacks
+ * are zero. -EINVAL under ck__opts_valid's rule.
+ */
+static inline int ck__opts_copy_in(void *dst, size_t known, const void *src, size_t size, size_t min)
+{
+	if (!ck__opts_valid(src, size, min, known))
+		return -EINVAL;
+	memset(dst, 0, known);
+	memcpy(dst, src, size < known ? size : known);
+	return 0;
+}
+
+/*
+ * The library's size-first output struct (src, known bytes) into a caller's
+ * of size bytes: an older caller gets the fields that fit, a newer one zero
+ * past them; its size field keeps what the caller set. -EINVAL below min.
+ */
+static inline int ck__opts_copy_out(void *dst, size_t size, const void *src, size_t known, size_t min)
+{
+	if (size < min || size < sizeof(size_t))
+		return -EINVAL;
+	memcpy((char *)dst + sizeof(size_t), (const char *)src + sizeof(size_t),
+	       (size < known ? size : known) - sizeof(size_t));
+	if (size > known)
+		memset((char *)dst + known, 0, size - known);
+	return 0;
 }
 
 /* Appends to a bounded buffer, snprintf-style; *pos keeps the full length. */

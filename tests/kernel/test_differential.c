@@ -374,7 +374,7 @@ static void block_all_signals(void)
 /* Records what ck_validate() predicts for req from ctx (NULL: this process now). */
 static void predict(struct dcase *c, const struct ck_clone_request *req, const struct ck_context *ctx)
 {
-	struct ck_context now;
+	struct ck_context now = { .size = sizeof(now) };
 	if (!ctx) {
 		if (ck_context_current(&now) < 0) {
 			c->model_err = -1;
@@ -545,7 +545,7 @@ static pid_t enter_scenario(struct shared *sh)
 
 static void helper(struct shared *sh, size_t from, size_t to)
 {
-	struct ck_context ctx;
+	struct ck_context ctx = { .size = sizeof(ctx) };
 
 	block_all_signals();
 	/* live in T/deleg/home, so that the targets relate to this cgroup as designed */
@@ -798,7 +798,7 @@ static void differential(enum scenario scenario, size_t n)
 	sh->scratch_stack = (uint64_t)(uintptr_t)mmap(NULL, 65536, PROT_READ | PROT_WRITE,
 						      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	struct ck_context ctx;
+	struct ck_context ctx = { .size = sizeof(ctx) };
 	cr_assert_eq(ck_context_current(&ctx), 0);
 	for (size_t i = 0; i < n; i++)
 		generate(&sh->cases[i], sh, ctx.pid_max > 0 ? ctx.pid_max : 32768);

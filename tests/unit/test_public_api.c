@@ -30,6 +30,6 @@ Test(public_api, every_module_is_reachable_through_the_shared_library)
 	cr_assert_str_eq(buf, "CLONE_VM|CLONE_FS");
 	cr_assert_eq(ck_sysno(CK_ARCH_AARCH64, CK_NR_CLONE), 220);
 	cr_assert_not_null(ck_arch_native());
-	struct ck_context ctx;
+	struct ck_context ctx = { .size = sizeof(ctx) };
 	cr_assert_eq(ck_context_current(&ctx), 0);
 }

@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -370,7 +371,7 @@ Test(validate, request_and_context_sizes_are_checked)
 
 Test(validate, current_context_describes_this_process)
 {
-	struct ck_context c;
+	struct ck_context c = { .size = sizeof(c) };
 	cr_assert_eq(ck_context_current(&c), 0);
 	cr_assert_eq(c.size, sizeof(c));
 	cr_assert_eq(c.kernel, ck_kernel_version_running());
@@ -752,4 +753,79 @@ Test(cgroup_rules, a_description_is_checked_and_its_absence_noted)
 	cr_assert_eq(ck_verdict_errno(v), EINVAL);
 	cr_assert_str_eq(ck_verdict_at(v, 0)->rule, "cgroup-fd-invalid");
 	ck_verdict_free(v);
+}
+
+/* Size-first structs, one rule: an older caller's struct gets (and gives) the fields that fit; a newer one's unknown tail must be zero. */
+Test(validate, an_older_callers_context_is_written_only_as_far_as_its_size)
+{
+	unsigned char buf[sizeof(struct ck_context) + 16];
+	struct ck_context *c = (struct ck_context *)buf;
+	size_t older = offsetof(struct ck_context, live);
+
+	memset(buf, 0xa5, sizeof(buf));
+	c->size = older;
+	cr_assert_eq(ck_context_current(c), 0);
+	cr_assert_eq(c->size, older, "the caller's size is kept");
+	cr_assert_eq(c->kernel, ck_kernel_version_running());
+	for (size_t i = older; i < sizeof(buf); i++)
+		cr_assert_eq(buf[i], 0xa5, "byte %zu past the caller's struct was written", i);
+
+	/* a newer caller's larger struct: the bytes past ours are zeroed, up to its size */
+	memset(buf, 0xa5, sizeof(buf));
+	c->size = sizeof(struct ck_context) + 8;
+	cr_assert_eq(ck_context_current(c), 0);
+	for (size_t i = sizeof(struct ck_context); i < sizeof(struct ck_context) + 8; i++)
+		cr_assert_eq(buf[i], 0, "byte %zu of the newer caller's struct", i);
+	cr_assert_eq(buf[sizeof(struct ck_context) + 8], 0xa5);
+
+	c->size = older - 1;
+	cr_assert_eq(ck_context_current(c), -EINVAL);
+}
+
+Test(validate, a_context_or_request_with_unknown_nonzero_fields_is_refused)
+{
+	unsigned char cbuf[sizeof(struct ck_context) + 8] = { 0 }, rbuf[sizeof(struct ck_clone_request) + 8] = { 0 };
+	struct ck_context *c = (struct ck_context *)cbuf;
+	struct ck_clone_request *req = (struct ck_clone_request *)rbuf;
+	struct ck_verdict *v;
+
+	*c = root(V(6, 18, 0));
+	ck_clone_request_init(req, CK_SYSCALL_CLONE, CK_CLONE_SIGHAND);
+	c->size = sizeof(cbuf);
+	req->size = sizeof(rbuf);
+	/* zero tails: accepted, the same verdict as without them */
+	v = ck_validate(req, c);
+	cr_assert_not_null(v);
+	cr_assert_eq(ck_verdict_errno(v), EINVAL);
+	ck_verdict_free(v);
+	cbuf[sizeof(struct ck_context) + 3] = 1;
+	errno = 0;
+	cr_assert_null(ck_validate(req, c));
+	cr_assert_eq(errno, EINVAL);
+	cbuf[sizeof(struct ck_context) + 3] = 0;
+	rbuf[sizeof(struct ck_clone_request) + 7] = 1;
+	errno = 0;
+	cr_assert_null(ck_validate(req, c));
+	cr_assert_eq(errno, EINVAL);
+
+	/*
+	 * An older caller's context ends before live: the model must not read
+	 * live past its end (true there), or it would probe the fd (a
+	 * directory that is no cgroup: EBADF).
+	 */
+	int fd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	ck_clone_request_init(req, CK_SYSCALL_CLONE3, CK_CLONE_INTO_CGROUP);
+	req->cgroup = (uint64_t)fd;
+	c->live = true;
+	v = ck_validate(req, c);
+	cr_assert_not_null(v);
+	cr_assert_eq(ck_verdict_errno(v), EBADF, "a live context probes the fd");
+	ck_verdict_free(v);
+	c->size = offsetof(struct ck_context, live);
+	v = ck_validate(req, c);
+	cr_assert_not_null(v);
+	cr_assert_eq(ck_verdict_errno(v), 0, "live lies past this caller's context");
+	ck_verdict_free(v);
+	close(fd);
 }
