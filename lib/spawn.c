@@ -284,8 +284,11 @@ int ck_spawn(struct ck_child **out, const char *file, char *const argv[], char *
 	*out = NULL;
 	if (!attr) {
 		fallback = ck_spawn_attr_new();
-		if (!fallback)
+		if (!fallback) {
+			struct ck__failure f = { .step = CK__STEP_PREPARE, .err = ENOMEM, .file = file };
+			ck__spawn_error_set(err, &f);
 			return -ENOMEM;
+		}
 		attr = fallback;
 	}
 	struct ck__launch l = { .attr = attr, .file = file, .argv = argv, .envp = envp };
@@ -301,11 +304,11 @@ int ck_spawn_release(struct ck_child *child)
 
 int ck_spawn_wait_exec(struct ck_child *child, struct ck_spawn_error *err)
 {
-	if (!child)
+	if (!child || child->state == CK__HELD)
 		return -EINVAL;
 	int r = ck__launch_outcome(child, err);
-	if (r < 0 && r != -EINVAL && !child->reaped)
-		ck_spawn_wait(child, NULL); /* it exits after its report */
+	if (r < 0 && !child->reaped)
+		ck_spawn_wait(child, NULL); /* it exits after its report (execve's EINVAL too) */
 	return r;
 }
 

@@ -1020,7 +1020,8 @@ int ck_trace_spawn(struct ck_tracer **out, char *const argv[], char *const envp[
 	int r;
 
 	if (!out || !argv || !argv[0])
-		return start_fail(err, CK__STEP_ARGUMENTS, EINVAL, "no command to run");
+		return start_fail(err, CK__STEP_ARGUMENTS, EINVAL,
+				  !out ? "tracer is NULL" : "no command to run (argv or argv[0] is NULL)");
 	*out = NULL;
 	if (attr && (attr->hold || attr->listener.bpf))
 		return start_fail(err, CK__STEP_ATTRIBUTES, EINVAL,

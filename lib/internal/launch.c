@@ -740,8 +740,12 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		return -EINVAL;
 	}
 	struct ck_child *child = calloc(1, sizeof(*child));
-	if (!child)
+	if (!child) {
+		f.err = ENOMEM;
+		f.step = CK__STEP_PREPARE;
+		ck__spawn_error_set(err, &f);
 		return -ENOMEM;
+	}
 	child->ctl = child->listener = -1;
 
 	state_init(&s, l);

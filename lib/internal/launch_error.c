@@ -53,6 +53,7 @@ static const char *const step_names[CK__STEP__COUNT] = {
 	[CK__STEP_WAIT_EXEC] = "wait for the command",
 	[CK__STEP_ATTRIBUTES] = "attributes",
 	[CK__STEP_ARGUMENTS] = "arguments",
+	[CK__STEP_PREPARE] = "prepare",
 };
 
 const char *ck__step_name(enum ck__step step)

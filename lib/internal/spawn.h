@@ -163,6 +163,7 @@ enum ck__step {
 	CK__STEP_WAIT_EXEC,         /* ck_trace_spawn: wait for the child's execve */
 	CK__STEP_ATTRIBUTES,        /* the attribute set is inconsistent */
 	CK__STEP_ARGUMENTS,         /* a NULL argument */
+	CK__STEP_PREPARE,           /* the parent's own memory for the launch */
 	CK__STEP__COUNT,
 };
 
