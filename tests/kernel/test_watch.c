@@ -914,6 +914,36 @@ static pid_t run_hostile(const struct cli *c, const struct hostile *h, bool json
 }
 
 /* As test_trace's test of the same name, under the watch. */
+Test(watch_cli, a_hostile_name_and_path_neither_forge_nor_break_a_line, .timeout = 60)
+{
+	struct hostile h;
+	struct cli c;
+	const char *args[] = { "--rules", h.rules, NULL };
+	char *out, *err, want[512];
+
+	hostile_make(&h);
+	cli_start(&c, args);
+	pid_t p = run_hostile(&c, &h, false);
+	cr_assert_eq(cli_stop(&c, true, &out, &err), 0, "%s", err);
+	snprintf(want, sizeof(want), "[pid %d " HOSTILE_COMM_TEXT "] unshare(CLONE_NEWUSER|CLONE_NEWNET) = 0", (int)p);
+	cr_assert_eq(count_lines(out, want, NULL), 1, "%s", out);
+	cr_assert(strncmp(out, "ALERT", 5) != 0 && !strstr(out, "\nALERT"), "a forged line:\n%s", out);
+	for (const char *l = err; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		cr_assert(strncmp(l, "ALERT ", 6) == 0 || strncmp(l, "clonekit watch: ", 16) == 0,
+			  "a line that is neither an alert nor the watch's own:\n%s", err);
+	cr_assert(!strstr(err, "\nALERT info z"), "a forged line:\n%s", err);
+	snprintf(want, sizeof(want), "ALERT critical userns-with-other-namespaces: " HOSTILE_COMM_TEXT " (%d, uid 65534) ",
+		 (int)p);
+	cr_assert_eq(count_lines(err, want, NULL), 1, "%s", err);
+	snprintf(want, sizeof(want), "ALERT info hostile-names: pid=%d comm=" HOSTILE_COMM_TEXT " exe=%s/"
+		 HOSTILE_NAME_TEXT "\n", (int)p, h.dir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	free(out);
+	free(err);
+	hostile_remove(&h);
+}
+
+/* As test_trace's test of the same name, under the watch. */
 Test(watch_cli, json_lines_parse_and_give_back_a_hostile_name_and_path, .timeout = 60)
 {
 	static const char *const paths[] = { "pid", "comm", "exe", "alert.event.pid", "alert.event.comm",
