@@ -144,10 +144,10 @@ static void begin(struct ck__json *w, const char *key, struct json_object *v)
 		w->open[w->depth++] = v;
 }
 
-static void end(struct ck__json *w)
+static void end(struct ck__json *w, enum json_type type)
 {
-	if (!w->err && w->depth == 0)
-		w->err = -EINVAL;
+	if (!w->err && (w->depth == 0 || !json_object_is_type(w->open[w->depth - 1], type)))
+		w->err = -EINVAL; /* nothing open, or the other kind */
 	if (!w->err)
 		w->depth--;
 }
@@ -164,12 +164,12 @@ void ck__json_arr_begin(struct ck__json *w, const char *key)
 
 void ck__json_obj_end(struct ck__json *w)
 {
-	end(w);
+	end(w, json_type_object);
 }
 
 void ck__json_arr_end(struct ck__json *w)
 {
-	end(w);
+	end(w, json_type_array);
 }
 
 void ck__json_bytes(struct ck__json *w, const char *key, const char *s, size_t n)

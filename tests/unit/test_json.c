@@ -153,6 +153,12 @@ Test(json, format_is_snprintf_and_misuse_is_einval)
 	ck__json_release(&w);
 
 	ck__json_init(&w);
+	ck__json_obj_begin(&w, NULL);
+	ck__json_arr_end(&w); /* the other kind */
+	cr_assert_eq(ck__json_format(&w, buf, sizeof(buf)), -EINVAL);
+	ck__json_release(&w);
+
+	ck__json_init(&w);
 	for (int i = 0; i <= CK__JSON_DEPTH; i++)
 		ck__json_arr_begin(&w, NULL);
 	cr_assert_eq(w.err, -EINVAL);
