@@ -94,6 +94,12 @@ Test(json, valid_text_is_exact_and_other_bytes_get_a_hex_field)
 	cr_assert_str_eq(one("c", B("a\0b")), "{\"c\":\"a\\u0000b\"}");
 	/* text that looks like an escape, or like the replacement, is exact: no hex field */
 	cr_assert_str_eq(one("c", B("\\xff \xef\xbf\xbd")), "{\"c\":\"\\\\xff \xef\xbf\xbd\"}");
+	/* a long one too: every byte comes back */
+	char big[600], *doc;
+	memset(big, 0xff, sizeof(big));
+	doc = (char *)one("b", big, sizeof(big));
+	cr_assert_eq(strlen(doc), strlen("{\"b\":\"\",\"b_hex\":\"\"}") + 3 * sizeof(big) + 2 * sizeof(big));
+	cr_assert(strstr(doc, "\"b_hex\":\"ffffffff"), "%s", doc);
 	/* in an array, only the text */
 	struct ck__json w;
 	char buf[64];
