@@ -14,6 +14,7 @@
 #include <clonekit/seccomp.h>
 
 #include "cli.h"
+#include "../lib/internal/util.h"
 
 /* Like env(1) and podman: the command's own status, else 125 (126 and 127: cli_spawn_exit_code). */
 enum { RUN_FAILED = 125 };
@@ -50,10 +51,8 @@ static void forward(int sig)
 	int saved = errno;
 	if ((sig == SIGINT || sig == SIGTERM) && forwarded++ > 0)
 		sig = SIGKILL;
-	if (child_pidfd >= 0)
-		syscall(SYS_pidfd_send_signal, (int)child_pidfd, sig, NULL, 0);
-	else if (child_pid > 0)
-		kill((pid_t)child_pid, sig);
+	if (child_pid > 0)
+		ck__signal_child((pid_t)child_pid, (int)child_pidfd, sig);
 	else
 		pending_signal = sig;
 	errno = saved;
