@@ -14,6 +14,8 @@
 #include <clonekit/seccomp.h>
 
 #include "cli.h"
+#include "../lib/internal/outfile.h"
+#include "../lib/internal/util.h"
 
 /* Like env(1) and podman: the command's own status, else 125 (126 and 127: cli_spawn_exit_code). */
 enum { RUN_FAILED = 125 };
@@ -33,7 +35,8 @@ ATTR_OPTIONS_HELP
 	"  --no-pidfd-wait       wait with waitpid() on the PID\n"
 	"  --json                print how it ended (or failed) as one JSON line on\n"
 	"                        stderr instead of messages; stdout stays the command's\n"
-	"  --json-status FILE    write the same JSON line to FILE\n"
+	"  --json-status FILE    write the same JSON line to FILE, whole or not at all\n"
+	"                        (clonekit(1), FILES)\n"
 	"  -h, --help            this text\n";
 
 static volatile sig_atomic_t child_pidfd = -1;
@@ -50,10 +53,8 @@ static void forward(int sig)
 	int saved = errno;
 	if ((sig == SIGINT || sig == SIGTERM) && forwarded++ > 0)
 		sig = SIGKILL;
-	if (child_pidfd >= 0)
-		syscall(SYS_pidfd_send_signal, (int)child_pidfd, sig, NULL, 0);
-	else if (child_pid > 0)
-		kill((pid_t)child_pid, sig);
+	if (child_pid > 0)
+		ck__signal_child((pid_t)child_pid, (int)child_pidfd, sig);
 	else
 		pending_signal = sig;
 	errno = saved;
@@ -108,37 +109,43 @@ static void json_status(FILE *f, const struct run_status *st)
 	jw_end_line(&w);
 }
 
-/* The JSON line in one write, so that it is not split among the command's own output. */
-static void print_json(int fd, const struct run_status *st)
+/* The JSON line in one write, so that it is not split among the command's own output: 0 or -errno. */
+static int print_json(int fd, const struct run_status *st)
 {
 	char *buf = NULL;
 	size_t len = 0;
+	int r = 0;
 	FILE *m = open_memstream(&buf, &len);
 	if (!m)
-		return;
+		return -errno;
 	json_status(m, st);
-	if (fclose(m) == 0) {
-		for (size_t off = 0; off < len;) {
-			ssize_t n = write(fd, buf + off, len - off);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
+	if (fclose(m) != 0)
+		r = -ENOMEM;
+	for (size_t off = 0; r == 0 && off < len;) {
+		ssize_t n = write(fd, buf + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			r = n < 0 ? -errno : -EIO;
+		else
 			off += (size_t)n;
-		}
 	}
 	free(buf);
+	return r;
 }
 
+/* --json-status FILE, written whole or not at all (lib/internal/outfile.h). */
 static void write_json_status(const char *path, const struct run_status *st)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		fprintf(stderr, "clonekit run: --json-status %s: %s\n", path, strerror(errno));
-		return;
+	struct ck__outfile o;
+	int r = ck__outfile_open(&o, path, 0666, CK__OUTFILE_UMASK);
+
+	if (r == 0) {
+		r = print_json(o.fd, st);
+		r = r < 0 ? ck__outfile_abandon(&o, -r, "write") : ck__outfile_commit(&o);
 	}
-	print_json(fd, st);
-	close(fd);
+	if (r < 0)
+		fprintf(stderr, "clonekit run: --json-status %s: %s\n", path, o.error);
 }
 
 static double now(void)

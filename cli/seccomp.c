@@ -13,6 +13,7 @@
 #include <clonekit/seccomp.h>
 
 #include "cli.h"
+#include "../lib/internal/outfile.h"
 
 static const char CMD[] = "seccomp";
 
@@ -41,8 +42,12 @@ static const char usage[] =
 	"  --format F         bpf: raw struct sock_filter[], as bwrap --seccomp FD reads;\n"
 	"                     pfc: libseccomp's pseudo filter code;\n"
 	"                     oci: a runtime-spec linux.seccomp object (crun, runc)\n"
-	"  -o, --output FILE  write FILE (through FILE.tmp, renamed, mode 0644)\n"
-	"                     instead of standard output; bpf needs it on a terminal\n"
+	"  -o, --output FILE  write FILE instead of standard output (bpf needs it on a\n"
+	"                     terminal): whole or not at all, through a temporary\n"
+	"                     beside it; mode 0644, or the mode of the file of yours\n"
+	"                     it replaces; written straight into a FIFO, a character\n"
+	"                     device or /dev/stdout; never through a symlink another\n"
+	"                     user left in a sticky directory (clonekit(1), FILES)\n"
 	"  --json             with --list: one JSON document on one line:\n"
 	"                       {\"policies\":[{\"name\":..., \"summary\":...,\n"
 	"                       \"instructions\":{\"x86_64\":N,...}}]}\n"
@@ -214,43 +219,29 @@ static int export_to(const struct ck_seccomp_policy *p, enum format fmt, int fd)
 	return r;
 }
 
-/* Writes path.tmp and renames it over path, so a reader never sees half a filter. */
+/*
+ * Writes path whole or not at all, through no symlink another user planted
+ * and never over a device (lib/internal/outfile.h); *msg says what failed.
+ */
 static int export_file(const struct ck_seccomp_policy *p, enum format fmt, const char *path,
-		       const char **step)
+		       char *msg, size_t len)
 {
-	char tmp[PATH_MAX];
-	int fd, r;
+	struct ck__outfile o;
+	int r = ck__outfile_open(&o, path, 0644, 0);
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		*step = "open";
-		return -ENAMETOOLONG;
+	if (r < 0) {
+		snprintf(msg, len, "%s", o.error);
+		return r;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		*step = "open";
-		return -errno;
+	if (fmt == FMT_BPF && isatty(o.fd)) {
+		ck__outfile_discard(&o);
+		snprintf(msg, len, "a terminal: refusing to write binary BPF to it");
+		return -ENOTTY;
 	}
-	/* the umask must not decide the mode of a file other tools read */
-	*step = "chmod";
-	r = fchmod(fd, 0644) ? -errno : 0;
-	if (!r) {
-		*step = "export";
-		r = export_to(p, fmt, fd);
-	}
-	if (!r) {
-		*step = "fsync";
-		r = fsync(fd) ? -errno : 0;
-	}
-	if (close(fd) && !r) {
-		*step = "close";
-		r = -errno;
-	}
-	if (!r) {
-		*step = "rename";
-		r = rename(tmp, path) ? -errno : 0;
-	}
-	if (r)
-		unlink(tmp);
+	r = export_to(p, fmt, o.fd);
+	r = r < 0 ? ck__outfile_abandon(&o, -r, "export") : ck__outfile_commit(&o);
+	if (r < 0)
+		snprintf(msg, len, "%s", o.error);
 	return r;
 }
 
@@ -269,13 +260,12 @@ int cmd_seccomp(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *policy = NULL, *deny = NULL, *errno_arg = NULL, *output = NULL;
-	const char *step = "export";
 	bool do_list = false, json = false, action_set = false;
 	enum ck_seccomp_action action = CK_SECCOMP_ERRNO;
 	enum format fmt = FMT_NONE;
 	struct ck_seccomp_policy *p;
 	int c, err = EPERM, r;
-	char ebuf[128];
+	char ebuf[128], msg[1200];
 
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "ho:", longopts)) != -1) {
@@ -356,13 +346,13 @@ int cmd_seccomp(int argc, char **argv)
 	}
 
 	if (output)
-		r = export_file(p, fmt, output, &step);
+		r = export_file(p, fmt, output, msg, sizeof(msg));
 	else
 		r = export_to(p, fmt, STDOUT_FILENO);
 	if (r) {
 		if (output)
-			fprintf(stderr, "clonekit seccomp: writing %s as %s: %s: %s\n", output,
-				format_names[fmt], step, errno_text(-r, ebuf, sizeof(ebuf)));
+			fprintf(stderr, "clonekit seccomp: writing %s as %s: %s\n", output,
+				format_names[fmt], msg);
 		else
 			fprintf(stderr, "clonekit seccomp: exporting %s as %s: %s\n",
 				ck_seccomp_policy_name(p), format_names[fmt],

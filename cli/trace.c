@@ -11,6 +11,7 @@
 #include <clonekit/trace.h>
 
 #include "cli.h"
+#include "../lib/internal/outfile.h"
 
 static const char CMD[] = "trace";
 
@@ -34,7 +35,8 @@ static const char usage[] =
 	"and exit with 128+N. Processes that carry the seccomp filter keep it: untraced,\n"
 	"their process-creation calls then fail with ENOSYS (--no-seccomp avoids it).\n\n"
 	"Options:\n"
-	"  -o, --output FILE  write the events to FILE instead of standard output\n"
+	"  -o, --output FILE  write the events to FILE instead of standard output: a\n"
+	"                     new file, in place from the start (clonekit(1), FILES)\n"
 	"  --json             JSON Lines: one object per event (docs/event-schema.md)\n"
 	"                     and per alert\n"
 	"  --rules FILE       add the rules in FILE to the defaults (docs/rules.md)\n"
@@ -156,6 +158,7 @@ int cmd_trace(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct trace_state s = { .out = stdout };
+	struct ck__outfile of;                  /* -o: its stream's write errors */
 	const char *output = NULL, *rules_file = NULL;
 	struct ck_tracer *t = NULL;
 	struct attr_opts ao;
@@ -215,9 +218,12 @@ int cmd_trace(int argc, char **argv)
 		return r;
 	}
 	if (output) {
-		s.out = fopen(output, "we");
-		if (!s.out) {
-			fprintf(stderr, "clonekit %s: -o %s: %s\n", CMD, output, strerror(errno));
+		/* a log: in place at once, growing as events come (lib/internal/outfile.h) */
+		r = ck__outfile_open(&of, output, 0666, CK__OUTFILE_STREAM | CK__OUTFILE_UMASK);
+		if (r == 0 && !(s.out = ck__outfile_fdopen(&of)))
+			r = ck__outfile_abandon(&of, errno, "fdopen");
+		if (r < 0) {
+			fprintf(stderr, "clonekit %s: -o %s: %s\n", CMD, output, of.error);
 			ck_detect_free(s.rules);
 			attr_opts_release(&ao);
 			return TRACE_FAILED;
@@ -258,9 +264,14 @@ int cmd_trace(int argc, char **argv)
 		}
 		ck_trace_free(t);
 	}
-	if (s.out != stdout && fclose(s.out) != 0 && r == 0) {
-		fprintf(stderr, "clonekit %s: -o %s: %s\n", CMD, output, strerror(errno));
-		r = TRACE_FAILED;
+	if (s.out != stdout) {
+		fclose(s.out);
+		if (of.write_err && r == 0) {
+			fprintf(stderr, "clonekit %s: -o %s: write: %s (%s)\n", CMD, output,
+				ck_errno_name(of.write_err) ? ck_errno_name(of.write_err) : "errno",
+				strerror(of.write_err));
+			r = TRACE_FAILED;
+		}
 	}
 	fflush(stdout);
 	ck_detect_free(s.rules);

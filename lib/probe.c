@@ -175,25 +175,10 @@ static int child_seccomp(void *arg)
 /* 0 when the child exited, the signal that killed it, or -errno when it cannot be reaped. */
 static int reap_child(pid_t pid, int pidfd)
 {
-	siginfo_t si;
-	int r, st;
+	int st, r = ck__wait_child(pid, pidfd, &st);
 
-	if (pidfd >= 0) {
-		memset(&si, 0, sizeof(si));
-		do
-			r = waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | __WALL);
-		while (r < 0 && errno == EINTR);
-		if (r == 0)
-			return si.si_code == CLD_EXITED ? 0 : si.si_status;
-		/* waitid() knows P_PIDFD from 5.4, CLONE_PIDFD exists from 5.2 */
-		if (errno != EINVAL)
-			return -errno;
-	}
-	do
-		r = waitpid(pid, &st, __WALL);
-	while (r < 0 && errno == EINTR);
 	if (r < 0)
-		return -errno;
+		return r;
 	return WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 }
 

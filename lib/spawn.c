@@ -24,10 +24,6 @@
 
 #define NSIG_KERNEL 64
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
 #define NAMESPACES                                                                             \
 	(CK_CLONE_NEWUSER | CK_CLONE_NEWPID | CK_CLONE_NEWNET | CK_CLONE_NEWNS | CK_CLONE_NEWUTS | \
 	 CK_CLONE_NEWIPC | CK_CLONE_NEWCGROUP | CK_CLONE_NEWTIME)
@@ -341,8 +337,7 @@ bool ck_spawn_used_vfork(const struct ck_child *child)
 
 int ck_spawn_wait(struct ck_child *child, int *status)
 {
-	siginfo_t si;
-	int st;
+	int st, r;
 
 	if (!child)
 		return -EINVAL;
@@ -350,20 +345,9 @@ int ck_spawn_wait(struct ck_child *child, int *status)
 		return -ECHILD;
 	if (child->state == CK__HELD)
 		return -EBUSY;
-	if (child->pidfd >= 0) {
-		memset(&si, 0, sizeof(si));
-		while (waitid((idtype_t)P_PIDFD, (id_t)child->pidfd, &si, WEXITED | __WALL) < 0)
-			if (errno != EINTR)
-				return -errno;
-		if (si.si_code == CLD_EXITED)
-			st = (si.si_status & 0xff) << 8;
-		else
-			st = (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
-	} else {
-		while (waitpid(child->pid, &st, __WALL) < 0)
-			if (errno != EINTR)
-				return -errno;
-	}
+	r = ck__wait_child(child->pid, child->pidfd, &st);
+	if (r < 0)
+		return r;
 	child->reaped = true;
 	if (status)
 		*status = st;
@@ -376,9 +360,7 @@ int ck_spawn_signal(struct ck_child *child, int sig)
 		return -EINVAL;
 	if (child->reaped)
 		return -ESRCH;
-	if (child->pidfd >= 0)
-		return syscall(SYS_pidfd_send_signal, child->pidfd, sig, NULL, 0) < 0 ? -errno : 0;
-	return kill(child->pid, sig) < 0 ? -errno : 0;
+	return ck__signal_child(child->pid, child->pidfd, sig);
 }
 
 void ck_spawn_free(struct ck_child *child)

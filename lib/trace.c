@@ -805,7 +805,7 @@ void ck_trace_stop(struct ck_tracer *t)
 		return;
 	t->stop = 1;
 	if (t->sentinel_fd >= 0)
-		syscall(SYS_pidfd_send_signal, t->sentinel_fd, SIGKILL, NULL, 0);
+		ck__signal_child(t->sentinel_pid, t->sentinel_fd, SIGKILL);
 }
 
 int ck_trace_run(struct ck_tracer *t, void (*cb)(const struct ck_event *e, void *data), void *data)

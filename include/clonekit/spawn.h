@@ -184,12 +184,19 @@ CK_API int ck_spawn_pidfd(const struct ck_child *child);
 /* Whether the spawn took the CLONE_VM|CLONE_VFORK path. */
 CK_API bool ck_spawn_used_vfork(const struct ck_child *child);
 /*
- * Waits for the child to end; *status as waitpid() gives it. 0, -ECHILD if
- * it was already waited for, -EBUSY while it is held (it would never end),
- * or another negative errno.
+ * Waits for the child to end; *status as waitpid() gives it. Through the
+ * pidfd, or by PID where waitid(P_PIDFD) fails (before Linux 5.4, or refused
+ * by a seccomp filter). 0, -ECHILD if it was already waited for, -EBUSY while
+ * it is held (it would never end), or another negative errno.
  */
 CK_API int ck_spawn_wait(struct ck_child *child, int *status);
-/* Sends sig through the pidfd (to the right process even after PID reuse). */
+/*
+ * Sends sig through the pidfd (to the right process even after PID reuse),
+ * or with kill() where pidfd_send_signal fails (a seccomp profile that
+ * refuses it, valgrind, a kernel before 5.1): the PID names the child until
+ * it is reaped, which is checked first. 0, -ESRCH once waited for, or
+ * another negative errno (kill()'s when the pidfd was refused).
+ */
 CK_API int ck_spawn_signal(struct ck_child *child, int sig);
 /* Releases the handle; a child not yet waited for (held or not) is killed and reaped. */
 CK_API void ck_spawn_free(struct ck_child *child);

@@ -528,10 +528,7 @@ static int write_maps(const struct ck_spawn_attr *a, pid_t pid, enum ck__step *s
 
 static void kill_and_reap(pid_t pid, int pidfd)
 {
-	if (pidfd >= 0)
-		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-	else
-		kill(pid, SIGKILL);
+	ck__signal_child(pid, pidfd, SIGKILL);
 	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
 		;
 }

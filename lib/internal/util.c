@@ -7,7 +7,14 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
 
 void ck__buf_append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 {
@@ -153,4 +160,52 @@ CK_CHILD_CODE int ck__exec_search(const char *file, const char *path_env, char *
 		p = end + 1;
 	}
 	return saw_eacces ? EACCES : err;
+}
+
+int ck__signal_child(pid_t pid, int pidfd, int sig)
+{
+	int saved = errno, r;
+	siginfo_t si;
+
+	if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0) {
+		r = 0;
+	} else if (pid <= 0) {
+		r = pidfd >= 0 ? -errno : -ESRCH;
+	} else {
+		/* ECHILD: reaped already, so the pid may name another process by now */
+		si.si_pid = 0;
+		if (syscall(SYS_waitid, P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT | __WALL,
+			    NULL) < 0 && errno == ECHILD)
+			r = -ESRCH;
+		else
+			r = kill(pid, sig) < 0 ? -errno : 0;
+	}
+	errno = saved;
+	return r;
+}
+
+int ck__wait_child(pid_t pid, int pidfd, int *status)
+{
+	siginfo_t si;
+	int r;
+
+	if (pidfd >= 0) {
+		memset(&si, 0, sizeof(si));
+		while ((r = waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | __WALL)) < 0 &&
+		       errno == EINTR)
+			;
+		if (r == 0) {
+			if (si.si_code == CLD_EXITED)
+				*status = (si.si_status & 0xff) << 8;
+			else
+				*status = (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
+			return 0;
+		}
+		if (errno == ECHILD)
+			return -ECHILD;
+	}
+	while (waitpid(pid, status, __WALL) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define CK_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -109,6 +110,23 @@ int ck__read_ll(const char *path, long long *out);
 #ifndef CK_CHILD_CODE
 #define CK_CHILD_CODE
 #endif
+
+/*
+ * Sends sig to a child of ours that is not reaped yet: through its pidfd, and
+ * with kill() when it has none or pidfd_send_signal fails (a seccomp profile
+ * that refuses it, valgrind, a kernel before 5.1), once waitid(WNOWAIT) shows
+ * the pid still names our unreaped child (-ESRCH when it does not).
+ * Async-signal-safe; errno is kept. 0 or -errno.
+ */
+int ck__signal_child(pid_t pid, int pidfd, int sig);
+
+/*
+ * Waits for and reaps that child: through its pidfd, and with waitpid()
+ * when it has none or waitid(P_PIDFD) fails otherwise than ECHILD (a kernel
+ * before 5.4, a filter that refuses waitid). 0 with *status as waitpid()
+ * gives it, or -errno.
+ */
+int ck__wait_child(pid_t pid, int pidfd, int *status);
 
 /* $PATH, or execvp's default when it is unset. */
 const char *ck__path_env(void);

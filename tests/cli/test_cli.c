@@ -1777,12 +1777,16 @@ Test(cli, trace_launch_options_start_the_command_in_new_namespaces)
 	char path[] = "/tmp/ck-trace-ns-XXXXXX", text[4096];
 	int fd = mkstemp(path);
 	cr_assert_geq(fd, 0);
+	close(fd);
 	NEED_NAMESPACES();
 	CK(&r, NULL, "trace", "-o", path, "--new", "user,pid,uts", "--map-root", "--hostname", "traced",
 	   "--", "sh", "-c", "id -u; hostname; echo $$");
 	assert_status(&r, 0);
 	assert_out_eq(&r, "0\ntraced\n1\n");
 	result_free(&r);
+	/* by name: the log replaces the file that was there (clonekit(1), FILES) */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
 	ssize_t n = read(fd, text, sizeof(text) - 1);
 	close(fd);
 	unlink(path);
@@ -1889,27 +1893,25 @@ static int wait_within(pid_t pid, int ms)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-Test(cli, run_forwards_sigint_and_exits_with_the_childs_signal_status)
+/* Sends sig to clonekit (started by start_clonekit with argv); it must exit 128+sig, its command gone. */
+static void check_forwarded(char *const argv[], int sig)
 {
-	char *const argv[] = { (char *)env_path("CLONEKIT_BIN"), "run", "--", READY_THEN_SLEEP, NULL };
 	pid_t child, ck = start_clonekit(argv, &child);
 
-	kill(ck, SIGINT);
+	kill(ck, sig);
 	int code = wait_within(ck, CK_PATIENCE_MS);
 	if (code < 0) {
 		kill(ck, SIGKILL);
 		kill(child, SIGKILL);
 		waitpid(ck, NULL, 0);
 	}
-	cr_assert_eq(code, 128 + SIGINT, "clonekit exited %d, expected 130", code);
+	cr_assert_eq(code, 128 + sig, "clonekit exited %d, expected %d", code, 128 + sig);
 	cr_assert_eq(kill(child, 0), -1, "the child %d still runs", (int)child);
 }
 
-Test(cli, run_second_sigterm_kills_a_pid_1_that_ignores_the_first)
+/* argv starts clonekit run with a PID 1 in a new PID namespace: one SIGTERM is ignored, two kill it. */
+static void check_second_sigterm(char *const argv[])
 {
-	char *const argv[] = { (char *)env_path("CLONEKIT_BIN"), "run", "--new", "pid,user",
-			       "--map-root", "--", READY_THEN_SLEEP, NULL };
-	NEED_NAMESPACES();
 	pid_t child, ck = start_clonekit(argv, &child);
 
 	kill(ck, SIGTERM);
@@ -1924,6 +1926,38 @@ Test(cli, run_second_sigterm_kills_a_pid_1_that_ignores_the_first)
 		waitpid(ck, NULL, 0);
 	}
 	cr_assert_eq(code, 128 + SIGKILL, "clonekit exited %d after the second SIGTERM, expected 137", code);
+}
+
+Test(cli, run_forwards_sigint_and_exits_with_the_childs_signal_status)
+{
+	char *const argv[] = { (char *)env_path("CLONEKIT_BIN"), "run", "--", READY_THEN_SLEEP, NULL };
+	check_forwarded(argv, SIGINT);
+}
+
+Test(cli, run_second_sigterm_kills_a_pid_1_that_ignores_the_first)
+{
+	char *const argv[] = { (char *)env_path("CLONEKIT_BIN"), "run", "--new", "pid,user",
+			       "--map-root", "--", READY_THEN_SLEEP, NULL };
+	NEED_NAMESPACES();
+	check_second_sigterm(argv);
+}
+
+/* As a container profile, valgrind or a kernel before 5.1 has it: pidfd_send_signal and pidfd_open fail. */
+#define WITHOUT_PIDFD_SIGNALS (char *)env_path("CLONEKIT_DENY"), "pidfd_send_signal", "pidfd_open", "--"
+
+Test(cli, run_forwards_sigterm_with_kill_when_pidfd_send_signal_is_refused)
+{
+	char *const argv[] = { WITHOUT_PIDFD_SIGNALS, (char *)env_path("CLONEKIT_BIN"), "run", "--",
+			       READY_THEN_SLEEP, NULL };
+	check_forwarded(argv, SIGTERM);
+}
+
+Test(cli, run_second_sigterm_kills_a_pid_1_when_pidfd_send_signal_is_refused)
+{
+	char *const argv[] = { WITHOUT_PIDFD_SIGNALS, (char *)env_path("CLONEKIT_BIN"), "run", "--new",
+			       "pid,user", "--map-root", "--", READY_THEN_SLEEP, NULL };
+	NEED_NAMESPACES();
+	check_second_sigterm(argv);
 }
 
 Test(cli, run_die_with_parent_kills_the_command_when_clonekit_dies)
@@ -2344,4 +2378,607 @@ Test(cli, seccomp_a_full_disk_is_an_export_failure_exit_1_with_enospc_in_every_f
 		cr_assert(strstr(r.err, "ENOSPC (No space left on device)"), "%s: %s", formats[i], r.err);
 		result_free(&r);
 	}
+}
+
+/* ---- files clonekit writes: seccomp -o, run --json-status, trace -o ---- */
+
+#define NEED_ROOT(why)                                                      \
+	do {                                                                \
+		if (geteuid() != 0)                                         \
+			ck_skip_or_fail("%s needs root", why);              \
+	} while (0)
+
+/* The names in dir, sorted, joined by spaces. */
+static char *listing(const char *dir)
+{
+	struct dirent **names;
+	char *out = NULL;
+	size_t len = 0;
+	int n = scandir(dir, &names, NULL, alphasort);
+
+	cr_assert_geq(n, 0, "scandir %s: %s", dir, strerror(errno));
+	append(&out, &len, "", 0);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
+			if (len)
+				append(&out, &len, " ", 1);
+			append(&out, &len, names[i]->d_name, strlen(names[i]->d_name));
+		}
+		free(names[i]);
+	}
+	free(names);
+	return out;
+}
+
+#define assert_listing(dir, want)                                                       \
+	do {                                                                            \
+		char *got_ = listing(dir);                                              \
+		cr_assert_str_eq(got_, (want), "%s holds '%s', expected '%s'", (dir), got_, \
+				 (want));                                               \
+		free(got_);                                                             \
+	} while (0)
+
+/* Runs sh -c script as uid and gid 65534 without capabilities; it must exit 0. */
+static void as_nobody(const char *script)
+{
+	struct result r;
+	run(NULL, (char *const[]){ "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+				   "--inh-caps=-all", "sh", "-c", (char *)script, NULL }, &r);
+	cr_assert_eq(r.status, 0, "as uid 65534: %s: exit %d: %s%s", script, r.status, r.out, r.err);
+	result_free(&r);
+}
+
+/* A new directory under /tmp with the mode of /tmp itself: sticky and world-writable. */
+static void sticky_dir(char *dir)
+{
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	cr_assert_eq(chmod(dir, 01777), 0, "chmod %s: %s", dir, strerror(errno));
+}
+
+static void remove_tree(const char *dir)
+{
+	struct result r;
+	run(NULL, (char *const[]){ "rm", "-rf", (char *)dir, NULL }, &r);
+	result_free(&r);
+}
+
+static void write_text(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	cr_assert_eq(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static void assert_file(const char *path, const char *text, mode_t mode, uid_t uid)
+{
+	struct stat sb;
+	size_t len;
+
+	cr_assert_eq(lstat(path, &sb), 0, "%s: %s", path, strerror(errno));
+	cr_assert(S_ISREG(sb.st_mode), "%s is no longer a regular file (mode %o)", path, sb.st_mode);
+	cr_assert_eq(sb.st_mode & 07777, mode, "%s: mode %o, expected %o", path, sb.st_mode & 07777, mode);
+	cr_assert_eq(sb.st_uid, uid, "%s: owner %u, expected %u", path, (unsigned)sb.st_uid, (unsigned)uid);
+	char *got = read_whole(path, &len);
+	got = realloc(got, len + 1);
+	got[len] = '\0';
+	cr_assert_str_eq(got, text, "%s holds '%s'", path, got);
+	free(got);
+}
+
+static void assert_symlink(const char *path, const char *target, uid_t uid)
+{
+	char buf[4096];
+	struct stat sb;
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+
+	cr_assert_gt(n, 0, "%s is no longer a symlink: %s", path, strerror(errno));
+	buf[n] = '\0';
+	cr_assert_str_eq(buf, target, "%s now points to %s", path, buf);
+	cr_assert_eq(lstat(path, &sb), 0);
+	cr_assert_eq(sb.st_uid, uid, "%s: owner %u", path, (unsigned)sb.st_uid);
+}
+
+/* What `clonekit seccomp --policy deny-userns --format F` prints on stdout. */
+static char *export_text(const char *format)
+{
+	struct result r;
+	CK(&r, NULL, "seccomp", "--policy", "deny-userns", "--format", (char *)format);
+	assert_status(&r, 0);
+	free(r.err);
+	return r.out;
+}
+
+Test(cli, files_a_symlink_planted_at_the_old_temporary_name_changes_no_other_file)
+{
+	char dir[] = "/tmp/ck-files-tmp-XXXXXX", out[256], victim[256], planted[256], script[1024];
+
+	NEED_ROOT("planting a symlink as uid 65534");
+	sticky_dir(dir);
+	snprintf(out, sizeof(out), "%s/policy.json", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(planted, sizeof(planted), "%s/policy.json.tmp", dir);
+	write_text(victim, "secret\n", 0600);
+	/* the name the command used to write through, with O_CREAT|O_TRUNC, then chmod 0644 */
+	snprintf(script, sizeof(script), "ln -s %s %s", victim, planted);
+	as_nobody(script);
+
+	struct result r;
+	CK(&r, NULL, "seccomp", "--policy", "deny-userns", "--format", "oci", "-o", out);
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	result_free(&r);
+	assert_file(victim, "secret\n", 0600, 0);
+	assert_symlink(planted, victim, 65534);
+	char *want = export_text("oci");
+	assert_file(out, want, 0644, 0);
+	free(want);
+	assert_listing(dir, "policy.json policy.json.tmp victim");
+	remove_tree(dir);
+}
+
+Test(cli, files_a_symlink_another_user_planted_as_the_target_is_refused_by_every_writer)
+{
+	char dir[] = "/tmp/ck-files-link-XXXXXX", out[256], victim[256], script[1024], want[2048];
+	struct result r;
+
+	NEED_ROOT("planting a symlink as uid 65534");
+	sticky_dir(dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	write_text(victim, "secret\n", 0600);
+	snprintf(script, sizeof(script), "ln -s %s %s", victim, out);
+	as_nobody(script);
+	char refusal[1024];
+	snprintf(refusal, sizeof(refusal),
+		 "refusing to follow the symlink %s: uid 65534 owns it, in the sticky world-writable "
+		 "directory %s that uid 0 owns (the rule of fs.protected_symlinks): EACCES (Permission "
+		 "denied)\n", out, dir);
+
+	CK(&r, NULL, "seccomp", "--policy", "deny-userns", "--format", "oci", "-o", out);
+	assert_status(&r, 1);
+	snprintf(want, sizeof(want), "clonekit seccomp: writing %s as oci: %s", out, refusal);
+	cr_assert_str_eq(r.err, want);
+	result_free(&r);
+
+	/* the command runs: the status file is a side output, its failure is said */
+	CK(&r, NULL, "run", "--json-status", out, "--", "true");
+	assert_status(&r, 0);
+	snprintf(want, sizeof(want), "clonekit run: --json-status %s: %s", out, refusal);
+	cr_assert_str_eq(r.err, want);
+	result_free(&r);
+
+	/* nothing is traced without its log */
+	CK(&r, NULL, "trace", "-o", out, "--", "true");
+	assert_status(&r, 125);
+	snprintf(want, sizeof(want), "clonekit trace: -o %s: %s", out, refusal);
+	cr_assert_str_eq(r.err, want);
+	result_free(&r);
+
+	assert_file(victim, "secret\n", 0600, 0);
+	assert_symlink(out, victim, 65534);
+	assert_listing(dir, "out victim");
+	remove_tree(dir);
+}
+
+Test(cli, files_a_symlink_of_the_callers_own_is_followed_and_the_file_it_names_replaced)
+{
+	char dir[] = "/tmp/ck-files-own-XXXXXX", link[256], real[256], sdir[] = "/tmp/ck-files-own-sticky-XXXXXX";
+	struct result r;
+
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	snprintf(link, sizeof(link), "%s/current.pfc", dir);
+	snprintf(real, sizeof(real), "%s/v2.pfc", dir);
+	write_text(real, "old\n", 0640);
+	cr_assert_eq(symlink("v2.pfc", link), 0, "symlink: %s", strerror(errno));
+	CK(&r, NULL, "seccomp", "--policy", "deny-userns", "--format", "pfc", "-o", link);
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	result_free(&r);
+	char *want = export_text("pfc");
+	assert_symlink(link, "v2.pfc", geteuid());
+	assert_file(real, want, 0640, geteuid());
+	assert_listing(dir, "current.pfc v2.pfc");
+
+	/* in a sticky directory too, when the link is the caller's */
+	sticky_dir(sdir);
+	snprintf(link, sizeof(link), "%s/current.pfc", sdir);
+	cr_assert_eq(symlink(real, link), 0, "symlink: %s", strerror(errno));
+	write_text(real, "old\n", 0600);
+	CK(&r, NULL, "seccomp", "--policy", "deny-userns", "--format", "pfc", "-o", link);
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	result_free(&r);
+	assert_symlink(link, real, geteuid());
+	assert_file(real, want, 0600, geteuid());
+	assert_listing(sdir, "current.pfc");
+	free(want);
+	remove_tree(dir);
+	remove_tree(sdir);
+}
+
+/*
+ * Runs script with sh in a mount namespace of its own whose /dev is a new
+ * tmpfs with the real full and null devices and the usual links to
+ * /proc/self/fd: what a writer does to /dev/full or /dev/stdout there (an
+ * older clonekit renamed files over both) cannot reach the host's /dev. $0
+ * is clonekit, $1 ck-deny; stderr goes where stdout goes.
+ */
+static void in_private_dev(const char *script, struct result *r)
+{
+	static const char prelude[] =
+		"mount -t tmpfs -o mode=0755 ck-dev /dev && mknod -m 666 /dev/full c 1 7 && "
+		"mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/zero c 1 5 && ln -s /proc/self/fd /dev/fd && "
+		"ln -s /proc/self/fd/0 /dev/stdin && ln -s /proc/self/fd/1 /dev/stdout && "
+		"ln -s /proc/self/fd/2 /dev/stderr || exit 99\n"
+		"exec 2>&1\n";
+	char *text;
+
+	cr_assert_gt(asprintf(&text, "%s%s", prelude, script), 0);
+	run(NULL, (char *const[]){ "unshare", "--mount", "--propagation", "private", "sh", "-c", text,
+				   (char *)env_path("CLONEKIT_BIN"), (char *)env_path("CLONEKIT_DENY"), NULL }, r);
+	free(text);
+}
+
+Test(cli, files_dev_full_is_written_into_and_its_enospc_named_by_every_writer)
+{
+	struct result r;
+
+	NEED_ROOT("a private /dev");
+	in_private_dev("\"$0\" seccomp --policy deny-userns --format oci -o /dev/full; echo \"seccomp $?\"\n"
+		       "\"$0\" run --json-status /dev/full -- true; echo \"run $?\"\n"
+		       "\"$0\" trace -o /dev/full -- sh -c '/bin/true; true'; echo \"trace $?\"\n"
+		       "stat -c '%n: %F %t:%T' /dev/full; ls -A /dev | tr '\\n' ' '\n", &r);
+	assert_status(&r, 0);
+	assert_out_eq(&r, "clonekit seccomp: writing /dev/full as oci: export: ENOSPC (No space left on device)\n"
+			  "seccomp 1\n"
+			  "clonekit run: --json-status /dev/full: write: ENOSPC (No space left on device)\n"
+			  "run 0\n"
+			  "clonekit trace: -o /dev/full: write: ENOSPC (No space left on device)\n"
+			  "trace 125\n"
+			  "/dev/full: character special file 1:7\n"
+			  "fd full null stderr stdin stdout zero ");
+	result_free(&r);
+}
+
+Test(cli, files_dev_stdout_into_a_pipe_or_a_file_gets_the_output_and_stays_a_symlink)
+{
+	struct result r;
+
+	NEED_ROOT("a private /dev");
+	in_private_dev("\"$0\" seccomp --policy deny-userns --format pfc -o /dev/stdout | md5sum\n"
+		       "\"$0\" seccomp --policy deny-userns --format pfc | md5sum\n"
+		       "\"$0\" run --json-status /dev/stdout -- true | grep -c '\"exit_code\":0'\n"
+		       "\"$0\" trace -o /dev/stdout -- sh -c '/bin/true; true' | grep -c ' = '\n"
+		       /* a file the shell opened: written at its offset, not truncated */
+		       "mkdir /dev/t && { echo header; \"$0\" seccomp --policy deny-userns --format oci "
+		       "-o /dev/stdout; echo; echo footer; } > /dev/t/out\n"
+		       "head -n 1 /dev/t/out; tail -n 1 /dev/t/out; wc -l < /dev/t/out\n"
+		       "stat -c '%n: %F' /dev/stdout; ls -A /dev | tr '\\n' ' '\n", &r);
+	assert_status(&r, 0);
+	char *pfc = export_text("pfc"), want[4096], sum[256];
+	struct result md5;
+	run(pfc, (char *const[]){ "md5sum", NULL }, &md5);
+	snprintf(sum, sizeof(sum), "%s", md5.out);
+	result_free(&md5);
+	snprintf(want, sizeof(want), "%s%s1\n1\nheader\nfooter\n4\n/dev/stdout: symbolic link\n"
+		 "fd full null stderr stdin stdout t zero ", sum, sum);
+	assert_out_eq(&r, want);
+	free(pfc);
+	result_free(&r);
+}
+
+Test(cli, files_a_fifo_is_written_into_and_stays_a_fifo)
+{
+	char dir[] = "/tmp/ck-files-fifo-XXXXXX";
+	struct result r;
+
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	/* timeout ends only a reader no writer ever reaches (an older clonekit renamed over the FIFO) */
+	run(NULL, (char *const[]){ "sh", "-c",
+				   "mkfifo \"$1/p\" && { timeout 60 cat \"$1/p\" > \"$1/got\" & }\n"
+				   "\"$0\" seccomp --policy deny-userns --format oci -o \"$1/p\"; echo \"seccomp $?\"\n"
+				   "wait; \"$0\" seccomp --policy deny-userns --format oci | cmp - \"$1/got\" && echo same\n"
+				   "{ timeout 60 cat \"$1/p\" > \"$1/got\" & }\n"
+				   "\"$0\" run --json-status \"$1/p\" -- true; echo \"run $?\"; wait\n"
+				   "grep -c '\"exit_code\":0' \"$1/got\"; stat -c %F \"$1/p\"",
+				   (char *)env_path("CLONEKIT_BIN"), dir, NULL }, &r);
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	assert_out_eq(&r, "seccomp 0\nsame\nrun 0\n1\nfifo\n");
+	assert_listing(dir, "got p");
+	result_free(&r);
+	remove_tree(dir);
+}
+
+Test(cli, files_a_fifo_another_user_planted_in_a_sticky_directory_is_refused)
+{
+	char dir[] = "/tmp/ck-files-pfifo-XXXXXX", p[256], script[512], want[2048], refusal[1024];
+	struct result r;
+
+	NEED_ROOT("planting a FIFO as uid 65534");
+	sticky_dir(dir);
+	snprintf(p, sizeof(p), "%s/p", dir);
+	snprintf(script, sizeof(script), "mkfifo -m 666 %s", p);
+	as_nobody(script);
+	snprintf(refusal, sizeof(refusal),
+		 "refusing to write into the FIFO %s: uid 65534 owns it, in the sticky world-writable "
+		 "directory %s that uid 0 owns (the rule of fs.protected_fifos): EACCES (Permission "
+		 "denied)\n", p, dir);
+	/* timeout ends a writer that waits for a reader: one that opened the FIFO */
+	run(NULL, (char *const[]){ "timeout", "60", (char *)env_path("CLONEKIT_BIN"), "seccomp",
+				   "--policy", "deny-userns", "--format", "oci", "-o", p, NULL }, &r);
+	assert_status(&r, 1);
+	snprintf(want, sizeof(want), "clonekit seccomp: writing %s as oci: %s", p, refusal);
+	cr_assert_str_eq(r.err, want);
+	result_free(&r);
+	run(NULL, (char *const[]){ "timeout", "60", (char *)env_path("CLONEKIT_BIN"), "run",
+				   "--json-status", p, "--", "true", NULL }, &r);
+	assert_status(&r, 0);
+	snprintf(want, sizeof(want), "clonekit run: --json-status %s: %s", p, refusal);
+	cr_assert_str_eq(r.err, want);
+	result_free(&r);
+	struct stat sb;
+	cr_assert(lstat(p, &sb) == 0 && S_ISFIFO(sb.st_mode) && sb.st_uid == 65534);
+	assert_listing(dir, "p");
+	remove_tree(dir);
+}
+
+Test(cli, files_a_replaced_file_keeps_the_mode_it_had_only_when_it_was_the_callers)
+{
+	char dir[] = "/tmp/ck-files-mode-XXXXXX", mine[256], theirs[256], st[256], tr[256];
+	struct result r;
+
+	NEED_ROOT("a file of uid 65534's");
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	snprintf(mine, sizeof(mine), "%s/mine.json", dir);
+	snprintf(theirs, sizeof(theirs), "%s/theirs.json", dir);
+	snprintf(st, sizeof(st), "%s/status.json", dir);
+	snprintf(tr, sizeof(tr), "%s/trace.log", dir);
+	write_text(mine, "old\n", 0600);
+	write_text(theirs, "old\n", 0666);
+	cr_assert_eq(chown(theirs, 65534, 65534), 0);
+	mode_t old = umask(027);
+	CK(&r, NULL, "seccomp", "--policy", "deny-userns", "--format", "oci", "-o", mine);
+	assert_status(&r, 0);
+	result_free(&r);
+	/* the file becomes the caller's: the old owner must not be able to change it */
+	CK(&r, NULL, "seccomp", "--policy", "deny-userns", "--format", "oci", "-o", theirs);
+	assert_status(&r, 0);
+	result_free(&r);
+	/* new files: run and trace follow the umask as the shell's '>' does */
+	CK(&r, NULL, "run", "--json-status", st, "--", "true");
+	assert_status(&r, 0);
+	result_free(&r);
+	CK(&r, NULL, "trace", "-o", tr, "--", "true");
+	assert_status(&r, 0);
+	result_free(&r);
+	umask(old);
+	char *want = export_text("oci");
+	assert_file(mine, want, 0600, 0);
+	assert_file(theirs, want, 0644, 0);
+	free(want);
+	struct stat sb;
+	cr_assert_eq(stat(st, &sb), 0);
+	cr_assert_eq(sb.st_mode & 07777, 0640, "status file mode %o under umask 027", sb.st_mode & 07777);
+	cr_assert_eq(stat(tr, &sb), 0);
+	cr_assert_eq(sb.st_mode & 07777, 0640, "trace log mode %o under umask 027", sb.st_mode & 07777);
+	assert_listing(dir, "mine.json status.json theirs.json trace.log");
+	remove_tree(dir);
+}
+
+Test(cli, files_trace_output_is_in_place_while_the_command_runs)
+{
+	char dir[] = "/tmp/ck-files-log-XXXXXX", log[256], script[512];
+	struct result r;
+
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	snprintf(log, sizeof(log), "%s/trace.log", dir);
+	write_text(log, "an older log\n", 0644);
+	/* a reader can follow the log by name while the command runs */
+	snprintf(script, sizeof(script), "/bin/true; ! grep -q older %s && ls -A %s", log, dir);
+	CK(&r, NULL, "trace", "-o", log, "--", "sh", "-c", script);
+	assert_status(&r, 0);
+	assert_out_eq(&r, "trace.log\n");
+	result_free(&r);
+	size_t len;
+	char *text = read_whole(log, &len);
+	cr_assert(len > 0 && memmem(text, len, " = ", 3), "the log holds '%.*s'", (int)len, text);
+	free(text);
+	assert_listing(dir, "trace.log");
+	remove_tree(dir);
+}
+
+Test(cli, files_are_synced_before_they_are_renamed_into_place)
+{
+	char dir[] = "/tmp/ck-files-sync-XXXXXX", path[256];
+	struct result r;
+	int fsync_fd = -1, link_fd = -1, dir_fd = -1, rename_from = -1, rename_to = -1;
+	char tmp[64] = "", moved[64] = "", target[64] = "";
+
+	if (access("/usr/bin/strace", X_OK) != 0)
+		ck_skip_or_fail("/usr/bin/strace is missing (scripts/deps.sh installs it)");
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/f.json", dir);
+	/* LeakSanitizer cannot run under ptrace: an ASan build's leak check is left out here */
+	run(NULL, (char *const[]){ "/usr/bin/strace", "-qq", "-E", "ASAN_OPTIONS=detect_leaks=0", "-e",
+				   "trace=fsync,fdatasync,linkat,rename,renameat,renameat2",
+				   (char *)env_path("CLONEKIT_BIN"), "seccomp", "--policy", "deny-userns",
+				   "--format", "oci", "-o", path, NULL }, &r);
+	assert_status(&r, 0);
+	/* fsync(N), then linkat(N, "", D, T, AT_EMPTY_PATH), then renameat(D, T, D, "f.json"), nothing else */
+	cr_assert_eq(count_lines(r.err), 3, "%s", r.err);
+	cr_assert_eq(sscanf(nth_line(r.err, 0), "fsync(%d) = 0", &fsync_fd), 1, "%s", r.err);
+	cr_assert_eq(sscanf(nth_line(r.err, 1), "linkat(%d, \"\", %d, \"%63[^\"]\", AT_EMPTY_PATH) = 0",
+			    &link_fd, &dir_fd, tmp), 3, "%s", r.err);
+	cr_assert(sscanf(nth_line(r.err, 2), "renameat(%d, \"%63[^\"]\", %d, \"%63[^\"]\") = 0",
+			 &rename_from, moved, &rename_to, target) == 4 ||
+		  sscanf(nth_line(r.err, 2), "renameat2(%d, \"%63[^\"]\", %d, \"%63[^\"]\", 0) = 0",
+			 &rename_from, moved, &rename_to, target) == 4, "%s", r.err);
+	cr_assert_eq(fsync_fd, link_fd, "%s", r.err);
+	cr_assert(rename_from == dir_fd && rename_to == dir_fd, "%s", r.err);
+	cr_assert_str_eq(moved, tmp);
+	cr_assert_str_eq(target, "f.json");
+	cr_assert(starts_with(tmp, ".clonekit-") && strlen(tmp) == 26, "temporary '%s'", tmp);
+	result_free(&r);
+	assert_listing(dir, "f.json");
+	remove_tree(dir);
+}
+
+Test(cli, files_a_directory_the_caller_cannot_write_is_an_error_naming_it_and_nothing_changes)
+{
+	char dir[] = "/tmp/ck-files-ro-XXXXXX", f[256], fresh[256], want[2048];
+	struct result r;
+
+	NEED_ROOT("becoming uid 65534");
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	cr_assert_eq(chmod(dir, 0755), 0);
+	snprintf(f, sizeof(f), "%s/f.json", dir);
+	snprintf(fresh, sizeof(fresh), "%s/new.json", dir);
+	/* writable by uid 65534, in a directory it cannot write: it is not replaced in place */
+	write_text(f, "old\n", 0666);
+	for (int i = 0; i < 2; i++) {
+		const char *path = i ? fresh : f;
+		run(NULL, (char *const[]){ "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+					   "--inh-caps=-all", (char *)env_path("CLONEKIT_BIN"), "seccomp",
+					   "--policy", "deny-userns", "--format", "oci", "-o", (char *)path, NULL },
+		    &r);
+		assert_status(&r, 1);
+		assert_out_eq(&r, "");
+		snprintf(want, sizeof(want), "clonekit seccomp: writing %s as oci: creating a temporary in "
+			 "%s (the new file is written beside the old one and renamed over it): EACCES "
+			 "(Permission denied)\n", path, dir);
+		cr_assert_str_eq(r.err, want);
+		result_free(&r);
+	}
+	assert_file(f, "old\n", 0666, 0);
+	assert_listing(dir, "f.json");
+	remove_tree(dir);
+}
+
+/* A full tmpfs of its own, in a private mount namespace, for the script after it. */
+#define FULL_FS "mkdir /dev/small && mount -t tmpfs -o size=16k ck-small /dev/small && " \
+		"echo old > /dev/small/f.json && " \
+		"{ dd if=/dev/zero of=/dev/small/fill bs=4k 2>/dev/null; true; } && "
+
+Test(cli, files_a_full_filesystem_fails_with_enospc_and_leaves_the_old_file_whole_and_no_temporary)
+{
+	struct result r;
+
+	NEED_ROOT("a tmpfs of its own");
+	/* the second time without O_TMPFILE: through a named temporary, which must go too */
+	in_private_dev(FULL_FS
+		       "\"$0\" seccomp --policy deny-namespaces --format oci -o /dev/small/f.json; echo \"seccomp $?\"\n"
+		       "\"$1\" --tmpfile -- \"$0\" seccomp --policy deny-namespaces --format oci -o /dev/small/f.json; echo \"named $?\"\n"
+		       "\"$0\" run --json-status /dev/small/f.json -- true; echo \"run $?\"\n"
+		       "cat /dev/small/f.json; ls -A /dev/small | tr '\\n' ' '\n", &r);
+	assert_status(&r, 0);
+	assert_out_eq(&r, "clonekit seccomp: writing /dev/small/f.json as oci: export: ENOSPC (No space left on device)\n"
+			  "seccomp 1\n"
+			  "clonekit seccomp: writing /dev/small/f.json as oci: export: ENOSPC (No space left on device)\n"
+			  "named 1\n"
+			  "clonekit run: --json-status /dev/small/f.json: write: ENOSPC (No space left on device)\n"
+			  "run 0\n"
+			  "old\n"
+			  "f.json fill ");
+	result_free(&r);
+}
+
+Test(cli, files_without_o_tmpfile_a_named_temporary_is_used_and_none_is_left)
+{
+	char dir[] = "/tmp/ck-files-named-XXXXXX", path[256];
+	struct result r;
+
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/f.json", dir);
+	run(NULL, (char *const[]){ (char *)env_path("CLONEKIT_DENY"), "--tmpfile", "--",
+				   (char *)env_path("CLONEKIT_BIN"), "seccomp", "--policy", "deny-userns",
+				   "--format", "oci", "-o", path, NULL }, &r);
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	result_free(&r);
+	char *want = export_text("oci");
+	assert_file(path, want, 0644, geteuid());
+	free(want);
+	assert_listing(dir, "f.json");
+	remove_tree(dir);
+}
+
+Test(cli, files_a_user_writes_into_a_sticky_directory_but_replaces_no_other_users_file_there)
+{
+	char dir[] = "/tmp/ck-files-user-XXXXXX", mine[256], roots[256], want[2048];
+	struct result r;
+
+	NEED_ROOT("becoming uid 65534");
+	sticky_dir(dir);
+	snprintf(mine, sizeof(mine), "%s/mine.json", dir);
+	snprintf(roots, sizeof(roots), "%s/roots.json", dir);
+	write_text(roots, "root's\n", 0666);
+	for (int i = 0; i < 2; i++) {
+		const char *path = i ? roots : mine;
+		run(NULL, (char *const[]){ "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+					   "--inh-caps=-all", (char *)env_path("CLONEKIT_BIN"), "seccomp",
+					   "--policy", "deny-userns", "--format", "oci", "-o", (char *)path, NULL },
+		    &r);
+		if (i == 0) {
+			/* without CAP_DAC_READ_SEARCH the unnamed file is linked through /proc/self/fd */
+			assert_status(&r, 0);
+			assert_err_empty(&r);
+		} else {
+			assert_status(&r, 1);
+			snprintf(want, sizeof(want), "clonekit seccomp: writing %s as oci: replacing %s (in a "
+				 "sticky directory only the file's owner, the directory's or root may): EPERM "
+				 "(Operation not permitted)\n", path, path);
+			cr_assert_str_eq(r.err, want);
+		}
+		result_free(&r);
+	}
+	char *text = export_text("oci");
+	assert_file(mine, text, 0644, 65534);
+	free(text);
+	assert_file(roots, "root's\n", 0666, 0);
+	assert_listing(dir, "mine.json roots.json");
+	remove_tree(dir);
+}
+
+Test(cli, files_a_symlink_planted_as_a_directory_of_the_path_is_refused_and_a_loop_is_eloop)
+{
+	char dir[] = "/tmp/ck-files-dirlink-XXXXXX", victims[] = "/tmp/ck-files-victims-XXXXXX";
+	char script[1024], out[256], loop[256], want[2048];
+	struct result r;
+
+	NEED_ROOT("planting a symlink as uid 65534");
+	sticky_dir(dir);
+	cr_assert_not_null(mkdtemp(victims), "mkdtemp: %s", strerror(errno));
+	/* dir/evil -> victims: -o dir/evil/passwd would replace victims/passwd */
+	snprintf(script, sizeof(script), "ln -s %s %s/evil", victims, dir);
+	as_nobody(script);
+	snprintf(out, sizeof(out), "%s/evil/passwd", dir);
+	CK(&r, NULL, "seccomp", "--policy", "deny-userns", "--format", "oci", "-o", out);
+	assert_status(&r, 1);
+	snprintf(want, sizeof(want), "clonekit seccomp: writing %s as oci: refusing to follow the symlink "
+		 "%s/evil: uid 65534 owns it, in the sticky world-writable directory %s that uid 0 owns "
+		 "(the rule of fs.protected_symlinks): EACCES (Permission denied)\n", out, dir, dir);
+	cr_assert_str_eq(r.err, want);
+	result_free(&r);
+	assert_listing(victims, "");
+
+	/* links of the caller's own that lead round in a circle */
+	char mine[] = "/tmp/ck-files-loop-XXXXXX";
+	cr_assert_not_null(mkdtemp(mine), "mkdtemp: %s", strerror(errno));
+	snprintf(loop, sizeof(loop), "%s/a", mine);
+	cr_assert_eq(symlink("b", loop), 0);
+	snprintf(loop, sizeof(loop), "%s/b", mine);
+	cr_assert_eq(symlink("a", loop), 0);
+	CK(&r, NULL, "seccomp", "--policy", "deny-userns", "--format", "oci", "-o", loop);
+	assert_status(&r, 1);
+	snprintf(want, sizeof(want), "clonekit seccomp: writing %s as oci: following the symlinks of %s: "
+		 "ELOOP (Too many levels of symbolic links)\n", loop, loop);
+	cr_assert_str_eq(r.err, want);
+	result_free(&r);
+	assert_listing(mine, "a b");
+	remove_tree(dir);
+	remove_tree(victims);
+	remove_tree(mine);
 }

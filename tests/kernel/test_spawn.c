@@ -38,6 +38,7 @@
 
 #include "../support.h"
 #include "../clone/deny_clone3.h"
+#include "../deny.h"
 #include "internal/live.h"
 
 #define UNPRIV_ID 65534
@@ -282,33 +283,68 @@ static void status_field(const char *field, char *buf, size_t len)
 }
 
 /*
- * Runs fn in a forked child that has become uid and gid 65534 with no
- * capabilities (dumpable, as a process started by such a user is), and
- * returns what fn wrote to the fd it is given.
+ * Runs fn in a forked child of a process group of its own, under deny.h's
+ * filter for the syscalls named (none: NULL), as uid and gid 65534 with no
+ * capabilities when unprivileged (dumpable, as a process started by such a
+ * user is), and returns what fn wrote to the fd it is given. A child still
+ * running after CK_PATIENCE_MS is killed with its group and the test fails:
+ * only a hang takes that long.
  */
-static void as_unprivileged(void (*fn)(int out), char *out, size_t len)
+static void in_child(void (*fn)(int out), char *const deny[], bool unprivileged, char *out,
+		     size_t len)
 {
-	int p[2], st;
+	int p[2], st = 0;
+	size_t n = 0;
 	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
 		close(p[0]);
-		if (setgroups(0, NULL) < 0 || setresgid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0 ||
-		    setresuid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0 ||
-		    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) {
+		setpgid(0, 0);
+		if (unprivileged &&
+		    (setgroups(0, NULL) < 0 || setresgid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0 ||
+		     setresuid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0 ||
+		     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)) {
 			dprintf(p[1], "drop privileges: %s\n", strerror(errno));
+			_exit(1);
+		}
+		int r = deny ? ck_test_deny(deny, false) : 0;
+		if (r < 0) {
+			dprintf(p[1], "filter: %s\n", strerror(-r));
 			_exit(1);
 		}
 		fn(p[1]);
 		_exit(0);
 	}
 	close(p[1]);
-	read_all(p[0], out, len);
+	setpgid(pid, pid);
+	long deadline = ck_test_now_ms() + CK_PATIENCE_MS;
+	for (;;) {
+		struct pollfd pfd = { p[0], POLLIN, 0 };
+		long left = deadline - ck_test_now_ms();
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
+			break;
+		ssize_t k = read(p[0], out + n, len - 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0 || (n += (size_t)k) == len - 1)
+			break;
+	}
+	out[n] = '\0';
 	close(p[0]);
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "unprivileged helper: status 0x%x: %s",
-		  st, out);
+	bool ended = ck_wait_until(waitpid(pid, &st, WNOHANG) == pid, deadline - ck_test_now_ms());
+	if (!ended) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	cr_assert(ended, "the child hung for %d ms; it wrote: %s", CK_PATIENCE_MS, out);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: status 0x%x: %s", st, out);
+}
+
+/* fn run as uid 65534 (in_child). */
+static void as_unprivileged(void (*fn)(int out), char *out, size_t len)
+{
+	in_child(fn, NULL, true, out, len);
 }
 
 /* In a forked child without the test framework: runs ck-observe and copies its output to out. */
@@ -2453,4 +2489,132 @@ Test(spawn, listener_options_are_checked)
 	cr_assert_eq(ck_spawn_attr_set_seccomp_listener(a, NULL, NULL), 0);
 	ck_seccomp_policy_free(p);
 	ck_spawn_attr_free(a);
+}
+
+/* ---- children are killed and reaped when pidfd_send_signal is refused ---- */
+
+/* As a container profile, valgrind or a kernel before 5.1 has it. */
+static char *const no_pidfd_signals[] = { "pidfd_send_signal", "pidfd_open", NULL };
+
+/* Whether the calling process has a child left, as "none" or "left". */
+static const char *children_left(void)
+{
+	errno = 0;
+	pid_t w = waitpid(-1, NULL, WNOHANG | __WALL);
+	return w == -1 && errno == ECHILD ? "none" : "left";
+}
+
+Test(spawn, a_spawn_that_fails_after_the_child_exists_reaps_it_when_pidfd_send_signal_is_refused)
+{
+	char out[OUT_MAX];
+	if (geteuid() != 0)
+		ck_skip_or_fail("becoming uid %d needs root", UNPRIV_ID);
+	/* the child waits on the id-map socket when writing uid_map fails: only a kill ends it */
+	in_child(unpriv_multi_range, no_pidfd_signals, true, out, sizeof(out));
+	cr_assert_str_eq(out, "EPERM uid_map EPERM in_child=0 children=none fds=same\n"
+			      "uid_map: writing 0 100000 65536: Operation not permitted: mapping ids other "
+			      "than the caller's own needs CAP_SETUID over the new user namespace; without it "
+			      "map only your own uid (map-root or map-user)\n");
+}
+
+static void free_held(int out)
+{
+	char *argv[] = { "true", NULL };
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	struct ck_child *c;
+
+	ck_spawn_attr_set_hold(a, true);
+	int r = ck_spawn(&c, "true", argv, NULL, a, &err);
+	ck_spawn_attr_free(a);
+	if (r < 0) {
+		dprintf(out, "ck_spawn: %s\n", strerror(-r));
+		return;
+	}
+	/* held before execve, it waits for a release that never comes */
+	ck_spawn_free(c);
+	dprintf(out, "children=%s\n", children_left());
+}
+
+Test(spawn, free_kills_and_reaps_a_held_child_when_pidfd_send_signal_is_refused)
+{
+	char out[OUT_MAX];
+	in_child(free_held, no_pidfd_signals, false, out, sizeof(out));
+	cr_assert_str_eq(out, "children=none\n");
+}
+
+static bool userns_path;
+
+static void signal_and_free(int out)
+{
+	char *argv[] = { "sleep", "600", NULL };
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	struct ck_child *c, *d;
+	char sig[16];
+	int st = 0;
+
+	if (userns_path) {
+		ck_spawn_attr_set_namespaces(a, CK_CLONE_NEWUSER);
+		ck_spawn_attr_map_root(a);
+	}
+	int r = ck_spawn(&c, "sleep", argv, NULL, a, &err);
+	int r2 = r < 0 ? r : ck_spawn(&d, "sleep", argv, NULL, a, &err);
+	ck_spawn_attr_free(a);
+	if (r2 < 0) {
+		dprintf(out, "ck_spawn: %s (%s)\n", strerror(-r2), err.message);
+		return;
+	}
+	r = ck_spawn_signal(c, SIGTERM);
+	int w = ck_spawn_wait(c, &st);
+	dprintf(out, "signal %d, wait %d: %s\n", r, w,
+		WIFSIGNALED(st) ? ck_signal_name((unsigned)WTERMSIG(st), sig, sizeof(sig)) : "not signaled");
+	/* one never waited for: ck_spawn_free kills it */
+	ck_spawn_free(d);
+	ck_spawn_free(c);
+	dprintf(out, "children=%s\n", children_left());
+}
+
+static void check_signal_without_pidfd_signals(bool userns)
+{
+	char out[OUT_MAX];
+	userns_path = userns;
+	in_child(signal_and_free, no_pidfd_signals, false, out, sizeof(out));
+	cr_assert_str_eq(out, "signal 0, wait 0: SIGTERM\nchildren=none\n");
+}
+
+Test(spawn, signal_and_free_reach_the_child_when_pidfd_send_signal_is_refused_on_the_vfork_path)
+{
+	check_signal_without_pidfd_signals(false);
+}
+
+Test(spawn, signal_and_free_reach_the_child_when_pidfd_send_signal_is_refused_in_a_user_namespace)
+{
+	check_signal_without_pidfd_signals(true);
+}
+
+static void wait_without_waitid(int out)
+{
+	char *argv[] = { "sh", "-c", "exit 7", NULL };
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_child *c;
+	int st = 0;
+
+	int r = ck_spawn(&c, "sh", argv, NULL, NULL, &err);
+	if (r < 0) {
+		dprintf(out, "ck_spawn: %s (%s)\n", strerror(-r), err.message);
+		return;
+	}
+	r = ck_spawn_wait(c, &st);
+	dprintf(out, "wait %d: exited %d, children=%s\n", r, WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+		children_left());
+	ck_spawn_free(c);
+}
+
+Test(spawn, wait_reaps_the_child_with_waitpid_when_waitid_is_refused)
+{
+	static char *const no_waitid[] = { "waitid", NULL };
+	char out[OUT_MAX];
+	in_child(wait_without_waitid, no_waitid, false, out, sizeof(out));
+	cr_assert_str_eq(out, "wait 0: exited 7, children=none\n");
 }

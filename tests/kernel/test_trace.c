@@ -31,6 +31,7 @@
 
 #include "../support.h"
 #include "../clone/deny_clone3.h"
+#include "../deny.h"
 #include "hostile.h"
 
 #define STRACE "/usr/bin/strace"
@@ -953,6 +954,88 @@ Test(trace, attach_to_nothing_or_twice_fails)
 	end_workload(pid, out);
 	/* reaped: no such process */
 	cr_assert_eq(ck_trace_attach(&t, pid, NULL), -ESRCH);
+}
+
+static struct ck_tracer *restarting_tracer;
+
+static void stop_tracer(int sig)
+{
+	ck_trace_stop(restarting_tracer);
+}
+
+static void ignore_event(const struct ck_event *e, void *data)
+{
+}
+
+/* The first line of a small file into buf; false when it cannot be read. */
+static bool first_line_of(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	bool ok = f && fgets(buf, (int)len, f);
+	if (f)
+		fclose(f);
+	return ok;
+}
+
+/*
+ * A caller's handler with SA_RESTART: its waitpid() is not interrupted, so
+ * only the sentinel's death ends ck_trace_run, and the sentinel must be
+ * killed with kill() when pidfd_send_signal is refused (a container
+ * profile, valgrind).
+ */
+Test(trace, stop_from_a_restarting_handler_ends_the_run_when_pidfd_send_signal_is_refused)
+{
+	char *const deny[] = { "pidfd_send_signal", "pidfd_open", NULL };
+	char want[32], line[64] = "";
+	int p[2], st;
+
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char *argv[] = { "sleep", "600", NULL };
+		struct ck_spawn_error err = { .size = sizeof(err) };
+		struct sigaction sa = { .sa_handler = stop_tracer, .sa_flags = SA_RESTART };
+		setpgid(0, 0);
+		if (ck_test_deny(deny, false) < 0 ||
+		    ck_trace_spawn(&restarting_tracer, argv, NULL, NULL, NULL, &err) < 0)
+			_exit(3);
+		sigaction(SIGUSR1, &sa, NULL);
+		/* from here the only wait4 is ck_trace_run's */
+		if (write(p[1], "r", 1) != 1)
+			_exit(4);
+		int r = ck_trace_run(restarting_tracer, ignore_event, NULL);
+		pid_t sleeper = ck_trace_pid(restarting_tracer);
+		ck_trace_free(restarting_tracer);
+		kill(sleeper, SIGKILL);
+		waitpid(sleeper, NULL, 0);
+		dprintf(p[1], "%s", r < 0 ? strerrorname_np(-r) : "0");
+		_exit(0);
+	}
+	close(p[1]);
+	setpgid(pid, pid);
+	bool ready = read(p[0], line, 1) == 1;
+	/* the tracer is blocked in waitpid (wait4) when the signal comes */
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	snprintf(want, sizeof(want), "%d ", SYS_wait4);
+	bool blocked = ready && ck_wait_until(first_line_of(path, line, sizeof(line)) &&
+					      starts_with(line, want), CK_PATIENCE_MS);
+	kill(pid, SIGUSR1);
+	bool ended = ck_wait_until(waitpid(pid, &st, WNOHANG) == pid, CK_PATIENCE_MS);
+	if (!ended) {
+		/* the tracer and its command, which is in its process group */
+		kill(-pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	ssize_t n = read(p[0], line, sizeof(line) - 1);
+	line[n > 0 ? n : 0] = '\0';
+	close(p[0]);
+	cr_assert(ready, "the tracer did not start");
+	cr_assert(blocked, "the tracer never blocked in wait4: %s reads '%s'", path, line);
+	cr_assert(ended, "ck_trace_stop from a SA_RESTART handler did not end ck_trace_run");
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x", st);
+	cr_assert_str_eq(line, "ECANCELED", "ck_trace_run returned %s", line);
 }
 
 /* A thread of pid other than its first. */
