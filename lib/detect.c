@@ -215,7 +215,7 @@ struct rule {
 	char *tmpl;
 	size_t tmpl_len;
 	struct piece *pieces;
-	uint32_t npieces;
+	uint32_t npieces, cap_pieces;
 	unsigned seen_on[DIR__COUNT]; /* the line of each directive in the rule, 0 absent */
 	uint64_t rate_limit, rate_period;
 	enum field rate_by;  /* F__COUNT: one window for every event */
@@ -223,9 +223,16 @@ struct rule {
 	size_t nslots;
 };
 
+/* Rule names to their position in an array of rules: open addressing, at most half full. */
+struct name_index {
+	uint32_t *slot; /* position + 1; 0: empty */
+	size_t cap;     /* a power of two, or 0 */
+};
+
 struct ck_detect {
 	struct rule **rules;
 	size_t count, cap;
+	struct name_index names;
 };
 
 static void rule_free(struct rule *r)
@@ -247,6 +254,47 @@ static void rule_free(struct rule *r)
 	free(r->pieces);
 	free(r->slots);
 	free(r);
+}
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+/* The slot that holds name, or the empty one where it would go. */
+static uint32_t *index_find(const struct name_index *ix, struct rule *const *rules, const char *name)
+{
+	size_t mask = ix->cap - 1;
+
+	for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+		uint32_t *s = &ix->slot[i];
+		if (!*s || strcmp(rules[*s - 1]->name, name) == 0)
+			return s;
+	}
+}
+
+/* Room for n rules in the index of rules[0..count); -ENOMEM leaves it as it was. */
+static int index_reserve(struct name_index *ix, struct rule *const *rules, size_t count, size_t n)
+{
+	size_t cap = ix->cap ? ix->cap : 16;
+	struct name_index grown;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap == ix->cap)
+		return 0;
+	grown.cap = cap;
+	grown.slot = calloc(cap, sizeof(*grown.slot));
+	if (!grown.slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++)
+		*index_find(&grown, rules, rules[i]->name) = (uint32_t)i + 1;
+	free(ix->slot);
+	*ix = grown;
+	return 0;
 }
 
 /* ---- lexer ---- */
@@ -272,6 +320,7 @@ struct parser {
 	struct rule *r;    /* the rule being read */
 	struct rule **out; /* the rules read so far */
 	size_t nout, capout;
+	struct name_index names; /* of out */
 };
 
 static int fail(struct parser *ps, unsigned line, const char *fmt, ...)
@@ -1216,11 +1265,15 @@ static int add_piece(struct parser *ps, enum placeholder what, size_t off, size_
 
 	if (what == P_TEXT && len == 0)
 		return 0;
-	np = realloc(r->pieces, (r->npieces + 1) * sizeof(*np));
-	if (!np)
-		return oom(ps, cur(ps)->line);
-	r->pieces = np;
-	np[r->npieces++] = (struct piece){ what, (uint32_t)off, (uint32_t)len };
+	if (r->npieces == r->cap_pieces) {
+		uint32_t cap = r->cap_pieces ? 2 * r->cap_pieces : 8;
+		np = realloc(r->pieces, cap * sizeof(*np));
+		if (!np)
+			return oom(ps, cur(ps)->line);
+		r->pieces = np;
+		r->cap_pieces = cap;
+	}
+	r->pieces[r->npieces++] = (struct piece){ what, (uint32_t)off, (uint32_t)len };
 	return 0;
 }
 
@@ -1364,10 +1417,12 @@ static int finish_rule(struct parser *ps, const struct token *end)
 		if (compile_message(ps, &t))
 			return ps->err;
 	}
-	for (size_t i = 0; i < ps->nout; i++)
-		if (strcmp(ps->out[i]->name, r->name) == 0)
-			return fail(ps, r->line, "rule '%s' is defined twice (first on line %u)", r->name,
-				    ps->out[i]->line);
+	if (index_reserve(&ps->names, ps->out, ps->nout, ps->nout + 1))
+		return oom(ps, end->line);
+	uint32_t *slot = index_find(&ps->names, ps->out, r->name);
+	if (*slot)
+		return fail(ps, r->line, "rule '%s' is defined twice (first on line %u)", r->name,
+			    ps->out[*slot - 1]->line);
 	if (ps->nout == ps->capout) {
 		size_t cap = ps->capout ? ps->capout * 2 : 16;
 		struct rule **no = realloc(ps->out, cap * sizeof(*no));
@@ -1377,6 +1432,7 @@ static int finish_rule(struct parser *ps, const struct token *end)
 		ps->capout = cap;
 	}
 	ps->out[ps->nout++] = r;
+	*slot = (uint32_t)ps->nout;
 	ps->r = NULL;
 	return 0;
 }
@@ -1448,6 +1504,7 @@ static void parser_free(struct parser *ps)
 	for (size_t i = 0; i < ps->nout; i++)
 		rule_free(ps->out[i]);
 	free(ps->out);
+	free(ps->names.slot);
 	rule_free(ps->r);
 	free(ps->t);
 }
@@ -1486,6 +1543,8 @@ void ck_detect_clear(struct ck_detect *d)
 	for (size_t i = 0; i < d->count; i++)
 		rule_free(d->rules[i]);
 	d->count = 0;
+	if (d->names.slot)
+		memset(d->names.slot, 0, d->names.cap * sizeof(*d->names.slot));
 }
 
 void ck_detect_free(struct ck_detect *d)
@@ -1493,6 +1552,7 @@ void ck_detect_free(struct ck_detect *d)
 	if (!d)
 		return;
 	ck_detect_clear(d);
+	free(d->names.slot);
 	free(d->rules);
 	free(d);
 }
@@ -1507,21 +1567,10 @@ static void set_error(struct ck_rule_error *err, unsigned line, const char *msg)
 		snprintf(err->message, sizeof(err->message), "%s", msg);
 }
 
-static struct rule *find_rule(const struct ck_detect *d, const char *name, size_t *at)
-{
-	for (size_t i = 0; i < d->count; i++) {
-		if (strcmp(d->rules[i]->name, name) == 0) {
-			*at = i;
-			return d->rules[i];
-		}
-	}
-	return NULL;
-}
-
 int ck_detect_add_rules(struct ck_detect *d, const char *text, struct ck_rule_error *err)
 {
 	struct parser ps = { 0 };
-	size_t added = 0, at;
+	size_t added = 0;
 
 	if (!d || !text) {
 		set_error(err, 0, "no rule set or no text");
@@ -1533,8 +1582,13 @@ int ck_detect_add_rules(struct ck_detect *d, const char *text, struct ck_rule_er
 		parser_free(&ps);
 		return r;
 	}
+	if (index_reserve(&d->names, d->rules, d->count, d->count + ps.nout)) {
+		set_error(err, 0, "out of memory");
+		parser_free(&ps);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < ps.nout; i++)
-		if (!find_rule(d, ps.out[i]->name, &at))
+		if (!*index_find(&d->names, d->rules, ps.out[i]->name))
 			added++;
 	if (d->count + added > d->cap) {
 		size_t cap = d->count + added < 16 ? 16 : (d->count + added) * 2;
@@ -1548,12 +1602,13 @@ int ck_detect_add_rules(struct ck_detect *d, const char *text, struct ck_rule_er
 		d->cap = cap;
 	}
 	for (size_t i = 0; i < ps.nout; i++) {
-		struct rule *old = find_rule(d, ps.out[i]->name, &at);
-		if (old) {
-			rule_free(old);
-			d->rules[at] = ps.out[i];
+		uint32_t *slot = index_find(&d->names, d->rules, ps.out[i]->name);
+		if (*slot) {
+			rule_free(d->rules[*slot - 1]);
+			d->rules[*slot - 1] = ps.out[i];
 		} else {
 			d->rules[d->count++] = ps.out[i];
+			*slot = (uint32_t)d->count;
 		}
 	}
 	ps.nout = 0;

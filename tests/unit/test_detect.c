@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <clonekit/detect.h>
@@ -785,6 +786,117 @@ Test(detect, rules_from_a_file)
 	cr_assert_eq(ck_detect_add_file(d, "/", &err), -EISDIR);
 	cr_assert_eq(ck_detect_rule_count(d), 2);
 	ck_detect_free(d);
+}
+
+/* size bytes exactly: rules named PREFIX0, PREFIX1, ... of one short condition each, then blank lines. */
+static char *many_rules(size_t size, char prefix, unsigned *count)
+{
+	char *text = malloc(size + 1);
+	size_t len = 0;
+	char rule[64];
+
+	cr_assert_not_null(text);
+	*count = 0;
+	for (;;) {
+		int n = snprintf(rule, sizeof(rule), "rule %c%u\n  when uid == %u\nend\n", prefix, *count, *count);
+		if (len + (size_t)n > size)
+			break;
+		memcpy(text + len, rule, (size_t)n);
+		len += (size_t)n;
+		(*count)++;
+	}
+	memset(text + len, '\n', size - len);
+	text[size] = '\0';
+	return text;
+}
+
+static double cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static char *write_temp(const char *text, size_t len)
+{
+	static char path[64];
+	snprintf(path, sizeof(path), "/tmp/ck-detect-XXXXXX");
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static double min_of(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * issue 11: a 1 MiB rules file took 5.8 s, and 4 times the text took 16
+ * times as long; adding rules to a large set cost time for every rule in it.
+ * Times are this thread's CPU time, the best of three rounds.
+ */
+Test(detect, rules_compile_in_linear_time_up_to_the_file_limit, .timeout = 100)
+{
+	unsigned small_n, big_n, other_n;
+	char *small = many_rules(64 * 1024, 'r', &small_n);
+	char *big = many_rules((1u << 20) - 1, 'r', &big_n); /* the largest file ck_detect_add_file reads */
+	char *other = many_rules(64 * 1024, 's', &other_n);  /* as small, with names the set lacks */
+	char *path = write_temp(big, strlen(big));
+	double t_small = 1e9, t_big = 1e9, t_onto = 1e9, t_again = 1e9;
+	char last[16];
+
+	for (int round = 0; round < 3; round++) {
+		struct ck_detect *d = ck_detect_new();
+		struct ck_rule_error err = { .size = sizeof(err) };
+		double t0 = cpu_ms();
+		cr_assert_eq(ck_detect_add_rules(d, small, &err), 0, "%s", err.message);
+		double t1 = cpu_ms();
+		cr_assert_eq(ck_detect_rule_count(d), small_n);
+		ck_detect_clear(d);
+		double t2 = cpu_ms();
+		cr_assert_eq(ck_detect_add_file(d, path, &err), 0, "%s", err.message);
+		double t3 = cpu_ms();
+		cr_assert_eq(ck_detect_rule_count(d), big_n);
+		cr_assert_eq(ck_detect_add_rules(d, other, &err), 0, "%s", err.message);
+		double t4 = cpu_ms();
+		cr_assert_eq(ck_detect_rule_count(d), big_n + other_n);
+		/* the same names again: every rule replaces its namesake, in place */
+		cr_assert_eq(ck_detect_add_file(d, path, &err), 0, "%s", err.message);
+		double t5 = cpu_ms();
+		cr_assert_eq(ck_detect_rule_count(d), big_n + other_n);
+		snprintf(last, sizeof(last), "r%u", big_n - 1);
+		cr_assert_str_eq(ck_detect_rule_name(d, big_n - 1), last);
+		snprintf(last, sizeof(last), "s%u", other_n - 1);
+		cr_assert_str_eq(ck_detect_rule_name(d, big_n + other_n - 1), last);
+		t_small = min_of(t_small, t1 - t0);
+		t_big = min_of(t_big, t3 - t2);
+		t_onto = min_of(t_onto, t4 - t3);
+		t_again = min_of(t_again, t5 - t4);
+		ck_detect_free(d);
+	}
+	printf("compile: %u rules (64 KiB) %.1f ms; %u rules (1 MiB - 1) %.1f ms; %u more onto them %.1f ms; "
+	       "replacing them %.1f ms\n", small_n, t_small, big_n, t_big, other_n, t_onto, t_again);
+	/* 16 times the text: linear is 16 times the time; allow twice that */
+	cr_assert_lt(t_big, 32 * t_small, "%.1f ms for 16 times the text of %.1f ms", t_big, t_small);
+	/* the rules already in the set cost nothing: as the same text into an empty set, or 4 times that */
+	cr_assert_lt(t_onto, 4 * t_small, "%.1f ms onto %u rules, %.1f ms into none", t_onto, big_n, t_small);
+	unlink(path);
+
+	/* one byte more is past the documented limit */
+	char *over = many_rules(1u << 20, 'r', &big_n);
+	path = write_temp(over, strlen(over));
+	struct ck_detect *d = ck_detect_new();
+	cr_assert_eq(ck_detect_add_file(d, path, NULL), -EFBIG);
+	cr_assert_eq(ck_detect_rule_count(d), 0);
+	ck_detect_free(d);
+	unlink(path);
+	free(over);
+	free(other);
+	free(big);
+	free(small);
 }
 
 Test(detect, an_empty_text_adds_nothing)
