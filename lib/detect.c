@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "internal/escape.h"
+#include "internal/siphash.h"
 #include "internal/util.h"
 
 /* docs/rules.md explains each rule and its priority; keep the two in step. */
@@ -194,15 +195,31 @@ struct piece {
 	uint32_t off, len; /* P_TEXT: bytes of the rule's template */
 };
 
-struct rate_slot {
+/*
+ * Keys with a window of their own per rate rule (docs/rules.md). An open
+ * window is never taken from its key; keys that find all of them open are
+ * counted together in the rule's shared window.
+ */
+#define RATE_KEYS 1024
+#define RATE_NONE UINT16_MAX
+
+struct rate_window {
 	uint64_t key;
-	uint64_t start;   /* time_ns at which the key's window opened */
-	uint64_t count;   /* events in the window; 0: slot unused */
+	uint64_t start;        /* time_ns of the window's first event */
+	uint32_t count;        /* events in the window (saturating); 0: never opened */
+	uint16_t older, newer; /* the table's windows in the order of their start */
+	uint16_t chain;        /* the next window in its bucket, or the next free one */
+	uint16_t bucket;
 };
 
-/* Keys tracked at once per rate rule; more evict the oldest window nearby. */
-#define RATE_SLOTS 1024
-#define RATE_PROBE 8
+/* A rate rule's windows by key: a hash table of fixed size, and a list by start. */
+struct rate_table {
+	struct rate_window win[RATE_KEYS];
+	uint16_t bucket[RATE_KEYS];
+	uint16_t oldest, newest, free;
+};
+
+static struct rate_table *rate_table_new(void);
 
 struct rule {
 	char *name;
@@ -218,9 +235,10 @@ struct rule {
 	uint32_t npieces, cap_pieces;
 	unsigned seen_on[DIR__COUNT]; /* the line of each directive in the rule, 0 absent */
 	uint64_t rate_limit, rate_period;
+	char rate_period_text[32]; /* as written: "1s" */
 	enum field rate_by;  /* F__COUNT: one window for every event */
-	struct rate_slot *slots;
-	size_t nslots;
+	struct rate_table *rate_table; /* with by: the keys' own windows */
+	struct rate_window rate_shared; /* without by: every event; with by: keys past the table */
 };
 
 /* Rule names to their position in an array of rules: open addressing, at most half full. */
@@ -233,6 +251,7 @@ struct ck_detect {
 	struct rule **rules;
 	size_t count, cap;
 	struct name_index names;
+	uint64_t hash_key[2]; /* SipHash key of the rate tables */
 };
 
 static void rule_free(struct rule *r)
@@ -252,7 +271,7 @@ static void rule_free(struct rule *r)
 	free(r->name);
 	free(r->tmpl);
 	free(r->pieces);
-	free(r->slots);
+	free(r->rate_table);
 	free(r);
 }
 
@@ -1229,6 +1248,7 @@ static int parse_rate(struct parser *ps)
 		return fail(ps, due_line(t, prev(ps)->line),
 			    "expected a duration after 'per' (such as 1s, 500ms, 2m or 1h), found %s",
 			    desc(t, due_line(t, prev(ps)->line), true, d, sizeof(d)));
+	tok_copy(t, r->rate_period_text, sizeof(r->rate_period_text));
 	advance(ps);
 	r->rate_limit = (uint64_t)limit;
 	r->rate_by = F__COUNT;
@@ -1251,10 +1271,11 @@ static int parse_rate(struct parser *ps)
 				    desc(t, due_line(t, prev(ps)->line), true, d, sizeof(d)));
 		advance(ps);
 	}
-	r->nslots = r->rate_by == F__COUNT ? 1 : RATE_SLOTS;
-	r->slots = calloc(r->nslots, sizeof(*r->slots));
-	if (!r->slots)
-		return oom(ps, t->line);
+	if (r->rate_by != F__COUNT) {
+		r->rate_table = rate_table_new();
+		if (!r->rate_table)
+			return oom(ps, t->line);
+	}
 	return expect_eol(ps, "the rate");
 }
 
@@ -1531,8 +1552,11 @@ static int parse_text(struct parser *ps, const char *text)
 struct ck_detect *ck_detect_new(void)
 {
 	struct ck_detect *d = calloc(1, sizeof(*d));
-	if (!d)
+	if (!d) {
 		errno = ENOMEM;
+		return NULL;
+	}
+	ck__siphash_key(d->hash_key);
 	return d;
 }
 
@@ -1857,23 +1881,15 @@ static bool matches(const struct rule *r, const struct ck_event *e)
 	return at == MATCH;
 }
 
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * UINT64_C(0x100000001b3);
-	return h;
-}
-
-static uint64_t rate_key(const struct ck_event *e, enum field by)
+static uint64_t rate_key(const struct ck_event *e, enum field by, const uint64_t hash_key[2])
 {
 	switch (by) {
 	case F_UID: return e->uid;
 	case F_PID: return (uint32_t)e->pid;
 	case F_PPID: return (uint32_t)e->ppid;
 	case F_CGROUP_ID: return e->cgroup_id;
-	case F_COMM: return hash_bytes(e->comm, strnlen(e->comm, sizeof(e->comm)));
-	case F_EXE: return hash_bytes(e->exe, strnlen(e->exe, sizeof(e->exe)));
+	case F_COMM: return ck__siphash(hash_key, e->comm, strnlen(e->comm, sizeof(e->comm)));
+	case F_EXE: return ck__siphash(hash_key, e->exe, strnlen(e->exe, sizeof(e->exe)));
 	default: return 0;
 	}
 }
@@ -1884,38 +1900,135 @@ static bool window_over(uint64_t start, uint64_t now, uint64_t period)
 	return now >= start ? now - start >= period : start - now >= period;
 }
 
-/* Counts the event in its key's window; returns the count so far. */
-static uint64_t rate_count(struct rule *r, const struct ck_event *e)
+/* Counts an event at now in w; a window that is over (or never opened) starts again at now. */
+static uint32_t window_count(struct rate_window *w, uint64_t now, uint64_t period)
 {
-	uint64_t key = rate_key(e, r->rate_by), now = e->time_ns;
-	uint64_t h = key * UINT64_C(0x9e3779b97f4a7c15);
-	size_t mask = r->nslots - 1, probe = r->nslots < RATE_PROBE ? r->nslots : RATE_PROBE;
-	struct rate_slot *s = NULL, *empty = NULL, *oldest = NULL;
+	if (w->count == 0 || window_over(w->start, now, period)) {
+		w->start = now;
+		w->count = 0;
+	}
+	if (w->count < UINT32_MAX)
+		w->count++;
+	return w->count;
+}
 
-	h ^= h >> 29;
-	for (size_t k = 0; k < probe; k++) {
-		struct rate_slot *c = &r->slots[(h + k) & mask];
-		if (c->count && c->key == key) {
-			s = c;
-			break;
-		}
-		if (!c->count) {
-			if (!empty)
-				empty = c;
-		} else if (!oldest || c->start < oldest->start) {
-			oldest = c;
-		}
+static void list_unlink(struct rate_table *t, uint16_t i)
+{
+	struct rate_window *w = &t->win[i];
+
+	if (w->older != RATE_NONE)
+		t->win[w->older].newer = w->newer;
+	else
+		t->oldest = w->newer;
+	if (w->newer != RATE_NONE)
+		t->win[w->newer].older = w->older;
+	else
+		t->newest = w->older;
+}
+
+/* Puts window i in the list by start, looking from the newest end: events come nearly in order. */
+static void list_insert(struct rate_table *t, uint16_t i)
+{
+	struct rate_window *w = &t->win[i];
+	uint16_t at = t->newest;
+
+	while (at != RATE_NONE && t->win[at].start > w->start)
+		at = t->win[at].older;
+	w->older = at;
+	w->newer = at == RATE_NONE ? t->oldest : t->win[at].newer;
+	if (w->older != RATE_NONE)
+		t->win[w->older].newer = i;
+	else
+		t->oldest = i;
+	if (w->newer != RATE_NONE)
+		t->win[w->newer].older = i;
+	else
+		t->newest = i;
+}
+
+/*
+ * A window that is not open at now, taken from its key; RATE_NONE when all
+ * are open. Windows are listed by start, so those that closed are at the old
+ * end, and those a clock stepped back left a period ahead at the new end.
+ */
+static uint16_t table_reclaim(struct rate_table *t, uint64_t now, uint64_t period)
+{
+	uint16_t i = t->oldest;
+
+	if (i == RATE_NONE)
+		return RATE_NONE;
+	if (!window_over(t->win[i].start, now, period)) {
+		i = t->newest;
+		if (!window_over(t->win[i].start, now, period))
+			return RATE_NONE;
 	}
-	if (!s) {
-		s = empty ? empty : oldest;
-		s->key = key;
-		s->count = 0;
+	list_unlink(t, i);
+	uint16_t *p = &t->bucket[t->win[i].bucket];
+	while (*p != i)
+		p = &t->win[*p].chain;
+	*p = t->win[i].chain;
+	return i;
+}
+
+static struct rate_table *rate_table_new(void)
+{
+	struct rate_table *t = malloc(sizeof(*t));
+
+	if (!t)
+		return NULL;
+	for (uint16_t i = 0; i < RATE_KEYS; i++) {
+		t->bucket[i] = RATE_NONE;
+		t->win[i].chain = i + 1 < RATE_KEYS ? i + 1 : RATE_NONE;
 	}
-	if (s->count == 0 || window_over(s->start, now, r->rate_period)) {
-		s->start = now;
-		s->count = 0;
+	t->free = 0;
+	t->oldest = t->newest = RATE_NONE;
+	return t;
+}
+
+/*
+ * Counts e in its key's window, or in the rule's shared window (*shared);
+ * returns the count so far. A key without a window gets a free one, or one
+ * that has closed; while every window is open, and then for as long as the
+ * shared window it opened stays open, keys without a window are counted there.
+ */
+static uint32_t rate_count(struct rule *r, const struct ck_event *e, const uint64_t hash_key[2],
+			   bool *shared)
+{
+	struct rate_table *t = r->rate_table;
+	uint64_t now = e->time_ns, period = r->rate_period, key;
+	uint16_t b, i;
+
+	*shared = true;
+	if (!t)
+		return window_count(&r->rate_shared, now, period);
+	key = rate_key(e, r->rate_by, hash_key);
+	/* a string's key is its keyed hash already; a number needs one to pick its bucket */
+	b = (uint16_t)((r->rate_by == F_COMM || r->rate_by == F_EXE ? key : ck__siphash_u64(hash_key, key)) &
+		       (RATE_KEYS - 1));
+	for (i = t->bucket[b]; i != RATE_NONE && t->win[i].key != key; i = t->win[i].chain)
+		;
+	if (i == RATE_NONE) {
+		struct rate_window *sh = &r->rate_shared;
+		if (sh->count && !window_over(sh->start, now, period))
+			return window_count(sh, now, period);
+		i = t->free;
+		if (i != RATE_NONE)
+			t->free = t->win[i].chain;
+		else if ((i = table_reclaim(t, now, period)) == RATE_NONE)
+			return window_count(sh, now, period);
+		t->win[i] = (struct rate_window){ .key = key, .start = now, .bucket = b, .chain = t->bucket[b] };
+		t->bucket[b] = i;
+		list_insert(t, i);
+	} else if (window_over(t->win[i].start, now, period)) {
+		t->win[i].start = now;
+		t->win[i].count = 0;
+		list_unlink(t, i);
+		list_insert(t, i);
 	}
-	return ++s->count;
+	*shared = false;
+	if (t->win[i].count < UINT32_MAX)
+		t->win[i].count++;
+	return t->win[i].count;
 }
 
 static void flags_text(const struct ck_event *e, char *buf, size_t len)
@@ -2001,6 +2114,17 @@ static void render(const struct rule *r, const struct ck_event *e, uint64_t coun
 	}
 }
 
+/* The alert of a rule's shared window: it counts many keys, so it names none as the culprit. */
+static void render_shared(const struct rule *r, const struct ck_event *e, uint64_t count, char *out,
+			  size_t len)
+{
+	snprintf(out, len,
+		 "%s: %" PRIu64 " events within %s from %s values past the %d the rule keeps a window for, "
+		 "counted together; the last: %s by pid %d, uid %u",
+		 r->name, count, r->rate_period_text, fields[r->rate_by].name, RATE_KEYS,
+		 ck_event_call_name(e->call), e->pid, e->uid);
+}
+
 int ck_detect_feed(struct ck_detect *d, const struct ck_event *e,
 		   void (*cb)(const struct ck_alert *alert, void *data), void *data)
 {
@@ -2011,18 +2135,22 @@ int ck_detect_feed(struct ck_detect *d, const struct ck_event *e,
 	for (size_t i = 0; i < d->count; i++) {
 		struct rule *r = d->rules[i];
 		uint64_t count = 1;
+		bool shared = false;
 
 		if (!matches(r, e))
 			continue;
 		if (r->seen_on[DIR_RATE]) {
-			count = rate_count(r, e);
+			count = rate_count(r, e, d->hash_key, &shared);
 			if (count != r->rate_limit + 1)
 				continue;
 		}
 		alerts++;
 		if (cb) {
 			struct ck_alert a = { .rule = r->name, .priority = r->priority, .event = e };
-			render(r, e, count, a.message, sizeof(a.message));
+			if (shared && r->rate_table)
+				render_shared(r, e, count, a.message, sizeof(a.message));
+			else
+				render(r, e, count, a.message, sizeof(a.message));
 			cb(&a, data);
 		}
 	}
