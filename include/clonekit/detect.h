@@ -70,7 +70,9 @@ CK_API enum ck_priority ck_detect_rule_priority(const struct ck_detect *d, size_
  * Returns the number of alerts, or -EINVAL.
  * e comes from ck_event_init() and ck_event_classify(); cb may be NULL. The
  * alert lives for the call. Rate rules keep state in d: feed one d from one
- * thread at a time, and do not change its rules from cb.
+ * thread at a time, and do not change its rules from cb. A rate rule keeps a
+ * window for up to 1024 keys at once, never taking an open one from its key;
+ * keys past them are counted together, in a window whose alert says so.
  */
 CK_API int ck_detect_feed(struct ck_detect *d, const struct ck_event *e,
 			  void (*cb)(const struct ck_alert *alert, void *data), void *data);
