@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <clonekit/clonekit.h>
 
@@ -150,6 +151,25 @@ void jw_namespaces(struct jw *w, const char *key, uint64_t namespaces);
 void cli_spawn_error(const char *cmd, const struct ck_spawn_error *err, int r);
 /* 127 when execve found nothing (the command or its interpreter), 126 for another execve failure, else 125. */
 int cli_spawn_exit_code(const struct ck_spawn_error *err);
+
+/*
+ * cli/value.c: option values, read one way; each returns 0 or -EINVAL (-ENOMEM)
+ * and prints nothing.
+ */
+/* --stack, --stack-size, --size: a hex or decimal number of 64 bits. */
+int cli_parse_u64(const char *s, uint64_t *out);
+/* trace -p: a process ID, 1..INT32_MAX. */
+int cli_parse_pid(const char *s, pid_t *out);
+/* watch --duration: seconds above 0, decimals allowed. */
+int cli_parse_seconds(const char *s, double *out);
+/* seccomp --errno: a name in any case (EPERM, eacces) or a number 1-4095; 0 for neither. */
+int cli_parse_errno(const char *s);
+/* --uid-map, --gid-map: INSIDE:OUTSIDE:COUNT, 32-bit each, COUNT above 0. */
+int cli_parse_id_map(const char *s, uint32_t v[3]);
+/* --monotonic, --boottime: seconds with a sign and up to nine decimals, as the kernel's sec and nsec. */
+int cli_parse_offset(const char *s, int64_t *sec, long *nsec);
+/* --set-tid: up to max PIDs separated by commas, into tids[0..*n). */
+int cli_parse_set_tid(const char *s, int32_t *tids, size_t max, uint64_t *n);
 
 /* Prints a finding as "EINVAL: message" (errors) or "warning: message". */
 void print_finding(FILE *f, const struct ck_finding *fi);

@@ -88,6 +88,9 @@ bool ck__strn_ieq(const char *a, const char *b, size_t n);
 /* Edit distance between a and b, capped at cap+1 (cheap early exit). */
 unsigned ck__edit_distance(const char *a, const char *b, unsigned cap);
 
+/* The errno ck_errno_name() names name, in any case ("EPERM", "eperm"); 0 for none. */
+int ck__errno_parse(const char *name);
+
 /*
  * Reads a small text file (procfs, sysfs) into buf, NUL-terminated, trailing
  * newline removed. Returns the length or -errno.

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The values of command-line options, read in one place: numbers, id-map
+ * ranges, clock offsets, PIDs, errnos, durations. Each function only reads:
+ * it returns 0 or -EINVAL and prints nothing; the option's own command says
+ * what was wrong. fuzz/fuzz_cli_values.c holds each to its grammar.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "../lib/internal/util.h"
+
+int cli_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int cli_parse_pid(const char *s, pid_t *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0 || v > INT32_MAX)
+		return -EINVAL;
+	*out = (pid_t)v;
+	return 0;
+}
+
+int cli_parse_seconds(const char *s, double *out)
+{
+	char *tail;
+	errno = 0;
+	double v = strtod(s, &tail);
+	if (errno || tail == s || *tail || !isfinite(v) || v <= 0)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int cli_parse_errno(const char *s)
+{
+	char *end;
+	long v;
+
+	if (*s >= '0' && *s <= '9') {
+		errno = 0;
+		v = strtol(s, &end, 10);
+		return (errno || *end || v < 1 || v > 4095) ? 0 : (int)v;
+	}
+	return ck__errno_parse(s);
+}
+
+int cli_parse_id_map(const char *s, uint32_t v[3])
+{
+	unsigned long long x[3];
+	char tail;
+	if (sscanf(s, "%llu:%llu:%llu%c", &x[0], &x[1], &x[2], &tail) != 3 ||
+	    x[0] > UINT32_MAX || x[1] > UINT32_MAX || x[2] == 0 || x[2] > UINT32_MAX)
+		return -EINVAL;
+	for (int i = 0; i < 3; i++)
+		v[i] = (uint32_t)x[i];
+	return 0;
+}
+
+int cli_parse_offset(const char *s, int64_t *sec, long *nsec)
+{
+	const char *p = s;
+	bool neg = *p == '-';
+	uint64_t whole = 0;
+	long frac = 0, scale = 100000000L;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (uint64_t)(*p - '0');
+		if (whole > UINT64_C(1000000000000))
+			return -EINVAL;
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			if (scale == 0)
+				return -EINVAL;
+			else
+				frac += (*p - '0') * scale;
+	}
+	if (*p)
+		return -EINVAL;
+	/* the kernel wants a whole part and 0 <= nsec < 1e9 */
+	*sec = neg ? -(int64_t)whole - (frac ? 1 : 0) : (int64_t)whole;
+	*nsec = neg && frac ? 1000000000L - frac : frac;
+	return 0;
+}
+
+int cli_parse_set_tid(const char *s, int32_t *tids, size_t max, uint64_t *n)
+{
+	char *copy = strdup(s), *save = NULL;
+	int r = 0;
+
+	*n = 0;
+	if (!copy)
+		return -ENOMEM;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long v = strtol(t, &end, 10);
+		if (*end || *n >= max) {
+			r = -EINVAL;
+			break;
+		}
+		tids[(*n)++] = (int32_t)v;
+	}
+	free(copy);
+	return r;
+}
