@@ -84,6 +84,22 @@ int call_build(const struct call_opts *o, const char *cmd, int nwords, char **wo
 	       struct ck_clone_request *req, struct ck_context *ctx);
 void call_opts_release(struct call_opts *o);
 
+/* One line of `check -`: "SYSCALL FLAGS [EXIT_SIGNAL]". */
+struct check_line {
+	enum ck_syscall sc;
+	char *flags_text;         /* the FLAGS word, inside the line */
+	uint64_t flags;           /* its value for sc */
+	bool exit_signal_set;
+	unsigned exit_signal;     /* 0..255 */
+};
+/*
+ * Reads one line as getline() gave it (len bytes of any value, its "\n" or
+ * "\r\n" included, a NUL after them), in place: 1 and *out for a call, 0 for
+ * a blank line, -1 with why (one line, no control characters) for a line
+ * that is not a call.
+ */
+int check_line_read(char *line, size_t len, struct check_line *out, char *why, size_t why_len);
+
 /*
  * The ck_spawn_attr options run and trace share (cli/attr.c); their values
  * are ATTR_OPT_FIRST..ATTR_OPT_END-1.
