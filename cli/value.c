@@ -16,15 +16,8 @@
 
 int cli_parse_u64(const char *s, uint64_t *out)
 {
-	char *end;
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || *end)
-		return -EINVAL;
-	*out = v;
-	return 0;
+	/* not strtoull: it skips spaces, negates after them (" -1") and reads 010 as octal */
+	return s && ck__parse_u64n(s, strlen(s), 0, UINT64_MAX, out) == 0 ? 0 : -EINVAL;
 }
 
 int cli_parse_pid(const char *s, pid_t *out)
