@@ -57,14 +57,16 @@ int cli_parse_errno(const char *s)
 
 int cli_parse_id_map(const char *s, uint32_t v[3])
 {
-	unsigned long long x[3];
-	char tail;
-	if (sscanf(s, "%llu:%llu:%llu%c", &x[0], &x[1], &x[2], &tail) != 3 ||
-	    x[0] > UINT32_MAX || x[1] > UINT32_MAX || x[2] == 0 || x[2] > UINT32_MAX)
-		return -EINVAL;
-	for (int i = 0; i < 3; i++)
-		v[i] = (uint32_t)x[i];
-	return 0;
+	/* not sscanf's %llu: it skips spaces and negates, so "-18446744073709551615" was 1 */
+	for (int i = 0; i < 3; i++) {
+		size_t n = strcspn(s, ":");
+		uint64_t x;
+		if ((s[n] == ':') != (i < 2) || ck__parse_u64n(s, n, 10, UINT32_MAX, &x) < 0)
+			return -EINVAL;
+		v[i] = (uint32_t)x;
+		s += n + (i < 2);
+	}
+	return v[2] ? 0 : -EINVAL;
 }
 
 int cli_parse_offset(const char *s, int64_t *sec, long *nsec)
