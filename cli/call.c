@@ -58,10 +58,7 @@ int call_opts_apply(struct call_opts *o, const char *cmd, int opt, const char *a
 			return cli_usage_error(cmd, "--size '%s': not a size", arg);
 		return 0;
 	case 0x10a: {
-		int r = cli_parse_set_tid(arg, o->set_tid, CK_SET_TID_MAX, &o->set_tid_size);
-		if (r == -ENOMEM)
-			return cli_usage_error(cmd, "out of memory");
-		if (r < 0)
+		if (cli_parse_set_tid(arg, o->set_tid, CK_SET_TID_MAX, &o->set_tid_size) < 0)
 			return cli_usage_error(cmd, "--set-tid '%s': expected up to %d PIDs separated by commas",
 					       arg, CK_SET_TID_MAX);
 		return 0;

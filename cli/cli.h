@@ -169,8 +169,8 @@ void cli_spawn_error(const char *cmd, const struct ck_spawn_error *err, int r);
 int cli_spawn_exit_code(const struct ck_spawn_error *err);
 
 /*
- * cli/value.c: option values, read one way; each returns 0 or -EINVAL (-ENOMEM)
- * and prints nothing.
+ * cli/value.c: option values, read one way; each returns 0 or -EINVAL and
+ * prints nothing.
  */
 /* --stack, --stack-size, --size: a hex or decimal number of 64 bits. */
 int cli_parse_u64(const char *s, uint64_t *out);
@@ -184,7 +184,7 @@ int cli_parse_errno(const char *s);
 int cli_parse_id_map(const char *s, uint32_t v[3]);
 /* --monotonic, --boottime: seconds with a sign and up to nine decimals, as the kernel's sec and nsec. */
 int cli_parse_offset(const char *s, int64_t *sec, long *nsec);
-/* --set-tid: up to max PIDs separated by commas, into tids[0..*n). */
+/* --set-tid: 1 to max PIDs (decimal, 32-bit, negative allowed) separated by commas, into tids[0..*n). */
 int cli_parse_set_tid(const char *s, int32_t *tids, size_t max, uint64_t *n);
 
 /* Prints a finding as "EINVAL: message" (errors) or "warning: message". */

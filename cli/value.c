@@ -102,21 +102,23 @@ int cli_parse_offset(const char *s, int64_t *sec, long *nsec)
 
 int cli_parse_set_tid(const char *s, int32_t *tids, size_t max, uint64_t *n)
 {
-	char *copy = strdup(s), *save = NULL;
-	int r = 0;
-
-	*n = 0;
-	if (!copy)
-		return -ENOMEM;
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		char *end;
-		long v = strtol(t, &end, 10);
-		if (*end || *n >= max) {
-			r = -EINVAL;
-			break;
+	/*
+	 * Negative and zero PIDs stay: the validator says what the kernel answers
+	 * to them. A PID past 32 bits was cut to another by strtol and a cast, and
+	 * strtok_r skipped empty elements ("1,,2", "").
+	 */
+	for (size_t i = 0;; i++) {
+		size_t len = strcspn(s, ",");
+		bool neg = s[0] == '-';
+		uint64_t v;
+		if (i >= max || ck__parse_u64n(s + neg, len - neg, 10,
+					       neg ? (uint64_t)INT32_MAX + 1 : INT32_MAX, &v) < 0)
+			return -EINVAL;
+		tids[i] = (int32_t)(neg ? -(int64_t)v : (int64_t)v);
+		if (!s[len]) {
+			*n = i + 1;
+			return 0;
 		}
-		tids[(*n)++] = (int32_t)v;
+		s += len + 1;
 	}
-	free(copy);
-	return r;
 }
