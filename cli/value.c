@@ -22,10 +22,8 @@ int cli_parse_u64(const char *s, uint64_t *out)
 
 int cli_parse_pid(const char *s, pid_t *out)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0 || v > INT32_MAX)
+	uint64_t v;
+	if (ck__parse_u64n(s, strlen(s), 10, INT32_MAX, &v) < 0 || v == 0)
 		return -EINVAL;
 	*out = (pid_t)v;
 	return 0;
@@ -44,14 +42,10 @@ int cli_parse_seconds(const char *s, double *out)
 
 int cli_parse_errno(const char *s)
 {
-	char *end;
-	long v;
+	uint64_t v;
 
-	if (*s >= '0' && *s <= '9') {
-		errno = 0;
-		v = strtol(s, &end, 10);
-		return (errno || *end || v < 1 || v > 4095) ? 0 : (int)v;
-	}
+	if (*s >= '0' && *s <= '9')
+		return ck__parse_u64n(s, strlen(s), 10, 4095, &v) == 0 ? (int)v : 0;
 	return ck__errno_parse(s);
 }
 
