@@ -31,10 +31,14 @@ int cli_parse_pid(const char *s, pid_t *out)
 
 int cli_parse_seconds(const char *s, double *out)
 {
-	char *tail;
-	errno = 0;
-	double v = strtod(s, &tail);
-	if (errno || tail == s || *tail || !isfinite(v) || v <= 0)
+	/* digits and one '.' first: strtod alone takes spaces, signs, 1e3, 0x10 and "inf" */
+	size_t whole = strspn(s, "0123456789"), frac = 0;
+	if (s[whole] == '.')
+		frac = strspn(s + whole + 1, "0123456789");
+	if (whole + frac == 0 || s[whole + (s[whole] == '.') + frac])
+		return -EINVAL;
+	double v = strtod(s, NULL);
+	if (!isfinite(v) || v <= 0)   /* too many digits: infinity, or an underflow to 0 */
 		return -EINVAL;
 	*out = v;
 	return 0;

@@ -118,13 +118,16 @@ static bool oracle_errno(const char *s, int *e)
 	return false;
 }
 
-/* Seconds above 0, decimals allowed: 10, 0.5, .5. */
+/* Seconds above 0, decimals allowed: 10, 0.5, .5; a double that is finite and above 0. */
 static bool oracle_seconds(const char *s)
 {
 	size_t a = strspn(s, "0123456789"), b = 0;
 	if (s[a] == '.')
 		b = strspn(s + a + 1, "0123456789");
-	return a + b > 0 && s[a + (s[a] == '.') + b] == '\0' && strspn(s, "0.") != strlen(s);
+	if (a + b == 0 || s[a + (s[a] == '.') + b] != '\0')
+		return false;
+	double v = strtod(s, NULL);
+	return isfinite(v) && v > 0;
 }
 
 /* A comma-separated list, no element empty, each accepted by ok(); the OR of their values. */
