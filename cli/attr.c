@@ -21,12 +21,15 @@ static const char *const ns_names[] = { "user", "pid", "net", "mnt", "uts", "ipc
 
 static int parse_namespaces(const char *cmd, const char *arg, uint64_t *out)
 {
-	char *copy = strdup(arg), *save = NULL;
+	char *copy = strdup(arg), *next;
 	int r = 0;
 	if (!copy)
 		return -ENOMEM;
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	/* not strtok_r: an empty element ("", "user,,pid") is a mistake to name, not to skip */
+	for (char *t = copy; t; t = next) {
 		const struct ck_flag *f;
+		if ((next = strchr(t, ',')))
+			*next++ = '\0';
 		if (strcmp(t, "all") == 0) {
 			*out |= CK_CLONE_NEWNS_ALL;
 			continue;
@@ -45,11 +48,13 @@ static int parse_namespaces(const char *cmd, const char *arg, uint64_t *out)
 
 static int parse_share(const char *cmd, const char *arg, uint64_t *out)
 {
-	char *copy = strdup(arg), *save = NULL;
+	char *copy = strdup(arg), *next;
 	int r = 0;
 	if (!copy)
 		return -ENOMEM;
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	for (char *t = copy; t; t = next) {
+		if ((next = strchr(t, ',')))
+			*next++ = '\0';
 		const struct ck_flag *f = ck_flag_by_name(t);
 		uint64_t ok = CK_CLONE_VM | CK_CLONE_FS | CK_CLONE_IO | CK_CLONE_SYSVSEM;
 		if (f && (f->value & (CK_CLONE_FILES | CK_CLONE_SIGHAND))) {
