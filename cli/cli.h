@@ -200,7 +200,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 
 /*
  * The option parser of every subcommand (cli/opt.c), called as getopt_long:
- * set optind to 1 (or 0) first, then each call returns the next option's
+ * set optind to 1 first (0 to start over on an argv whose parse stopped
+ * inside a cluster such as "-abc"), then each call returns the next option's
  * short letter or struct option val (0 when its flag is set), -1 at the end
  * with optind at the first operand, and optarg set for an option's argument
  * ("--name=VALUE", "--name VALUE", "-xVALUE", "-x VALUE"). A leading '+' in
