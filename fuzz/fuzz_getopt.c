@@ -9,7 +9,7 @@
  *     a long option's val; 1 <= optind <= argc; argv stays a permutation;
  *   - a long option is returned only when spelled in full ("--name" or
  *     "--name=..."), never for a prefix;
- *   - an option that takes an argument has one, never "--";
+ *   - an option that takes an argument has one, never the element "--";
  *   - at the end the operands follow optind in their order, and each is an
  *     operand or came after "--" (in '+' mode: from the first operand on);
  *   - optind = 0 starts over: a parse stopped inside "-abc" leaves nothing
@@ -59,6 +59,15 @@ static bool in_argv(char **argv, int argc, const char *p)
 {
 	for (int i = 0; i < argc; i++)
 		if (p >= argv[i] && p <= argv[i] + strlen(argv[i]))
+			return true;
+	return false;
+}
+
+/* Is p a whole element "--" (the end of the options), rather than "-o--" or "--output=--"? */
+static bool is_dashdash_element(char **argv, int argc, const char *p)
+{
+	for (int i = 0; i < argc; i++)
+		if (p == argv[i] && strcmp(p, "--") == 0)
 			return true;
 	return false;
 }
@@ -114,7 +123,7 @@ static size_t parse(int argc, char **argv, const char *optstring, size_t stop, s
 			FUZZ_CHECK(spelled, input, "'--%s' returned, but no element spells it", o->name);
 		}
 		if (wants_arg) {
-			FUZZ_CHECK(optarg && in_argv(argv, argc, optarg) && strcmp(optarg, "--") != 0, input,
+			FUZZ_CHECK(optarg && in_argv(argv, argc, optarg) && !is_dashdash_element(argv, argc, optarg), input,
 				   "option %d: argument %s", c, optarg ? optarg : "(none)");
 		} else {
 			FUZZ_CHECK(!optarg, input, "option %d without argument got '%s'", c, optarg);
