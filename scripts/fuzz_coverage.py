@@ -29,6 +29,12 @@ PARSERS = {
                                   'attr_opts_apply'],
                    'cli/call.c': ['call_opts_apply']},
     'getopt': {'cli/opt.c': ['*']},
+    'names': {'lib/flags.c': ['ck_flag_by_name', 'flag_by_name_n'],
+              'lib/abi.c': ['ck_arch_by_name', 'ck_nr_parse', 'name_is'],
+              'lib/event.c': ['ck_event_call_parse'],
+              'lib/seccomp.c': ['ck_seccomp_action_parse'],
+              'lib/detect.c': ['ck_priority_parse'],
+              'lib/probe.c': ['ck_probe_feature_by_name']},
     'rules': {'lib/detect.c': ['*']},
     'json': {},
 }
