@@ -6,6 +6,8 @@
  *   - parse(format(v)) == v for every v, and format is snprintf-shaped (the
  *     length it returns, a NUL-terminated prefix in a short buffer);
  *   - a text that parses formats to a text that parses to the same value;
+ *   - the order of '|'-separated tokens changes nothing (clone's exit-signal
+ *     rule holds "wherever either stands");
  *   - a refused text gets an error that points inside the text, with a
  *     NUL-terminated token and a non-empty one-line message.
  */
@@ -35,6 +37,35 @@ static void round_trip(uint64_t v, enum ck_syscall sc, const char *input)
 		   input, "format into %zu bytes gave %d '%s' for '%s'", cut, m, small, text);
 }
 
+/*
+ * The value is the OR of the tokens and clone's exit-signal rule holds
+ * "wherever either stands": the tokens in reverse order give the same answer.
+ * Only for texts of names, numbers and '|' (a comment could hold a '|').
+ */
+static void reversed(const char *text, enum ck_syscall sc, int r, uint64_t v)
+{
+	size_t len = strlen(text), pos = 0;
+	if (len == 0 || len > 512 ||
+	    strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-|") != len)
+		return;
+	char rev[513];
+	for (size_t end = len; end > 0;) {
+		size_t start = end;
+		while (start > 0 && text[start - 1] != '|')
+			start--;
+		memcpy(rev + pos, text + start, end - start);
+		pos += end - start;
+		if (start > 0)
+			rev[pos++] = '|';
+		end = start > 0 ? start - 1 : 0;
+	}
+	rev[pos] = '\0';
+	uint64_t w = 0;
+	int q = ck_flags_parse(rev, sc, &w, NULL);
+	FUZZ_CHECK(q == r && (r < 0 || w == v), text, "reversed '%s' for %s: %d %#llx, in order: %d %#llx", rev,
+		   ck_syscall_name(sc), q, (unsigned long long)w, r, (unsigned long long)v);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -47,7 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ck_parse_error err;
 		uint64_t v = 0;
 		memset(&err, 0xa5, sizeof(err));
-		if (ck_flags_parse(text, sc, &v, &err) == 0) {
+		int r = ck_flags_parse(text, sc, &v, &err);
+		reversed(text, sc, r, v);
+		if (r == 0) {
 			round_trip(v, sc, text);
 		} else {
 			size_t len = strlen(text);
