@@ -1,7 +1,7 @@
 #!/bin/sh
 # make fuzz: runs each libFuzzer target of fuzz/ for FUZZ_TIME seconds.
 #   scripts/fuzz.sh run BUILD [TARGET...]     fuzz (all targets by default)
-#   scripts/fuzz.sh merge BUILD [TARGET...]   add to fuzz/corpus/T the inputs of a run that reach new code
+#   scripts/fuzz.sh merge BUILD [TARGET...]   add to fuzz/corpus/T the fewest inputs of a run that reach new code
 #   scripts/fuzz.sh coverage BUILD [TARGET...] line coverage of each target's parsers by fuzz/corpus/T
 # BUILD is a clang build made with -Dfuzz=true (run, merge), or with -fprofile-instr-generate
 # -fcoverage-mapping (coverage; the Makefile sets both up).
@@ -53,7 +53,7 @@ merge)
 		work=$build/fuzz-corpus/$t
 		[ -d "$work" ] || continue
 		before=$(ls "$src/fuzz/corpus/$t" | wc -l)
-		"$build/fuzz/fuzz_$t" -merge=1 -close_fd_mask=1 "$src/fuzz/corpus/$t" "$work" >"$build/fuzz-logs/$t.merge.log" 2>&1
+		"$build/fuzz/fuzz_$t" -set_cover_merge=1 -close_fd_mask=1 "$src/fuzz/corpus/$t" "$work" >"$build/fuzz-logs/$t.merge.log" 2>&1
 		echo "fuzz $t: corpus $before -> $(ls "$src/fuzz/corpus/$t" | wc -l) inputs"
 	done
 	;;
