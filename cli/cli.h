@@ -11,6 +11,8 @@
 
 #include <clonekit/clonekit.h>
 
+#include "../lib/internal/json.h"
+
 /* Exit codes (DESIGN.md): 0 ok, 1 a negative answer, 2 usage. */
 enum { CK_EXIT_OK = 0, CK_EXIT_NO = 1, CK_EXIT_USAGE = 2 };
 
@@ -225,13 +227,14 @@ int cli_option_error(const char *cmd);
 const char *cli_nearest(const char *word, const char *const names[], size_t n);
 
 /*
- * A compact JSON writer: one document per line. Keys are ignored inside
- * arrays and at the top level.
+ * JSON output, one document per line, through the library's one writer
+ * (lib/internal/json.c: json-c, and bytes that are not UTF-8 kept as
+ * docs/event-schema.md says). Keys are ignored inside arrays and at the
+ * top level, and must outlive the line (literals, static tables).
  */
 struct jw {
 	FILE *f;
-	int depth;
-	bool need_comma[32];
+	struct ck__json doc;
 };
 void jw_init(struct jw *w, FILE *f);
 void jw_obj_begin(struct jw *w, const char *key);
@@ -244,8 +247,12 @@ void jw_uint(struct jw *w, const char *key, unsigned long long val);
 void jw_bool(struct jw *w, const char *key, bool val);
 void jw_hex(struct jw *w, const char *key, uint64_t val);   /* "0x1200011" as a string */
 void jw_null(struct jw *w, const char *key);
-/* Ends the document with a newline (call at depth 0). */
+/* The event as ck_event_format_json() prints it. */
+void jw_event(struct jw *w, const char *key, const struct ck_event *e);
+/* Prints the document (begun and ended) and a newline, then frees it. */
 void jw_end_line(struct jw *w);
+/* Frees a document that will not be printed. */
+void jw_release(struct jw *w);
 
 /* cli/observe.c: trace's and watch's output. */
 /* Formats e with f into buf, or into a malloc'd buffer (the return value) when buf is too small. */

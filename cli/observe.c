@@ -25,7 +25,6 @@ void cli_print_alert(FILE *json, const struct ck_alert *a)
 		fprintf(stderr, "ALERT %s %s: %s\n", ck_priority_name(a->priority), a->rule, a->message);
 		return;
 	}
-	char buf[4096], *ev = cli_event_text(ck_event_format_json, a->event, buf, sizeof(buf));
 	struct jw w;
 
 	jw_init(&w, json);
@@ -34,12 +33,10 @@ void cli_print_alert(FILE *json, const struct ck_alert *a)
 	jw_str(&w, "rule", a->rule);
 	jw_str(&w, "priority", ck_priority_name(a->priority));
 	jw_str(&w, "message", a->message);
-	fprintf(json, ",\"event\":%s", ev);
+	jw_event(&w, "event", a->event);
 	jw_obj_end(&w);
 	jw_obj_end(&w);
 	jw_end_line(&w);
-	if (ev != buf)
-		free(ev);
 }
 
 int cli_load_rules(const char *cmd, const char *file, int fail, struct ck_detect **out)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cli.h"
 
-#include <inttypes.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -16,112 +16,37 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return CK_EXIT_USAGE;
 }
 
+/* The command's side of the one JSON writer (lib/internal/json.c). */
+
 void jw_init(struct jw *w, FILE *f)
 {
 	w->f = f;
-	w->depth = 0;
-	w->need_comma[0] = false;
+	ck__json_init(&w->doc);
 }
 
-static void put_string(FILE *f, const char *s)
+void jw_release(struct jw *w)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\r': fputs("\\r", f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
+	ck__json_release(&w->doc);
 }
 
-/* Writes the separator and, inside an object, the key. */
-static void prefix(struct jw *w, const char *key)
-{
-	if (w->need_comma[w->depth])
-		fputc(',', w->f);
-	w->need_comma[w->depth] = true;
-	if (key && w->depth > 0) {
-		put_string(w->f, key);
-		fputc(':', w->f);
-	}
-}
-
-static void open_scope(struct jw *w, const char *key, char c)
-{
-	prefix(w, key);
-	fputc(c, w->f);
-	if (w->depth + 1 < (int)(sizeof(w->need_comma) / sizeof(w->need_comma[0])))
-		w->depth++;
-	w->need_comma[w->depth] = false;
-}
-
-void jw_obj_begin(struct jw *w, const char *key) { open_scope(w, key, '{'); }
-void jw_arr_begin(struct jw *w, const char *key) { open_scope(w, key, '['); }
-
-void jw_obj_end(struct jw *w)
-{
-	fputc('}', w->f);
-	if (w->depth > 0)
-		w->depth--;
-}
-
-void jw_arr_end(struct jw *w)
-{
-	fputc(']', w->f);
-	if (w->depth > 0)
-		w->depth--;
-}
-
-void jw_str(struct jw *w, const char *key, const char *val)
-{
-	prefix(w, key);
-	if (val)
-		put_string(w->f, val);
-	else
-		fputs("null", w->f);
-}
-
-void jw_int(struct jw *w, const char *key, long long val)
-{
-	prefix(w, key);
-	fprintf(w->f, "%lld", val);
-}
-
-void jw_uint(struct jw *w, const char *key, unsigned long long val)
-{
-	prefix(w, key);
-	fprintf(w->f, "%llu", val);
-}
-
-void jw_bool(struct jw *w, const char *key, bool val)
-{
-	prefix(w, key);
-	fputs(val ? "true" : "false", w->f);
-}
-
-void jw_hex(struct jw *w, const char *key, uint64_t val)
-{
-	prefix(w, key);
-	fprintf(w->f, "\"%#" PRIx64 "\"", val);
-}
-
-void jw_null(struct jw *w, const char *key)
-{
-	prefix(w, key);
-	fputs("null", w->f);
-}
+void jw_obj_begin(struct jw *w, const char *key) { ck__json_obj_begin(&w->doc, key); }
+void jw_arr_begin(struct jw *w, const char *key) { ck__json_arr_begin(&w->doc, key); }
+void jw_obj_end(struct jw *w) { ck__json_obj_end(&w->doc); }
+void jw_arr_end(struct jw *w) { ck__json_arr_end(&w->doc); }
+void jw_str(struct jw *w, const char *key, const char *val) { ck__json_str(&w->doc, key, val); }
+void jw_int(struct jw *w, const char *key, long long val) { ck__json_int(&w->doc, key, val); }
+void jw_uint(struct jw *w, const char *key, unsigned long long val) { ck__json_uint(&w->doc, key, val); }
+void jw_bool(struct jw *w, const char *key, bool val) { ck__json_bool(&w->doc, key, val); }
+void jw_hex(struct jw *w, const char *key, uint64_t val) { ck__json_hex(&w->doc, key, val); }
+void jw_null(struct jw *w, const char *key) { ck__json_null(&w->doc, key); }
+void jw_event(struct jw *w, const char *key, const struct ck_event *e) { ck__event_json(&w->doc, key, e); }
 
 void jw_end_line(struct jw *w)
 {
-	fputc('\n', w->f);
-	w->need_comma[0] = false;
+	int r = ck__json_print_line(&w->doc, w->f);
+
+	/* a line that cannot be whole is not printed at all, and said so */
+	if (r < 0 && r != -EIO)
+		fprintf(stderr, "clonekit: a JSON line was not printed: %s\n", strerror(-r));
+	ck__json_release(&w->doc);
 }

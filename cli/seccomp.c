@@ -92,6 +92,8 @@ static int list(bool json)
 		if (!p) {
 			fprintf(stderr, "clonekit seccomp: %s: %s\n", name,
 				errno_text(errno, ebuf, sizeof(ebuf)));
+			if (json)
+				jw_release(&w);
 			return CK_EXIT_NO;
 		}
 		for (size_t a = 0; a < na; a++) {
@@ -100,6 +102,8 @@ static int list(bool json)
 				fprintf(stderr, "clonekit seccomp: compiling %s for %s: %s\n", name,
 					ck_arch_at(arches[a])->name, errno_text(-counts[a], ebuf, sizeof(ebuf)));
 				ck_seccomp_policy_free(p);
+				if (json)
+					jw_release(&w);
 				return CK_EXIT_NO;
 			}
 		}

@@ -12,6 +12,7 @@
 #include <clonekit/watch.h>
 
 #include "cli.h"
+#include "../lib/internal/escape.h"
 
 #define CMD "watch"
 
@@ -84,11 +85,14 @@ static void on_event(const struct ck_event *e, void *data)
 		fprintf(stdout, "%s\n", text);
 	} else {
 		const struct ck_arch_info *arch = ck_arch_at((size_t)e->arch);
+		char comm[4 * sizeof(e->comm)];
+		/* the process chose its name: one word that cannot end the line or the brackets */
+		ck__escape(comm, sizeof(comm), e->comm, strnlen(e->comm, sizeof(e->comm)), CK__ESCAPE_WORD);
 		text = cli_event_text(ck_event_format_strace, e, buf, sizeof(buf));
 		if (arch && arch != s->native)
-			fprintf(stdout, "[pid %d %s %s] %s\n", e->tid, e->comm, arch->name, text);
+			fprintf(stdout, "[pid %d %s %s] %s\n", e->tid, comm, arch->name, text);
 		else
-			fprintf(stdout, "[pid %d %s] %s\n", e->tid, e->comm, text);
+			fprintf(stdout, "[pid %d %s] %s\n", e->tid, comm, text);
 	}
 	if (text != buf)
 		free(text);

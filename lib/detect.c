@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "internal/escape.h"
 #include "internal/util.h"
 
 /* docs/rules.md explains each rule and its priority; keep the two in step. */
@@ -1896,12 +1897,13 @@ static void render(const struct rule *r, const struct ck_event *e, uint64_t coun
 		case P_TEXT:
 			ck__buf_append(out, len, &pos, "%.*s", (int)p->len, r->tmpl + p->off);
 			break;
-		case P_COMM:
-			ck__buf_append(out, len, &pos, "%.*s", (int)strnlen(e->comm, sizeof(e->comm)), e->comm);
+		case P_COMM: /* what the process chose: escaped, one word (lib/internal/escape.h) */
+			ck__escape(buf, sizeof(buf), e->comm, strnlen(e->comm, sizeof(e->comm)), CK__ESCAPE_WORD);
+			ck__buf_append(out, len, &pos, "%s", buf);
 			break;
-		case P_EXE:
-			s = e->exe[0] ? e->exe : "?";
-			ck__buf_append(out, len, &pos, "%.*s", (int)strnlen(s, sizeof(e->exe)), s);
+		case P_EXE: /* at most 128 characters, so that the message keeps what follows */
+			ck__escape(buf, 128, e->exe, strnlen(e->exe, sizeof(e->exe)), CK__ESCAPE_WORD);
+			ck__buf_append(out, len, &pos, "%s", e->exe[0] ? buf : "?");
 			break;
 		case P_PID: ck__buf_append(out, len, &pos, "%d", e->pid); break;
 		case P_TID: ck__buf_append(out, len, &pos, "%d", e->tid); break;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "internal/json.h"
 #include "internal/util.h"
 
 static const char *const call_names[CK_CALL__COUNT] = {
@@ -232,107 +233,94 @@ int ck_event_format_strace(const struct ck_event *e, char *buf, size_t len)
 
 /* ---- JSON ---- */
 
-static void json_str(char *buf, size_t len, size_t *pos, const char *s)
+static void json_ns(struct ck__json *w, const char *key, const uint64_t *ns)
 {
-	ck__buf_append(buf, len, pos, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			ck__buf_append(buf, len, pos, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			ck__buf_append(buf, len, pos, "\\u%04x", *p);
-		else
-			ck__buf_append(buf, len, pos, "%c", *p);
-	}
-	ck__buf_append(buf, len, pos, "\"");
+	ck__json_obj_begin(w, key);
+	for (int i = 0; i < CK_NS__COUNT; i++)
+		if (ns[i])
+			ck__json_uint(w, ns_names[i], ns[i]);
+	ck__json_obj_end(w);
 }
 
-static void json_ns(char *buf, size_t len, size_t *pos, const char *key, const uint64_t *ns)
+void ck__event_json(struct ck__json *w, const char *key, const struct ck_event *e)
 {
-	bool any = false;
-	ck__buf_append(buf, len, pos, ",\"%s\":{", key);
-	for (int i = 0; i < CK_NS__COUNT; i++) {
-		if (!ns[i])
-			continue;
-		ck__buf_append(buf, len, pos, "%s\"%s\":%" PRIu64, any ? "," : "", ns_names[i], ns[i]);
-		any = true;
+	static const char *const kind_names[] = { "process", "thread", "spawn", "ns_create",
+						  "ns_enter", "escaped" };
+	const struct ck_arch_info *arch = ck_arch_at((size_t)e->arch);
+	char text[1024], sig[16];
+	uint64_t f = ck_event_flags(e);
+
+	ck__json_obj_begin(w, key);
+	ck__json_str(w, "source", e->source == CK_SOURCE_TRACE ? "trace" : "watch");
+	ck__json_uint(w, "time_ns", e->time_ns);
+	ck__json_int(w, "pid", e->pid);
+	ck__json_int(w, "tid", e->tid);
+	ck__json_int(w, "ppid", e->ppid);
+	ck__json_uint(w, "uid", e->uid);
+	/* what the process chose: bytes, by docs/event-schema.md's rule */
+	ck__json_bytes(w, "comm", e->comm, strnlen(e->comm, sizeof(e->comm)));
+	ck__json_bytes(w, "exe", e->exe, strnlen(e->exe, sizeof(e->exe)));
+	ck__json_uint(w, "cgroup_id", e->cgroup_id);
+	ck__json_str(w, "syscall", ck_event_call_name(e->call));
+	ck__json_str(w, "arch", arch ? arch->name : "?");
+	ck__json_hex(w, "flags", f);
+	ck__json_arr_begin(w, "flag_names");
+	for (size_t i = 0; i < ck_flag_count(); i++)
+		if (f & ck_flag_at(i)->value)
+			ck__json_str(w, NULL, ck_flag_at(i)->name);
+	ck__json_arr_end(w);
+	if (e->call == CK_CALL_CLONE || e->call == CK_CALL_CLONE3) {
+		uint64_t s = e->call == CK_CALL_CLONE ? e->flags & CK_CSIGNAL
+			     : e->has_args ? e->args.exit_signal : e->exit_signal;
+		ck__json_uint(w, "exit_signal", s);
+		ck__json_str(w, "exit_signal_name", s < 0x7fffffff ? ck_signal_name((unsigned)s, sig, sizeof(sig)) : "?");
 	}
-	ck__buf_append(buf, len, pos, "}");
+	if (e->call == CK_CALL_CLONE3 && e->has_args) {
+		ck__json_obj_begin(w, "clone3");
+		ck__json_uint(w, "size", e->args_size);
+		ck__json_hex(w, "stack", e->args.stack);
+		ck__json_uint(w, "stack_size", e->args.stack_size);
+		ck__json_hex(w, "tls", e->args.tls);
+		ck__json_uint(w, "set_tid_size", e->args.set_tid_size);
+		ck__json_uint(w, "cgroup", e->args.cgroup);
+		ck__json_obj_end(w);
+	}
+	if (e->call == CK_CALL_SETNS)
+		ck__json_int(w, "fd", e->fd);
+	if (e->has_result) {
+		const char *name = e->result < 0 ? ck_errno_name((int)-e->result) : NULL;
+		ck__json_int(w, "result", e->result);
+		ck__json_str(w, "error", e->result < 0 ? (name ? name : "E?") : NULL);
+	} else {
+		ck__json_null(w, "result");
+		ck__json_null(w, "error");
+	}
+	ck__json_arr_begin(w, "kinds");
+	for (size_t i = 0; i < CK_ARRAY_SIZE(kind_names); i++)
+		if (e->kinds & (1u << i))
+			ck__json_str(w, NULL, kind_names[i]);
+	ck__json_arr_end(w);
+	ck__json_bool(w, "in_container", e->in_container);
+	ck__json_bool(w, "traced", e->traced);
+	json_ns(w, "ns_before", e->ns_before);
+	json_ns(w, "ns_after", e->ns_after);
+	ck_event_format_strace(e, text, sizeof(text));
+	ck__json_str(w, "strace", text);
+	ck__json_obj_end(w);
 }
 
 int ck_event_format_json(const struct ck_event *e, char *buf, size_t len)
 {
-	static const char *const kind_names[] = { "process", "thread", "spawn", "ns_create",
-						  "ns_enter", "escaped" };
-	char text[1024], sig[16];
-	size_t pos = 0;
-	const struct ck_arch_info *arch = ck_arch_at(e ? (size_t)e->arch : 0);
-	uint64_t f;
-	bool any;
+	struct ck__json w;
+	int r;
 
-	if (!e)
-		return -EINVAL;
 	if (len)
 		buf[0] = '\0';
-	f = ck_event_flags(e);
-	ck__buf_append(buf, len, &pos, "{\"source\":\"%s\",\"time_ns\":%" PRIu64
-		      ",\"pid\":%d,\"tid\":%d,\"ppid\":%d,\"uid\":%u,\"comm\":",
-		      e->source == CK_SOURCE_TRACE ? "trace" : "watch", e->time_ns, e->pid, e->tid,
-		      e->ppid, e->uid);
-	json_str(buf, len, &pos, e->comm);
-	ck__buf_append(buf, len, &pos, ",\"exe\":");
-	json_str(buf, len, &pos, e->exe);
-	ck__buf_append(buf, len, &pos, ",\"cgroup_id\":%" PRIu64 ",\"syscall\":\"%s\",\"arch\":\"%s\"",
-		      e->cgroup_id, ck_event_call_name(e->call), arch ? arch->name : "?");
-	ck__buf_append(buf, len, &pos, ",\"flags\":\"%#" PRIx64 "\",\"flag_names\":[", f);
-	any = false;
-	for (size_t i = 0; i < ck_flag_count(); i++) {
-		const struct ck_flag *fl = ck_flag_at(i);
-		if (!(f & fl->value))
-			continue;
-		ck__buf_append(buf, len, &pos, "%s\"%s\"", any ? "," : "", fl->name);
-		any = true;
-	}
-	ck__buf_append(buf, len, &pos, "]");
-	if (e->call == CK_CALL_CLONE || e->call == CK_CALL_CLONE3) {
-		uint64_t s = e->call == CK_CALL_CLONE ? e->flags & CK_CSIGNAL
-			     : e->has_args ? e->args.exit_signal : e->exit_signal;
-		ck__buf_append(buf, len, &pos, ",\"exit_signal\":%" PRIu64 ",\"exit_signal_name\":", s);
-		json_str(buf, len, &pos, s < 0x7fffffff ? ck_signal_name((unsigned)s, sig, sizeof(sig)) : "?");
-	}
-	if (e->call == CK_CALL_CLONE3 && e->has_args) {
-		const struct ck_clone_args *a = &e->args;
-		ck__buf_append(buf, len, &pos,
-			      ",\"clone3\":{\"size\":%" PRIu64 ",\"stack\":\"%#" PRIx64
-			      "\",\"stack_size\":%" PRIu64 ",\"tls\":\"%#" PRIx64 "\",\"set_tid_size\":%" PRIu64
-			      ",\"cgroup\":%" PRIu64 "}",
-			      e->args_size, a->stack, a->stack_size, a->tls, a->set_tid_size, a->cgroup);
-	}
-	if (e->call == CK_CALL_SETNS)
-		ck__buf_append(buf, len, &pos, ",\"fd\":%d", e->fd);
-	if (e->has_result) {
-		ck__buf_append(buf, len, &pos, ",\"result\":%" PRId64 ",\"error\":", e->result);
-		if (e->result < 0)
-			json_str(buf, len, &pos, ck_errno_name((int)-e->result) ? ck_errno_name((int)-e->result) : "E?");
-		else
-			ck__buf_append(buf, len, &pos, "null");
-	} else {
-		ck__buf_append(buf, len, &pos, ",\"result\":null,\"error\":null");
-	}
-	ck__buf_append(buf, len, &pos, ",\"kinds\":[");
-	any = false;
-	for (size_t i = 0; i < CK_ARRAY_SIZE(kind_names); i++) {
-		if (!(e->kinds & (1u << i)))
-			continue;
-		ck__buf_append(buf, len, &pos, "%s\"%s\"", any ? "," : "", kind_names[i]);
-		any = true;
-	}
-	ck__buf_append(buf, len, &pos, "],\"in_container\":%s,\"traced\":%s",
-		      e->in_container ? "true" : "false", e->traced ? "true" : "false");
-	json_ns(buf, len, &pos, "ns_before", e->ns_before);
-	json_ns(buf, len, &pos, "ns_after", e->ns_after);
-	ck_event_format_strace(e, text, sizeof(text));
-	ck__buf_append(buf, len, &pos, ",\"strace\":");
-	json_str(buf, len, &pos, text);
-	ck__buf_append(buf, len, &pos, "}");
-	return (int)pos;
+	if (!e)
+		return -EINVAL;
+	ck__json_init(&w);
+	ck__event_json(&w, NULL, e);
+	r = ck__json_format(&w, buf, len);
+	ck__json_release(&w);
+	return r;
 }

@@ -17,7 +17,6 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "internal/json.h"
 #include "internal/seccomp.h"
 #include "internal/spawn.h"
 #include "internal/util.h"
@@ -463,16 +463,6 @@ int ck_seccomp_instruction_count(const struct ck_seccomp_policy *p, enum ck_arch
 
 /* ---- OCI ---- */
 
-static int dprint(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int dprint(int fd, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vdprintf(fd, fmt, ap);
-	va_end(ap);
-	return r < 0 ? -errno : 0;
-}
-
 static const char *oci_action(enum ck_seccomp_action a)
 {
 	switch (a) {
@@ -489,34 +479,49 @@ int ck_seccomp_export_oci(const struct ck_seccomp_policy *p, int fd)
 {
 	enum ck_arch arches[4];
 	size_t na = host_arches(arches);
+	struct ck__json w;
 	int r;
 
 	if (!p || fd < 0)
 		return -EINVAL;
 	if (na == 0)
 		return -EOPNOTSUPP;
-	r = dprint(fd, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[");
-	for (size_t i = 0; !r && i < na; i++)
+	ck__json_init(&w);
+	ck__json_obj_begin(&w, NULL);
+	ck__json_str(&w, "defaultAction", "SCMP_ACT_ALLOW");
+	ck__json_arr_begin(&w, "architectures");
+	for (size_t i = 0; i < na; i++)
 		for (size_t k = 0; k < CK_ARRAY_SIZE(arch_map); k++)
 			if (arch_map[k].arch == arches[i])
-				r = dprint(fd, "%s\"%s\"", i ? "," : "", arch_map[k].oci);
-	if (!r)
-		r = dprint(fd, "],\"syscalls\":[");
+				ck__json_str(&w, NULL, arch_map[k].oci);
+	ck__json_arr_end(&w);
 	/* entries AND their args; one entry per flag bit makes the bits OR */
-	for (size_t i = 0; !r && i < p->nrules; i++) {
+	ck__json_arr_begin(&w, "syscalls");
+	for (size_t i = 0; i < p->nrules; i++) {
 		const struct rule *ru = &p->rules[i];
-		r = dprint(fd, "%s{\"names\":[\"%s\"],\"action\":\"%s\"", i ? "," : "", ru->syscall,
-			   oci_action(ru->action));
-		if (!r && (ru->action == CK_SECCOMP_ERRNO || ru->action == CK_SECCOMP_TRACE))
-			r = dprint(fd, ",\"errnoRet\":%d", ru->err);
-		if (!r && ru->cond != COND_ALWAYS)
-			r = dprint(fd, ",\"args\":[{\"index\":%u,\"value\":%u,\"valueTwo\":%u,\"op\":\"SCMP_CMP_MASKED_EQ\"}]",
-				   ru->arg, ru->bit, ru->cond == COND_HAS_BIT ? ru->bit : 0);
-		if (!r)
-			r = dprint(fd, "}");
+		ck__json_obj_begin(&w, NULL);
+		ck__json_arr_begin(&w, "names");
+		ck__json_str(&w, NULL, ru->syscall);
+		ck__json_arr_end(&w);
+		ck__json_str(&w, "action", oci_action(ru->action));
+		if (ru->action == CK_SECCOMP_ERRNO || ru->action == CK_SECCOMP_TRACE)
+			ck__json_int(&w, "errnoRet", ru->err);
+		if (ru->cond != COND_ALWAYS) {
+			ck__json_arr_begin(&w, "args");
+			ck__json_obj_begin(&w, NULL);
+			ck__json_uint(&w, "index", ru->arg);
+			ck__json_uint(&w, "value", ru->bit);
+			ck__json_uint(&w, "valueTwo", ru->cond == COND_HAS_BIT ? ru->bit : 0);
+			ck__json_str(&w, "op", "SCMP_CMP_MASKED_EQ");
+			ck__json_obj_end(&w);
+			ck__json_arr_end(&w);
+		}
+		ck__json_obj_end(&w);
 	}
-	if (!r)
-		r = dprint(fd, "]}\n");
+	ck__json_arr_end(&w);
+	ck__json_obj_end(&w);
+	r = ck__json_write_line(&w, fd);
+	ck__json_release(&w);
 	return r;
 }
 

@@ -28,5 +28,9 @@ echo "== the same with the kernel's seccomp allow-cache defeated (every filter r
 "$build/bench/seccomp-bench" --uncached
 
 echo
+echo "== printing one event: JSON (the one writer) and strace's text, ns per event =="
+"$build/bench/event-format-bench" --rounds 21
+
+echo
 echo "== observing process creation: trace, strace, watch and bpftrace against no observer =="
 "$(dirname "$0")/../bench/observe_bench.sh" "$build"

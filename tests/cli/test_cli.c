@@ -241,21 +241,33 @@ static bool starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/*
+ * Runs tests/json_lines.py over r's stdout: every line strict UTF-8 and one
+ * RFC 8259 object; *py gets, per path, "LINE PATH HEX" of the bytes the
+ * documented escaping gives back.
+ */
+static void json_oracle(const struct result *r, const char *const paths[], struct result *py)
+{
+	char script[4096], *argv[16] = { "python3", script };
+	size_t n = 2;
+
+	snprintf(script, sizeof(script), "%s/tests/json_lines.py", env_path("CLONEKIT_SRC"));
+	for (size_t i = 0; paths && paths[i] && n < 15; i++)
+		argv[n++] = (char *)paths[i];
+	argv[n] = NULL;
+	run_bytes(r->out, r->out_len, argv, py);
+	cr_assert_eq(py->status, 0, "not one JSON object per line:\n%s\n--- json_lines.py:\n%s", r->out,
+		     py->err);
+}
+
 /* stdout holds exactly docs non-empty lines, each a JSON object. */
 static void assert_json_lines(const struct result *r, size_t docs)
 {
 	struct result py;
-	char *const argv[] = {
-		"python3", "-c",
-		"import json,sys; [json.loads(l).keys() for l in sys.stdin if l.strip()]",
-		NULL,
-	};
 
 	cr_assert_eq(count_lines(r->out), docs, "expected %zu JSON lines, got:\n%s", docs, r->out);
 	cr_assert(r->out_len > 0 && r->out[r->out_len - 1] == '\n', "JSON output does not end a line");
-	run(r->out, argv, &py);
-	cr_assert_eq(py.status, 0, "not one JSON object per line:\n%s\n--- python3:\n%s", r->out,
-		     py.err);
+	json_oracle(r, NULL, &py);
 	result_free(&py);
 }
 
@@ -992,6 +1004,31 @@ Test(cli, check_stdin_json_is_one_valid_document_per_line_even_with_quotes)
 	cr_assert_str_eq(nth_line(r.out, 4),
 			 "{\"line\":6,\"invalid\":\"unknown flag 'newusr' (did you mean 'newuser'?)\"}");
 	assert_err_empty(&r);
+	result_free(&r);
+}
+
+/* Bytes that are not UTF-8 on a line: valid JSON, and the line's exact bytes come back. */
+Test(cli, check_stdin_json_keeps_bytes_that_are_not_utf8)
+{
+	static const char in[] = "clone \xff\xfevm\nclone \xc3\xa9\\xff\n";
+	static const char *const paths[] = { "invalid", NULL };
+	struct result r, py;
+
+	run_bytes(in, sizeof(in) - 1,
+		  (char *const[]){ (char *)env_path("CLONEKIT_BIN"), "check", "--json", "-", NULL }, &r);
+	assert_status(&r, 2);
+	cr_assert_eq(count_lines(r.out), 2, "%s", r.out);
+	json_oracle(&r, paths, &py);
+	/* "unknown flag '\xff\xfevm' (did you mean 'vm'?)", byte for byte */
+	cr_assert(strstr(py.out, "1 invalid 756e6b6e6f776e20666c61672027fffe766d27"), "%s", py.out);
+	/* valid UTF-8 that looks like an escape is kept as it is, with no _hex field */
+	cr_assert(strstr(py.out, "2 invalid "), "%s", py.out);
+	cr_assert_null(strstr(nth_line(r.out, 1), "_hex"), "%s", r.out);
+	cr_assert(strstr(nth_line(r.out, 1), "\xc3\xa9\\\\xff"), "%s", r.out);
+	cr_assert(strstr(nth_line(r.out, 0), "\"invalid\":\"unknown flag '\xef\xbf\xbd\xef\xbf\xbdvm'"),
+		  "%s", r.out);
+	assert_err_empty(&r);
+	result_free(&py);
 	result_free(&r);
 }
 

@@ -6,6 +6,9 @@
  *   pthread              pthread_create() and join
  *   values               read "clone HEX", "clone3 HEX SIG" or "unshare HEX"
  *                        lines from stdin and make each call for real
+ *   hostile NAME [wait]  name itself NAME (PR_SET_NAME), unshare a user and a
+ *                        network namespace, and with "wait" stay until stdin
+ *                        ends (so that its /proc/PID/exe outlives the call)
  * A child made by "values" exits at once; calls whose child would kill or
  * stop this process with its exit signal are made to fail instead.
  */
@@ -13,10 +16,12 @@
 #include <linux/sched.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -86,10 +91,26 @@ static int do_values(void)
 	return 0;
 }
 
+/* A process that chose its own name to forge output lines, and does what the default rules flag. */
+static int do_hostile(const char *name, bool wait)
+{
+	char c;
+
+	if (prctl(PR_SET_NAME, name) < 0 || syscall(SYS_unshare, CLONE_NEWUSER | CLONE_NEWNET) < 0) {
+		perror("ck-fingerprints hostile");
+		return 1;
+	}
+	while (wait && read(0, &c, 1) > 0)
+		;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && strcmp(argv[1], "hostile") == 0)
+		return do_hostile(argv[2], argc > 3 && strcmp(argv[3], "wait") == 0);
 	if (argc != 2) {
-		fprintf(stderr, "usage: ck-fingerprints fork|pthread|values\n");
+		fprintf(stderr, "usage: ck-fingerprints fork|pthread|values|hostile NAME [wait]\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "fork") == 0) {

@@ -3,7 +3,8 @@
  * The codec held against strace itself: real clone, clone3 and unshare calls
  * are traced with strace, and the flags text strace prints must equal
  * ck_flags_format() for the same value; `clonekit explain` must print seed
- * 000's two fingerprints (a shell's fork, pthread_create) as strace does.
+ * 000's two fingerprints (a shell's fork, pthread_create) as strace does;
+ * and the text escapes of untrusted bytes must be strace's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <clonekit/clonekit.h>
 
 #include "../support.h"
+#include "internal/escape.h"
 
 #define STRACE "/usr/bin/strace"
 #define PER_SYSCALL 1500
@@ -210,6 +212,65 @@ Test(strace, clone3_flags_and_exit_signal_print_exactly_as_strace_prints_them, .
 Test(strace, unshare_flags_print_exactly_as_strace_prints_them, .timeout = 300)
 {
 	compare_with_strace(CK_SYSCALL_UNSHARE);
+}
+
+/*
+ * The text escapes held against strace's own: random bytes (every byte
+ * value, controls before octal digits, quotes, backslashes) written with
+ * write(2) under strace, whose quoted buffer must equal ck__escape()'s text.
+ */
+Test(strace, untrusted_bytes_are_escaped_exactly_as_strace_escapes_them)
+{
+	enum { COUNT = 2000, MAX = 48 };
+	static const char script[] =
+		"import os,sys\n"
+		"os.dup2(os.open('/dev/null', os.O_WRONLY), 99)\n"
+		"for h in sys.stdin.read().split('\\n')[:-1]: os.write(99, bytes.fromhex(h))\n";
+	static unsigned char bytes[COUNT][MAX];
+	static size_t len[COUNT];
+	char in[] = "/tmp/ck-strace-in-XXXXXX", out[] = "/tmp/ck-strace-out-XXXXXX";
+	char *const argv[] = { STRACE, "-qq", "-e", "trace=write", "-s", "4096", "-o", out,
+			       "/usr/bin/python3", "-c", (char *)script, NULL };
+	int fd = mkstemp(in);
+
+	if (access(STRACE, X_OK) != 0 || access("/usr/bin/python3", X_OK) != 0)
+		ck_skip_or_fail("strace or python3 is not installed");
+	cr_assert(fd >= 0);
+	close(mkstemp(out));
+	FILE *f = fdopen(fd, "w");
+	for (size_t i = 0; i < COUNT; i++) {
+		len[i] = next() % MAX;
+		for (size_t k = 0; k < len[i]; k++) {
+			uint64_t r = next();
+			/* half the bytes from the tricky ones: controls, octal digits, quotes, 0x7f-0xff */
+			static const char tricky[] = "\0\1\a\b\t\n\v\f\r\x1b\"\\'07 8[]\x7f";
+			bytes[i][k] = r % 2 ? (unsigned char)tricky[(r >> 8) % (sizeof(tricky) - 1)]
+					    : (unsigned char)(r >> 8);
+			fprintf(f, "%02x", bytes[i][k]);
+		}
+		fputc('\n', f);
+	}
+	fclose(f);
+	cr_assert_eq(run(argv, in, NULL), 0);
+
+	char *text = slurp(out), *line = text, want[4 * MAX + 1];
+	size_t i = 0;
+	for (char *end; (end = strchr(line, '\n')); line = end + 1) {
+		*end = '\0';
+		if (strncmp(line, "write(99, \"", 11) != 0)
+			continue;
+		cr_assert_lt(i, (size_t)COUNT, "more writes than strings: %s", line);
+		char *close = strrchr(line, ',');
+		cr_assert(close && close - line >= 12 && close[-1] == '"', "%s", line);
+		*--close = '\0';
+		ck__escape(want, sizeof(want), (const char *)bytes[i], len[i], NULL);
+		cr_assert_str_eq(line + 11, want, "string %zu", i);
+		i++;
+	}
+	cr_assert_eq(i, (size_t)COUNT, "strace showed %zu writes of %d", i, COUNT);
+	free(text);
+	unlink(in);
+	unlink(out);
 }
 
 /* The first line of `clonekit explain ARGS...`. */

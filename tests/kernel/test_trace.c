@@ -31,6 +31,7 @@
 
 #include "../support.h"
 #include "../clone/deny_clone3.h"
+#include "hostile.h"
 
 #define STRACE "/usr/bin/strace"
 #define MAX_EVENTS 256
@@ -1206,6 +1207,98 @@ Test(trace, default_rules_alert_on_a_users_namespaces_and_an_untraced_child)
 	cr_assert(starts_with(slurp(out), "clone(child_stack=0x"), "%s", slurp(out));
 	cr_assert_not_null(strstr(slurp(out), "flags=CLONE_UNTRACED|SIGCHLD) = "), "%s", slurp(out));
 	cr_assert(starts_with(slurp(err), "ALERT critical untraced-child: "), "%s", slurp(err));
+	unlink(out);
+	unlink(err);
+}
+
+/* The lines of text that start with prefix. */
+static int lines_starting(const char *text, const char *prefix)
+{
+	int n = 0;
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		n += strncmp(l, prefix, strlen(prefix)) == 0;
+	return n;
+}
+
+/* The hostile process (hostile.h) as uid 65534 under `clonekit trace ARGS`, stdout in out; its status. */
+static int trace_hostile(const struct hostile *h, const char *const args[], const char *out, const char *err)
+{
+	const char *argv[32];
+	size_t n = 0;
+
+	argv[n++] = "trace";
+	for (size_t i = 0; args[i] && n < 20; i++)
+		argv[n++] = args[i];
+	argv[n++] = "--rules";
+	argv[n++] = h->rules;
+	argv[n++] = "--";
+	argv[n++] = "setpriv";
+	argv[n++] = "--reuid=65534";
+	argv[n++] = "--regid=65534";
+	argv[n++] = "--clear-groups";
+	argv[n++] = h->exe;
+	argv[n++] = "hostile";
+	argv[n++] = HOSTILE_COMM;
+	argv[n] = NULL;
+	return clonekit(argv, out, err);
+}
+
+/*
+ * A process named "x\nALERT info z", run from a file named with a newline,
+ * quotes, backslashes and bytes that are not UTF-8: each alert stays one
+ * line, the names escaped as strace escapes strings, and no line is forged.
+ */
+Test(trace, a_hostile_name_and_path_neither_forge_nor_break_a_line)
+{
+	char out[] = "/tmp/ck-trace-o-XXXXXX", err[] = "/tmp/ck-trace-e-XXXXXX", want[512];
+	const char *args[] = { NULL };
+	struct hostile h;
+
+	need_root();
+	if (access("/usr/bin/setpriv", X_OK) != 0)
+		ck_skip_or_fail("setpriv (util-linux) is not installed");
+	close(mkstemp(out));
+	close(mkstemp(err));
+	hostile_make(&h);
+	cr_assert_eq(trace_hostile(&h, args, out, err), 0, "%s", slurp(err));
+	cr_assert_str_eq(slurp(out), "unshare(CLONE_NEWUSER|CLONE_NEWNET) = 0\n");
+	char *e = slurp(err);
+	cr_assert_eq(lines_starting(e, "ALERT "), 3, "three alerts, each one line:\n%s", e);
+	cr_assert_eq(lines_starting(e, "ALERT info z"), 0, "a forged line:\n%s", e);
+	cr_assert(starts_with(e, "ALERT critical userns-with-other-namespaces: " HOSTILE_COMM_TEXT " ("), "%s", e);
+	snprintf(want, sizeof(want), " comm=" HOSTILE_COMM_TEXT " exe=%s/" HOSTILE_NAME_TEXT "\n", h.dir);
+	char *last = strstr(e, "ALERT info hostile-names: pid=");
+	cr_assert_not_null(last, "%s", e);
+	last += strlen("ALERT info hostile-names: pid=");
+	cr_assert_str_eq(last + strspn(last, "0123456789"), want, "the last line:\n%s", e);
+	hostile_remove(&h);
+	unlink(out);
+	unlink(err);
+}
+
+/* The same process under --json: every line parses as strict UTF-8, and both names come back byte for byte. */
+Test(trace, json_lines_parse_and_give_back_a_hostile_name_and_path)
+{
+	char out[] = "/tmp/ck-trace-o-XXXXXX", err[] = "/tmp/ck-trace-e-XXXXXX";
+	static const char *const paths[] = { "comm", "exe", "alert.event.comm", "alert.event.exe", NULL };
+	struct hostile h;
+
+	need_root();
+	if (access("/usr/bin/setpriv", X_OK) != 0)
+		ck_skip_or_fail("setpriv (util-linux) is not installed");
+	close(mkstemp(out));
+	close(mkstemp(err));
+	hostile_make(&h);
+	const char *args[] = { "--json", "-o", out, NULL };
+	cr_assert_eq(trace_hostile(&h, args, NULL, err), 0, "%s", slurp(err));
+	cr_assert_str_eq(slurp(err), "");
+	char *oracle = hostile_json_oracle(out, paths);
+	cr_assert_eq(hostile_found(oracle, "comm", HOSTILE_COMM, NULL, 0), 1, "%s", oracle);
+	cr_assert_eq(hostile_found(oracle, "exe", h.exe, NULL, 0), 1, "%s", oracle);
+	cr_assert_eq(hostile_found(oracle, "alert.event.comm", HOSTILE_COMM, NULL, 0), 3, "%s", oracle);
+	cr_assert_eq(hostile_found(oracle, "alert.event.exe", h.exe, NULL, 0), 3, "%s", oracle);
+	free(oracle);
+	hostile_remove(&h);
 	unlink(out);
 	unlink(err);
 }

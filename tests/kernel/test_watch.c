@@ -24,6 +24,7 @@
 #include <clonekit/clonekit.h>
 
 #include "../support.h"
+#include "hostile.h"
 #include "internal/live.h"
 
 #define FORK_FLAGS (CK_CLONE_CHILD_CLEARTID | CK_CLONE_CHILD_SETTID | SIGCHLD)
@@ -858,6 +859,118 @@ Test(watch_cli, text_lines_are_strace_with_pid_and_comm_and_alerts_go_to_stderr,
 	cr_assert_eq(count_lines(err, " 0 lost, ", NULL), 1, "%s", err);
 	free(out);
 	free(err);
+}
+
+/* Whether the file at path holds needle. */
+static bool file_has(const char *path, const char *needle)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	bool found = false;
+
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		char *buf = calloc(1, (size_t)st.st_size + 1);
+		if (buf && pread(fd, buf, (size_t)st.st_size, 0) == st.st_size)
+			found = strstr(buf, needle) != NULL;
+		free(buf);
+	}
+	if (fd >= 0)
+		close(fd);
+	return found;
+}
+
+/*
+ * The hostile process (hostile.h) as uid 65534 under a running watch; it
+ * stays until the watch has printed a line with its PID, so that its
+ * executable can be read.
+ */
+static pid_t run_hostile(const struct cli *c, const struct hostile *h, bool json)
+{
+	char seen[256];
+	int in[2], st;
+
+	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+	pid_t p = fork();
+	cr_assert(p >= 0);
+	if (p == 0) {
+		int null = open("/dev/null", O_RDWR);
+		if (dup2(in[0], 0) < 0 || dup2(null, 1) < 0 || setgroups(0, NULL) < 0 ||
+		    setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			_exit(126);
+		execl(h->exe, h->exe, "hostile", HOSTILE_COMM, "wait", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	if (json)
+		snprintf(seen, sizeof(seen), "\"pid\":%d,", (int)p);
+	else
+		snprintf(seen, sizeof(seen), "[pid %d ", (int)p);
+	bool printed = ck_wait_until(file_has(c->out_path, seen), CK_PATIENCE_MS);
+	close(in[1]);
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	cr_assert_eq(st, 0, "the hostile process ended with status %#x", st);
+	cr_assert(printed, "the watch did not print the hostile process's call (%s)", seen);
+	return p;
+}
+
+/* As test_trace's test of the same name, under the watch. */
+Test(watch_cli, a_hostile_name_and_path_neither_forge_nor_break_a_line, .timeout = 60)
+{
+	struct hostile h;
+	struct cli c;
+	const char *args[] = { "--rules", h.rules, NULL };
+	char *out, *err, want[512];
+
+	hostile_make(&h);
+	cli_start(&c, args);
+	pid_t p = run_hostile(&c, &h, false);
+	cr_assert_eq(cli_stop(&c, true, &out, &err), 0, "%s", err);
+	snprintf(want, sizeof(want), "[pid %d " HOSTILE_COMM_TEXT "] unshare(CLONE_NEWUSER|CLONE_NEWNET) = 0", (int)p);
+	cr_assert_eq(count_lines(out, want, NULL), 1, "%s", out);
+	cr_assert(strncmp(out, "ALERT", 5) != 0 && !strstr(out, "\nALERT"), "a forged line:\n%s", out);
+	for (const char *l = err; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		cr_assert(strncmp(l, "ALERT ", 6) == 0 || strncmp(l, "clonekit watch: ", 16) == 0,
+			  "a line that is neither an alert nor the watch's own:\n%s", err);
+	cr_assert(!strstr(err, "\nALERT info z"), "a forged line:\n%s", err);
+	snprintf(want, sizeof(want), "ALERT critical userns-with-other-namespaces: " HOSTILE_COMM_TEXT " (%d, uid 65534) ",
+		 (int)p);
+	cr_assert_eq(count_lines(err, want, NULL), 1, "%s", err);
+	snprintf(want, sizeof(want), "ALERT info hostile-names: pid=%d comm=" HOSTILE_COMM_TEXT " exe=%s/"
+		 HOSTILE_NAME_TEXT "\n", (int)p, h.dir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	free(out);
+	free(err);
+	hostile_remove(&h);
+}
+
+/* As test_trace's test of the same name, under the watch. */
+Test(watch_cli, json_lines_parse_and_give_back_a_hostile_name_and_path, .timeout = 60)
+{
+	static const char *const paths[] = { "pid", "comm", "exe", "alert.event.pid", "alert.event.comm",
+					     "alert.event.exe", NULL };
+	struct hostile h;
+	struct cli c;
+	const char *args[] = { "--json", "--rules", h.rules, NULL };
+	char *out, *err, path[] = "/tmp/ck-watch-json-XXXXXX";
+
+	hostile_make(&h);
+	cli_start(&c, args);
+	pid_t p = run_hostile(&c, &h, true);
+	cr_assert_eq(cli_stop(&c, true, &out, &err), 0, "%s", err);
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, out, strlen(out)), (ssize_t)strlen(out));
+	close(fd);
+	char *oracle = hostile_json_oracle(path, paths);
+	cr_assert_eq(hostile_found(oracle, "comm", HOSTILE_COMM, "pid", p), 1, "%s", oracle);
+	cr_assert_eq(hostile_found(oracle, "exe", h.exe, "pid", p), 1, "%s", oracle);
+	cr_assert_eq(hostile_found(oracle, "alert.event.comm", HOSTILE_COMM, "alert.event.pid", p), 3, "%s", oracle);
+	cr_assert_eq(hostile_found(oracle, "alert.event.exe", h.exe, "alert.event.pid", p), 3, "%s", oracle);
+	free(oracle);
+	unlink(path);
+	free(out);
+	free(err);
+	hostile_remove(&h);
 }
 
 Test(watch_cli, i386_calls_say_so_in_text)

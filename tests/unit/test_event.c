@@ -116,3 +116,72 @@ Test(event, json_carries_the_decoded_call)
 	cr_assert(strstr(buf, "\"kinds\":[\"process\"]"), "%s", buf);
 	cr_assert(strstr(buf, "\"error\":null"), "%s", buf);
 }
+
+/* What the process chose (comm, exe) arrives whole: JSON escapes, and bytes that are not UTF-8 in *_hex. */
+Test(event, json_keeps_a_hostile_comm_and_exe_on_one_valid_line)
+{
+	struct ck_event e;
+	char buf[4096];
+	ck_event_init(&e);
+	e.call = CK_CALL_UNSHARE;
+	e.flags = CK_CLONE_NEWUSER;
+	memcpy(e.comm, "x\nALERT \xff", 10);
+	strcpy(e.exe, "/tmp/bad\xff\xfe\"\\");
+	e.has_result = true;
+	ck_event_classify(&e);
+	int n = ck_event_format_json(&e, buf, sizeof(buf));
+	cr_assert_eq(n, (int)strlen(buf));
+	cr_assert_null(strchr(buf, '\n'), "%s", buf);
+	cr_assert(strstr(buf, "\"comm\":\"x\\nALERT \xef\xbf\xbd\",\"comm_hex\":\"780a414c45525420ff\","), "%s", buf);
+	cr_assert(strstr(buf, "\"exe\":\"/tmp/bad\xef\xbf\xbd\xef\xbf\xbd\\\"\\\\\",\"exe_hex\":\"2f746d702f626164fffe225c\","),
+		  "%s", buf);
+
+	/* valid UTF-8, even with controls, is exact and has no hex field */
+	strcpy(e.comm, "caf\xc3\xa9\t");
+	strcpy(e.exe, "/usr/bin/\xe2\x82\xac");
+	ck_event_format_json(&e, buf, sizeof(buf));
+	cr_assert(strstr(buf, "\"comm\":\"caf\xc3\xa9\\t\",\"exe\":\"/usr/bin/\xe2\x82\xac\",\"cgroup_id\""), "%s", buf);
+	cr_assert_null(strstr(buf, "_hex"), "%s", buf);
+}
+
+/* clone3's struct is the caller's: every 64-bit value, exactly. */
+Test(event, json_prints_every_64_bit_clone3_value_exactly)
+{
+	struct ck_event e;
+	char buf[4096];
+	ck_event_init(&e);
+	e.call = CK_CALL_CLONE3;
+	e.has_args = true;
+	e.args_size = UINT64_MAX;
+	e.args.exit_signal = UINT64_MAX;
+	e.args.stack_size = UINT64_MAX - 1;
+	e.args.set_tid_size = UINT64_MAX;
+	e.args.cgroup = UINT64_MAX;
+	e.cgroup_id = UINT64_MAX;
+	e.time_ns = UINT64_MAX;
+	ck_event_classify(&e);
+	ck_event_format_json(&e, buf, sizeof(buf));
+	cr_assert(strstr(buf, "\"time_ns\":18446744073709551615,"), "%s", buf);
+	cr_assert(strstr(buf, "\"cgroup_id\":18446744073709551615,"), "%s", buf);
+	cr_assert(strstr(buf, "\"exit_signal\":18446744073709551615,\"exit_signal_name\":\"?\","), "%s", buf);
+	cr_assert(strstr(buf, "\"clone3\":{\"size\":18446744073709551615,\"stack\":\"0\",\"stack_size\":18446744073709551614,"
+			      "\"tls\":\"0\",\"set_tid_size\":18446744073709551615,\"cgroup\":18446744073709551615}"),
+		  "%s", buf);
+}
+
+Test(event, json_returns_the_length_needed_as_snprintf_does)
+{
+	struct ck_event e;
+	char whole[4096], part[32];
+	ck_event_init(&e);
+	e.call = CK_CALL_FORK;
+	ck_event_classify(&e);
+	int n = ck_event_format_json(&e, whole, sizeof(whole));
+	cr_assert_gt(n, (int)sizeof(part));
+	memset(part, 'z', sizeof(part));
+	cr_assert_eq(ck_event_format_json(&e, part, sizeof(part)), n);
+	cr_assert_eq(strlen(part), sizeof(part) - 1);
+	cr_assert_eq(strncmp(part, whole, sizeof(part) - 1), 0);
+	cr_assert_eq(ck_event_format_json(&e, NULL, 0), n);
+	cr_assert_eq(ck_event_format_json(NULL, part, sizeof(part)), -EINVAL);
+}
