@@ -21,12 +21,15 @@ static const char *const ns_names[] = { "user", "pid", "net", "mnt", "uts", "ipc
 
 static int parse_namespaces(const char *cmd, const char *arg, uint64_t *out)
 {
-	char *copy = strdup(arg), *save = NULL;
+	char *copy = strdup(arg), *next;
 	int r = 0;
 	if (!copy)
 		return -ENOMEM;
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	/* not strtok_r: an empty element ("", "user,,pid") is a mistake to name, not to skip */
+	for (char *t = copy; t; t = next) {
 		const struct ck_flag *f;
+		if ((next = strchr(t, ',')))
+			*next++ = '\0';
 		if (strcmp(t, "all") == 0) {
 			*out |= CK_CLONE_NEWNS_ALL;
 			continue;
@@ -45,11 +48,13 @@ static int parse_namespaces(const char *cmd, const char *arg, uint64_t *out)
 
 static int parse_share(const char *cmd, const char *arg, uint64_t *out)
 {
-	char *copy = strdup(arg), *save = NULL;
+	char *copy = strdup(arg), *next;
 	int r = 0;
 	if (!copy)
 		return -ENOMEM;
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	for (char *t = copy; t; t = next) {
+		if ((next = strchr(t, ',')))
+			*next++ = '\0';
 		const struct ck_flag *f = ck_flag_by_name(t);
 		uint64_t ok = CK_CLONE_VM | CK_CLONE_FS | CK_CLONE_IO | CK_CLONE_SYSVSEM;
 		if (f && (f->value & (CK_CLONE_FILES | CK_CLONE_SIGHAND))) {
@@ -69,48 +74,16 @@ static int parse_share(const char *cmd, const char *arg, uint64_t *out)
 
 static int parse_map(const char *cmd, const char *opt, const char *arg, uint32_t v[3])
 {
-	unsigned long long x[3];
-	char tail;
-	if (sscanf(arg, "%llu:%llu:%llu%c", &x[0], &x[1], &x[2], &tail) != 3 ||
-	    x[0] > UINT32_MAX || x[1] > UINT32_MAX || x[2] == 0 || x[2] > UINT32_MAX)
+	if (cli_parse_id_map(arg, v) < 0)
 		return cli_usage_error(cmd, "%s '%s': expected INSIDE:OUTSIDE:COUNT", opt, arg);
-	for (int i = 0; i < 3; i++)
-		v[i] = (uint32_t)x[i];
 	return 0;
 }
 
-/* Seconds with an optional sign and up to nine decimals: "3600", "-1.5". */
 static int parse_offset(const char *cmd, const char *opt, const char *arg, int64_t *sec, long *nsec)
 {
-	const char *p = arg;
-	bool neg = *p == '-';
-	uint64_t whole = 0;
-	long frac = 0, scale = 100000000L;
-
-	if (*p == '-' || *p == '+')
-		p++;
-	if (*p < '0' || *p > '9')
-		goto bad;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		whole = whole * 10 + (uint64_t)(*p - '0');
-		if (whole > UINT64_C(1000000000000))
-			goto bad;
-	}
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
-			if (scale == 0)
-				goto bad;
-			else
-				frac += (*p - '0') * scale;
-	}
-	if (*p)
-		goto bad;
-	/* the kernel wants a whole part and 0 <= nsec < 1e9 */
-	*sec = neg ? -(int64_t)whole - (frac ? 1 : 0) : (int64_t)whole;
-	*nsec = neg && frac ? 1000000000L - frac : frac;
+	if (cli_parse_offset(arg, sec, nsec) < 0)
+		return cli_usage_error(cmd, "%s '%s': expected seconds, e.g. 3600 or -1.5", opt, arg);
 	return 0;
-bad:
-	return cli_usage_error(cmd, "%s '%s': expected seconds, e.g. 3600 or -1.5", opt, arg);
 }
 
 int attr_opts_init(struct attr_opts *o)

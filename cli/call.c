@@ -24,19 +24,6 @@ void call_opts_release(struct call_opts *o)
 	o->cgroup_fd = -1;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || *end)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 int call_opts_apply(struct call_opts *o, const char *cmd, int opt, const char *arg)
 {
 	switch (opt) {
@@ -59,33 +46,21 @@ int call_opts_apply(struct call_opts *o, const char *cmd, int opt, const char *a
 	case 0x105: o->in_userns = true; return 0;
 	case 0x106: o->chrooted = true; return 0;
 	case 0x107:
-		if (parse_u64(arg, &o->stack) < 0)
+		if (cli_parse_u64(arg, &o->stack) < 0)
 			return cli_usage_error(cmd, "--stack '%s': not an address", arg);
 		return 0;
 	case 0x108:
-		if (parse_u64(arg, &o->stack_size) < 0)
+		if (cli_parse_u64(arg, &o->stack_size) < 0)
 			return cli_usage_error(cmd, "--stack-size '%s': not a size", arg);
 		return 0;
 	case 0x109:
-		if (parse_u64(arg, &o->args_size) < 0)
+		if (cli_parse_u64(arg, &o->args_size) < 0)
 			return cli_usage_error(cmd, "--size '%s': not a size", arg);
 		return 0;
 	case 0x10a: {
-		char *copy = strdup(arg), *save = NULL;
-		o->set_tid_size = 0;
-		if (!copy)
-			return cli_usage_error(cmd, "out of memory");
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			char *end;
-			long v = strtol(t, &end, 10);
-			if (*end || o->set_tid_size >= CK_SET_TID_MAX) {
-				free(copy);
-				return cli_usage_error(cmd, "--set-tid '%s': expected up to %d PIDs separated by commas",
-						       arg, CK_SET_TID_MAX);
-			}
-			o->set_tid[o->set_tid_size++] = (int32_t)v;
-		}
-		free(copy);
+		if (cli_parse_set_tid(arg, o->set_tid, CK_SET_TID_MAX, &o->set_tid_size) < 0)
+			return cli_usage_error(cmd, "--set-tid '%s': expected up to %d PIDs separated by commas",
+					       arg, CK_SET_TID_MAX);
 		return 0;
 	}
 	case 0x10b:

@@ -136,78 +136,93 @@ static const char *line_end(char *line, size_t len, char *why, size_t why_len)
 	return NULL;
 }
 
+int check_line_read(char *line, size_t len, struct check_line *out, char *why, size_t why_len)
+{
+	char *save = NULL, *words[3];
+	int n = 0;
+	const char *unusable = line_end(line, len, why, why_len);
+
+	if (unusable)
+		return -1;
+	for (char *t = strtok_r(line, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		if (n == 3) {
+			n = 4;
+			break;
+		}
+		words[n++] = t;
+	}
+	if (n == 0)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	const char *bad = NULL;
+	if (n < 2 || n > 3)
+		bad = "expected SYSCALL FLAGS [EXIT_SIGNAL]";
+	else if (ck_syscall_parse(words[0], &out->sc) < 0)
+		bad = "SYSCALL must be clone, clone3 or unshare";
+	else if (n == 3 && out->sc == CK_SYSCALL_UNSHARE)
+		bad = "unshare takes no exit signal";
+	else if (n == 3 && ck_signal_parse(words[2], &out->exit_signal) < 0)
+		bad = "EXIT_SIGNAL is not a signal name or a number 0-255";
+	if (bad) {
+		snprintf(why, why_len, "%s", bad);
+		return -1;
+	}
+	struct ck_parse_error perr;
+	if (ck_flags_parse(words[1], out->sc, &out->flags, &perr) < 0) {
+		snprintf(why, why_len, "%s", perr.message);
+		return -1;
+	}
+	out->flags_text = words[1];
+	out->exit_signal_set = n == 3;
+	return 1;
+}
+
 /* "SYSCALL FLAGS [EXIT_SIGNAL]" per line; one output line per input line. */
 static int check_stdin(const struct call_opts *base, bool json)
 {
-	char *line = NULL, bad[64];
+	char *line = NULL, why[256];
 	size_t cap = 0;
 	ssize_t len;
 	int worst = CK_EXIT_OK;
 	unsigned long lineno = 0;
 
 	while ((len = getline(&line, &cap, stdin)) >= 0) {
-		char *save = NULL, *words[3];
-		int n = 0;
 		struct call_opts o = *base;
+		struct check_line cl;
 		lineno++;
-		const char *unusable = line_end(line, (size_t)len, bad, sizeof(bad));
-		if (unusable) {
-			print_invalid(lineno, unusable, json);
+		int r = check_line_read(line, (size_t)len, &cl, why, sizeof(why));
+		if (r == 0)
+			continue;
+		if (r < 0) {
+			print_invalid(lineno, why, json);
 			worst = CK_EXIT_USAGE;
 			continue;
 		}
-		for (char *t = strtok_r(line, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-			if (n == 3) {
-				n = 4;
-				break;
-			}
-			words[n++] = t;
-		}
-		if (n == 0)
-			continue;
-		const char *why = NULL;
-		if (n < 2 || n > 3)
-			why = "expected SYSCALL FLAGS [EXIT_SIGNAL]";
-		else if (ck_syscall_parse(words[0], &o.sc) < 0)
-			why = "SYSCALL must be clone, clone3 or unshare";
-		else if (n == 3 && ck_signal_parse(words[2], &o.exit_signal) < 0)
-			why = "EXIT_SIGNAL is not a signal name or a number 0-255";
-		if (n == 3)
+		o.sc = cl.sc;
+		if (cl.exit_signal_set) {
+			o.exit_signal = cl.exit_signal;
 			o.exit_signal_set = true;
-		if (o.sc == CK_SYSCALL_UNSHARE && n == 3)
-			why = "unshare takes no exit signal";
-		if (!why) {
-			struct ck_clone_request req;
-			struct ck_context ctx = { .size = sizeof(ctx) };
-			struct ck_parse_error perr;
-			uint64_t flags;
-			if (ck_flags_parse(words[1], o.sc, &flags, &perr) < 0) {
-				print_invalid(lineno, perr.message, json);
-				worst = CK_EXIT_USAGE;
-				continue;
-			}
-			/* errors of call_build go to stderr; stdout keeps one line per input */
-			int r = call_build(&o, "check", 1, &words[1], &req, &ctx);
-			if (r) {
-				print_invalid(lineno, "see the message above", json);
-				worst = CK_EXIT_USAGE;
-				continue;
-			}
-			struct ck_verdict *v = ck_validate(&req, &ctx);
-			if (!v) {
-				free(line);
-				fprintf(stderr, "clonekit check: %s\n", strerror(errno));
-				return CK_EXIT_USAGE;
-			}
-			r = report(&req, &ctx, v, json, true);
-			ck_verdict_free(v);
-			if (r == CK_EXIT_NO && worst == CK_EXIT_OK)
-				worst = CK_EXIT_NO;
-			fflush(stdout);
+		}
+		struct ck_clone_request req;
+		struct ck_context ctx = { .size = sizeof(ctx) };
+		/* errors of call_build go to stderr; stdout keeps one line per input */
+		r = call_build(&o, "check", 1, &cl.flags_text, &req, &ctx);
+		if (r) {
+			print_invalid(lineno, "see the message above", json);
+			worst = CK_EXIT_USAGE;
 			continue;
 		}
-		print_invalid(lineno, why, json);
-		worst = CK_EXIT_USAGE;
+		struct ck_verdict *v = ck_validate(&req, &ctx);
+		if (!v) {
+			free(line);
+			fprintf(stderr, "clonekit check: %s\n", strerror(errno));
+			return CK_EXIT_USAGE;
+		}
+		r = report(&req, &ctx, v, json, true);
+		ck_verdict_free(v);
+		if (r == CK_EXIT_NO && worst == CK_EXIT_OK)
+			worst = CK_EXIT_NO;
+		fflush(stdout);
 	}
 	free(line);
 	return worst;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <clonekit/clonekit.h>
 
@@ -85,6 +86,22 @@ int call_build(const struct call_opts *o, const char *cmd, int nwords, char **wo
 	       struct ck_clone_request *req, struct ck_context *ctx);
 void call_opts_release(struct call_opts *o);
 
+/* One line of `check -`: "SYSCALL FLAGS [EXIT_SIGNAL]". */
+struct check_line {
+	enum ck_syscall sc;
+	char *flags_text;         /* the FLAGS word, inside the line */
+	uint64_t flags;           /* its value for sc */
+	bool exit_signal_set;
+	unsigned exit_signal;     /* 0..255 */
+};
+/*
+ * Reads one line as getline() gave it (len bytes of any value, its "\n" or
+ * "\r\n" included, a NUL after them), in place: 1 and *out for a call, 0 for
+ * a blank line, -1 with why (one line, no control characters) for a line
+ * that is not a call.
+ */
+int check_line_read(char *line, size_t len, struct check_line *out, char *why, size_t why_len);
+
 /*
  * The ck_spawn_attr options run and trace share (cli/attr.c); their values
  * are ATTR_OPT_FIRST..ATTR_OPT_END-1.
@@ -153,6 +170,25 @@ void cli_spawn_error(const char *cmd, const struct ck_spawn_error *err, int r);
 /* 127 when execve found nothing (the command or its interpreter), 126 for another execve failure, else 125. */
 int cli_spawn_exit_code(const struct ck_spawn_error *err);
 
+/*
+ * cli/value.c: option values, read one way; each returns 0 or -EINVAL and
+ * prints nothing.
+ */
+/* --stack, --stack-size, --size: a hex or decimal number of 64 bits. */
+int cli_parse_u64(const char *s, uint64_t *out);
+/* trace -p: a process ID, 1..INT32_MAX. */
+int cli_parse_pid(const char *s, pid_t *out);
+/* watch --duration: seconds above 0, decimals allowed. */
+int cli_parse_seconds(const char *s, double *out);
+/* seccomp --errno: a name in any case (EPERM, eacces) or a number 1-4095; 0 for neither. */
+int cli_parse_errno(const char *s);
+/* --uid-map, --gid-map: INSIDE:OUTSIDE:COUNT, 32-bit each, COUNT above 0. */
+int cli_parse_id_map(const char *s, uint32_t v[3]);
+/* --monotonic, --boottime: seconds with a sign and up to nine decimals, as the kernel's sec and nsec. */
+int cli_parse_offset(const char *s, int64_t *sec, long *nsec);
+/* --set-tid: 1 to max PIDs (decimal, 32-bit, negative allowed) separated by commas, into tids[0..*n). */
+int cli_parse_set_tid(const char *s, int32_t *tids, size_t max, uint64_t *n);
+
 /* Prints a finding as "EINVAL: message" (errors) or "warning: message". */
 void print_finding(FILE *f, const struct ck_finding *fi);
 /* Writes a verdict's findings as a JSON array under key. */
@@ -166,7 +202,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 
 /*
  * The option parser of every subcommand (cli/opt.c), called as getopt_long:
- * set optind to 1 (or 0) first, then each call returns the next option's
+ * set optind to 1 first (0 to start over on an argv whose parse stopped
+ * inside a cluster such as "-abc"), then each call returns the next option's
  * short letter or struct option val (0 when its flag is set), -1 at the end
  * with optind at the first operand, and optarg set for an option's argument
  * ("--name=VALUE", "--name VALUE", "-xVALUE", "-x VALUE"). A leading '+' in

@@ -194,8 +194,11 @@ int cli_getopt(int argc, char **argv, const char *optstring, const struct option
 	int i, c, used;
 
 	optarg = NULL;
-	if (optind < 1)
+	/* 0 starts over, even on the argv of a parse left inside "-abc" (as glibc's getopt) */
+	if (optind < 1) {
 		optind = 1;
+		cluster.next = NULL;
+	}
 	if (cluster.next && (cluster.argv != argv || cluster.index < optind))
 		cluster.next = NULL;
 	if (cluster.next) {

@@ -5,7 +5,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -68,25 +67,6 @@ static enum format parse_format(const char *s)
 		if (strcmp(s, format_names[i]) == 0)
 			return (enum format)i;
 	return FMT_NONE;
-}
-
-/* "EPERM", "eacces" or a number 1-4095; 0 when it is neither. */
-static int parse_errno(const char *s)
-{
-	char *end;
-	long v;
-
-	if (*s >= '0' && *s <= '9') {
-		errno = 0;
-		v = strtol(s, &end, 10);
-		return (errno || *end || v < 1 || v > 4095) ? 0 : (int)v;
-	}
-	for (int e = 1; e <= 4095; e++) {
-		const char *name = ck_errno_name(e);
-		if (name && strcasecmp(name, s) == 0)
-			return e;
-	}
-	return 0;
 }
 
 static const char *errno_text(int err, char *buf, size_t len)
@@ -275,7 +255,7 @@ int cmd_seccomp(int argc, char **argv)
 		case 'd': deny = optarg; break;
 		case 'e':
 			errno_arg = optarg;
-			err = parse_errno(optarg);
+			err = cli_parse_errno(optarg);
 			if (!err)
 				return cli_usage_error(CMD, "--errno '%s': expected an errno name such as EPERM or EACCES, or a number 1-4095",
 						       optarg);

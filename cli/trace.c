@@ -109,12 +109,8 @@ static int load_rules(struct trace_state *s, const char *file)
 
 static int parse_pid(const char *arg, pid_t *pid)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v <= 0 || v > INT32_MAX)
+	if (cli_parse_pid(arg, pid) < 0)
 		return cli_usage_error(CMD, "-p '%s': expected a process ID", arg);
-	*pid = (pid_t)v;
 	return 0;
 }
 

@@ -151,7 +151,6 @@ int cmd_watch(int argc, char **argv)
 	const char *rules_file = NULL;
 	double duration = 0, start, end;
 	struct sigaction sa;
-	char *tail;
 	int c, r;
 
 	optind = 1;
@@ -164,9 +163,7 @@ int cmd_watch(int argc, char **argv)
 			rules_file = optarg;
 			break;
 		case OPT_DURATION:
-			errno = 0;
-			duration = strtod(optarg, &tail);
-			if (errno || tail == optarg || *tail || !isfinite(duration) || duration <= 0)
+			if (cli_parse_seconds(optarg, &duration) < 0)
 				return cli_usage_error(CMD, "--duration '%s': expected seconds above 0, e.g. 10 or 0.5",
 						       optarg);
 			break;

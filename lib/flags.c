@@ -453,36 +453,6 @@ static void parse_fail(struct ck_parse_error *err, const char *text, const char 
 	va_end(ap);
 }
 
-/* Parses a hex or decimal number covering exactly n bytes. */
-static int parse_number(const char *s, size_t n, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i = 0;
-	unsigned base = 10;
-
-	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		i = 2;
-	}
-	if (i == n)
-		return -EINVAL;
-	for (; i < n; i++) {
-		unsigned d;
-		char c = (char)tolower((unsigned char)s[i]);
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (base == 16 && c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else
-			return -EINVAL;
-		if (v > (UINT64_MAX - d) / base)
-			return -ERANGE;
-		v = v * base + d;
-	}
-	*out = v;
-	return 0;
-}
-
 /* The closest known spelling to an unknown token, for "did you mean". */
 static const char *suggest(const char *tok, size_t n)
 {
@@ -589,7 +559,7 @@ int ck_flags_parse(const char *text, enum ck_syscall sc, uint64_t *value,
 
 		any = true;
 		if (isdigit((unsigned char)tok[0])) {
-			int r = parse_number(tok, n, &num);
+			int r = ck__parse_u64n(tok, n, 0, UINT64_MAX, &num);
 			if (r == -ERANGE) {
 				parse_fail(err, text, tok, n, "'%.*s' does not fit in 64 bits", (int)n, tok);
 				return -EINVAL;

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -1369,6 +1370,19 @@ const char *ck_errno_name(int err)
 	if (err <= 0)
 		return NULL;
 	return strerrorname_np(err);
+}
+
+/* The numbers errnos can take: the kernel returns -1..-4095 (MAX_ERRNO). */
+#define CK_ERRNO_MAX 4095
+
+int ck__errno_parse(const char *name)
+{
+	for (int e = 1; name && e <= CK_ERRNO_MAX; e++) {
+		const char *n = ck_errno_name(e);
+		if (n && strcasecmp(n, name) == 0)
+			return e;
+	}
+	return 0;
 }
 
 const char *ck_severity_name(enum ck_severity s)

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the Debian packages clonekit's build, tests and demo need, when missing.
+# Installs the Debian packages clonekit's build, tests and demo need, when missing;
+# `deps.sh fuzz` also those of make fuzz.
 set -eu
 
 pkgs="meson ninja-build gcc pkg-config libc6-dev libcriterion-dev libseccomp-dev strace python3 man-db binutils bash util-linux"
@@ -14,6 +15,11 @@ pkgs="$pkgs clang bpftool libbpf-dev"
 # tests/vm: Debian's 6.1 kernel booted under qemu-system (TCG), an amd64 and an arm64 guest;
 # the kernels themselves are downloaded by tests/vm/fetch-kernel.sh when the test runs
 pkgs="$pkgs qemu-system-x86 qemu-system-arm"
+# make fuzz: clang's libFuzzer and sanitizer runtimes, and llvm-cov/llvm-profdata
+# for the line coverage of the corpus (the replay in make check needs neither)
+if [ "${1:-}" = fuzz ]; then
+	pkgs="$pkgs libclang-rt-14-dev llvm-14"
+fi
 
 missing=""
 for p in $pkgs; do

@@ -27,6 +27,37 @@ void ck__buf_append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 		*pos += (size_t)n;
 }
 
+int ck__parse_u64n(const char *s, size_t n, unsigned base, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	if (base == 0) {
+		base = 10;
+		if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+			base = 16;
+			i = 2;
+		}
+	}
+	if (i == n)
+		return -EINVAL;
+	for (; i < n; i++) {
+		unsigned d;
+		char c = (char)tolower((unsigned char)s[i]);
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else
+			return -EINVAL;
+		if (d > max || v > (max - d) / base)
+			return -ERANGE;
+		v = v * base + d;
+	}
+	*out = v;
+	return 0;
+}
+
 bool ck__strn_ieq(const char *a, const char *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

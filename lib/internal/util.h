@@ -90,6 +90,16 @@ bool ck__strn_ieq(const char *a, const char *b, size_t n);
 unsigned ck__edit_distance(const char *a, const char *b, unsigned cap);
 
 /*
+ * Reads s[0..n) as one unsigned number of at most max: decimal, or with base
+ * 0 also hex after "0x" or "0X"; no sign, space or other byte. -ERANGE above
+ * max, -EINVAL when it is no such number.
+ */
+int ck__parse_u64n(const char *s, size_t n, unsigned base, uint64_t max, uint64_t *out);
+
+/* The errno ck_errno_name() names name, in any case ("EPERM", "eperm"); 0 for none. */
+int ck__errno_parse(const char *name);
+
+/*
  * Reads a small text file (procfs, sysfs) into buf, NUL-terminated, trailing
  * newline removed. Returns the length or -errno.
  */
