@@ -263,6 +263,7 @@ int ck_event_format_json(const struct ck_event *e, char *buf, size_t len)
 {
 	static const char *const kind_names[] = { "process", "thread", "spawn", "ns_create",
 						  "ns_enter", "escaped" };
+	static const char *const exe_flag_names[] = { "truncated", "deleted", "outside_root" };
 	char text[1024], sig[16];
 	size_t pos = 0;
 	const struct ck_arch_info *arch = ck_arch_at(e ? (size_t)e->arch : 0);
@@ -281,6 +282,15 @@ int ck_event_format_json(const struct ck_event *e, char *buf, size_t len)
 	json_str(buf, len, &pos, e->comm);
 	ck__buf_append(buf, len, &pos, ",\"exe\":");
 	json_str(buf, len, &pos, e->exe);
+	ck__buf_append(buf, len, &pos, ",\"exe_flags\":[");
+	any = false;
+	for (size_t i = 0; i < CK_ARRAY_SIZE(exe_flag_names); i++) {
+		if (!(e->exe_flags & (1u << i)))
+			continue;
+		ck__buf_append(buf, len, &pos, "%s\"%s\"", any ? "," : "", exe_flag_names[i]);
+		any = true;
+	}
+	ck__buf_append(buf, len, &pos, "]");
 	ck__buf_append(buf, len, &pos, ",\"cgroup_id\":%" PRIu64 ",\"syscall\":\"%s\",\"arch\":\"%s\"",
 		      e->cgroup_id, ck_event_call_name(e->call), arch ? arch->name : "?");
 	ck__buf_append(buf, len, &pos, ",\"flags\":\"%#" PRIx64 "\",\"flag_names\":[", f);

@@ -40,6 +40,9 @@ _Static_assert(SAME(WATCH_NR_COUNT, CK_NR__COUNT) && SAME(WATCH_NR_CLONE, CK_NR_
 	       "watch_record.h calls follow enum ck_nr");
 _Static_assert(sizeof(((struct watch_record *)0)->clone3) == sizeof(struct ck_clone_args),
 	       "the record holds a whole struct ck_clone_args");
+_Static_assert(WATCH_EXE_MAX == CK_EXE_MAX && WATCH_EXE_TRUNCATED == CK_EXE_TRUNCATED &&
+		       WATCH_EXE_DELETED == CK_EXE_DELETED && WATCH_EXE_OUTSIDE_ROOT == CK_EXE_OUTSIDE_ROOT,
+	       "watch_record.h's executable follows CK_EXE_*");
 
 #define TRACEFS "/sys/kernel/tracing"
 #define MAX_LINKS 32
@@ -62,7 +65,6 @@ struct ck_watcher {
 	void (*cb)(const struct ck_event *e, void *data);
 	void *data;
 	int delivered;
-	struct exe_slot *exe_cache; /* EXE_SLOTS, NULL when no_exe */
 };
 
 static const enum ck_event_call calls[WATCH_NR_COUNT] = {
@@ -130,47 +132,9 @@ static int open_cgroup(const char *dir, struct ck_watch_error *err)
 	return fd;
 }
 
-/*
- * The executable of each caller is read from /proc/PID/exe, which costs more
- * than the rest of an event (and fails once the process is gone). A process's
- * threads and repeated forks share it, so the path is kept per (PID, the
- * struct file of its executable): an execve gives the process another file,
- * a PID used again another process, and either misses the cache.
- */
-#define EXE_SLOTS 512
-
-struct exe_slot {
-	uint64_t key;
-	int32_t pid;
-	char path[256];
-};
-
-static void fill_exe(struct ck_watcher *w, struct ck_event *e, uint64_t key)
+static void to_event(struct ck_watcher *w, const struct watch_event *ev, struct ck_event *e)
 {
-	struct exe_slot *slot = NULL;
-	char path[64];
-	ssize_t n;
-
-	if (key && w->exe_cache) {
-		slot = &w->exe_cache[((uint64_t)(uint32_t)e->pid * 0x9E3779B97F4A7C15u ^ key >> 6) %
-				     EXE_SLOTS];
-		if (slot->key == key && slot->pid == e->pid) {
-			memcpy(e->exe, slot->path, sizeof(e->exe));
-			return;
-		}
-	}
-	snprintf(path, sizeof(path), "/proc/%d/exe", e->pid);
-	n = readlink(path, e->exe, sizeof(e->exe) - 1);
-	e->exe[n > 0 ? n : 0] = '\0';
-	if (slot && n > 0) {
-		slot->key = key;
-		slot->pid = e->pid;
-		memcpy(slot->path, e->exe, sizeof(slot->path));
-	}
-}
-
-static void to_event(struct ck_watcher *w, const struct watch_record *r, struct ck_event *e)
-{
+	const struct watch_record *r = &ev->rec;
 	const struct ck_arch_info *arch = r->compat && w->compat ? w->compat : w->native;
 
 	ck_event_init(e);
@@ -227,21 +191,24 @@ static void to_event(struct ck_watcher *w, const struct watch_record *r, struct 
 		break;
 	}
 	ck_event_classify(e);
-	if (!w->no_exe)
-		fill_exe(w, e, r->exe_key);
+	memcpy(e->exe, ev->exe, ev->exe_len);
+	e->exe[ev->exe_len] = '\0';
+	e->exe_flags = ev->exe_flags;
 }
 
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct ck_watcher *w = ctx;
+	const struct watch_event *ev = data;
 	struct ck_event e;
 
-	if (size < sizeof(struct watch_record))
-		return 0;
-	to_event(w, data, &e);
-	w->delivered++;
-	if (w->cb)
-		w->cb(&e, w->data);
+	if (size >= offsetof(struct watch_event, exe) + 1 && ev->exe_len < CK_EXE_MAX &&
+	    ev->exe_len < size - offsetof(struct watch_event, exe)) {
+		to_event(w, ev, &e);
+		w->delivered++;
+		if (w->cb)
+			w->cb(&e, w->data);
+	}
 	return 0;
 }
 
@@ -252,6 +219,7 @@ static void configure(struct ck_watcher *w, bool filter_cgroup, size_t ring_byte
 	const struct ck_arch_info *compat = w->compat;
 
 	s->rodata->filter_cgroup = filter_cgroup;
+	s->rodata->capture_exe = !w->no_exe;
 	s->rodata->wakeup_bytes = ring_bytes / 4;
 	s->rodata->pidfd_flag = CK_CLONE_PIDFD;
 	s->rodata->clone_ptid_arg =
@@ -356,12 +324,7 @@ static int watcher_open(struct ck_watcher **out, const struct ck_watch_opts *opt
 	w->epfd = -1;
 	w->no_exe = o.no_exe;
 	w->native = ck_arch_native();
-	if (!o.no_exe && !(w->exe_cache = calloc(EXE_SLOTS, sizeof(*w->exe_cache)))) {
-		free(w);
-		return fail(err, "options", ENOMEM, "watcher");
-	}
 	if (!w->native) {
-		free(w->exe_cache);
 		free(w);
 		return fail(err, "options", ENOTSUP, "an architecture clonekit has no ABI table for");
 	}
@@ -496,6 +459,5 @@ void ck_watcher_close(struct ck_watcher *w)
 		bpf_link__destroy(w->links[i]);
 	ring_buffer__free(w->rb);
 	watch_bpf__destroy(w->skel);
-	free(w->exe_cache);
 	free(w);
 }

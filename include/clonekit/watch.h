@@ -5,10 +5,19 @@
  * struct ck_event (source CK_SOURCE_WATCH), one per call, with its result.
  *
  * Events carry what the kernel saw at the call: the caller's PIDs (in the
- * initial PID namespace), real uid, comm, cgroup v2 id, the arguments (the
- * clone3 struct as read at entry), the result, and the namespace inodes
- * before and after. Only exe is filled in user space, from /proc when the
- * event is delivered, and is best effort.
+ * initial PID namespace), real uid, comm, cgroup v2 id, executable, the
+ * arguments (the clone3 struct as read at entry), the result, and the
+ * namespace inodes before and after. The executable is the path of the
+ * caller's mm->exe_file, walked by the program at the call's exit and named
+ * from the caller's own root, as readlink("/proc/self/exe") shows it to the
+ * caller (for a process in a container: the path inside the container; the
+ * event's ns_before[CK_NS_MNT] says which mount namespace). A path longer
+ * than CK_EXE_MAX - 1 bytes, or deeper than 4096 steps (components and
+ * mounts crossed), keeps its first 1024 bytes of components (none when the
+ * walk did not reach a root) and its last 3070, joined by an empty
+ * component, with CK_EXE_TRUNCATED; a deleted file keeps its path with
+ * CK_EXE_DELETED; a file outside the caller's root is named from the root
+ * of its mount namespace with CK_EXE_OUTSIDE_ROOT (event.h).
  *
  * On x86_64 the syscalls:* tracepoints skip compat system calls (int $0x80,
  * sysenter, -m32 programs); raw_syscalls sys_enter and sys_exit programs
@@ -41,7 +50,7 @@ struct ck_watch_opts {
 				 below it; NULL: every task */
 	size_t ring_bytes;    /* ring buffer size, a power of two of at least a page;
 				 0: 4 MiB (about 10000 events) */
-	bool no_exe;          /* leave ck_event.exe empty: no /proc lookups */
+	bool no_exe;          /* leave ck_event.exe empty: the programs do not walk it */
 	bool no_compat;       /* leave i386 calls unseen, and every system call
 				 without the two raw_syscalls programs */
 };

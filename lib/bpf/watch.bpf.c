@@ -10,6 +10,12 @@
  * raw_syscalls programs catch those: they leave at once unless the number
  * is one of the i386 numbers lib/watch.c writes into compat_nr and the
  * thread is in a compat call.
+ *
+ * At the exit the caller's executable is named by walking mm->exe_file's
+ * dentries and mounts (exe_path below): bpf_d_path is refused on
+ * tracepoints ("program of this type cannot use helper bpf_d_path"), and
+ * /proc/PID/exe, read later in user space, is gone once a short-lived
+ * caller has exited.
  */
 #include "vmlinux.h"
 
@@ -31,6 +37,7 @@ const volatile __s32 compat_nr[WATCH_NR_COUNT];  /* i386 numbers; -1 where absen
 const volatile __u64 pidfd_flag;                 /* CLONE_PIDFD */
 const volatile __u32 clone_ptid_arg;             /* where clone takes parent_tid */
 const volatile __u64 wakeup_bytes;               /* wake the reader once this much waits */
+const volatile bool capture_exe;                 /* walk the caller's executable */
 
 /* arch/x86/include/asm/thread_info.h: thread_info.status during a compat call */
 #define TS_COMPAT 0x0002
@@ -54,6 +61,33 @@ struct {
 	__type(key, __u32);
 	__type(value, struct watch_record);
 } scratch SEC(".maps");
+
+/* The record being sent; the slack lets the verifier see every bounded write into exe in bounds. */
+struct event_out {
+	struct watch_event ev;
+	char slack[WATCH_EXE_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct event_out);
+} out_scratch SEC(".maps");
+
+/* Where exe_path() builds the path: names are prepended below buf[WATCH_EXE_MAX]. */
+struct exe_scratch {
+	char buf[2 * WATCH_EXE_MAX];
+	__u64 top_name[WATCH_EXE_TOP];   /* the topmost components seen, by depth % WATCH_EXE_TOP */
+	__u32 top_len[WATCH_EXE_TOP];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exe_scratch);
+} exe_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -161,7 +195,6 @@ static __always_inline int hold(struct watch_record *r)
 	r->pidfd = -1;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	r->ppid = BPF_CORE_READ(t, real_parent, tgid);
-	r->exe_key = (__u64)(unsigned long)BPF_CORE_READ(t, mm, exe_file);
 	r->traced = BPF_CORE_READ(t, ptrace) != 0;
 	r->in_container = BPF_CORE_READ(t, real_cred, user_ns, level) > 0 ||
 			  BPF_CORE_READ(t, thread_pid, level) > 0;
@@ -209,6 +242,175 @@ static __always_inline int enter(struct sys_enter_ctx *ctx, __u8 call)
 	return hold(r);
 }
 
+
+/*
+ * The caller's executable: mm->exe_file's path, from the caller's own root
+ * (fs->root), as readlink("/proc/self/exe") shows it to the caller — for a
+ * process in a container, the path inside it. The walk follows
+ * prepend_path() in fs/d_path.c: up through d_parent and, at the root of a
+ * mount, to where that mount is mounted. A walk that ends at the root of a
+ * mount namespace (or of a detached mount) without meeting the caller's
+ * root names the file from there and says WATCH_EXE_OUTSIDE_ROOT (what
+ * d_path calls unreachable). It reads without the kernel's rename lock: a
+ * rename during the walk gives either name, as a later readlink could.
+ */
+struct walk {
+	__u64 dentry, vfsmnt, mnt;      /* where the walk is */
+	__u64 root_dentry, root_mnt;    /* the caller's root */
+	__u32 bytes;                    /* pass 1: of the whole path; pass 2: written */
+	__u32 depth;                    /* components seen */
+	__u32 limit;                    /* pass 2: bytes it may write */
+	__u8 pass;
+	__u8 reached;                   /* ended at a root */
+	__u8 outside;                   /* ... that is not the caller's */
+	__u8 full;                      /* pass 2: the next component did not fit */
+};
+
+#define EXE_MASK (WATCH_EXE_MAX - 1)
+
+static long walk_step(__u32 i, void *ctx)
+{
+	struct walk *w = ctx;
+	struct dentry *d = (struct dentry *)w->dentry;
+	struct vfsmount *vfsmnt = (struct vfsmount *)w->vfsmnt;
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	struct dentry *parent;
+	__u32 zero = 0, len;
+	const unsigned char *name;
+
+	if (w->dentry == w->root_dentry && w->vfsmnt == w->root_mnt) {
+		w->reached = 1;
+		return 1;
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (d == mnt_root || d == parent) {
+		struct mount *m = (struct mount *)w->mnt;
+		struct mount *up = BPF_CORE_READ(m, mnt_parent);
+
+		if (d != mnt_root || !up || up == m) {
+			w->reached = 1;
+			w->outside = 1;
+			return 1;
+		}
+		w->dentry = (__u64)BPF_CORE_READ(m, mnt_mountpoint);
+		w->mnt = (__u64)up;
+		w->vfsmnt = (__u64)up + bpf_core_field_offset(struct mount, mnt);
+		return 0;
+	}
+	len = BPF_CORE_READ(d, d_name.len);
+	name = BPF_CORE_READ(d, d_name.name);
+	struct exe_scratch *s = bpf_map_lookup_elem(&exe_scratch, &zero);
+	if (!s)
+		return 1;
+	if (w->pass == 1) {
+		if (len > WATCH_EXE_MAX)
+			len = WATCH_EXE_MAX;
+		w->bytes += len + 1;
+		s->top_name[w->depth % WATCH_EXE_TOP] = (__u64)name;
+		s->top_len[w->depth % WATCH_EXE_TOP] = len;
+	} else {
+		if (len > w->limit || w->bytes + len + 1 > w->limit) {
+			w->full = 1;
+			return 1;
+		}
+		__u32 at = WATCH_EXE_MAX - w->bytes - len - 1;
+		s->buf[at & EXE_MASK] = '/';
+		bpf_probe_read_kernel(&s->buf[(at + 1) & EXE_MASK], len & EXE_MASK, name);
+		w->bytes += len + 1;
+	}
+	w->depth++;
+	w->dentry = (__u64)parent;
+	return 0;
+}
+
+/* One walk from the executable's dentry; pass 2 prepends at most limit bytes into exe_scratch.buf. */
+static __always_inline void walk_path(struct walk *w, const struct walk *start, __u8 pass, __u32 limit)
+{
+	*w = *start;
+	w->pass = pass;
+	w->limit = limit;
+	bpf_loop(WATCH_EXE_WALK, walk_step, w, 0);
+}
+
+/* The topmost components, top down, into out->ev.exe: at most WATCH_EXE_HEAD bytes. */
+static long head_step(__u32 i, void *ctx)
+{
+	struct walk *w = ctx;
+	__u32 zero = 0, k, len;
+	struct exe_scratch *s = bpf_map_lookup_elem(&exe_scratch, &zero);
+	struct event_out *out = bpf_map_lookup_elem(&out_scratch, &zero);
+
+	if (!s || !out || i >= w->depth || i >= WATCH_EXE_TOP)
+		return 1;
+	k = (w->depth - 1 - i) % WATCH_EXE_TOP;
+	len = s->top_len[k];
+	if (len >= WATCH_EXE_HEAD || w->bytes + len + 1 > WATCH_EXE_HEAD)
+		return 1;
+	out->ev.exe[w->bytes & (WATCH_EXE_HEAD - 1)] = '/';
+	bpf_probe_read_kernel(&out->ev.exe[(w->bytes + 1) & (WATCH_EXE_HEAD - 1)],
+			      len & (WATCH_EXE_HEAD - 1), (const void *)s->top_name[k]);
+	w->bytes += len + 1;
+	return 0;
+}
+
+/* Fills out->ev.exe, exe_len and exe_flags for the current task. */
+static __always_inline void exe_path(struct event_out *out)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct file *f = BPF_CORE_READ(t, mm, exe_file);
+	struct walk start = {}, w1, w2, head = {};
+	struct dentry *leaf;
+	struct mount *m;
+	__u32 zero = 0, flags = 0, tail;
+	struct exe_scratch *s = bpf_map_lookup_elem(&exe_scratch, &zero);
+
+	out->ev.exe_len = 0;
+	out->ev.exe_flags = 0;
+	out->ev.exe[0] = '\0';
+	if (!f || !s)
+		return;
+	leaf = BPF_CORE_READ(f, f_path.dentry);
+	start.dentry = (__u64)leaf;
+	start.vfsmnt = (__u64)BPF_CORE_READ(f, f_path.mnt);
+	m = (struct mount *)(start.vfsmnt - bpf_core_field_offset(struct mount, mnt));
+	start.mnt = (__u64)m;
+	start.root_dentry = (__u64)BPF_CORE_READ(t, fs, root.dentry);
+	start.root_mnt = (__u64)BPF_CORE_READ(t, fs, root.mnt);
+	/* d_unlinked(): unhashed, and not a root */
+	if (!BPF_CORE_READ(leaf, d_hash.pprev) && BPF_CORE_READ(leaf, d_parent) != leaf)
+		flags |= WATCH_EXE_DELETED;
+
+	walk_path(&w1, &start, 1, 0);
+	bool whole = w1.reached && w1.bytes <= WATCH_EXE_MAX - 1;
+	walk_path(&w2, &start, 2, whole ? WATCH_EXE_MAX - 1 : WATCH_EXE_TAIL);
+	if (w2.full && whole) {
+		/* the path grew between the two walks: keep the ends */
+		whole = false;
+		walk_path(&w2, &start, 2, WATCH_EXE_TAIL);
+	}
+	if (w1.outside)
+		flags |= WATCH_EXE_OUTSIDE_ROOT;
+	tail = w2.bytes & EXE_MASK;
+	if (whole) {
+		bpf_probe_read_kernel(out->ev.exe, tail, &s->buf[(WATCH_EXE_MAX - tail) & EXE_MASK]);
+		out->ev.exe_len = tail;
+	} else {
+		flags |= WATCH_EXE_TRUNCATED;
+		if (w1.reached) {
+			head.depth = w1.depth;
+			bpf_loop(WATCH_EXE_TOP, head_step, &head, 0);
+		}
+		__u32 at = head.bytes & (WATCH_EXE_HEAD - 1);
+		out->ev.exe[at] = '/';
+		if (tail > WATCH_EXE_TAIL)
+			tail = WATCH_EXE_TAIL;
+		bpf_probe_read_kernel(&out->ev.exe[at + 1], tail, &s->buf[(WATCH_EXE_MAX - tail) & EXE_MASK]);
+		out->ev.exe_len = at + 1 + tail;
+	}
+	out->ev.exe[out->ev.exe_len & EXE_MASK] = '\0';
+	out->ev.exe_flags = flags;
+}
+
 /* Completes the thread's held call with its result and sends it. */
 static __always_inline int leave(__s32 nr, long ret)
 {
@@ -246,12 +448,27 @@ static __always_inline int leave(__s32 nr, long ret)
 		    bpf_probe_read_user(&fd, sizeof(fd), where) == 0)
 			r->pidfd = fd;
 	}
+	__u32 zero = 0;
+	struct event_out *out = bpf_map_lookup_elem(&out_scratch, &zero);
+	if (!out) {
+		bpf_map_delete_elem(&pending, &tid);
+		return 0;
+	}
+	bpf_probe_read_kernel(&out->ev.rec, sizeof(out->ev.rec), r);
+	bpf_map_delete_elem(&pending, &tid);
+	if (capture_exe) {
+		exe_path(out);
+	} else {
+		out->ev.exe_len = 0;
+		out->ev.exe_flags = 0;
+		out->ev.exe[0] = '\0';
+	}
 	/* a wakeup per event would cost the caller more than the call; the reader also polls on a timer */
 	__u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
 			     BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(&events, r, sizeof(*r), wake) != 0)
+	__u64 size = __builtin_offsetof(struct watch_event, exe) + (out->ev.exe_len & EXE_MASK) + 1;
+	if (bpf_ringbuf_output(&events, &out->ev, size, wake) != 0)
 		count_drop(WATCH_DROP_RING);
-	bpf_map_delete_elem(&pending, &tid);
 	return 0;
 }
 
