@@ -65,6 +65,7 @@ struct ck_watcher {
 	void (*cb)(const struct ck_event *e, void *data);
 	void *data;
 	int delivered;
+	int64_t deadline;          /* CLOCK_MONOTONIC ns; 0: none */
 };
 
 static const enum ck_event_call calls[WATCH_NR_COUNT] = {
@@ -196,6 +197,9 @@ static void to_event(struct ck_watcher *w, const struct watch_event *ev, struct 
 	e->exe_flags = ev->exe_flags;
 }
 
+/* What makes libbpf's ring_buffer__consume stop: this poll has done its share. */
+#define POLL_DONE (-ECANCELED)
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct ck_watcher *w = ctx;
@@ -209,6 +213,9 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (w->cb)
 			w->cb(&e, w->data);
 	}
+	if (w->delivered >= CK_WATCH_POLL_MAX ||
+	    (w->deadline && clock_ns(CLOCK_MONOTONIC) >= w->deadline))
+		return POLL_DONE;
 	return 0;
 }
 
@@ -393,6 +400,7 @@ int ck_watcher_poll(struct ck_watcher *w, int timeout_ms,
 	w->cb = cb;
 	w->data = data;
 	w->delivered = 0;
+	w->deadline = timeout_ms > 0 ? deadline : 0;
 	for (;;) {
 		struct epoll_event ev;
 		int slice = FLUSH_MS;
@@ -408,9 +416,9 @@ int ck_watcher_poll(struct ck_watcher *w, int timeout_ms,
 		w->realtime_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 		/* every ring, woken or not: the programs wake the reader only when it fills */
 		r = ring_buffer__consume(w->rb);
-		if (r < 0)
+		if (r < 0 && r != POLL_DONE)
 			break;
-		if (w->delivered > 0 || slice == 0 ||
+		if (r == POLL_DONE || w->delivered > 0 || slice == 0 ||
 		    (timeout_ms >= 0 && clock_ns(CLOCK_MONOTONIC) >= deadline)) {
 			r = 0;
 			break;

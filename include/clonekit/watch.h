@@ -78,11 +78,18 @@ struct ck_watch_error {
 CK_API int ck_watcher_open(struct ck_watcher **w, const struct ck_watch_opts *opts,
 			   struct ck_watch_error *err);
 
+/* The most events one ck_watcher_poll delivers. */
+#define CK_WATCH_POLL_MAX 1024
+
 /*
  * Waits up to timeout_ms (-1: forever, 0: not at all) for events, then
- * delivers every event that has arrived to cb, in the order the calls
- * ended. Returns the number delivered, -EINTR when a signal interrupted the
- * wait, or another negative errno.
+ * delivers those that have arrived to cb, in the order the calls ended: at
+ * most CK_WATCH_POLL_MAX, and none once timeout_ms has passed (it returns
+ * then, however fast events arrive; a callback that takes longer delays it
+ * by that much). Call it again for the rest: events it has not delivered
+ * wait in the ring buffer, and those that find it full are counted by
+ * ck_watcher_drops. Returns the number delivered, -EINTR when a signal
+ * interrupted the wait (none delivered), or another negative errno.
  */
 CK_API int ck_watcher_poll(struct ck_watcher *w, int timeout_ms,
 			   void (*cb)(const struct ck_event *e, void *data), void *data);
