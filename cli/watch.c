@@ -27,23 +27,20 @@ static const char usage[] =
 	"{\"alert\":...} line among the events. At the end (--duration elapsed, or\n"
 	"SIGINT/SIGTERM) a summary gives the events seen, the events lost and the\n"
 	"alerts.\n\n"
-	"Needs root (CAP_BPF and CAP_PERFMON). When tracefs is not mounted, it is\n"
-	"mounted at /sys/kernel/tracing (CAP_SYS_ADMIN), left mounted, and said so.\n\n"
-	"i386 calls: on x86_64 the syscalls:* tracepoints skip compat system calls\n"
-	"(-m32 programs, int $0x80 from any program). Two raw_syscalls programs catch\n"
-	"them: on every system call they return at once unless the number is one of\n"
-	"i386's clone 120, fork 2, vfork 190, unshare 310, setns 346, clone3 435 and\n"
-	"the thread is in a compat call (TS_COMPAT). Such calls print with 'i386'\n"
-	"after the command name, and have \"arch\":\"i386\" in JSON. The two programs\n"
-	"add about 90 ns each to every system call of every task; --no-compat leaves\n"
-	"them out, and i386 calls unseen.\n\n"
+	"Needs root (CAP_BPF and CAP_PERFMON).\n\n"
+	"Two programs, on the raw sys_enter and sys_exit tracepoints, run on every\n"
+	"system call of every task and return at once unless it is one of the six\n"
+	"(clonekit(1) has the cost). On x86_64 they see i386 calls too (-m32\n"
+	"programs, int $0x80 from any program; the syscalls:* tracepoints skip\n"
+	"those): such calls print with 'i386' after the command name, and have\n"
+	"\"arch\":\"i386\" in JSON.\n\n"
 	"Options:\n"
 	"  --json           JSON Lines: events, alerts and the summary\n"
 	"  --rules FILE     add the rules in FILE to the defaults (docs/rules.md); a\n"
 	"                   rule named like a default replaces it\n"
 	"  --duration S     stop after S seconds (decimals allowed)\n"
 	"  --cgroup DIR     only calls by tasks in this cgroup v2 directory or below\n"
-	"  --no-compat      do not watch i386 calls (no per-syscall cost)\n"
+	"  --no-compat      do not report i386 calls\n"
 	"  -h, --help       this text\n\n"
 	"Exit status: 0 after a watch, 1 when the watch cannot start, 2 for usage\n"
 	"errors and rule files that do not parse.\n";
@@ -202,8 +199,6 @@ int cmd_watch(int argc, char **argv)
 		ck_detect_free(s.rules);
 		return CK_EXIT_NO;
 	}
-	if (ck_watcher_mounted_tracefs(w))
-		fprintf(stderr, "clonekit watch: tracefs was not mounted; mounted it at /sys/kernel/tracing\n");
 	fprintf(stderr, "clonekit watch: watching clone, clone3, fork, vfork, unshare and setns%s%s%s%s\n",
 		opts.cgroup ? " in " : " host-wide", opts.cgroup ? opts.cgroup : "",
 		opts.no_compat ? ", not i386 calls" : "", duration > 0 ? "" : "; Ctrl-C stops");

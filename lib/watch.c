@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
@@ -44,8 +43,7 @@ _Static_assert(WATCH_EXE_MAX == CK_EXE_MAX && WATCH_EXE_TRUNCATED == CK_EXE_TRUN
 		       WATCH_EXE_DELETED == CK_EXE_DELETED && WATCH_EXE_OUTSIDE_ROOT == CK_EXE_OUTSIDE_ROOT,
 	       "watch_record.h's executable follows CK_EXE_*");
 
-#define TRACEFS "/sys/kernel/tracing"
-#define MAX_LINKS 32
+#define MAX_LINKS 8
 #define RING_BYTES (4u << 20)
 /* Events wait in the ring this long at most, or until a quarter of it is full. */
 #define FLUSH_MS 100
@@ -56,7 +54,6 @@ struct ck_watcher {
 	size_t nlinks;
 	struct ring_buffer *rb;
 	int epfd;
-	bool mounted_tracefs;
 	bool no_exe;
 	const struct ck_arch_info *native;
 	const struct ck_arch_info *compat;
@@ -66,6 +63,7 @@ struct ck_watcher {
 	void *data;
 	int delivered;
 	int64_t deadline;          /* CLOCK_MONOTONIC ns; 0: none */
+	uint64_t consumed;         /* records taken from the ring, ever */
 };
 
 static const enum ck_event_call calls[WATCH_NR_COUNT] = {
@@ -102,21 +100,6 @@ static int64_t clock_ns(clockid_t c)
 	struct timespec ts;
 	clock_gettime(c, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* libbpf looks for tracefs at /sys/kernel/debug/tracing, else at /sys/kernel/tracing. */
-static int ensure_tracefs(struct ck_watcher *w, struct ck_watch_error *err)
-{
-	struct statfs s;
-
-	if (access("/sys/kernel/debug/tracing/events", F_OK) == 0)
-		return 0;
-	if (statfs(TRACEFS, &s) == 0 && s.f_type == TRACEFS_MAGIC)
-		return 0;
-	if (mount("tracefs", TRACEFS, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		return fail(err, "tracefs", errno, "mount tracefs at %s", TRACEFS);
-	w->mounted_tracefs = true;
-	return 0;
 }
 
 static int open_cgroup(const char *dir, struct ck_watch_error *err)
@@ -206,6 +189,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	const struct watch_event *ev = data;
 	struct ck_event e;
 
+	w->consumed++;
 	if (size >= offsetof(struct watch_event, exe) + 1 && ev->exe_len < CK_EXE_MAX &&
 	    ev->exe_len < size - offsetof(struct watch_event, exe)) {
 		to_event(w, ev, &e);
@@ -219,7 +203,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Fills the settings the programs read (rodata) and leaves out what this kernel lacks. */
+/* Fills the settings the programs read (rodata). */
 static void configure(struct ck_watcher *w, bool filter_cgroup, size_t ring_bytes)
 {
 	struct watch_bpf *s = w->skel;
@@ -231,23 +215,10 @@ static void configure(struct ck_watcher *w, bool filter_cgroup, size_t ring_byte
 	s->rodata->pidfd_flag = CK_CLONE_PIDFD;
 	s->rodata->clone_ptid_arg =
 		(uint32_t)ck_clone_arg_index(w->native->clone_order, CK_CLONE_ARG_PARENT_TID);
-	for (int i = 0; i < WATCH_NR_COUNT; i++)
+	for (int i = 0; i < WATCH_NR_COUNT; i++) {
+		s->rodata->native_nr[i] = w->native->nr[i];
 		s->rodata->compat_nr[i] = compat ? compat->nr[i] : -1;
-	/* where the native ABI has no fork or vfork, neither has it their tracepoints */
-	if (w->native->nr[CK_NR_FORK] < 0) {
-		bpf_program__set_autoload(s->progs.enter_fork, false);
-		bpf_program__set_autoload(s->progs.exit_fork, false);
 	}
-	if (w->native->nr[CK_NR_VFORK] < 0) {
-		bpf_program__set_autoload(s->progs.enter_vfork, false);
-		bpf_program__set_autoload(s->progs.exit_vfork, false);
-	}
-#if defined(__x86_64__) && !defined(__ILP32__)
-	if (!compat) {
-		bpf_program__set_autoload(s->progs.compat_enter, false);
-		bpf_program__set_autoload(s->progs.compat_exit, false);
-	}
-#endif
 }
 
 /*
@@ -340,8 +311,6 @@ static int watcher_open(struct ck_watcher **out, const struct ck_watch_opts *opt
 		w->compat = ck_arch_at(CK_ARCH_I386);
 #endif
 
-	if ((r = ensure_tracefs(w, err)) < 0)
-		goto out;
 	if (o.cgroup && (r = cgfd = open_cgroup(o.cgroup, err)) < 0)
 		goto out;
 
@@ -433,7 +402,8 @@ int ck_watcher_fd(const struct ck_watcher *w)
 	return w ? w->epfd : -EINVAL;
 }
 
-uint64_t ck_watcher_drops(const struct ck_watcher *w)
+/* The sum over CPUs of the counters in [first, end). */
+static uint64_t counted(const struct ck_watcher *w, uint32_t first, uint32_t end)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t total = 0;
@@ -443,8 +413,8 @@ uint64_t ck_watcher_drops(const struct ck_watcher *w)
 	uint64_t *v = calloc((size_t)ncpu, sizeof(*v));
 	if (!v)
 		return 0;
-	for (uint32_t slot = 0; slot < WATCH_DROP_COUNT; slot++) {
-		if (bpf_map__lookup_elem(w->skel->maps.drops, &slot, sizeof(slot), v,
+	for (uint32_t slot = first; slot < end; slot++) {
+		if (bpf_map__lookup_elem(w->skel->maps.counters, &slot, sizeof(slot), v,
 					 (size_t)ncpu * sizeof(*v), 0) < 0)
 			continue;
 		for (int i = 0; i < ncpu; i++)
@@ -454,9 +424,16 @@ uint64_t ck_watcher_drops(const struct ck_watcher *w)
 	return total;
 }
 
-bool ck_watcher_mounted_tracefs(const struct ck_watcher *w)
+uint64_t ck_watcher_drops(const struct ck_watcher *w)
 {
-	return w && w->mounted_tracefs;
+	return counted(w, 0, WATCH_DROP_COUNT);
+}
+
+uint64_t ck_watcher_pending(const struct ck_watcher *w)
+{
+	uint64_t sent = counted(w, WATCH_SENT, WATCH_SENT + 1);
+
+	return w && sent > w->consumed ? sent - w->consumed : 0;
 }
 
 void ck_watcher_close(struct ck_watcher *w)

@@ -19,13 +19,13 @@
  * CK_EXE_DELETED; a file outside the caller's root is named from the root
  * of its mount namespace with CK_EXE_OUTSIDE_ROOT (event.h).
  *
- * On x86_64 the syscalls:* tracepoints skip compat system calls (int $0x80,
- * sysenter, -m32 programs); raw_syscalls sys_enter and sys_exit programs
- * catch those, leaving at once unless the number is one of i386's clone,
- * fork, vfork, unshare, setns or clone3 and the thread is in a compat call
- * (TS_COMPAT). Their events have arch CK_ARCH_I386. Those two programs run
- * on every system call of every task, which costs about 90 ns each per call
- * here (docs/clonekit.1 has the figures); opts->no_compat leaves them out.
+ * Two programs, on the raw sys_enter and sys_exit tracepoints, run on every
+ * system call of every task and leave at once unless its number is one of
+ * the six calls' (docs/clonekit.1 has what that costs). On x86_64 they also
+ * see compat system calls (int $0x80, sysenter, -m32 programs), whose
+ * events have arch CK_ARCH_I386; opts->no_compat leaves those unseen. A
+ * raw tracepoint comes off at once: ck_watcher_close takes milliseconds,
+ * where the syscalls:* tracepoints it used before took 0.7 s.
  */
 #ifndef CLONEKIT_WATCH_H
 #define CLONEKIT_WATCH_H
@@ -58,22 +58,21 @@ struct ck_watch_opts {
 /* Why the watch could not start. */
 struct ck_watch_error {
 	size_t size;          /* sizeof(struct ck_watch_error), set by the caller */
-	const char *step;     /* "options", "tracefs", "cgroup", "load", "attach", "ring buffer" */
+	const char *step;     /* "options", "cgroup", "load", "attach", "ring buffer" */
 	int err;              /* the step's errno */
 	char message[256];    /* "attach tracepoint/syscalls/sys_enter_clone3: No such file or directory" */
 };
 
 /*
- * Loads and attaches the programs, mounting tracefs at /sys/kernel/tracing
- * first when no tracefs is reachable (it stays mounted; see
- * ck_watcher_mounted_tracefs). Returns 0 and *w, or a negative errno with
+ * Loads and attaches the programs (BTF and raw tracepoints: no tracefs is
+ * needed, and none is mounted). Returns 0 and *w, or a negative errno with
  * *err (if not NULL) naming the step: -EPERM without CAP_BPF and
- * CAP_PERFMON (CAP_SYS_ADMIN to mount tracefs), -EINVAL for options it does
- * not understand or a ring size that is not a power of two, -ENOTDIR or
- * -EMEDIUMTYPE when opts->cgroup is not a cgroup v2 directory, -ENOENT when
- * a tracepoint is missing. libbpf's own log is silenced meanwhile (its
- * print function is swapped and restored: do not load other BPF objects from
- * another thread at the same time); CLONEKIT_DEBUG=1 passes it through.
+ * CAP_PERFMON, -EINVAL for options it does not understand or a ring size
+ * that is not a power of two, -ENOTDIR or -EMEDIUMTYPE when opts->cgroup is
+ * not a cgroup v2 directory, -ENOENT when a tracepoint is missing. libbpf's
+ * own log is silenced meanwhile (its print function is swapped and
+ * restored: do not load other BPF objects from another thread at the same
+ * time); CLONEKIT_DEBUG=1 passes it through.
  */
 CK_API int ck_watcher_open(struct ck_watcher **w, const struct ck_watch_opts *opts,
 			   struct ck_watch_error *err);
@@ -103,8 +102,12 @@ CK_API int ck_watcher_fd(const struct ck_watcher *w);
  */
 CK_API uint64_t ck_watcher_drops(const struct ck_watcher *w);
 
-/* Whether ck_watcher_open mounted tracefs at /sys/kernel/tracing. */
-CK_API bool ck_watcher_mounted_tracefs(const struct ck_watcher *w);
+/*
+ * Calls the programs have put in the ring buffer that no ck_watcher_poll has
+ * delivered yet (a count read a moment ago: a poll, or another call ending,
+ * changes it). A caller that stops polling with some waiting has lost them.
+ */
+CK_API uint64_t ck_watcher_pending(const struct ck_watcher *w);
 
 /* Detaches and unloads everything; NULL is accepted. */
 CK_API void ck_watcher_close(struct ck_watcher *w);

@@ -6,10 +6,14 @@
  * namespaces before and after; sched_process_fork, which runs in the caller
  * between the two, adds the child's namespaces.
  *
- * On x86_64 the syscalls:* events skip compat (i386) calls, so two
- * raw_syscalls programs catch those: they leave at once unless the number
- * is one of the i386 numbers lib/watch.c writes into compat_nr and the
- * thread is in a compat call.
+ * Two BTF tracepoint programs, at the raw sys_enter and sys_exit, see every
+ * system call of every task and leave at once unless its number is one of
+ * the six (native_nr, or on x86_64 compat_nr during an i386 call, TS_COMPAT:
+ * the syscalls:* events skip those). They replaced one syscalls:* event per
+ * call and direction: taking off a perf tracepoint waits for an RCU tasks
+ * trace grace period under the kernel's event_mutex (about 60 ms each here,
+ * 0.7 s for the twelve), which kept a stopped watch attached and alive; a
+ * raw tracepoint comes off at once.
  *
  * At the exit the caller's executable is named by walking mm->exe_file's
  * dentries and mounts (exe_path below): bpf_d_path is refused on
@@ -33,14 +37,12 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by lib/watch.c before loading. */
 const volatile bool filter_cgroup;
-const volatile __s32 compat_nr[WATCH_NR_COUNT];  /* i386 numbers; -1 where absent */
+const volatile __s32 native_nr[WATCH_NR_COUNT];  /* the calls' numbers; -1 where absent */
+const volatile __s32 compat_nr[WATCH_NR_COUNT];  /* i386 numbers; -1 where absent or not watched */
 const volatile __u64 pidfd_flag;                 /* CLONE_PIDFD */
 const volatile __u32 clone_ptid_arg;             /* where clone takes parent_tid */
 const volatile __u64 wakeup_bytes;               /* wake the reader once this much waits */
 const volatile bool capture_exe;                 /* walk the caller's executable */
-
-/* arch/x86/include/asm/thread_info.h: thread_info.status during a compat call */
-#define TS_COMPAT 0x0002
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -91,10 +93,10 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, WATCH_DROP_COUNT);
+	__uint(max_entries, WATCH_COUNTERS);
 	__type(key, __u32);
 	__type(value, __u64);
-} drops SEC(".maps");
+} counters SEC(".maps");
 
 /* --cgroup: the directory, for bpf_current_task_under_cgroup. */
 struct {
@@ -104,22 +106,9 @@ struct {
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
 
-/* The syscalls:sys_enter_* and sys_exit_* records (events/syscalls/.../format). */
-struct sys_enter_ctx {
-	__u64 common;
-	__s32 nr;
-	__u64 args[6];
-};
-
-struct sys_exit_ctx {
-	__u64 common;
-	__s32 nr;
-	__s64 ret;
-};
-
-static __always_inline void count_drop(__u32 slot)
+static __always_inline void count(__u32 slot)
 {
-	__u64 *n = bpf_map_lookup_elem(&drops, &slot);
+	__u64 *n = bpf_map_lookup_elem(&counters, &slot);
 	if (n)
 		(*n)++;
 }
@@ -211,7 +200,7 @@ static __always_inline int hold(struct watch_record *r)
 			r->clone3_read = size;
 	}
 	if (bpf_map_update_elem(&pending, &tid, r, BPF_ANY) != 0)
-		count_drop(WATCH_DROP_PENDING);
+		count(WATCH_DROP_PENDING);
 	return 0;
 }
 
@@ -225,20 +214,74 @@ static __always_inline int nargs(int call)
 	}
 }
 
-static __always_inline int enter(struct sys_enter_ctx *ctx, __u8 call)
-{
-	struct watch_record *r;
+#if defined(__TARGET_ARCH_x86)
+/* arch/x86/include/asm/thread_info.h: thread_info.status during a compat call */
+#define TS_COMPAT 0x0002
 
-	if (!wanted())
+static __always_inline bool in_compat_call(void)
+{
+	return bpf_get_current_task_btf()->thread_info.status & TS_COMPAT;
+}
+
+/* The system call's number at its exit, and its six arguments at its entry. */
+#define EXIT_NR(regs) ((long)(regs)->orig_ax)
+
+static __always_inline void syscall_args(struct pt_regs *regs, bool compat, __u64 *a)
+{
+	if (compat) {
+		/* i386 passes arguments in ebx, ecx, edx, esi, edi, ebp */
+		a[0] = (__u32)regs->bx, a[1] = (__u32)regs->cx, a[2] = (__u32)regs->dx;
+		a[3] = (__u32)regs->si, a[4] = (__u32)regs->di, a[5] = (__u32)regs->bp;
+	} else {
+		a[0] = regs->di, a[1] = regs->si, a[2] = regs->dx;
+		a[3] = regs->r10, a[4] = regs->r8, a[5] = regs->r9;
+	}
+}
+#elif defined(__TARGET_ARCH_arm64)
+static __always_inline bool in_compat_call(void)
+{
+	return false;
+}
+
+#define EXIT_NR(regs) ((long)(regs)->syscallno)
+
+static __always_inline void syscall_args(struct pt_regs *regs, bool compat, __u64 *a)
+{
+	for (int i = 0; i < 6; i++)
+		a[i] = regs->regs[i];
+}
+#else
+#error "the watcher knows the system call registers of x86 and arm64"
+#endif
+
+/* Which watched call nr is (WATCH_NR_*), or -1. */
+static __always_inline int watched(long nr, bool compat)
+{
+	for (int i = 0; i < WATCH_NR_COUNT; i++)
+		if ((compat ? compat_nr[i] : native_nr[i]) == nr && nr >= 0)
+			return i;
+	return -1;
+}
+
+static __always_inline int enter(struct pt_regs *regs, long nr)
+{
+	bool compat = in_compat_call();
+	int call = watched(nr, compat);
+	struct watch_record *r;
+	__u64 a[6];
+
+	if (call < 0 || !wanted())
 		return 0;
 	r = fresh();
 	if (!r)
 		return 0;
 	r->call = call;
-	r->nr = ctx->nr;
+	r->nr = nr;
+	r->compat = compat;
+	syscall_args(regs, compat, a);
 	for (int i = 0; i < 6; i++)
 		if (i < nargs(call))
-			r->args[i] = ctx->args[i];
+			r->args[i] = a[i];
 	return hold(r);
 }
 
@@ -467,29 +510,26 @@ static __always_inline int leave(__s32 nr, long ret)
 	__u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
 			     BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	__u64 size = __builtin_offsetof(struct watch_event, exe) + (out->ev.exe_len & EXE_MASK) + 1;
-	if (bpf_ringbuf_output(&events, &out->ev, size, wake) != 0)
-		count_drop(WATCH_DROP_RING);
+	count(bpf_ringbuf_output(&events, &out->ev, size, wake) == 0 ? WATCH_SENT : WATCH_DROP_RING);
 	return 0;
 }
 
-#define WATCH_CALL(name, call)                                           \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                             \
-	int enter_##name(struct sys_enter_ctx *ctx)                             \
-	{                                                                       \
-		return enter(ctx, call);                                        \
-	}                                                                       \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                              \
-	int exit_##name(struct sys_exit_ctx *ctx)                               \
-	{                                                                       \
-		return leave(ctx->nr, ctx->ret);                                \
-	}
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_enter, struct pt_regs *regs, long nr)
+{
+	return enter(regs, nr);
+}
 
-WATCH_CALL(clone, WATCH_NR_CLONE)
-WATCH_CALL(clone3, WATCH_NR_CLONE3)
-WATCH_CALL(fork, WATCH_NR_FORK)
-WATCH_CALL(vfork, WATCH_NR_VFORK)
-WATCH_CALL(unshare, WATCH_NR_UNSHARE)
-WATCH_CALL(setns, WATCH_NR_SETNS)
+/* Every exit, the child's return from fork included: leave() finds nothing held for it. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_exit, struct pt_regs *regs, long ret)
+{
+	long nr = EXIT_NR(regs);
+
+	if (watched(nr, in_compat_call()) < 0)
+		return 0;
+	return leave((__s32)nr, ret);
+}
 
 /* sched_process_fork runs in the caller, between its entry and its exit. */
 SEC("raw_tp/sched_process_fork")
@@ -505,51 +545,3 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	r->has_after = 1;
 	return 0;
 }
-
-#if defined(__TARGET_ARCH_x86)
-static __always_inline bool in_compat_call(void)
-{
-	struct task_struct *t = bpf_get_current_task_btf();
-
-	return t->thread_info.status & TS_COMPAT;
-}
-
-static __always_inline int compat_call(long nr)
-{
-	for (int i = 0; i < WATCH_NR_COUNT; i++)
-		if (compat_nr[i] == nr)
-			return i;
-	return -1;
-}
-
-SEC("raw_tp/sys_enter")
-int BPF_PROG(compat_enter, struct pt_regs *regs, long nr)
-{
-	struct watch_record *r;
-	struct pt_regs g;
-	int call = compat_call(nr);
-
-	if (call < 0 || !in_compat_call() || !wanted())
-		return 0;
-	r = fresh();
-	if (!r || bpf_probe_read_kernel(&g, sizeof(g), regs) != 0)
-		return 0;
-	r->call = call;
-	r->nr = nr;
-	r->compat = 1;
-	/* i386 passes arguments in ebx, ecx, edx, esi, edi, ebp */
-	__u64 a[6] = { g.bx, g.cx, g.dx, g.si, g.di, g.bp };
-	for (int i = 0; i < 6; i++)
-		if (i < nargs(call))
-			r->args[i] = (__u32)a[i];
-	return hold(r);
-}
-
-SEC("raw_tp/sys_exit")
-int BPF_PROG(compat_exit, struct pt_regs *regs, long ret)
-{
-	if (!in_compat_call())
-		return 0;
-	return leave((__s32)BPF_CORE_READ(regs, orig_ax), ret);
-}
-#endif

@@ -23,11 +23,13 @@ enum {
 	WATCH_NR_SETNS, WATCH_NR_COUNT
 };
 
-/* Slots of the per-CPU drop counters. */
+/* Slots of the per-CPU counters: the drops first. */
 enum {
 	WATCH_DROP_RING,    /* the ring buffer was full */
 	WATCH_DROP_PENDING, /* no room to hold a call between its entry and its exit */
-	WATCH_DROP_COUNT
+	WATCH_DROP_COUNT,
+	WATCH_SENT = WATCH_DROP_COUNT, /* records put in the ring buffer */
+	WATCH_COUNTERS
 };
 
 /*
