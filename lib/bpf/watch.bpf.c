@@ -254,19 +254,33 @@ static __always_inline void syscall_args(struct pt_regs *regs, bool compat, __u6
 #error "the watcher knows the system call registers of x86 and arm64"
 #endif
 
-/* Which watched call nr is (WATCH_NR_*), or -1. */
-static __always_inline int watched(long nr, bool compat)
+static __always_inline int index_of(const volatile __s32 *nrs, long nr)
 {
 	for (int i = 0; i < WATCH_NR_COUNT; i++)
-		if ((compat ? compat_nr[i] : native_nr[i]) == nr && nr >= 0)
+		if (nrs[i] == nr)
 			return i;
 	return -1;
 }
 
+/*
+ * Which watched call nr is (WATCH_NR_*), or -1, and whether it is an i386
+ * one: the numbers first, so that every other system call leaves after a
+ * dozen comparisons with constants (rodata).
+ */
+static __always_inline int watched(long nr, bool *compat)
+{
+	int native = index_of(native_nr, nr), i386 = index_of(compat_nr, nr);
+
+	if (nr < 0 || (native < 0 && i386 < 0))
+		return -1;
+	*compat = in_compat_call();
+	return *compat ? i386 : native;
+}
+
 static __always_inline int enter(struct pt_regs *regs, long nr)
 {
-	bool compat = in_compat_call();
-	int call = watched(nr, compat);
+	bool compat = false;
+	int call = watched(nr, &compat);
 	struct watch_record *r;
 	__u64 a[6];
 
@@ -525,8 +539,9 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(on_exit, struct pt_regs *regs, long ret)
 {
 	long nr = EXIT_NR(regs);
+	bool compat;
 
-	if (watched(nr, in_compat_call()) < 0)
+	if (watched(nr, &compat) < 0)
 		return 0;
 	return leave((__s32)nr, ret);
 }
