@@ -214,10 +214,22 @@ static void outq_flush(struct outq *q)
 	}
 }
 
-/* Polls for room in q's fd: a pollfd that asks nothing when q has nothing to write. */
+/*
+ * Polls for room in q's fd when q has lines, and for a pipe's reader going
+ * away (POLLERR) even when it has none.
+ */
 static struct pollfd outq_pollfd(const struct outq *q)
 {
-	return (struct pollfd){ .fd = q->len > 0 && !q->closed ? q->wfd : -1, .events = POLLOUT };
+	bool lines = q->len > 0 && !q->closed;
+
+	return (struct pollfd){ .fd = lines || (q->pipe && !q->closed) ? q->wfd : -1,
+				.events = lines ? POLLOUT : 0 };
+}
+
+static void outq_polled(struct outq *q, const struct pollfd *p)
+{
+	if (q->pipe && (p->revents & POLLERR))
+		q->closed = q->gone = true;
 }
 
 struct watch_state {
@@ -377,7 +389,10 @@ static void wait_for_work(struct watch_state *s, struct ck_watcher *w, double de
 		double left = (deadline - now()) * 1e3;
 		ms = left <= 0 ? 0 : left < ms ? (int)left + 1 : ms;
 	}
-	poll(p, 3, ms);
+	if (poll(p, 3, ms) > 0) {
+		outq_polled(&s->out, &p[1]);
+		outq_polled(&s->err, &p[2]);
+	}
 }
 
 /* The output still queued, for at most until (CLOCK_MONOTONIC seconds). */
@@ -388,9 +403,14 @@ static void drain(struct watch_state *s, double until)
 		outq_flush(&s->err);
 		struct pollfd p[2] = { outq_pollfd(&s->out), outq_pollfd(&s->err) };
 		double left = (until - now()) * 1e3;
-		if ((p[0].fd < 0 && p[1].fd < 0) || left <= 0)
+		if ((s->out.len == 0 || s->out.closed) && (s->err.len == 0 || s->err.closed))
 			return;
-		poll(p, 2, (int)left + 1);
+		if (left <= 0)
+			return;
+		if (poll(p, 2, (int)left + 1) > 0) {
+			outq_polled(&s->out, &p[0]);
+			outq_polled(&s->err, &p[1]);
+		}
 	}
 }
 
