@@ -260,6 +260,8 @@ char *cli_event_text(int (*f)(const struct ck_event *, char *, size_t), const st
 		     char *buf, size_t len);
 /* An alert as 'ALERT <priority> <rule>: <message>' on stderr, or as an {"alert":...} line on json. */
 void cli_print_alert(FILE *json, const struct ck_alert *a);
+/* The same line into f: the JSON one when json. */
+void cli_fprint_alert(FILE *f, bool json, const struct ck_alert *a);
 /*
  * The default rules plus those of file (may be NULL) into *out (freed by the
  * caller even on failure). Returns 0; fail when the rules cannot be set up;

@@ -19,15 +19,15 @@ char *cli_event_text(int (*f)(const struct ck_event *, char *, size_t), const st
 	return big;
 }
 
-void cli_print_alert(FILE *json, const struct ck_alert *a)
+void cli_fprint_alert(FILE *f, bool json, const struct ck_alert *a)
 {
 	if (!json) {
-		fprintf(stderr, "ALERT %s %s: %s\n", ck_priority_name(a->priority), a->rule, a->message);
+		fprintf(f, "ALERT %s %s: %s\n", ck_priority_name(a->priority), a->rule, a->message);
 		return;
 	}
 	struct jw w;
 
-	jw_init(&w, json);
+	jw_init(&w, f);
 	jw_obj_begin(&w, NULL);
 	jw_obj_begin(&w, "alert");
 	jw_str(&w, "rule", a->rule);
@@ -37,6 +37,11 @@ void cli_print_alert(FILE *json, const struct ck_alert *a)
 	jw_obj_end(&w);
 	jw_obj_end(&w);
 	jw_end_line(&w);
+}
+
+void cli_print_alert(FILE *json, const struct ck_alert *a)
+{
+	cli_fprint_alert(json ? json : stderr, json != NULL, a);
 }
 
 int cli_load_rules(const char *cmd, const char *file, int fail, struct ck_detect **out)

@@ -246,6 +246,7 @@ void ck__event_json(struct ck__json *w, const char *key, const struct ck_event *
 {
 	static const char *const kind_names[] = { "process", "thread", "spawn", "ns_create",
 						  "ns_enter", "escaped" };
+	static const char *const exe_flag_names[] = { "truncated", "deleted", "outside_root" };
 	const struct ck_arch_info *arch = ck_arch_at((size_t)e->arch);
 	char text[1024], sig[16];
 	uint64_t f = ck_event_flags(e);
@@ -260,6 +261,11 @@ void ck__event_json(struct ck__json *w, const char *key, const struct ck_event *
 	/* what the process chose: bytes, by docs/event-schema.md's rule */
 	ck__json_bytes(w, "comm", e->comm, strnlen(e->comm, sizeof(e->comm)));
 	ck__json_bytes(w, "exe", e->exe, strnlen(e->exe, sizeof(e->exe)));
+	ck__json_arr_begin(w, "exe_flags");
+	for (size_t i = 0; i < CK_ARRAY_SIZE(exe_flag_names); i++)
+		if (e->exe_flags & (1u << i))
+			ck__json_str(w, NULL, exe_flag_names[i]);
+	ck__json_arr_end(w);
 	ck__json_uint(w, "cgroup_id", e->cgroup_id);
 	ck__json_str(w, "syscall", ck_event_call_name(e->call));
 	ck__json_str(w, "arch", arch ? arch->name : "?");

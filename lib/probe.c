@@ -636,7 +636,7 @@ static int bpf_call(int cmd, union bpf_attr *attr)
 	return 0;
 }
 
-/* r0 = 0; exit: the smallest program, of the watcher's own type. */
+/* r0 = 0; exit: the smallest program, of the type of the watcher's sched_process_fork one. */
 static int load_tracepoint_program(void)
 {
 	struct bpf_insn prog[] = {
@@ -646,7 +646,7 @@ static int load_tracepoint_program(void)
 	union bpf_attr attr;
 
 	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_TRACEPOINT;
+	attr.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
 	attr.insns = (uintptr_t)prog;
 	attr.insn_cnt = CK_ARRAY_SIZE(prog);
 	attr.license = (uintptr_t)"GPL";

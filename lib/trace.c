@@ -286,7 +286,7 @@ static void fill_caller(struct ck_tracer *t, struct tracee *tr)
 		tr->exe[n > 0 ? n : 0] = '\0';
 		tr->exe_loaded = n > 0;
 	}
-	memcpy(e->exe, tr->exe, sizeof(e->exe));
+	memcpy(e->exe, tr->exe, sizeof(tr->exe));
 	if (!tr->cgroup_loaded) {
 		tr->cgroup_id = cgroup_id_of(t, tr->tid);
 		tr->cgroup_loaded = tr->cgroup_id != 0;

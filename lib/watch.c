@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
@@ -40,9 +39,11 @@ _Static_assert(SAME(WATCH_NR_COUNT, CK_NR__COUNT) && SAME(WATCH_NR_CLONE, CK_NR_
 	       "watch_record.h calls follow enum ck_nr");
 _Static_assert(sizeof(((struct watch_record *)0)->clone3) == sizeof(struct ck_clone_args),
 	       "the record holds a whole struct ck_clone_args");
+_Static_assert(WATCH_EXE_MAX == CK_EXE_MAX && WATCH_EXE_TRUNCATED == CK_EXE_TRUNCATED &&
+		       WATCH_EXE_DELETED == CK_EXE_DELETED && WATCH_EXE_OUTSIDE_ROOT == CK_EXE_OUTSIDE_ROOT,
+	       "watch_record.h's executable follows CK_EXE_*");
 
-#define TRACEFS "/sys/kernel/tracing"
-#define MAX_LINKS 32
+#define MAX_LINKS 8
 #define RING_BYTES (4u << 20)
 /* Events wait in the ring this long at most, or until a quarter of it is full. */
 #define FLUSH_MS 100
@@ -53,7 +54,6 @@ struct ck_watcher {
 	size_t nlinks;
 	struct ring_buffer *rb;
 	int epfd;
-	bool mounted_tracefs;
 	bool no_exe;
 	const struct ck_arch_info *native;
 	const struct ck_arch_info *compat;
@@ -62,7 +62,8 @@ struct ck_watcher {
 	void (*cb)(const struct ck_event *e, void *data);
 	void *data;
 	int delivered;
-	struct exe_slot *exe_cache; /* EXE_SLOTS, NULL when no_exe */
+	int64_t deadline;          /* CLOCK_MONOTONIC ns; 0: none */
+	uint64_t consumed;         /* records taken from the ring, ever */
 };
 
 static const enum ck_event_call calls[WATCH_NR_COUNT] = {
@@ -101,21 +102,6 @@ static int64_t clock_ns(clockid_t c)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* libbpf looks for tracefs at /sys/kernel/debug/tracing, else at /sys/kernel/tracing. */
-static int ensure_tracefs(struct ck_watcher *w, struct ck_watch_error *err)
-{
-	struct statfs s;
-
-	if (access("/sys/kernel/debug/tracing/events", F_OK) == 0)
-		return 0;
-	if (statfs(TRACEFS, &s) == 0 && s.f_type == TRACEFS_MAGIC)
-		return 0;
-	if (mount("tracefs", TRACEFS, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		return fail(err, "tracefs", errno, "mount tracefs at %s", TRACEFS);
-	w->mounted_tracefs = true;
-	return 0;
-}
-
 static int open_cgroup(const char *dir, struct ck_watch_error *err)
 {
 	struct statfs s;
@@ -130,47 +116,9 @@ static int open_cgroup(const char *dir, struct ck_watch_error *err)
 	return fd;
 }
 
-/*
- * The executable of each caller is read from /proc/PID/exe, which costs more
- * than the rest of an event (and fails once the process is gone). A process's
- * threads and repeated forks share it, so the path is kept per (PID, the
- * struct file of its executable): an execve gives the process another file,
- * a PID used again another process, and either misses the cache.
- */
-#define EXE_SLOTS 512
-
-struct exe_slot {
-	uint64_t key;
-	int32_t pid;
-	char path[256];
-};
-
-static void fill_exe(struct ck_watcher *w, struct ck_event *e, uint64_t key)
+static void to_event(struct ck_watcher *w, const struct watch_event *ev, struct ck_event *e)
 {
-	struct exe_slot *slot = NULL;
-	char path[64];
-	ssize_t n;
-
-	if (key && w->exe_cache) {
-		slot = &w->exe_cache[((uint64_t)(uint32_t)e->pid * 0x9E3779B97F4A7C15u ^ key >> 6) %
-				     EXE_SLOTS];
-		if (slot->key == key && slot->pid == e->pid) {
-			memcpy(e->exe, slot->path, sizeof(e->exe));
-			return;
-		}
-	}
-	snprintf(path, sizeof(path), "/proc/%d/exe", e->pid);
-	n = readlink(path, e->exe, sizeof(e->exe) - 1);
-	e->exe[n > 0 ? n : 0] = '\0';
-	if (slot && n > 0) {
-		slot->key = key;
-		slot->pid = e->pid;
-		memcpy(slot->path, e->exe, sizeof(slot->path));
-	}
-}
-
-static void to_event(struct ck_watcher *w, const struct watch_record *r, struct ck_event *e)
-{
+	const struct watch_record *r = &ev->rec;
 	const struct ck_arch_info *arch = r->compat && w->compat ? w->compat : w->native;
 
 	ck_event_init(e);
@@ -227,52 +175,50 @@ static void to_event(struct ck_watcher *w, const struct watch_record *r, struct 
 		break;
 	}
 	ck_event_classify(e);
-	if (!w->no_exe)
-		fill_exe(w, e, r->exe_key);
+	memcpy(e->exe, ev->exe, ev->exe_len);
+	e->exe[ev->exe_len] = '\0';
+	e->exe_flags = ev->exe_flags;
 }
+
+/* What makes libbpf's ring_buffer__consume stop: this poll has done its share. */
+#define POLL_DONE (-ECANCELED)
 
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct ck_watcher *w = ctx;
+	const struct watch_event *ev = data;
 	struct ck_event e;
 
-	if (size < sizeof(struct watch_record))
-		return 0;
-	to_event(w, data, &e);
-	w->delivered++;
-	if (w->cb)
-		w->cb(&e, w->data);
+	w->consumed++;
+	if (size >= offsetof(struct watch_event, exe) + 1 && ev->exe_len < CK_EXE_MAX &&
+	    ev->exe_len < size - offsetof(struct watch_event, exe)) {
+		to_event(w, ev, &e);
+		w->delivered++;
+		if (w->cb)
+			w->cb(&e, w->data);
+	}
+	if (w->delivered >= CK_WATCH_POLL_MAX ||
+	    (w->deadline && clock_ns(CLOCK_MONOTONIC) >= w->deadline))
+		return POLL_DONE;
 	return 0;
 }
 
-/* Fills the settings the programs read (rodata) and leaves out what this kernel lacks. */
+/* Fills the settings the programs read (rodata). */
 static void configure(struct ck_watcher *w, bool filter_cgroup, size_t ring_bytes)
 {
 	struct watch_bpf *s = w->skel;
 	const struct ck_arch_info *compat = w->compat;
 
 	s->rodata->filter_cgroup = filter_cgroup;
+	s->rodata->capture_exe = !w->no_exe;
 	s->rodata->wakeup_bytes = ring_bytes / 4;
 	s->rodata->pidfd_flag = CK_CLONE_PIDFD;
 	s->rodata->clone_ptid_arg =
 		(uint32_t)ck_clone_arg_index(w->native->clone_order, CK_CLONE_ARG_PARENT_TID);
-	for (int i = 0; i < WATCH_NR_COUNT; i++)
+	for (int i = 0; i < WATCH_NR_COUNT; i++) {
+		s->rodata->native_nr[i] = w->native->nr[i];
 		s->rodata->compat_nr[i] = compat ? compat->nr[i] : -1;
-	/* where the native ABI has no fork or vfork, neither has it their tracepoints */
-	if (w->native->nr[CK_NR_FORK] < 0) {
-		bpf_program__set_autoload(s->progs.enter_fork, false);
-		bpf_program__set_autoload(s->progs.exit_fork, false);
 	}
-	if (w->native->nr[CK_NR_VFORK] < 0) {
-		bpf_program__set_autoload(s->progs.enter_vfork, false);
-		bpf_program__set_autoload(s->progs.exit_vfork, false);
-	}
-#if defined(__x86_64__) && !defined(__ILP32__)
-	if (!compat) {
-		bpf_program__set_autoload(s->progs.compat_enter, false);
-		bpf_program__set_autoload(s->progs.compat_exit, false);
-	}
-#endif
 }
 
 /*
@@ -356,12 +302,7 @@ static int watcher_open(struct ck_watcher **out, const struct ck_watch_opts *opt
 	w->epfd = -1;
 	w->no_exe = o.no_exe;
 	w->native = ck_arch_native();
-	if (!o.no_exe && !(w->exe_cache = calloc(EXE_SLOTS, sizeof(*w->exe_cache)))) {
-		free(w);
-		return fail(err, "options", ENOMEM, "watcher");
-	}
 	if (!w->native) {
-		free(w->exe_cache);
 		free(w);
 		return fail(err, "options", ENOTSUP, "an architecture clonekit has no ABI table for");
 	}
@@ -370,8 +311,6 @@ static int watcher_open(struct ck_watcher **out, const struct ck_watch_opts *opt
 		w->compat = ck_arch_at(CK_ARCH_I386);
 #endif
 
-	if ((r = ensure_tracefs(w, err)) < 0)
-		goto out;
 	if (o.cgroup && (r = cgfd = open_cgroup(o.cgroup, err)) < 0)
 		goto out;
 
@@ -430,6 +369,7 @@ int ck_watcher_poll(struct ck_watcher *w, int timeout_ms,
 	w->cb = cb;
 	w->data = data;
 	w->delivered = 0;
+	w->deadline = timeout_ms > 0 ? deadline : 0;
 	for (;;) {
 		struct epoll_event ev;
 		int slice = FLUSH_MS;
@@ -445,9 +385,9 @@ int ck_watcher_poll(struct ck_watcher *w, int timeout_ms,
 		w->realtime_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 		/* every ring, woken or not: the programs wake the reader only when it fills */
 		r = ring_buffer__consume(w->rb);
-		if (r < 0)
+		if (r < 0 && r != POLL_DONE)
 			break;
-		if (w->delivered > 0 || slice == 0 ||
+		if (r == POLL_DONE || w->delivered > 0 || slice == 0 ||
 		    (timeout_ms >= 0 && clock_ns(CLOCK_MONOTONIC) >= deadline)) {
 			r = 0;
 			break;
@@ -462,7 +402,8 @@ int ck_watcher_fd(const struct ck_watcher *w)
 	return w ? w->epfd : -EINVAL;
 }
 
-uint64_t ck_watcher_drops(const struct ck_watcher *w)
+/* The sum over CPUs of the counters in [first, end). */
+static uint64_t counted(const struct ck_watcher *w, uint32_t first, uint32_t end)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t total = 0;
@@ -472,8 +413,8 @@ uint64_t ck_watcher_drops(const struct ck_watcher *w)
 	uint64_t *v = calloc((size_t)ncpu, sizeof(*v));
 	if (!v)
 		return 0;
-	for (uint32_t slot = 0; slot < WATCH_DROP_COUNT; slot++) {
-		if (bpf_map__lookup_elem(w->skel->maps.drops, &slot, sizeof(slot), v,
+	for (uint32_t slot = first; slot < end; slot++) {
+		if (bpf_map__lookup_elem(w->skel->maps.counters, &slot, sizeof(slot), v,
 					 (size_t)ncpu * sizeof(*v), 0) < 0)
 			continue;
 		for (int i = 0; i < ncpu; i++)
@@ -483,9 +424,16 @@ uint64_t ck_watcher_drops(const struct ck_watcher *w)
 	return total;
 }
 
-bool ck_watcher_mounted_tracefs(const struct ck_watcher *w)
+uint64_t ck_watcher_drops(const struct ck_watcher *w)
 {
-	return w && w->mounted_tracefs;
+	return counted(w, 0, WATCH_DROP_COUNT);
+}
+
+uint64_t ck_watcher_pending(const struct ck_watcher *w)
+{
+	uint64_t sent = counted(w, WATCH_SENT, WATCH_SENT + 1);
+
+	return w && sent > w->consumed ? sent - w->consumed : 0;
 }
 
 void ck_watcher_close(struct ck_watcher *w)
@@ -496,6 +444,5 @@ void ck_watcher_close(struct ck_watcher *w)
 		bpf_link__destroy(w->links[i]);
 	ring_buffer__free(w->rb);
 	watch_bpf__destroy(w->skel);
-	free(w->exe_cache);
 	free(w);
 }

@@ -39,6 +39,19 @@ enum ck_event_call {
 #define CK_EVENT_NS_ENTER  (1u << 4) /* enters an existing namespace (setns) */
 #define CK_EVENT_ESCAPED   (1u << 5) /* a traced caller's child left the trace (CLONE_UNTRACED) */
 
+/* The room for ck_event.exe: PATH_MAX, the longest path the kernel gives out. */
+#define CK_EXE_MAX 4096
+
+/*
+ * What ck_event.exe is (bits of struct ck_event.exe_flags). A truncated
+ * path keeps its first components and its last ones, joined by an empty
+ * component ("/tmp/a//y/evil"; "//y/evil" when its first ones are unknown),
+ * which no path the kernel gives contains.
+ */
+#define CK_EXE_TRUNCATED    (1u << 0) /* longer than CK_EXE_MAX - 1 bytes, or deeper than the watch walks */
+#define CK_EXE_DELETED      (1u << 1) /* unlinked since it was executed (/proc says " (deleted)") */
+#define CK_EXE_OUTSIDE_ROOT (1u << 2) /* not under the caller's root: named from its mount namespace's */
+
 enum ck_event_source {
 	CK_SOURCE_TRACE,  /* ptrace */
 	CK_SOURCE_WATCH,  /* eBPF */
@@ -53,7 +66,8 @@ struct ck_event {
 	int32_t ppid;
 	uint32_t uid;              /* real uid, as the initial user namespace sees it */
 	char comm[16];
-	char exe[256];             /* "" when unknown */
+	char exe[CK_EXE_MAX];      /* the executable, "" when unknown (watch: from the caller's own root) */
+	uint32_t exe_flags;        /* CK_EXE_* */
 	uint64_t cgroup_id;        /* the caller's cgroup v2 id, 0 when unknown */
 	enum ck_event_call call;
 	enum ck_arch arch;         /* the ABI of the call: CK_ARCH_I386 for a compat call */

@@ -23,12 +23,33 @@ enum {
 	WATCH_NR_SETNS, WATCH_NR_COUNT
 };
 
-/* Slots of the per-CPU drop counters. */
+/* Slots of the per-CPU counters: the drops first. */
 enum {
 	WATCH_DROP_RING,    /* the ring buffer was full */
 	WATCH_DROP_PENDING, /* no room to hold a call between its entry and its exit */
-	WATCH_DROP_COUNT
+	WATCH_DROP_COUNT,
+	WATCH_SENT = WATCH_DROP_COUNT, /* records put in the ring buffer */
+	WATCH_COUNTERS
 };
+
+/*
+ * The caller's executable, walked from mm->exe_file in the programs (see
+ * exe_path() in watch.bpf.c): the whole path when it has at most
+ * WATCH_EXE_MAX - 1 bytes, else its first components (at most
+ * WATCH_EXE_HEAD bytes; none when the walk found no root within
+ * WATCH_EXE_WALK steps) and its last ones (at most WATCH_EXE_TAIL bytes)
+ * joined by an empty component. The sizes follow CK_EXE_MAX (lib/watch.c checks).
+ */
+#define WATCH_EXE_MAX 4096
+#define WATCH_EXE_HEAD 1024
+#define WATCH_EXE_TAIL (WATCH_EXE_MAX - WATCH_EXE_HEAD - 2)
+#define WATCH_EXE_WALK 4096   /* steps: a component or a mount crossed */
+#define WATCH_EXE_TOP 512     /* topmost components remembered: WATCH_EXE_HEAD / 2 */
+
+/* Bits of watch_event.exe_flags, as CK_EXE_* (lib/watch.c checks). */
+#define WATCH_EXE_TRUNCATED 0x1
+#define WATCH_EXE_DELETED 0x2
+#define WATCH_EXE_OUTSIDE_ROOT 0x4
 
 /* The clone3 struct as far as the kernel reads it today (CLONE_ARGS_SIZE_VER2). */
 #define WATCH_CLONE3_WORDS 11
@@ -42,8 +63,6 @@ struct watch_record {
 	__u64 ns_after[WATCH_NS_COUNT];
 	__s64 result;
 	__s64 pidfd;                        /* CLONE_PIDFD: the fd stored for the caller, -1 unknown */
-	__u64 exe_key;                      /* the caller's mm->exe_file (a kernel address): which
-					       executable, for lib/watch.c's cache; 0 none */
 	__u32 pid, tid, ppid, uid;          /* in the initial PID and user namespaces */
 	__u32 child_tid;                    /* the new task, in the initial PID namespace; 0 none */
 	__s32 nr;                           /* the syscall number, of the caller's ABI */
@@ -55,6 +74,14 @@ struct watch_record {
 	__u8 has_after;                     /* ns_after was read */
 	__u8 pad[3];
 	char comm[16];
+};
+
+/* One ring buffer record: the call, then the caller's executable. */
+struct watch_event {
+	struct watch_record rec;
+	__u32 exe_len;                      /* bytes of exe before its NUL */
+	__u32 exe_flags;                    /* WATCH_EXE_* */
+	char exe[WATCH_EXE_MAX];            /* only exe_len + 1 bytes are sent */
 };
 
 #endif

@@ -13,11 +13,16 @@
  *   setns-uts         setns() into this process's own UTS namespace
  *   forks=N           N fork()s
  *   wait              read stdin until it ends (the test looks at /proc meanwhile)
+ *   chroot=DIR        chroot(DIR): its own executable is then outside its root
+ *   flood=KIND        forever, as fast as it can, until killed: KIND fork (fork,
+ *                     exit, reap), thread (pthread_create and join) or unshare
+ *                     (unshare(0), the cheapest call the watch reports)
  * Exits 0 when every step worked, 1 naming the first that did not.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -109,6 +114,32 @@ static int do_setns_uts(void)
 	return r;
 }
 
+static void *no_op(void *arg)
+{
+	return arg;
+}
+
+static int flood(const char *kind)
+{
+	pthread_t t;
+
+	for (;;) {
+		if (strcmp(kind, "fork") == 0) {
+			if (do_fork() < 0)
+				return -1;
+		} else if (strcmp(kind, "thread") == 0) {
+			if (pthread_create(&t, NULL, no_op, NULL) != 0 || pthread_join(t, NULL) != 0)
+				return -1;
+		} else if (strcmp(kind, "unshare") == 0) {
+			if (unshare(0) < 0)
+				return -1;
+		} else {
+			errno = EINVAL;
+			return -1;
+		}
+	}
+}
+
 static int step(const char *s)
 {
 	if (strcmp(s, "fork") == 0)
@@ -131,6 +162,10 @@ static int step(const char *s)
 			;
 		return 0;
 	}
+	if (strncmp(s, "chroot=", 7) == 0)
+		return chroot(s + 7) < 0 ? -1 : chdir("/");
+	if (strncmp(s, "flood=", 6) == 0)
+		return flood(s + 6);
 	if (strncmp(s, "forks=", 6) == 0) {
 		for (long i = atol(s + 6); i > 0; i--)
 			if (do_fork() < 0)

@@ -16,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +29,8 @@
 #include "../support.h"
 #include "hostile.h"
 #include "internal/live.h"
+
+extern char **environ;
 
 #define FORK_FLAGS (CK_CLONE_CHILD_CLEARTID | CK_CLONE_CHILD_SETTID | SIGCHLD)
 #define THREAD_FLAGS                                                                       \
@@ -247,7 +252,7 @@ Test(watch, a_shell_fork_is_one_clone_with_sigchld_and_the_child_tid)
 	free(s.ev);
 }
 
-Test(watch, exe_is_read_from_proc_while_the_caller_lives)
+Test(watch, exe_is_the_callers_executable)
 {
 	struct ck_watcher *w = open_watcher(NULL);
 	struct seen s = { 0 };
@@ -274,10 +279,11 @@ Test(watch, exe_is_read_from_proc_while_the_caller_lives)
 
 	cr_assert_eq(tree(&s, p, ev, 8), 1);
 	cr_assert_str_eq(ev[0]->exe, exe);
+	cr_assert_eq(ev[0]->exe_flags, 0);
 	free(s.ev);
 }
 
-/* The executable is cached per process and per executable: an execve in the same PID is seen. */
+/* The executable is read at each call: an execve in the same PID is seen. */
 Test(watch, exe_follows_an_execve_in_the_same_process)
 {
 	struct ck_watcher *w = open_watcher(NULL);
@@ -675,7 +681,8 @@ Test(watch, options_of_an_unknown_size_and_odd_rings_are_einval)
 	cr_assert_eq(ck_watcher_open(NULL, NULL, NULL), -EINVAL);
 }
 
-Test(watch, tracefs_is_mounted_when_absent)
+/* BTF and raw tracepoints need no tracefs: none is mounted, and the watch sees the call. */
+Test(watch, works_without_tracefs_and_mounts_none)
 {
 	struct ck_watcher *w;
 	struct seen s = { 0 };
@@ -690,14 +697,422 @@ Test(watch, tracefs_is_mounted_when_absent)
 		;
 	cr_assert_neq(access("/sys/kernel/tracing/events", F_OK), 0);
 	w = open_watcher(NULL);
-	cr_assert(ck_watcher_mounted_tracefs(w));
-	cr_assert_eq(access("/sys/kernel/tracing/events/syscalls", F_OK), 0);
+	cr_assert_neq(access("/sys/kernel/tracing/events", F_OK), 0);
 	char *argv[] = { (char *)env_path("CK_WORKLOAD"), "fork", NULL };
 	pid_t root = run_watched(w, argv, 0, -1, &s);
 	ck_watcher_close(w);
 	cr_assert_eq(tree(&s, root, ev, 8), 1);
 	cr_assert_eq(ev[0]->call, CK_CALL_CLONE);
 	free(s.ev);
+}
+
+/* ---- the executable, known for every event (issue 11 item 4) ---- */
+
+/* Copies the file src to name in dirfd (AT_FDCWD: a path), executable. */
+static void copy_exec(int dirfd, const char *name, const char *src)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	int out = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	char buf[65536];
+	ssize_t n;
+
+	cr_assert(in >= 0 && out >= 0, "copy %s to %s: %s", src, name, strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		cr_assert_eq(write(out, buf, (size_t)n), n);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(fchmod(out, 0755), 0);
+	close(in);
+	close(out);
+}
+
+/* A copy of the workload at a fresh path made from templ ("/tmp/NAME.XXXXXX"). */
+static void tmp_workload(char *templ)
+{
+	int fd = mkstemp(templ);
+
+	cr_assert(fd >= 0, "mkstemp %s: %s", templ, strerror(errno));
+	close(fd);
+	copy_exec(AT_FDCWD, templ, env_path("CK_WORKLOAD"));
+}
+
+/*
+ * Runs argv to its end (argv[0] relative to dirfd when dirfd is not
+ * AT_FDCWD, through execveat), and only then takes its events: by then no
+ * /proc/PID of the workload is left to read.
+ */
+static pid_t run_then_collect(struct ck_watcher *w, int dirfd, char *const argv[], struct seen *s)
+{
+	pid_t p = fork();
+	int st;
+
+	cr_assert(p >= 0);
+	if (p == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		syscall(SYS_execveat, dirfd, argv[0], argv, environ, 0);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s ended with status %#x", argv[0], st);
+	while (ck_watcher_poll(w, 0, collect, s) > 0)
+		;
+	return p;
+}
+
+Test(watch, exe_is_known_for_a_process_gone_before_its_events_are_read)
+{
+	char path[] = "/tmp/evilsh.XXXXXX";
+	const struct ck_event *ev[16];
+	struct seen s = { 0 };
+
+	need_root();
+	tmp_workload(path);
+	struct ck_watcher *w = open_watcher(NULL);
+	char *argv[] = { path, "forks=10", NULL };
+	pid_t root = run_then_collect(w, AT_FDCWD, argv, &s);
+	ck_watcher_close(w);
+	unlink(path);
+
+	cr_assert_eq(tree(&s, root, ev, 16), 10);
+	for (int i = 0; i < 10; i++) {
+		cr_assert_str_eq(ev[i]->exe, path, "event %d", i);
+		cr_assert_eq(ev[i]->exe_flags, 0);
+	}
+	free(s.ev);
+}
+
+/* A directory chain top/comp/comp/... levels deep; an fd of the deepest one. */
+static int make_chain(const char *top, const char *comp, int levels)
+{
+	int fd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	cr_assert(fd >= 0);
+	for (int i = 0; i < levels; i++) {
+		cr_assert(mkdirat(fd, comp, 0755) == 0 || errno == EEXIST, "mkdir level %d: %s", i,
+			  strerror(errno));
+		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cr_assert(next >= 0, "open level %d: %s", i, strerror(errno));
+		close(fd);
+		fd = next;
+	}
+	return fd;
+}
+
+/* Removes file from the chain's deepest directory (fd, which it closes), the chain and top. */
+static void remove_chain(int fd, const char *top, const char *comp, int levels, const char *file)
+{
+	cr_assert_eq(unlinkat(fd, file, 0), 0);
+	for (int i = 0; i < levels; i++) {
+		int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cr_assert(up >= 0);
+		cr_assert_eq(unlinkat(up, comp, AT_REMOVEDIR), 0, "%s", strerror(errno));
+		close(fd);
+		fd = up;
+	}
+	close(fd);
+	cr_assert_eq(rmdir(top), 0);
+}
+
+/*
+ * What the watch reports for the path top/comp x levels/file, as
+ * docs/man3/ck_watcher_open.3 says: the whole path when it fits in
+ * CK_EXE_MAX - 1 bytes and the walk reached its root; else its first
+ * components (at most 1024 bytes, none when the walk did not reach the root)
+ * and its last ones (at most 3070 bytes), joined by an empty component.
+ */
+static char *expected_exe(const char *top, const char *comp, int levels, const char *file, bool reached_root)
+{
+	size_t n = 0, cap = (size_t)levels + 64, total = 0;
+	const char **c = calloc(cap, sizeof(*c));
+	char *dup = strdup(top), *save = NULL;
+
+	for (char *t = strtok_r(dup, "/", &save); t; t = strtok_r(NULL, "/", &save))
+		c[n++] = t;
+	for (int i = 0; i < levels; i++)
+		c[n++] = comp;
+	c[n++] = file;
+	for (size_t i = 0; i < n; i++)
+		total += strlen(c[i]) + 1;
+
+	char *out = calloc(1, total + 2);
+	size_t head = 0, tail = 0, used = 0;
+	if (total <= 4095 && reached_root) {
+		head = n;
+	} else {
+		for (used = 0; reached_root && head < n && used + strlen(c[head]) + 1 <= 1024; head++)
+			used += strlen(c[head]) + 1;
+		for (used = 0; tail < n - head && used + strlen(c[n - 1 - tail]) + 1 <= 3070; tail++)
+			used += strlen(c[n - 1 - tail]) + 1;
+	}
+	for (size_t i = 0; i < head; i++)
+		strcat(strcat(out, "/"), c[i]);
+	if (head < n)
+		strcat(out, "/");
+	for (size_t i = n - tail; i < n; i++)
+		strcat(strcat(out, "/"), c[i]);
+	free(c);
+	free(dup);
+	return out;
+}
+
+/* Runs the workload's "fork" from a copy at top/comp x levels/evil; its one event's exe. */
+static void exe_of_a_long_path(const char *comp, int levels, bool reached_root, uint32_t flags)
+{
+	char top[] = "/tmp/ck-long-XXXXXX";
+	const struct ck_event *ev[4];
+	struct seen s = { 0 };
+
+	need_root();
+	cr_assert_not_null(mkdtemp(top));
+	int fd = make_chain(top, comp, levels);
+	copy_exec(fd, "evil", env_path("CK_WORKLOAD"));
+	char *want = expected_exe(top, comp, levels, "evil", reached_root);
+	struct ck_watcher *w = open_watcher(NULL);
+	char *argv[] = { "evil", "fork", NULL };
+	pid_t root = run_then_collect(w, fd, argv, &s);
+	ck_watcher_close(w);
+	remove_chain(fd, top, comp, levels, "evil");
+
+	cr_assert_eq(tree(&s, root, ev, 4), 1);
+	cr_assert_str_eq(ev[0]->exe, want, "exe has %zu bytes, %zu expected", strlen(ev[0]->exe),
+			 strlen(want));
+	cr_assert_eq(ev[0]->exe_flags, flags);
+	free(want);
+	free(s.ev);
+}
+
+Test(watch, an_exe_path_longer_than_255_bytes_is_whole)
+{
+	char comp[101];
+
+	memset(comp, 'a', 100);
+	comp[100] = '\0';
+	exe_of_a_long_path(comp, 3, true, 0);
+}
+
+Test(watch, an_exe_path_longer_than_path_max_keeps_both_ends_joined_by_an_empty_component)
+{
+	char comp[251];
+
+	memset(comp, 'b', 250);
+	comp[250] = '\0';
+	exe_of_a_long_path(comp, 20, true, CK_EXE_TRUNCATED);
+}
+
+Test(watch, an_exe_deeper_than_the_walk_keeps_its_last_components_after_an_empty_one, .timeout = 120)
+{
+	exe_of_a_long_path("d", 5000, false, CK_EXE_TRUNCATED);
+}
+
+Test(watch, a_deleted_exe_is_its_path)
+{
+	char path[] = "/tmp/ck-deleted.XXXXXX", link[64], seen[4096];
+	const struct ck_event *ev[4];
+	struct seen s = { 0 };
+	int in[2], st;
+
+	need_root();
+	tmp_workload(path);
+	struct ck_watcher *w = open_watcher(NULL);
+	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+	pid_t p = fork();
+	if (p == 0) {
+		dup2(in[0], 0);
+		execl(path, path, "wait", "fork", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)p);
+	cr_assert(ck_wait_until(readlink(link, seen, sizeof(seen)) == (ssize_t)strlen(path), CK_PATIENCE_MS),
+		  "the workload did not start");
+	cr_assert_eq(unlink(path), 0);
+	close(in[1]);
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	cr_assert_eq(st, 0);
+	while (ck_watcher_poll(w, 0, collect, &s) > 0)
+		;
+	ck_watcher_close(w);
+
+	cr_assert_eq(tree(&s, p, ev, 4), 1);
+	cr_assert_str_eq(ev[0]->exe, path);
+	cr_assert_eq(ev[0]->exe_flags, CK_EXE_DELETED);
+	free(s.ev);
+}
+
+/*
+ * A container's process: in its own mount namespace, with a tmpfs as its
+ * root (pivot_root), it runs busybox's sh, which forks. Its exe is the path
+ * it sees, from its own root.
+ */
+Test(watch, a_container_exe_is_the_path_from_the_containers_root)
+{
+	char dir[] = "/tmp/ck-root-XXXXXX", self[4096];
+	const struct ck_event *ev[8];
+	struct seen s = { 0 };
+	struct stat own;
+	int st;
+
+	need_root();
+	cr_assert_not_null(realpath("/proc/self/exe", self));
+	if (access("/bin/busybox", X_OK) != 0)
+		ck_skip_or_fail("no /bin/busybox (busybox-static, scripts/deps.sh)");
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(stat("/proc/self/ns/mnt", &own), 0);
+	struct ck_watcher *w = open_watcher(NULL);
+	pid_t p = fork();
+	if (p == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("tmpfs", dir, "tmpfs", 0, "mode=0755") < 0 || chdir(dir) < 0)
+			_exit(120);
+		int in = open("/bin/busybox", O_RDONLY | O_CLOEXEC);
+		int out = open("busybox", O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+		char buf[65536];
+		ssize_t n;
+		while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				_exit(121);
+		close(in);
+		close(out);
+		if (mkdir("old", 0755) < 0 || syscall(SYS_pivot_root, ".", "old") < 0 || chdir("/") < 0 ||
+		    umount2("/old", MNT_DETACH) < 0)
+			_exit(122);
+		execl("/busybox", "busybox", "sh", "-c", "/busybox true; /busybox true", (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	cr_assert_eq(st, 0, "status %#x", st);
+	while (ck_watcher_poll(w, 0, collect, &s) > 0)
+		;
+	ck_watcher_close(w);
+	rmdir(dir);
+
+	/* the test's own unshare, then busybox's sh forking for its first command */
+	cr_assert_eq(tree(&s, p, ev, 8), 2);
+	cr_assert_eq(ev[0]->call, CK_CALL_UNSHARE);
+	cr_assert_str_eq(ev[0]->exe, self);
+	cr_assert_eq(ev[1]->call, CK_CALL_CLONE);
+	cr_assert_str_eq(ev[1]->exe, "/busybox");
+	cr_assert_eq(ev[1]->exe_flags, 0);
+	cr_assert_neq(ev[1]->ns_before[CK_NS_MNT], (uint64_t)own.st_ino, "its own mount namespace");
+	free(s.ev);
+}
+
+/* A process that chroots after its execve: its executable is outside its root, named from the namespace's. */
+Test(watch, an_exe_outside_the_callers_root_is_the_path_from_the_namespace_root)
+{
+	char dir[] = "/tmp/ck-chroot-XXXXXX", exe[4096], arg[64];
+	const struct ck_event *ev[4];
+	struct seen s = { 0 };
+
+	need_root();
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_not_null(realpath(env_path("CK_WORKLOAD"), exe));
+	snprintf(arg, sizeof(arg), "chroot=%s", dir);
+	struct ck_watcher *w = open_watcher(NULL);
+	char *argv[] = { exe, arg, "fork", NULL };
+	pid_t root = run_then_collect(w, AT_FDCWD, argv, &s);
+	ck_watcher_close(w);
+	rmdir(dir);
+
+	cr_assert_eq(tree(&s, root, ev, 4), 1);
+	cr_assert_str_eq(ev[0]->exe, exe);
+	cr_assert_eq(ev[0]->exe_flags, CK_EXE_OUTSIDE_ROOT);
+	free(s.ev);
+}
+
+/* ---- floods (issue 11 item 3) ---- */
+
+struct flood {
+	pid_t pid[4];
+	int n;
+};
+
+/* Starts one ck-workload flood=KIND per kind; they die with this test. */
+static void flood_start(struct flood *f, const char *const kinds[])
+{
+	f->n = 0;
+	for (; kinds[f->n] && f->n < 4; f->n++) {
+		char arg[32];
+		snprintf(arg, sizeof(arg), "flood=%s", kinds[f->n]);
+		pid_t p = fork();
+		cr_assert(p >= 0);
+		if (p == 0) {
+			int null = open("/dev/null", O_RDWR);
+			dup2(null, 0);
+			dup2(null, 1);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			execl(env_path("CK_WORKLOAD"), "ck-workload", arg, (char *)NULL);
+			_exit(127);
+		}
+		f->pid[f->n] = p;
+	}
+}
+
+static void flood_stop(struct flood *f)
+{
+	for (int i = 0; i < f->n; i++) {
+		if (f->pid[i] > 0) {
+			kill(f->pid[i], SIGKILL);
+			waitpid(f->pid[i], NULL, 0);
+			f->pid[i] = -1;
+		}
+	}
+}
+
+static const char *const flood_kinds[] = { "unshare", "thread", "fork", NULL };
+
+struct slow {
+	uint64_t n;
+	long start_ms;
+	struct flood *flood;
+};
+
+/* 20 us per event, slower than the floods; stops them after 5 s so that a poll without bound ends too. */
+static void slow_count(const struct ck_event *e, void *data)
+{
+	struct slow *sl = data;
+	long t = ck_test_now_ms();
+	struct timespec a, b;
+
+	(void)e;
+	sl->n++;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < 20000);
+	if (t - sl->start_ms > 5000)
+		flood_stop(sl->flood);
+}
+
+Test(watch, poll_returns_within_its_timeout_under_a_flood, .timeout = 120)
+{
+	struct flood f;
+	struct slow sl = { .flood = &f };
+
+	need_root();
+	struct ck_watcher *w = open_watcher(NULL);
+	flood_start(&f, flood_kinds);
+	usleep(200000);
+	sl.start_ms = ck_test_now_ms();
+	int r200 = ck_watcher_poll(w, 200, slow_count, &sl);
+	long t200 = ck_test_now_ms() - sl.start_ms;
+	long t0 = ck_test_now_ms();
+	int r0 = ck_watcher_poll(w, 0, slow_count, &sl);
+	t0 = ck_test_now_ms() - t0;
+	uint64_t drops = ck_watcher_drops(w);
+	flood_stop(&f);
+	ck_watcher_close(w);
+
+	cr_assert_gt(r200, 0);
+	cr_assert_lt(t200, 200 + 250, "a poll of 200 ms took %ld ms", t200);
+	cr_assert_gt(r0, 0);
+	cr_assert_leq(r0, CK_WATCH_POLL_MAX, "a poll of 0 ms delivered %d events", r0);
+	cr_assert_lt(t0, 250, "a poll of 0 ms took %ld ms", t0);
+	cr_assert_gt(drops, 0, "a consumer slower than the floods loses events in the kernel, counted");
 }
 
 /* ---- the command ---- */
@@ -1099,38 +1514,248 @@ Test(watch_cli, usage_errors_exit_2)
 	free(out);
 }
 
-Test(watch_cli, tracefs_mounted_by_the_command_is_said)
+/*
+ * The exe-in-tmp rule of docs/rules.md, under watch: 10 forks of
+ * /tmp/evilsh, 10 alerts. The watch sees only a cgroup of its own, so that
+ * what else the host runs cannot crowd it out.
+ */
+Test(watch_cli, exe_in_tmp_alerts_once_per_fork_of_a_tmp_executable, .timeout = 60)
 {
-	char *out;
-	const char *bin = env_path("CLONEKIT_BIN");
-	char script[512];
+	char path[] = "/tmp/evilsh.XXXXXX", rules[] = "/tmp/ck-watch-rules-XXXXXX", pid_key[32], dir[1200];
+	static const char rule[] = "rule exe-in-tmp\n"
+				   "  when kinds has process and (exe matches \"/tmp/*\" or exe matches \"/dev/shm/*\")\n"
+				   "  message \"{exe} ({pid}) started a process\"\n"
+				   "end\n";
+	const char *args[] = { "--json", "--rules", rules, "--cgroup", dir, NULL };
+	struct cli c;
+	char *out, *err;
+	int fd = mkstemp(rules), st;
 
 	need_root();
-	snprintf(script, sizeof(script),
-		 "mount --make-rprivate / && umount -l /sys/kernel/debug 2>/dev/null; "
-		 "while umount -l /sys/kernel/tracing 2>/dev/null; do :; done; "
-		 "exec %s watch --duration 0.2", bin);
-	const char *args[] = { "/usr/bin/unshare", "-m", "/bin/sh", "-c", script, NULL };
-	char *argv[16];
-	size_t n = 0;
-	for (; args[n]; n++)
-		argv[n] = (char *)args[n];
-	argv[n] = NULL;
-	char path[] = "/tmp/ck-watch-mnt-XXXXXX";
-	int fd = mkstemp(path), st;
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, rule, sizeof(rule) - 1), (ssize_t)sizeof(rule) - 1);
+	close(fd);
+	tmp_workload(path);
+	make_cgroup(dir, sizeof(dir), "evilsh");
+	cli_start(&c, args);
 	pid_t p = fork();
 	if (p == 0) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(argv[0], argv);
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		enter_cgroup(dir);
+		execl(path, path, "forks=10", (char *)NULL);
 		_exit(127);
 	}
 	cr_assert_eq(waitpid(p, &st, 0), p);
-	out = slurp_fd(fd);
-	close(fd);
+	cr_assert_eq(st, 0);
+	cr_assert_eq(cli_stop(&c, true, &out, &err), 0, "%s", err);
 	unlink(path);
-	cr_assert_eq(st, 0, "%s", out);
-	cr_assert_eq(count_lines(out, "clonekit watch: tracefs was not mounted; mounted it at /sys/kernel/tracing",
-				 NULL), 1, "%s", out);
+	unlink(rules);
+	remove_cgroup(dir);
+
+	snprintf(pid_key, sizeof(pid_key), "\"pid\":%d,", (int)p);
+	cr_assert_eq(count_lines(out, "{\"alert\":{\"rule\":\"exe-in-tmp\"", pid_key), 10, "%.2000s\n%s", out, err);
+	cr_assert_eq(count_lines(out, "{\"summary\":{\"events\":10,\"drops\":0,\"unprinted\":0,\"alerts\":10,",
+				 NULL), 1, "%.2000s\n%s", out, err);
 	free(out);
+	free(err);
+}
+
+/* ---- ending the watch under a flood, with its output blocked (issue 11 item 3) ---- */
+
+enum ending { END_DURATION, END_SIGINT, END_SIGTERM, END_SIGHUP };
+enum consumer { DRAINED, NEVER_READ, FORK_PER_LINE };
+
+static const char *const ending_names[] = { "--duration", "SIGINT", "SIGTERM", "SIGHUP" };
+static const int ending_signals[] = { 0, SIGINT, SIGTERM, SIGHUP };
+
+/* What a watch under a flood did at its end. */
+struct flood_run {
+	long end_ms;        /* from the signal or the deadline to the exit */
+	int status;         /* as cli_stop gives it */
+	long maxrss_kb;
+	char *err;          /* its stderr */
+	size_t lines;       /* event lines the consumer received (drained) or the pipe holds (never read) */
+	uint64_t events, lost, kernel, unprinted; /* from its summary */
+	bool summary;
+};
+
+/* Reads "clonekit watch: E events, L lost (K in the kernel, U not printed), ..." or "E events, 0 lost, ...". */
+static void parse_summary(struct flood_run *r)
+{
+	const char *l = strstr(r->err, "clonekit watch: ");
+
+	for (; l; l = strstr(l + 1, "clonekit watch: ")) {
+		unsigned long long e, lost, k = 0, u = 0;
+		int n = sscanf(l, "clonekit watch: %llu events, %llu lost (%llu in the kernel, %llu not printed)",
+			       &e, &lost, &k, &u);
+		if (n == 4 || (n == 2 && lost == 0)) {
+			r->summary = true;
+			r->events = e;
+			r->lost = lost;
+			r->kernel = k;
+			r->unprinted = u;
+		}
+	}
+}
+
+static size_t count_newlines(const char *b, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += b[i] == '\n';
+	return k;
+}
+
+static size_t count_char(const char *path, char ch)
+{
+	FILE *f = fopen(path, "re");
+	size_t n = 0;
+	int c;
+
+	cr_assert_not_null(f);
+	while ((c = getc(f)) != EOF)
+		n += c == ch;
+	fclose(f);
+	return n;
+}
+
+/* Runs `clonekit watch` under the running flood into consumer, and ends it by ending. */
+static void watch_under_flood(enum consumer consumer, enum ending ending, struct flood_run *r)
+{
+	char err_path[] = "/tmp/ck-watch-err-XXXXXX", out_path[] = "/tmp/ck-watch-out-XXXXXX";
+	const char *bin = env_path("CLONEKIT_BIN");
+	int err = mkstemp(err_path), out = mkstemp(out_path), p[2], st = 0;
+	pid_t cons = -1, w;
+	struct rusage ru;
+	char text[4096];
+	long t_watching = -1, t_end, t_exit = -1;
+
+	memset(r, 0, sizeof(*r));
+	cr_assert(err >= 0 && out >= 0);
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	if (consumer != NEVER_READ) {
+		cons = fork();
+		if (cons == 0) {
+			dup2(p[0], 0);
+			dup2(out, 1);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (consumer == DRAINED)
+				execl("/bin/cat", "cat", (char *)NULL);
+			else
+				execl("/bin/sh", "sh", "-c", "while read -r l; do /bin/true; done", (char *)NULL);
+			_exit(127);
+		}
+		close(p[0]);
+	}
+	w = fork();
+	if (w == 0) {
+		dup2(p[1], 1);
+		dup2(err, 2);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (ending == END_DURATION)
+			execl(bin, "clonekit", "watch", "--duration", "1.5", (char *)NULL);
+		else
+			execl(bin, "clonekit", "watch", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	for (long until = ck_test_now_ms() + CK_PATIENCE_MS; t_watching < 0 && ck_test_now_ms() < until;) {
+		ssize_t n = pread(err, text, sizeof(text) - 1, 0);
+		text[n > 0 ? n : 0] = '\0';
+		if (strstr(text, "watching"))
+			t_watching = ck_test_now_ms();
+		else
+			usleep(5000);
+	}
+	if (ending == END_DURATION) {
+		t_end = t_watching + 1500;
+	} else {
+		usleep(1000000);
+		t_end = ck_test_now_ms();
+		kill(w, ending_signals[ending]);
+	}
+	/* a watch that does not end is stopped by force after 10 s, and the test fails */
+	while (t_exit < 0) {
+		pid_t got = wait4(w, &st, WNOHANG, &ru);
+		if (got == w)
+			t_exit = ck_test_now_ms();
+		else if (ck_test_now_ms() > t_end + 10000)
+			kill(w, SIGKILL);
+		else
+			usleep(2000);
+	}
+	if (consumer == NEVER_READ) {
+		char buf[65536];
+		ssize_t n;
+		while ((n = read(p[0], buf, sizeof(buf))) > 0)
+			r->lines += count_newlines(buf, (size_t)n);
+		close(p[0]);
+	}
+	if (consumer == FORK_PER_LINE)
+		kill(cons, SIGKILL);
+	if (cons > 0)
+		waitpid(cons, NULL, 0);
+	r->end_ms = t_exit - t_end;
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r->maxrss_kb = ru.ru_maxrss;
+	r->err = slurp_fd(err);
+	if (consumer == DRAINED)
+		r->lines = count_char(out_path, '\n');
+	parse_summary(r);
+	close(err);
+	close(out);
+	unlink(err_path);
+	unlink(out_path);
+	cr_assert_geq(t_watching, 0, "clonekit watch did not start: %s", r->err);
+}
+
+/* Each of the four endings, under a flood, into consumer: within a second, with the summary. */
+static void four_endings(enum consumer consumer)
+{
+	struct flood_run r[4];
+	struct flood f;
+
+	need_root();
+	flood_start(&f, flood_kinds);
+	for (int e = 0; e < 4; e++)
+		watch_under_flood(consumer, (enum ending)e, &r[e]);
+	flood_stop(&f);
+
+	for (int e = 0; e < 4; e++) {
+		const char *how = ending_names[e];
+		printf("%s: ended %ld ms after it, max RSS %ld KiB, %" PRIu64 " events, %" PRIu64
+		       " lost (%" PRIu64 " in the kernel, %" PRIu64 " not printed), %zu lines read\n",
+		       how, r[e].end_ms, r[e].maxrss_kb, r[e].events, r[e].lost, r[e].kernel, r[e].unprinted,
+		       r[e].lines);
+		cr_assert_eq(r[e].status, 0, "%s: status %d: %s", how, r[e].status, r[e].err);
+		cr_assert_lt(r[e].end_ms, 1000, "%s: ended %ld ms after it", how, r[e].end_ms);
+		cr_assert(r[e].summary, "%s: no summary: %s", how, r[e].err);
+		cr_assert_gt(r[e].events, 0, "%s", how);
+		cr_assert_eq(r[e].lost, r[e].kernel + r[e].unprinted, "%s", how);
+		cr_assert_lt(r[e].maxrss_kb, 64 * 1024, "%s: max RSS %ld KiB", how, r[e].maxrss_kb);
+		if (consumer != FORK_PER_LINE)
+			cr_assert_eq(r[e].lines, r[e].events - r[e].unprinted,
+				     "%s: every event not counted as unprinted reached the pipe, whole", how);
+		if (consumer != DRAINED)
+			cr_assert_gt(r[e].unprinted, 0, "%s: a blocked consumer leaves events unprinted, counted", how);
+		free(r[e].err);
+	}
+}
+
+Test(watch_cli, every_ending_under_a_flood_takes_under_a_second_with_a_summary, .timeout = 180)
+{
+	four_endings(DRAINED);
+}
+
+Test(watch_cli, every_ending_with_stdout_a_pipe_nobody_reads_takes_under_a_second, .timeout = 180)
+{
+	four_endings(NEVER_READ);
+}
+
+Test(watch_cli, every_ending_with_a_consumer_that_forks_per_line_takes_under_a_second, .timeout = 180)
+{
+	four_endings(FORK_PER_LINE);
 }
