@@ -4,10 +4,12 @@
 #   spawn    a shell loop that runs /bin/true N times (fork + exec + wait)
 #   threads  bench/thread-storm: T threads, 16 alive at a time
 #   getppid  bench/syscall-loop: an unrelated system call, ns per call (best
-#            of 3 x 200,000 calls; under strace -f, 20,000 calls once)
+#            of 3 x 200,000 calls; under the observers that stop at every
+#            call, trace and strace -f, 20,000 calls once)
 # each run untraced and under every observer, in ROUNDS interleaved rounds
 # (the order of the observers rotates every round, so slow drifts hit all):
-#   trace           clonekit trace -o /dev/null -- WORKLOAD
+#   trace           clonekit trace -o /dev/null -- WORKLOAD (syscall stops)
+#   trace-seccomp   the same with --seccomp-bpf
 #   strace          strace -f -e trace=<the six calls> -o /dev/null WORKLOAD
 #   strace-seccomp  the same with --seccomp-bpf
 #   watch           clonekit watch >/dev/null running host-wide meanwhile
@@ -88,10 +90,13 @@ run() {
 	threads) set -- "$build/bench/thread-storm" "$threads" ;;
 	getppid) set -- "$build/bench/syscall-loop" 200000 3 ;;
 	esac
-	# strace -f stops at every call: a tenth of the calls, once, says as much
-	[ "$wl.$obs" != getppid.strace ] || set -- "$build/bench/syscall-loop" 20000 1
+	# trace and strace -f stop at every call: a tenth of the calls, once, says as much
+	case $wl.$obs in
+	getppid.trace | getppid.strace) set -- "$build/bench/syscall-loop" 20000 1 ;;
+	esac
 	case $obs in
 	trace) set -- "$build/clonekit" trace -o /dev/null -- "$@" ;;
+	trace-seccomp) set -- "$build/clonekit" trace --seccomp-bpf -o /dev/null -- "$@" ;;
 	strace) set -- strace -f -e trace=$six -o /dev/null "$@" ;;
 	strace-seccomp) set -- strace -f --seccomp-bpf -e trace=$six -o /dev/null "$@" ;;
 	esac
@@ -105,10 +110,10 @@ run() {
 	fi
 }
 
-observers="untraced trace strace strace-seccomp watch watch-nocompat bpftrace"
+observers="untraced trace trace-seccomp strace strace-seccomp watch watch-nocompat bpftrace"
 for r in $(seq "$rounds"); do
 	set -- $observers
-	k=$(((r - 1) % 7))
+	k=$(((r - 1) % $(echo $observers | wc -w)))
 	while [ $k -gt 0 ]; do
 		first=$1
 		shift

@@ -19,21 +19,28 @@ static const char CMD[] = "trace";
 enum { TRACE_FAILED = 125 };
 
 static const char usage[] =
-	"Usage: clonekit trace [-o FILE] [--json] [--rules FILE] [--no-seccomp] [LAUNCH OPTIONS]\n"
+	"Usage: clonekit trace [-o FILE] [--json] [--rules FILE] [--seccomp-bpf] [LAUNCH OPTIONS]\n"
 	"                      -- CMD [ARGS...]\n"
 	"       clonekit trace [-o FILE] [--json] [--rules FILE] -p PID\n\n"
 	"Runs CMD, or attaches to the running process PID and all its threads, and\n"
-	"follows every process and thread they create (-f is implied). Each clone,\n"
-	"clone3, fork, vfork, unshare and setns call prints as strace prints it,\n"
-	"prefixed with '[pid N] ' when another task than the first makes it.\n"
-	"CMD gets a seccomp filter that stops the tracer only at those six calls;\n"
-	"an attached process is stopped at every system call instead.\n\n"
+	"follows every process and thread they create (-f is implied), CLONE_UNTRACED\n"
+	"children too. Each clone, clone3, fork, vfork, unshare and setns call prints\n"
+	"as strace prints it, prefixed with '[pid N] ' when another task than the\n"
+	"first makes it.\n\n"
+	"The traced tasks are stopped at every system call (two stops each, which\n"
+	"slows programs that make many), so that nothing of the tracer stays in\n"
+	"them: SIGINT, SIGTERM and SIGHUP detach from every task, leaving it running\n"
+	"as it would untraced, and exit with 128+N; if clonekit is killed, the\n"
+	"kernel detaches them the same way.\n\n"
+	"--seccomp-bpf trades that for speed, as the kernel offers no way to have\n"
+	"both: CMD gets a seccomp filter that stops the tracer only at those six\n"
+	"calls. A filter cannot be removed, and with no tracer it makes those calls\n"
+	"fail with ENOSYS, so the traced processes end with clonekit: SIGINT,\n"
+	"SIGTERM, SIGHUP or clonekit's death kill them (SIGKILL). The filter also\n"
+	"needs no_new_privs: setuid programs run without their privileges.\n\n"
 	"The detection rules judge every call; an alert prints as\n"
 	"'ALERT <priority> <rule>: <message>' on stderr, or with --json as an\n"
 	"{\"alert\":...} line among the events.\n\n"
-	"SIGINT, SIGTERM and SIGHUP detach from every task, leaving them running,\n"
-	"and exit with 128+N. Processes that carry the seccomp filter keep it: untraced,\n"
-	"their process-creation calls then fail with ENOSYS (--no-seccomp avoids it).\n\n"
 	"Options:\n"
 	"  -o, --output FILE  write the events to FILE instead of standard output: a\n"
 	"                     new file, in place from the start (clonekit(1), FILES)\n"
@@ -42,10 +49,11 @@ static const char usage[] =
 	"  --rules FILE       add the rules in FILE to the defaults (docs/rules.md)\n"
 	"  -p, --pid PID      attach to PID instead of running a command\n"
 	"  -f, --follow       follow children (always on; accepted for strace's sake)\n"
-	"  --no-seccomp       stop CMD at every system call instead of giving it the\n"
-	"                     seccomp filter: slower, but nothing stays behind after\n"
-	"                     a detach (implied by --seccomp POLICY, whose refusals\n"
-	"                     would come before the tracer's stop)\n"
+	"  --seccomp-bpf      give CMD the seccomp filter (above): faster, but CMD\n"
+	"                     ends with clonekit and loses setuid privileges; not\n"
+	"                     with -p or --seccomp POLICY (whose refusals would come\n"
+	"                     before the tracer's stop)\n"
+	"  --no-seccomp       stop CMD at every system call (the default)\n"
 	"  -h, --help         this text\n\n"
 	"Launch options, as for clonekit run (CMD gets every other fd clonekit has\n"
 	"that is not close-on-exec, as with strace):\n"
@@ -141,7 +149,7 @@ static int start(struct trace_state *s, pid_t pid, char **argv, unsigned flags,
 
 int cmd_trace(int argc, char **argv)
 {
-	enum { OPT_JSON = 0x200, OPT_RULES, OPT_NO_SECCOMP };
+	enum { OPT_JSON = 0x200, OPT_RULES, OPT_NO_SECCOMP, OPT_SECCOMP_BPF };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -149,6 +157,7 @@ int cmd_trace(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+		{ "seccomp-bpf", no_argument, NULL, OPT_SECCOMP_BPF },
 		ATTR_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -158,7 +167,7 @@ int cmd_trace(int argc, char **argv)
 	const char *output = NULL, *rules_file = NULL;
 	struct ck_tracer *t = NULL;
 	struct attr_opts ao;
-	bool launch_opts = false;
+	bool launch_opts = false, policy = false;
 	unsigned flags = 0;
 	pid_t pid = 0;
 	int c, r = 0, status;
@@ -177,6 +186,7 @@ int cmd_trace(int argc, char **argv)
 		case 'p': r = parse_pid(optarg, &pid); break;
 		case 'f': break;
 		case OPT_NO_SECCOMP: flags |= CK_TRACE_NO_SECCOMP; break;
+		case OPT_SECCOMP_BPF: flags |= CK_TRACE_SECCOMP; break;
 		case 'h':
 			fputs(usage, stdout);
 			attr_opts_release(&ao);
@@ -184,6 +194,7 @@ int cmd_trace(int argc, char **argv)
 		default:
 			if (c >= ATTR_OPT_FIRST && c < ATTR_OPT_END) {
 				launch_opts = true;
+				policy |= c == ATTR_OPT_SECCOMP;
 				if ((r = attr_opts_apply(&ao, CMD, c, optarg)) != 0 && r != CK_EXIT_USAGE)
 					r = TRACE_FAILED;
 			} else {
@@ -195,6 +206,13 @@ int cmd_trace(int argc, char **argv)
 		r = cli_usage_error(CMD, "-p and a command exclude each other");
 	if (r == 0 && pid == 0 && optind >= argc)
 		r = cli_usage_error(CMD, "no command given (clonekit trace [OPTIONS] -- CMD [ARGS], or -p PID)");
+	if (r == 0 && (flags & CK_TRACE_SECCOMP) && (flags & CK_TRACE_NO_SECCOMP))
+		r = cli_usage_error(CMD, "--seccomp-bpf and --no-seccomp exclude each other");
+	if (r == 0 && policy && (flags & CK_TRACE_SECCOMP))
+		r = cli_usage_error(CMD, "--seccomp-bpf and --seccomp POLICY exclude each other: the policy's "
+				    "refusals would come before the tracer's stop");
+	if (r == 0 && pid > 0 && (flags & CK_TRACE_SECCOMP))
+		r = cli_usage_error(CMD, "--seccomp-bpf goes with a command: a running process cannot be given a filter");
 	if (r == 0 && pid > 0 && (flags & CK_TRACE_NO_SECCOMP))
 		r = cli_usage_error(CMD, "--no-seccomp goes with a command: -p never installs the filter");
 	if (r == 0 && pid > 0 && launch_opts)
@@ -246,9 +264,9 @@ int cmd_trace(int argc, char **argv)
 		the_tracer = NULL;
 		if (r == -ECANCELED) {
 			if (ck_trace_uses_seccomp(t))
-				fprintf(stderr, "clonekit %s: detached; the command's processes keep the seccomp "
-						"filter, so their clone, clone3, fork, vfork, unshare and setns calls "
-						"now fail with ENOSYS (--no-seccomp avoids this)\n", CMD);
+				fprintf(stderr, "clonekit %s: stopped; the command's processes were killed (SIGKILL): "
+						"with --seccomp-bpf they carry a filter that makes their "
+						"process-creation calls fail once no tracer follows them\n", CMD);
 			r = 128 + got_signal;
 		} else if (r < 0) {
 			fprintf(stderr, "clonekit %s: %s\n", CMD, strerror(-r));

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The ptrace tracer. Every task is seized with the fork, vfork, clone, exec
- * and seccomp events, so descendants are attached by the kernel. A started
- * command carries a filter that turns only the process-creation calls into
- * PTRACE_EVENT_SECCOMP stops; an attached one is stopped at every syscall
- * entry and exit. A call is read at its entry (PTRACE_GET_SYSCALL_INFO gives
- * the ABI, so i386 calls are told apart), and its result taken at the
+ * and seccomp events, so descendants are attached by the kernel; a
+ * CLONE_UNTRACED child too, since the tracer takes the flag out of the call.
+ * Tasks are stopped at every syscall entry and exit; with CK_TRACE_SECCOMP a
+ * started command carries a filter that turns only the process-creation
+ * calls into PTRACE_EVENT_SECCOMP stops, and dies with the tracer
+ * (PTRACE_O_EXITKILL), since without one the filter fails those calls. A
+ * call is read at its entry (PTRACE_GET_SYSCALL_INFO gives the ABI, so i386
+ * calls are told apart), and its result taken at the
  * PTRACE_EVENT_FORK/VFORK/CLONE stop when it made a traced child (the exit
  * stop is then skipped), or at the syscall-exit stop otherwise.
  */
@@ -26,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,13 +42,28 @@
 #define TRACE_OPTIONS                                                                   \
 	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |             \
 	 PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP)
-#define KNOWN_FLAGS CK_TRACE_NO_SECCOMP
+#define KNOWN_FLAGS (CK_TRACE_NO_SECCOMP | CK_TRACE_SECCOMP)
 
 /* The kernel's restart codes: the call is entered again once the signal is handled. */
 #define ERESTART_FIRST 512
 #define ERESTART_LAST 516
 
 #define HASH_MIN 64
+#define FIX_MAX 64 /* calls changed to follow a CLONE_UNTRACED child, at once */
+
+/* A call changed to follow its CLONE_UNTRACED child (follow_untraced), until put back in both. */
+struct untraced_fix {
+	pid_t caller;
+	pid_t child;                /* as the caller's event stop named it; 0 not yet */
+	unsigned long nr, ip, mark; /* the call, where, and the marker: a child's registers show all three */
+	size_t reg[2];              /* the marker's register, then the flags' or clone3 pointer's */
+	unsigned long saved[2];     /* what they held */
+	size_t nregs;
+	uint64_t mem;               /* where clone3's flags were changed in place; 0 not */
+	uint64_t mem_saved;
+	bool mem_shared, mem_put;   /* CLONE_VM: one put back in memory serves both */
+	bool caller_done, child_done;
+};
 
 struct tracee {
 	struct tracee *next;        /* hash chain */
@@ -52,10 +71,12 @@ struct tracee {
 	bool in_call;               /* entered one of the six calls, result not yet known */
 	pid_t child;                /* the traced task the call made (its event stop), 0 none */
 	/* what the task is, kept between calls (namespaces are per thread) */
+	const struct ck_arch_info *abi; /* of the call in progress */
 	bool ns_loaded;
 	bool children_ns_differ;    /* pid_for_children or time_for_children is not its own */
 	bool announced;             /* its parent's fork/vfork/clone event stop was seen */
 	bool exe_loaded, cgroup_loaded;
+	bool started;               /* a stop of its own was seen */
 	uint64_t ns[CK_NS__COUNT];
 	uint64_t cgroup_id;
 	char exe[256];
@@ -80,6 +101,9 @@ struct ck_tracer {
 	/* tasks whose end was reported before their parent's event stop named them */
 	pid_t *early;
 	size_t nearly, early_cap;
+	struct untraced_fix fixes[FIX_MAX];
+	size_t nfixes;
+	unsigned long next_mark;
 	uint64_t own_pidns;
 	char cgroup_mnt[512];       /* "" unknown */
 	void (*cb)(const struct ck_event *e, void *data);
@@ -357,6 +381,7 @@ static bool decode(struct tracee *tr, uint32_t audit, uint64_t nr, const uint64_
 	if (!a || ck_sysno_lookup(a->arch, (long)nr, &which) < 0)
 		return false;
 	uint64_t mask = a->bits == 32 ? UINT32_MAX : UINT64_MAX;
+	tr->abi = a;
 	ck_event_init(e);
 	e->source = CK_SOURCE_TRACE;
 	e->traced = true;
@@ -460,6 +485,249 @@ static void finish_unfinished(const struct ck_tracer *t, struct tracee *tr, stru
 	finish(tr, o);
 }
 
+/* ---- following CLONE_UNTRACED children ---- */
+
+/*
+ * CLONE_UNTRACED makes a child that ptrace does not attach: it would leave
+ * the trace (seed 002: the flag is no protection), and with the filter it
+ * would carry a SECCOMP_RET_TRACE that no tracer answers, so that its own
+ * calls failed with ENOSYS. At the call's entry or seccomp stop the flag is
+ * taken out of the call (the flags register, or clone3's pointer moved to a
+ * copy of its struct below the red zone of the caller's stack), so the
+ * kernel attaches the child as any other, and a marker goes into the unused
+ * sixth argument. What was changed is put back in the caller at its event or
+ * exit stop, and in the child, known by the marker, at its first stop:
+ * before either runs an instruction of its own.
+ */
+#if defined(__x86_64__) && !defined(__ILP32__)
+#define CAN_CHANGE_CALLS 1
+#define REG(name) offsetof(struct user_regs_struct, name)
+static const size_t native_args[6] = { REG(rdi), REG(rsi), REG(rdx), REG(r10), REG(r8), REG(r9) };
+static const size_t i386_args[6] = { REG(rbx), REG(rcx), REG(rdx), REG(rsi), REG(rdi), REG(rbp) };
+#define REG_NR REG(orig_rax)
+#define REG_IP REG(rip)
+#define REG_SP REG(rsp)
+#define RED_ZONE 128 /* the x86_64 ABI's: a leaf function may keep data there */
+#elif defined(__i386__)
+#define CAN_CHANGE_CALLS 1
+#define REG(name) offsetof(struct user_regs_struct, name)
+static const size_t native_args[6] = { REG(ebx), REG(ecx), REG(edx), REG(esi), REG(edi), REG(ebp) };
+#define i386_args native_args
+#define REG_NR REG(orig_eax)
+#define REG_IP REG(eip)
+#define REG_SP REG(esp)
+#define RED_ZONE 0
+#else
+#define CAN_CHANGE_CALLS 0 /* no code here changes another architecture's registers */
+#endif
+
+#define MARK_BASE 0x434b0000ul /* "CK", in 32 bits for i386's registers */
+
+#if CAN_CHANGE_CALLS
+/* PTRACE_POKEUSER's offsets are into struct user, which starts with the registers */
+_Static_assert(offsetof(struct user, regs) == 0, "struct user starts with its registers");
+
+static int write_mem_plain(pid_t tid, uint64_t addr, const void *buf, size_t len)
+{
+	struct iovec local = { (void *)buf, len }, remote = { (void *)(uintptr_t)addr, len };
+	/* not PTRACE_POKEDATA, which writes even where the task itself could not read */
+	return process_vm_writev(tid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -EFAULT;
+}
+
+/* Writes len bytes at addr a word at a time (PTRACE_POKEDATA), keeping the words' other bytes. */
+static int poke_mem(pid_t tid, uint64_t addr, const void *buf, size_t len)
+{
+	const uint64_t w = sizeof(long);
+	for (uint64_t a = addr & ~(w - 1); a < addr + len; a += w) {
+		errno = 0;
+		long v = ptrace(PTRACE_PEEKDATA, tid, (void *)(uintptr_t)a, NULL);
+		if (errno)
+			return -errno;
+		for (uint64_t i = 0; i < w; i++)
+			if (a + i >= addr && a + i < addr + len)
+				((unsigned char *)&v)[i] = ((const unsigned char *)buf)[a + i - addr];
+		if (ptrace(PTRACE_POKEDATA, tid, (void *)(uintptr_t)a, (void *)v) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static unsigned long reg_at(const struct user_regs_struct *r, size_t off)
+{
+	unsigned long v;
+	memcpy(&v, (const char *)r + off, sizeof(v));
+	return v;
+}
+
+static int set_reg(pid_t tid, size_t off, unsigned long v)
+{
+	return ptrace(PTRACE_POKEUSER, tid, (void *)off, (void *)v) < 0 ? -errno : 0;
+}
+
+static void put_back(pid_t tid, struct untraced_fix *f)
+{
+	for (size_t i = 0; i < f->nregs; i++)
+		set_reg(tid, f->reg[i], f->saved[i]);
+	/* once only in memory the child shares, which it may be using by now */
+	if (f->mem && !(f->mem_shared && f->mem_put))
+		poke_mem(tid, f->mem, &f->mem_saved, sizeof(f->mem_saved));
+	f->mem_put = true;
+}
+
+/*
+ * Copies clone3's struct without CLONE_UNTRACED below the caller's red zone:
+ * its address, or 0 when there is no room there (*in_place then says where
+ * the flags are, to change them in place) or nothing to change.
+ */
+static uint64_t clone3_copy(const struct tracee *tr, const struct user_regs_struct *regs, uint64_t *in_place)
+{
+	uint64_t size = tr->ev.args_size, addr = tr->ev.args_addr, sp = reg_at(regs, REG_SP), flags;
+	uint64_t limit = tr->abi->bits == 32 ? UINT32_MAX : UINT64_MAX;
+	unsigned char *buf;
+
+	*in_place = 0;
+	/* the kernel refuses other sizes before it reads, and EFAULTs what it cannot read */
+	if (size < CK_CLONE3_SIZE_VER0 || size > (uint64_t)sysconf(_SC_PAGESIZE) || !(buf = malloc(size)))
+		return 0;
+	if (read_mem(tr->tid, addr, buf, size) < 0) {
+		free(buf);
+		return 0;
+	}
+	memcpy(&flags, buf, sizeof(flags));
+	flags &= ~CK_CLONE_UNTRACED;
+	memcpy(buf, &flags, sizeof(flags));
+	uint64_t dst = (sp - RED_ZONE - size) & ~(uint64_t)15;
+	bool room = sp > RED_ZONE + size + 15 && dst + size <= limit && (dst >= addr + size || dst + size <= addr) &&
+		    write_mem_plain(tr->tid, dst, buf, size) == 0;
+	free(buf);
+	*in_place = room ? 0 : addr;
+	return room ? dst : 0;
+}
+
+/* A marker no call in flight has, so that each child is matched to its own. */
+static unsigned long new_mark(struct ck_tracer *t)
+{
+	for (;;) {
+		unsigned long mark = MARK_BASE | (t->next_mark++ & 0xffff);
+		size_t i = 0;
+		while (i < t->nfixes && t->fixes[i].mark != mark)
+			i++;
+		if (i == t->nfixes)
+			return mark;
+	}
+}
+
+/* Takes CLONE_UNTRACED out of the call tr has entered; false when it cannot. */
+static bool follow_untraced(struct ck_tracer *t, struct tracee *tr)
+{
+	const size_t *arg = tr->ev.arch == CK_ARCH_I386 ? i386_args : native_args;
+	int flags_arg = ck_clone_arg_index(tr->abi->clone_order, CK_CLONE_ARG_FLAGS);
+	struct untraced_fix f = { .caller = tr->tid };
+	struct user_regs_struct regs;
+	unsigned long value = 0;
+
+	if (flags_arg < 0 || ptrace(PTRACE_GETREGS, tr->tid, NULL, &regs) < 0)
+		return false;
+	if (t->nfixes == FIX_MAX) /* the oldest: its caller died before naming a child that never stopped */
+		memmove(t->fixes, t->fixes + 1, --t->nfixes * sizeof(*t->fixes));
+	f.nr = reg_at(&regs, REG_NR);
+	f.ip = reg_at(&regs, REG_IP);
+	f.mark = new_mark(t);
+	f.reg[f.nregs++] = arg[5];
+	if (tr->ev.call == CK_CALL_CLONE) {
+		f.reg[f.nregs++] = arg[flags_arg];
+		value = reg_at(&regs, f.reg[1]) & ~(unsigned long)CK_CLONE_UNTRACED;
+	} else if ((value = clone3_copy(tr, &regs, &f.mem)) != 0) {
+		f.reg[f.nregs++] = arg[0];
+	} else if (f.mem) {
+		uint64_t flags = tr->ev.args.flags & ~CK_CLONE_UNTRACED;
+		f.mem_saved = tr->ev.args.flags;
+		f.mem_shared = (flags & CK_CLONE_VM) != 0;
+		if (poke_mem(tr->tid, f.mem, &flags, sizeof(flags)) < 0)
+			return false;
+	} else {
+		return false;
+	}
+	for (size_t i = 0; i < f.nregs; i++)
+		f.saved[i] = reg_at(&regs, f.reg[i]);
+	if (set_reg(tr->tid, f.reg[0], f.mark) < 0 || (f.nregs == 2 && set_reg(tr->tid, f.reg[1], value) < 0)) {
+		put_back(tr->tid, &f);
+		return false;
+	}
+	t->fixes[t->nfixes++] = f;
+	return true;
+}
+
+/* Its first stop: if a changed call made tid, put back in it what the call had. */
+static void untraced_child_start(struct ck_tracer *t, pid_t tid)
+{
+	struct user_regs_struct regs;
+	if (t->nfixes == 0 || ptrace(PTRACE_GETREGS, tid, NULL, &regs) < 0)
+		return;
+	for (size_t i = 0; i < t->nfixes; i++) {
+		struct untraced_fix *f = &t->fixes[i];
+		if (f->child_done || (f->child && f->child != tid) || reg_at(&regs, REG_NR) != f->nr ||
+		    reg_at(&regs, REG_IP) != f->ip || reg_at(&regs, f->reg[0]) != f->mark)
+			continue;
+		put_back(tid, f);
+		f->child_done = true;
+		break;
+	}
+}
+#else
+static bool follow_untraced(struct ck_tracer *t, struct tracee *tr)
+{
+	return false;
+}
+
+static void put_back(pid_t tid, struct untraced_fix *f)
+{
+}
+
+static void untraced_child_start(struct ck_tracer *t, pid_t tid)
+{
+}
+#endif
+
+static void fixes_collect(struct ck_tracer *t)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < t->nfixes; i++)
+		if (!t->fixes[i].caller_done || !t->fixes[i].child_done)
+			t->fixes[n++] = t->fixes[i];
+	t->nfixes = n;
+}
+
+/*
+ * The caller's changed call is over (child: the child it made, 0 none, -1
+ * not known): put back what was changed in it, unless it is gone.
+ */
+static void untraced_caller_done(struct ck_tracer *t, pid_t tid, pid_t child, bool alive)
+{
+	for (size_t i = 0; i < t->nfixes; i++) {
+		struct untraced_fix *f = &t->fixes[i];
+		if (f->caller != tid || f->caller_done)
+			continue;
+		if (alive)
+			put_back(tid, f);
+		f->caller_done = true;
+		if (child > 0)
+			f->child = child;
+		else if (child == 0)
+			f->child_done = true;
+	}
+	fixes_collect(t);
+}
+
+/* A task ended before its first stop: no fix waits for it any more. */
+static void untraced_child_gone(struct ck_tracer *t, pid_t tid)
+{
+	for (size_t i = 0; i < t->nfixes; i++)
+		if (t->fixes[i].child == tid)
+			t->fixes[i].child_done = true;
+	fixes_collect(t);
+}
+
 /* ---- the stops ---- */
 
 static bool syscall_info(pid_t tid, struct __ptrace_syscall_info *si)
@@ -468,7 +736,7 @@ static bool syscall_info(pid_t tid, struct __ptrace_syscall_info *si)
 	return ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(*si), si) > 0;
 }
 
-static void enter(struct tracee *tr, uint32_t audit, uint64_t nr, const uint64_t *args,
+static void enter(struct ck_tracer *t, struct tracee *tr, uint32_t audit, uint64_t nr, const uint64_t *args,
 		  struct outcome *o)
 {
 	if (!decode(tr, audit, nr, args))
@@ -476,6 +744,10 @@ static void enter(struct tracee *tr, uint32_t audit, uint64_t nr, const uint64_t
 	/* unshare and setns change the caller's namespaces as soon as it runs */
 	if ((tr->ev.call == CK_CALL_UNSHARE || tr->ev.call == CK_CALL_SETNS) && !tr->ns_loaded)
 		load_task_ns(tr);
+	/* CLONE_PTRACE attaches the child anyway */
+	if ((tr->ev.call == CK_CALL_CLONE || tr->ev.call == CK_CALL_CLONE3) &&
+	    (ck_event_flags(&tr->ev) & (CK_CLONE_UNTRACED | CK_CLONE_PTRACE)) == CK_CLONE_UNTRACED)
+		follow_untraced(t, tr);
 	o->entered = true;
 }
 
@@ -485,6 +757,7 @@ static void leave(struct ck_tracer *t, struct tracee *tr, const struct __ptrace_
 	struct ck_event *e = &tr->ev;
 	int64_t rv = si->exit.rval;
 
+	untraced_caller_done(t, tr->tid, rv <= 0 ? 0 : tr->child ? tr->child : -1, true);
 	if (si->exit.is_error && rv <= -ERESTART_FIRST && rv >= -ERESTART_LAST) {
 		tr->in_call = false; /* it is entered again: reported then */
 		return;
@@ -501,7 +774,7 @@ static void leave(struct ck_tracer *t, struct tracee *tr, const struct __ptrace_
 	default:
 		if (rv <= 0 || tr->child)
 			break;
-		/* a child without an event stop was not attached */
+		/* a child without an event stop was not attached: follow_untraced could not change the call */
 		if ((ck_event_flags(e) & CK_CLONE_UNTRACED) && !(ck_event_flags(e) & CK_CLONE_PTRACE))
 			e->kinds |= CK_EVENT_ESCAPED;
 		if (same_pidns(t, tr))
@@ -521,19 +794,19 @@ static void syscall_stop(struct ck_tracer *t, struct tracee *tr, struct outcome 
 			finish_unfinished(t, tr, o);
 		/* with the filter a seccomp stop follows for the calls that matter */
 		if (!t->seccomp)
-			enter(tr, si.arch, si.entry.nr, si.entry.args, o);
+			enter(t, tr, si.arch, si.entry.nr, si.entry.args, o);
 	} else if (si.op == PTRACE_SYSCALL_INFO_EXIT && tr->in_call) {
 		leave(t, tr, &si, o);
 	}
 }
 
-static void seccomp_stop(struct tracee *tr, struct outcome *o)
+static void seccomp_stop(struct ck_tracer *t, struct tracee *tr, struct outcome *o)
 {
 	struct __ptrace_syscall_info si;
 	/* in_call: a task's own RET_TRACE filter, after its entry stop was seen */
 	if (tr->in_call || !syscall_info(tr->tid, &si) || si.op != PTRACE_SYSCALL_INFO_SECCOMP)
 		return;
-	enter(tr, si.arch, si.seccomp.nr, si.seccomp.args, o);
+	enter(t, tr, si.arch, si.seccomp.nr, si.seccomp.args, o);
 }
 
 static void child_stop(struct ck_tracer *t, struct tracee *tr, struct outcome *o)
@@ -542,6 +815,7 @@ static void child_stop(struct ck_tracer *t, struct tracee *tr, struct outcome *o
 	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, NULL, &msg) < 0 || msg == 0)
 		return;
 	pid_t child = (pid_t)msg;
+	untraced_caller_done(t, tr->tid, child, true);
 	struct tracee *c = find(t, child);
 	if (!c && !early_take(t, child))
 		c = add(t, child);
@@ -627,10 +901,13 @@ static void handle(struct ck_tracer *t, pid_t pid, int st)
 			if (t->command)
 				ck__spawn_child_reaped(t->command);
 		}
+		if (!tr || !tr->started)
+			untraced_child_gone(t, pid);
 		if (!tr) {
 			early_add(t, pid);
 			return;
 		}
+		untraced_caller_done(t, pid, -1, false);
 		if (tr->in_call)
 			finish_unfinished(t, tr, &o);
 		if (!tr->announced)
@@ -645,8 +922,16 @@ static void handle(struct ck_tracer *t, pid_t pid, int st)
 	if (!tr && t->nearly)
 		early_take(t, pid); /* a TID used again */
 	if (!tr && !(tr = add(t, pid))) {
-		ptrace(PTRACE_DETACH, pid, NULL, NULL); /* no memory to follow it */
+		/* no memory to follow it; with the filter it must not run on untraced */
+		if (t->seccomp)
+			syscall(SYS_tkill, pid, SIGKILL);
+		else
+			ptrace(PTRACE_DETACH, pid, NULL, NULL);
 		return;
+	}
+	if (!tr->started) {
+		tr->started = true;
+		untraced_child_start(t, pid);
 	}
 	int sig = WSTOPSIG(st);
 	switch ((unsigned)st >> 16) {
@@ -657,7 +942,7 @@ static void handle(struct ck_tracer *t, pid_t pid, int st)
 			o.sig = sig;
 		break;
 	case PTRACE_EVENT_SECCOMP:
-		seccomp_stop(tr, &o);
+		seccomp_stop(t, tr, &o);
 		break;
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
@@ -673,11 +958,20 @@ static void handle(struct ck_tracer *t, pid_t pid, int st)
 	default:
 		break;
 	}
-	if (t->detaching) {
+	if (t->detaching && t->seccomp) {
 		if (o.entered)
 			fill_caller(t, tr);
 		if (tr->in_call && !o.have_event)
 			finish_unfinished(t, tr, &o);
+		/* the filter cannot be removed: ended, not left crippled; its end is reported */
+		syscall(SYS_tkill, pid, SIGKILL);
+	} else if (t->detaching) {
+		if (o.entered)
+			fill_caller(t, tr);
+		if (tr->in_call && !o.have_event)
+			finish_unfinished(t, tr, &o);
+		/* a call changed at this stop has not run yet: it runs as the caller made it */
+		untraced_caller_done(t, pid, o.entered ? 0 : -1, true);
 		ptrace(PTRACE_DETACH, pid, NULL, (void *)(long)o.sig);
 		drop(t, tr);
 	} else {
@@ -760,6 +1054,9 @@ static int tracer_new(struct ck_tracer **out, const struct ck_trace_opts *opts,
 		     (opts->flags & ~KNOWN_FLAGS)))
 		return start_fail(err, CK__STEP_ARGUMENTS, EINVAL,
 				  "struct ck_trace_opts: a size this library cannot read, or unknown flags");
+	if (opts && (opts->flags & CK_TRACE_SECCOMP) && (opts->flags & CK_TRACE_NO_SECCOMP))
+		return start_fail(err, CK__STEP_ARGUMENTS, EINVAL,
+				  "struct ck_trace_opts: CK_TRACE_SECCOMP and CK_TRACE_NO_SECCOMP exclude each other");
 	struct ck_tracer *t = calloc(1, sizeof(*t));
 	if (!t)
 		return start_fail(err, CK__STEP_TRACER, ENOMEM, NULL);
@@ -920,6 +1217,9 @@ int ck_trace_attach(struct ck_tracer **out, pid_t pid, const struct ck_trace_opt
 	if (!out || pid <= 0)
 		return -EINVAL;
 	*out = NULL;
+	/* a running process cannot be given the filter */
+	if (opts && opts->size > offsetof(struct ck_trace_opts, flags) && (opts->flags & CK_TRACE_SECCOMP))
+		return -EINVAL;
 	if ((r = tracer_new(&t, opts, NULL)) < 0)
 		return r;
 	t->root = pid;
@@ -1000,7 +1300,9 @@ static int trace_filter(const struct ck_tracer *t, void **bpf, size_t *len)
 static int seize_and_release(struct ck_tracer *t, struct ck_spawn_error *err)
 {
 	int r;
-	if (ptrace(PTRACE_SEIZE, t->root, NULL, (void *)(long)TRACE_OPTIONS) < 0)
+	/* with the filter the tasks must not outlive their tracer: untraced, it fails their calls */
+	long options = TRACE_OPTIONS | (t->seccomp ? PTRACE_O_EXITKILL : 0);
+	if (ptrace(PTRACE_SEIZE, t->root, NULL, (void *)options) < 0)
 		return start_fail(err, CK__STEP_SEIZE, errno, NULL);
 	if (!add(t, t->root))
 		return start_fail(err, CK__STEP_TRACER, ENOMEM, NULL);
@@ -1026,14 +1328,20 @@ int ck_trace_spawn(struct ck_tracer **out, char *const argv[], char *const envp[
 	if (attr && (attr->hold || attr->listener.bpf))
 		return start_fail(err, CK__STEP_ATTRIBUTES, EINVAL,
 				  "ck_trace_spawn holds and releases the command itself: an attribute set with a hold or a seccomp listener cannot be traced");
+	bool filter = opts && opts->size > offsetof(struct ck_trace_opts, flags) && (opts->flags & CK_TRACE_SECCOMP);
+	if (filter && attr && attr->filter.bpf)
+		return start_fail(err, CK__STEP_ATTRIBUTES, EINVAL,
+				  "CK_TRACE_SECCOMP with a seccomp policy in the attribute set: the policy's refusals would come before the tracer's stop");
+	if (filter && !CAN_CHANGE_CALLS)
+		return start_fail(err, CK__STEP_ARGUMENTS, EOPNOTSUPP,
+				  "CK_TRACE_SECCOMP: on this architecture the tracer cannot take CLONE_UNTRACED out of a call, so a child could escape with the filter");
 	if (!attr && !(attr = fallback = ck_spawn_attr_new()))
 		return start_fail(err, CK__STEP_TRACER, ENOMEM, NULL);
 	if ((r = tracer_new(&t, opts, err)) < 0) {
 		ck_spawn_attr_free(fallback);
 		return r;
 	}
-	/* the caller's own filter could refuse a call before its seccomp stop: stop at every call */
-	t->seccomp = !(opts && (opts->flags & CK_TRACE_NO_SECCOMP)) && !attr->filter.bpf;
+	t->seccomp = filter;
 	if ((r = trace_filter(t, &bpf, &len)) < 0) {
 		r = start_fail(err, CK__STEP_TRACER, -r, NULL);
 		goto fail;

@@ -5,12 +5,17 @@
  * descendant, and delivers every clone, clone3, fork, vfork, unshare and
  * setns call as a struct ck_event (source CK_SOURCE_TRACE) with its result.
  *
- * A command it starts (through ck_spawn's launcher, with an attribute set)
- * gets a seccomp filter just before execve that makes only those six calls
- * stop the tracer (SECCOMP_RET_TRACE, on every ABI the host runs: x86_64,
- * i386 and x32 on an x86_64 host), as strace --seccomp-bpf does. An
- * attached process cannot be given a filter, so the tracer stops it at
- * every system call and looks at the number.
+ * It stops the traced tasks at every system call and looks at the number,
+ * so that nothing of the tracer stays in them: killed or stopped, it leaves
+ * them running as they would untraced. With CK_TRACE_SECCOMP a command it
+ * starts (through ck_spawn's launcher, with an attribute set) gets a seccomp
+ * filter just before execve that makes only those six calls stop the tracer
+ * (SECCOMP_RET_TRACE, on every ABI the host runs: x86_64, i386 and x32 on an
+ * x86_64 host), as strace --seccomp-bpf does: faster, but a filter cannot be
+ * removed and without a tracer it fails those calls with ENOSYS, so these
+ * tasks end with the tracer (SIGKILL). A child made with CLONE_UNTRACED is
+ * followed too: the tracer takes the flag out of the call and puts back, in
+ * caller and child, what it changed (x86_64 and i386).
  *
  * One thread owns a tracer: the one that started or attached it makes every
  * ptrace request, so ck_trace_run() and ck_trace_free() must run on it.
@@ -37,12 +42,21 @@ extern "C" {
 struct ck_tracer;
 
 /*
- * Stop at every system call (PTRACE_SYSCALL) even for a command the tracer
- * starts, instead of giving it the seccomp filter. Slower, but nothing of
- * the tracer stays in the processes once it has detached (see
- * ck_trace_stop).
+ * Stop at every system call (PTRACE_SYSCALL): the default, named for
+ * callers that say so. Nothing of the tracer stays in the processes once it
+ * has detached or died.
  */
 #define CK_TRACE_NO_SECCOMP (1u << 0)
+/*
+ * Give a command ck_trace_spawn starts the tracer's seccomp filter, so that
+ * it stops only at the six calls: faster where a workload makes many other
+ * system calls. The filter cannot be removed and, untraced, fails those
+ * calls with ENOSYS, so the traced tasks cannot outlive the tracer: they are
+ * killed (SIGKILL) when the tracer thread exits (PTRACE_O_EXITKILL), and by
+ * ck_trace_stop and ck_trace_free. It also needs no_new_privs: setuid
+ * programs run without their privileges.
+ */
+#define CK_TRACE_SECCOMP (1u << 1)
 
 struct ck_trace_opts {
 	size_t size;      /* sizeof(struct ck_trace_opts) */
@@ -57,17 +71,19 @@ struct ck_trace_opts {
  * (PTRACE_SEIZE) and released, so it is traced from the first instruction
  * of the program. As with ck_spawn, it inherits the caller's signal mask and
  * ignored signals, and only fds 0, 1 and 2 unless attr maps or keeps
- * others. Unless CK_TRACE_NO_SECCOMP is given or attr carries its own
- * seccomp policy (a call that policy refuses takes precedence over
- * SECCOMP_RET_TRACE and would never stop the tracer), the tracer's filter is
- * loaded just before execve, with no_new_privs as every filter the launcher
- * loads; otherwise the command is stopped at every system call.
+ * others. The command is stopped at every system call, or with
+ * CK_TRACE_SECCOMP gets the tracer's filter just before execve, with
+ * no_new_privs as every filter the launcher loads.
  * Returns 0 and *tracer once the command has executed, or a negative errno
  * with *err (if not NULL) naming the step and why, the child killed and
  * reaped:
- *   -EINVAL  no argv[0], options this library does not know, attributes
- *            that are inconsistent or that hold the child themselves (a
- *            hold, a seccomp listener) or share CK_CLONE_VM;
+ *   -EINVAL  no argv[0], options this library does not know or that
+ *            exclude each other, CK_TRACE_SECCOMP with a seccomp policy in
+ *            attr (whose refusals would come before the tracer's stop),
+ *            attributes that are inconsistent or that hold the child
+ *            themselves (a hold, a seccomp listener) or share CK_CLONE_VM;
+ *   -EOPNOTSUPP  CK_TRACE_SECCOMP on an architecture where the tracer cannot
+ *            change a call (all but x86_64 and i386);
  *   -EPERM   ptrace is not allowed here (step "ptrace seize");
  *   -ENOENT, -EACCES, ...  execve's errno (step "execve");
  *   the errno of any other step of ck_spawn, or of the tracer's set-up
@@ -83,8 +99,9 @@ CK_API int ck_trace_spawn(struct ck_tracer **tracer, char *const argv[], char *c
  * /proc/PID/task until no new one appears), and from then on to every child
  * they make. Returns 0 and *tracer, or -ESRCH (no such process), -EPERM
  * (not allowed, or already traced), -EINVAL (NULL tracer, pid below 1, bad
- * options), -ENOMEM, or the errno of starting the tracer's sentinel (-ENOSYS
- * without pidfds). opts may be NULL; CK_TRACE_NO_SECCOMP is implied.
+ * options, CK_TRACE_SECCOMP: a running process cannot be given the filter),
+ * -ENOMEM, or the errno of starting the tracer's sentinel (-ENOSYS without
+ * pidfds). opts may be NULL.
  *
  * Every tracer keeps one more child of the caller, a sentinel held before
  * execve that never runs a program: ck_trace_stop() kills it to wake the
@@ -111,12 +128,12 @@ CK_API int ck_trace_run(struct ck_tracer *tracer,
  * running tasks are interrupted (PTRACE_INTERRUPT) and each one is detached
  * at its next stop, a signal it was about to receive passed on, so nothing
  * is left stopped by the tracer. Async-signal-safe and callable from any
- * thread (a signal handler, cb). The tasks of a command started with the
- * seccomp filter keep it: the kernel cannot remove a filter, and untraced,
- * their clone, clone3, fork, vfork, unshare and setns calls fail with
- * ENOSYS (CK_TRACE_NO_SECCOMP avoids this). A command ck_trace_spawn()
- * started is still the caller's child: reap it with waitpid() on
- * ck_trace_pid().
+ * thread (a signal handler, cb). With CK_TRACE_SECCOMP each task is killed
+ * (SIGKILL) at that stop instead, and ck_trace_run() returns once all have
+ * ended: a filter cannot be removed, and untraced their clone, clone3,
+ * fork, vfork, unshare and setns calls would fail with ENOSYS. A command
+ * ck_trace_spawn() started and that has not ended while traced is still the
+ * caller's child: reap it with waitpid() on ck_trace_pid().
  */
 CK_API void ck_trace_stop(struct ck_tracer *tracer);
 
@@ -129,10 +146,10 @@ CK_API int ck_trace_status(const struct ck_tracer *tracer, int *status);
 /* The command's PID, or the attached one; -1 for NULL. */
 CK_API pid_t ck_trace_pid(const struct ck_tracer *tracer);
 
-/* Whether the traced tasks carry the seccomp filter (a started command without CK_TRACE_NO_SECCOMP). */
+/* Whether the traced tasks carry the seccomp filter (a command started with CK_TRACE_SECCOMP). */
 CK_API bool ck_trace_uses_seccomp(const struct ck_tracer *tracer);
 
-/* Detaches from whatever is still traced (as ck_trace_stop) and frees; NULL is accepted. */
+/* Detaches from (with CK_TRACE_SECCOMP: kills) whatever is still traced, as ck_trace_stop, and frees; NULL is accepted. */
 CK_API void ck_trace_free(struct ck_tracer *tracer);
 
 #ifdef __cplusplus

@@ -6,6 +6,11 @@
  * events must be exactly the calls they make; `clonekit trace` must print
  * the call lines strace -f prints for the same workload, exit with the
  * command's status, and on SIGINT detach leaving the workload running.
+ * The tracer must not change what it traces: a CLONE_UNTRACED child is
+ * followed and keeps working, what the tracer changed to follow it is put
+ * back, a killed or stopped tracer leaves a workload that still forks (or,
+ * with the seccomp filter, one that ended with it), and setuid programs
+ * keep their privileges.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -143,11 +148,34 @@ static void trace_cmd_attr(char *const argv[], const struct ck_spawn_attr *attr,
 	unlink(out);
 }
 
-/* Runs argv under the tracer to its end, its stdout in r->out. */
-static void trace_cmd(char *const argv[], unsigned flags, struct trace_run *r)
+/* Runs argv under the tracer to its end in one mode, its stdout in r->out. */
+static void trace_cmd_mode(char *const argv[], unsigned flags, struct trace_run *r)
 {
 	trace_cmd_attr(argv, NULL, flags, r);
-	cr_assert_eq(r->uses_seccomp, !(flags & CK_TRACE_NO_SECCOMP));
+	cr_assert_eq(r->uses_seccomp, (flags & CK_TRACE_SECCOMP) != 0);
+}
+
+/*
+ * Runs argv under the tracer to its end with syscall stops (the default),
+ * into r, after a run with the seccomp filter that must see the same calls.
+ */
+static void trace_cmd(char *const argv[], unsigned flags, struct trace_run *r)
+{
+	static struct trace_run f;
+	trace_cmd_mode(argv, flags | CK_TRACE_SECCOMP, &f);
+	trace_cmd_mode(argv, flags, r);
+	cr_assert_eq(f.status, r->status, "%s: status %#x with the filter, %#x without", argv[0], f.status,
+		     r->status);
+	cr_assert_eq(f.n, r->n, "%s: %zu events with the filter, %zu without", argv[0], f.n, r->n);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct ck_event *a = &f.ev[i], *b = &r->ev[i];
+		cr_assert_eq(a->call, b->call, "%s, event %zu", argv[0], i);
+		cr_assert_eq(a->arch, b->arch, "%s, event %zu", argv[0], i);
+		cr_assert_eq(ck_event_flags(a), ck_event_flags(b), "%s, event %zu", argv[0], i);
+		cr_assert_eq(a->kinds, b->kinds, "%s, event %zu", argv[0], i);
+		cr_assert_eq(a->has_result, b->has_result, "%s, event %zu", argv[0], i);
+		cr_assert_eq(a->result > 0, b->result > 0, "%s, event %zu", argv[0], i);
+	}
 }
 
 static uint64_t own_ns(int type)
@@ -268,17 +296,21 @@ Test(trace, thousands_of_short_threads_are_each_seen_once_and_the_trace_ends, .t
 	struct ck_tracer *t;
 	int status;
 
-	/* a second traced workload on the other CPU makes the orders that hung likely */
+	/*
+	 * A second traced workload on the other CPU makes the orders that hung
+	 * likely; with the filter it ends with its tracer, killed below.
+	 */
 	pid_t busy = fork();
 	cr_assert(busy >= 0);
 	if (busy == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execv(env_path("CLONEKIT_BIN"), (char *[]){ (char *)env_path("CLONEKIT_BIN"), "trace",
-			"-o", "/dev/null", "--", argv[0], "threads", "100000000", NULL });
+			"--seccomp-bpf", "-o", "/dev/null", "--", argv[0], "threads", "100000000", NULL });
 		_exit(127);
 	}
 	for (int round = 0; round < 6; round++) {
 		memset(&c, 0, sizeof(c));
+		opts.flags = round % 2 ? CK_TRACE_SECCOMP : 0;
 		cr_assert_eq(ck_trace_spawn(&t, argv, traced_env(), NULL, &opts, &err), 0, "%s", err.message);
 		int r = ck_trace_run(t, count_threads, &c);
 		if (round == 5) {
@@ -516,19 +548,95 @@ Test(trace, int80_from_64_bit_code_is_an_i386_fork)
 	cr_assert_eq(r.ev[0].kinds, CK_EVENT_PROCESS);
 }
 
-Test(trace, a_clone_untraced_child_is_reported_escaped)
+/*
+ * The issue's attack: under the filter a CLONE_UNTRACED child carried
+ * SECCOMP_RET_TRACE without a tracer, and its fork failed with ENOSYS (exit
+ * 3); with syscall stops it forked unseen. It is followed now, in both modes.
+ */
+static void assert_untraced_child_followed(const char *prog, const char *mode, enum ck_event_call call,
+					   enum ck_arch arch)
 {
-	char *argv[] = { (char *)env_path("CK_PATTERNS"), "untraced", NULL };
+	char *argv[] = { (char *)prog, (char *)mode, NULL };
 	static struct trace_run r;
 	for (int i = 0; i < 2; i++) {
-		trace_cmd(argv, i ? CK_TRACE_NO_SECCOMP : 0, &r);
+		trace_cmd_mode(argv, i ? CK_TRACE_SECCOMP : 0, &r);
+		cr_assert_str_eq(r.out, "fork=ok\n", "%s %s, %s", prog, mode, i ? "the filter" : "syscall stops");
 		assert_exited_0(&r);
-		cr_assert_eq(r.n, 1);
-		const struct ck_event *e = &r.ev[0];
-		cr_assert_eq(e->call, CK_CALL_CLONE);
-		cr_assert_eq(e->flags, CK_CLONE_UNTRACED | SIGCHLD);
+		cr_assert_eq(r.n, 2, "%zu events", r.n);
+		const struct ck_event *e = &r.ev[0], *child = &r.ev[1];
+		cr_assert_eq(e->call, call);
+		cr_assert_eq(e->arch, arch);
+		cr_assert_eq(ck_event_flags(e), CK_CLONE_UNTRACED);
 		cr_assert_gt(e->result, 0);
-		cr_assert_eq(e->kinds, CK_EVENT_PROCESS | CK_EVENT_ESCAPED);
+		cr_assert_eq(e->kinds, CK_EVENT_PROCESS, "followed, so not escaped");
+		cr_assert_eq(child->tid, (pid_t)e->result, "the fork is the untraced child's");
+		cr_assert_eq(child->call, CK_CALL_CLONE);
+		cr_assert_eq(child->arch, arch);
+		cr_assert_gt(child->result, 0);
+	}
+}
+
+Test(trace, a_clone_untraced_child_is_followed_and_can_fork)
+{
+	assert_untraced_child_followed(env_path("CK_PATTERNS"), "untraced-fork", CK_CALL_CLONE, CK_ARCH_X86_64);
+	assert_untraced_child_followed(env_path("CK_PATTERNS"), "untraced-fork3", CK_CALL_CLONE3, CK_ARCH_X86_64);
+}
+
+Test(trace, an_i386_clone_untraced_child_is_followed_and_can_fork)
+{
+	need_i386();
+	assert_untraced_child_followed(env_path("CK_PATTERNS_I386"), "untraced-fork", CK_CALL_CLONE, CK_ARCH_I386);
+}
+
+/*
+ * To follow the child the tracer takes CLONE_UNTRACED out of the call (the
+ * flags register, or clone3's pointer to a copy of the struct) and puts a
+ * marker in the unused sixth argument. Caller and child must find every
+ * register and the struct as they passed them: through syscall and
+ * int $0x80, for a vfork child on its own stack, and where the stack has no
+ * room below it for the copy.
+ */
+Test(trace, what_the_tracer_changes_to_follow_an_untraced_child_is_put_back)
+{
+	char *argv[] = { (char *)env_path("CK_PATTERNS"), "untraced-regs", NULL };
+	static const char lines[] = "clone ok\nclone3 ok\nclone3-no-room-below ok\nint80-clone ok\n"
+				    "int80-clone3 ok\nclone3-vm-vfork ok\n";
+	static const enum ck_arch arch[] = { CK_ARCH_X86_64, CK_ARCH_X86_64, CK_ARCH_X86_64, CK_ARCH_I386,
+					     CK_ARCH_I386, CK_ARCH_X86_64 };
+	static struct trace_run r;
+	for (int i = 0; i < 2; i++) {
+		trace_cmd_mode(argv, i ? CK_TRACE_SECCOMP : 0, &r);
+		cr_assert_str_eq(r.out, lines, "%s", i ? "the filter" : "syscall stops");
+		assert_exited_0(&r);
+		cr_assert_eq(r.n, 6, "%zu events", r.n);
+		for (size_t k = 0; k < r.n; k++) {
+			const struct ck_event *e = &r.ev[k];
+			cr_assert_eq(e->arch, arch[k], "event %zu", k);
+			cr_assert(ck_event_flags(e) & CK_CLONE_UNTRACED, "event %zu", k);
+			cr_assert_gt(e->result, 0, "event %zu", k);
+			cr_assert_eq(e->kinds & CK_EVENT_ESCAPED, 0, "event %zu", k);
+		}
+		cr_assert_eq(r.ev[5].kinds, CK_EVENT_PROCESS | CK_EVENT_SPAWN);
+	}
+}
+
+/*
+ * A task has one tracer: a workload that ptraces its own CLONE_UNTRACED
+ * child, as a debugger would, now finds it held by the tracer (EPERM), as it
+ * finds every other child under any tracer. Before, it got the child, whose
+ * forks then failed with ENOSYS under the filter.
+ */
+Test(trace, a_workload_cannot_ptrace_an_untraced_child_that_the_tracer_follows)
+{
+	char *argv[] = { (char *)env_path("CK_PATTERNS"), "untraced-seize", NULL };
+	static struct trace_run r;
+	for (int i = 0; i < 2; i++) {
+		trace_cmd_mode(argv, i ? CK_TRACE_SECCOMP : 0, &r);
+		cr_assert_str_eq(r.out, "seize=EPERM\nfork=ok\n", "%s", i ? "the filter" : "syscall stops");
+		assert_exited_0(&r);
+		cr_assert_eq(r.n, 2, "%zu events", r.n);
+		cr_assert_eq(r.ev[1].tid, (pid_t)r.ev[0].result);
+		cr_assert_eq(r.ev[1].flags, FORK_FLAGS);
 	}
 }
 
@@ -536,8 +644,8 @@ Test(trace, syscall_stops_see_the_same_events_as_the_filter)
 {
 	char *argv[] = { "/bin/bash", "-c", "/bin/true; (true); echo x | cat >/dev/null", NULL };
 	static struct trace_run with, without;
-	trace_cmd(argv, 0, &with);
-	trace_cmd(argv, CK_TRACE_NO_SECCOMP, &without);
+	trace_cmd_mode(argv, CK_TRACE_SECCOMP, &with);
+	trace_cmd_mode(argv, 0, &without);
 	cr_assert_eq(with.n, 4);
 	cr_assert_eq(without.n, with.n);
 	for (size_t i = 0; i < with.n; i++) {
@@ -589,6 +697,13 @@ Test(trace, the_status_is_the_commands)
 	cr_assert_str_eq(err.step, "execve");
 	struct ck_trace_opts bad = { .size = sizeof(bad), .flags = 1u << 30 };
 	cr_assert_eq(ck_trace_spawn(&t, exit7, NULL, NULL, &bad, NULL), -EINVAL);
+	bad.flags = CK_TRACE_SECCOMP | CK_TRACE_NO_SECCOMP;
+	cr_assert_eq(ck_trace_spawn(&t, exit7, NULL, NULL, &bad, &err), -EINVAL);
+	cr_assert_str_eq(err.message, "struct ck_trace_opts: CK_TRACE_SECCOMP and CK_TRACE_NO_SECCOMP "
+				      "exclude each other");
+	/* a running process cannot be given the filter */
+	bad.flags = CK_TRACE_SECCOMP;
+	cr_assert_eq(ck_trace_attach(&t, getpid(), &bad), -EINVAL);
 	cr_assert_eq(ck_trace_attach(&t, 0, NULL), -EINVAL);
 	/* nothing of the failed starts is left to wait for */
 	cr_assert_eq(waitpid(-1, NULL, __WALL | WNOHANG), -1);
@@ -610,7 +725,6 @@ Test(trace, a_traced_command_gets_namespaces_and_maps_through_the_attribute_set)
 	trace_cmd_attr(argv, a, 0, &r);
 	ck_spawn_attr_free(a);
 	assert_exited_0(&r);
-	cr_assert(r.uses_seccomp);
 	cr_assert_str_eq(r.out, "0\ntraced\n1\n");
 	/* dash forks (vfork) for id and hostname, from its new namespaces */
 	cr_assert_eq(r.n, 2, "%zu events", r.n);
@@ -632,7 +746,7 @@ static void traced_no_new_privs(unsigned flags, char *line, size_t len)
 {
 	char *argv[] = { "/bin/grep", "^NoNewPrivs:", "/proc/self/status", NULL };
 	static struct trace_run r;
-	trace_cmd(argv, flags, &r);
+	trace_cmd_mode(argv, flags, &r);
 	assert_exited_0(&r);
 	cr_assert_lt(strlen(r.out), len, "%s", r.out);
 	memcpy(line, r.out, strlen(r.out) + 1);
@@ -642,11 +756,87 @@ Test(trace, the_tracers_filter_is_loaded_with_no_new_privs_as_every_launcher_fil
 {
 	char line[64];
 	/* as root the old tracer loaded its filter without no_new_privs */
-	traced_no_new_privs(0, line, sizeof(line));
+	traced_no_new_privs(CK_TRACE_SECCOMP, line, sizeof(line));
 	cr_assert_str_eq(line, "NoNewPrivs:\t1\n");
-	/* no filter, no no_new_privs: a setuid program still works under syscall stops */
+	/* no filter (the default), no no_new_privs: a setuid program still works under syscall stops */
+	traced_no_new_privs(0, line, sizeof(line));
+	cr_assert_str_eq(line, "NoNewPrivs:\t0\n");
 	traced_no_new_privs(CK_TRACE_NO_SECCOMP, line, sizeof(line));
 	cr_assert_str_eq(line, "NoNewPrivs:\t0\n");
+}
+
+static char suid_dir[64];
+
+static void remove_suid_copy(void)
+{
+	char path[128];
+	if (!suid_dir[0])
+		return;
+	snprintf(path, sizeof(path), "%s/ck-patterns", suid_dir);
+	unlink(path);
+	rmdir(suid_dir);
+}
+
+/* A root-owned setuid copy of ck-patterns that uid 65534 may run. */
+static const char *setuid_copy(void)
+{
+	static char path[128];
+	char buf[1 << 16];
+	snprintf(suid_dir, sizeof(suid_dir), "/tmp/ck-trace-suid-XXXXXX");
+	cr_assert_not_null(mkdtemp(suid_dir));
+	cr_assert_eq(chmod(suid_dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/ck-patterns", suid_dir);
+	int in = open(env_path("CK_PATTERNS"), O_RDONLY | O_CLOEXEC);
+	int out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	cr_assert(in >= 0 && out >= 0);
+	for (ssize_t n; (n = read(in, buf, sizeof(buf))) > 0;)
+		cr_assert_eq(write(out, buf, (size_t)n), n);
+	close(in);
+	cr_assert_eq(fchown(out, 0, 0), 0);
+	cr_assert_eq(fchmod(out, 04755), 0);
+	close(out);
+	return path;
+}
+
+/*
+ * A traced program that execs a setuid program: under a root tracer the
+ * kernel grants its privileges as it would untraced (ptracer_capable) unless
+ * no_new_privs forbids it, which the filter needs. So the default (syscall
+ * stops) leaves the program as it is; with the filter it runs without its
+ * privileges, the trade --seccomp-bpf states.
+ */
+Test(trace, a_setuid_program_keeps_its_privileges_under_the_default_trace, .fini = remove_suid_copy)
+{
+	need_root();
+	if (access("/usr/bin/setpriv", X_OK) != 0)
+		ck_skip_or_fail("setpriv (util-linux) is not installed");
+	const char *copy = setuid_copy();
+	char *argv[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+			 (char *)copy, "ids", NULL };
+	char untraced[64] = "";
+	static struct trace_run r;
+	int p[2], st;
+
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execve(argv[0], argv, traced_env());
+		_exit(127);
+	}
+	close(p[1]);
+	cr_assert_gt(read(p[0], untraced, sizeof(untraced) - 1), 0);
+	close(p[0]);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert_str_eq(untraced, "uid=65534 euid=0\n", "untraced (the file system must allow setuid)");
+
+	trace_cmd_mode(argv, 0, &r);
+	assert_exited_0(&r);
+	cr_assert_str_eq(r.out, "uid=65534 euid=0\n");
+	trace_cmd_mode(argv, CK_TRACE_SECCOMP, &r);
+	assert_exited_0(&r);
+	cr_assert_str_eq(r.out, "uid=65534 euid=65534\n", "with the filter: no_new_privs");
 }
 
 Test(trace, a_command_with_its_own_policy_is_stopped_at_every_call_and_its_refusals_are_seen)
@@ -658,9 +848,18 @@ Test(trace, a_command_with_its_own_policy_is_stopped_at_every_call_and_its_refus
 	cr_assert_eq(ck_spawn_attr_set_seccomp(a, p), 0);
 	ck_seccomp_policy_free(p);
 	trace_cmd_attr(argv, a, 0, &r);
-	ck_spawn_attr_free(a);
 	cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1, "status %#x", r.status);
 	cr_assert_not(r.uses_seccomp, "RET_TRACE would lose to the policy's RET_ERRNO");
+	/* asked for, the filter is refused rather than silently left out */
+	struct ck_trace_opts opts = { .size = sizeof(opts), .flags = CK_TRACE_SECCOMP };
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_tracer *t;
+	cr_assert_eq(ck_trace_spawn(&t, argv, NULL, a, &opts, &err), -EINVAL);
+	cr_assert_str_eq(err.step, "attributes");
+	cr_assert_str_eq(err.message, "CK_TRACE_SECCOMP with a seccomp policy in the attribute set: the "
+				      "policy's refusals would come before the tracer's stop");
+	ck_spawn_attr_free(a);
+	cr_assert_eq(waitpid(-1, NULL, __WALL | WNOHANG), -1);
 	cr_assert_eq(r.n, 1);
 	cr_assert_eq(r.ev[0].call, CK_CALL_UNSHARE);
 	cr_assert_eq(r.ev[0].flags, CK_CLONE_NEWUTS);
@@ -1192,11 +1391,12 @@ Test(trace, rules_add_alerts_in_text_and_json)
 }
 
 /*
- * `clonekit trace ARGS` on a forkloop, interrupted with SIGINT once it has
- * printed a few events; returns the workload's PID (it became this
- * process's child as a subreaper) and its output pipe.
+ * `clonekit trace [MODE] -- forkloop` (or -p ATTACH_TO), sent sig once it
+ * has printed a few events, which it must end of (SIGKILL) or exit 128+sig
+ * of, printing err_want; returns the workload's PID (this process's child,
+ * as a subreaper, once clonekit has gone) and its output pipe.
  */
-static pid_t interrupt_trace(const char *mode, pid_t attach_to, int *out_fd)
+static pid_t interrupt_trace(const char *mode, pid_t attach_to, int sig, const char *err_want, int *out_fd)
 {
 	char out[] = "/tmp/ck-trace-int-XXXXXX", err[] = "/tmp/ck-trace-interr-XXXXXX", pidarg[16], line[64];
 	const char *bin = env_path("CLONEKIT_BIN"), *patterns = env_path("CK_PATTERNS");
@@ -1246,19 +1446,17 @@ static pid_t interrupt_trace(const char *mode, pid_t attach_to, int *out_fd)
 	struct stat st2;
 	cr_assert(ck_wait_until(stat(out, &st2) == 0 && st2.st_size > 300, CK_PATIENCE_MS),
 		  "clonekit trace printed no events");
-	cr_assert_eq(kill(pid, SIGINT), 0);
+	cr_assert_eq(kill(pid, sig), 0);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGINT, "status %#x", st);
+	if (sig == SIGKILL)
+		cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#x", st);
+	else
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + sig, "status %#x", st);
 	char *text = slurp(out);
 	cr_assert(starts_with(text, "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD"),
 		  "%s", text);
 	unlink(out);
-	text = slurp(err);
-	if (attach_to <= 0 && !mode)
-		cr_assert(starts_with(text, "clonekit trace: detached; the command's processes keep the seccomp filter"),
-			  "%s", text);
-	else
-		cr_assert_str_eq(text, "");
+	cr_assert_str_eq(slurp(err), err_want);
 	unlink(err);
 	*out_fd = p[0];
 	return workload;
@@ -1386,26 +1584,129 @@ Test(trace, json_lines_parse_and_give_back_a_hostile_name_and_path)
 	unlink(err);
 }
 
+/*
+ * The workload ended by SIGKILL: reaped here when clonekit died first (this
+ * process is its subreaper), else gone (clonekit reaped it); its output ends.
+ */
+static void assert_killed(pid_t pid, int out, bool reap_here)
+{
+	char buf[4096] = "";
+	ssize_t n = 1;
+	int st;
+	fcntl(out, F_SETFL, O_NONBLOCK);
+	/* a workload left running keeps writing: the end of its output is the proof */
+	bool ended = ck_wait_until((n = read(out, buf, sizeof(buf) - 1)) == 0, CK_PATIENCE_MS);
+	cr_assert(ended, "the workload still runs, printing: %.60s", n > 0 ? buf : "");
+	close(out);
+	if (reap_here) {
+		cr_assert_eq(waitpid(pid, &st, 0), pid);
+		cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#x", st);
+	} else {
+		cr_assert_eq(kill(pid, 0), -1);
+		cr_assert_eq(errno, ESRCH);
+	}
+}
+
+static const char killed_msg[] =
+	"clonekit trace: stopped; the command's processes were killed (SIGKILL): with --seccomp-bpf they carry "
+	"a filter that makes their process-creation calls fail once no tracer follows them\n";
+
+/*
+ * The issue's second attack: SIGINT used to leave the started command with
+ * the filter, its forks failing with ENOSYS. Now the default leaves it
+ * forking; --seccomp-bpf, whose filter cannot be removed, ends it instead.
+ */
 Test(trace, sigint_detaches_and_leaves_the_command_running)
 {
 	int out;
 	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 
-	/* with the filter: running, but its forks now fail (a filter cannot be removed) */
-	pid_t w = interrupt_trace(NULL, 0, &out);
-	assert_left_running(w, out, "ENOSYS");
-	end_workload(w, out);
-
-	w = interrupt_trace("--no-seccomp", 0, &out);
+	pid_t w = interrupt_trace(NULL, 0, SIGINT, "", &out);
 	assert_left_running(w, out, "ok");
 	end_workload(w, out);
 
+	w = interrupt_trace("--no-seccomp", 0, SIGINT, "", &out);
+	assert_left_running(w, out, "ok");
+	end_workload(w, out);
+
+	w = interrupt_trace("--seccomp-bpf", 0, SIGINT, killed_msg, &out);
+	assert_killed(w, out, false);
+
 	pid_t pid = start_forkloop("0", &out);
 	int out2;
-	interrupt_trace(NULL, pid, &out2);
+	interrupt_trace(NULL, pid, SIGINT, "", &out2);
 	close(out2);
 	assert_left_running(pid, out, "ok");
 	end_workload(pid, out);
+}
+
+/*
+ * kill -9 of the tracer: every later fork of the workload failed with
+ * ENOSYS. The default leaves nothing of the tracer in the workload; with
+ * --seccomp-bpf the workload dies with the tracer (PTRACE_O_EXITKILL), as
+ * the option states, rather than living on crippled.
+ */
+Test(trace, a_killed_tracer_leaves_the_workload_forking_or_with_the_filter_takes_it_along)
+{
+	int out;
+	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+
+	pid_t w = interrupt_trace(NULL, 0, SIGKILL, "", &out);
+	assert_left_running(w, out, "ok");
+	end_workload(w, out);
+
+	w = interrupt_trace("--seccomp-bpf", 0, SIGKILL, "", &out);
+	assert_killed(w, out, true);
+
+	pid_t pid = start_forkloop("2", &out);
+	int out2;
+	interrupt_trace(NULL, pid, SIGKILL, "", &out2);
+	close(out2);
+	assert_left_running(pid, out, "ok");
+	end_workload(pid, out);
+}
+
+/* ck_trace_stop with the filter ends every traced task, new children and threads included. */
+Test(trace, with_the_filter_a_stop_kills_what_it_traces)
+{
+	char *argv[] = { (char *)env_path("CK_PATTERNS"), "forkloop", "5", "3", NULL };
+	struct ck_trace_opts opts = { .size = sizeof(opts), .flags = CK_TRACE_SECCOMP };
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	static struct trace_run r;
+	int status;
+
+	memset(&r, 0, sizeof(r));
+	r.stop_after = 5;
+	cr_assert_eq(ck_trace_spawn(&r.tracer, argv, traced_env(), NULL, &opts, &err), 0, "%s", err.message);
+	pid_t pid = ck_trace_pid(r.tracer);
+	cr_assert_eq(ck_trace_run(r.tracer, collect, &r), -ECANCELED);
+	cr_assert_eq(ck_trace_status(r.tracer, &status), 0, "the command was reaped");
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %#x", status);
+	ck_trace_free(r.tracer);
+	cr_assert_geq(r.n, 5);
+	cr_assert_eq(kill(pid, 0), -1);
+	cr_assert_eq(waitpid(-1, NULL, __WALL | WNOHANG), -1);
+	cr_assert_eq(errno, ECHILD);
+}
+
+Test(trace, seccomp_bpf_is_refused_where_it_cannot_be_kept)
+{
+	const char *attach[] = { "trace", "--seccomp-bpf", "-p", "1", NULL };
+	const char *both[] = { "trace", "--seccomp-bpf", "--no-seccomp", "--", "true", NULL };
+	const char *policy[] = { "trace", "--seccomp-bpf", "--seccomp", "deny-namespaces", "--", "true", NULL };
+	char err[] = "/tmp/ck-trace-e-XXXXXX";
+	close(mkstemp(err));
+	cr_assert_eq(clonekit(attach, NULL, err), 2);
+	cr_assert_str_eq(slurp(err), "clonekit trace: --seccomp-bpf goes with a command: a running process "
+				     "cannot be given a filter\nTry 'clonekit trace --help'.\n");
+	cr_assert_eq(clonekit(both, NULL, err), 2);
+	cr_assert_str_eq(slurp(err), "clonekit trace: --seccomp-bpf and --no-seccomp exclude each other\n"
+				     "Try 'clonekit trace --help'.\n");
+	cr_assert_eq(clonekit(policy, NULL, err), 2);
+	cr_assert_str_eq(slurp(err), "clonekit trace: --seccomp-bpf and --seccomp POLICY exclude each other: "
+				     "the policy's refusals would come before the tracer's stop\n"
+				     "Try 'clonekit trace --help'.\n");
+	unlink(err);
 }
 
 /* ---- against strace ---- */
