@@ -140,7 +140,7 @@ Test(event, json_keeps_a_hostile_comm_and_exe_on_one_valid_line)
 	strcpy(e.comm, "caf\xc3\xa9\t");
 	strcpy(e.exe, "/usr/bin/\xe2\x82\xac");
 	ck_event_format_json(&e, buf, sizeof(buf));
-	cr_assert(strstr(buf, "\"comm\":\"caf\xc3\xa9\\t\",\"exe\":\"/usr/bin/\xe2\x82\xac\",\"cgroup_id\""), "%s", buf);
+	cr_assert(strstr(buf, "\"comm\":\"caf\xc3\xa9\\t\",\"exe\":\"/usr/bin/\xe2\x82\xac\",\"exe_flags\":[],\"cgroup_id\""), "%s", buf);
 	cr_assert_null(strstr(buf, "_hex"), "%s", buf);
 }
 
