@@ -36,8 +36,12 @@ PARSERS = {
               'lib/seccomp.c': ['ck_seccomp_action_parse'],
               'lib/detect.c': ['ck_priority_parse'],
               'lib/probe.c': ['ck_probe_feature_by_name']},
-    'rules': {'lib/detect.c': ['*']},
-    'json': {},
+    'rules': {'lib/detect/lexer.c': ['*'], 'lib/detect/parser.c': ['*'], 'lib/detect/flatten.c': ['*'],
+              'lib/detect/evaluate.c': ['*'], 'lib/detect/rate.c': ['*'], 'lib/detect/message.c': ['*'],
+              'lib/detect.c': ['ck_detect_add_rules', 'ck_detect_add_file', 'ck_detect_feed'],
+              'lib/internal/escape.c': ['*']},
+    'json': {'lib/internal/json.c': ['*'],
+             'lib/event.c': ['json_ns', 'ck__event_json', 'ck_event_format_json']},
 }
 
 LLVM = os.environ.get('LLVM_SUFFIX', '-14')
