@@ -27,8 +27,7 @@ static int push_token(struct parser *ps, const struct token *t)
 	return 0;
 }
 
-/* Splits text into tokens; the last is always TK_END. */
-int ck__detect_lex(struct parser *ps, const char *text)
+static int lex(struct parser *ps, const char *text)
 {
 	const char *p = text;
 	unsigned line = 1;
@@ -101,4 +100,22 @@ int ck__detect_lex(struct parser *ps, const char *text)
 			return ps->err;
 		bol = false;
 	}
+}
+
+/*
+ * Splits text into tokens; the last is always TK_END. At a character that
+ * starts no token the tokens end there and the error is kept, so that the
+ * parser can still find an error before it (the first error is named).
+ */
+int ck__detect_lex(struct parser *ps, const char *text)
+{
+	int r = lex(ps, text);
+
+	if (r == -EINVAL) {
+		struct token end = { .type = TK_END, .line = ps->err_line, .bol = true, .p = "" };
+		size_t n = ps->n;
+		if (push_token(ps, &end) || ps->n == n)
+			return ps->err = -ENOMEM;
+	}
+	return r;
 }

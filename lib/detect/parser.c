@@ -1057,10 +1057,11 @@ static int parse_rule(struct parser *ps)
 		if (t->type == TK_END)
 			return fail(ps, r->line, "rule '%s' has no 'end'", r->name);
 		if (word_is(t, "end")) {
-			advance(ps);
-			if (expect_eol(ps, "'end'"))
+			/* judged at its 'end', before what follows it is read */
+			if (finish_rule(ps, t))
 				return ps->err;
-			return finish_rule(ps, t);
+			advance(ps);
+			return expect_eol(ps, "'end'");
 		}
 		if (word_is(t, "rule"))
 			return fail(ps, t->line, "expected 'end' before the next 'rule' (rule '%s' from line %u is still open)",
@@ -1099,12 +1100,10 @@ void ck__detect_parser_free(struct parser *ps)
 	free(ps->t);
 }
 
-int ck__detect_parse(struct parser *ps, const char *text)
+static int parse_rules(struct parser *ps)
 {
 	char d[80];
 
-	if (ck__detect_lex(ps, text))
-		return ps->err;
 	ps->i = 0;
 	while (cur(ps)->type != TK_END) {
 		const struct token *t = cur(ps);
@@ -1114,4 +1113,27 @@ int ck__detect_parse(struct parser *ps, const char *text)
 			return ps->err;
 	}
 	return 0;
+}
+
+int ck__detect_parse(struct parser *ps, const char *text)
+{
+	char lex_msg[sizeof(ps->msg)];
+	unsigned lex_line;
+	size_t lex_end;
+
+	if (!ck__detect_lex(ps, text))
+		return parse_rules(ps);
+	if (ps->err != -EINVAL)
+		return ps->err;
+	/* a character that starts no token: read up to it, and name it unless an error comes first */
+	memcpy(lex_msg, ps->msg, sizeof(lex_msg));
+	lex_line = ps->err_line;
+	lex_end = ps->n - 1;
+	ps->err = 0;
+	if (parse_rules(ps) && (ps->err != -EINVAL || ps->i != lex_end))
+		return ps->err;
+	/* nothing wrong before it, or only what ended there because the text was cut */
+	memcpy(ps->msg, lex_msg, sizeof(ps->msg));
+	ps->err_line = lex_line;
+	return ps->err = -EINVAL;
 }

@@ -943,6 +943,11 @@ Test(detect, parse_errors_name_the_line_and_the_token)
 		{ "rule a\n  when traced\n  rate 10 per 1s by flags\nend\n", 3,
 		  "line 3: expected uid, pid, ppid, comm, exe or cgroup_id after 'by', found 'flags'" },
 		{ "rule a\n  when traced @\nend\n", 2, "line 2: unexpected character '@'" },
+		/* the first error is named, even before a character that starts no token (found by fuzz_rules) */
+		{ "relu a\n  when traced\n  rate 5 per 1\x9c\nend\n", 1, "line 1: expected 'rule', found 'relu'" },
+		{ "rule a\nend\n@\n", 1, "line 1: rule 'a' has no 'when'" },
+		{ "rule a\n  when traced and\n  @\nend\n", 3, "line 3: unexpected character '@'" },
+		{ "rule a\n  when traced\nend\n@", 4, "line 4: unexpected character '@'" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
