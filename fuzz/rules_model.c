@@ -234,6 +234,7 @@ struct reader {
 	int nesting;         /* open groups and nots */
 	unsigned terms;
 	const struct tok *last; /* the condition's last token read */
+	struct tok end;         /* where a condition ends before the next line */
 	struct rm_set out;
 };
 
@@ -565,7 +566,6 @@ static void pool_add(struct rm_pool *pool, const struct tok *t)
  */
 static const struct tok *ctok(struct reader *rd)
 {
-	static const struct tok end = { .kind = T_END };
 	static const char *const continuing[] = { "and", "or", "not", "in", "matches", "has", "has_all",
 						  "has_any", "lacks" };
 	const struct tok *t = cur(rd), *l = rd->last;
@@ -574,7 +574,9 @@ static const struct tok *ctok(struct reader *rd)
 		return t;
 	if (l && (l->kind == T_OP || (l->kind == T_WORD && index_of(continuing, COUNT(continuing), l->p, l->n, false) >= 0)))
 		return t;
-	return &end;
+	/* the end of the condition, where the next line begins */
+	rd->end = (struct tok){ .kind = T_END, .line = t->line, .first = true };
+	return &rd->end;
 }
 
 static void take(struct reader *rd)

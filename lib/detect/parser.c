@@ -509,8 +509,10 @@ static int parse_condition(struct parser *ps, enum field f, uint32_t *out)
 	char **strs;
 	uint32_t count;
 	bool list;
+	/* a condition continues on the next line after an operator, not before one, except inside parentheses */
+	bool on_line = !op->bol || ps->parens > 0;
 
-	if (op->type == TK_CMP) {
+	if (on_line && op->type == TK_CMP) {
 		snprintf(what, sizeof(what), "'%s %s'", fi->name, cmp_text[op->cmp]);
 		if (op->cmp > C_NE && fi->type != T_NUM)
 			return fail(ps, op->line, "operator '%s' does not apply to %s (use %s)",
@@ -558,8 +560,8 @@ static int parse_condition(struct parser *ps, enum field f, uint32_t *out)
 		return add_node(ps, &n, out);
 	}
 
-	bool negated = word_is(op, "not") && word_is(&ps->t[ps->i + 1], "in");
-	if (word_is(op, "in") || negated) {
+	bool negated = on_line && word_is(op, "not") && word_is(&ps->t[ps->i + 1], "in");
+	if ((on_line && word_is(op, "in")) || negated) {
 		if (fi->type == T_MASK || fi->type == T_BOOL)
 			return fail(ps, op->line, "operator '%s' does not apply to %s (use %s)",
 				    negated ? "not in" : "in", fi->name, op_help(fi->type));
@@ -586,7 +588,7 @@ static int parse_condition(struct parser *ps, enum field f, uint32_t *out)
 		return 0;
 	}
 
-	if (word_is(op, "matches")) {
+	if (on_line && word_is(op, "matches")) {
 		if (fi->type != T_STR)
 			return fail(ps, op->line, "operator 'matches' does not apply to %s (use %s)",
 				    fi->name, op_help(fi->type));
@@ -612,7 +614,7 @@ static int parse_condition(struct parser *ps, enum field f, uint32_t *out)
 		{ "has", M_ALL }, { "has_all", M_ALL }, { "has_any", M_ANY }, { "lacks", M_NONE },
 	};
 	for (size_t i = 0; i < CK_ARRAY_SIZE(mask_ops); i++) {
-		if (!word_is(op, mask_ops[i].word))
+		if (!on_line || !word_is(op, mask_ops[i].word))
 			continue;
 		if (fi->type != T_MASK)
 			return fail(ps, op->line, "operator '%s' does not apply to %s (use %s)",
@@ -656,9 +658,11 @@ static int parse_primary(struct parser *ps, uint32_t *out)
 		if (++ps->depth > MAX_DEPTH)
 			return fail(ps, t->line, "condition nested deeper than %d levels", MAX_DEPTH);
 		advance(ps);
+		ps->parens++;
 		if (parse_or(ps, out))
 			return ps->err;
 		ps->depth--;
+		ps->parens--;
 		t = cur(ps);
 		if (t->type == TK_RP) {
 			advance(ps);
@@ -772,9 +776,13 @@ static int parse_priority(struct parser *ps)
 
 static int parse_when(struct parser *ps)
 {
-	const struct token *t;
+	const struct token *t = cur(ps);
 	char d[80];
 
+	/* the condition starts on the line of its 'when' */
+	if (t->bol)
+		return fail(ps, prev(ps)->line, "expected a condition after 'when', found %s",
+			    desc(t, prev(ps)->line, true, d, sizeof(d)));
 	if (parse_or(ps, &ps->r->root))
 		return ps->err;
 	t = cur(ps);

@@ -948,6 +948,14 @@ Test(detect, parse_errors_name_the_line_and_the_token)
 		{ "rule a\nend\n@\n", 1, "line 1: rule 'a' has no 'when'" },
 		{ "rule a\n  when traced and\n  @\nend\n", 3, "line 3: unexpected character '@'" },
 		{ "rule a\n  when traced\nend\n@", 4, "line 4: unexpected character '@'" },
+		/* a condition continues after an operator, not before one, and starts on its 'when' line (found by fuzz_rules) */
+		{ "rule a\n  when comm\n    == \"x\"\nend\n", 2,
+		  "line 2: expected an operator after 'comm' (==, !=, in, not in or matches), found the end of the line" },
+		{ "rule a\n  when traced\n    == false\nend\n", 3,
+		  "line 3: expected priority, when, rate, message or end in rule 'a', found '=='" },
+		{ "rule a\n  when flags\n    has vm\nend\n", 2,
+		  "line 2: expected an operator after 'flags' (has, has_any, has_all, lacks, == or !=), found the end of the line" },
+		{ "rule a\n  when\n    traced\nend\n", 2, "line 2: expected a condition after 'when', found the end of the line" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
