@@ -160,22 +160,23 @@ static const char *hint(const char *word, const char *const *names, size_t n, co
 
 static int parse_number(const struct token *t, bool is_unsigned, int64_t *out)
 {
-	char buf[32], *end;
+	const char *s = t->p;
+	size_t n = t->n;
 	bool neg = false;
-	const char *s = buf;
+	uint64_t v;
+	int r;
 
-	if (t->type != TK_NUM || !tok_copy(t, buf, sizeof(buf)))
+	if (t->type != TK_NUM)
 		return -EINVAL;
 	if (*s == '-') {
 		neg = true;
 		s++;
+		n--;
 	}
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (*end || end == s)
-		return -EINVAL;
-	if (errno)
-		return -ERANGE;
+	/* decimal, or hexadecimal after 0x: a leading 0 is not octal */
+	r = ck__parse_u64n(s, n, 0, UINT64_MAX, &v);
+	if (r)
+		return r;
 	if (neg) {
 		if (is_unsigned || v > (unsigned long long)INT64_MAX + 1)
 			return -ERANGE;
@@ -794,25 +795,26 @@ static int parse_when(struct parser *ps)
 		    TOKW(prev(ps)), desc(t, t->line, false, d, sizeof(d)));
 }
 
-static int parse_duration(const struct token *t, uint64_t *ns)
+/* Decimal digits and a unit: the duration in ns, and as text for messages ("1s" for "001s"). */
+static int parse_duration(const struct token *t, uint64_t *ns, char *text, size_t len)
 {
 	static const struct { const char *unit; uint64_t ns; } units[] = {
 		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
 		{ "m", UINT64_C(60000000000) }, { "h", UINT64_C(3600000000000) },
 	};
-	char buf[32], *end;
+	size_t digits = 0;
+	uint64_t v;
 
-	if (t->type != TK_NUM || !tok_copy(t, buf, sizeof(buf)) || !isdigit((unsigned char)buf[0]))
-		return -EINVAL;
-	errno = 0;
-	unsigned long long v = strtoull(buf, &end, 10);
-	if (errno || v == 0)
+	while (digits < t->n && isdigit((unsigned char)t->p[digits]))
+		digits++;
+	if (t->type != TK_NUM || ck__parse_u64n(t->p, digits, 10, UINT64_MAX, &v) || v == 0)
 		return -EINVAL;
 	for (size_t i = 0; i < CK_ARRAY_SIZE(units); i++) {
-		if (strcmp(end, units[i].unit) == 0) {
+		if (t->n - digits == strlen(units[i].unit) && memcmp(t->p + digits, units[i].unit, t->n - digits) == 0) {
 			if (v > UINT64_MAX / units[i].ns)
 				return -ERANGE;
 			*ns = v * units[i].ns;
+			snprintf(text, len, "%" PRIu64 "%s", v, units[i].unit);
 			return 0;
 		}
 	}
@@ -839,11 +841,10 @@ static int parse_rate(struct parser *ps)
 			    desc(t, due_line(t, prev(ps)->line), true, d, sizeof(d)));
 	advance(ps);
 	t = cur(ps);
-	if (t->bol || parse_duration(t, &r->rate_period))
+	if (t->bol || parse_duration(t, &r->rate_period, r->rate_period_text, sizeof(r->rate_period_text)))
 		return fail(ps, due_line(t, prev(ps)->line),
 			    "expected a duration after 'per' (such as 1s, 500ms, 2m or 1h), found %s",
 			    desc(t, due_line(t, prev(ps)->line), true, d, sizeof(d)));
-	tok_copy(t, r->rate_period_text, sizeof(r->rate_period_text));
 	advance(ps);
 	r->rate_limit = (uint64_t)limit;
 	r->rate_by = F__COUNT;

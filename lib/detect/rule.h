@@ -147,7 +147,7 @@ struct rule {
 	uint32_t npieces, cap_pieces;
 	unsigned seen_on[DIR__COUNT]; /* the line of each directive in the rule, 0 absent */
 	uint64_t rate_limit, rate_period;
-	char rate_period_text[32]; /* as written: "1s" */
+	char rate_period_text[32]; /* "1s", for "1s" or "001s" */
 	enum field rate_by;  /* F__COUNT: one window for every event */
 	struct rate_table *rate_table; /* with by: the keys' own windows */
 	struct rate_window rate_shared; /* without by: every event; with by: keys past the table */

@@ -966,6 +966,26 @@ Test(detect, parse_errors_name_the_line_and_the_token)
 	}
 }
 
+/* Found by fuzz_rules: strtoull's base 0 read 010 as octal 8, and a number or duration past 31 characters was refused. */
+Test(detect, numbers_are_decimal_or_0x_hexadecimal_of_any_length)
+{
+	struct ck_detect *d = rules("rule a\n  when uid == 010 and pid == 0x1005\nend\n"
+				    "rule b\n  when uid == 00000000000000000000000000000000000010\n"
+				    "  rate 1 per 00000000000000000000000000000001s by uid\n  message \"{count}\"\nend\n");
+	struct ck_event e = call(CK_CALL_CLONE, FORK_FLAGS, 10);
+	struct seen s = { 0 };
+
+	e.pid = 0x1005;
+	cr_assert_str_eq(fired(d, &e), "a");
+	e.time_ns += SECOND / 2;
+	cr_assert_eq(ck_detect_feed(d, &e, collect, &s), 2);
+	cr_assert_str_eq(s.rules[1], "b");
+	cr_assert_str_eq(s.messages[1], "2");
+	e.uid = 8;
+	cr_assert_str_eq(fired(d, &e), "");
+	ck_detect_free(d);
+}
+
 Test(detect, a_refused_text_adds_nothing)
 {
 	struct ck_detect *d = defaults();
