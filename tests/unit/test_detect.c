@@ -927,6 +927,9 @@ Test(detect, parse_errors_name_the_line_and_the_token)
 		{ "rule a\n  when exit_signal == -1\nend\n", 2,
 		  "line 2: -1 is out of range for exit_signal (it is never negative)" },
 		{ "rule a\n  when pid == 12x\nend\n", 2, "line 2: '12x' is not a number" },
+		/* "negative where the field can be": not a uid or an errno (found by fuzz_rules) */
+		{ "rule a\n  when uid != -1\nend\n", 2, "line 2: -1 is out of range for uid (it is never negative)" },
+		{ "rule a\n  when error in (0, -1)\nend\n", 2, "line 2: -1 is out of range for error (it is never negative)" },
 		{ "rule a\n  when in_container == maybe\nend\n", 2,
 		  "line 2: expected true or false after 'in_container ==', found 'maybe'" },
 		{ "rule a\n  when pid in (1 2)\nend\n", 2, "line 2: expected ',' or ')' after '1', found '2'" },
