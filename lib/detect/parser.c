@@ -894,48 +894,67 @@ static int add_piece(struct parser *ps, enum placeholder what, size_t off, size_
 	return 0;
 }
 
-/* Appends one string of the message to the template and splits it into pieces. */
-static int compile_message(struct parser *ps, const struct token *t)
+/* Appends the n bytes at s (a string of the message, unescaped) to the template. */
+static int append_message(struct parser *ps, const char *s, size_t n, unsigned line)
 {
 	struct rule *r = ps->r;
-	char *s = decode_string(t), *tmpl, h[96];
-	size_t base = r->tmpl_len, len, start = 0;
+	char *tmpl;
 
-	if (!s)
-		return oom(ps, t->line);
-	len = strlen(s);
-	if (base + len > 4096) {
-		free(s);
-		return fail(ps, t->line, "message longer than 4096 bytes");
-	}
-	tmpl = realloc(r->tmpl, base + len + 1);
-	if (!tmpl) {
-		free(s);
-		return oom(ps, t->line);
-	}
-	memcpy(tmpl + base, s, len + 1);
-	free(s);
+	if (r->tmpl_len + n > 4096)
+		return fail(ps, line, "message longer than 4096 bytes");
+	tmpl = realloc(r->tmpl, r->tmpl_len + n + 1);
+	if (!tmpl)
+		return oom(ps, line);
+	memcpy(tmpl + r->tmpl_len, s, n);
 	r->tmpl = tmpl;
-	r->tmpl_len = base + len;
-	s = tmpl + base;
+	r->tmpl_len += n;
+	r->tmpl[r->tmpl_len] = '\0';
+	return 0;
+}
+
+/* The line of the message's string that holds byte off of the template; its strings start at token first. */
+static unsigned line_of(const struct parser *ps, size_t first, size_t off)
+{
+	size_t at = 0, i = first;
+
+	for (;;) {
+		const struct token *t = &ps->t[i];
+		size_t len = t->n - 2; /* its bytes unescaped: one fewer for each escape */
+		for (size_t k = 1; k + 1 < t->n; k++)
+			if (t->p[k] == '\\')
+				len--, k++;
+		if (off < at + len || i + 1 >= ps->n || ps->t[i + 1].type != TK_STR || !ps->t[i + 1].bol)
+			return t->line;
+		at += len;
+		i++;
+	}
+}
+
+/*
+ * Splits the whole template (the message's strings joined) into text and
+ * placeholders, so that a placeholder or a "{{" may span two strings; an
+ * error names the line of the string that holds the '{' at fault.
+ */
+static int split_message(struct parser *ps, size_t first, unsigned line)
+{
+	struct rule *r = ps->r;
+	const char *s = r->tmpl ? r->tmpl : "";
+	size_t len = r->tmpl_len, start = 0;
+	char h[96];
+
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '}' && s[i + 1] == '}') {
-			if (add_piece(ps, P_TEXT, base + start, i + 1 - start))
+		if ((s[i] == '}' || s[i] == '{') && s[i + 1] == s[i]) {
+			if (add_piece(ps, P_TEXT, start, i + 1 - start))
 				return ps->err;
 			start = ++i + 1;
 			continue;
 		}
 		if (s[i] != '{')
 			continue;
-		if (s[i + 1] == '{') {
-			if (add_piece(ps, P_TEXT, base + start, i + 1 - start))
-				return ps->err;
-			start = ++i + 1;
-			continue;
-		}
-		char *close = strchr(s + i, '}');
+		unsigned at = first == SIZE_MAX ? line : line_of(ps, first, i);
+		const char *close = strchr(s + i, '}');
 		if (!close)
-			return fail(ps, t->line, "unclosed '{' in the message (write '{{' for a brace)");
+			return fail(ps, at, "unclosed '{' in the message (write '{{' for a brace)");
 		size_t n = (size_t)(close - (s + i + 1));
 		enum placeholder what = P_TEXT;
 		char name[32] = "";
@@ -952,20 +971,21 @@ static int compile_message(struct parser *ps, const struct token *t)
 				snprintf(h, sizeof(h), " (did you mean '{%s}'?)", near);
 			else
 				snprintf(h, sizeof(h), " (write '{{' for a brace)");
-			return fail(ps, t->line, "unknown placeholder '{%.*s}' in the message%s",
+			return fail(ps, at, "unknown placeholder '{%.*s}' in the message%s",
 				    (int)(n > 40 ? 40 : n), s + i + 1, h);
 		}
-		if (add_piece(ps, P_TEXT, base + start, i - start) || add_piece(ps, what, 0, 0))
+		if (add_piece(ps, P_TEXT, start, i - start) || add_piece(ps, what, 0, 0))
 			return ps->err;
 		i += n + 1;
 		start = i + 1;
 	}
-	return add_piece(ps, P_TEXT, base + start, len - start);
+	return add_piece(ps, P_TEXT, start, len - start);
 }
 
 static int parse_message(struct parser *ps)
 {
 	const struct token *t = cur(ps);
+	size_t first = ps->i;
 	char d[80];
 
 	if (t->type != TK_STR || t->bol)
@@ -973,14 +993,21 @@ static int parse_message(struct parser *ps)
 			    "expected a quoted string after 'message', found %s",
 			    desc(t, due_line(t, prev(ps)->line), true, d, sizeof(d)));
 	do {
-		if (compile_message(ps, cur(ps)))
-			return ps->err;
+		char *text = decode_string(t);
+		if (!text)
+			return oom(ps, t->line);
+		int r = append_message(ps, text, strlen(text), t->line);
+		free(text);
+		if (r)
+			return r;
 		advance(ps);
 		t = cur(ps);
 		if (t->type == TK_STR && !t->bol)
 			return fail(ps, t->line, "two strings on one line of a message (a message continues with one string per line)");
 	} while (t->type == TK_STR);
-	return expect_eol(ps, "the message");
+	if (expect_eol(ps, "the message"))
+		return ps->err;
+	return split_message(ps, first, 0);
 }
 
 static const char default_message[] = "{comm} ({pid}) matched rule {rule}: {syscall}({flags})";
@@ -1007,15 +1034,10 @@ static int finish_rule(struct parser *ps, const struct token *end)
 	r->entry = ck__detect_flatten(r, r->root, MATCH, NO_MATCH);
 	if (!r->seen_on[DIR_PRIORITY])
 		r->priority = CK_PRIORITY_WARNING;
-	if (!r->seen_on[DIR_MESSAGE]) {
-		struct token t = { .type = TK_STR, .line = end->line };
-		char quoted[sizeof(default_message) + 2];
-		snprintf(quoted, sizeof(quoted), "\"%s\"", default_message);
-		t.p = quoted;
-		t.n = strlen(quoted);
-		if (compile_message(ps, &t))
-			return ps->err;
-	}
+	if (!r->seen_on[DIR_MESSAGE] &&
+	    (append_message(ps, default_message, strlen(default_message), end->line) ||
+	     split_message(ps, SIZE_MAX, end->line)))
+		return ps->err;
 	if (ck__detect_index_reserve(&ps->names, ps->out, ps->nout, ps->nout + 1))
 		return oom(ps, end->line);
 	uint32_t *slot = ck__detect_index_find(&ps->names, ps->out, r->name);

@@ -989,6 +989,24 @@ Test(detect, numbers_are_decimal_or_0x_hexadecimal_of_any_length)
 	ck_detect_free(d);
 }
 
+/* Found by fuzz_rules: each string was split alone, so "{co" "mm}" was refused and "}" "}" printed two braces. */
+Test(detect, placeholders_and_braces_span_the_joined_strings_of_a_message)
+{
+	struct ck_detect *d = rules("rule a\n  when traced\n  message \"{co\"\n          \"mm} {\"\n          \"{ }\"\n"
+				    "          \"}{p\"\n          \"id}\"\nend\n");
+	struct ck_event e = call(CK_CALL_CLONE, FORK_FLAGS, 1000);
+	unsigned line;
+
+	e.traced = true;
+	cr_assert_str_eq(one(d, &e).messages[0], "bash { }4101");
+	ck_detect_free(d);
+	cr_assert_str_eq(refusal("rule a\n  when traced\n  message \"ok \"\n    \"{pdi}\"\nend\n", &line),
+			 "line 4: unknown placeholder '{pdi}' in the message (did you mean '{pid}'?)");
+	/* the line of the string that holds the '{', counting escapes as the bytes they are */
+	cr_assert_str_eq(refusal("rule a\n  when traced\n  message \"\\\"\\\"\"\n    \"{zzz}\"\nend\n", &line),
+			 "line 4: unknown placeholder '{zzz}' in the message (write '{{' for a brace)");
+}
+
 Test(detect, a_refused_text_adds_nothing)
 {
 	struct ck_detect *d = defaults();
