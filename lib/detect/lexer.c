@@ -72,9 +72,13 @@ static int lex(struct parser *ps, const char *text)
 				if (*p == '\0' || *p == '\n')
 					return fail(ps, line, "unterminated string (a string ends on the line it starts)");
 				if (*p == '\\' && p[1] != '\0' && p[1] != '\n') {
-					if (!strchr("\"\\nt", p[1]))
+					if (!strchr("\"\\nt", p[1]) && isprint((unsigned char)p[1]))
 						return fail(ps, line, "unknown escape '\\%c' in a string (use \\\" \\\\ \\n or \\t)",
 							    p[1]);
+					if (!strchr("\"\\nt", p[1]))
+						return fail(ps, line,
+							    "unknown escape, a backslash and byte 0x%02x, in a string (use \\\" \\\\ \\n or \\t)",
+							    (unsigned char)p[1]);
 					p++;
 				}
 			}

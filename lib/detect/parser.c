@@ -99,7 +99,32 @@ static bool tok_copy(const struct token *t, char *buf, size_t len)
 	return true;
 }
 
-#define TOKW(t) (int)((t)->n > 40 ? 40 : (t)->n), (t)->p
+/*
+ * Text of the rule as a message quotes it: its first 40 bytes as written,
+ * but tab, CR, LF and every byte outside printable ASCII as \ooo, so that a
+ * refusal is one line of text whatever a string in the rule holds.
+ */
+#define SHOWN_MAX (40 * 4 + 1)
+
+static const char *shown(const char *s, size_t n, char buf[SHOWN_MAX])
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && i < 40; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, SHOWN_MAX - o, "\\%03o", c);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* A token for '%.*s' in a message (the precision is only a bound: the text ends at its NUL). */
+#define TOKW(t) SHOWN_MAX, shown((t)->p, (t)->n, (char[SHOWN_MAX]){ 0 })
+/* Room for desc(): a token quoted and the line it is on. */
+#define DESC_MAX (SHOWN_MAX + 32)
 
 /*
  * How a token reads in an error reported on line at. same_line: the thing
@@ -261,7 +286,7 @@ static int parse_value(struct parser *ps, enum field f, const struct token *t, c
 		       int64_t *out)
 {
 	const struct field_info *fi = &fields[f];
-	char word[64], h[96], d[80];
+	char word[64], h[96], d[DESC_MAX];
 	unsigned sig;
 
 	if (t->type == TK_NUM) {
@@ -416,7 +441,7 @@ static int parse_list(struct parser *ps, enum field f, const char *what, int64_t
 	const struct token *t = cur(ps);
 	const struct token *open = t;
 	size_t cap = 0;
-	char d[80];
+	char d[DESC_MAX];
 
 	*vals = NULL;
 	*strs = NULL;
@@ -505,7 +530,7 @@ static int parse_condition(struct parser *ps, enum field f, uint32_t *out)
 	const struct field_info *fi = &fields[f];
 	const struct token *op = cur(ps);
 	struct node n = { .field = (uint8_t)f };
-	char what[64], d[80];
+	char what[64], d[DESC_MAX];
 	int64_t *vals;
 	char **strs;
 	uint32_t count;
@@ -649,7 +674,7 @@ static int parse_condition(struct parser *ps, enum field f, uint32_t *out)
 static int parse_primary(struct parser *ps, uint32_t *out)
 {
 	const struct token *t = cur(ps);
-	char d[80], word[64], h[224];
+	char d[DESC_MAX], word[64], h[224];
 
 	if (t->type == TK_END || is_directive(t))
 		return fail(ps, prev(ps)->line, "expected a condition after '%.*s', found %s",
@@ -754,7 +779,7 @@ static int expect_eol(struct parser *ps, const char *after)
 static int parse_priority(struct parser *ps)
 {
 	const struct token *t = cur(ps);
-	char word[32], d[80], h[96];
+	char word[32], d[DESC_MAX], h[96];
 	enum ck_priority p;
 
 	if (t->type != TK_WORD || t->bol)
@@ -778,7 +803,7 @@ static int parse_priority(struct parser *ps)
 static int parse_when(struct parser *ps)
 {
 	const struct token *t = cur(ps);
-	char d[80];
+	char d[DESC_MAX];
 
 	/* the condition starts on the line of its 'when' */
 	if (t->bol)
@@ -826,7 +851,7 @@ static int parse_rate(struct parser *ps)
 {
 	struct rule *r = ps->r;
 	const struct token *t = cur(ps);
-	char d[80], word[32];
+	char d[DESC_MAX], word[32];
 	int64_t limit;
 
 	if (t->bol || parse_number(t, true, &limit) || limit < 1 || limit > 1000000000)
@@ -971,8 +996,8 @@ static int split_message(struct parser *ps, size_t first, unsigned line)
 				snprintf(h, sizeof(h), " (did you mean '{%s}'?)", near);
 			else
 				snprintf(h, sizeof(h), " (write '{{' for a brace)");
-			return fail(ps, at, "unknown placeholder '{%.*s}' in the message%s",
-				    (int)(n > 40 ? 40 : n), s + i + 1, h);
+			return fail(ps, at, "unknown placeholder '{%s}' in the message%s",
+				    shown(s + i + 1, n, (char[SHOWN_MAX]){ 0 }), h);
 		}
 		if (add_piece(ps, P_TEXT, start, i - start) || add_piece(ps, what, 0, 0))
 			return ps->err;
@@ -986,7 +1011,7 @@ static int parse_message(struct parser *ps)
 {
 	const struct token *t = cur(ps);
 	size_t first = ps->i;
-	char d[80];
+	char d[DESC_MAX];
 
 	if (t->type != TK_STR || t->bol)
 		return fail(ps, due_line(t, prev(ps)->line),
@@ -1062,7 +1087,7 @@ static int parse_rule(struct parser *ps)
 {
 	const struct token *t = cur(ps);
 	struct rule *r;
-	char d[80], word[32], h[96];
+	char d[DESC_MAX], word[32], h[96];
 
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -1133,7 +1158,7 @@ void ck__detect_parser_free(struct parser *ps)
 
 static int parse_rules(struct parser *ps)
 {
-	char d[80];
+	char d[DESC_MAX];
 
 	ps->i = 0;
 	while (cur(ps)->type != TK_END) {

@@ -959,6 +959,13 @@ Test(detect, parse_errors_name_the_line_and_the_token)
 		{ "rule a\n  when flags\n    has vm\nend\n", 2,
 		  "line 2: expected an operator after 'flags' (has, has_any, has_all, lacks, == or !=), found the end of the line" },
 		{ "rule a\n  when\n    traced\nend\n", 2, "line 2: expected a condition after 'when', found the end of the line" },
+		/* a refusal is one line of printable ASCII, whatever bytes the text quotes (found by fuzz_rules) */
+		{ "rule a\n  when pid == \"\x1b[2J\r\xff\"\nend\n", 2,
+		  "line 2: expected a number after 'pid ==', found '\"\\033[2J\\015\\377\"'" },
+		{ "rule a\n  when traced\n  message \"{a\\nb}\"\nend\n", 3,
+		  "line 3: unknown placeholder '{a\\012b}' in the message (write '{{' for a brace)" },
+		{ "rule a\n  when comm == \"\\\x1b\"\nend\n", 2,
+		  "line 2: unknown escape, a backslash and byte 0x1b, in a string (use \\\" \\\\ \\n or \\t)" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
