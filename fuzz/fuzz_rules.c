@@ -32,6 +32,9 @@
 
 static char why[512];
 
+/* Events judged per input: past a rate rule's 1024 windows, and few enough for speed. */
+#define MAX_EVENTS 1500
+
 /* The refusal's promises: "line L: " and one line of printable ASCII. */
 static void check_refusal(const struct ck_rule_error *err, const struct rm_error *me, unsigned lines,
 			  const char *text)
@@ -179,7 +182,7 @@ static void pick_name(struct fuzz_in *in, const struct rm_pool *pool, char *out,
 
 /*
  * One event of the program: 12 bytes and its names; a burst repeats it
- * up to 2520 times, with new keys (pid, uid, comm, cgroup) when asked, so
+ * up to 1512 times, with new keys (pid, uid, comm, cgroup) when asked, so
  * that a rate rule meets its 1024 windows and its shared one.
  */
 static void event_program(struct ck_detect *d, struct rm_set *m, const struct rm_pool *pool, struct fuzz_in *in,
@@ -213,8 +216,8 @@ static void event_program(struct ck_detect *d, struct rm_set *m, const struct rm
 		e.kinds = CK_EVENT_ESCAPED;
 	ck_event_classify(&e);
 	/* time moves by steps of an eighth of a rule's period, backwards too (several CPUs) */
-	size_t times = burst & 0x80 ? (size_t)(burst & 0x3f) * 40 : 1 + (size_t)(burst & 3);
-	for (size_t i = 0; i < times && *fed < 20000; i++, (*fed)++) {
+	size_t times = burst & 0x80 ? (size_t)(burst & 0x3f) * 24 : 1 + (size_t)(burst & 3);
+	for (size_t i = 0; i < times && *fed < MAX_EVENTS; i++, (*fed)++) {
 		if (step & 0x80)
 			now -= (uint64_t)(step & 0x3f) * unit / 4;
 		else
@@ -365,12 +368,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_file(data, size, r, &err, text);
 
 	al.text = text;
-	al.json_lines = 8;
+	al.json_lines = 2;
 	if (events.n == 0) {
 		ordinary_events(d, &m, &al);
 	} else {
 		size_t fed = 0, half = events.n / 2;
-		while (events.n && fed < 20000) {
+		while (events.n && fed < MAX_EVENTS) {
 			event_program(d, &m, &pool, &events, &al, text, &fed);
 			/* the same text again halfway: each rule replaces itself, its windows forgotten */
 			if (r == 0 && half && events.n <= half) {

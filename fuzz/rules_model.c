@@ -935,6 +935,11 @@ static int read_message(struct reader *rd, struct rm_rule *r)
 		last = t;
 		next(rd);
 		t = cur(rd);
+		/* a line that cannot be read may have continued the message: its error comes first */
+		if (t->kind == T_BAD) {
+			free(joined);
+			return fail(rd, t, "after a message");
+		}
 		if (t->kind == T_STR && !t->first) {
 			free(joined);
 			return fail(rd, t, "two strings on one line");
@@ -1348,17 +1353,17 @@ static const char *errno_name_of(const struct ck_event *e)
 
 static void render(const struct rm_rule *r, const struct ck_event *e, uint64_t count, char message[256])
 {
-	char *full = malloc(MAX_MESSAGE + 1024 * r->npieces + 1), buf[4 * CK_EXE_MAX + 8];
+	/* the message past 255 bytes is cut: what a piece adds beyond it is not kept */
+	static char full[256 + 4 * CK_EXE_MAX + 8], buf[4 * CK_EXE_MAX + 8];
 	size_t o = 0;
 	uint64_t u;
 
-	if (!full)
-		abort();
-	for (size_t i = 0; i < r->npieces; i++) {
+	for (size_t i = 0; i < r->npieces && o < 256; i++) {
 		const struct piece *p = &r->pieces[i];
 		if (p->kind == TEXT) {
-			memcpy(full + o, p->text, p->len);
-			o += p->len;
+			size_t k = p->len < 256 ? p->len : 256;
+			memcpy(full + o, p->text, k);
+			o += k;
 			continue;
 		}
 		const char *h = placeholders[p->hole];
@@ -1411,7 +1416,6 @@ static void render(const struct rm_rule *r, const struct ck_event *e, uint64_t c
 		o = 255;
 	memcpy(message, full, o);
 	message[o] = '\0';
-	free(full);
 }
 
 /* The shared window's alert: "fork-burst: 2001 events within 1s from uid values past the 1024 ..." */
