@@ -33,7 +33,7 @@
 static char why[512];
 
 /* Events judged per input: past a rate rule's 1024 windows, and few enough for speed. */
-#define MAX_EVENTS 1500
+#define MAX_EVENTS 1600
 
 /* The refusal's promises: "line L: " and one line of printable ASCII. */
 static void check_refusal(const struct ck_rule_error *err, const struct rm_error *me, unsigned lines,
@@ -181,9 +181,10 @@ static void pick_name(struct fuzz_in *in, const struct rm_pool *pool, char *out,
 }
 
 /*
- * One event of the program: 12 bytes and its names; a burst repeats it
- * up to 1512 times, with new keys (pid, uid, comm, cgroup) when asked, so
- * that a rate rule meets its 1024 windows and its shared one.
+ * One event of the program: 12 bytes and its names. A burst byte of 0xe0
+ * to 0xff repeats it 100 to 1600 times, from 0xf0 with new keys (pid,
+ * uid, comm, cgroup) each time, so that a rate rule meets its 1024 windows
+ * and its shared one.
  */
 static void event_program(struct ck_detect *d, struct rm_set *m, const struct rm_pool *pool, struct fuzz_in *in,
 			  struct alerts *al, const char *text, size_t *fed)
@@ -216,14 +217,15 @@ static void event_program(struct ck_detect *d, struct rm_set *m, const struct rm
 		e.kinds = CK_EVENT_ESCAPED;
 	ck_event_classify(&e);
 	/* time moves by steps of an eighth of a rule's period, backwards too (several CPUs) */
-	size_t times = burst & 0x80 ? (size_t)(burst & 0x3f) * 24 : 1 + (size_t)(burst & 3);
+	/* one byte in eight asks for a burst (the rest repeat an event up to 4 times): bursts are slow */
+	size_t times = (burst & 0xe0) == 0xe0 ? (size_t)(burst & 0x0f) * 100 + 100 : 1 + (size_t)(burst & 3);
 	for (size_t i = 0; i < times && *fed < MAX_EVENTS; i++, (*fed)++) {
 		if (step & 0x80)
 			now -= (uint64_t)(step & 0x3f) * unit / 4;
 		else
 			now += (uint64_t)(step & 0x7f) * unit / 4;
 		e.time_ns = now;
-		if ((burst & 0xc0) == 0xc0) {
+		if ((burst & 0xf0) == 0xf0) {
 			e.pid++;
 			e.uid++;
 			e.ppid++;
@@ -350,12 +352,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	uint64_t t0 = cpu_ns();
 	int r = ck_detect_add_rules(d, text, &err);
-	uint64_t spent = cpu_ns() - t0;
+	uint64_t spent = cpu_ns() - t0, bound = 5000000 + 20000 * (uint64_t)text_len;
 	int want = rm_read(text, &add, &me, &pool);
 
-	/* linear: a generous 5 ms and 20 µs a byte, a hundred times what a sanitizer build needs */
-	FUZZ_CHECK(spent < 5000000 + 20000 * (uint64_t)text_len, text, "%zu bytes compiled in %" PRIu64 " µs of CPU",
-		   text_len, spent / 1000);
+	/*
+	 * Linear: a generous 5 ms and 20 µs a byte, a hundred times what a
+	 * sanitizer build needs. A page fault or a reclaim on a loaded machine
+	 * counts too, once: over the bound, the best of two more compiles is
+	 * what is held to it.
+	 */
+	for (int again = 0; again < 2 && spent >= bound; again++) {
+		struct ck_detect *scratch = ck_detect_new();
+		if (!scratch)
+			abort();
+		t0 = cpu_ns();
+		ck_detect_add_rules(scratch, text, NULL);
+		uint64_t t = cpu_ns() - t0;
+		spent = t < spent ? t : spent;
+		ck_detect_free(scratch);
+	}
+	FUZZ_CHECK(spent < bound, text, "%zu bytes compiled in %" PRIu64 " µs of CPU", text_len, spent / 1000);
 	if (want == 0) {
 		FUZZ_CHECK(r == 0, text, "refused: %s (the document takes it)", err.message);
 		rm_set_merge(&m, &add);
