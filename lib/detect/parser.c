@@ -414,8 +414,9 @@ static int add_node(struct parser *ps, const struct node *n, uint32_t *idx)
 {
 	struct rule *r = ps->r;
 
+	/* on the line of the term just read: cur() may be the next directive */
 	if (r->nnodes == MAX_NODES)
-		return fail(ps, cur(ps)->line, "condition of rule '%s' has more than %d terms", r->name,
+		return fail(ps, prev(ps)->line, "condition of rule '%s' has more than %d terms", r->name,
 			    MAX_NODES);
 	if (r->nnodes == r->cap) {
 		uint32_t cap = r->cap ? r->cap * 2 : 16;

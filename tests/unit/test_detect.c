@@ -968,6 +968,13 @@ Test(detect, parse_errors_name_the_line_and_the_token)
 		  "line 2: unknown escape, a backslash and byte 0x1b, in a string (use \\\" \\\\ \\n or \\t)" },
 	};
 
+	char terms[8192] = "rule a\n  when failed";
+
+	/* 513 tests and 512 ors: the 1025th term is on line 2, however far the text goes on */
+	for (int i = 1; i < 513; i++)
+		strcat(terms, " or failed");
+	strcat(terms, "\nend\n");
+	cr_expect_str_eq(refusal(terms, &(unsigned){ 0 }), "line 2: condition of rule 'a' has more than 1024 terms");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		unsigned line = 0;
 		const char *msg = refusal(cases[i].text, &line);
