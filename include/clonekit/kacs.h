@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * clonekit kacs: the Peios security model of process creation (KACS,
+ * peios/learn specs/psd-004--kacs v0.20, with v0.22 as a profile) as pure
+ * logic: SIDs, self-relative security descriptors and their SDDL, tokens and
+ * their v2 wire format, AccessCheck with the reason for every bit, the
+ * process two-check rule (SD, then PIP), the PSB and the process SD made at
+ * fork, and PIP from Ed25519-signed binaries. The supervisor that enforces it
+ * on a process tree builds on this header.
+ *
+ * Conventions as everywhere in clonekit: 0 or -errno (NULL with errno for
+ * pointers); structs whose first member is `size` are set by the caller to
+ * sizeof() so that they can grow; bad input is -EINVAL with a message naming
+ * the offset (binary) or column (text) and the rule broken.
+ */
+#ifndef CLONEKIT_KACS_H
+#define CLONEKIT_KACS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <clonekit/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Versions of the spec ------------------------------------------------ */
+
+enum ck_kacs_profile {
+	CK_KACS_V0_20, /* the default: K20 */
+	CK_KACS_V0_22, /* K22: SACL label in the default process SD, READ_CONTROL|SYNCHRONIZE past MIC, ... */
+};
+
+/* "v0.20", "v0.22"; parse takes the same text (and "0.20", "0.22"): 0 or -EINVAL. */
+CK_API const char *ck_kacs_profile_name(enum ck_kacs_profile p);
+CK_API int ck_kacs_profile_parse(const char *text, enum ck_kacs_profile *out);
+
+/* Why an input was refused. */
+struct ck_kacs_error {
+	size_t size;       /* sizeof(struct ck_kacs_error), set by the caller */
+	size_t offset;     /* byte offset (binary input) or 0-based column (text) of the fault */
+	char message[256]; /* "offset 20: DACL AceCount 3 but the ACL ends after 2 ACEs (AclSize 52)" */
+};
+
+/* ---- Access masks (K20 13-appendix-a/6-abi-reference.md §8) ------------- */
+
+#define CK_KACS_DELETE                 0x00010000u
+#define CK_KACS_READ_CONTROL           0x00020000u
+#define CK_KACS_WRITE_DAC              0x00040000u
+#define CK_KACS_WRITE_OWNER            0x00080000u
+#define CK_KACS_SYNCHRONIZE            0x00100000u
+#define CK_KACS_ACCESS_SYSTEM_SECURITY 0x01000000u
+#define CK_KACS_MAXIMUM_ALLOWED        0x02000000u
+#define CK_KACS_GENERIC_ALL            0x10000000u
+#define CK_KACS_GENERIC_EXECUTE        0x20000000u
+#define CK_KACS_GENERIC_WRITE          0x40000000u
+#define CK_KACS_GENERIC_READ           0x80000000u
+
+/* Process rights. */
+#define CK_KACS_PROCESS_TERMINATE         0x0001u
+#define CK_KACS_PROCESS_SIGNAL            0x0002u
+#define CK_KACS_PROCESS_VM_READ           0x0010u
+#define CK_KACS_PROCESS_VM_WRITE          0x0020u
+#define CK_KACS_PROCESS_DUP_HANDLE        0x0040u
+#define CK_KACS_PROCESS_SET_INFORMATION   0x0200u
+#define CK_KACS_PROCESS_QUERY_INFORMATION 0x0400u
+#define CK_KACS_PROCESS_SUSPEND_RESUME    0x0800u
+#define CK_KACS_PROCESS_QUERY_LIMITED     0x1000u
+
+/* Token rights. */
+#define CK_KACS_TOKEN_ASSIGN_PRIMARY    0x0001u
+#define CK_KACS_TOKEN_DUPLICATE         0x0002u
+#define CK_KACS_TOKEN_IMPERSONATE       0x0004u
+#define CK_KACS_TOKEN_QUERY             0x0008u
+#define CK_KACS_TOKEN_QUERY_SOURCE      0x0010u
+#define CK_KACS_TOKEN_ADJUST_PRIVILEGES 0x0020u
+#define CK_KACS_TOKEN_ADJUST_GROUPS     0x0040u
+#define CK_KACS_TOKEN_ADJUST_DEFAULT    0x0080u
+#define CK_KACS_TOKEN_ADJUST_SESSIONID  0x0100u
+#define CK_KACS_TOKEN_ALL_ACCESS        0x000F01FFu
+
+/* How the four generic bits map to specific rights for one kind of object. */
+struct ck_kacs_generic_mapping {
+	uint32_t read, write, execute, all;
+};
+/* Process: R 0x20410, W 0x40220, E 0x1801, A 0xE1E73. Token: R 0x20008, W 0x400E0, E 0x4, A 0xF01FF. */
+CK_API const struct ck_kacs_generic_mapping *ck_kacs_process_mapping(void);
+CK_API const struct ck_kacs_generic_mapping *ck_kacs_token_mapping(void);
+/* mask with its generic bits replaced by what map gives them. */
+CK_API uint32_t ck_kacs_map_generic(uint32_t mask, const struct ck_kacs_generic_mapping *map);
+
+/*
+ * A mask as text and back. Names are those of the object kind (process or
+ * token rights, then the standard ones, then GA GR GW GX and
+ * MAXIMUM_ALLOWED), joined by ','; bits without a name as one hex number.
+ * parse takes names (any case), SDDL's two-letter rights and hex or decimal
+ * numbers, joined by ',' or '|'. format is snprintf-shaped.
+ */
+CK_API int ck_kacs_rights_format(uint32_t mask, const struct ck_kacs_generic_mapping *kind, char *buf, size_t len);
+CK_API int ck_kacs_rights_parse(const char *text, const struct ck_kacs_generic_mapping *kind, uint32_t *out,
+				struct ck_kacs_error *err);
+
+/* ---- SIDs (K20 2-sids/) --------------------------------------------------- */
+
+#define CK_KACS_SID_MAX_SUB 15
+
+struct ck_kacs_sid {
+	uint8_t revision;                 /* 1 */
+	uint8_t sub_count;                /* 0..15 */
+	uint8_t authority[6];             /* big-endian, as in the binary form */
+	uint32_t sub[CK_KACS_SID_MAX_SUB]; /* sub-authorities */
+};
+
+/*
+ * "S-1-5-18" or an alias of the design's SDDL (SY BA WD AU AN OW BU, the
+ * integrity labels UT LW ME HI SI, ...): 0, or -EINVAL with err naming the
+ * column. The authority is decimal below 2^32, else 0x and 12 hex digits.
+ */
+CK_API int ck_kacs_sid_parse(const char *text, struct ck_kacs_sid *out, struct ck_kacs_error *err);
+/* "S-1-5-18"; snprintf-shaped. */
+CK_API int ck_kacs_sid_format(const struct ck_kacs_sid *sid, char *buf, size_t len);
+/* The two-letter alias ("SY"), or NULL. */
+CK_API const char *ck_kacs_sid_alias(const struct ck_kacs_sid *sid);
+/* The binary form: 8 + 4 * sub_count bytes. */
+CK_API size_t ck_kacs_sid_size(const struct ck_kacs_sid *sid);
+/* Reads a binary SID at buf (at most len bytes): its size, or -EINVAL. */
+CK_API ssize_t ck_kacs_sid_read(const void *buf, size_t len, struct ck_kacs_sid *out, struct ck_kacs_error *err);
+/* Writes it: its size, or -ENOSPC when len is too small. */
+CK_API ssize_t ck_kacs_sid_write(const struct ck_kacs_sid *sid, void *buf, size_t len);
+CK_API bool ck_kacs_sid_equal(const struct ck_kacs_sid *a, const struct ck_kacs_sid *b);
+/* Builds S-1-authority-sub...; -EINVAL past 15 subs. */
+CK_API int ck_kacs_sid_make(struct ck_kacs_sid *out, uint64_t authority, size_t n, const uint32_t *subs);
+
+/* Integrity RIDs (S-1-16-RID). */
+#define CK_KACS_IL_UNTRUSTED 0u
+#define CK_KACS_IL_LOW       4096u
+#define CK_KACS_IL_MEDIUM    8192u
+#define CK_KACS_IL_HIGH      12288u
+#define CK_KACS_IL_SYSTEM    16384u
+
+/* ---- Security descriptors (K20 3-security-descriptors/) ----------------- */
+
+/* ACE types. */
+#define CK_KACS_ACE_ALLOW               0x00
+#define CK_KACS_ACE_DENY                0x01
+#define CK_KACS_ACE_AUDIT               0x02 /* stored, ignored */
+#define CK_KACS_ACE_ALARM               0x03 /* stored, ignored */
+#define CK_KACS_ACE_MANDATORY_LABEL     0x11
+#define CK_KACS_ACE_PROCESS_TRUST_LABEL 0x14
+
+/* ACE flags. */
+#define CK_KACS_ACE_OBJECT_INHERIT       0x01
+#define CK_KACS_ACE_CONTAINER_INHERIT    0x02
+#define CK_KACS_ACE_NO_PROPAGATE_INHERIT 0x04
+#define CK_KACS_ACE_INHERIT_ONLY         0x08
+#define CK_KACS_ACE_INHERITED            0x10
+#define CK_KACS_ACE_SUCCESSFUL_ACCESS    0x40
+#define CK_KACS_ACE_FAILED_ACCESS        0x80
+
+/* Mandatory label policy (K20 10-access-check/3-integrity.md: not Windows' values). */
+#define CK_KACS_LABEL_NO_READ_UP    0x1u
+#define CK_KACS_LABEL_NO_WRITE_UP   0x2u
+#define CK_KACS_LABEL_NO_EXECUTE_UP 0x4u
+
+/* SD control bits. */
+#define CK_KACS_SE_OWNER_DEFAULTED 0x0001u
+#define CK_KACS_SE_GROUP_DEFAULTED 0x0002u
+#define CK_KACS_SE_DACL_PRESENT    0x0004u
+#define CK_KACS_SE_DACL_DEFAULTED  0x0008u
+#define CK_KACS_SE_SACL_PRESENT    0x0010u
+#define CK_KACS_SE_SACL_DEFAULTED  0x0020u
+#define CK_KACS_SE_DACL_PROTECTED  0x1000u
+#define CK_KACS_SE_SACL_PROTECTED  0x2000u
+#define CK_KACS_SE_SELF_RELATIVE   0x8000u
+
+struct ck_kacs_ace {
+	uint8_t type;          /* CK_KACS_ACE_* */
+	uint8_t flags;         /* CK_KACS_ACE_* flags */
+	uint16_t size;         /* AceSize as stored (a multiple of 4, at least 8 + the SID's size) */
+	uint32_t mask;         /* rights; a label's policy bits; a trust label's allowed rights */
+	struct ck_kacs_sid sid;
+};
+
+struct ck_kacs_acl {
+	uint8_t revision;          /* 2 or 4 */
+	uint16_t count;
+	struct ck_kacs_ace *aces;  /* count of them, owned by the SD */
+};
+
+/*
+ * A security descriptor, parsed. Made by ck_kacs_sd_parse, ck_kacs_sddl_parse
+ * or the builders below; freed by ck_kacs_sd_free. A DACL or SACL that is
+ * absent (its control bit clear, or a NULL ACL) has `present` false; a
+ * present NULL DACL (control bit set, offset 0) grants everything.
+ */
+struct ck_kacs_sd {
+	uint8_t revision;         /* 1 */
+	uint16_t control;         /* CK_KACS_SE_* */
+	bool has_owner, has_group;
+	struct ck_kacs_sid owner, group;
+	bool dacl_present, dacl_null, sacl_present, sacl_null;
+	struct ck_kacs_acl dacl, sacl;
+};
+
+/* The self-relative form, validated strictly: 0 and *out, or -EINVAL (-ENOMEM) with err. */
+CK_API int ck_kacs_sd_parse(const void *buf, size_t len, struct ck_kacs_sd **out, struct ck_kacs_error *err);
+/* The self-relative bytes (malloc'd into *buf, *len): 0 or -errno. parse(to_bytes(sd)) equals sd. */
+CK_API int ck_kacs_sd_to_bytes(const struct ck_kacs_sd *sd, uint8_t **buf, size_t *len);
+/* A deep copy; NULL with errno ENOMEM. */
+CK_API struct ck_kacs_sd *ck_kacs_sd_dup(const struct ck_kacs_sd *sd);
+CK_API void ck_kacs_sd_free(struct ck_kacs_sd *sd);
+CK_API bool ck_kacs_sd_equal(const struct ck_kacs_sd *a, const struct ck_kacs_sd *b);
+
+/*
+ * SDDL, the design's subset (O: G: D: S:, ACE types A D ML TL AU, rights as
+ * GA GR GW GX RC WD WO SD and the process and token letters or 0xHEX, flags
+ * OI CI NP IO ID, the SID aliases): text to a parsed SD and back.
+ * format(parse(x)) == x for every x that format produced; format is
+ * snprintf-shaped.
+ */
+CK_API int ck_kacs_sddl_parse(const char *text, struct ck_kacs_sd **out, struct ck_kacs_error *err);
+CK_API int ck_kacs_sddl_format(const struct ck_kacs_sd *sd, char *buf, size_t len);
+
+/* ---- Tokens (K20 4-tokens/) ----------------------------------------------- */
+
+/* SE_GROUP_* attributes. */
+#define CK_KACS_GROUP_MANDATORY          0x00000001u
+#define CK_KACS_GROUP_ENABLED_BY_DEFAULT 0x00000002u
+#define CK_KACS_GROUP_ENABLED            0x00000004u
+#define CK_KACS_GROUP_OWNER              0x00000008u
+#define CK_KACS_GROUP_USE_FOR_DENY_ONLY  0x00000010u
+#define CK_KACS_GROUP_INTEGRITY          0x00000020u
+#define CK_KACS_GROUP_INTEGRITY_ENABLED  0x00000040u
+#define CK_KACS_GROUP_RESOURCE           0x20000000u
+#define CK_KACS_GROUP_LOGON_ID           0xC0000000u
+
+/* Privileges: bit = LUID (K20 7-privileges/2-catalog.md). */
+#define CK_KACS_PRIV(luid) (UINT64_C(1) << (luid))
+enum ck_kacs_privilege {
+	CK_KACS_SE_CREATE_TOKEN = 2,
+	CK_KACS_SE_ASSIGN_PRIMARY_TOKEN = 3,
+	CK_KACS_SE_TCB = 7,
+	CK_KACS_SE_SECURITY = 8,
+	CK_KACS_SE_TAKE_OWNERSHIP = 9,
+	CK_KACS_SE_PROFILE_SINGLE_PROCESS = 13,
+	CK_KACS_SE_INCREASE_BASE_PRIORITY = 14,
+	CK_KACS_SE_BACKUP = 17,
+	CK_KACS_SE_RESTORE = 18,
+	CK_KACS_SE_DEBUG = 20,
+	CK_KACS_SE_CHANGE_NOTIFY = 23,
+	CK_KACS_SE_IMPERSONATE = 29,
+	CK_KACS_SE_RELABEL = 32,
+};
+/* "SeDebugPrivilege" for a LUID of the catalog, else NULL; parse takes the name (any case) or the LUID. */
+CK_API const char *ck_kacs_privilege_name(unsigned luid);
+CK_API int ck_kacs_privilege_parse(const char *text, unsigned *luid);
+
+enum ck_kacs_token_type { CK_KACS_TOKEN_PRIMARY = 1, CK_KACS_TOKEN_IMPERSONATION = 2 };
+enum ck_kacs_imp_level {
+	CK_KACS_ANONYMOUS = 0,
+	CK_KACS_IDENTIFICATION = 1,
+	CK_KACS_IMPERSONATION = 2,
+	CK_KACS_DELEGATION = 3,
+};
+/* mandatory_policy */
+#define CK_KACS_POLICY_NO_WRITE_UP     0x1u
+#define CK_KACS_POLICY_NEW_PROCESS_MIN 0x2u
+
+#define CK_KACS_GROUPS_MAX 64
+
+struct ck_kacs_sid_attr {
+	struct ck_kacs_sid sid;
+	uint32_t attributes; /* CK_KACS_GROUP_* */
+};
+
+/*
+ * A token: every field of K20 4-tokens/2-structure.md that the model acts
+ * on or returns. Owned by the caller; default_dacl and sd are owned by the
+ * token (ck_kacs_token_free, ck_kacs_token_copy).
+ */
+struct ck_kacs_token {
+	struct ck_kacs_sid user;
+	bool user_deny_only;
+	uint32_t group_count; /* at most CK_KACS_GROUPS_MAX, the logon SID included */
+	struct ck_kacs_sid_attr groups[CK_KACS_GROUPS_MAX];
+	bool restricted;      /* has a restricted-SID list (possibly empty) */
+	uint32_t restricted_count;
+	struct ck_kacs_sid_attr restricted_sids[CK_KACS_GROUPS_MAX];
+	bool write_restricted;
+	uint64_t privileges_present, privileges_enabled, privileges_enabled_by_default, privileges_used;
+	enum ck_kacs_token_type type;
+	enum ck_kacs_imp_level impersonation_level;
+	uint32_t integrity_rid;    /* CK_KACS_IL_* */
+	uint32_t mandatory_policy; /* CK_KACS_POLICY_* */
+	uint32_t elevation_type;   /* 1 Default (LINK_TOKENS is not implemented) */
+	uint64_t token_id, auth_id, modified_id, origin;
+	int64_t created_at, expiration; /* ns since the epoch; expiration 0 = never */
+	char source_name[8];
+	uint64_t source_luid;
+	uint32_t interactive_session_id;
+	uint32_t owner_index, primary_group_index; /* 0 = user, 1..N = groups[0..N-1] */
+	struct ck_kacs_sd *default_dacl_holder; /* an SD holding only the default DACL (NULL: none) */
+	struct ck_kacs_sd *sd;                  /* the token's own SD (K20 4-tokens/8-access-rights.md) */
+	uint32_t audit_policy;
+	uint32_t projected_uid, projected_gid;
+	uint8_t token_guid[16];                 /* K22 */
+};
+
+CK_API void ck_kacs_token_free(struct ck_kacs_token *t);
+/*
+ * The deep copy a fork makes (K20 4-tokens/3-lifecycle.md): every field,
+ * privileges' used bits included; a new token_id from *next_id (incremented)
+ * and modified_id = token_id under v0.20 (a fresh GUID and modified_id 0
+ * under v0.22). NULL with errno ENOMEM.
+ */
+CK_API struct ck_kacs_token *ck_kacs_token_copy(const struct ck_kacs_token *t, enum ck_kacs_profile p,
+					       uint64_t *next_id);
+
+/* ---- AccessCheck (K20 10-access-check/) ------------------------------------ */
+
+/* Why a bit was granted or refused. */
+enum ck_kacs_why {
+	CK_KACS_WHY_NONE = 0,        /* not asked, or no ACE named it: refused by default */
+	CK_KACS_WHY_ALLOW_ACE,       /* granted by ACE `ace` of the DACL */
+	CK_KACS_WHY_DENY_ACE,        /* refused by ACE `ace` of the DACL */
+	CK_KACS_WHY_NULL_DACL,       /* granted: the DACL is NULL */
+	CK_KACS_WHY_OWNER,           /* granted: implicit owner rights (RC|WD) */
+	CK_KACS_WHY_PRIVILEGE,       /* granted by the privilege `privilege` */
+	CK_KACS_WHY_INTEGRITY,       /* refused by the mandatory label (ACE `ace` of the SACL, or the default) */
+	CK_KACS_WHY_TRUST_LABEL,     /* refused by the object's trust label (ACE `ace` of the SACL) */
+	CK_KACS_WHY_RESTRICTED,      /* refused by the restricted-SID pass */
+	CK_KACS_WHY_PIP,             /* refused: the caller's PIP does not dominate the target's */
+	CK_KACS_WHY_IDENTIFICATION,  /* refused: an Identification-level token decides nothing */
+	CK_KACS_WHY_DEBUG,           /* granted by SeDebugPrivilege over the process SD */
+};
+
+/* AccessCheck's question. */
+struct ck_kacs_access_request {
+	size_t size;                                /* sizeof(struct ck_kacs_access_request) */
+	uint32_t desired;                           /* may hold generic bits and MAXIMUM_ALLOWED */
+	const struct ck_kacs_generic_mapping *map;  /* NULL: the process mapping */
+	uint32_t pip_type, pip_trust;               /* the caller's PIP (object trust labels) */
+	unsigned intent;                            /* CK_KACS_INTENT_* */
+	enum ck_kacs_profile profile;
+};
+#define CK_KACS_INTENT_BACKUP  0x1u
+#define CK_KACS_INTENT_RESTORE 0x2u
+
+/* Its answer. */
+struct ck_kacs_access_result {
+	size_t size;             /* sizeof(struct ck_kacs_access_result) */
+	int error;               /* 0, -EACCES, -EINVAL (no owner, bad request) */
+	uint32_t desired;        /* the request, generic bits mapped, MAXIMUM_ALLOWED cleared */
+	uint32_t granted;        /* what the caller gets (0 on -EACCES) */
+	uint64_t privileges_used; /* CK_KACS_PRIV() bits the decision used: the caller marks them used */
+	struct {
+		uint8_t why;       /* enum ck_kacs_why */
+		uint8_t acl;       /* 'D' DACL, 'S' SACL, 'R' the restricted pass's DACL, 0 none */
+		uint16_t ace;      /* index in that ACL */
+		uint16_t privilege; /* LUID for CK_KACS_WHY_PRIVILEGE */
+	} bit[32];               /* for each bit of the mask */
+};
+
+/*
+ * AccessCheck of tok against sd (design §7.2, K20 10-access-check/10-algorithm.md).
+ * Returns res->error. Pure: the token is not changed (privileges_used says
+ * what to mark).
+ */
+CK_API int ck_kacs_access_check(const struct ck_kacs_token *tok, const struct ck_kacs_sd *sd,
+				const struct ck_kacs_access_request *req, struct ck_kacs_access_result *res);
+/*
+ * One sentence that explains res: "granted 0x1001 (TERMINATE,QUERY_LIMITED)"
+ * or "VM_WRITE refused: the caller's integrity (Low) is below the object's
+ * label (Medium, NO_WRITE_UP); SIGNAL refused: no ACE grants it".
+ * snprintf-shaped.
+ */
+CK_API int ck_kacs_access_explain(const struct ck_kacs_access_result *res, const struct ck_kacs_sd *sd,
+				  const struct ck_kacs_generic_mapping *kind, char *buf, size_t len);
+
+/* ---- Processes: the PSB, the process SD, the two-check rule (K20 5-psb/, 8-pip/) ---- */
+
+/* PSB mitigation bits. */
+#define CK_KACS_PSB_WXP        0x001u
+#define CK_KACS_PSB_TLP        0x002u
+#define CK_KACS_PSB_LSV        0x004u
+#define CK_KACS_PSB_CFI        0x008u /* alias: CFIF|CFIB, not kept */
+#define CK_KACS_PSB_UI_ACCESS  0x010u
+#define CK_KACS_PSB_NO_CHILD   0x020u
+#define CK_KACS_PSB_CFIF       0x040u
+#define CK_KACS_PSB_CFIB       0x080u
+#define CK_KACS_PSB_PIE        0x100u
+#define CK_KACS_PSB_SML        0x200u
+#define CK_KACS_PSB_ALL        0x3FFu
+
+/* PIP types. */
+#define CK_KACS_PIP_NONE      0u
+#define CK_KACS_PIP_PROTECTED 512u
+#define CK_KACS_PIP_ISOLATED  1024u
+
+struct ck_kacs_psb {
+	uint32_t pip_type, pip_trust;
+	uint32_t mitigations; /* CK_KACS_PSB_* */
+	uint8_t process_guid[16]; /* K22 */
+};
+
+/* caller dominates target: target is None, or both its type and trust are at most the caller's. */
+CK_API bool ck_kacs_pip_dominates(const struct ck_kacs_psb *caller, const struct ck_kacs_psb *target);
+
+/*
+ * kacs_set_psb's rules on psb (design §10.2): -EINVAL for bits past ALL,
+ * -ENODEV for bits nothing here can activate (supported: the mask given,
+ * normally NO_CHILD|PIE|UI_ACCESS), nothing changed on error; bits only ever
+ * added; CFI becomes CFIF|CFIB.
+ */
+CK_API int ck_kacs_psb_set(struct ck_kacs_psb *psb, uint32_t bits, uint32_t supported);
+/* "nochild,pie" or hex to bits, and back (snprintf-shaped). */
+CK_API int ck_kacs_psb_parse(const char *text, uint32_t *bits, struct ck_kacs_error *err);
+CK_API int ck_kacs_psb_format(uint32_t bits, char *buf, size_t len);
+
+/*
+ * The process SD made at fork from the creating thread's primary token
+ * (K20 5-psb/3-process-sd.md): owner = user, group = primary group, DACL
+ * GA user, GA BA, GA SY, QL WD; v0.22 adds a SACL label NO_WRITE_UP at the
+ * token's integrity level. NULL with errno.
+ */
+CK_API struct ck_kacs_sd *ck_kacs_process_sd_default(const struct ck_kacs_token *primary, enum ck_kacs_profile p);
+/* The default SD of a new token (K20 4-tokens/8-access-rights.md), created by creator. */
+CK_API struct ck_kacs_sd *ck_kacs_token_sd_default(const struct ck_kacs_token *token,
+						  const struct ck_kacs_sid *creator);
+
+/*
+ * The two-check rule (design §7.3): AccessCheck of subject (the caller's
+ * effective token) against the target's process SD with the caller's PIP
+ * for trust labels; SeDebugPrivilege, when enabled and the token is not at
+ * Identification, waives a refusal the SD made (not one of a trust label)
+ * and is then in privileges_used; then PIP dominance, which nothing waives.
+ * flags: CK_KACS_AUTH_NO_DEBUG where the operation takes no SeDebug bypass
+ * (kacs_get_sd / kacs_set_sd).
+ */
+#define CK_KACS_AUTH_NO_DEBUG 0x1u
+CK_API int ck_kacs_process_authorize(const struct ck_kacs_token *subject, const struct ck_kacs_psb *caller,
+				     const struct ck_kacs_sd *target_sd, const struct ck_kacs_psb *target,
+				     uint32_t right, enum ck_kacs_profile p, unsigned flags,
+				     struct ck_kacs_access_result *res);
+
+/* The right a signal asks for (design §9): TERMINATE, SUSPEND_RESUME, SIGNAL, or QUERY_LIMITED for 0. */
+CK_API uint32_t ck_kacs_signal_right(int sig);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
