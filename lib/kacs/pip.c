@@ -23,6 +23,7 @@
 #include <clonekit/kacs.h>
 
 #include "internal/util.h"
+#include "kacs/internal.h"
 #include "kacs/pip_elf.h"
 #include "kacs/pip_file.h"
 
@@ -452,23 +453,6 @@ const char *ck_kacs_pip_status_name(enum ck_kacs_pip_status s)
 	return names[s];
 }
 
-/* ---- Errors that are about a whole file (no offset) ----------------------- */
-
-static int fail(struct ck_kacs_error *err, int e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(struct ck_kacs_error *err, int e, const char *fmt, ...)
-{
-	const size_t at_msg = offsetof(struct ck_kacs_error, message);
-
-	if (err && err->size >= at_msg + sizeof(err->message)) {
-		va_list ap;
-		err->offset = 0;
-		va_start(ap, fmt);
-		vsnprintf(err->message, sizeof(err->message), fmt, ap);
-		va_end(ap);
-	}
-	return -e;
-}
-
 /* ---- The key table --------------------------------------------------------- */
 
 static const struct {
@@ -525,23 +509,8 @@ static int hex_value(char c)
 	return -1;
 }
 
-/* A key-parse error at column col. */
-#define KEY_FAIL(err, col, ...) fail_at((err), (col), __VA_ARGS__)
-static int fail_at(struct ck_kacs_error *err, size_t col, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail_at(struct ck_kacs_error *err, size_t col, const char *fmt, ...)
-{
-	char msg[sizeof(err->message)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	int r = fail(err, EINVAL, "column %zu: %s", col, msg);
-	if (err && err->size >= offsetof(struct ck_kacs_error, offset) + sizeof(err->offset))
-		err->offset = col;
-	return r;
-}
+/* A whole-input error (a file, a key file): no offset in the message. */
+#define fail(err, e, ...) ck__kacs_fail((err), (e), NULL, 0, __VA_ARGS__)
 
 int ck_kacs_pip_key_parse(const char *text, struct ck_kacs_pip_key *out, struct ck_kacs_error *err)
 {
@@ -555,26 +524,26 @@ int ck_kacs_pip_key_parse(const char *text, struct ck_kacs_pip_key *out, struct 
 	for (size_t i = 0; i < hexlen && i < 2 * sizeof(k.key); i++) {
 		int hi = hex_value(text[i]);
 		if (hi < 0)
-			return KEY_FAIL(err, i, "'%c' is not a hex digit (HEX32:TYPE:TRUST)", text[i]);
+			return CK__KACS_TXT(err, i, "'%c' is not a hex digit (HEX32:TYPE:TRUST)", text[i]);
 		if (i % 2 == 0)
 			k.key[i / 2] = (uint8_t)(hi << 4);
 		else
 			k.key[i / 2] |= (uint8_t)hi;
 	}
 	if (hexlen != 2 * sizeof(k.key))
-		return KEY_FAIL(err, hexlen < 2 * sizeof(k.key) ? hexlen : 2 * sizeof(k.key),
+		return CK__KACS_TXT(err, hexlen < 2 * sizeof(k.key) ? hexlen : 2 * sizeof(k.key),
 				"an Ed25519 public key is 64 hex digits, not %zu (HEX32:TYPE:TRUST)", hexlen);
 	if (!c1)
-		return KEY_FAIL(err, hexlen, "':TYPE:TRUST' missing after the key");
+		return CK__KACS_TXT(err, hexlen, "':TYPE:TRUST' missing after the key");
 	const char *t = c1 + 1, *c2 = strchr(t, ':');
 	size_t tcol = (size_t)(t - text);
 	if (!c2)
-		return KEY_FAIL(err, strlen(text), "':TRUST' missing after the PIP type");
+		return CK__KACS_TXT(err, strlen(text), "':TRUST' missing after the PIP type");
 	if (type_parse_n(t, (size_t)(c2 - t), &k.type) < 0)
-		return KEY_FAIL(err, tcol, "PIP type '%.*s' is neither a 32-bit number nor none, protected or isolated",
+		return CK__KACS_TXT(err, tcol, "PIP type '%.*s' is neither a 32-bit number nor none, protected or isolated",
 				(int)(c2 - t), t);
 	if (k.type == CK_KACS_PIP_NONE)
-		return KEY_FAIL(err, tcol, "PIP type None protects nothing: a key gives protected (512), "
+		return CK__KACS_TXT(err, tcol, "PIP type None protects nothing: a key gives protected (512), "
 					   "isolated (1024) or another type above 0");
 	const char *s = c2 + 1;
 	size_t scol = (size_t)(s - text), slen = strlen(s);
@@ -583,9 +552,9 @@ int ck_kacs_pip_key_parse(const char *text, struct ck_kacs_pip_key *out, struct 
 	} else {
 		int r = ck__parse_u64n(s, slen, 0, UINT32_MAX, &trust);
 		if (r == -ERANGE)
-			return KEY_FAIL(err, scol, "trust '%s' is above 4294967295", s);
+			return CK__KACS_TXT(err, scol, "trust '%s' is above 4294967295", s);
 		if (r < 0)
-			return KEY_FAIL(err, scol, "trust '%s' is neither a number nor PeiosTcb", s);
+			return CK__KACS_TXT(err, scol, "trust '%s' is neither a number nor PeiosTcb", s);
 	}
 	k.trust = (uint32_t)trust;
 	*out = k;
