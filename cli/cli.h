@@ -28,6 +28,9 @@ int cmd_audit(int argc, char **argv);
 int cmd_seccomp(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+/* clonekit kacs SUB (cli/kacs_SUB.c) */
+int cmd_kacs_sign(int argc, char **argv);
+int cmd_kacs_verify(int argc, char **argv);
 
 /*
  * A process-creation call described on the command line, shared by check and
