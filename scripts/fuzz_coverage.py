@@ -37,6 +37,9 @@ PARSERS = {
               'lib/detect.c': ['ck_priority_parse'],
               'lib/probe.c': ['ck_probe_feature_by_name']},
     'rules': {'lib/detect.c': ['*']},
+    'kacs_elf': {'lib/kacs/pip_elf.c': ['*'],
+                 'lib/kacs/pip.c': ['ck__pip_verify', 'blob_from_elf', 'blob_from_xattr', 'verify_blob',
+                                    'hash_file', 'fd_read', 'find_sig']},
     'json': {},
 }
 
