@@ -149,7 +149,8 @@ bool ck__pip_snapshot_equal(const struct ck__pip_snapshot *a, const struct ck__p
  */
 static int hash_file(int fd, uint64_t size, uint64_t zoff, uint64_t zlen, uint8_t out[SHA256_LEN])
 {
-	unsigned char *buf = malloc(HASH_CHUNK);
+	/* small files get a small buffer: a 256 KiB malloc is an mmap and its page faults */
+	unsigned char *buf = malloc(size && size < HASH_CHUNK ? (size_t)size : HASH_CHUNK);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int e = 0;
 
