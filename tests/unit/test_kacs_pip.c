@@ -1297,3 +1297,158 @@ Test(pip, the_cache_answers_until_the_file_changes_and_stays_bounded)
 	cr_assert_null(ck__pip_cache_new(NULL, 1, 8));
 	cr_assert_eq(errno, EINVAL);
 }
+
+/* ---- clonekit kacs sign / verify ------------------------------------------------------------ */
+
+TestSuite(pip_cli, .init = make_dir, .fini = remove_dir, .timeout = 120);
+
+/* Runs clonekit with args (NULL-terminated); its stdout and stderr together, and its exit status. */
+static char *clonekit(int *status, ...)
+{
+	char *argv[24];
+	size_t n = 0;
+	va_list ap;
+	argv[n++] = (char *)env_path("CLONEKIT_BIN");
+	va_start(ap, status);
+	for (char *a; (a = va_arg(ap, char *)) && n < 23;)
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+	struct ck_test_run_opts o = { .merge_stderr = true, .timeout_s = 60, .tee_fd = -1 };
+	struct ck_test_run r;
+	cr_assert_eq(ck_test_run(argv, &o, &r), 0);
+	cr_assert(WIFEXITED(r.status), "status 0x%x", r.status);
+	*status = WEXITSTATUS(r.status);
+	return r.out;
+}
+
+#define EXPECT_CLI(want_status, want_out, ...)                                                      \
+	do {                                                                                        \
+		int st_;                                                                            \
+		char *out_ = clonekit(&st_, __VA_ARGS__, (char *)NULL);                            \
+		cr_assert_str_eq(out_, (want_out));                                                 \
+		cr_assert_eq(st_, (want_status), "exit %d, want %d:\n%s", st_, (want_status), out_); \
+		free(out_);                                                                         \
+	} while (0)
+
+Test(pip_cli, sign_then_verify_prints_the_pip_and_where)
+{
+	const char *pem = in_dir("k.pem"), *f = in_dir("prog"), *plain = in_dir("plain");
+	free(sh("openssl genpkey -algorithm ed25519 -out '%s'", pem));
+	copy_file(env_path("CK_PIP_TARGET"), f);
+	copy_file(env_path("CK_PIP_PLAIN"), plain);
+	uint8_t pub[32];
+	cr_assert_eq(ck_kacs_pip_pem_read(pem, NULL, pub, NULL), 0);
+	char hexpub[65], key[128], other[128], line[512];
+	hex(pub, 32, hexpub);
+	snprintf(key, sizeof(key), "%s:protected:PeiosTcb", hexpub);
+	snprintf(other, sizeof(other), "%s:isolated:1", HEX64);
+	snprintf(line, sizeof(line), "%s\n", hexpub);
+	EXPECT_CLI(0, line, "kacs", "sign", "--key", pem, "--print-public");
+	snprintf(line, sizeof(line), "{\"public_key\":\"%s\"}\n", hexpub);
+	EXPECT_CLI(0, line, "kacs", "sign", "--key", pem, "--print-public", "--json");
+
+	struct shown s;
+	cr_assert(readelf_sig(f, &s));
+	snprintf(line, sizeof(line), "%s: signed in its .peios.sig section at offset %llu\n", f, s.off);
+	EXPECT_CLI(0, line, "kacs", "sign", "--key", pem, f);
+	snprintf(line, sizeof(line), "%s: Protected/8192 (key 2 of 2, .peios.sig section at offset %llu)\n", f, s.off);
+	EXPECT_CLI(0, line, "kacs", "verify", "--pip-key", other, "--pip-key", key, f);
+	struct ck_kacs_pip_key k;
+	cr_assert_eq(ck_kacs_pip_key_parse(key, &k, NULL), 0);
+	struct ck_kacs_pip_result res = verify_path(f, &k, 1);
+	char hash[65];
+	hex(res.hash, 32, hash);
+	snprintf(line, sizeof(line),
+		 "{\"file\":\"%s\",\"signed\":true,\"status\":\"signed\",\"pip_type\":512,\"pip_type_name\":\"Protected\","
+		 "\"pip_trust\":8192,\"key\":0,\"source\":\"section\",\"sig_offset\":%llu,\"sha256\":\"%s\",\"reason\":null}\n",
+		 f, s.off, hash);
+	EXPECT_CLI(0, line, "kacs", "verify", "--json", "--pip-key", key, f);
+
+	/* unsigned: exit 1, and why */
+	snprintf(line, sizeof(line), "%s: unsigned: signature does not verify with the key\n", f);
+	EXPECT_CLI(1, line, "kacs", "verify", "--pip-key", other, f);
+	snprintf(line, sizeof(line),
+		 "%s: Protected/8192 (key 1 of 1, .peios.sig section at offset %llu)\n"
+		 "%s: unsigned: no .peios.sig section and no security.peios.sig xattr\n",
+		 f, s.off, plain);
+	EXPECT_CLI(1, line, "kacs", "verify", "--pip-key", key, f, plain);
+	snprintf(line, sizeof(line),
+		 "{\"file\":\"%s\",\"signed\":false,\"status\":\"no-signature\",\"pip_type\":0,\"pip_type_name\":\"None\","
+		 "\"pip_trust\":0,\"key\":null,\"source\":null,\"sig_offset\":null,\"sha256\":null,"
+		 "\"reason\":\"no .peios.sig section and no security.peios.sig xattr\"}\n",
+		 plain);
+	EXPECT_CLI(1, line, "kacs", "verify", "--pip-key", key, "--json", plain);
+
+	/* a program without the section: exit 1, and how to add one */
+	snprintf(line, sizeof(line),
+		 "clonekit kacs sign: %s: no .peios.sig section to write into: add a 65-byte one (`head -c 65 /dev/zero "
+		 ">z; objcopy --add-section .peios.sig=z FILE`, or in C `__attribute__((section(\".peios.sig\"), used)) "
+		 "const unsigned char sig[65] = { 1 };`), or sign the xattr\n",
+		 plain);
+	EXPECT_CLI(1, line, "kacs", "sign", "--key", pem, plain);
+}
+
+Test(pip_cli, usage_errors_name_the_input)
+{
+	const char *pem = in_dir("k.pem"), *f = in_dir("prog");
+	free(sh("openssl genpkey -algorithm ed25519 -out '%s'", pem));
+	copy_file(env_path("CK_PIP_TARGET"), f);
+	char line[512], key[128];
+	snprintf(key, sizeof(key), "%s:protected:8192", HEX64);
+	EXPECT_CLI(2, "clonekit kacs verify: no --pip-key given: nothing to verify against\n"
+		      "Try 'clonekit kacs verify --help'.\n",
+		   "kacs", "verify", f);
+	EXPECT_CLI(2, "clonekit kacs verify: --pip-key 'abc:1:1': column 3: an Ed25519 public key is 64 hex digits, not 3 "
+		      "(HEX32:TYPE:TRUST)\nTry 'clonekit kacs verify --help'.\n",
+		   "kacs", "verify", "--pip-key", "abc:1:1", f);
+	EXPECT_CLI(2, "clonekit kacs verify: no FILE given\nTry 'clonekit kacs verify --help'.\n", "kacs", "verify",
+		   "--pip-key", key);
+	EXPECT_CLI(2, "clonekit kacs verify: /nonexistent/x: No such file or directory\n", "kacs", "verify", "--pip-key",
+		   key, "/nonexistent/x");
+	EXPECT_CLI(2, "clonekit kacs verify: unknown option '--pip-keys'; did you mean '--pip-key'?\n"
+		      "Try 'clonekit kacs verify --help'.\n",
+		   "kacs", "verify", "--pip-keys", key, f);
+	EXPECT_CLI(2, "clonekit kacs sign: no --key KEY.pem given (openssl genpkey -algorithm ed25519 -out KEY.pem makes "
+		      "one)\nTry 'clonekit kacs sign --help'.\n",
+		   "kacs", "sign", f);
+	snprintf(line, sizeof(line), "clonekit kacs sign: --print-public signs nothing, yet FILE '%s' was given\n"
+				     "Try 'clonekit kacs sign --help'.\n", f);
+	EXPECT_CLI(2, line, "kacs", "sign", "--key", pem, "--print-public", f);
+	EXPECT_CLI(2, "clonekit kacs sign: --key /nonexistent/k.pem: No such file or directory\n", "kacs", "sign", "--key",
+		   "/nonexistent/k.pem", f);
+	snprintf(line, sizeof(line), "clonekit kacs sign: --key %s: no PEM key OpenSSL can read (an Ed25519 key as "
+				     "`openssl genpkey -algorithm ed25519` writes it, unencrypted)\n", f);
+	EXPECT_CLI(2, line, "kacs", "sign", "--key", f, f);
+	EXPECT_CLI(2, "clonekit kacs sign: /nonexistent/x: No such file or directory\n", "kacs", "sign", "--key", pem,
+		   "/nonexistent/x");
+	int st;
+	char *help = clonekit(&st, "kacs", "sign", "--help", (char *)NULL);
+	cr_assert_eq(st, 0);
+	cr_assert(strstr(help, "objcopy --add-section .peios.sig=z FILE"), "%s", help);
+	free(help);
+}
+
+Test(pip_cli, sign_xattr_signs_a_script_as_root)
+{
+	if (geteuid() != 0)
+		ck_skip_or_fail("setting security.* xattrs needs CAP_SYS_ADMIN: run as root");
+	char d[64];
+	snprintf(d, sizeof(d), "/dev/shm/ck-pip-cli-XXXXXX");
+	cr_assert(mkdtemp(d));
+	char f[128], pem[128], line[512], key[160];
+	snprintf(f, sizeof(f), "%s/script", d);
+	snprintf(pem, sizeof(pem), "%s/k.pem", dir);
+	write_bytes(f, "#!/bin/sh\necho hi\n", 18, 0755);
+	free(sh("openssl genpkey -algorithm ed25519 -out '%s'", pem));
+	uint8_t pub[32];
+	cr_assert_eq(ck_kacs_pip_pem_read(pem, NULL, pub, NULL), 0);
+	hex(pub, 32, key);
+	strcat(key, ":1024:5");
+	snprintf(line, sizeof(line), "%s: signed in its security.peios.sig xattr\n", f);
+	EXPECT_CLI(0, line, "kacs", "sign", "--key", pem, "--xattr", f);
+	snprintf(line, sizeof(line), "%s: Isolated/5 (key 1 of 1, security.peios.sig xattr)\n", f);
+	EXPECT_CLI(0, line, "kacs", "verify", "--pip-key", key, f);
+	unlink(f);
+	rmdir(d);
+}
