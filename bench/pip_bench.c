@@ -98,7 +98,8 @@ static void keygen(uint8_t seed[32], uint8_t pub[32])
 	EVP_PKEY_CTX_free(c);
 }
 
-static void bench_size(const char *dir, size_t mib, int rounds, const uint8_t seed[32], const struct ck_kacs_pip_key *key)
+static void bench_size(const char *dir, size_t mib, int rounds, const uint8_t seed[32],
+		       const struct ck_kacs_pip_key *key)
 {
 	size_t len;
 	unsigned char *b = build(mib << 20, &len);

@@ -16,7 +16,10 @@
 
 struct ck__pip_cache;
 
-/* A cache over a copy of keys[0..n) of at least capacity entries (rounded up to a power of two, 4 to 65536). NULL + errno. */
+/*
+ * A cache over a copy of keys[0..n) of at least capacity entries (rounded
+ * up to a power of two, 4 to 65536). NULL + errno (EINVAL, ENOMEM).
+ */
 struct ck__pip_cache *ck__pip_cache_new(const struct ck_kacs_pip_key *keys, size_t n, size_t capacity);
 void ck__pip_cache_free(struct ck__pip_cache *c);
 

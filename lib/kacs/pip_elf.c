@@ -163,7 +163,8 @@ static void find_in_table(struct finder *f, const unsigned char *eh)
 	if (entsize != want)
 		STOP(f, CK__PIP_ELF_BAD_ELF, "e_shentsize is %" PRIu64 ", not %" PRIu64 " as %s section headers are",
 			    entsize, want, class_name(is64));
-	/* gABI extended numbering: the count in section 0's sh_size, the index in its sh_link */
+	/* gABI extended numbering: the count in section 0's sh_size, the index in its sh_link
+	   (PKM reads e_shnum 0 as no sections) */
 	if (shnum == 0 || strndx == SHN_XINDEX) {
 		if (!inside(f, shoff, want))
 			STOP(f, CK__PIP_ELF_BAD_ELF,
@@ -229,12 +230,14 @@ void ck__pip_elf_find(const struct ck__pip_reader *rd, uint64_t size, struct ck_
 			    EI_NIDENT);
 	if (!read_in(&f, 0, eh, EI_NIDENT))
 		return;
+	/* K20 is silent on ELF32 and big-endian files (it names Elf64_Shdr); PKM calls them unsigned; both are read here */
 	if (eh[EI_CLASS] != ELFCLASS32 && eh[EI_CLASS] != ELFCLASS64)
 		STOP(&f, CK__PIP_ELF_BAD_ELF, "e_ident[EI_CLASS] is %u, neither ELFCLASS32 nor ELFCLASS64",
 			    eh[EI_CLASS]);
 	if (eh[EI_DATA] != ELFDATA2LSB && eh[EI_DATA] != ELFDATA2MSB)
 		STOP(&f, CK__PIP_ELF_BAD_ELF, "e_ident[EI_DATA] is %u, neither ELFDATA2LSB nor ELFDATA2MSB",
 			    eh[EI_DATA]);
+	/* as PKM; K20 is silent */
 	if (eh[EI_VERSION] != EV_CURRENT)
 		STOP(&f, CK__PIP_ELF_BAD_ELF, "e_ident[EI_VERSION] is %u, not EV_CURRENT", eh[EI_VERSION]);
 	out->is64 = eh[EI_CLASS] == ELFCLASS64;

@@ -23,6 +23,8 @@ enum ck__pip_elf_status {
 	CK__PIP_ELF_NOT_ELF,    /* not \x7fELF (or shorter than 4 bytes): the xattr decides */
 	CK__PIP_ELF_NO_SECTION, /* ELF without a section named .peios.sig: the xattr decides */
 	CK__PIP_ELF_FOUND,      /* offset: a 65-byte SHT_PROGBITS .peios.sig inside the file */
+	/* K20 commits to the ELF path once .peios.sig is found and calls a malformed section table invalid
+	   material ("Stable verification snapshot"); here, as in PKM, that too is unsigned without the xattr */
 	CK__PIP_ELF_BAD_ELF,    /* headers or section table malformed: unsigned, no xattr */
 	CK__PIP_ELF_BAD_SECTION, /* .peios.sig found but not usable: unsigned, no xattr */
 	CK__PIP_ELF_READ_ERROR, /* the reader failed (err): unsigned, no xattr */

@@ -638,7 +638,10 @@ struct hostile {
 };
 
 static void sig_past_eof(struct elf_img *im) { set_sh(im, SEC_SIG, sh_offset, im->len - 64); }
-static void sig_off_overflows(struct elf_img *im) { set_sh(im, SEC_SIG, sh_offset, (im->is64 ? UINT64_MAX : UINT32_MAX) - 10); }
+static void sig_off_overflows(struct elf_img *im)
+{
+	set_sh(im, SEC_SIG, sh_offset, (im->is64 ? UINT64_MAX : UINT32_MAX) - 10);
+}
 static void sig_64(struct elf_img *im) { set_sh(im, SEC_SIG, sh_size, 64); }
 static void sig_66(struct elf_img *im) { set_sh(im, SEC_SIG, sh_size, 66); }
 static void sig_nobits(struct elf_img *im) { set_sh(im, SEC_SIG, sh_type, SHT_NOBITS); }
@@ -686,7 +689,8 @@ static const struct hostile hostile[] = {
 	{ "EI_VERSION 0", version_0, CK_KACS_PIP_BAD_ELF, "e_ident[EI_VERSION] is 0" },
 	{ "first .peios.sig is .text", first_of_two_is_bad, CK_KACS_PIP_BAD_SECTION, ".peios.sig (section 1) holds 64 bytes" },
 	/* not found: the xattr path, which this file does not have */
-	{ "name past the string table", name_past_strtab, CK_KACS_PIP_NO_SIGNATURE, "no .peios.sig section and no security.peios.sig xattr" },
+	{ "name past the string table", name_past_strtab, CK_KACS_PIP_NO_SIGNATURE,
+	  "no .peios.sig section and no security.peios.sig xattr" },
 	{ "name without its NUL", name_unterminated, CK_KACS_PIP_NO_SIGNATURE, "no .peios.sig section and no" },
 	{ "e_shoff 0", shoff_zero, CK_KACS_PIP_NO_SIGNATURE, "no .peios.sig section and no" },
 	{ "e_shnum 0, none in section 0", empty_extended, CK_KACS_PIP_NO_SIGNATURE, "no .peios.sig section and no" },
