@@ -592,6 +592,30 @@ Test(pip, synthetic_files_of_both_classes_and_byte_orders_are_signed_where_reade
 	}
 }
 
+/* Every byte of a signed file changed in turn, the section's and the headers' included: never signed. */
+Test(pip, every_byte_of_a_synthetic_file_is_covered)
+{
+	struct keypair k;
+	keygen(&k);
+	struct ck_kacs_pip_key key = key_of(&k, CK_KACS_PIP_PROTECTED, 8192);
+	for (size_t v = 0; v < NVARIANTS; v++) {
+		struct elf_img im;
+		build_elf(&im, variants[v].is64, variants[v].big);
+		const char *f = in_dir("synth");
+		write_bytes(f, im.b, im.len, 0644);
+		sign_ok(f, &k, 0);
+		cr_assert_eq(verify_path(f, &key, 1).status, CK_KACS_PIP_SIGNED);
+		for (uint64_t off = 0; off < im.len; off++) {
+			flip_byte(f, off);
+			struct ck_kacs_pip_result res = verify_path(f, &key, 1);
+			cr_assert_neq(res.status, CK_KACS_PIP_SIGNED, "%s: byte %" PRIu64 " changed, still signed",
+				      variants[v].name, off);
+			flip_byte(f, off);
+		}
+		cr_assert_eq(verify_path(f, &key, 1).status, CK_KACS_PIP_SIGNED);
+	}
+}
+
 /* Every prefix of a file: never signed, and unsigned for the reason its length gives. */
 Test(pip, every_truncation_is_unsigned_with_its_reason)
 {
