@@ -589,11 +589,15 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
 
 static int pem_text(const char *path, char *buf, size_t *len, struct ck_kacs_error *err)
 {
-	int fd CK_AUTO_CLOSE = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO named as the key must not hang the open */
+	int fd CK_AUTO_CLOSE = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
 	size_t n = 0;
 
-	if (fd < 0)
+	if (fd < 0 || fstat(fd, &st) < 0)
 		return fail(err, errno, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return fail(err, EINVAL, "%s: not a regular file", path);
 	for (;;) {
 		ssize_t r = read(fd, buf + n, PEM_MAX - n);
 		if (r < 0 && errno == EINTR)

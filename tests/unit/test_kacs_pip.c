@@ -917,6 +917,10 @@ Test(pip, pem_keys_and_signatures_agree_with_openssl)
 	cr_assert(strstr(err.message, "missing.pem: No such file or directory"), "%s", err.message);
 	cr_assert_eq(ck_kacs_pip_pem_read(f, seed, p3, &err), -EINVAL);
 	cr_assert(strstr(err.message, "no PEM key OpenSSL can read"), "%s", err.message);
+	const char *fifo = in_dir("fifo");
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	cr_assert_eq(ck_kacs_pip_pem_read(fifo, seed, p3, &err), -EINVAL);
+	cr_assert(strstr(err.message, "fifo: not a regular file"), "%s", err.message);
 }
 
 /* ---- The xattr (root: security.* needs CAP_SYS_ADMIN), on tmpfs ------------------------- */
