@@ -20,7 +20,8 @@ static const char CMD[] = "kacs verify";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: clonekit kacs verify --pip-key HEX32:TYPE:TRUST [--pip-key ...] [--json] FILE...\n"
+		"Usage: clonekit kacs verify --pip-key HEX32:TYPE:TRUST [--pip-key ...]\n"
+		"                            [--json] FILE...\n"
 		"\n"
 		"Prints the PIP type and trust each FILE would get at exec under Peios\n"
 		"(KACS v0.20 6-signing/1-binary-signing.md), or 'unsigned' and why. The\n"
