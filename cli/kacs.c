@@ -17,6 +17,8 @@ static const struct {
 	const char *summary;
 } subs[] = {
 	{ "sddl", cmd_kacs_sddl, "SDDL to a binary security descriptor (hex or a file), and back" },
+	{ "sign", cmd_kacs_sign, "sign a file for PIP: its .peios.sig section, or its security.peios.sig xattr" },
+	{ "verify", cmd_kacs_verify, "the PIP type and trust a file would get at exec, or unsigned and why" },
 };
 
 #define NSUBS (sizeof(subs) / sizeof(subs[0]))

@@ -34,3 +34,7 @@ echo "== printing one event: JSON (the one writer) and strace's text, ns per eve
 echo
 echo "== observing process creation: trace, strace, watch and bpftrace against no observer =="
 "$(dirname "$0")/../bench/observe_bench.sh" "$build"
+
+echo
+echo "== PIP verification: a signed ELF file hashed and verified (ms per MiB), the cache's answer =="
+"$build/bench/pip-bench" --rounds 11 1 16 64

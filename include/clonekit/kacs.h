@@ -510,6 +510,109 @@ CK_API int ck_kacs_process_authorize(const struct ck_kacs_token *subject, const 
 /* The right a signal asks for (design §9): TERMINATE, SUSPEND_RESUME, SIGNAL, or QUERY_LIMITED for 0. */
 CK_API uint32_t ck_kacs_signal_right(int sig);
 
+/* ---- PIP from signed binaries (K20 6-signing/1-binary-signing.md) ------------ */
+
+#define CK_KACS_PIP_SIG_SECTION ".peios.sig"         /* the ELF section, SHT_PROGBITS */
+#define CK_KACS_PIP_SIG_XATTR   "security.peios.sig" /* for files without that section */
+#define CK_KACS_PIP_SIG_SIZE    65u                  /* version byte + Ed25519 signature */
+#define CK_KACS_PIP_SIG_VERSION 0x01u
+
+/* One entry of the key table: an Ed25519 public key and the PIP it gives. */
+struct ck_kacs_pip_key {
+	uint8_t key[32];      /* raw Ed25519 public key */
+	uint32_t type, trust; /* CK_KACS_PIP_*, and the trust tier (PeiosTcb is 8192) */
+};
+
+/* How a verification ended: SIGNED, or why the file is unsigned (PIP None/0). */
+enum ck_kacs_pip_status {
+	CK_KACS_PIP_SIGNED = 0,     /* verified with keys[key] */
+	CK_KACS_PIP_NO_SIGNATURE,   /* no .peios.sig section and no security.peios.sig xattr */
+	CK_KACS_PIP_BAD_ELF,        /* \x7fELF, but its headers or section table are malformed (no xattr fallback) */
+	CK_KACS_PIP_BAD_SECTION,    /* .peios.sig is not SHT_PROGBITS, not 65 bytes, or outside the file */
+	CK_KACS_PIP_BAD_XATTR,      /* security.peios.sig is not 65 bytes */
+	CK_KACS_PIP_BAD_VERSION,    /* the version byte is not 0x01 */
+	CK_KACS_PIP_NO_MATCH,       /* the signature verifies with none of the keys */
+	CK_KACS_PIP_CHANGED,        /* the file changed while it was read */
+	CK_KACS_PIP_UNREADABLE,     /* not a regular file, or a read failed (err) */
+};
+
+/* Where the signature was read. */
+enum ck_kacs_pip_source {
+	CK_KACS_PIP_FROM_NONE = 0,
+	CK_KACS_PIP_FROM_ELF,   /* the .peios.sig section: hash with its bytes as zeros */
+	CK_KACS_PIP_FROM_XATTR, /* the xattr: hash of the whole file */
+};
+
+struct ck_kacs_pip_result {
+	size_t size;                    /* sizeof(struct ck_kacs_pip_result), set by the caller */
+	enum ck_kacs_pip_status status;
+	uint32_t type, trust;           /* keys[key]'s when SIGNED, else 0 and 0 (None) */
+	int key;                        /* the index of the key that verified, else -1 */
+	enum ck_kacs_pip_source source; /* where the signature was, NONE when none was read */
+	bool hashed;                    /* hash holds the content hash */
+	uint8_t hash[32];               /* SHA-256 as the spec defines it for source */
+	uint64_t file_size;             /* the size snapshot every read was held to */
+	uint64_t sig_offset;            /* FROM_ELF: the section's sh_offset */
+	int err;                        /* UNREADABLE: the errno of what failed, else 0 */
+	char reason[192];               /* why it is unsigned; "" when SIGNED */
+};
+
+/*
+ * The PIP fd's file would get at exec, as K20 6-signing/1-binary-signing.md
+ * defines it: a .peios.sig section found by name in an ELF file (32- or
+ * 64-bit, either byte order), else the security.peios.sig xattr; version
+ * 0x01; Ed25519 (not ph) over the 32-byte SHA-256 content hash with each of
+ * keys[0..n) in order, the first that verifies giving (type, trust). Every
+ * read stays inside a size snapshot taken first; the size and timestamps are
+ * read again at the end. Anything wrong makes the file unsigned and says why
+ * in res->reason: that is an answer, not an error. Returns 0 with res
+ * filled, or -EINVAL (res, or keys with n, missing; res->size too small) or
+ * -EBADF (fd is not open) with res unsigned where it could be written.
+ * fd is read with pread and keeps its offset.
+ */
+CK_API int ck_kacs_pip_verify_fd(int fd, const struct ck_kacs_pip_key *keys, size_t n,
+				 struct ck_kacs_pip_result *res);
+/* "signed", "no-signature", "bad-elf", ... (static storage); "?" for another value. */
+CK_API const char *ck_kacs_pip_status_name(enum ck_kacs_pip_status s);
+
+/*
+ * "HEX32:TYPE:TRUST": 64 hex digits of an Ed25519 public key, a PIP type
+ * (decimal, 0x hex, or none/protected/isolated in any case) above None, and a
+ * 32-bit trust (a number, or PeiosTcb for 8192). 0, or -EINVAL with err
+ * naming the column.
+ */
+CK_API int ck_kacs_pip_key_parse(const char *text, struct ck_kacs_pip_key *out, struct ck_kacs_error *err);
+/* "HEX32:512:8192"; snprintf-shaped. */
+CK_API int ck_kacs_pip_key_format(const struct ck_kacs_pip_key *key, char *buf, size_t len);
+/* "None", "Protected", "Isolated", or NULL for another number. */
+CK_API const char *ck_kacs_pip_type_name(uint32_t type);
+/* A PIP type as ck_kacs_pip_key_parse reads it (any 32-bit number): 0 or -EINVAL. */
+CK_API int ck_kacs_pip_type_parse(const char *text, uint32_t *out);
+
+/*
+ * Signing. seed is a 32-byte Ed25519 private key (RFC 8032's seed, what
+ * `openssl genpkey -algorithm ed25519` keeps). ck_kacs_pip_sign_fd computes
+ * the content hash and writes 0x01 and Ed25519(seed, hash): into the file's
+ * existing 65-byte .peios.sig section (fd open for writing), or with
+ * CK_KACS_PIP_SIGN_XATTR into its security.peios.sig xattr (CAP_SYS_ADMIN).
+ * hash (may be NULL) gets the content hash signed. 0, or -errno with err
+ * saying what and how to fix it: -ENODATA for an ELF file without the
+ * section, -EEXIST for the xattr on a file that has one, -EINVAL for a
+ * malformed one, -EPERM, -EAGAIN when the file changed while it was read.
+ */
+#define CK_KACS_PIP_SIGN_XATTR 0x1u
+CK_API int ck_kacs_pip_sign_fd(int fd, const uint8_t seed[32], unsigned flags, uint8_t hash[32],
+			       struct ck_kacs_error *err);
+/* The public key of seed: 0 or -EINVAL (-ENOMEM). */
+CK_API int ck_kacs_pip_public_key(const uint8_t seed[32], uint8_t pub[32]);
+/*
+ * Reads an Ed25519 key in PEM: a private key (PKCS#8, as openssl genpkey
+ * writes it) gives its seed and public key; a public one (openssl pkey
+ * -pubout) only pub, and -EINVAL when seed is asked for. seed may be NULL;
+ * unencrypted keys only. 0 or -errno with err naming path.
+ */
+CK_API int ck_kacs_pip_pem_read(const char *path, uint8_t seed[32], uint8_t pub[32], struct ck_kacs_error *err);
+
 #ifdef __cplusplus
 }
 #endif

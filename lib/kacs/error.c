@@ -17,7 +17,7 @@ int ck__kacs_fail(struct ck_kacs_error *err, int errno_value, const char *what, 
 		return -errno_value;
 	/* a caller's struct may be older (shorter message) or newer (we fill ours) */
 	size_t room = err->size - at_msg < sizeof(err->message) ? err->size - at_msg : sizeof(err->message);
-	int n = snprintf(err->message, room, "%s %zu: ", what, offset);
+	int n = what ? snprintf(err->message, room, "%s %zu: ", what, offset) : 0;
 	if (n >= 0 && (size_t)n < room) {
 		va_list ap;
 		va_start(ap, fmt);

@@ -11,7 +11,8 @@
 
 /*
  * Fills err (when not NULL, and only as far as err->size reaches) with
- * offset and "offset N: ..." or "column N: ..." (what says which); returns
+ * offset and "offset N: ..." or "column N: ..." (what says which; NULL for
+ * a message about a whole input, which names no offset); returns
  * -errno_value so that callers can `return ck__kacs_fail(...)`.
  */
 int ck__kacs_fail(struct ck_kacs_error *err, int errno_value, const char *what, size_t offset, const char *fmt, ...)

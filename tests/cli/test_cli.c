@@ -2991,7 +2991,9 @@ Test(cli, files_a_symlink_planted_as_a_directory_of_the_path_is_refused_and_a_lo
 static const struct cli_case kacs_cases[] = {
 	{ "kacs --json lists the subcommands", { "kacs", "--json" }, NULL, 0,
 	  "{\"subcommands\":[{\"name\":\"sddl\",\"summary\":\"SDDL to a binary security descriptor (hex or a file), "
-	  "and back\"}]}\n", "" },
+	  "and back\"},{\"name\":\"sign\",\"summary\":\"sign a file for PIP: its .peios.sig section, or its "
+	  "security.peios.sig xattr\"},{\"name\":\"verify\",\"summary\":\"the PIP type and trust a file would get "
+	  "at exec, or unsigned and why\"}]}\n", "" },
 	{ "kacs: a misspelt subcommand gets the nearest", { "kacs", "sdl" }, NULL, 2, "",
 	  USAGE("kacs", "unknown subcommand 'sdl'; did you mean 'sddl'?") },
 	{ "kacs: an unknown subcommand is named", { "kacs", "frobnicate" }, NULL, 2, "",
