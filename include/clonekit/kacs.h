@@ -187,14 +187,21 @@ struct ck_kacs_ace {
 struct ck_kacs_acl {
 	uint8_t revision;          /* 2 or 4 */
 	uint16_t count;
-	struct ck_kacs_ace *aces;  /* count of them, owned by the SD */
+	struct ck_kacs_ace *aces;  /* count of them, malloc'd, owned by the SD (NULL when count is 0) */
+	uint8_t sbz1;              /* reserved header bytes: K20 2-acl-format.md keeps them as they came */
+	uint16_t sbz2;
 };
 
 /*
  * A security descriptor, parsed. Made by ck_kacs_sd_parse, ck_kacs_sddl_parse
- * or the builders below; freed by ck_kacs_sd_free. A DACL or SACL that is
- * absent (its control bit clear, or a NULL ACL) has `present` false; a
- * present NULL DACL (control bit set, offset 0) grants everything.
+ * or the builders below; freed by ck_kacs_sd_free, which frees dacl.aces,
+ * sacl.aces and the SD (each malloc'd). K20 1-structure.md: a DACL is
+ * present exactly when SE_DACL_PRESENT is set and its offset is not 0; an
+ * absent DACL is the NULL DACL and grants everything (an absent SACL has no
+ * label). K20 has no "present but NULL" ACL (bit set, offset 0 is
+ * malformed), so dacl_null and sacl_null are always false in a valid SD.
+ * control's SE_DACL_PRESENT, SE_SACL_PRESENT agree with dacl_present,
+ * sacl_present and SE_SELF_RELATIVE is set.
  */
 struct ck_kacs_sd {
 	uint8_t revision;         /* 1 */
@@ -203,16 +210,65 @@ struct ck_kacs_sd {
 	struct ck_kacs_sid owner, group;
 	bool dacl_present, dacl_null, sacl_present, sacl_null;
 	struct ck_kacs_acl dacl, sacl;
+	uint8_t sbz1;             /* header byte 1: resource-manager bits under SE_RM_CONTROL_VALID, kept as it came */
 };
 
-/* The self-relative form, validated strictly: 0 and *out, or -EINVAL (-ENOMEM) with err. */
+/* SE_* control bits beyond those above (K20 1-structure.md). */
+#define CK_KACS_SE_DACL_TRUSTED          0x0040u
+#define CK_KACS_SE_SERVER_SECURITY       0x0080u
+#define CK_KACS_SE_DACL_AUTO_INHERIT_REQ 0x0100u
+#define CK_KACS_SE_SACL_AUTO_INHERIT_REQ 0x0200u
+#define CK_KACS_SE_DACL_AUTO_INHERITED   0x0400u
+#define CK_KACS_SE_SACL_AUTO_INHERITED   0x0800u
+#define CK_KACS_SE_RM_CONTROL_VALID      0x4000u
+
+#define CK_KACS_SD_MAX 65535u /* K20 1-structure.md: the largest serialized SD */
+
+/*
+ * The self-relative form, validated strictly: 0 and *out, or -EINVAL
+ * (malformed), -EOPNOTSUPP (a valid ACE type this library does not keep:
+ * object, callback, resource-attribute, scoped-policy, unknown), -ENOMEM,
+ * with err naming the byte offset and the rule.
+ */
 CK_API int ck_kacs_sd_parse(const void *buf, size_t len, struct ck_kacs_sd **out, struct ck_kacs_error *err);
-/* The self-relative bytes (malloc'd into *buf, *len): 0 or -errno. parse(to_bytes(sd)) equals sd. */
+/*
+ * Whether sd (made by hand) is one that to_bytes can write and parse would
+ * give back: 0, or -EINVAL/-EOPNOTSUPP with err (offset: where the fault
+ * would sit in to_bytes' output).
+ */
+CK_API int ck_kacs_sd_validate(const struct ck_kacs_sd *sd, struct ck_kacs_error *err);
+/*
+ * The self-relative bytes (malloc'd into *buf, *len), laid out header,
+ * owner, group, SACL, DACL: 0, -EINVAL (ck_kacs_sd_validate refuses it),
+ * -E2BIG (over CK_KACS_SD_MAX), -ENOMEM. parse(to_bytes(sd)) equals sd.
+ */
 CK_API int ck_kacs_sd_to_bytes(const struct ck_kacs_sd *sd, uint8_t **buf, size_t *len);
-/* A deep copy; NULL with errno ENOMEM. */
+/* A deep copy; NULL with errno ENOMEM (EINVAL for NULL). */
 CK_API struct ck_kacs_sd *ck_kacs_sd_dup(const struct ck_kacs_sd *sd);
 CK_API void ck_kacs_sd_free(struct ck_kacs_sd *sd);
+/* Every field: control, Sbz bytes, owner/group when present, the ACLs ACE by ACE. */
 CK_API bool ck_kacs_sd_equal(const struct ck_kacs_sd *a, const struct ck_kacs_sd *b);
+
+/* Builders: an empty SD (revision 1, SE_SELF_RELATIVE, no component); NULL with errno ENOMEM. */
+CK_API struct ck_kacs_sd *ck_kacs_sd_new(void);
+/*
+ * Appends an ACE (AceSize set from the SID) to acl, whose aces it reallocs:
+ * 0, -EINVAL (a bad SID, 65535 ACEs), -ENOMEM (acl unchanged). For an SD's
+ * ACL, also set dacl_present/sacl_present and the control bit.
+ */
+CK_API int ck_kacs_acl_append(struct ck_kacs_acl *acl, uint8_t type, uint8_t flags, uint32_t mask,
+			      const struct ck_kacs_sid *sid);
+/*
+ * A standalone binary ACL (a token's default DACL) of exactly len bytes,
+ * checked as a DACL or (sacl) a SACL of an SD would be: 0 with out->aces
+ * malloc'd (free it, or move the ACL into an SD), or -EINVAL/-EOPNOTSUPP/
+ * -ENOMEM with err.
+ */
+CK_API int ck_kacs_acl_parse(const void *buf, size_t len, bool sacl, struct ck_kacs_acl *out,
+			     struct ck_kacs_error *err);
+/* Its binary size, and the bytes: the size, -EINVAL (invalid ACL), -ENOSPC (len too small). */
+CK_API size_t ck_kacs_acl_size(const struct ck_kacs_acl *acl);
+CK_API ssize_t ck_kacs_acl_write(const struct ck_kacs_acl *acl, bool sacl, void *buf, size_t len);
 
 /*
  * SDDL, the design's subset (O: G: D: S:, ACE types A D ML TL AU, rights as
