@@ -537,7 +537,8 @@ struct ck_kacs_sessions;
 /*
  * kacs_create_token (K20 13-appendix-a/1-syscalls.md) but its privilege
  * check: from_wire, then session_id must name a session of s (-EINVAL,
- * 4-creation.md rule 5), then the kernel's fields: token_id from *next_id,
+ * 4-creation.md rule 5; s NULL: not checked, for a caller without a
+ * session table), then the kernel's fields: token_id from *next_id,
  * modified_id (token_id; 0 under v0.22), created_at (now), token_guid
  * (v0.22) and the default token SD for creator (the caller's user). The
  * session's live-token count is the caller's (ck_kacs_session_hold).

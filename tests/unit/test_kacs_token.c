@@ -1474,8 +1474,14 @@ Test(kacs_wire, create_mints_the_kernels_fields)
 	cr_assert(ck_kacs_sid_equal(&t->sd->owner, &creator), K20_CREATION ": the default token SD");
 	assert_same_spec_fields(u, t, "create");
 	ck_kacs_token_free(t);
-	/* without a table (s NULL is refused: the session is the kernel's to check) */
-	cr_assert_eq(ck_kacs_token_create(NULL, b, n, &creator, CK_KACS_V0_20, &next, &t, &e), -EINVAL);
+	/* without a table rule 5 is not checked */
+	b[56] = 0x77;
+	cr_assert_eq(ck_kacs_token_create(NULL, b, n, &creator, CK_KACS_V0_20, &next, &t, &e), 0, "%s", e.message);
+	cr_assert_eq(t->auth_id, 0x377);
+	cr_assert_eq(t->token_id, CK_KACS_TOKEN_ID_FIRST + 1);
+	ck_kacs_token_free(t);
+	cr_assert_eq(ck_kacs_token_create(s, b, n, &creator, CK_KACS_V0_20, &next, &t, &e), -EINVAL, "0x377 is no session");
+	b[56] = 0xe8;
 	/* a malformed spec fails before the session is looked at */
 	b[0] = 3;
 	cr_assert_eq(ck_kacs_token_create(s, b, n, &creator, CK_KACS_V0_20, &next, &t, &e), -EINVAL);
