@@ -494,8 +494,9 @@ CK_API int ck_kacs_token_adjust_groups(struct ck_kacs_token *t, const struct ck_
  * group_index as 0 = user, 1..N = groups, CK_KACS_INDEX_NO_CHANGE to keep.
  * -EINVAL with err for a NULL dacl with a length, a length above 65536, an
  * ACL that does not parse, an owner index that names neither the user nor
- * a group with SE_GROUP_OWNER, a group index past the groups; nothing is
- * changed then. modified_id is bumped.
+ * a group with SE_GROUP_OWNER, a group index past the groups (-EOPNOTSUPP
+ * for an ACE type sd.c does not keep); nothing is changed then.
+ * modified_id is bumped.
  */
 #define CK_KACS_INDEX_NO_CHANGE 0xFFFFu
 CK_API int ck_kacs_token_adjust_default(struct ck_kacs_token *t, const void *dacl, uint32_t dacl_len,
