@@ -215,8 +215,9 @@ static int read_sid_array(const uint8_t *b, size_t len, const struct section *s,
 			   "offset %zu", s->len_field, count, count, len - off, off);
 	for (uint32_t i = 0; i < count; i++) {
 		struct ck_kacs_sid_attr e = { 0 };
+		/* the offsets named lie inside the input: the count, or where the short entry starts */
 		if (len - at < 4)
-			return BIN(err, at, "%s entry %u: sid_len runs past the end of the spec", s->name, i);
+			return BIN(err, s->len_at, "%s %u but the spec ends after %u entries", s->len_field, count, i);
 		uint32_t sid_len = ck__le32(b + at);
 		if (sid_len < 8 || sid_len > len - at - 4)
 			return BIN(err, at, "%s entry %u: sid_len %u is not the size of a SID within the spec", s->name, i,
@@ -226,9 +227,9 @@ static int read_sid_array(const uint8_t *b, size_t len, const struct section *s,
 			return (int)n;
 		if ((size_t)n != sid_len)
 			return BIN(err, at, "%s entry %u: sid_len %u but the SID is %zd bytes", s->name, i, sid_len, n);
+		if (len - (at + 4 + sid_len) < 4)
+			return BIN(err, at, "%s entry %u: its attributes run past the end of the spec", s->name, i);
 		at += 4 + sid_len;
-		if (len - at < 4)
-			return BIN(err, at, "%s entry %u: attributes run past the end of the spec", s->name, i);
 		e.attributes = ck__le32(b + at);
 		if (out) {
 			out[i] = e;

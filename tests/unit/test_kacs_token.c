@@ -1214,6 +1214,26 @@ static size_t m_logon_sid_in_groups(uint8_t *b, size_t *n)
 	return at + len + 4;
 }
 
+/* The groups array copied to the end of the spec: returns its new offset. */
+static uint32_t groups_to_end(uint8_t *b, size_t *n)
+{
+	uint32_t g = GROUPS_AT(b), len = DACL_AT(b) - g;
+	uint8_t old[256];
+	memcpy(old, b + g, len);
+	uint32_t at = append(b, n, old, len);
+	put32(b + 92, at);
+	return at;
+}
+/* the spec ends right after the third of four entries: the count is at fault */
+static size_t m_ends_after_entries(uint8_t *b, size_t *n) { groups_to_end(b, n); put32(b + 96, 4); return 96; }
+/* the spec ends inside the last entry's attributes: that entry is at fault (fuzz regress-offset-at-the-end) */
+static size_t m_ends_in_attributes(uint8_t *b, size_t *n)
+{
+	uint32_t at = groups_to_end(b, n);
+	*n -= 2;
+	return at + 20 + 20; /* WD and AU entries are 20 bytes each */
+}
+
 static const struct wire_case {
 	const char *what, *spec;
 	uint16_t off;   /* a header field to set... */
@@ -1259,6 +1279,10 @@ static const struct wire_case {
 	{ "groups_offset inside the header", K20_ABI " §5", 0, 0, 0, m_groups_in_header, -EINVAL, 0 },
 	{ "groups_count one more than the entries", K20_ABI " §5 groups array", 0, 0, 0, m_groups_one_more, -EINVAL, 0 },
 	{ "a group's sid_len one short", K20_ABI " §5 groups array", 0, 0, 0, m_group_sid_len, -EINVAL, 0 },
+	{ "the spec ends after 3 of 4 group entries", K20_ABI " §5: within the buffer", 0, 0, 0, m_ends_after_entries,
+	  -EINVAL, 0 },
+	{ "the spec ends inside a group's attributes", K20_ABI " §5: within the buffer", 0, 0, 0, m_ends_in_attributes,
+	  -EINVAL, 0 },
 	{ "a group attribute bit no flag defines", "K20 2-sids/1-format.md", 0, 0, 0, m_group_attr_bit, -EINVAL, 0 },
 	{ "a caller group with SE_GROUP_LOGON_ID", K20_CREATION ": the logon SID is kernel-generated", 0, 0, 0,
 	  m_group_logon_attr, -EINVAL, 0 },
@@ -1315,6 +1339,7 @@ Test(kacs_wire, malformed_specs_fail_with_the_errno_and_offset)
 		cr_assert_eq(r, c->r, "%s (%s): %d, want %d: %s", c->what, c->spec, r, c->r, e.message);
 		cr_assert_null(t, "%s: no token on failure", c->what);
 		cr_assert_eq(e.offset, at, "%s (%s): offset %zu, want %zu: %s", c->what, c->spec, e.offset, at, e.message);
+		cr_assert(e.offset == 0 || e.offset < n, "%s: offset %zu is outside the %zu bytes", c->what, e.offset, n);
 		char want[32];
 		snprintf(want, sizeof(want), "offset %zu: ", at);
 		cr_assert(strncmp(e.message, want, strlen(want)) == 0, "%s: the message names the offset: %s", c->what,
