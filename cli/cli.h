@@ -45,10 +45,11 @@ struct ck_kacs_token;
  * --token PRESET|@FILE for the kacs subcommands (cli/kacs_token.c): a preset
  * (ck_kacs_token_preset), or the binary v2 spec in FILE minted as
  * kacs_create_token would for a SYSTEM caller (token_id 0x10000, the
- * session not looked up). 0 and *out (ck_kacs_token_free it), or -errno
- * after printing "clonekit CMD: ..."; err (NULL, or a whole struct) then holds the
- * spec's refusal (offset, message) when FILE was read and refused, and an
- * empty message for an unknown preset or a file that cannot be read.
+ * session not looked up; @- reads standard input). 0 and *out
+ * (ck_kacs_token_free it), or -errno after printing "clonekit CMD: ...";
+ * err (NULL, or a whole struct) then holds the spec's refusal (offset,
+ * message) when FILE was read and refused, and an empty message for an
+ * unknown preset or a file that cannot be read.
  */
 int cli_kacs_token_load(const char *cmd, const char *arg, enum ck_kacs_profile p, struct ck_kacs_token **out,
 			struct ck_kacs_error *err);
