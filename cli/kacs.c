@@ -17,6 +17,7 @@ static const struct {
 	const char *summary;
 } subs[] = {
 	{ "sddl", cmd_kacs_sddl, "SDDL to a binary security descriptor (hex or a file), and back" },
+	{ "token", cmd_kacs_token, "a token (a preset or a v2 wire spec) as a person reads it, or its spec" },
 };
 
 #define NSUBS (sizeof(subs) / sizeof(subs[0]))
