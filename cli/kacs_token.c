@@ -91,7 +91,8 @@ int cli_kacs_token_load(const char *cmd, const char *arg, enum ck_kacs_profile p
 	int r = ck_kacs_token_create(NULL, buf, len, &system, p, &next_id, out, &e);
 	free(buf);
 	if (r < 0) {
-		fprintf(stderr, "clonekit %s: %s: %s: %s\n", cmd, arg + 1, ck_errno_name(-r),
+		fprintf(stderr, "clonekit %s: %s: %s: %s\n", cmd, strcmp(arg, "@-") == 0 ? "standard input" : arg + 1,
+			ck_errno_name(-r),
 			e.message[0] ? e.message : strerror(-r));
 		if (err)
 			*err = e;
