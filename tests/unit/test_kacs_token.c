@@ -923,7 +923,15 @@ Test(kacs_token, adjust_groups_applies_all_or_nothing)
 	/* a good batch, with the previous state of every group */
 	uint64_t prev = 0, m0 = t->modified_id;
 	struct ck_kacs_group_entry good[] = { { 0, 0 }, { 1, 1 }, { 3, 1 } };
+	struct ck_kacs_sid_attr sids[CK_KACS_GROUPS_MAX];
+	memcpy(sids, t->groups, sizeof(sids));
 	cr_assert_eq(ck_kacs_token_adjust_groups(t, good, 3, &prev, NULL), 0);
+	cr_assert_eq(t->group_count, 6, K20_STRUCTURE ": AdjustGroups MUST NOT add or remove SIDs");
+	for (uint32_t g = 0; g < t->group_count; g++) {
+		cr_assert(ck_kacs_sid_equal(&t->groups[g].sid, &sids[g].sid), K20_STRUCTURE ": the SIDs stay");
+		cr_assert_eq(t->groups[g].attributes & ~CK_KACS_GROUP_ENABLED, sids[g].attributes & ~CK_KACS_GROUP_ENABLED,
+			     K20_ADJUST ": only SE_GROUP_ENABLED changes");
+	}
 	cr_assert_eq(prev, (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5), K20_ADJUST ": previous enabled state");
 	cr_assert_eq(t->groups[0].attributes & CK_KACS_GROUP_ENABLED, 0);
 	cr_assert_eq(t->groups[1].attributes & CK_KACS_GROUP_ENABLED, CK_KACS_GROUP_ENABLED);
@@ -997,10 +1005,14 @@ Test(kacs_token, adjust_default_validates_before_changing)
 	cr_assert_eq(t->modified_id, m0 + 4);
 	cr_assert_eq(ck_kacs_token_adjust_default(t, NULL, 0, 0, 0, NULL), 0);
 	cr_assert_eq(t->owner_index, 0);
-	/* AdjustSessionID: metadata, bumps modified_id */
+	/* AdjustSessionID: metadata, bumps modified_id, and MUST NOT change any other state (5-adjustment.md) */
+	struct snap before = snap_of(t);
 	cr_assert_eq(ck_kacs_token_set_session_id(t, 7), 0);
 	cr_assert_eq(t->interactive_session_id, 7);
 	cr_assert_eq(t->modified_id, m0 + 6);
+	before.t.interactive_session_id = 7;
+	before.t.modified_id = m0 + 6;
+	assert_unchanged(&before, t, K20_ADJUST " AdjustSessionID changes nothing else");
 	ck_kacs_token_free(t);
 }
 
