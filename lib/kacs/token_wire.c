@@ -621,9 +621,9 @@ int ck_kacs_token_create(const struct ck_kacs_sessions *s, const void *buf, size
 		return r;
 	/* rule 5 (PKM: EINVAL); without a table there is nothing to check against */
 	if (s && ck_kacs_session_get(s, t->auth_id, &info) < 0) {
+		unsigned long long session = t->auth_id;
 		ck_kacs_token_free(t);
-		return BIN(err, 56, "session_id %llu names no logon session (K20 4-tokens/4-creation.md rule 5)",
-			   (unsigned long long)t->auth_id);
+		return BIN(err, 56, "session_id %llu names no logon session (K20 4-tokens/4-creation.md rule 5)", session);
 	}
 	if ((r = ck__kacs_token_new_id(t, p, next_id)) < 0) {
 		ck_kacs_token_free(t);

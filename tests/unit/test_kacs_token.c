@@ -1498,6 +1498,7 @@ Test(kacs_wire, create_mints_the_kernels_fields)
 	/* rule 5: the session must exist (PKM: EINVAL) */
 	cr_assert_eq(ck_kacs_token_create(s, b, n, &creator, CK_KACS_V0_20, &next, &t, &e), -EINVAL, K20_CREATION " rule 5");
 	cr_assert_eq(e.offset, 56, "%s", e.message);
+	cr_assert_str_eq(e.message, "offset 56: session_id 1000 names no logon session (K20 4-tokens/4-creation.md rule 5)");
 	cr_assert_null(t);
 	cr_assert_eq(next, CK_KACS_TOKEN_ID_FIRST);
 	cr_assert_eq(ck_kacs_session_add(s, CK_KACS_LOGON_INTERACTIVE, "Negotiate", 9, &u->user, &id), 0);
