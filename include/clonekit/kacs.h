@@ -375,7 +375,7 @@ CK_API void ck_kacs_token_free(struct ck_kacs_token *t);
  * The deep copy a fork makes (K20 4-tokens/3-lifecycle.md): every field,
  * privileges' used bits included; a new token_id from *next_id (incremented)
  * and modified_id = token_id under v0.20 (a fresh GUID and modified_id 0
- * under v0.22). NULL with errno ENOMEM.
+ * under v0.22). NULL with errno ENOMEM (EINVAL for a NULL t or next_id).
  */
 CK_API struct ck_kacs_token *ck_kacs_token_copy(const struct ck_kacs_token *t, enum ck_kacs_profile p,
 					       uint64_t *next_id);
