@@ -94,8 +94,9 @@ CK_API uint32_t ck_kacs_map_generic(uint32_t mask, const struct ck_kacs_generic_
 
 /*
  * A mask as text and back. Names are those of the object kind (process or
- * token rights, then the standard ones, then GA GR GW GX and
- * MAXIMUM_ALLOWED), joined by ','; bits without a name as one hex number.
+ * token rights, then the standard ones, ACCESS_SYSTEM_SECURITY, GA GX GW GR
+ * and MAXIMUM_ALLOWED, in bit order), joined by ','; bits without a name
+ * as one hex number.
  * parse takes names (any case), SDDL's two-letter rights and hex or decimal
  * numbers, joined by ',' or '|'. format is snprintf-shaped.
  */
@@ -271,11 +272,15 @@ CK_API size_t ck_kacs_acl_size(const struct ck_kacs_acl *acl);
 CK_API ssize_t ck_kacs_acl_write(const struct ck_kacs_acl *acl, bool sacl, void *buf, size_t len);
 
 /*
- * SDDL, the design's subset (O: G: D: S:, ACE types A D ML TL AU, rights as
- * GA GR GW GX RC WD WO SD and the process and token letters or 0xHEX, flags
- * OI CI NP IO ID, the SID aliases): text to a parsed SD and back.
+ * SDDL, the design's subset (O: G: D: S:, ACL flags P AI AR, ACE types A D
+ * AU AL ML TL, rights as GA GR GW GX RC SD WD WO, NR NW NX for a label, or
+ * 0xHEX, flags OI CI NP IO ID CR SA FA, the SID aliases), with C: for the
+ * control bits and Sbz1 and {rev=4,sbz1=,sbz2=} for an ACL's header, which
+ * Windows' SDDL cannot say: text to a parsed SD and back (docs/man3/
+ * ck_kacs_sddl_parse.3). parse(format(sd)) equals sd for every valid SD,
  * format(parse(x)) == x for every x that format produced; format is
- * snprintf-shaped.
+ * snprintf-shaped. parse: 0, -EINVAL or -EOPNOTSUPP with err naming the
+ * column, -ENOMEM.
  */
 CK_API int ck_kacs_sddl_parse(const char *text, struct ck_kacs_sd **out, struct ck_kacs_error *err);
 CK_API int ck_kacs_sddl_format(const struct ck_kacs_sd *sd, char *buf, size_t len);

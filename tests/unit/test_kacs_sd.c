@@ -388,6 +388,30 @@ Test(kacs_sd, an_acl_that_ends_before_its_acecount_is_refused)
 	cr_assert_str_eq(e.message, "offset 24: DACL AceCount 2 but the ACL ends after 1 ACEs (AclSize 44)");
 }
 
+Test(kacs_sd, a_non_canonical_dacl_is_accepted_and_keeps_its_order)
+{
+	/* K20 3-security-descriptors/5-ace-ordering.md: MUST NOT reject non-canonical DACLs, MUST preserve the order */
+	struct bytes o = { .n = 0 };
+	put8(&o, 1);
+	put8(&o, 0);
+	put16(&o, 0x8004);
+	put32(&o, 0);
+	put32(&o, 0);
+	put32(&o, 0);
+	put32(&o, 20);
+	put_acl_header(&o, 2, 8 + 3 * 20, 3);
+	put_ace(&o, CK_KACS_ACE_ALLOW, CK_KACS_ACE_INHERITED, CK_KACS_GENERIC_ALL, 1, 1, EVERYONE); /* inherited first */
+	put_ace(&o, CK_KACS_ACE_ALLOW, 0, CK_KACS_PROCESS_TERMINATE, 5, 1, SYSTEM);             /* allow before deny */
+	put_ace(&o, CK_KACS_ACE_DENY, 0, CK_KACS_PROCESS_TERMINATE, 5, 1, SYSTEM);
+	struct ck_kacs_sd *sd = parse_ok(&o, "non-canonical DACL");
+	cr_assert_eq(sd->dacl.count, 3);
+	cr_assert_eq(sd->dacl.aces[0].flags, CK_KACS_ACE_INHERITED);
+	cr_assert_eq(sd->dacl.aces[1].type, CK_KACS_ACE_ALLOW);
+	cr_assert_eq(sd->dacl.aces[2].type, CK_KACS_ACE_DENY);
+	assert_bytes_back(sd, &o, "non-canonical DACL");
+	ck_kacs_sd_free(sd);
+}
+
 Test(kacs_sd, the_smallest_sds)
 {
 	/* no owner, no group, no DACL (the NULL DACL: K20 1-structure.md), no SACL */
