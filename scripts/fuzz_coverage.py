@@ -36,6 +36,7 @@ PARSERS = {
               'lib/seccomp.c': ['ck_seccomp_action_parse'],
               'lib/detect.c': ['ck_priority_parse'],
               'lib/probe.c': ['ck_probe_feature_by_name']},
+    'kacs_token': {'lib/kacs/token_wire.c': ['*']},
     'rules': {'lib/detect.c': ['*']},
     'kacs_elf': {'lib/kacs/pip_elf.c': ['*'],
                  'lib/kacs/pip.c': ['ck__pip_verify', 'blob_from_elf', 'blob_from_xattr', 'verify_blob',
