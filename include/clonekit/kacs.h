@@ -334,8 +334,9 @@ struct ck_kacs_sid_attr {
 
 /*
  * A token: every field of K20 4-tokens/2-structure.md that the model acts
- * on or returns. Owned by the caller; default_dacl and sd are owned by the
- * token (ck_kacs_token_free, ck_kacs_token_copy).
+ * on or returns. Owned by the caller; default_dacl_holder, sd and
+ * projected_supp_gids are owned by the token (ck_kacs_token_free,
+ * ck_kacs_token_copy).
  */
 struct ck_kacs_token {
 	struct ck_kacs_sid user;
@@ -363,8 +364,12 @@ struct ck_kacs_token {
 	uint32_t audit_policy;
 	uint32_t projected_uid, projected_gid;
 	uint8_t token_guid[16];                 /* K22 */
+	/* Stored and returned, not acted on (design §4); owned by the token. */
+	uint32_t projected_supp_gid_count;
+	uint32_t *projected_supp_gids;
 };
 
+/* Frees t (malloc'd: every function here that makes a token does so), its default DACL, SD and gids. */
 CK_API void ck_kacs_token_free(struct ck_kacs_token *t);
 /*
  * The deep copy a fork makes (K20 4-tokens/3-lifecycle.md): every field,
@@ -374,6 +379,251 @@ CK_API void ck_kacs_token_free(struct ck_kacs_token *t);
  */
 CK_API struct ck_kacs_token *ck_kacs_token_copy(const struct ck_kacs_token *t, enum ck_kacs_profile p,
 					       uint64_t *next_id);
+
+/*
+ * Tokens as objects (lib/kacs/token.c). Every function that makes a token
+ * returns it in *out (free it with ck_kacs_token_free); those that change
+ * one change it in place and bump modified_id, or change nothing and say
+ * why in err (which may be NULL): all or nothing. Handle rights and the
+ * privileges a caller needs (SeCreateToken, SeTcb, ...) are the caller's
+ * to check: these functions see the token, not who asks.
+ */
+
+/* Every privilege of the catalog (K20 7-privileges/2-catalog.md): LUIDs 2-35, 62 and 63. */
+#define CK_KACS_PRIV_CATALOG UINT64_C(0xC000000FFFFFFFFC)
+/* The first token_id of a counter (design §4); a supervisor starts *next_id there. */
+#define CK_KACS_TOKEN_ID_FIRST UINT64_C(0x10000)
+/* elevation_type */
+#define CK_KACS_ELEVATION_DEFAULT 1u
+
+/*
+ * NEW_PROCESS_MIN at exec (K20 4-tokens/3-lifecycle.md): when t's policy has
+ * it and file_il (the executable's label, Medium when it has none) is below
+ * t's integrity, *out is a copy of t at file_il with a new token_id
+ * (modified_id per profile) and elevation Default; otherwise *out is NULL.
+ * 0, -EINVAL (t is not a Primary token), -ENOMEM.
+ */
+CK_API int ck_kacs_token_new_process_min(const struct ck_kacs_token *t, uint32_t file_il, enum ck_kacs_profile p,
+					 uint64_t *next_id, struct ck_kacs_token **out);
+
+/*
+ * DuplicateToken (K20 4-tokens/4-creation.md, 13-appendix-a/2-ioctls.md
+ * KACS_IOC_DUPLICATE): a copy of type and level (Anonymous when type is
+ * Primary, whatever level says), a new token_id (modified_id = token_id
+ * under v0.20; a new GUID and modified_id 0 under v0.22), elevation
+ * Default, and a fresh default token SD whose creator is creator (the
+ * caller's primary token's user). Under v0.22 a target level of Anonymous
+ * gives the minimal Anonymous token (K22 13-appendix-a/2-ioctls.md).
+ * -EINVAL: type not 1 or 2, level above 3, or, both tokens being
+ * Impersonation tokens, a level above t's; -ENOMEM.
+ */
+CK_API int ck_kacs_token_duplicate(const struct ck_kacs_token *t, enum ck_kacs_token_type type,
+				   enum ck_kacs_imp_level level, const struct ck_kacs_sid *creator,
+				   enum ck_kacs_profile p, uint64_t *next_id, struct ck_kacs_token **out,
+				   struct ck_kacs_error *err);
+
+/* FilterToken's request, as KACS_IOC_RESTRICT carries it (K20 13-appendix-a/6-abi-reference.md §4). */
+#define CK_KACS_RESTRICT_WRITE_RESTRICTED 0x1u
+struct ck_kacs_restrict_args {
+	uint64_t privs_to_delete;   /* bits cleared from present, enabled and enabled-by-default */
+	uint32_t num_deny_indices;  /* zero-based indices into the groups, made deny-only */
+	uint32_t num_restrict_sids; /* restricting SIDs */
+	uint32_t flags;             /* CK_KACS_RESTRICT_WRITE_RESTRICTED */
+	const void *data;           /* u32le deny indices, then the SIDs packed: exactly data_len bytes */
+	size_t data_len;            /* at most 65536 */
+};
+/*
+ * FilterToken (K20 4-tokens/4-creation.md): a restricted copy of t with a
+ * new token_id (as duplicate), elevation Default, used privileges cleared,
+ * the restricting SIDs (intersected with t's when t is restricted; each
+ * with SE_GROUP_ENABLED), write_restricted sticky, user_deny_only set
+ * exactly when write-restricted (v0.22: else copied from t), and a fresh
+ * default SD for creator. All or nothing: -EINVAL with err naming the
+ * offset in data (or the field) for unknown flags, a payload that is not
+ * exactly the indices and SIDs declared, an index out of range or given
+ * twice, more than 64 restricting SIDs, or an empty intersection; -ENOMEM.
+ */
+CK_API int ck_kacs_token_restrict(const struct ck_kacs_token *t, const struct ck_kacs_restrict_args *a,
+				  const struct ck_kacs_sid *creator, enum ck_kacs_profile p, uint64_t *next_id,
+				  struct ck_kacs_token **out, struct ck_kacs_error *err);
+
+/* AdjustPrivileges (K20 4-tokens/5-adjustment.md; kacs_priv_entry, 6-abi-reference.md §4). */
+#define CK_KACS_PRIV_ENABLED            0x00000002u
+#define CK_KACS_PRIV_REMOVED            0x00000004u
+#define CK_KACS_PRIV_RESET_ALL_DEFAULTS 0x80000000u
+#define CK_KACS_ADJUST_MAX 64u
+struct ck_kacs_priv_entry {
+	uint32_t luid;       /* 0..63 */
+	uint32_t attributes; /* 0 disable, ENABLED, REMOVED; RESET_ALL_DEFAULTS alone with luid 0 */
+};
+/*
+ * Applies count entries to t, or none: -EINVAL with err naming the entry
+ * ("entry 2: ...") for count 0 or above 64, a LUID past 63, unknown or
+ * combined attribute bits, RESET_ALL_DEFAULTS anywhere but alone with LUID
+ * 0, a LUID given twice, or enabling a privilege t does not hold.
+ * Disabling or removing an absent privilege does nothing; reset restores
+ * enabled to enabled-by-default (never what was removed). *previous_enabled
+ * (when not NULL) gets the enabled mask before. modified_id is bumped.
+ */
+CK_API int ck_kacs_token_adjust_privileges(struct ck_kacs_token *t, const struct ck_kacs_priv_entry *e,
+					   uint32_t count, uint64_t *previous_enabled, struct ck_kacs_error *err);
+
+/* AdjustGroups (K20 4-tokens/5-adjustment.md, 13-appendix-a/2-ioctls.md; kacs_group_entry). */
+#define CK_KACS_GROUPS_RESET 0xFFFFFFFFu
+struct ck_kacs_group_entry {
+	uint32_t index;  /* zero-based into groups; CK_KACS_GROUPS_RESET alone: back to the defaults */
+	uint32_t enable; /* 1 enable, 0 disable (0 for the reset) */
+};
+/*
+ * Applies count entries to t, or none: -EINVAL with err naming the entry
+ * for count 0 or above 64, an index out of range or given twice, enable
+ * above 1, the reset sentinel not alone or with enable set, an entry that
+ * names a MANDATORY, USE_FOR_DENY_ONLY or logon-SID group (2-ioctls.md), or
+ * one that disables the user SID. The reset sets each group's ENABLED to
+ * its ENABLED_BY_DEFAULT and leaves deny-only groups deny-only.
+ * *previous_state (when not NULL) gets bit i = group i was enabled.
+ * modified_id is bumped.
+ */
+CK_API int ck_kacs_token_adjust_groups(struct ck_kacs_token *t, const struct ck_kacs_group_entry *e,
+				       uint32_t count, uint64_t *previous_state, struct ck_kacs_error *err);
+
+/*
+ * AdjustDefault (K20 4-tokens/5-adjustment.md; kacs_adjust_default_args):
+ * dacl as the ABI encodes it, (NULL, 0) no change, (dacl, n > 0) the binary
+ * ACL of exactly n bytes, (dacl, 0) no default DACL; owner_index and
+ * group_index as 0 = user, 1..N = groups, CK_KACS_INDEX_NO_CHANGE to keep.
+ * -EINVAL with err for a NULL dacl with a length, a length above 65536, an
+ * ACL that does not parse, an owner index that names neither the user nor
+ * a group with SE_GROUP_OWNER, a group index past the groups; nothing is
+ * changed then. modified_id is bumped.
+ */
+#define CK_KACS_INDEX_NO_CHANGE 0xFFFFu
+CK_API int ck_kacs_token_adjust_default(struct ck_kacs_token *t, const void *dacl, uint32_t dacl_len,
+					uint16_t owner_index, uint16_t group_index, struct ck_kacs_error *err);
+/* AdjustSessionID: interactive_session_id = id, modified_id bumped. 0. */
+CK_API int ck_kacs_token_set_session_id(struct ck_kacs_token *t, uint32_t id);
+/* Marks privileges used (a decision's privileges_used): monotonic, modified_id unchanged (K20 2-structure.md). */
+CK_API void ck_kacs_token_mark_used(struct ck_kacs_token *t, uint64_t privileges);
+
+/*
+ * The v2 wire format of kacs_create_token (K20 13-appendix-a/6-abi-reference.md
+ * §5): a 192-byte header and its sections, at most 65536 bytes.
+ */
+#define CK_KACS_TOKEN_SPEC_VERSION 2u
+#define CK_KACS_TOKEN_SPEC_HEADER  192u
+#define CK_KACS_TOKEN_SPEC_MAX     65536u
+/*
+ * The token a spec describes, validated as K20 4-tokens/4-creation.md and
+ * 6-abi-reference.md §5 say: the logon SID S-1-5-5-hi-lo of session_id is
+ * appended with 0xC0000007; each group's ENABLED follows its
+ * ENABLED_BY_DEFAULT and enabled-by-default = privs_enabled. What the
+ * kernel generates (token_id, modified_id, created_at, the token SD) is
+ * left 0/NULL: ck_kacs_token_create fills it. -EINVAL with err naming the
+ * offset and the rule broken; -EOPNOTSUPP for what clonekit cannot
+ * evaluate (confinement, claims, device groups), once everything else is
+ * valid; -ENOMEM.
+ */
+CK_API int ck_kacs_token_from_wire(const void *buf, size_t len, enum ck_kacs_profile p,
+				   struct ck_kacs_token **out, struct ck_kacs_error *err);
+/*
+ * t as a spec (malloc'd into *buf, *len) that from_wire reads back to t's
+ * caller-supplied fields. -EINVAL when the wire cannot say t: its last
+ * group is not the logon SID of auth_id, or an index names that logon SID;
+ * -ENOMEM.
+ */
+CK_API int ck_kacs_token_to_wire(const struct ck_kacs_token *t, uint8_t **buf, size_t *len);
+
+struct ck_kacs_sessions;
+/*
+ * kacs_create_token (K20 13-appendix-a/1-syscalls.md) but its privilege
+ * check: from_wire, then session_id must name a session of s (-EINVAL,
+ * 4-creation.md rule 5), then the kernel's fields: token_id from *next_id,
+ * modified_id (token_id; 0 under v0.22), created_at (now), token_guid
+ * (v0.22) and the default token SD for creator (the caller's user). The
+ * session's live-token count is the caller's (ck_kacs_session_hold).
+ */
+CK_API int ck_kacs_token_create(const struct ck_kacs_sessions *s, const void *buf, size_t len,
+				const struct ck_kacs_sid *creator, enum ck_kacs_profile p, uint64_t *next_id,
+				struct ck_kacs_token **out, struct ck_kacs_error *err);
+
+/*
+ * The presets of the design (§12), as a supervisor mints them for the root
+ * of its tree; the creator of each is SYSTEM:
+ *   system  K20 13-appendix-a/5-boot.md's SYSTEM token (session 0), but with
+ *           mandatory_policy NO_WRITE_UP only (see ck_kacs_token_preset(3))
+ *   user    S-1-5-21-1-2-3-1001, groups WD AU BU, SeChangeNotify and
+ *           SeCreateSymbolicLink enabled, Medium, session 1000
+ *   low     user at Low
+ *   admin   user plus BA (with SE_GROUP_OWNER), at High
+ * token_id from *next_id (0 when next_id is NULL, as the boot token's).
+ * -EINVAL for another name, -ENOMEM.
+ */
+CK_API int ck_kacs_token_preset(const char *name, enum ck_kacs_profile p, uint64_t *next_id,
+				struct ck_kacs_token **out);
+/* The i-th preset's name ("system", "admin", "user", "low"), NULL past the last. */
+CK_API const char *ck_kacs_token_preset_name(size_t i);
+
+/* ---- Logon sessions (K20 4-tokens/7-sessions.md, 13-appendix-a/5-boot.md) ---- */
+
+#define CK_KACS_SESSION_SYSTEM        UINT64_C(0)    /* 5-boot.md */
+#define CK_KACS_SESSION_ANONYMOUS     UINT64_C(998)  /* ANONYMOUS_LOGON_LUID, 4-tokens/3-lifecycle.md */
+#define CK_KACS_SESSION_FIRST_DYNAMIC UINT64_C(1000) /* design §4 */
+
+/* Logon types (6-abi-reference.md §6). */
+#define CK_KACS_LOGON_INTERACTIVE       2u
+#define CK_KACS_LOGON_NETWORK           3u
+#define CK_KACS_LOGON_BATCH             4u
+#define CK_KACS_LOGON_SERVICE           5u
+#define CK_KACS_LOGON_NETWORK_CLEARTEXT 8u
+#define CK_KACS_LOGON_NEW_CREDENTIALS   9u
+
+/* The session wire format (6-abi-reference.md §6): 15 to 4096 bytes. */
+#define CK_KACS_SESSION_SPEC_MIN 15u
+#define CK_KACS_SESSION_SPEC_MAX 4096u
+
+struct ck_kacs_session_info {
+	size_t size;              /* sizeof(struct ck_kacs_session_info), set by the caller */
+	uint64_t id;
+	uint32_t logon_type;      /* CK_KACS_LOGON_* */
+	struct ck_kacs_sid user, logon_sid;
+	const char *auth_package; /* auth_package_len bytes of UTF-8, valid while the session lives */
+	size_t auth_package_len;
+	int64_t created_at;       /* ns since the epoch */
+	uint32_t live_tokens;
+};
+
+/*
+ * A table of logon sessions: SYSTEM (0) and ANONYMOUS (998) exist from the
+ * start, each held by its boot token for ever; dynamic ones are numbered
+ * from 1000 and never reused. A session that has had live tokens goes
+ * when its last one is released (7-sessions.md "Cleanup"). NULL with errno
+ * ENOMEM.
+ */
+CK_API struct ck_kacs_sessions *ck_kacs_sessions_new(void);
+CK_API void ck_kacs_sessions_free(struct ck_kacs_sessions *s);
+/*
+ * kacs_create_session without its privilege check: the spec's session into
+ * s, its id in *id. -EINVAL with err naming the offset (a size outside
+ * 15..4096, an unknown logon type, auth_pkg not UTF-8, a user SID that is
+ * not exactly user_sid_len bytes or not the last ones); -ENOMEM.
+ */
+CK_API int ck_kacs_session_create(struct ck_kacs_sessions *s, const void *spec, size_t len, uint64_t *id,
+				  struct ck_kacs_error *err);
+/* The same from its parts (-EINVAL for an unknown logon type, bad UTF-8, or too long a spec). */
+CK_API int ck_kacs_session_add(struct ck_kacs_sessions *s, uint32_t logon_type, const char *auth_package,
+			       size_t auth_len, const struct ck_kacs_sid *user, uint64_t *id);
+/* The spec of a session into buf (len bytes): its size, -ENOSPC when len is short, -EINVAL as add. */
+CK_API ssize_t ck_kacs_session_spec(uint32_t logon_type, const char *auth_package, size_t auth_len,
+				    const struct ck_kacs_sid *user, void *buf, size_t len);
+/* kacs_destroy_empty_session: 0, -ENOENT (no such session), -EBUSY (it has live tokens). */
+CK_API int ck_kacs_session_destroy_empty(struct ck_kacs_sessions *s, uint64_t id);
+/* 0 and *out, or -ENOENT; -EINVAL for a size too small. */
+CK_API int ck_kacs_session_get(const struct ck_kacs_sessions *s, uint64_t id, struct ck_kacs_session_info *out);
+/* A token of session id became live (hold) or was freed (release): 0, -ENOENT, -EINVAL (a release without a hold). */
+CK_API int ck_kacs_session_hold(struct ck_kacs_sessions *s, uint64_t id);
+CK_API int ck_kacs_session_release(struct ck_kacs_sessions *s, uint64_t id);
+/* The logon SID of a session id: S-1-5-5-{id >> 32}-{id & 0xFFFFFFFF}. */
+CK_API void ck_kacs_logon_sid(uint64_t id, struct ck_kacs_sid *out);
 
 /* ---- AccessCheck (K20 10-access-check/) ------------------------------------ */
 
