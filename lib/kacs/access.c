@@ -572,6 +572,9 @@ static void append_reason(char *buf, size_t len, size_t *pos, const struct ck_ka
 	case CK_KACS_WHY_DEBUG:
 		ck__buf_append(buf, len, pos, " by SeDebugPrivilege over the process SD");
 		break;
+	case CK_KACS_WHY_SAME_PROCESS:
+		ck__buf_append(buf, len, pos, " within the same process, which crosses no process boundary");
+		break;
 	case CK_KACS_WHY_DENY_ACE:
 		ck__buf_append(buf, len, pos, " refused: ");
 		append_ace(buf, len, pos, sd, w->acl, w->ace, kind);
@@ -623,11 +626,18 @@ static void append_reason(char *buf, size_t len, size_t *pos, const struct ck_ka
 		break;
 	default:
 		if (priv)
-			ck__buf_append(buf, len, pos, " refused: only %s grants it, and it is not enabled", priv);
+			ck__buf_append(buf, len, pos, " refused: it needs %s, which is not enabled", priv);
 		else
 			ck__buf_append(buf, len, pos, " refused: no ACE grants it");
 	}
 }
+
+bool ck__kacs_why_grants(uint8_t why)
+{
+	return why == CK_KACS_WHY_ALLOW_ACE || why == CK_KACS_WHY_NULL_DACL || why == CK_KACS_WHY_OWNER ||
+	       why == CK_KACS_WHY_PRIVILEGE || why == CK_KACS_WHY_DEBUG || why == CK_KACS_WHY_SAME_PROCESS;
+}
+#define why_grants ck__kacs_why_grants
 
 static bool why_equal(const why_t *a, const why_t *b)
 {
@@ -676,25 +686,22 @@ int ck_kacs_access_explain(const struct ck_kacs_access_result *res, const struct
 			ck__buf_append(buf, len, &pos, ": ");
 			append_groups(buf, len, &pos, res, sd, kind, res->granted, "; ");
 		}
-	} else if (res->error == -EACCES) {
+	} else if (res->error != -EINVAL) {
 		uint32_t refused = 0;
 		for (unsigned b = 0; b < 32; b++)
-			if ((res->desired & (1u << b)) && !(res->bit[b].why == CK_KACS_WHY_ALLOW_ACE ||
-							    res->bit[b].why == CK_KACS_WHY_NULL_DACL ||
-							    res->bit[b].why == CK_KACS_WHY_OWNER ||
-							    res->bit[b].why == CK_KACS_WHY_PRIVILEGE ||
-							    res->bit[b].why == CK_KACS_WHY_DEBUG))
+			if ((res->desired & (1u << b)) && !why_grants(res->bit[b].why))
 				refused |= 1u << b;
 		if (!refused) /* every bit was granted, then all were taken back (PIP) */
 			refused = res->desired;
 		append_groups(buf, len, &pos, res, sd, kind, refused, "; ");
-		if (!res->desired)
-			ck__buf_append(buf, len, &pos, "refused: an Identification-level token takes no access decision");
+		if (!refused) /* nothing asked: only a gate refuses that */
+			ck__buf_append(buf, len, &pos, "refused: %s",
+				       res->target_pip_type ? "the caller's PIP does not dominate the target's" :
+							      "an Identification-level token takes no access decision");
 	} else {
 		ck__buf_append(buf, len, &pos,
-			       "invalid (%s): the security descriptor has no owner, a label SID is not S-1-16-X or "
-			       "S-1-19-TYPE-TRUST, or the token or request is out of range",
-			       res->error == -EINVAL ? "EINVAL" : "error");
+			       "invalid: the security descriptor has no owner, a label SID is not S-1-16-X or "
+			       "S-1-19-TYPE-TRUST, or the token or request is out of range");
 	}
 	if (len)
 		buf[pos < len ? pos : len - 1] = '\0';

@@ -25,6 +25,8 @@ bool ck__kacs_label_sid_valid(const struct ck_kacs_sid *sid, enum ck_kacs_profil
 /* A trust label's SID: S-1-19-type-trust. */
 bool ck__kacs_trust_sid_valid(const struct ck_kacs_sid *sid);
 
+/* Whether a reason grants the bit (ALLOW_ACE, NULL_DACL, OWNER, PRIVILEGE, DEBUG, SAME_PROCESS). */
+bool ck__kacs_why_grants(uint8_t why);
 /* "Low" for 4096, the number otherwise. */
 const char *ck__kacs_il_name(uint32_t rid, char *buf, size_t len);
 /* "Protected/8192": a PIP type's name (or number) and the trust. */

@@ -193,12 +193,6 @@ struct ck_kacs_sd *ck_kacs_process_sd_default(const struct ck_kacs_token *primar
 
 /* ---- The two-check rule ---------------------------------------------------------- */
 
-static bool granting(uint8_t why)
-{
-	return why == CK_KACS_WHY_ALLOW_ACE || why == CK_KACS_WHY_NULL_DACL || why == CK_KACS_WHY_OWNER ||
-	       why == CK_KACS_WHY_PRIVILEGE || why == CK_KACS_WHY_DEBUG || why == CK_KACS_WHY_SAME_PROCESS;
-}
-
 static void mark(struct ck_kacs_access_result *r, uint32_t bits, uint8_t why, uint16_t priv)
 {
 	for (unsigned b = 0; b < 32; b++)
@@ -247,7 +241,7 @@ static int authorize(const struct ck_kacs_token *subject, const struct ck_kacs_p
 	    (subject->privileges_enabled & CK_KACS_PRIV(CK_KACS_SE_DEBUG)) && !(d.pip_denied & r->desired)) {
 		uint32_t refused = 0;
 		for (unsigned b = 0; b < 32; b++)
-			if ((r->desired & (1u << b)) && !granting(r->bit[b].why))
+			if ((r->desired & (1u << b)) && !ck__kacs_why_grants(r->bit[b].why))
 				refused |= 1u << b;
 		mark(r, refused, CK_KACS_WHY_DEBUG, 0);
 		r->granted = d.want_max ? (d.granted | (r->desired | ck_kacs_process_mapping()->all)) & ~d.pip_denied
