@@ -58,4 +58,13 @@ int ck__kacs_sid_scan(const char *s, size_t n, size_t col0, struct ck_kacs_sid *
 const struct ck_kacs_sid *ck__kacs_alias_sid(const char *s);
 bool ck__kacs_sid_valid(const struct ck_kacs_sid *sid);
 
+/* Where an ACE's parts sit in the input: "offset" or "column", then the type's, the mask's, the SID's. */
+struct ck__kacs_ace_at {
+	const char *what;
+	size_t type, mask, sid;
+};
+/* The rules of an ACE beyond its bytes: its type belongs in this ACL (sacl or not), its mask, its SID. */
+int ck__kacs_ace_check(const struct ck_kacs_ace *a, bool sacl, unsigned idx, const struct ck__kacs_ace_at *at,
+		       struct ck_kacs_error *err);
+
 #endif

@@ -97,36 +97,42 @@ static bool is_trust_sid(const struct ck_kacs_sid *s)
 
 /*
  * The rules an ACE obeys beyond its bytes' shape: its type belongs in this
- * ACL, its mask, its SID. off is the ACE's first byte.
+ * ACL, its mask, its SID. at says where each part sits in the input.
  */
-static int ace_check(const struct ck_kacs_ace *a, bool sacl, unsigned idx, size_t off, struct ck_kacs_error *err)
+int ck__kacs_ace_check(const struct ck_kacs_ace *a, bool sacl, unsigned idx, const struct ck__kacs_ace_at *at,
+		       struct ck_kacs_error *err)
 {
-	const char *why;
+	const char *why, *name = acl_name(sacl);
 	int e = type_refusal(a->type, sacl, &why);
 	if (e)
-		return ck__kacs_fail(err, e, "offset", off, "%s ACE %u: type 0x%02x %s", acl_name(sacl), idx, a->type,
-				     why);
+		return ck__kacs_fail(err, e, at->what, at->type, "%s ACE %u: type 0x%02x %s", name, idx, a->type, why);
 	if (a->type == CK_KACS_ACE_MANDATORY_LABEL) {
 		/* K20 10-access-check/3-integrity.md: any other SID makes the SD malformed; unknown policy bits are ignored */
 		if (!is_label_sid(&a->sid))
-			return CK__KACS_BIN(err, off + ACE_FIXED,
-					    "SACL ACE %u: a mandatory label's SID must be S-1-16-{0,4096,8192,12288,16384} "
-					    "(K20 10-access-check/3-integrity.md)", idx);
+			return ck__kacs_fail(err, EINVAL, at->what, at->sid,
+					     "SACL ACE %u: a mandatory label's SID must be S-1-16-{0,4096,8192,12288,16384} "
+					     "(K20 10-access-check/3-integrity.md)", idx);
 		return 0;
 	}
 	/* K20 3-access-masks.md: MAXIMUM_ALLOWED MUST NOT appear in an ACE; reserved bits MUST NOT be used */
 	if (a->mask & CK_KACS_MAXIMUM_ALLOWED)
-		return CK__KACS_BIN(err, off + 4, "%s ACE %u: mask 0x%08x holds MAXIMUM_ALLOWED, which no ACE may",
-				    acl_name(sacl), idx, a->mask);
+		return ck__kacs_fail(err, EINVAL, at->what, at->mask,
+				     "%s ACE %u: mask 0x%08x holds MAXIMUM_ALLOWED, which no ACE may", name, idx, a->mask);
 	if (a->mask & MASK_RESERVED)
-		return CK__KACS_BIN(err, off + 4, "%s ACE %u: mask 0x%08x uses reserved bits 0x%08x", acl_name(sacl), idx,
-				    a->mask, a->mask & MASK_RESERVED);
+		return ck__kacs_fail(err, EINVAL, at->what, at->mask, "%s ACE %u: mask 0x%08x uses reserved bits 0x%08x",
+				     name, idx, a->mask, a->mask & MASK_RESERVED);
 	/* K20 10-access-check/7-pip.md: S-1-19-{type}-{trust}, any other shape is malformed */
 	if (a->type == CK_KACS_ACE_PROCESS_TRUST_LABEL && !is_trust_sid(&a->sid))
-		return CK__KACS_BIN(err, off + ACE_FIXED,
-				    "SACL ACE %u: a trust label's SID must be S-1-19-type-trust (K20 10-access-check/7-pip.md)",
-				    idx);
+		return ck__kacs_fail(err, EINVAL, at->what, at->sid,
+				     "SACL ACE %u: a trust label's SID must be S-1-19-type-trust (K20 10-access-check/7-pip.md)",
+				     idx);
 	return 0;
+}
+
+static int ace_check(const struct ck_kacs_ace *a, bool sacl, unsigned idx, size_t off, struct ck_kacs_error *err)
+{
+	const struct ck__kacs_ace_at at = { "offset", off, off + 4, off + ACE_FIXED };
+	return ck__kacs_ace_check(a, sacl, idx, &at, err);
 }
 
 /* One ACE at p, with avail bytes left in its ACL; off is p's offset in the input. */

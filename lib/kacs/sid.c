@@ -189,9 +189,9 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static bool is_hex(char c)
+static bool is_lower_hex(char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return is_digit(c) || (c >= 'a' && c <= 'f');
 }
 
 /* A decimal part at s[*i..n) of at most max: strict (no sign, no leading zero, not empty). */
@@ -222,23 +222,29 @@ static int scan_decimal(const char *s, size_t n, size_t *i, size_t col0, uint64_
 	return 0;
 }
 
-/* "0x" and exactly 12 hex digits, as K20 1-format.md writes an authority of 2^32 or more. */
+/*
+ * "0x" and exactly 12 lowercase hex digits, as K20 1-format.md writes an
+ * authority of 2^32 or more (lowercase also keeps the upper-case component
+ * letters of SDDL, as in "O:S-1-0x...D:", apart from the number).
+ */
 static int scan_hex_authority(const char *s, size_t n, size_t *i, size_t col0, uint64_t *out,
 			      struct ck_kacs_error *err)
 {
 	size_t start = *i, j = start + 2;
 	uint64_t v = 0;
 
-	while (j < n && is_hex(s[j])) {
+	while (j < n && is_lower_hex(s[j])) {
 		if (j - start - 2 == 12)
 			return CK__KACS_TXT(err, col0 + start, "hex authority has more than 12 digits");
-		char c = s[j];
-		v = v << 4 | (uint64_t)(is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
+		v = v << 4 | (uint64_t)(is_digit(s[j]) ? s[j] - '0' : s[j] - 'a' + 10);
 		j++;
 	}
-	if (j - start - 2 != 12)
+	if (j - start - 2 != 12) {
+		if (j < n && s[j] >= 'A' && s[j] <= 'F')
+			return CK__KACS_TXT(err, col0 + j, "the hex digits of an authority are written lowercase");
 		return CK__KACS_TXT(err, col0 + start, "hex authority needs 12 digits after 0x, has %zu",
 				    j - start - 2);
+	}
 	if (!(v >> 32))
 		return CK__KACS_TXT(err, col0 + start, "authority %" PRIu64 " is below 2^32: written in decimal", v);
 	*i = j;
@@ -272,7 +278,7 @@ int ck__kacs_sid_scan(const char *s, size_t n, size_t col0, struct ck_kacs_sid *
 	if (i >= n || s[i] != '-')
 		return CK__KACS_TXT(err, col0 + i, "'-' and the authority expected after the revision");
 	i++;
-	if (n - i >= 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))
+	if (n - i >= 2 && s[i] == '0' && s[i + 1] == 'x')
 		r = scan_hex_authority(s, n, &i, col0, &v, err);
 	else
 		r = scan_decimal(s, n, &i, col0, UINT32_MAX, "SID authority", &v, err);
