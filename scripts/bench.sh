@@ -34,3 +34,7 @@ echo "== printing one event: JSON (the one writer) and strace's text, ns per eve
 echo
 echo "== observing process creation: trace, strace, watch and bpftrace against no observer =="
 "$(dirname "$0")/../bench/observe_bench.sh" "$build"
+
+echo
+echo "== one KACS decision: AccessCheck and the two-check rule, ns per decision, 21 interleaved rounds =="
+"$build/bench/kacs-bench" --rounds 21

@@ -48,6 +48,25 @@ struct eval {
 	why_t why[32];
 };
 
+/*
+ * ck_kacs_sid_equal's byte equality (K20 2-sids/1-format.md), inlined for the
+ * walk's inner loop: the last sub-authority (the RID) differs first.
+ */
+static inline bool sid_eq(const struct ck_kacs_sid *a, const struct ck_kacs_sid *b)
+{
+	unsigned n = a->sub_count;
+	if (n != b->sub_count || n > CK_KACS_SID_MAX_SUB)
+		return n == b->sub_count && ck_kacs_sid_equal(a, b);
+	if (n && a->sub[n - 1] != b->sub[n - 1])
+		return false;
+	return memcmp(a, b, offsetof(struct ck_kacs_sid, sub) + n * sizeof(a->sub[0])) == 0;
+}
+
+static inline uint32_t map_mask(uint32_t mask, const struct ck_kacs_generic_mapping *map)
+{
+	return mask & 0xF0000000u ? ck_kacs_map_generic(mask, map) : mask;
+}
+
 static void set_why(why_t *w, uint32_t bits, uint8_t why, uint8_t acl, uint16_t ace, uint16_t priv)
 {
 	while (bits) {
@@ -92,14 +111,14 @@ bool ck__kacs_trust_sid_valid(const struct ck_kacs_sid *sid)
 /* SidMatchesToken (10-algorithm.md "Key helper functions"). */
 static bool token_matches(const struct ck_kacs_token *t, const struct ck_kacs_sid *sid, bool allow)
 {
-	if (ck_kacs_sid_equal(sid, &t->user))
+	if (sid_eq(sid, &t->user))
 		return !(allow && t->user_deny_only);
 	for (uint32_t i = 0; i < t->group_count; i++) {
 		uint32_t a = t->groups[i].attributes;
 		bool enabled = a & CK_KACS_GROUP_ENABLED, deny_only = a & CK_KACS_GROUP_USE_FOR_DENY_ONLY;
 		if (!(allow ? enabled && !deny_only : enabled || deny_only))
 			continue;
-		if (ck_kacs_sid_equal(sid, &t->groups[i].sid))
+		if (sid_eq(sid, &t->groups[i].sid))
 			return true;
 	}
 	return false;
@@ -109,7 +128,7 @@ static bool token_matches(const struct ck_kacs_token *t, const struct ck_kacs_si
 static bool restricted_contains(const struct ck_kacs_token *t, const struct ck_kacs_sid *sid)
 {
 	for (uint32_t i = 0; i < t->restricted_count; i++)
-		if (ck_kacs_sid_equal(sid, &t->restricted_sids[i].sid))
+		if (sid_eq(sid, &t->restricted_sids[i].sid))
 			return true;
 	return false;
 }
@@ -117,10 +136,10 @@ static bool restricted_contains(const struct ck_kacs_token *t, const struct ck_k
 /* The ownership relation: SID equality with the user or any group (K20 3-security-descriptors/7-ownership.md). */
 static bool token_is_owner(const struct ck_kacs_token *t, const struct ck_kacs_sid *owner)
 {
-	if (ck_kacs_sid_equal(owner, &t->user))
+	if (sid_eq(owner, &t->user))
 		return true;
 	for (uint32_t i = 0; i < t->group_count; i++)
-		if (ck_kacs_sid_equal(owner, &t->groups[i].sid))
+		if (sid_eq(owner, &t->groups[i].sid))
 			return true;
 	return false;
 }
@@ -137,7 +156,7 @@ static bool owner_rights_named(const struct ck_kacs_acl *acl)
 		const struct ck_kacs_ace *a = &acl->aces[i];
 		if (!(a->flags & CK_KACS_ACE_INHERIT_ONLY) &&
 		    (a->type == CK_KACS_ACE_ALLOW || a->type == CK_KACS_ACE_DENY) &&
-		    ck_kacs_sid_equal(&a->sid, &owner_rights))
+		    sid_eq(&a->sid, &owner_rights))
 			return true;
 	}
 	return false;
@@ -187,13 +206,13 @@ static void evaluate_dacl(const struct eval *e, enum pass pass, uint32_t *decide
 		bool allow = a->type == CK_KACS_ACE_ALLOW;
 		if (!allow && a->type != CK_KACS_ACE_DENY)
 			continue;
-		uint32_t n = ck_kacs_map_generic(a->mask, e->map) & ~*decided;
+		uint32_t n = map_mask(a->mask, e->map) & ~*decided;
 		if (!n)
 			continue;
 		bool match;
-		if (ck_kacs_sid_equal(&a->sid, &owner_rights))
+		if (sid_eq(&a->sid, &owner_rights))
 			match = owner_virtual;
-		else if (ck_kacs_sid_equal(&a->sid, &principal_self))
+		else if (sid_eq(&a->sid, &principal_self))
 			match = false; /* no self_sid for processes and tokens: PRINCIPAL_SELF matches nothing */
 		else if (pass == PASS_NORMAL)
 			match = token_matches(t, &a->sid, allow);
