@@ -28,6 +28,15 @@ int cmd_audit(int argc, char **argv);
 int cmd_seccomp(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_kacs(int argc, char **argv);
+/* clonekit kacs SUB (cli/kacs.c's table): argv[0] is SUB. */
+int cmd_kacs_sddl(int argc, char **argv);
+/*
+ * The bytes of FILE, or of standard input for "-", at most max of them, into
+ * *out (malloc'd; NULL for none) and *len: 0, or CK_EXIT_USAGE once it has
+ * said why not ("clonekit CMD: PATH: ...").
+ */
+int kacs_read_input(const char *cmd, const char *path, size_t max, uint8_t **out, size_t *len);
 
 /*
  * A process-creation call described on the command line, shared by check and

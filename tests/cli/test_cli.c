@@ -657,7 +657,7 @@ static char *help_text(char *const argv[])
 Test(cli, help_command_and_command_help_and_h_print_the_same_usage_for_every_command)
 {
 	static const char *const commands[] = { "flags", "explain", "check", "sysno", "probe", "run",
-						"audit", "seccomp", "trace", "watch" };
+						"audit", "seccomp", "trace", "watch", "kacs" };
 	char *top = help_text((char *const[]){ "--help", NULL });
 
 	cr_assert(starts_with(top, "Usage: clonekit COMMAND"), "%s", top);
@@ -2981,4 +2981,164 @@ Test(cli, files_a_symlink_planted_as_a_directory_of_the_path_is_refused_and_a_lo
 	remove_tree(dir);
 	remove_tree(victims);
 	remove_tree(mine);
+}
+
+/* ---- kacs ---- */
+
+/* The default process SD of SYSTEM's token (K20 5-psb/3-process-sd.md) as SDDL. */
+#define KACS_SYSTEM_SD_SDDL "O:SYG:SYD:(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;SY)(A;;0x1000;;;WD)C:OD|GD|DD"
+
+static const struct cli_case kacs_cases[] = {
+	{ "kacs --json lists the subcommands", { "kacs", "--json" }, NULL, 0,
+	  "{\"subcommands\":[{\"name\":\"sddl\",\"summary\":\"SDDL to a binary security descriptor (hex or a file), "
+	  "and back\"}]}\n", "" },
+	{ "kacs: a misspelt subcommand gets the nearest", { "kacs", "sdl" }, NULL, 2, "",
+	  USAGE("kacs", "unknown subcommand 'sdl'; did you mean 'sddl'?") },
+	{ "kacs: an unknown subcommand is named", { "kacs", "frobnicate" }, NULL, 2, "",
+	  USAGE("kacs", "unknown subcommand 'frobnicate'") },
+	{ "kacs: its own options are exact", { "kacs", "--jsn" }, NULL, 2, "",
+	  USAGE("kacs", "unknown option '--jsn'; did you mean '--json'?") },
+	{ "sddl: SDDL to the hex of the SD", { "kacs", "sddl", "D:(A;;GA;;;SY)" }, NULL, 0,
+	  "010004800000000000000000000000001400000002001c00010000000000140000000010010100000000000512000000\n", "" },
+	{ "sddl: the empty SDDL is a bare header (no DACL: the NULL DACL)", { "kacs", "sddl", "" }, NULL, 0,
+	  "0100008000000000000000000000000000000000\n", "" },
+	{ "sddl --json: the SDDL as format writes it, the size and the hex", { "kacs", "sddl", "--json", "G:BAO:SYD:P(A;;GA;;;S-1-5-18)" },
+	  NULL, 0,
+	  "{\"sddl\":\"O:SYG:BAD:P(A;;GA;;;SY)\",\"size\":76,\"hex\":\"01000490140000002000000000000000"
+	  "300000000101000000000005120000000102000000000005200000002002000002001c000100000000001400000000100101"
+	  "00000000000512000000\"}\n", "" },
+	{ "sddl -: the text from stdin, its newline taken off", { "kacs", "sddl", "-" }, "S:(ML;;NW;;;ME)\r\n", 0,
+	  "010010800000000000000000140000000000000002001c00010000001100140002000000010100000000001000200000\n", "" },
+	{ "sddl --decode HEX: back to SDDL", { "kacs", "sddl", "--decode",
+	  "010004800000000000000000000000001400000002001c00010000000000140000000010010100000000000512000000" }, NULL, 0,
+	  "D:(A;;GA;;;SY)\n", "" },
+	{ "sddl --decode --json: a non-canonical SD (4 trailing bytes) says so", { "kacs", "sddl", "--decode", "--json",
+	  "010004800000000000000000000000001400000002001c0001000000000014000000001001010000000000051200000000000000" },
+	  NULL, 0,
+	  "{\"sddl\":\"D:(A;;GA;;;SY)\",\"size\":52,\"hex\":\"010004800000000000000000000000001400000002001c00"
+	  "01000000000014000000001001010000000000051200000000000000\",\"canonical\":false}\n", "" },
+	{ "sddl: a bad right is named by its column, under the text", { "kacs", "sddl", "D:(A;;GZ;;;SY)" }, NULL, 2, "",
+	  "clonekit kacs sddl: SDDL: EINVAL: column 6: 'GZ' is no right (GA GR GW GX RC SD WD WO, or 0x hex)\n"
+	  "  D:(A;;GZ;;;SY)\n"
+	  "        ^\n" },
+	{ "sddl --json: an error is a JSON line", { "kacs", "sddl", "--json", "D:(A;;0x2000000;;;SY)" }, NULL, 2,
+	  "{\"error\":\"EINVAL\",\"column\":6,\"message\":\"column 6: DACL ACE 0: mask 0x02000000 holds MAXIMUM_ALLOWED, "
+	  "which no ACE may\"}\n", "" },
+	{ "sddl: an object ACE is valid but not kept: exit 1", { "kacs", "sddl", "D:(OA;;GA;;;SY)" }, NULL, 1, "",
+	  "clonekit kacs sddl: SDDL: EOPNOTSUPP: column 3: ACE type 'OA' (object, callback, resource-attribute or "
+	  "scoped-policy) is not one this library keeps\n  D:(OA;;GA;;;SY)\n     ^\n" },
+	{ "sddl --decode: a malformed SD is named by its offset", { "kacs", "sddl", "--decode",
+	  "020004800000000000000000000000001400000002001c00010000000000140000000010010100000000000512000000" }, NULL, 2, "",
+	  "clonekit kacs sddl: HEX: EINVAL: offset 0: SD revision 2, must be 1\n" },
+	{ "sddl --decode: an object ACE in binary: exit 1", { "kacs", "sddl", "--decode",
+	  "010004800000000000000000000000001400000002001c00010000000500140000000010010100000000000512000000" }, NULL, 1, "",
+	  "clonekit kacs sddl: HEX: EOPNOTSUPP: offset 28: DACL ACE 0: type 0x05 is an object ACE (GUID-scoped), which "
+	  "this library does not keep\n" },
+	{ "sddl --decode: odd hex", { "kacs", "sddl", "--decode", "012" }, NULL, 2, "",
+	  USAGE("kacs sddl", "HEX has an odd number of digits (3)") },
+	{ "sddl --decode: a missing file", { "kacs", "sddl", "--decode", "/nonexistent/sd" }, NULL, 2, "",
+	  "clonekit kacs sddl: /nonexistent/sd: No such file or directory\n" },
+	{ "sddl: no text", { "kacs", "sddl" }, NULL, 2, "", USAGE("kacs sddl", "no SDDL TEXT or - given") },
+	{ "sddl --decode: nothing", { "kacs", "sddl", "--decode" }, NULL, 2, "", USAGE("kacs sddl", "no FILE, HEX or - given") },
+	{ "sddl: one text", { "kacs", "sddl", "D:", "S:" }, NULL, 2, "",
+	  USAGE("kacs sddl", "one TEXT at a time, got 'D:' and 'S:'") },
+	{ "sddl: -o and --decode", { "kacs", "sddl", "--decode", "-o", "x", "00" }, NULL, 2, "",
+	  USAGE("kacs sddl", "-o writes the binary SD; --decode prints SDDL") },
+	{ "sddl: options are exact", { "kacs", "sddl", "--decod", "00" }, NULL, 2, "",
+	  USAGE("kacs sddl", "unknown option '--decod'; did you mean '--decode'?") },
+};
+
+Test(cli, kacs_converts_and_refuses_exactly_as_its_table_says)
+{
+	EXPECT_CASES(kacs_cases);
+}
+
+Test(cli, kacs_without_a_subcommand_exits_2_with_its_usage_on_stderr)
+{
+	struct result r, help;
+	CK(&r, NULL, "kacs");
+	CK(&help, NULL, "kacs", "--help");
+	assert_status(&r, 2);
+	assert_out_eq(&r, "");
+	cr_assert(starts_with(r.err, "Usage: clonekit kacs SUBCOMMAND"), "%s", r.err);
+	cr_assert_str_eq(r.err, help.out);
+	result_free(&r);
+	result_free(&help);
+}
+
+Test(cli, kacs_sddl_writes_the_sd_to_a_file_and_decodes_it_from_the_file_and_stdin)
+{
+	char dir[] = "/tmp/ck-kacs-XXXXXX", path[64];
+	struct result r;
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/sd.bin", dir);
+	CK(&r, NULL, "kacs", "sddl", "-o", path, "--json", KACS_SYSTEM_SD_SDDL);
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	assert_json_lines(&r, 1);
+	cr_assert(strstr(r.out, "\"file\":\""), "%s", r.out);
+	result_free(&r);
+
+	uint8_t bytes[256];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	ssize_t n = read(fd, bytes, sizeof(bytes));
+	close(fd);
+	/* 20 header + 2 * 12 SIDs + 8 + 20 + 24 + 20 + 20 */
+	cr_assert_eq(n, 136);
+	cr_assert_eq(bytes[0], 1);
+	cr_assert_eq(bytes[2], 0x0f);
+	cr_assert_eq(bytes[3], 0x80);
+
+	CK(&r, NULL, "kacs", "sddl", "--decode", path);
+	assert_status(&r, 0);
+	assert_out_eq(&r, KACS_SYSTEM_SD_SDDL "\n");
+	result_free(&r);
+	/* the bytes on stdin, NULs and all */
+	run_bytes((const char *)bytes, (size_t)n,
+		  (char *const[]){ (char *)env_path("CLONEKIT_BIN"), "kacs", "sddl", "--decode", "-", NULL }, &r);
+	assert_status(&r, 0);
+	assert_out_eq(&r, KACS_SYSTEM_SD_SDDL "\n");
+	result_free(&r);
+	/* cut short */
+	run_bytes((const char *)bytes, 100,
+		  (char *const[]){ (char *)env_path("CLONEKIT_BIN"), "kacs", "sddl", "--decode", "-", NULL }, &r);
+	assert_status(&r, 2);
+	cr_assert_str_eq(r.err, "clonekit kacs sddl: standard input: EINVAL: offset 46: DACL AclSize 92 runs past the end "
+				"of the input (56 bytes left)\n");
+	result_free(&r);
+	unlink(path);
+	rmdir(dir);
+}
+
+Test(cli, kacs_sddl_names_a_nul_byte_on_stdin_instead_of_cutting_the_text)
+{
+	static const char input[] = "D:(A;;GA;;;SY)\0(A;;GA;;;BA)\n";
+	struct result r;
+	run_bytes(input, sizeof(input) - 1,
+		  (char *const[]){ (char *)env_path("CLONEKIT_BIN"), "kacs", "sddl", "-", NULL }, &r);
+	assert_status(&r, 2);
+	assert_out_eq(&r, "");
+	cr_assert_str_eq(r.err, "clonekit kacs sddl: standard input: a NUL byte at offset 14\n");
+	result_free(&r);
+}
+
+Test(cli, kacs_sddl_refuses_an_sd_file_over_65535_bytes)
+{
+	char dir[] = "/tmp/ck-kacs-XXXXXX", path[64];
+	struct result r;
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/big", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, 70000), 0);
+	close(fd);
+	CK(&r, NULL, "kacs", "sddl", "--decode", path);
+	assert_status(&r, 2);
+	char want[256];
+	snprintf(want, sizeof(want), "clonekit kacs sddl: %s: longer than 65536 bytes\n", path);
+	cr_assert_str_eq(r.err, want);
+	result_free(&r);
+	unlink(path);
+	rmdir(dir);
 }
