@@ -31,6 +31,7 @@ int cmd_watch(int argc, char **argv);
 int cmd_kacs(int argc, char **argv);
 /* clonekit kacs SUB (cli/kacs.c's table): argv[0] is SUB. */
 int cmd_kacs_sddl(int argc, char **argv);
+int cmd_kacs_check(int argc, char **argv);
 /*
  * The bytes of FILE, or of standard input for "-", at most max of them, into
  * *out (malloc'd; NULL for none) and *len: 0, or CK_EXIT_USAGE once it has

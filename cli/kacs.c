@@ -17,6 +17,7 @@ static const struct {
 	const char *summary;
 } subs[] = {
 	{ "sddl", cmd_kacs_sddl, "SDDL to a binary security descriptor (hex or a file), and back" },
+	{ "check", cmd_kacs_check, "AccessCheck or the process two-check rule, granted or why not" },
 };
 
 #define NSUBS (sizeof(subs) / sizeof(subs[0]))
