@@ -841,6 +841,16 @@ CK_API int ck_kacs_op_authorize(enum ck_kacs_process_op op, long arg, const stru
 				const struct ck_kacs_psb *target, bool same_process, enum ck_kacs_profile p,
 				struct ck_kacs_access_result *res);
 
+/*
+ * What the model does for one clone flag, as a sentence for `clonekit
+ * explain`: CLONE_THREAD (the shared token), CLONE_PIDFD (no AccessCheck,
+ * unlike pidfd_open), CLONE_PARENT (the SD comes from the creator),
+ * CLONE_UNTRACED (a later PTRACE_ATTACH still meets the SD and PIP); rights
+ * and errnos from ck_kacs_op_right. snprintf-shaped; -ENOENT for a flag the
+ * model has nothing to say about.
+ */
+CK_API int ck_kacs_clone_note(uint64_t flag, char *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3289,3 +3289,31 @@ Test(cli, kacs_check_reads_a_token_spec_from_a_file)
 	unlink(path);
 	rmdir(dir);
 }
+
+Test(cli, explain_says_what_the_kacs_model_does_for_the_four_flags_of_seed_002)
+{
+	struct result r;
+
+	CK(&r, NULL, "explain", "untraced");
+	assert_status(&r, 0);
+	cr_assert(strstr(r.out, "\n    KACS: only the tracer's auto-attach is stopped; a later PTRACE_ATTACH needs VM_WRITE "
+				"on the child's process SD plus PIP dominance (EACCES otherwise), and SeDebugPrivilege "
+				"waives only the SD half\n"), "%s", r.out);
+	result_free(&r);
+	CK(&r, NULL, "explain", "thread|sighand|vm|pidfd|parent");
+	cr_assert_eq(lines_starting(r.out, "    KACS: "), 3, "%s", r.out);
+	cr_assert(strstr(r.out, "\n    KACS: the pidfd is issued without an AccessCheck, while pidfd_open of the same "
+				"child would need QUERY_LIMITED on the child's process SD plus PIP dominance (EACCES "
+				"otherwise)\n"), "%s", r.out);
+	result_free(&r);
+	/* a flag the model says nothing about has no such line; --json gives null */
+	CK(&r, NULL, "explain", "vm");
+	cr_assert_eq(lines_starting(r.out, "    KACS: "), 0, "%s", r.out);
+	result_free(&r);
+	CK(&r, NULL, "explain", "--json", "vm|parent");
+	assert_json_lines(&r, 1);
+	cr_assert(strstr(r.out, "\"name\":\"CLONE_VM\"") && strstr(r.out, "\"kacs\":null"), "%s", r.out);
+	cr_assert(strstr(r.out, "\"kacs\":\"the child's process SD is built from the creating thread's primary token"),
+		  "%s", r.out);
+	result_free(&r);
+}

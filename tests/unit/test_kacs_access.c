@@ -1649,3 +1649,48 @@ Test(kacs_access, bad_input)
 	cr_expect_eq(ck_kacs_op_right(CK_KACS_OP_KCMP, 0, &small_rule), -EINVAL);
 	ck_kacs_sd_free(sd);
 }
+
+/* ---- The notes `clonekit explain` prints (seed 002's Peios notes, the model's side) ---------------- */
+
+#include <clonekit/flags.h>
+
+Test(kacs_access, clone_notes)
+{
+	char buf[1024];
+	cr_expect_gt(ck_kacs_clone_note(CK_CLONE_THREAD, buf, sizeof(buf)), 0);
+	cr_expect_str_eq(buf, "a thread shares its process's primary token (one object: what one thread enables, all see) "
+			      "and its PSB, and starts without impersonation; without CLONE_THREAD the child gets a deep "
+			      "copy of the creating thread's primary token as of the clone (a new token_id, the used "
+			      "privileges kept), a copy of the PSB and a new default process SD; no_child_process refuses "
+			      "new processes (EACCES), never threads");
+	ck_kacs_clone_note(CK_CLONE_PIDFD, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "the pidfd is issued without an AccessCheck, while pidfd_open of the same child would need "
+			      "QUERY_LIMITED on the child's process SD plus PIP dominance (EACCES otherwise)");
+	ck_kacs_clone_note(CK_CLONE_PARENT, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "the child's process SD is built from the creating thread's primary token, though its parent "
+			      "is the creator's parent; that parent gains nothing by it: to send SIGTERM it needs TERMINATE "
+			      "on the child's process SD plus PIP dominance (EACCES otherwise), to read its SD's owner "
+			      "READ_CONTROL; waitpid takes no check");
+	ck_kacs_clone_note(CK_CLONE_UNTRACED, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "only the tracer's auto-attach is stopped; a later PTRACE_ATTACH needs VM_WRITE on the child's "
+			      "process SD plus PIP dominance (EACCES otherwise), and SeDebugPrivilege waives only the SD half");
+	/* the sentences follow the table: the rights named are the ones the operations are decided on */
+	struct ck_kacs_op_rule r = { .size = sizeof(r) };
+	ck_kacs_op_right(CK_KACS_OP_PIDFD_OPEN, 0, &r);
+	cr_expect_eq(r.right, QL);
+	ck_kacs_op_right(CK_KACS_OP_PTRACE_ATTACH, 0, &r);
+	cr_expect_eq(r.right, VMW);
+	/* the other flags: nothing to say */
+	for (size_t i = 0; i < ck_flag_count(); i++) {
+		uint64_t f = ck_flag_at(i)->value;
+		if (f == CK_CLONE_THREAD || f == CK_CLONE_PIDFD || f == CK_CLONE_PARENT || f == CK_CLONE_UNTRACED)
+			continue;
+		cr_expect_eq(ck_kacs_clone_note(f, buf, sizeof(buf)), -ENOENT, "%s", ck_flag_at(i)->name);
+	}
+	cr_expect_eq(ck_kacs_clone_note(CK_CLONE_THREAD | CK_CLONE_PIDFD, buf, sizeof(buf)), -ENOENT);
+	/* snprintf-shaped */
+	int n = ck_kacs_clone_note(CK_CLONE_PIDFD, NULL, 0);
+	char small[8];
+	cr_expect_eq(ck_kacs_clone_note(CK_CLONE_PIDFD, small, sizeof(small)), n);
+	cr_expect_str_eq(small, "the pid");
+}
