@@ -7,12 +7,15 @@
  * two-check rule (ck_kacs_process_authorize, with and without the
  * SeDebugPrivilege waiver).
  *
- *   kacs-bench [--rounds R] [--iterations N]
+ *   kacs-bench [--rounds R] [--iterations N] [--case K]
  *
  * Each round runs every case N times, the cases taking turns; prints the
- * median over rounds of ns per decision, and the quartiles.
+ * median over rounds of ns per decision, and the quartiles. --case K runs
+ * the K-th case alone (from 0), for counting its instructions with
+ * valgrind --tool=callgrind, which the machine's load does not move.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,15 +100,20 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	long rounds = 21, iterations = 100000;
+	long rounds = 21, iterations = 100000, only = -1;
+	bool bad = argc % 2 == 0;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--rounds") == 0)
 			rounds = atol(argv[i + 1]);
 		else if (strcmp(argv[i], "--iterations") == 0)
 			iterations = atol(argv[i + 1]);
+		else if (strcmp(argv[i], "--case") == 0)
+			only = atol(argv[i + 1]);
+		else
+			bad = true;
 	}
-	if (rounds < 1 || iterations < 1 || argc % 2 == 0) {
-		fprintf(stderr, "usage: kacs-bench [--rounds R] [--iterations N]\n");
+	if (rounds < 1 || iterations < 1 || bad) {
+		fprintf(stderr, "usage: kacs-bench [--rounds R] [--iterations N] [--case K]\n");
 		return 2;
 	}
 
@@ -157,6 +165,10 @@ int main(int argc, char **argv)
 		  0 },
 	};
 	enum { N = sizeof(cases) / sizeof(cases[0]) };
+	if (only >= N) {
+		fprintf(stderr, "kacs-bench: --case %ld: the cases are 0 to %d\n", only, N - 1);
+		return 2;
+	}
 	struct ck_kacs_access_result res = { .size = sizeof(res) };
 	for (int k = 0; k < N; k++) {
 		int r = run(&cases[k], &res);
@@ -172,6 +184,8 @@ int main(int argc, char **argv)
 	volatile uint32_t sink = 0;
 	for (long r = 0; r < rounds; r++) {
 		for (int k = 0; k < N; k++) {
+			if (only >= 0 && k != only)
+				continue;
 			double t0 = now_ns();
 			for (long i = 0; i < iterations; i++) {
 				run(&cases[k], &res);
@@ -182,6 +196,8 @@ int main(int argc, char **argv)
 	}
 	printf("%-38s %10s %10s %10s\n", "case", "median ns", "q1", "q3");
 	for (int k = 0; k < N; k++) {
+		if (only >= 0 && k != only)
+			continue;
 		double *s = &t[k * rounds];
 		qsort(s, (size_t)rounds, sizeof(double), cmp);
 		printf("%-38s %10.0f %10.0f %10.0f\n", cases[k].name, s[rounds / 2], s[rounds / 4], s[(3 * rounds) / 4]);
