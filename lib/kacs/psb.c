@@ -104,10 +104,15 @@ int ck_kacs_psb_parse(const char *text, uint32_t *bits, struct ck_kacs_error *er
 			v |= (uint32_t)num;
 			found = true;
 		}
-		if (!found)
+		if (!found) {
+			bool printable = n <= 40;
+			for (size_t i = 0; i < n && printable; i++)
+				printable = s[i] >= ' ' && s[i] < 0x7f;
+			/* the word is quoted only when it is short and printable: the message reaches terminals */
 			return CK__KACS_TXT(err, col,
-					    "'%.*s' is no PSB bit (wxp tlp lsv cfi ui_access nochild cfif cfib pie sml, all, none, or a number)",
-					    (int)(n > 40 ? 40 : n), s);
+					    "%s%.*s%sis no PSB bit (wxp tlp lsv cfi ui_access nochild cfif cfib pie sml, all, none, or a number)",
+					    printable ? "'" : "", printable ? (int)n : 0, s, printable ? "' " : "this word ");
+		}
 		if (!s[n])
 			break;
 		s += n + 1;

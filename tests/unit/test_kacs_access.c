@@ -943,6 +943,9 @@ Test(kacs_access, psb_text)
 			 "column 4: 'nokids' is no PSB bit (wxp tlp lsv cfi ui_access nochild cfif cfib pie sml, all, none, or a number)");
 	cr_expect_eq(ck_kacs_psb_parse("0x400", &bits, &err), -EINVAL);
 	cr_expect_str_eq(err.message, "column 0: 0x400 has bits past ALL (0x3ff)");
+	cr_expect_eq(ck_kacs_psb_parse("pie,\x1b[2J", &bits, &err), -EINVAL);
+	cr_expect_str_eq(err.message, "column 4: this word is no PSB bit (wxp tlp lsv cfi ui_access nochild cfif cfib pie "
+				      "sml, all, none, or a number)");
 	cr_expect_eq(ck_kacs_psb_parse("pie,", &bits, &err), -EINVAL);
 	cr_expect_eq(err.offset, 4);
 	cr_expect_eq(ck_kacs_psb_format(CK_KACS_PSB_NO_CHILD | CK_KACS_PSB_PIE, buf, sizeof(buf)), 11);
