@@ -38,6 +38,13 @@ PARSERS = {
               'lib/probe.c': ['ck_probe_feature_by_name']},
     'rules': {'lib/detect.c': ['*']},
     'json': {},
+    'kacs_sid': {'lib/kacs/sid.c': ['*']},
+    'kacs_sd': {'lib/kacs/sd.c': ['ck_kacs_sd_parse', 'sd_parse', 'read_sid_component', 'read_acl_component',
+                                  'component_offset', 'acl_read', 'ace_read', 'ck__kacs_ace_check',
+                                  'type_refusal', 'ck_kacs_acl_parse'],
+                'lib/kacs/sid.c': ['ck__kacs_sid_read_at']},
+    'kacs_sddl': {'lib/kacs/sddl.c': ['*'],
+                  'lib/kacs/rights.c': ['ck_kacs_rights_parse', 'parse_right', 'find_name', 'ck_kacs_rights_format']},
 }
 
 LLVM = os.environ.get('LLVM_SUFFIX', '-14')

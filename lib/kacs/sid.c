@@ -22,8 +22,9 @@
 
 /*
  * The aliases, as Windows' SDDL spells them, of the well-known SIDs that
- * K20 2-sids/2-well-known.md lists; UT for Untrusted is the design's
- * (Windows has none). Trust labels (S-1-19-type-trust) have no alias.
+ * K20 2-sids/2-well-known.md lists (and those K22 adds); UT for Untrusted
+ * is the design's (Windows has none). Trust labels (S-1-19-type-trust) have
+ * no alias.
  */
 static const struct alias {
 	char name[3];
@@ -37,15 +38,21 @@ static const struct alias {
 	{ "IU", SID(5, 1, 4) },         /* Interactive */
 	{ "SU", SID(5, 1, 6) },         /* Service */
 	{ "AN", SID(5, 1, 7) },         /* Anonymous */
+	{ "ED", SID(5, 1, 9) },         /* Enterprise Domain Controllers (K22) */
 	{ "PS", SID(5, 1, 10) },        /* Principal Self */
 	{ "AU", SID(5, 1, 11) },        /* Authenticated Users */
+	{ "RC", SID(5, 1, 12) },        /* Restricted Code (K22) */
 	{ "SY", SID(5, 1, 18) },        /* Local System */
 	{ "LS", SID(5, 1, 19) },        /* Local Service */
 	{ "NS", SID(5, 1, 20) },        /* Network Service */
 	{ "BA", SID(5, 2, 32, 544) },   /* BUILTIN\Administrators */
 	{ "BU", SID(5, 2, 32, 545) },   /* BUILTIN\Users */
 	{ "BG", SID(5, 2, 32, 546) },   /* BUILTIN\Guests */
+	{ "AO", SID(5, 2, 32, 548) },   /* BUILTIN\Account Operators (K22) */
+	{ "SO", SID(5, 2, 32, 549) },   /* BUILTIN\Server Operators (K22) */
+	{ "PO", SID(5, 2, 32, 550) },   /* BUILTIN\Print Operators (K22) */
 	{ "BO", SID(5, 2, 32, 551) },   /* BUILTIN\Backup Operators */
+	{ "RE", SID(5, 2, 32, 552) },   /* BUILTIN\Replicators (K22) */
 	{ "AC", SID(15, 2, 2, 1) },     /* ALL_APPLICATION_PACKAGES */
 	{ "UT", SID(16, 1, CK_KACS_IL_UNTRUSTED) },
 	{ "LW", SID(16, 1, CK_KACS_IL_LOW) },
