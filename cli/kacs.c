@@ -18,6 +18,7 @@ static const struct {
 } subs[] = {
 	{ "sddl", cmd_kacs_sddl, "SDDL to a binary security descriptor (hex or a file), and back" },
 	{ "check", cmd_kacs_check, "AccessCheck or the process two-check rule, granted or why not" },
+	{ "token", cmd_kacs_token, "a token (a preset or a v2 wire spec) as a person reads it, or its spec" },
 };
 
 #define NSUBS (sizeof(subs) / sizeof(subs[0]))

@@ -36,6 +36,7 @@ PARSERS = {
               'lib/seccomp.c': ['ck_seccomp_action_parse'],
               'lib/detect.c': ['ck_priority_parse'],
               'lib/probe.c': ['ck_probe_feature_by_name']},
+    'kacs_token': {'lib/kacs/token_wire.c': ['*']},
     'rules': {'lib/detect.c': ['*']},
     'json': {},
     'kacs_sid': {'lib/kacs/sid.c': ['*']},

@@ -375,7 +375,7 @@ CK_API void ck_kacs_token_free(struct ck_kacs_token *t);
  * The deep copy a fork makes (K20 4-tokens/3-lifecycle.md): every field,
  * privileges' used bits included; a new token_id from *next_id (incremented)
  * and modified_id = token_id under v0.20 (a fresh GUID and modified_id 0
- * under v0.22). NULL with errno ENOMEM.
+ * under v0.22). NULL with errno ENOMEM (EINVAL for a NULL t or next_id).
  */
 CK_API struct ck_kacs_token *ck_kacs_token_copy(const struct ck_kacs_token *t, enum ck_kacs_profile p,
 					       uint64_t *next_id);
@@ -494,8 +494,9 @@ CK_API int ck_kacs_token_adjust_groups(struct ck_kacs_token *t, const struct ck_
  * group_index as 0 = user, 1..N = groups, CK_KACS_INDEX_NO_CHANGE to keep.
  * -EINVAL with err for a NULL dacl with a length, a length above 65536, an
  * ACL that does not parse, an owner index that names neither the user nor
- * a group with SE_GROUP_OWNER, a group index past the groups; nothing is
- * changed then. modified_id is bumped.
+ * a group with SE_GROUP_OWNER, a group index past the groups (-EOPNOTSUPP
+ * for an ACE type sd.c does not keep); nothing is changed then.
+ * modified_id is bumped.
  */
 #define CK_KACS_INDEX_NO_CHANGE 0xFFFFu
 CK_API int ck_kacs_token_adjust_default(struct ck_kacs_token *t, const void *dacl, uint32_t dacl_len,
@@ -537,7 +538,8 @@ struct ck_kacs_sessions;
 /*
  * kacs_create_token (K20 13-appendix-a/1-syscalls.md) but its privilege
  * check: from_wire, then session_id must name a session of s (-EINVAL,
- * 4-creation.md rule 5), then the kernel's fields: token_id from *next_id,
+ * 4-creation.md rule 5; s NULL: not checked, for a caller without a
+ * session table), then the kernel's fields: token_id from *next_id,
  * modified_id (token_id; 0 under v0.22), created_at (now), token_guid
  * (v0.22) and the default token SD for creator (the caller's user). The
  * session's live-token count is the caller's (ck_kacs_session_hold).

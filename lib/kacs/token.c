@@ -17,9 +17,12 @@
 
 #define ENTRY_FAIL(err, i, ...) ck__kacs_fail((err), EINVAL, "entry", (i), __VA_ARGS__)
 
-static const struct ck_kacs_sid sid_system = { .revision = 1, .sub_count = 1, .authority = { 0, 0, 0, 0, 0, 5 }, .sub = { 18 } };
-static const struct ck_kacs_sid sid_owner_rights = { .revision = 1, .sub_count = 1, .authority = { 0, 0, 0, 0, 0, 3 }, .sub = { 4 } };
-static const struct ck_kacs_sid sid_anonymous = { .revision = 1, .sub_count = 1, .authority = { 0, 0, 0, 0, 0, 5 }, .sub = { 7 } };
+
+void ck__kacs_token_append_logon(struct ck_kacs_token *t)
+{
+	ck_kacs_logon_sid(t->auth_id, &t->groups[t->group_count].sid);
+	t->groups[t->group_count++].attributes = CK__KACS_LOGON_ATTRS;
+}
 
 bool ck__kacs_is_logon_group(uint32_t attributes)
 {
@@ -175,11 +178,11 @@ struct ck_kacs_sd *ck_kacs_token_sd_default(const struct ck_kacs_token *token, c
 	 */
 	bool self = ck_kacs_sid_equal(creator, &token->user);
 	if (self) /* the creator ACE left out, OWNER RIGHTS keeps RC and takes WRITE_DAC away */
-		aces[n++] = ck__kacs_allow(CK_KACS_READ_CONTROL, &sid_owner_rights);
+		aces[n++] = ck__kacs_allow(CK_KACS_READ_CONTROL, CK__KACS_SID("OW"));
 	aces[n++] = ck__kacs_allow(CK__KACS_TOKEN_SELF_ACCESS, &token->user);
 	if (!self)
 		aces[n++] = ck__kacs_allow(CK_KACS_TOKEN_ALL_ACCESS, creator);
-	aces[n++] = ck__kacs_allow(CK_KACS_TOKEN_ALL_ACCESS, &sid_system);
+	aces[n++] = ck__kacs_allow(CK_KACS_TOKEN_ALL_ACCESS, CK__KACS_SID("SY"));
 	return ck__kacs_sd_build(CK_KACS_SE_SELF_RELATIVE | CK_KACS_SE_DACL_PRESENT | CK_KACS_SE_DACL_DEFAULTED |
 					 CK_KACS_SE_GROUP_DEFAULTED | CK_KACS_SE_OWNER_DEFAULTED,
 				 creator, creator, aces, n);
@@ -212,7 +215,7 @@ static int derive(const struct ck_kacs_token *t, const struct ck_kacs_sid *creat
 /* K22 9-impersonation/3-lifecycle.md: Anonymous is an identity boundary, not a flag. */
 static void make_anonymous(struct ck_kacs_token *c)
 {
-	c->user = sid_anonymous;
+	c->user = *CK__KACS_SID("AN");
 	c->user_deny_only = false;
 	/* "Default (secure): excluded": no Everyone (K22 1-levels.md says otherwise; the policy section wins) */
 	c->group_count = 0;
@@ -468,10 +471,8 @@ int ck_kacs_token_adjust_groups(struct ck_kacs_token *t, const struct ck_kacs_gr
 		if (previous_state)
 			*previous_state = enabled_groups(t);
 		/* creation-time state is ENABLED_BY_DEFAULT; deny-only stays deny-only (the bit is untouched) */
-		for (uint32_t g = 0; g < t->group_count; g++) {
-			uint32_t *a = &t->groups[g].attributes;
-			*a = (*a & CK_KACS_GROUP_ENABLED_BY_DEFAULT) ? *a | CK_KACS_GROUP_ENABLED : *a & ~CK_KACS_GROUP_ENABLED;
-		}
+		for (uint32_t g = 0; g < t->group_count; g++)
+			t->groups[g].attributes = ck__kacs_group_default_state(t->groups[g].attributes);
 		t->modified_id++;
 		return 0;
 	}

@@ -5,6 +5,8 @@
 
 #include <clonekit/kacs.h>
 
+#include "kacs/internal.h"
+
 /* Group attributes K20 2-sids/1-format.md defines: any other bit is refused. */
 #define CK__KACS_GROUP_KNOWN                                                                             \
 	(CK_KACS_GROUP_MANDATORY | CK_KACS_GROUP_ENABLED_BY_DEFAULT | CK_KACS_GROUP_ENABLED |             \
@@ -20,6 +22,18 @@
 	 CK_KACS_TOKEN_ADJUST_DEFAULT)
 /* The largest default DACL (K20 6-abi-reference.md kacs_adjust_default_args). */
 #define CK__KACS_DACL_MAX 65536u
+
+/* A well-known SID by its SDDL alias (sid.c's table): "SY", "OW", "AN", "WD", "AU", "BA", "BU". */
+#define CK__KACS_SID(alias) ck__kacs_alias_sid(alias)
+
+/* A group's creation-time state (PKM): enabled exactly when enabled by default. */
+static inline uint32_t ck__kacs_group_default_state(uint32_t a)
+{
+	return (a & CK_KACS_GROUP_ENABLED_BY_DEFAULT) ? a | CK_KACS_GROUP_ENABLED : a & ~CK_KACS_GROUP_ENABLED;
+}
+
+/* Appends the logon SID of t's session (S-1-5-5-hi-lo, 0xC0000007) as the kernel does at creation. */
+void ck__kacs_token_append_logon(struct ck_kacs_token *t);
 
 /* A zeroed token, or NULL (ENOMEM). */
 struct ck_kacs_token *ck__kacs_token_new(void);

@@ -19,15 +19,9 @@
 #include "kacs/internal.h"
 #include "kacs/token.h"
 
-#define SID1(auth, a) { .revision = 1, .sub_count = 1, .authority = { 0, 0, 0, 0, 0, (auth) }, .sub = { (a) } }
-#define SID2(auth, a, b) { .revision = 1, .sub_count = 2, .authority = { 0, 0, 0, 0, 0, (auth) }, .sub = { (a), (b) } }
 
-static const struct ck_kacs_sid sid_system = SID1(5, 18);
-static const struct ck_kacs_sid sid_everyone = SID1(1, 0);
-static const struct ck_kacs_sid sid_local = SID1(2, 0);
-static const struct ck_kacs_sid sid_authenticated = SID1(5, 11);
-static const struct ck_kacs_sid sid_admins = SID2(5, 32, 544);
-static const struct ck_kacs_sid sid_users = SID2(5, 32, 545);
+/* LOCAL, which has no SDDL alias in sid.c's table */
+static const struct ck_kacs_sid sid_local = { .revision = 1, .sub_count = 1, .authority = { 0, 0, 0, 0, 0, 2 } };
 static const struct ck_kacs_sid sid_user = {
 	.revision = 1, .sub_count = 5, .authority = { 0, 0, 0, 0, 0, 5 }, .sub = { 21, 1, 2, 3, 1001 },
 };
@@ -50,10 +44,10 @@ static void add_group(struct ck_kacs_token *t, const struct ck_kacs_sid *sid, ui
 /* K20 13-appendix-a/5-boot.md step 3, but the mandatory policy (see above). */
 static int make_system(struct ck_kacs_token *t)
 {
-	t->user = sid_system;
-	add_group(t, &sid_admins, ATTRS_OWNER);
-	add_group(t, &sid_everyone, ATTRS_STD);
-	add_group(t, &sid_authenticated, ATTRS_STD);
+	t->user = *CK__KACS_SID("SY");
+	add_group(t, CK__KACS_SID("BA"), ATTRS_OWNER);
+	add_group(t, CK__KACS_SID("WD"), ATTRS_STD);
+	add_group(t, CK__KACS_SID("AU"), ATTRS_STD);
 	add_group(t, &sid_local, ATTRS_STD);
 	t->privileges_present = t->privileges_enabled = t->privileges_enabled_by_default = CK_KACS_PRIV_CATALOG;
 	t->integrity_rid = CK_KACS_IL_SYSTEM;
@@ -63,16 +57,16 @@ static int make_system(struct ck_kacs_token *t)
 	t->owner_index = 0;
 	t->primary_group_index = 1;
 	/* the default DACL: ALLOW SYSTEM GENERIC_ALL, ALLOW BUILTIN\Administrators GENERIC_ALL */
-	struct ck_kacs_ace dacl[] = { ck__kacs_allow(CK_KACS_GENERIC_ALL, &sid_system),
-				      ck__kacs_allow(CK_KACS_GENERIC_ALL, &sid_admins) };
+	struct ck_kacs_ace dacl[] = { ck__kacs_allow(CK_KACS_GENERIC_ALL, CK__KACS_SID("SY")),
+				      ck__kacs_allow(CK_KACS_GENERIC_ALL, CK__KACS_SID("BA")) };
 	t->default_dacl_holder = ck__kacs_sd_build(CK_KACS_SE_SELF_RELATIVE | CK_KACS_SE_DACL_PRESENT, NULL, NULL, dacl, 2);
 	/* the explicit bootstrap SD: owner SYSTEM; ALLOW SY self-access, ALLOW SY ALL, ALLOW BA ALL */
-	struct ck_kacs_ace own[] = { ck__kacs_allow(CK__KACS_TOKEN_SELF_ACCESS, &sid_system),
-				     ck__kacs_allow(CK_KACS_TOKEN_ALL_ACCESS, &sid_system),
-				     ck__kacs_allow(CK_KACS_TOKEN_ALL_ACCESS, &sid_admins) };
+	struct ck_kacs_ace own[] = { ck__kacs_allow(CK__KACS_TOKEN_SELF_ACCESS, CK__KACS_SID("SY")),
+				     ck__kacs_allow(CK_KACS_TOKEN_ALL_ACCESS, CK__KACS_SID("SY")),
+				     ck__kacs_allow(CK_KACS_TOKEN_ALL_ACCESS, CK__KACS_SID("BA")) };
 	t->sd = ck__kacs_sd_build(CK_KACS_SE_SELF_RELATIVE | CK_KACS_SE_DACL_PRESENT | CK_KACS_SE_DACL_DEFAULTED |
 					  CK_KACS_SE_GROUP_DEFAULTED | CK_KACS_SE_OWNER_DEFAULTED,
-				  &sid_system, &sid_system, own, 3);
+				  CK__KACS_SID("SY"), CK__KACS_SID("SY"), own, 3);
 	return t->default_dacl_holder && t->sd ? 0 : -ENOMEM;
 }
 
@@ -80,11 +74,11 @@ static int make_system(struct ck_kacs_token *t)
 static int make_user(struct ck_kacs_token *t, const char *name)
 {
 	t->user = sid_user;
-	add_group(t, &sid_everyone, ATTRS_STD);
-	add_group(t, &sid_authenticated, ATTRS_STD);
-	add_group(t, &sid_users, ATTRS_STD);
+	add_group(t, CK__KACS_SID("WD"), ATTRS_STD);
+	add_group(t, CK__KACS_SID("AU"), ATTRS_STD);
+	add_group(t, CK__KACS_SID("BU"), ATTRS_STD);
 	if (strcmp(name, "admin") == 0)
-		add_group(t, &sid_admins, ATTRS_OWNER);
+		add_group(t, CK__KACS_SID("BA"), ATTRS_OWNER);
 	/* K20 7-privileges/2-catalog.md "Default-grant privileges": in every token authd makes */
 	t->privileges_present = t->privileges_enabled = t->privileges_enabled_by_default =
 		CK_KACS_PRIV(CK_KACS_SE_CHANGE_NOTIFY) | CK_KACS_PRIV(35 /* SeCreateSymbolicLinkPrivilege */);
@@ -99,9 +93,9 @@ static int make_user(struct ck_kacs_token *t, const char *name)
 	t->owner_index = 0;
 	t->primary_group_index = 0;
 	struct ck_kacs_ace dacl[] = { ck__kacs_allow(CK_KACS_GENERIC_ALL, &sid_user),
-				      ck__kacs_allow(CK_KACS_GENERIC_ALL, &sid_system) };
+				      ck__kacs_allow(CK_KACS_GENERIC_ALL, CK__KACS_SID("SY")) };
 	t->default_dacl_holder = ck__kacs_sd_build(CK_KACS_SE_SELF_RELATIVE | CK_KACS_SE_DACL_PRESENT, NULL, NULL, dacl, 2);
-	t->sd = ck_kacs_token_sd_default(t, &sid_system);
+	t->sd = ck_kacs_token_sd_default(t, CK__KACS_SID("SY"));
 	return t->default_dacl_holder && t->sd ? 0 : -ENOMEM;
 }
 
@@ -134,8 +128,7 @@ int ck_kacs_token_preset(const char *name, enum ck_kacs_profile p, uint64_t *nex
 		return r;
 	}
 	/* the logon SID of the session, appended as CreateToken appends it */
-	ck_kacs_logon_sid(t->auth_id, &t->groups[t->group_count].sid);
-	t->groups[t->group_count++].attributes = CK__KACS_LOGON_ATTRS;
+	ck__kacs_token_append_logon(t);
 	*out = t;
 	return 0;
 }

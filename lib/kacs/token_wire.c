@@ -24,8 +24,6 @@
 #define HDR CK_KACS_TOKEN_SPEC_HEADER
 #define BIN(err, off, ...) CK__KACS_BIN((err), (off), __VA_ARGS__)
 
-static const struct ck_kacs_sid sid_system = { .revision = 1, .sub_count = 1, .authority = { 0, 0, 0, 0, 0, 5 }, .sub = { 18 } };
-
 /* ---- The default DACL: a binary ACL held in an SD of its own ---- */
 
 int ck__kacs_dacl_parse(const uint8_t *acl, size_t len, size_t base, struct ck_kacs_sd **out, struct ck_kacs_error *err)
@@ -215,8 +213,9 @@ static int read_sid_array(const uint8_t *b, size_t len, const struct section *s,
 			   "offset %zu", s->len_field, count, count, len - off, off);
 	for (uint32_t i = 0; i < count; i++) {
 		struct ck_kacs_sid_attr e = { 0 };
+		/* the offsets named lie inside the input: the count, or where the short entry starts */
 		if (len - at < 4)
-			return BIN(err, at, "%s entry %u: sid_len runs past the end of the spec", s->name, i);
+			return BIN(err, s->len_at, "%s %u but the spec ends after %u entries", s->len_field, count, i);
 		uint32_t sid_len = ck__le32(b + at);
 		if (sid_len < 8 || sid_len > len - at - 4)
 			return BIN(err, at, "%s entry %u: sid_len %u is not the size of a SID within the spec", s->name, i,
@@ -226,9 +225,9 @@ static int read_sid_array(const uint8_t *b, size_t len, const struct section *s,
 			return (int)n;
 		if ((size_t)n != sid_len)
 			return BIN(err, at, "%s entry %u: sid_len %u but the SID is %zd bytes", s->name, i, sid_len, n);
+		if (len - (at + 4 + sid_len) < 4)
+			return BIN(err, at, "%s entry %u: its attributes run past the end of the spec", s->name, i);
 		at += 4 + sid_len;
-		if (len - at < 4)
-			return BIN(err, at, "%s entry %u: attributes run past the end of the spec", s->name, i);
 		e.attributes = ck__le32(b + at);
 		if (out) {
 			out[i] = e;
@@ -389,7 +388,7 @@ int ck_kacs_token_from_wire(const void *buf, size_t len, enum ck_kacs_profile p,
 	if ((r = check_groups(t, &ps, session, err)) < 0 || (r = check_indices(b, t, ngroups, err)) < 0)
 		goto fail;
 	uint32_t projected_uid = ck__le32(b + 36);
-	if (projected_uid == 0 && !ck_kacs_sid_equal(&t->user, &sid_system)) {
+	if (projected_uid == 0 && !ck_kacs_sid_equal(&t->user, CK__KACS_SID("SY"))) {
 		/* PKM create_from_spec: uid 0 is SYSTEM's alone (the spec is silent) */
 		r = BIN(err, 36, "projected_uid 0 for a user other than SYSTEM (S-1-5-18)");
 		goto fail;
@@ -461,13 +460,10 @@ int ck_kacs_token_from_wire(const void *buf, size_t len, enum ck_kacs_profile p,
 	t->interactive_session_id = ck__le32(b + 184);
 	t->elevation_type = CK_KACS_ELEVATION_DEFAULT;
 	/* PKM: a group is enabled at creation exactly when it is enabled by default */
-	for (uint32_t i = 0; i < ngroups; i++) {
-		uint32_t *a = &t->groups[i].attributes;
-		*a = (*a & CK_KACS_GROUP_ENABLED_BY_DEFAULT) ? *a | CK_KACS_GROUP_ENABLED : *a & ~CK_KACS_GROUP_ENABLED;
-	}
-	t->groups[ngroups].attributes = CK__KACS_LOGON_ATTRS;
-	ck_kacs_logon_sid(session, &t->groups[ngroups].sid);
-	t->group_count = ngroups + 1;
+	for (uint32_t i = 0; i < ngroups; i++)
+		t->groups[i].attributes = ck__kacs_group_default_state(t->groups[i].attributes);
+	t->group_count = ngroups;
+	ck__kacs_token_append_logon(t);
 	if (ps.end[SEC_RESTRICTED]) {
 		t->restricted = true;
 		t->restricted_count = ps.count[SEC_RESTRICTED];
@@ -502,9 +498,7 @@ static size_t put_array(uint8_t *p, const struct ck_kacs_sid_attr *v, uint32_t n
 {
 	size_t at = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t a = v[i].attributes;
-		if (defaults) /* the creation-time state: enabled exactly when enabled by default */
-			a = (a & CK_KACS_GROUP_ENABLED_BY_DEFAULT) ? a | CK_KACS_GROUP_ENABLED : a & ~CK_KACS_GROUP_ENABLED;
+		uint32_t a = defaults ? ck__kacs_group_default_state(v[i].attributes) : v[i].attributes;
 		ck__put32(p + at, (uint32_t)ck_kacs_sid_size(&v[i].sid));
 		at += 4 + ck__kacs_sid_put(&v[i].sid, p + at + 4);
 		ck__put32(p + at, a);
@@ -612,17 +606,17 @@ int ck_kacs_token_create(const struct ck_kacs_sessions *s, const void *buf, size
 	struct ck_kacs_token *t;
 	struct timespec ts;
 
-	if (!s || !creator || !next_id || !out)
+	if (!creator || !next_id || !out)
 		return -EINVAL;
 	*out = NULL;
 	int r = ck_kacs_token_from_wire(buf, len, p, &t, err);
 	if (r < 0)
 		return r;
-	/* rule 5 (PKM: EINVAL) */
-	if (ck_kacs_session_get(s, t->auth_id, &info) < 0) {
+	/* rule 5 (PKM: EINVAL); without a table there is nothing to check against */
+	if (s && ck_kacs_session_get(s, t->auth_id, &info) < 0) {
+		unsigned long long session = t->auth_id;
 		ck_kacs_token_free(t);
-		return BIN(err, 56, "session_id %llu names no logon session (K20 4-tokens/4-creation.md rule 5)",
-			   (unsigned long long)t->auth_id);
+		return BIN(err, 56, "session_id %llu names no logon session (K20 4-tokens/4-creation.md rule 5)", session);
 	}
 	if ((r = ck__kacs_token_new_id(t, p, next_id)) < 0) {
 		ck_kacs_token_free(t);

@@ -2992,7 +2992,8 @@ static const struct cli_case kacs_cases[] = {
 	{ "kacs --json lists the subcommands", { "kacs", "--json" }, NULL, 0,
 	  "{\"subcommands\":[{\"name\":\"sddl\",\"summary\":\"SDDL to a binary security descriptor (hex or a file), "
 	  "and back\"},{\"name\":\"check\",\"summary\":\"AccessCheck or the process two-check rule, granted or why "
-	  "not\"}]}\n", "" },
+	  "not\"},{\"name\":\"token\",\"summary\":\"a token (a preset or a v2 wire spec) as a person reads it, "
+	  "or its spec\"}]}\n", "" },
 	{ "kacs: a misspelt subcommand gets the nearest", { "kacs", "sdl" }, NULL, 2, "",
 	  USAGE("kacs", "unknown subcommand 'sdl'; did you mean 'sddl'?") },
 	{ "kacs: an unknown subcommand is named", { "kacs", "frobnicate" }, NULL, 2, "",
@@ -3316,4 +3317,205 @@ Test(cli, explain_says_what_the_kacs_model_does_for_the_four_flags_of_seed_002)
 	cr_assert(strstr(r.out, "\"kacs\":\"the child's process SD is built from the creating thread's primary token"),
 		  "%s", r.out);
 	result_free(&r);
+}
+
+/* ---- kacs token ---- */
+
+static const struct cli_case kacs_token_cases[] = {
+	{ "kacs token: an unknown preset", { "kacs", "token", "root" }, NULL, 2, "",
+	  USAGE("kacs token", "unknown token preset 'root'; choose from system, admin, user, low, or @FILE for a v2 spec") },
+	{ "kacs token: nothing given", { "kacs", "token" }, NULL, 2, "", USAGE("kacs token", "a PRESET or @FILE is needed") },
+	{ "kacs token: one token at a time", { "kacs", "token", "user", "low" }, NULL, 2, "",
+	  USAGE("kacs token", "one token at a time, got 'user' and 'low'") },
+	{ "kacs token: --wire needs -o", { "kacs", "token", "--wire", "user" }, NULL, 2, "",
+	  USAGE("kacs token", "--wire writes to -o FILE") },
+	{ "kacs token: -o needs --wire", { "kacs", "token", "-o", "x", "user" }, NULL, 2, "",
+	  USAGE("kacs token", "-o goes with --wire") },
+	{ "kacs token: --wire and --json", { "kacs", "token", "--wire", "-o", "x", "--json", "user" }, NULL, 2, "",
+	  USAGE("kacs token", "--wire and --json exclude each other") },
+	{ "kacs token: an unknown profile", { "kacs", "token", "--profile", "v0.21", "user" }, NULL, 2, "",
+	  USAGE("kacs token", "unknown profile 'v0.21'; choose v0.20 or v0.22") },
+	{ "kacs token: options are exact", { "kacs", "token", "--jso", "user" }, NULL, 2, "",
+	  USAGE("kacs token", "unknown option '--jso'; did you mean '--json'?") },
+	{ "kacs token: a missing file", { "kacs", "token", "@/nonexistent/spec" }, NULL, 2, "",
+	  "clonekit kacs token: /nonexistent/spec: No such file or directory\n" },
+	{ "kacs token: a spec too short is refused with its rule (K20 6-abi-reference.md §5)", { "kacs", "token", "@-" },
+	  "abc", 1, "",
+	  "clonekit kacs token: standard input: EINVAL: offset 0: a token spec is 192 to 65536 bytes, this one 3 "
+	  "(K20 6-abi-reference.md §5)\n" },
+	{ "kacs token --json: a refusal is also a JSON line", { "kacs", "token", "--json", "@-" }, "abc", 1,
+	  "{\"input\":\"@-\",\"error\":\"EINVAL\",\"offset\":0,\"message\":\"offset 0: a token spec is 192 to 65536 "
+	  "bytes, this one 3 (K20 6-abi-reference.md §5)\"}\n",
+	  "clonekit kacs token: standard input: EINVAL: offset 0: a token spec is 192 to 65536 bytes, this one 3 "
+	  "(K20 6-abi-reference.md §5)\n" },
+};
+
+Test(cli, kacs_token_refuses_exactly_as_its_table_says)
+{
+	EXPECT_CASES(kacs_token_cases);
+}
+
+/* out without its "created" line, whose time changes. */
+static void drop_created_line(char *out)
+{
+	char *c = strstr(out, "\ncreated ");
+	cr_assert_not_null(c, "%s", out);
+	char *end = strchr(c + 1, '\n');
+	memmove(c, end, strlen(end) + 1);
+}
+
+Test(cli, kacs_token_prints_the_user_preset_as_a_person_reads_it)
+{
+	struct result r;
+	CK(&r, NULL, "kacs", "token", "user");
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	drop_created_line(r.out);
+	assert_out_eq(&r,
+		      "user             S-1-5-21-1-2-3-1001\n"
+		      "groups           S-1-1-0 (WD)                         MANDATORY,ENABLED_BY_DEFAULT,ENABLED\n"
+		      "                 S-1-5-11 (AU)                        MANDATORY,ENABLED_BY_DEFAULT,ENABLED\n"
+		      "                 S-1-5-32-545 (BU)                    MANDATORY,ENABLED_BY_DEFAULT,ENABLED\n"
+		      "                 S-1-5-5-0-1000 (logon SID)           MANDATORY,ENABLED_BY_DEFAULT,ENABLED,LOGON_ID\n"
+		      "restricted SIDs  none (not a restricted token)\n"
+		      "privileges       SeChangeNotifyPrivilege           present, enabled, enabled by default\n"
+		      "                 SeCreateSymbolicLinkPrivilege     present, enabled, enabled by default\n"
+		      "type             Primary, impersonation level Anonymous\n"
+		      "integrity        Medium (S-1-16-8192), mandatory policy NO_WRITE_UP\n"
+		      "elevation        Default\n"
+		      "ids              token 0x10000, modified 0x10000, logon session 1000, origin 0\n"
+		      "source           clonekit (luid 0)\n"
+		      "session id       0\n"
+		      "owner            S-1-5-21-1-2-3-1001 (index 0, the user)\n"
+		      "primary group    S-1-5-21-1-2-3-1001 (index 0, the user)\n"
+		      "default DACL     D:(A;;GA;;;S-1-5-21-1-2-3-1001)(A;;GA;;;SY)\n"
+		      "token SD         O:SYG:SYD:(A;;0xe8;;;S-1-5-21-1-2-3-1001)(A;;0xf01ff;;;SY)(A;;0xf01ff;;;SY)"
+		      "C:OD|GD|DD\n"
+		      "                   allow S-1-5-21-1-2-3-1001            QUERY,ADJUST_PRIVILEGES,ADJUST_GROUPS,"
+		      "ADJUST_DEFAULT\n"
+		      "                   allow S-1-5-18 (SY)                  TOKEN_ALL_ACCESS\n"
+		      "                   allow S-1-5-18 (SY)                  TOKEN_ALL_ACCESS\n"
+		      "projected        uid 65534, gid 65534, supplementary none\n"
+		      "audit policy     0\n");
+	result_free(&r);
+}
+
+Test(cli, kacs_token_json_is_one_document_per_preset)
+{
+	static const char *const presets[] = { "system", "admin", "user", "low" };
+	static const char *const want[] = {
+		"\"user\":{\"sid\":\"S-1-5-18\",\"alias\":\"SY\",\"deny_only\":false}",
+		"{\"sid\":\"S-1-5-32-544\",\"alias\":\"BA\",\"attributes\":\"0xf\",\"flags\":[\"MANDATORY\","
+		"\"ENABLED_BY_DEFAULT\",\"ENABLED\",\"OWNER\"]}",
+		"\"integrity\":{\"rid\":8192,\"name\":\"Medium\",\"sid\":\"S-1-16-8192\"}",
+		"\"integrity\":{\"rid\":4096,\"name\":\"Low\",\"sid\":\"S-1-16-4096\"}",
+	};
+	for (size_t i = 0; i < 4; i++) {
+		struct result r;
+		CK(&r, NULL, "kacs", "token", "--json", (char *)presets[i]);
+		assert_status(&r, 0);
+		assert_err_empty(&r);
+		assert_json_lines(&r, 1);
+		cr_assert(strstr(r.out, want[i]), "%s: %s", presets[i], r.out);
+		cr_assert(strstr(r.out, "\"mandatory_policy\":{\"value\":\"0x1\",\"no_write_up\":true,"
+					"\"new_process_min\":false}"), "%s", r.out);
+		result_free(&r);
+	}
+}
+
+/* The spec of a preset, written by --wire -o, read back by @FILE: the same token. */
+Test(cli, kacs_token_wire_writes_a_spec_that_reads_back_to_the_same_token)
+{
+	char dir[] = "/tmp/ck-kacs-token-XXXXXX", path[80], corpus[4096];
+	static const char *const presets[] = { "system", "admin", "user", "low" };
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	for (size_t i = 0; i < 4; i++) {
+		struct result w, a, b;
+		snprintf(path, sizeof(path), "%s/%s.spec", dir, presets[i]);
+		CK(&w, NULL, "kacs", "token", "--wire", "-o", path, (char *)presets[i]);
+		assert_status(&w, 0);
+		assert_out_eq(&w, "");
+		assert_err_empty(&w);
+		result_free(&w);
+		/* the same bytes as the corpus seed made from the preset (fuzz/corpus/kacs_token) */
+		snprintf(corpus, sizeof(corpus), "%s/fuzz/corpus/kacs_token/preset-%s", env_path("CLONEKIT_SRC"),
+			 presets[i]);
+		uint8_t x[1024], y[1024];
+		int fx = open(path, O_RDONLY | O_CLOEXEC), fy = open(corpus, O_RDONLY | O_CLOEXEC);
+		cr_assert(fx >= 0 && fy >= 0, "%s, %s", path, corpus);
+		ssize_t nx = read(fx, x, sizeof(x)), ny = read(fy, y, sizeof(y));
+		close(fx);
+		close(fy);
+		cr_assert(nx > 192 && nx == ny && memcmp(x, y, (size_t)nx) == 0, "%s: the spec changed", presets[i]);
+		char at[90];
+		snprintf(at, sizeof(at), "@%s", path);
+		CK(&a, NULL, "kacs", "token", (char *)presets[i]);
+		CK(&b, NULL, "kacs", "token", at);
+		assert_status(&b, 0);
+		drop_created_line(a.out);
+		drop_created_line(b.out);
+		/*
+		 * Minted through kacs_create_token, a token gets the default token SD
+		 * (K20 4-tokens/8-access-rights.md); the boot SYSTEM token has its own
+		 * (5-boot.md): for system only those lines differ.
+		 */
+		if (strcmp(presets[i], "system") == 0) {
+			cr_assert(strstr(b.out, "token SD         O:SYG:SYD:(A;;RC;;;OW)(A;;0xe8;;;SY)(A;;0xf01ff;;;SY)"
+						"C:OD|GD|DD\n"), "%s", b.out);
+			cr_assert(strstr(a.out, "(A;;0xf01ff;;;BA)"), "%s", a.out);
+			char *sa = strstr(a.out, "token SD"), *sb = strstr(b.out, "token SD");
+			memmove(sa, strstr(sa, "projected"), strlen(strstr(sa, "projected")) + 1);
+			memmove(sb, strstr(sb, "projected"), strlen(strstr(sb, "projected")) + 1);
+		}
+		cr_assert_str_eq(b.out, a.out, "%s: the token read from its spec differs", presets[i]);
+		result_free(&a);
+		result_free(&b);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+Test(cli, kacs_token_names_what_a_refused_spec_breaks)
+{
+	static const struct {
+		const char *seed;
+		int status;
+		const char *err;
+	} v[] = {
+		{ "bad-groups-64", 1, "EINVAL: offset 96: groups_count 64 is more than 63: with the logon SID the kernel "
+				      "appends, a token holds 64 groups (K20 4-tokens/4-creation.md rule 10)\n" },
+		{ "bad-write-restricted-alone", 1,
+		  "EINVAL: offset 157: write_restricted without user_deny_only (K20 4-tokens/4-creation.md rule 7)\n" },
+		{ "unsupported-confinement-sid", 1, "EOPNOTSUPP: offset 140: the spec has confinement, which clonekit does "
+						    "not implement: refused, not ignored\n" },
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char path[4096], at[4100], want[4600];
+		struct result r;
+		snprintf(path, sizeof(path), "%s/fuzz/corpus/kacs_token/%s", env_path("CLONEKIT_SRC"), v[i].seed);
+		snprintf(at, sizeof(at), "@%s", path);
+		CK(&r, NULL, "kacs", "token", at);
+		assert_status(&r, v[i].status);
+		assert_out_eq(&r, "");
+		snprintf(want, sizeof(want), "clonekit kacs token: %s: %s", path, v[i].err);
+		cr_assert_str_eq(r.err, want);
+		result_free(&r);
+	}
+	/* longer than a spec may be: the reader says so (exit 2) */
+	char dir[] = "/tmp/ck-kacs-token-XXXXXX", big[80], at[90], want[200];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(big, sizeof(big), "%s/big", dir);
+	int fd = open(big, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, 65537), 0);
+	close(fd);
+	snprintf(at, sizeof(at), "@%s", big);
+	struct result r;
+	CK(&r, NULL, "kacs", "token", at);
+	assert_status(&r, 2);
+	snprintf(want, sizeof(want), "clonekit kacs token: %s: longer than 65536 bytes\n", big);
+	cr_assert_str_eq(r.err, want);
+	result_free(&r);
+	unlink(big);
+	rmdir(dir);
 }

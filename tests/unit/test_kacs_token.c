@@ -923,7 +923,15 @@ Test(kacs_token, adjust_groups_applies_all_or_nothing)
 	/* a good batch, with the previous state of every group */
 	uint64_t prev = 0, m0 = t->modified_id;
 	struct ck_kacs_group_entry good[] = { { 0, 0 }, { 1, 1 }, { 3, 1 } };
+	struct ck_kacs_sid_attr sids[CK_KACS_GROUPS_MAX];
+	memcpy(sids, t->groups, sizeof(sids));
 	cr_assert_eq(ck_kacs_token_adjust_groups(t, good, 3, &prev, NULL), 0);
+	cr_assert_eq(t->group_count, 6, K20_STRUCTURE ": AdjustGroups MUST NOT add or remove SIDs");
+	for (uint32_t g = 0; g < t->group_count; g++) {
+		cr_assert(ck_kacs_sid_equal(&t->groups[g].sid, &sids[g].sid), K20_STRUCTURE ": the SIDs stay");
+		cr_assert_eq(t->groups[g].attributes & ~CK_KACS_GROUP_ENABLED, sids[g].attributes & ~CK_KACS_GROUP_ENABLED,
+			     K20_ADJUST ": only SE_GROUP_ENABLED changes");
+	}
 	cr_assert_eq(prev, (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5), K20_ADJUST ": previous enabled state");
 	cr_assert_eq(t->groups[0].attributes & CK_KACS_GROUP_ENABLED, 0);
 	cr_assert_eq(t->groups[1].attributes & CK_KACS_GROUP_ENABLED, CK_KACS_GROUP_ENABLED);
@@ -997,10 +1005,14 @@ Test(kacs_token, adjust_default_validates_before_changing)
 	cr_assert_eq(t->modified_id, m0 + 4);
 	cr_assert_eq(ck_kacs_token_adjust_default(t, NULL, 0, 0, 0, NULL), 0);
 	cr_assert_eq(t->owner_index, 0);
-	/* AdjustSessionID: metadata, bumps modified_id */
+	/* AdjustSessionID: metadata, bumps modified_id, and MUST NOT change any other state (5-adjustment.md) */
+	struct snap before = snap_of(t);
 	cr_assert_eq(ck_kacs_token_set_session_id(t, 7), 0);
 	cr_assert_eq(t->interactive_session_id, 7);
 	cr_assert_eq(t->modified_id, m0 + 6);
+	before.t.interactive_session_id = 7;
+	before.t.modified_id = m0 + 6;
+	assert_unchanged(&before, t, K20_ADJUST " AdjustSessionID changes nothing else");
 	ck_kacs_token_free(t);
 }
 
@@ -1214,6 +1226,26 @@ static size_t m_logon_sid_in_groups(uint8_t *b, size_t *n)
 	return at + len + 4;
 }
 
+/* The groups array copied to the end of the spec: returns its new offset. */
+static uint32_t groups_to_end(uint8_t *b, size_t *n)
+{
+	uint32_t g = GROUPS_AT(b), len = DACL_AT(b) - g;
+	uint8_t old[256];
+	memcpy(old, b + g, len);
+	uint32_t at = append(b, n, old, len);
+	put32(b + 92, at);
+	return at;
+}
+/* the spec ends right after the third of four entries: the count is at fault */
+static size_t m_ends_after_entries(uint8_t *b, size_t *n) { groups_to_end(b, n); put32(b + 96, 4); return 96; }
+/* the spec ends inside the last entry's attributes: that entry is at fault (fuzz regress-offset-at-the-end) */
+static size_t m_ends_in_attributes(uint8_t *b, size_t *n)
+{
+	uint32_t at = groups_to_end(b, n);
+	*n -= 2;
+	return at + 20 + 20; /* WD and AU entries are 20 bytes each */
+}
+
 static const struct wire_case {
 	const char *what, *spec;
 	uint16_t off;   /* a header field to set... */
@@ -1259,6 +1291,10 @@ static const struct wire_case {
 	{ "groups_offset inside the header", K20_ABI " §5", 0, 0, 0, m_groups_in_header, -EINVAL, 0 },
 	{ "groups_count one more than the entries", K20_ABI " §5 groups array", 0, 0, 0, m_groups_one_more, -EINVAL, 0 },
 	{ "a group's sid_len one short", K20_ABI " §5 groups array", 0, 0, 0, m_group_sid_len, -EINVAL, 0 },
+	{ "the spec ends after 3 of 4 group entries", K20_ABI " §5: within the buffer", 0, 0, 0, m_ends_after_entries,
+	  -EINVAL, 0 },
+	{ "the spec ends inside a group's attributes", K20_ABI " §5: within the buffer", 0, 0, 0, m_ends_in_attributes,
+	  -EINVAL, 0 },
 	{ "a group attribute bit no flag defines", "K20 2-sids/1-format.md", 0, 0, 0, m_group_attr_bit, -EINVAL, 0 },
 	{ "a caller group with SE_GROUP_LOGON_ID", K20_CREATION ": the logon SID is kernel-generated", 0, 0, 0,
 	  m_group_logon_attr, -EINVAL, 0 },
@@ -1315,6 +1351,7 @@ Test(kacs_wire, malformed_specs_fail_with_the_errno_and_offset)
 		cr_assert_eq(r, c->r, "%s (%s): %d, want %d: %s", c->what, c->spec, r, c->r, e.message);
 		cr_assert_null(t, "%s: no token on failure", c->what);
 		cr_assert_eq(e.offset, at, "%s (%s): offset %zu, want %zu: %s", c->what, c->spec, e.offset, at, e.message);
+		cr_assert(e.offset == 0 || e.offset < n, "%s: offset %zu is outside the %zu bytes", c->what, e.offset, n);
 		char want[32];
 		snprintf(want, sizeof(want), "offset %zu: ", at);
 		cr_assert(strncmp(e.message, want, strlen(want)) == 0, "%s: the message names the offset: %s", c->what,
@@ -1461,6 +1498,7 @@ Test(kacs_wire, create_mints_the_kernels_fields)
 	/* rule 5: the session must exist (PKM: EINVAL) */
 	cr_assert_eq(ck_kacs_token_create(s, b, n, &creator, CK_KACS_V0_20, &next, &t, &e), -EINVAL, K20_CREATION " rule 5");
 	cr_assert_eq(e.offset, 56, "%s", e.message);
+	cr_assert_str_eq(e.message, "offset 56: session_id 1000 names no logon session (K20 4-tokens/4-creation.md rule 5)");
 	cr_assert_null(t);
 	cr_assert_eq(next, CK_KACS_TOKEN_ID_FIRST);
 	cr_assert_eq(ck_kacs_session_add(s, CK_KACS_LOGON_INTERACTIVE, "Negotiate", 9, &u->user, &id), 0);
@@ -1474,8 +1512,14 @@ Test(kacs_wire, create_mints_the_kernels_fields)
 	cr_assert(ck_kacs_sid_equal(&t->sd->owner, &creator), K20_CREATION ": the default token SD");
 	assert_same_spec_fields(u, t, "create");
 	ck_kacs_token_free(t);
-	/* without a table (s NULL is refused: the session is the kernel's to check) */
-	cr_assert_eq(ck_kacs_token_create(NULL, b, n, &creator, CK_KACS_V0_20, &next, &t, &e), -EINVAL);
+	/* without a table rule 5 is not checked */
+	b[56] = 0x77;
+	cr_assert_eq(ck_kacs_token_create(NULL, b, n, &creator, CK_KACS_V0_20, &next, &t, &e), 0, "%s", e.message);
+	cr_assert_eq(t->auth_id, 0x377);
+	cr_assert_eq(t->token_id, CK_KACS_TOKEN_ID_FIRST + 1);
+	ck_kacs_token_free(t);
+	cr_assert_eq(ck_kacs_token_create(s, b, n, &creator, CK_KACS_V0_20, &next, &t, &e), -EINVAL, "0x377 is no session");
+	b[56] = 0xe8;
 	/* a malformed spec fails before the session is looked at */
 	b[0] = 3;
 	cr_assert_eq(ck_kacs_token_create(s, b, n, &creator, CK_KACS_V0_20, &next, &t, &e), -EINVAL);
