@@ -1545,7 +1545,7 @@ Test(kacs_access, explain_sentences)
 	cr_expect_str_eq(buf, "granted 0x60000 (READ_CONTROL,WRITE_DAC): READ_CONTROL,WRITE_DAC as the owner's implicit right");
 	explain_of(&alice_r_restricted_wd, "O:SYD:(D;;0x1;;;S-1-5-12)(A;;GA;;;WD)", TERM, CK_KACS_V0_20, buf,
 		   sizeof(buf));
-	cr_expect_str_eq(buf, "TERMINATE refused: in the restricted pass DACL ACE 0 (deny TERMINATE to S-1-5-12) denies it");
+	cr_expect_str_eq(buf, "TERMINATE refused: in the restricted pass DACL ACE 0 (deny TERMINATE to RC) denies it");
 	explain_of(&alice_r_wd, "O:SYD:(A;;GA;;;" ALICE_SID ")", TERM, CK_KACS_V0_20, buf, sizeof(buf));
 	cr_expect_str_eq(buf, "TERMINATE refused: no ACE grants it to the restricting SIDs");
 	explain_of(&alice_ident, ANYONE_GA, QL, CK_KACS_V0_20, buf, sizeof(buf));
