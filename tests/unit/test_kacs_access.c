@@ -215,7 +215,7 @@ static const struct tspec owner_group_denyonly = { .user = BOB_SID, .groups = AL
 
 static const struct vec vecs[] = {
 	/* ---- the pipeline (10-algorithm.md) ---- */
-	{ K20_ALGO " step 0 \"Impersonation level gate\"", "an Identification-level token is refused before anything",
+	{ K20_ALGO " \"Pipeline overview\" step 0 (impersonation level gate)", "an Identification-level token is refused before anything",
 	  &alice_ident, ANYONE_GA, QL, .error = -EACCES, .why = { W(QL, IDENTIFICATION, 0, 0) } },
 	{ K20_ALGO " step 0", "an Anonymous-level token goes through the pipeline", &alice_anon, ANYONE_GA, QL,
 	  .granted = QL, .why = { W(QL, ALLOW_ACE, 'D', 0) } },
@@ -265,14 +265,14 @@ static const struct vec vecs[] = {
 	  .why = { W(WO, TRUST_LABEL, 'S', 0) } },
 
 	/* ---- the restricted pass (4-restricted-tokens.md) ---- */
-	{ K20_RESTRICTED, "access is the intersection of both passes", &alice_r_wd,
+	{ K20_RESTRICTED " (its opening: the two passes)", "access is the intersection of both passes", &alice_r_wd,
 	  "O:SYD:(A;;GA;;;" ALICE_SID ")(A;;0x1000;;;WD)", MAX, .granted = QL, .why = { W(QL, ALLOW_ACE, 'D', 0) } },
-	{ K20_RESTRICTED, "a right only the normal pass grants is refused", &alice_r_wd,
+	{ K20_RESTRICTED " (its opening: the two passes)", "a right only the normal pass grants is refused", &alice_r_wd,
 	  "O:SYD:(A;;GA;;;" ALICE_SID ")(A;;0x1000;;;WD)", TERM, .error = -EACCES,
 	  .why = { W(TERM, RESTRICTED, 0, 0) } },
-	{ K20_RESTRICTED, "restricting SIDs are presence-based: attributes 0 still match", &alice_r_wd0,
+	{ K20_RESTRICTED " (its opening: the two passes)", "restricting SIDs are presence-based: attributes 0 still match", &alice_r_wd0,
 	  "O:SYD:(A;;GA;;;" ALICE_SID ")(A;;0x1000;;;WD)", QL, .granted = QL },
-	{ K20_RESTRICTED, "a deny ACE of the restricted pass", &alice_r_restricted_wd,
+	{ K20_RESTRICTED " (its opening: the two passes)", "a deny ACE of the restricted pass", &alice_r_restricted_wd,
 	  "O:SYD:(D;;0x1;;;S-1-5-12)(A;;GA;;;WD)", TERM, .error = -EACCES, .why = { W(TERM, RESTRICTED, 'R', 0) } },
 	{ K20_RESTRICTED " \"Privileges bypass the restricted pass\"", "backup's bits survive the intersection",
 	  &alice_r_restricted_backup, ANYONE_GA, GR, .intent = CK_KACS_INTENT_BACKUP, .granted = P_GR,
@@ -388,13 +388,13 @@ static const struct vec vecs[] = {
 	  .error = -EACCES, .why = { W(RC, INTEGRITY, 'S', 0) } },
 
 	/* ---- object PIP (7-pip.md) ---- */
-	{ K20_OBJPIP, "a non-dominant caller gets only the trust label's mask", &alice,
+	{ K20_OBJPIP " \"PIP enforcement algorithm\"", "a non-dominant caller gets only the trust label's mask", &alice,
 	  ANYONE_GA "S:(TL;;0x1000;;;S-1-19-512-8192)", MAX, .granted = QL },
-	{ K20_OBJPIP, "the rest is refused by the label", &alice, ANYONE_GA "S:(TL;;0x1000;;;S-1-19-512-8192)", TERM,
+	{ K20_OBJPIP " \"PIP enforcement algorithm\"", "the rest is refused by the label", &alice, ANYONE_GA "S:(TL;;0x1000;;;S-1-19-512-8192)", TERM,
 	  .error = -EACCES, .why = { W(TERM, TRUST_LABEL, 'S', 0) } },
-	{ K20_OBJPIP, "a dominant caller is not restricted", &alice, ANYONE_GA "S:(TL;;0x1000;;;S-1-19-512-8192)",
+	{ K20_OBJPIP " \"PIP enforcement algorithm\"", "a dominant caller is not restricted", &alice, ANYONE_GA "S:(TL;;0x1000;;;S-1-19-512-8192)",
 	  MAX, .pip_type = 512, .pip_trust = 8192, .granted = P_GA },
-	{ K20_OBJPIP, "dominance needs both axes: a higher type with a lower trust does not dominate", &alice,
+	{ K20_OBJPIP " \"PIP enforcement algorithm\"", "dominance needs both axes: a higher type with a lower trust does not dominate", &alice,
 	  ANYONE_GA "S:(TL;;0x1000;;;S-1-19-512-8192)", TERM, .pip_type = 1024, .pip_trust = 4096,
 	  .error = -EACCES },
 	{ K20_OBJPIP " \"Trust-label SID validity\"", "other numeric types compare numerically", &alice,
@@ -420,12 +420,12 @@ static const struct vec vecs[] = {
 	  .error = -EACCES },
 
 	/* ---- the default token SD against the token mapping ---- */
-	{ K20_TOKEN_RIGHTS, "the token's user may query it", &alice,
+	{ K20_TOKEN_RIGHTS " \"Default token SD\", \"Generic mapping\"", "the token's user may query it", &alice,
 	  "O:SYD:(A;;0xE8;;;" ALICE_SID ")(A;;0xF01FF;;;SY)", CK_KACS_TOKEN_QUERY, .token_object = true,
 	  .granted = CK_KACS_TOKEN_QUERY },
-	{ K20_TOKEN_RIGHTS, "but not duplicate it", &alice, "O:SYD:(A;;0xE8;;;" ALICE_SID ")(A;;0xF01FF;;;SY)",
+	{ K20_TOKEN_RIGHTS " \"Default token SD\", \"Generic mapping\"", "but not duplicate it", &alice, "O:SYD:(A;;0xE8;;;" ALICE_SID ")(A;;0xF01FF;;;SY)",
 	  CK_KACS_TOKEN_DUPLICATE, .token_object = true, .error = -EACCES },
-	{ K20_TOKEN_RIGHTS, "token GENERIC_READ maps to 0x20008", &sys,
+	{ K20_TOKEN_RIGHTS " \"Default token SD\", \"Generic mapping\"", "token GENERIC_READ maps to 0x20008", &sys,
 	  "O:SYD:(A;;0xE8;;;" ALICE_SID ")(A;;0xF01FF;;;SY)", GR, .token_object = true, .granted = 0x20008 },
 };
 
@@ -629,7 +629,7 @@ static const struct ovec ovecs[] = {
 	{ "K20 11-facs/6-set-security.md \"SeRestorePrivilege bypass\"", "set_sd on a pidfd runs with restore intent",
 	  &bob_restore, &psb_none, &alice, NULL, &psb_none, .op = CK_KACS_OP_SET_SD, .arg = CK_KACS_SECINFO_OWNER | CK_KACS_SECINFO_DACL,
 	  .used = P(RESTORE), .why = WHY(PRIVILEGE) },
-	{ K20_OBJPIP, "SeDebug does not pass a trust label in the process SD", &bob_debug, &psb_none, NULL,
+	{ K20_OBJPIP " \"PIP enforcement algorithm\"", "SeDebug does not pass a trust label in the process SD", &bob_debug, &psb_none, NULL,
 	  "O:SYD:(A;;GA;;;SY)S:(TL;;0x1000;;;S-1-19-512-8192)", &psb_none, .op = CK_KACS_OP_PTRACE_ATTACH, .error = -EACCES,
 	  .why = WHY(TRUST_LABEL) },
 };
