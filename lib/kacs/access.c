@@ -12,12 +12,11 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal/util.h"
 #include "kacs/access_internal.h"
-
-#include <stdio.h>
 
 #define ACL_DACL 'D'
 #define ACL_SACL 'S'
@@ -123,7 +122,8 @@ static bool sid_is(const struct ck_kacs_sid *sid, uint8_t authority, uint8_t sub
 	       memcmp(sid->authority, zero, sizeof(zero)) == 0;
 }
 
-bool ck__kacs_label_sid_valid(const struct ck_kacs_sid *sid, enum ck_kacs_profile p)
+/* A mandatory label's SID: S-1-16-X, X one of the five levels under v0.20, any X under v0.22. */
+static bool label_sid_valid(const struct ck_kacs_sid *sid, enum ck_kacs_profile p)
 {
 	if (!sid_is(sid, 16, 1))
 		return false;
@@ -140,7 +140,7 @@ bool ck__kacs_label_sid_valid(const struct ck_kacs_sid *sid, enum ck_kacs_profil
 	return false;
 }
 
-bool ck__kacs_trust_sid_valid(const struct ck_kacs_sid *sid)
+static bool trust_sid_valid(const struct ck_kacs_sid *sid)
 {
 	return sid_is(sid, 19, 2); /* K20 7-pip.md: S-1-19-{type}-{trust} */
 }
@@ -318,9 +318,9 @@ static int pre_sacl(struct eval *e, uint32_t pip_type, uint32_t pip_trust)
 			trust_at = i;
 		}
 	}
-	if (label && !ck__kacs_label_sid_valid(&label->sid, e->profile))
+	if (label && !label_sid_valid(&label->sid, e->profile))
 		return -EINVAL;
-	if (trust && !ck__kacs_trust_sid_valid(&trust->sid))
+	if (trust && !trust_sid_valid(&trust->sid))
 		return -EINVAL;
 
 	/* EnforceMIC (3-integrity.md); no label: Medium with NO_WRITE_UP */
@@ -525,7 +525,8 @@ int ck_kacs_access_check(const struct ck_kacs_token *tok, const struct ck_kacs_s
 
 /* ---- The sentence ---------------------------------------------------------- */
 
-const char *ck__kacs_il_name(uint32_t rid, char *buf, size_t len)
+/* "Low" for 4096, the number otherwise. */
+static const char *il_name(uint32_t rid, char *buf, size_t len)
 {
 	static const char *const names[] = { "Untrusted", "Low", "Medium", "High", "System" };
 	if (rid % 4096 == 0 && rid / 4096 < CK_ARRAY_SIZE(names))
@@ -534,7 +535,8 @@ const char *ck__kacs_il_name(uint32_t rid, char *buf, size_t len)
 	return buf;
 }
 
-const char *ck__kacs_pip_name(uint32_t type, uint32_t trust, char *buf, size_t len)
+/* "Protected/8192": a PIP type's name (or number) and the trust. */
+static const char *pip_name(uint32_t type, uint32_t trust, char *buf, size_t len)
 {
 	const char *t = type == CK_KACS_PIP_NONE ? "None" : type == CK_KACS_PIP_PROTECTED ? "Protected" :
 			type == CK_KACS_PIP_ISOLATED ? "Isolated" : NULL;
@@ -648,10 +650,10 @@ static void append_reason(char *buf, size_t len, size_t *pos, const struct ck_ka
 	case CK_KACS_WHY_INTEGRITY:
 		ace = w->acl == ACL_SACL ? ace_at(sd, ACL_SACL, w->ace) : NULL;
 		ck__buf_append(buf, len, pos, " refused: the caller's integrity (%s) is below the ",
-			       ck__kacs_il_name(res->integrity_rid, a, sizeof(a)));
+			       il_name(res->integrity_rid, a, sizeof(a)));
 		if (ace) {
 			ck__buf_append(buf, len, pos, "object's label (%s, ",
-				       ck__kacs_il_name(ace->sid.sub[0], b, sizeof(b)));
+				       il_name(ace->sid.sub[0], b, sizeof(b)));
 			append_label_policy(buf, len, pos, ace->mask);
 			ck__buf_append(buf, len, pos, ", SACL ACE %u)", w->ace);
 		} else {
@@ -661,10 +663,10 @@ static void append_reason(char *buf, size_t len, size_t *pos, const struct ck_ka
 	case CK_KACS_WHY_TRUST_LABEL:
 		ace = ace_at(sd, ACL_SACL, w->ace);
 		ck__buf_append(buf, len, pos, " refused: the caller's PIP (%s) does not dominate the object's trust label",
-			       ck__kacs_pip_name(res->pip_type, res->pip_trust, a, sizeof(a)));
+			       pip_name(res->pip_type, res->pip_trust, a, sizeof(a)));
 		if (ace) {
 			ck__buf_append(buf, len, pos, " (%s, SACL ACE %u, which allows ",
-				       ck__kacs_pip_name(ace->sid.sub[0], ace->sid.sub[1], b, sizeof(b)), w->ace);
+				       pip_name(ace->sid.sub[0], ace->sid.sub[1], b, sizeof(b)), w->ace);
 			if (ace->mask)
 				append_rights(buf, len, pos, ace->mask, kind);
 			else
@@ -683,8 +685,8 @@ static void append_reason(char *buf, size_t len, size_t *pos, const struct ck_ka
 		break;
 	case CK_KACS_WHY_PIP:
 		ck__buf_append(buf, len, pos, " refused: the caller's PIP (%s) does not dominate the target's (%s)",
-			       ck__kacs_pip_name(res->pip_type, res->pip_trust, a, sizeof(a)),
-			       ck__kacs_pip_name(res->target_pip_type, res->target_pip_trust, b, sizeof(b)));
+			       pip_name(res->pip_type, res->pip_trust, a, sizeof(a)),
+			       pip_name(res->target_pip_type, res->target_pip_trust, b, sizeof(b)));
 		break;
 	case CK_KACS_WHY_IDENTIFICATION:
 		ck__buf_append(buf, len, pos, " refused: an Identification-level token takes no access decision");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* What access.c shares with psb.c: AccessCheck without the size-first copies, and label SID rules. */
+/* What access.c shares with psb.c: AccessCheck without the size-first copies, and which reasons grant. */
 #ifndef CK_KACS_ACCESS_INTERNAL_H
 #define CK_KACS_ACCESS_INTERNAL_H
 
@@ -20,16 +20,8 @@ struct ck__kacs_detail {
 int ck__kacs_access_check(const struct ck_kacs_token *tok, const struct ck_kacs_sd *sd,
 			  const struct ck_kacs_access_request *req, struct ck_kacs_access_result *r,
 			  struct ck__kacs_detail *d);
-/* A mandatory label's SID: S-1-16-X, X one of the five levels under v0.20, any X under v0.22. */
-bool ck__kacs_label_sid_valid(const struct ck_kacs_sid *sid, enum ck_kacs_profile p);
-/* A trust label's SID: S-1-19-type-trust. */
-bool ck__kacs_trust_sid_valid(const struct ck_kacs_sid *sid);
 
 /* Whether a reason grants the bit (ALLOW_ACE, NULL_DACL, OWNER, PRIVILEGE, DEBUG, SAME_PROCESS). */
 bool ck__kacs_why_grants(uint8_t why);
-/* "Low" for 4096, the number otherwise. */
-const char *ck__kacs_il_name(uint32_t rid, char *buf, size_t len);
-/* "Protected/8192": a PIP type's name (or number) and the trust. */
-const char *ck__kacs_pip_name(uint32_t type, uint32_t trust, char *buf, size_t len);
 
 #endif
