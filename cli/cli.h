@@ -34,6 +34,7 @@ int cmd_kacs(int argc, char **argv);
 int cmd_kacs_sddl(int argc, char **argv);
 int cmd_kacs_sign(int argc, char **argv);
 int cmd_kacs_verify(int argc, char **argv);
+int cmd_kacs_check(int argc, char **argv);
 /*
  * The bytes of FILE, or of standard input for "-", at most max of them, into
  * *out (malloc'd; NULL for none) and *len: 0, or CK_EXIT_USAGE once it has

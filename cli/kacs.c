@@ -17,9 +17,10 @@ static const struct {
 	const char *summary;
 } subs[] = {
 	{ "sddl", cmd_kacs_sddl, "SDDL to a binary security descriptor (hex or a file), and back" },
+	{ "token", cmd_kacs_token, "a token (a preset or a v2 wire spec) as a person reads it, or its spec" },
+	{ "check", cmd_kacs_check, "AccessCheck or the process two-check rule, granted or why not" },
 	{ "sign", cmd_kacs_sign, "sign a file for PIP: its .peios.sig section, or its security.peios.sig xattr" },
 	{ "verify", cmd_kacs_verify, "the PIP type and trust a file would get at exec, or unsigned and why" },
-	{ "token", cmd_kacs_token, "a token (a preset or a v2 wire spec) as a person reads it, or its spec" },
 };
 
 #define NSUBS (sizeof(subs) / sizeof(subs[0]))

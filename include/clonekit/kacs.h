@@ -648,6 +648,7 @@ enum ck_kacs_why {
 	CK_KACS_WHY_PIP,             /* refused: the caller's PIP does not dominate the target's */
 	CK_KACS_WHY_IDENTIFICATION,  /* refused: an Identification-level token decides nothing */
 	CK_KACS_WHY_DEBUG,           /* granted by SeDebugPrivilege over the process SD */
+	CK_KACS_WHY_SAME_PROCESS,    /* granted: caller and target are one process, no boundary crossed (ck_kacs_op_authorize) */
 };
 
 /* AccessCheck's question. */
@@ -673,8 +674,12 @@ struct ck_kacs_access_result {
 		uint8_t why;       /* enum ck_kacs_why */
 		uint8_t acl;       /* 'D' DACL, 'S' SACL, 'R' the restricted pass's DACL, 0 none */
 		uint16_t ace;      /* index in that ACL */
-		uint16_t privilege; /* LUID for CK_KACS_WHY_PRIVILEGE */
-	} bit[32];               /* for each bit of the mask */
+		uint16_t privilege; /* LUID for CK_KACS_WHY_PRIVILEGE; for a refused ACCESS_SYSTEM_SECURITY (why NONE), the privilege it needs */
+	} bit[32];               /* for each bit of desired and of granted (MAXIMUM_ALLOWED: every valid right too); zero elsewhere */
+	/* What the sentence of ck_kacs_access_explain names (added by kacs-access). */
+	uint32_t integrity_rid;                      /* the caller's integrity level (MIC) */
+	uint32_t pip_type, pip_trust;                /* the caller's PIP (trust labels, the two-check rule) */
+	uint32_t target_pip_type, target_pip_trust;  /* the target's PSB (ck_kacs_process_authorize) */
 };
 
 /*
@@ -754,12 +759,18 @@ CK_API struct ck_kacs_sd *ck_kacs_token_sd_default(const struct ck_kacs_token *t
  * (kacs_get_sd / kacs_set_sd).
  */
 #define CK_KACS_AUTH_NO_DEBUG 0x1u
+#define CK_KACS_AUTH_RESTORE  0x2u /* restore intent: SeRestorePrivilege counts (kacs_set_sd) */
 CK_API int ck_kacs_process_authorize(const struct ck_kacs_token *subject, const struct ck_kacs_psb *caller,
 				     const struct ck_kacs_sd *target_sd, const struct ck_kacs_psb *target,
 				     uint32_t right, enum ck_kacs_profile p, unsigned flags,
 				     struct ck_kacs_access_result *res);
 
-/* The right a signal asks for (design §9): TERMINATE, SUSPEND_RESUME, SIGNAL, or QUERY_LIMITED for 0. */
+/*
+ * The right a signal asks for (design §9, K20 5-psb/3-process-sd.md): SIGCHLD,
+ * SIGURG and SIGWINCH SIGNAL; SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU and SIGCONT
+ * SUSPEND_RESUME; every other signal up to 64 TERMINATE; QUERY_LIMITED for 0;
+ * 0 for a number outside 0..64.
+ */
 CK_API uint32_t ck_kacs_signal_right(int sig);
 
 /* ---- PIP from signed binaries (K20 6-signing/1-binary-signing.md) ------------ */
@@ -864,6 +875,90 @@ CK_API int ck_kacs_pip_public_key(const uint8_t seed[32], uint8_t pub[32]);
  * unencrypted keys only. 0 or -errno with err naming path.
  */
 CK_API int ck_kacs_pip_pem_read(const char *path, uint8_t seed[32], uint8_t pub[32], struct ck_kacs_error *err);
+/*
+ * The process operations the model decides and what each needs (design §9,
+ * K20 8-pip/2-enforcement-points.md, 5-psb/3-process-sd.md).
+ */
+enum ck_kacs_process_op {
+	CK_KACS_OP_SIGNAL,             /* kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo: arg = the signal */
+	CK_KACS_OP_PTRACE_ATTACH,      /* ptrace(PTRACE_ATTACH) */
+	CK_KACS_OP_PTRACE_SEIZE,       /* ptrace(PTRACE_SEIZE) */
+	CK_KACS_OP_PTRACE_TRACEME,     /* ptrace(PTRACE_TRACEME): subject = the parent (the tracer it names), target = the caller */
+	CK_KACS_OP_VM_READV,           /* process_vm_readv */
+	CK_KACS_OP_VM_WRITEV,          /* process_vm_writev */
+	CK_KACS_OP_PIDFD_OPEN,         /* pidfd_open (a CLONE_PIDFD pidfd takes no check) */
+	CK_KACS_OP_PIDFD_GETFD,        /* pidfd_getfd */
+	CK_KACS_OP_SCHED_SET,          /* sched_setscheduler/setparam/setattr, setpriority, ioprio_set, migrate_pages, move_pages */
+	CK_KACS_OP_SCHED_GET,          /* sched_getscheduler/getparam/getattr/getaffinity/rr_get_interval, ioprio_get */
+	CK_KACS_OP_SETAFFINITY,        /* sched_setaffinity */
+	CK_KACS_OP_PRLIMIT_GET,        /* prlimit64 with new == NULL */
+	CK_KACS_OP_PRLIMIT_SET,        /* prlimit64 with a new limit */
+	CK_KACS_OP_SETPGID,            /* setpgid */
+	CK_KACS_OP_GETPGID,            /* getpgid */
+	CK_KACS_OP_GETSID,             /* getsid */
+	CK_KACS_OP_PERF_EVENT_OPEN,    /* perf_event_open on a process */
+	CK_KACS_OP_KCMP,               /* kcmp: once for each other process */
+	CK_KACS_OP_SET_PSB,            /* kacs_set_psb on a pidfd */
+	CK_KACS_OP_GET_SD,             /* kacs_get_sd on a pidfd: arg = security_info */
+	CK_KACS_OP_SET_SD,             /* kacs_set_sd on a pidfd: arg = security_info */
+	CK_KACS_OP_OPEN_PROCESS_TOKEN, /* kacs_open_process_token */
+	CK_KACS_OP_OPEN_THREAD_TOKEN,  /* kacs_open_thread_token */
+	CK_KACS_OP__COUNT
+};
+
+/* kacs_get_sd / kacs_set_sd security_info (K20 11-facs/6-set-security.md). */
+#define CK_KACS_SECINFO_OWNER 0x01u
+#define CK_KACS_SECINFO_GROUP 0x02u
+#define CK_KACS_SECINFO_DACL  0x04u
+#define CK_KACS_SECINFO_SACL  0x08u
+#define CK_KACS_SECINFO_LABEL 0x10u
+
+/* What one operation needs. */
+struct ck_kacs_op_rule {
+	size_t size;             /* sizeof(struct ck_kacs_op_rule), set by the caller */
+	const char *name;        /* "ptrace_attach" */
+	const char *calls;       /* "ptrace(PTRACE_ATTACH)" */
+	uint32_t right;          /* on the target's process SD */
+	unsigned privilege;      /* LUID the subject must also have enabled, 0 for none */
+	int deny_errno;          /* (positive) when the SD or PIP refuses: EACCES, or EPERM where Linux turns the refusal into it */
+	int privilege_errno;     /* when the privilege is not enabled */
+	unsigned flags;          /* CK_KACS_OP_* */
+	unsigned auth_flags;     /* CK_KACS_AUTH_* for the two-check rule */
+};
+#define CK_KACS_OP_SAME_PROCESS_FREE 0x1u /* the same process passes both checks (not a boundary) */
+#define CK_KACS_OP_PRIVILEGE_FIRST   0x2u /* the privilege is checked first, for the same process too */
+
+/*
+ * The rule of op for arg (the signal; security_info; ignored otherwise): 0,
+ * or -EINVAL for an op past the table, a signal outside 0..64, or a
+ * security_info that is 0, has unknown bits or both SACL and LABEL.
+ */
+CK_API int ck_kacs_op_right(enum ck_kacs_process_op op, long arg, struct ck_kacs_op_rule *out);
+/* "signal", "ptrace_attach", ... (NULL past the table); parse takes those names (any case, '-' for '_'): 0 or -EINVAL. */
+CK_API const char *ck_kacs_op_name(enum ck_kacs_process_op op);
+CK_API int ck_kacs_op_parse(const char *name, enum ck_kacs_process_op *out);
+
+/*
+ * The whole decision of op: the privilege first where the rule says so, the
+ * same-process exemption, ck_kacs_process_authorize with the rule's right
+ * and flags, then the privilege. Returns res->error: 0, -EINVAL, or the
+ * rule's errno negated (deny_errno for a refusal of the SD or PIP,
+ * privilege_errno for a missing privilege).
+ */
+CK_API int ck_kacs_op_authorize(enum ck_kacs_process_op op, long arg, const struct ck_kacs_token *subject,
+				const struct ck_kacs_psb *caller, const struct ck_kacs_sd *target_sd,
+				const struct ck_kacs_psb *target, bool same_process, enum ck_kacs_profile p,
+				struct ck_kacs_access_result *res);
+
+/*
+ * What the model does for one clone flag, as a sentence for `clonekit
+ * explain`: CLONE_THREAD (the shared token), CLONE_PIDFD (no AccessCheck,
+ * unlike pidfd_open), CLONE_PARENT (the SD comes from the creator),
+ * CLONE_UNTRACED (a later PTRACE_ATTACH still meets the SD and PIP); rights
+ * and errnos from ck_kacs_op_right. snprintf-shaped; -ENOENT for a flag the
+ * model has nothing to say about.
+ */
+CK_API int ck_kacs_clone_note(uint64_t flag, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

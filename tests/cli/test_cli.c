@@ -2990,11 +2990,12 @@ Test(cli, files_a_symlink_planted_as_a_directory_of_the_path_is_refused_and_a_lo
 
 static const struct cli_case kacs_cases[] = {
 	{ "kacs --json lists the subcommands", { "kacs", "--json" }, NULL, 0,
-	  "{\"subcommands\":[{\"name\":\"sddl\",\"summary\":\"SDDL to a binary security descriptor (hex or a file), "
-	  "and back\"},{\"name\":\"sign\",\"summary\":\"sign a file for PIP: its .peios.sig section, or its "
-	  "security.peios.sig xattr\"},{\"name\":\"verify\",\"summary\":\"the PIP type and trust a file would get "
-	  "at exec, or unsigned and why\"},{\"name\":\"token\",\"summary\":\"a token (a preset or a v2 wire spec) as a person reads it, "
-	  "or its spec\"}]}\n", "" },
+	  "{\"subcommands\":[{\"name\":\"sddl\",\"summary\":\"SDDL to a binary security descriptor "
+	  "(hex or a file), and back\"},{\"name\":\"token\",\"summary\":\"a token (a preset "
+	  "or a v2 wire spec) as a person reads it, or its spec\"},{\"name\":\"check\",\"summary\":\"AccessCheck "
+	  "or the process two-check rule, granted or why not\"},{\"name\":\"sign\",\"summary\":\"sign "
+	  "a file for PIP: its .peios.sig section, or its security.peios.sig xattr\"},{\"name\":\"verify\",\"summary\":\"the "
+	  "PIP type and trust a file would get at exec, or unsigned and why\"}]}\n", "" },
 	{ "kacs: a misspelt subcommand gets the nearest", { "kacs", "sdl" }, NULL, 2, "",
 	  USAGE("kacs", "unknown subcommand 'sdl'; did you mean 'sddl'?") },
 	{ "kacs: an unknown subcommand is named", { "kacs", "frobnicate" }, NULL, 2, "",
@@ -3144,6 +3145,180 @@ Test(cli, kacs_sddl_refuses_an_sd_file_over_65535_bytes)
 	result_free(&r);
 	unlink(path);
 	rmdir(dir);
+}
+
+/* ---- kacs check ---- */
+
+#include <clonekit/kacs.h>
+
+/* The default process SD of the `user` preset's process (K20 5-psb/3-process-sd.md). */
+#define USER_SID "S-1-5-21-1-2-3-1001"
+#define USER_PROCESS_SD "O:" USER_SID "G:" USER_SID "D:(A;;GA;;;" USER_SID ")(A;;GA;;;BA)(A;;GA;;;SY)(A;;0x1000;;;WD)"
+
+static const struct cli_case kacs_check_cases[] = {
+	{ "check: a Low process is granted TERMINATE and QUERY_LIMITED by its user's process SD (v0.20)",
+	  { "kacs", "check", "--token", "low", "--sd", USER_PROCESS_SD, "--desired", "TERMINATE,QUERY_LIMITED" }, NULL, 0,
+	  "granted 0x1001 (TERMINATE,QUERY_LIMITED): TERMINATE,QUERY_LIMITED by DACL ACE 0 (allow GA to " USER_SID ")\n",
+	  "" },
+	{ "check: but never SIGNAL or VM_WRITE: EACCES and why, exit 1",
+	  { "kacs", "check", "--token", "low", "--sd", USER_PROCESS_SD, "--desired", "SIGNAL,VM_WRITE" }, NULL, 1,
+	  "EACCES: SIGNAL,VM_WRITE refused: the caller's integrity (Low) is below the default label of an unlabelled "
+	  "object (Medium, NO_WRITE_UP)\n", "" },
+	{ "check: GA as hex is the whole mapping; the owner's implicit rights are named",
+	  { "kacs", "check", "--token", "user", "--sd", "O:" USER_SID "D:(A;;0x1;;;WD)", "--desired", "0x60001" }, NULL, 0,
+	  "granted 0x60001 (TERMINATE,READ_CONTROL,WRITE_DAC): TERMINATE by DACL ACE 0 (allow TERMINATE to WD); "
+	  "READ_CONTROL,WRITE_DAC as the owner's implicit right\n", "" },
+	{ "check --target-pip: the two-check rule; PIP refuses what the SD grants",
+	  { "kacs", "check", "--token", "user", "--sd", USER_PROCESS_SD, "--desired", "VM_WRITE", "--target-pip",
+	    "protected:8192" }, NULL, 1,
+	  "EACCES: VM_WRITE refused: the caller's PIP (None/0) does not dominate the target's (Protected/8192)\n", "" },
+	{ "check --target-pip: a dominating caller passes",
+	  { "kacs", "check", "--token", "user", "--sd", USER_PROCESS_SD, "--desired=VM_WRITE", "--pip", "512:8192",
+	    "--target-pip", "protected:8192" }, NULL, 0,
+	  "granted 0x20 (VM_WRITE): VM_WRITE by DACL ACE 0 (allow GA to " USER_SID ")\n", "" },
+	{ "check --target-pip: SeDebugPrivilege waives the SD",
+	  { "kacs", "check", "--token", "system", "--sd", "O:BAD:", "--desired", "VM_WRITE", "--target-pip", "none:0" },
+	  NULL, 0, "granted 0x20 (VM_WRITE): VM_WRITE by SeDebugPrivilege over the process SD\n", "" },
+	{ "check --target-pip: but never PIP",
+	  { "kacs", "check", "--token", "system", "--sd", "O:BAD:", "--desired", "VM_WRITE", "--target-pip", "isolated:1" },
+	  NULL, 1, "EACCES: VM_WRITE refused: the caller's PIP (None/0) does not dominate the target's (Isolated/1)\n", "" },
+	{ "check: without --target-pip SeDebugPrivilege does nothing (plain AccessCheck)",
+	  { "kacs", "check", "--token", "system", "--sd", "O:BAD:", "--desired", "VM_WRITE" }, NULL, 1,
+	  "EACCES: VM_WRITE refused: no ACE grants it\n", "" },
+	{ "check --profile v0.22: the Low process's own SD carries its label",
+	  { "kacs", "check", "--token", "low", "--sd", "O:" USER_SID "D:(A;;GA;;;" USER_SID ")S:(ML;;NW;;;LW)", "--desired",
+	    "SIGNAL", "--profile", "v0.22" }, NULL, 0,
+	  "granted 0x2 (SIGNAL): SIGNAL by DACL ACE 0 (allow GA to " USER_SID ")\n", "" },
+	{ "check --pip: an object's trust label", { "kacs", "check", "--token", "user", "--sd",
+	  "O:SYD:(A;;GA;;;WD)S:(TL;;0x1000;;;S-1-19-512-8192)", "--desired", "TERMINATE" }, NULL, 1,
+	  "EACCES: TERMINATE refused: the caller's PIP (None/0) does not dominate the object's trust label "
+	  "(Protected/8192, SACL ACE 0, which allows QUERY_LIMITED)\n", "" },
+	{ "check --intent: SeRestorePrivilege counts with restore intent",
+	  { "kacs", "check", "--token", "system", "--sd", "O:BAD:", "--desired", "WRITE_OWNER", "--intent", "restore" },
+	  NULL, 0, "granted 0x80000 (WRITE_OWNER): WRITE_OWNER by SeRestorePrivilege\n", "" },
+	{ "check --object token: the token mapping", { "kacs", "check", "--token", "user", "--sd",
+	  "O:SYD:(A;;0xE8;;;" USER_SID ")", "--desired", "GR", "--object", "token" }, NULL, 1,
+	  "EACCES: READ_CONTROL refused: no ACE grants it\n", "" },
+	{ "check: MAXIMUM_ALLOWED with nothing granted still succeeds (K20 2-dacl-walk.md)",
+	  { "kacs", "check", "--token", "user", "--sd", "O:SYD:", "--desired", "MAXIMUM_ALLOWED" }, NULL, 0,
+	  "granted 0 (nothing)\n", "" },
+	{ "check: an SD without an owner is EINVAL, exit 1", { "kacs", "check", "--token", "user", "--sd", "D:",
+	  "--desired", "QUERY_LIMITED" }, NULL, 1,
+	  "EINVAL: invalid: the security descriptor has no owner, a label SID is not S-1-16-X or S-1-19-TYPE-TRUST, or "
+	  "the token or request is out of range\n", "" },
+	{ "check --json: one line", { "kacs", "check", "--token", "user", "--sd", "O:SYD:", "--desired", "QUERY_LIMITED",
+	  "--json" }, NULL, 1,
+	  "{\"check\":\"access\",\"granted\":false,\"errno\":\"EACCES\",\"desired\":\"0x1000\",\"mask\":\"0\",\"rights\":\"\","
+	  "\"privileges_used\":[],\"bits\":[{\"right\":\"QUERY_LIMITED\",\"granted\":false,\"why\":\"none\"}],"
+	  "\"explain\":\"QUERY_LIMITED refused: no ACE grants it\"}\n", "" },
+	{ "check --json: the two-check rule, SeDebugPrivilege used", { "kacs", "check", "--token", "system", "--sd",
+	  "O:BAD:", "--desired", "VM_WRITE", "--target-pip", "none:0", "--json" }, NULL, 0,
+	  "{\"check\":\"two-check\",\"granted\":true,\"errno\":null,\"desired\":\"0x20\",\"mask\":\"0x20\",\"rights\":"
+	  "\"VM_WRITE\",\"privileges_used\":[\"SeDebugPrivilege\"],\"bits\":[{\"right\":\"VM_WRITE\",\"granted\":true,"
+	  "\"why\":\"debug\"}],\"explain\":\"granted 0x20 (VM_WRITE): VM_WRITE by SeDebugPrivilege over the process SD\"}\n",
+	  "" },
+	{ "check: an unknown preset", { "kacs", "check", "--token", "nobody", "--sd", "O:SYD:", "--desired", "GA" }, NULL, 2,
+	  "", USAGE("kacs check", "--token 'nobody' is no preset (system, admin, user, low) nor @FILE") },
+	{ "check: a bad SD is named by its column", { "kacs", "check", "--token", "user", "--sd", "O:SYD:(A;;GZ;;;WD)",
+	  "--desired", "GA" }, NULL, 2, "",
+	  USAGE("kacs check", "--sd: column 10: 'GZ' is no right (GA GR GW GX RC SD WD WO, or 0x hex)") },
+	{ "check: a bad right", { "kacs", "check", "--token", "user", "--sd", "O:SYD:", "--desired", "TERMINATE,FROB" },
+	  NULL, 2, "", USAGE("kacs check", "--desired: column 10: 'FROB' is no process right (names, GA GR GW GX, RC SD WD "
+				 "WO, MAXIMUM_ALLOWED, or a number)") },
+	{ "check: --enable needs a privilege the token holds", { "kacs", "check", "--token", "user", "--sd", "O:SYD:",
+	  "--desired", "GA", "--enable", "SeDebugPrivilege" }, NULL, 2, "",
+	  USAGE("kacs check", "--enable: entry 0: SeDebugPrivilege (luid 20) is not present on the token: it cannot be "
+			      "enabled") },
+	{ "check: --enable takes catalog names only", { "kacs", "check", "--token", "user", "--sd", "O:SYD:", "--desired",
+	  "GA", "--enable", "SeFrobPrivilege" }, NULL, 2, "",
+	  USAGE("kacs check", "--enable: 'SeFrobPrivilege' is no privilege of the catalog") },
+	{ "check: a bad PIP", { "kacs", "check", "--token", "user", "--sd", "O:SYD:", "--desired", "GA", "--pip", "512" },
+	  NULL, 2, "", USAGE("kacs check", "--pip '512': TYPE:TRUST, TYPE none, protected, isolated or a number") },
+	{ "check: a missing option is named", { "kacs", "check", "--token", "user", "--desired", "GA" }, NULL, 2, "",
+	  USAGE("kacs check", "--token, --sd and --desired are needed (missing --sd)") },
+	{ "check: a bad profile", { "kacs", "check", "--token", "user", "--sd", "O:SYD:", "--desired", "GA", "--profile",
+	  "v0.21" }, NULL, 2, "", USAGE("kacs check", "--profile 'v0.21': v0.20 or v0.22") },
+	{ "check: options are exact", { "kacs", "check", "--tokens", "user" }, NULL, 2, "",
+	  USAGE("kacs check", "unknown option '--tokens'; did you mean '--token'?") },
+};
+
+Test(cli, kacs_check_answers_and_explains_exactly_as_its_table_says)
+{
+	EXPECT_CASES(kacs_check_cases);
+}
+
+Test(cli, kacs_check_reads_a_token_spec_from_a_file)
+{
+	char dir[] = "/tmp/ck-kacs-check-XXXXXX", path[64], arg[80];
+	struct ck_kacs_token *t = NULL;
+	uint8_t *wire = NULL;
+	size_t len = 0;
+	struct result r;
+
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/low.tok", dir);
+	snprintf(arg, sizeof(arg), "@%s", path);
+	/* the low preset as its kacs_create_token spec */
+	cr_assert_eq(ck_kacs_token_preset("low", CK_KACS_V0_20, NULL, &t), 0);
+	cr_assert_eq(ck_kacs_token_to_wire(t, &wire, &len), 0);
+	FILE *f = fopen(path, "we");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(wire, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+	CK(&r, NULL, "kacs", "check", "--token", arg, "--sd", USER_PROCESS_SD, "--desired", "VM_WRITE");
+	assert_status(&r, 1);
+	cr_assert_str_eq(r.out, "EACCES: VM_WRITE refused: the caller's integrity (Low) is below the default label of an "
+				"unlabelled object (Medium, NO_WRITE_UP)\n");
+	assert_err_empty(&r);
+	result_free(&r);
+	/* a spec cut short is refused with the offset and the rule */
+	f = fopen(path, "we");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(wire, 1, 100, f), 100);
+	cr_assert_eq(fclose(f), 0);
+	CK(&r, NULL, "kacs", "check", "--token", arg, "--sd", USER_PROCESS_SD, "--desired", "VM_WRITE");
+	assert_status(&r, 2);
+	assert_out_eq(&r, "");
+	char want[256];
+	snprintf(want, sizeof(want), "clonekit kacs check: --token %s: EINVAL: ", arg);
+	cr_assert(strncmp(r.err, want, strlen(want)) == 0 && strstr(r.err, "offset "), "%s", r.err);
+	result_free(&r);
+	CK(&r, NULL, "kacs", "check", "--token", "@/nonexistent/tok", "--sd", USER_PROCESS_SD, "--desired", "GA");
+	assert_status(&r, 2);
+	cr_assert_str_eq(r.err, "clonekit kacs check: /nonexistent/tok: No such file or directory\n");
+	result_free(&r);
+	free(wire);
+	ck_kacs_token_free(t);
+	unlink(path);
+	rmdir(dir);
+}
+
+Test(cli, explain_says_what_the_kacs_model_does_for_the_four_flags_of_seed_002)
+{
+	struct result r;
+
+	CK(&r, NULL, "explain", "untraced");
+	assert_status(&r, 0);
+	cr_assert(strstr(r.out, "\n    KACS: only the tracer's auto-attach is stopped; a later PTRACE_ATTACH needs VM_WRITE "
+				"on the child's process SD plus PIP dominance (EACCES otherwise), and SeDebugPrivilege "
+				"waives only the SD half\n"), "%s", r.out);
+	result_free(&r);
+	CK(&r, NULL, "explain", "thread|sighand|vm|pidfd|parent");
+	cr_assert_eq(lines_starting(r.out, "    KACS: "), 3, "%s", r.out);
+	cr_assert(strstr(r.out, "\n    KACS: the pidfd is issued without an AccessCheck, while pidfd_open of the same "
+				"child would need QUERY_LIMITED on the child's process SD plus PIP dominance (EACCES "
+				"otherwise)\n"), "%s", r.out);
+	result_free(&r);
+	/* a flag the model says nothing about has no such line; --json gives null */
+	CK(&r, NULL, "explain", "vm");
+	cr_assert_eq(lines_starting(r.out, "    KACS: "), 0, "%s", r.out);
+	result_free(&r);
+	CK(&r, NULL, "explain", "--json", "vm|parent");
+	assert_json_lines(&r, 1);
+	cr_assert(strstr(r.out, "\"name\":\"CLONE_VM\"") && strstr(r.out, "\"kacs\":null"), "%s", r.out);
+	cr_assert(strstr(r.out, "\"kacs\":\"the child's process SD is built from the creating thread's primary token"),
+		  "%s", r.out);
+	result_free(&r);
 }
 
 /* ---- kacs token ---- */
