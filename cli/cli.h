@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <clonekit/clonekit.h>
+#include <clonekit/kacs.h>
 
 #include "../lib/internal/json.h"
 
@@ -28,6 +29,33 @@ int cmd_audit(int argc, char **argv);
 int cmd_seccomp(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_kacs(int argc, char **argv);
+/* clonekit kacs SUB (cli/kacs.c's table): argv[0] is SUB. */
+int cmd_kacs_sddl(int argc, char **argv);
+int cmd_kacs_sign(int argc, char **argv);
+int cmd_kacs_verify(int argc, char **argv);
+int cmd_kacs_check(int argc, char **argv);
+/*
+ * The bytes of FILE, or of standard input for "-", at most max of them, into
+ * *out (malloc'd; NULL for none) and *len: 0, or CK_EXIT_USAGE once it has
+ * said why not ("clonekit CMD: PATH: ...").
+ */
+int kacs_read_input(const char *cmd, const char *path, size_t max, uint8_t **out, size_t *len);
+int cmd_kacs_token(int argc, char **argv);
+
+struct ck_kacs_token;
+/*
+ * --token PRESET|@FILE for the kacs subcommands (cli/kacs_token.c): a preset
+ * (ck_kacs_token_preset), or the binary v2 spec in FILE minted as
+ * kacs_create_token would for a SYSTEM caller (token_id 0x10000, the
+ * session not looked up; @- reads standard input). 0 and *out
+ * (ck_kacs_token_free it), or -errno after printing "clonekit CMD: ...";
+ * err (NULL, or a whole struct) then holds the spec's refusal (offset,
+ * message) when FILE was read and refused, and an empty message for an
+ * unknown preset or a file that cannot be read.
+ */
+int cli_kacs_token_load(const char *cmd, const char *arg, enum ck_kacs_profile p, struct ck_kacs_token **out,
+			struct ck_kacs_error *err);
 
 /*
  * A process-creation call described on the command line, shared by check and

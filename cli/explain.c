@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* clonekit explain: the strace line, each flag with its purpose and Peios note, the verdict. */
+/* clonekit explain: the strace line, each flag with its purpose, Peios note and KACS note, the verdict. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+
+#include <clonekit/kacs.h>
 
 #include "cli.h"
 
@@ -10,9 +12,11 @@ static const char usage[] =
 	"Usage: clonekit explain [OPTIONS] FLAGS...\n\n"
 	"Decodes a flag set: first the call as strace prints it (without the\n"
 	"pointer arguments, which depend on the call), then each flag with its\n"
-	"value, group, purpose and Peios note, then the kernel's verdict for the\n"
-	"calling process (errors in the order the kernel finds them, warnings,\n"
-	"notes). Exit 0 when the kernel would accept the call, 1 when not.\n\n"
+	"value, group, purpose, Peios note and, for CLONE_THREAD, CLONE_PIDFD,\n"
+	"CLONE_PARENT and CLONE_UNTRACED, what the KACS model does (clonekit kacs),\n"
+	"then the kernel's verdict for the calling process (errors in the order the\n"
+	"kernel finds them, warnings, notes). Exit 0 when the kernel would accept\n"
+	"the call, 1 when not.\n\n"
 	"Options:\n" CALL_OPTIONS_HELP
 	"  --json               the same as one JSON object\n"
 	"  -h, --help           this text\n";
@@ -70,7 +74,7 @@ static uint64_t flag_bits(const struct ck_clone_request *req)
 static void print_text(const struct ck_clone_request *req, const struct ck_context *ctx,
 		       const struct ck_verdict *v)
 {
-	char line[768], kv[16], sig[16], acc[32];
+	char line[768], kv[16], sig[16], acc[32], note[1024];
 	uint64_t bits = flag_bits(req), unknown = bits;
 	int err = ck_verdict_errno(v);
 
@@ -89,6 +93,8 @@ static void print_text(const struct ck_clone_request *req, const struct ck_conte
 		printf("    %s\n", f->purpose);
 		if (f->peios)
 			printf("    Peios: %s\n", f->peios);
+		if (ck_kacs_clone_note(f->value, note, sizeof(note)) >= 0)
+			printf("    KACS: %s\n", note);
 		if (f->history)
 			printf("    History: %s\n", f->history);
 	}
@@ -120,7 +126,7 @@ static void print_json(const struct ck_clone_request *req, const struct ck_conte
 		       const struct ck_verdict *v)
 {
 	struct jw w;
-	char line[768], kv[16], acc[32];
+	char line[768], kv[16], acc[32], note[1024];
 	uint64_t bits = flag_bits(req), unknown = bits;
 	int err = ck_verdict_errno(v);
 
@@ -145,6 +151,7 @@ static void print_json(const struct ck_clone_request *req, const struct ck_conte
 		jw_str(&w, "syscalls", syscalls_accepting(f, acc, sizeof(acc)));
 		jw_str(&w, "purpose", f->purpose);
 		jw_str(&w, "peios", f->peios);
+		jw_str(&w, "kacs", ck_kacs_clone_note(f->value, note, sizeof(note)) >= 0 ? note : NULL);
 		jw_str(&w, "history", f->history);
 		jw_obj_end(&w);
 	}

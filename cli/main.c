@@ -24,6 +24,7 @@ static const struct {
 	{ "seccomp", cmd_seccomp, "list the seccomp policies, export one as BPF, PFC or an OCI profile" },
 	{ "trace", cmd_trace, "follow a command or process with ptrace, printing its creation calls as strace does" },
 	{ "watch", cmd_watch, "every process-creation call on the host, through eBPF, with alerts" },
+	{ "kacs", cmd_kacs, "the Peios security model: security descriptors and SDDL (clonekit kacs --help)" },
 	{ "help", help, "this text, or with a COMMAND, that command's --help" },
 };
 

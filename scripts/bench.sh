@@ -34,3 +34,9 @@ echo "== printing one event: JSON (the one writer) and strace's text, ns per eve
 echo
 echo "== observing process creation: trace, strace, watch and bpftrace against no observer =="
 "$(dirname "$0")/../bench/observe_bench.sh" "$build"
+
+echo
+echo "== PIP verification: a signed ELF file hashed and verified (ms per MiB), the cache's answer =="
+"$build/bench/pip-bench" --rounds 11 1 16 64
+echo "== one KACS decision: AccessCheck and the two-check rule, ns per decision, 21 interleaved rounds =="
+"$build/bench/kacs-bench" --rounds 21

@@ -73,4 +73,15 @@ setpriv --reuid=65534 --regid=65534 --clear-groups unshare -Urn true
 wait $watcher
 grep -E 'unshare|ALERT|events' "$out"
 rm -f "$out"
+
+echo
+echo "The Peios security model (KACS): a process SD as fork makes it for a user,"
+echo "asked by a Low-integrity copy of that user, then by SYSTEM with"
+echo "SeDebugPrivilege against an unprotected and a PIP-protected target."
+sd='O:S-1-5-21-1-2-3-1001G:S-1-5-21-1-2-3-1001D:(A;;GA;;;S-1-5-21-1-2-3-1001)(A;;GA;;;BA)(A;;GA;;;SY)(A;;0x1000;;;WD)'
+other='O:S-1-5-21-1-2-3-1002G:S-1-5-21-1-2-3-1002D:(A;;GA;;;S-1-5-21-1-2-3-1002)(A;;0x1000;;;WD)'
+step "$ck" kacs check --token low --sd "$sd" --desired TERMINATE
+step "$ck" kacs check --token low --sd "$sd" --desired SIGNAL,VM_WRITE
+step "$ck" kacs check --token system --enable SeDebugPrivilege --sd "$other" --desired VM_WRITE --pip none:0 --target-pip none:0
+step "$ck" kacs check --token system --enable SeDebugPrivilege --sd "$other" --desired VM_WRITE --pip none:0 --target-pip protected:8192
 exit 0

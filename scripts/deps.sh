@@ -6,6 +6,10 @@ set -eu
 pkgs="meson ninja-build gcc pkg-config libc6-dev libcriterion-dev libseccomp-dev strace python3 man-db binutils bash util-linux"
 # lib/internal/json.c, the one JSON writer: json-c (exact 64-bit integers, members in order)
 pkgs="$pkgs libjson-c-dev"
+# lib/kacs/pip.c: SHA-256 and Ed25519 of PIP's signed binaries from OpenSSL's libcrypto (no hand-written crypto)
+pkgs="$pkgs libssl-dev"
+# tests/unit/test_kacs_pip.c: keys made and signatures checked by the openssl command, apart from the library
+pkgs="$pkgs openssl"
 # tests/arch: gcc -m32 (i386, run natively), a static aarch64 build and qemu-aarch64 to run it
 pkgs="$pkgs libc6-dev-i386 lib32gcc-12-dev gcc-12-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 # tests/kernel/test_seccomp_export: the exported filters loaded by bwrap and crun (busybox-static fills the bundle)

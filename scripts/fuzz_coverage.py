@@ -42,6 +42,17 @@ PARSERS = {
               'lib/internal/escape.c': ['*']},
     'json': {'lib/internal/json.c': ['*'],
              'lib/event.c': ['json_ns', 'ck__event_json', 'ck_event_format_json']},
+    'kacs_token': {'lib/kacs/token_wire.c': ['*']},
+    'kacs_elf': {'lib/kacs/pip_elf.c': ['*'],
+                 'lib/kacs/pip.c': ['ck__pip_verify', 'blob_from_elf', 'blob_from_xattr', 'verify_blob',
+                                    'hash_file', 'fd_read', 'find_sig']},
+    'kacs_sid': {'lib/kacs/sid.c': ['*']},
+    'kacs_sd': {'lib/kacs/sd.c': ['ck_kacs_sd_parse', 'sd_parse', 'read_sid_component', 'read_acl_component',
+                                  'component_offset', 'acl_read', 'ace_read', 'ck__kacs_ace_check',
+                                  'type_refusal', 'ck_kacs_acl_parse'],
+                'lib/kacs/sid.c': ['ck__kacs_sid_read_at']},
+    'kacs_sddl': {'lib/kacs/sddl.c': ['*'],
+                  'lib/kacs/rights.c': ['ck_kacs_rights_parse', 'parse_right', 'find_name', 'ck_kacs_rights_format']},
 }
 
 LLVM = os.environ.get('LLVM_SUFFIX', '-14')

@@ -18,5 +18,6 @@
 #include <clonekit/watch.h>
 #endif
 #include <clonekit/detect.h>
+#include <clonekit/kacs.h>
 
 #endif

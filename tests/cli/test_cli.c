@@ -657,7 +657,7 @@ static char *help_text(char *const argv[])
 Test(cli, help_command_and_command_help_and_h_print_the_same_usage_for_every_command)
 {
 	static const char *const commands[] = { "flags", "explain", "check", "sysno", "probe", "run",
-						"audit", "seccomp", "trace", "watch" };
+						"audit", "seccomp", "trace", "watch", "kacs" };
 	char *top = help_text((char *const[]){ "--help", NULL });
 
 	cr_assert(starts_with(top, "Usage: clonekit COMMAND"), "%s", top);
@@ -2981,4 +2981,543 @@ Test(cli, files_a_symlink_planted_as_a_directory_of_the_path_is_refused_and_a_lo
 	remove_tree(dir);
 	remove_tree(victims);
 	remove_tree(mine);
+}
+
+/* ---- kacs ---- */
+
+/* The default process SD of SYSTEM's token (K20 5-psb/3-process-sd.md) as SDDL. */
+#define KACS_SYSTEM_SD_SDDL "O:SYG:SYD:(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;SY)(A;;0x1000;;;WD)C:OD|GD|DD"
+
+static const struct cli_case kacs_cases[] = {
+	{ "kacs --json lists the subcommands", { "kacs", "--json" }, NULL, 0,
+	  "{\"subcommands\":[{\"name\":\"sddl\",\"summary\":\"SDDL to a binary security descriptor "
+	  "(hex or a file), and back\"},{\"name\":\"token\",\"summary\":\"a token (a preset "
+	  "or a v2 wire spec) as a person reads it, or its spec\"},{\"name\":\"check\",\"summary\":\"AccessCheck "
+	  "or the process two-check rule, granted or why not\"},{\"name\":\"sign\",\"summary\":\"sign "
+	  "a file for PIP: its .peios.sig section, or its security.peios.sig xattr\"},{\"name\":\"verify\",\"summary\":\"the "
+	  "PIP type and trust a file would get at exec, or unsigned and why\"}]}\n", "" },
+	{ "kacs: a misspelt subcommand gets the nearest", { "kacs", "sdl" }, NULL, 2, "",
+	  USAGE("kacs", "unknown subcommand 'sdl'; did you mean 'sddl'?") },
+	{ "kacs: an unknown subcommand is named", { "kacs", "frobnicate" }, NULL, 2, "",
+	  USAGE("kacs", "unknown subcommand 'frobnicate'") },
+	{ "kacs: its own options are exact", { "kacs", "--jsn" }, NULL, 2, "",
+	  USAGE("kacs", "unknown option '--jsn'; did you mean '--json'?") },
+	{ "sddl: SDDL to the hex of the SD", { "kacs", "sddl", "D:(A;;GA;;;SY)" }, NULL, 0,
+	  "010004800000000000000000000000001400000002001c00010000000000140000000010010100000000000512000000\n", "" },
+	{ "sddl: the empty SDDL is a bare header (no DACL: the NULL DACL)", { "kacs", "sddl", "" }, NULL, 0,
+	  "0100008000000000000000000000000000000000\n", "" },
+	{ "sddl --json: the SDDL as format writes it, the size and the hex", { "kacs", "sddl", "--json", "G:BAO:SYD:P(A;;GA;;;S-1-5-18)" },
+	  NULL, 0,
+	  "{\"sddl\":\"O:SYG:BAD:P(A;;GA;;;SY)\",\"size\":76,\"hex\":\"01000490140000002000000000000000"
+	  "300000000101000000000005120000000102000000000005200000002002000002001c000100000000001400000000100101"
+	  "00000000000512000000\"}\n", "" },
+	{ "sddl -: the text from stdin, its newline taken off", { "kacs", "sddl", "-" }, "S:(ML;;NW;;;ME)\r\n", 0,
+	  "010010800000000000000000140000000000000002001c00010000001100140002000000010100000000001000200000\n", "" },
+	{ "sddl --decode HEX: back to SDDL", { "kacs", "sddl", "--decode",
+	  "010004800000000000000000000000001400000002001c00010000000000140000000010010100000000000512000000" }, NULL, 0,
+	  "D:(A;;GA;;;SY)\n", "" },
+	{ "sddl --decode --json: a non-canonical SD (4 trailing bytes) says so", { "kacs", "sddl", "--decode", "--json",
+	  "010004800000000000000000000000001400000002001c0001000000000014000000001001010000000000051200000000000000" },
+	  NULL, 0,
+	  "{\"sddl\":\"D:(A;;GA;;;SY)\",\"size\":52,\"hex\":\"010004800000000000000000000000001400000002001c00"
+	  "01000000000014000000001001010000000000051200000000000000\",\"canonical\":false}\n", "" },
+	{ "sddl: a bad right is named by its column, under the text", { "kacs", "sddl", "D:(A;;GZ;;;SY)" }, NULL, 2, "",
+	  "clonekit kacs sddl: SDDL: EINVAL: column 6: 'GZ' is no right (GA GR GW GX RC SD WD WO, or 0x hex)\n"
+	  "  D:(A;;GZ;;;SY)\n"
+	  "        ^\n" },
+	{ "sddl --json: an error is a JSON line", { "kacs", "sddl", "--json", "D:(A;;0x2000000;;;SY)" }, NULL, 2,
+	  "{\"error\":\"EINVAL\",\"column\":6,\"message\":\"column 6: DACL ACE 0: mask 0x02000000 holds MAXIMUM_ALLOWED, "
+	  "which no ACE may\"}\n", "" },
+	{ "sddl: an object ACE is valid but not kept: exit 1", { "kacs", "sddl", "D:(OA;;GA;;;SY)" }, NULL, 1, "",
+	  "clonekit kacs sddl: SDDL: EOPNOTSUPP: column 3: ACE type 'OA' (object, callback, resource-attribute or "
+	  "scoped-policy) is not one this library keeps\n  D:(OA;;GA;;;SY)\n     ^\n" },
+	{ "sddl --decode: a malformed SD is named by its offset", { "kacs", "sddl", "--decode",
+	  "020004800000000000000000000000001400000002001c00010000000000140000000010010100000000000512000000" }, NULL, 2, "",
+	  "clonekit kacs sddl: HEX: EINVAL: offset 0: SD revision 2, must be 1\n" },
+	{ "sddl --decode: an object ACE in binary: exit 1", { "kacs", "sddl", "--decode",
+	  "010004800000000000000000000000001400000002001c00010000000500140000000010010100000000000512000000" }, NULL, 1, "",
+	  "clonekit kacs sddl: HEX: EOPNOTSUPP: offset 28: DACL ACE 0: type 0x05 is an object ACE (GUID-scoped), which "
+	  "this library does not keep\n" },
+	{ "sddl --decode: odd hex", { "kacs", "sddl", "--decode", "012" }, NULL, 2, "",
+	  USAGE("kacs sddl", "HEX has an odd number of digits (3)") },
+	{ "sddl --decode: a missing file", { "kacs", "sddl", "--decode", "/nonexistent/sd" }, NULL, 2, "",
+	  "clonekit kacs sddl: /nonexistent/sd: No such file or directory\n" },
+	{ "sddl: no text", { "kacs", "sddl" }, NULL, 2, "", USAGE("kacs sddl", "no SDDL TEXT or - given") },
+	{ "sddl --decode: nothing", { "kacs", "sddl", "--decode" }, NULL, 2, "", USAGE("kacs sddl", "no FILE, HEX or - given") },
+	{ "sddl: one text", { "kacs", "sddl", "D:", "S:" }, NULL, 2, "",
+	  USAGE("kacs sddl", "one TEXT at a time, got 'D:' and 'S:'") },
+	{ "sddl: -o and --decode", { "kacs", "sddl", "--decode", "-o", "x", "00" }, NULL, 2, "",
+	  USAGE("kacs sddl", "-o writes the binary SD; --decode prints SDDL") },
+	{ "sddl: options are exact", { "kacs", "sddl", "--decod", "00" }, NULL, 2, "",
+	  USAGE("kacs sddl", "unknown option '--decod'; did you mean '--decode'?") },
+};
+
+Test(cli, kacs_converts_and_refuses_exactly_as_its_table_says)
+{
+	EXPECT_CASES(kacs_cases);
+}
+
+Test(cli, kacs_without_a_subcommand_exits_2_with_its_usage_on_stderr)
+{
+	struct result r, help;
+	CK(&r, NULL, "kacs");
+	CK(&help, NULL, "kacs", "--help");
+	assert_status(&r, 2);
+	assert_out_eq(&r, "");
+	cr_assert(starts_with(r.err, "Usage: clonekit kacs SUBCOMMAND"), "%s", r.err);
+	cr_assert_str_eq(r.err, help.out);
+	result_free(&r);
+	result_free(&help);
+}
+
+Test(cli, kacs_sddl_writes_the_sd_to_a_file_and_decodes_it_from_the_file_and_stdin)
+{
+	char dir[] = "/tmp/ck-kacs-XXXXXX", path[64];
+	struct result r;
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/sd.bin", dir);
+	CK(&r, NULL, "kacs", "sddl", "-o", path, "--json", KACS_SYSTEM_SD_SDDL);
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	assert_json_lines(&r, 1);
+	cr_assert(strstr(r.out, "\"file\":\""), "%s", r.out);
+	result_free(&r);
+
+	uint8_t bytes[256];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	ssize_t n = read(fd, bytes, sizeof(bytes));
+	close(fd);
+	/* 20 header + 2 * 12 SIDs + 8 + 20 + 24 + 20 + 20 */
+	cr_assert_eq(n, 136);
+	cr_assert_eq(bytes[0], 1);
+	cr_assert_eq(bytes[2], 0x0f);
+	cr_assert_eq(bytes[3], 0x80);
+
+	CK(&r, NULL, "kacs", "sddl", "--decode", path);
+	assert_status(&r, 0);
+	assert_out_eq(&r, KACS_SYSTEM_SD_SDDL "\n");
+	result_free(&r);
+	/* the bytes on stdin, NULs and all */
+	run_bytes((const char *)bytes, (size_t)n,
+		  (char *const[]){ (char *)env_path("CLONEKIT_BIN"), "kacs", "sddl", "--decode", "-", NULL }, &r);
+	assert_status(&r, 0);
+	assert_out_eq(&r, KACS_SYSTEM_SD_SDDL "\n");
+	result_free(&r);
+	/* cut short */
+	run_bytes((const char *)bytes, 100,
+		  (char *const[]){ (char *)env_path("CLONEKIT_BIN"), "kacs", "sddl", "--decode", "-", NULL }, &r);
+	assert_status(&r, 2);
+	cr_assert_str_eq(r.err, "clonekit kacs sddl: standard input: EINVAL: offset 46: DACL AclSize 92 runs past the end "
+				"of the input (56 bytes left)\n");
+	result_free(&r);
+	unlink(path);
+	rmdir(dir);
+}
+
+Test(cli, kacs_sddl_names_a_nul_byte_on_stdin_instead_of_cutting_the_text)
+{
+	static const char input[] = "D:(A;;GA;;;SY)\0(A;;GA;;;BA)\n";
+	struct result r;
+	run_bytes(input, sizeof(input) - 1,
+		  (char *const[]){ (char *)env_path("CLONEKIT_BIN"), "kacs", "sddl", "-", NULL }, &r);
+	assert_status(&r, 2);
+	assert_out_eq(&r, "");
+	cr_assert_str_eq(r.err, "clonekit kacs sddl: standard input: a NUL byte at offset 14\n");
+	result_free(&r);
+}
+
+Test(cli, kacs_sddl_refuses_an_sd_file_over_65535_bytes)
+{
+	char dir[] = "/tmp/ck-kacs-XXXXXX", path[64];
+	struct result r;
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/big", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, 70000), 0);
+	close(fd);
+	CK(&r, NULL, "kacs", "sddl", "--decode", path);
+	assert_status(&r, 2);
+	char want[256];
+	snprintf(want, sizeof(want), "clonekit kacs sddl: %s: longer than 65536 bytes\n", path);
+	cr_assert_str_eq(r.err, want);
+	result_free(&r);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* ---- kacs check ---- */
+
+#include <clonekit/kacs.h>
+
+/* The default process SD of the `user` preset's process (K20 5-psb/3-process-sd.md). */
+#define USER_SID "S-1-5-21-1-2-3-1001"
+#define USER_PROCESS_SD "O:" USER_SID "G:" USER_SID "D:(A;;GA;;;" USER_SID ")(A;;GA;;;BA)(A;;GA;;;SY)(A;;0x1000;;;WD)"
+
+static const struct cli_case kacs_check_cases[] = {
+	{ "check: a Low process is granted TERMINATE and QUERY_LIMITED by its user's process SD (v0.20)",
+	  { "kacs", "check", "--token", "low", "--sd", USER_PROCESS_SD, "--desired", "TERMINATE,QUERY_LIMITED" }, NULL, 0,
+	  "granted 0x1001 (TERMINATE,QUERY_LIMITED): TERMINATE,QUERY_LIMITED by DACL ACE 0 (allow GA to " USER_SID ")\n",
+	  "" },
+	{ "check: but never SIGNAL or VM_WRITE: EACCES and why, exit 1",
+	  { "kacs", "check", "--token", "low", "--sd", USER_PROCESS_SD, "--desired", "SIGNAL,VM_WRITE" }, NULL, 1,
+	  "EACCES: SIGNAL,VM_WRITE refused: the caller's integrity (Low) is below the default label of an unlabelled "
+	  "object (Medium, NO_WRITE_UP)\n", "" },
+	{ "check: GA as hex is the whole mapping; the owner's implicit rights are named",
+	  { "kacs", "check", "--token", "user", "--sd", "O:" USER_SID "D:(A;;0x1;;;WD)", "--desired", "0x60001" }, NULL, 0,
+	  "granted 0x60001 (TERMINATE,READ_CONTROL,WRITE_DAC): TERMINATE by DACL ACE 0 (allow TERMINATE to WD); "
+	  "READ_CONTROL,WRITE_DAC as the owner's implicit right\n", "" },
+	{ "check --target-pip: the two-check rule; PIP refuses what the SD grants",
+	  { "kacs", "check", "--token", "user", "--sd", USER_PROCESS_SD, "--desired", "VM_WRITE", "--target-pip",
+	    "protected:8192" }, NULL, 1,
+	  "EACCES: VM_WRITE refused: the caller's PIP (None/0) does not dominate the target's (Protected/8192)\n", "" },
+	{ "check --target-pip: a dominating caller passes",
+	  { "kacs", "check", "--token", "user", "--sd", USER_PROCESS_SD, "--desired=VM_WRITE", "--pip", "512:8192",
+	    "--target-pip", "protected:8192" }, NULL, 0,
+	  "granted 0x20 (VM_WRITE): VM_WRITE by DACL ACE 0 (allow GA to " USER_SID ")\n", "" },
+	{ "check --target-pip: SeDebugPrivilege waives the SD",
+	  { "kacs", "check", "--token", "system", "--sd", "O:BAD:", "--desired", "VM_WRITE", "--target-pip", "none:0" },
+	  NULL, 0, "granted 0x20 (VM_WRITE): VM_WRITE by SeDebugPrivilege over the process SD\n", "" },
+	{ "check --target-pip: but never PIP",
+	  { "kacs", "check", "--token", "system", "--sd", "O:BAD:", "--desired", "VM_WRITE", "--target-pip", "isolated:1" },
+	  NULL, 1, "EACCES: VM_WRITE refused: the caller's PIP (None/0) does not dominate the target's (Isolated/1)\n", "" },
+	{ "check: without --target-pip SeDebugPrivilege does nothing (plain AccessCheck)",
+	  { "kacs", "check", "--token", "system", "--sd", "O:BAD:", "--desired", "VM_WRITE" }, NULL, 1,
+	  "EACCES: VM_WRITE refused: no ACE grants it\n", "" },
+	{ "check --profile v0.22: the Low process's own SD carries its label",
+	  { "kacs", "check", "--token", "low", "--sd", "O:" USER_SID "D:(A;;GA;;;" USER_SID ")S:(ML;;NW;;;LW)", "--desired",
+	    "SIGNAL", "--profile", "v0.22" }, NULL, 0,
+	  "granted 0x2 (SIGNAL): SIGNAL by DACL ACE 0 (allow GA to " USER_SID ")\n", "" },
+	{ "check --pip: an object's trust label", { "kacs", "check", "--token", "user", "--sd",
+	  "O:SYD:(A;;GA;;;WD)S:(TL;;0x1000;;;S-1-19-512-8192)", "--desired", "TERMINATE" }, NULL, 1,
+	  "EACCES: TERMINATE refused: the caller's PIP (None/0) does not dominate the object's trust label "
+	  "(Protected/8192, SACL ACE 0, which allows QUERY_LIMITED)\n", "" },
+	{ "check --intent: SeRestorePrivilege counts with restore intent",
+	  { "kacs", "check", "--token", "system", "--sd", "O:BAD:", "--desired", "WRITE_OWNER", "--intent", "restore" },
+	  NULL, 0, "granted 0x80000 (WRITE_OWNER): WRITE_OWNER by SeRestorePrivilege\n", "" },
+	{ "check --object token: the token mapping", { "kacs", "check", "--token", "user", "--sd",
+	  "O:SYD:(A;;0xE8;;;" USER_SID ")", "--desired", "GR", "--object", "token" }, NULL, 1,
+	  "EACCES: READ_CONTROL refused: no ACE grants it\n", "" },
+	{ "check: MAXIMUM_ALLOWED with nothing granted still succeeds (K20 2-dacl-walk.md)",
+	  { "kacs", "check", "--token", "user", "--sd", "O:SYD:", "--desired", "MAXIMUM_ALLOWED" }, NULL, 0,
+	  "granted 0 (nothing)\n", "" },
+	{ "check: an SD without an owner is EINVAL, exit 1", { "kacs", "check", "--token", "user", "--sd", "D:",
+	  "--desired", "QUERY_LIMITED" }, NULL, 1,
+	  "EINVAL: invalid: the security descriptor has no owner, a label SID is not S-1-16-X or S-1-19-TYPE-TRUST, or "
+	  "the token or request is out of range\n", "" },
+	{ "check --json: one line", { "kacs", "check", "--token", "user", "--sd", "O:SYD:", "--desired", "QUERY_LIMITED",
+	  "--json" }, NULL, 1,
+	  "{\"check\":\"access\",\"granted\":false,\"errno\":\"EACCES\",\"desired\":\"0x1000\",\"mask\":\"0\",\"rights\":\"\","
+	  "\"privileges_used\":[],\"bits\":[{\"right\":\"QUERY_LIMITED\",\"granted\":false,\"why\":\"none\"}],"
+	  "\"explain\":\"QUERY_LIMITED refused: no ACE grants it\"}\n", "" },
+	{ "check --json: the two-check rule, SeDebugPrivilege used", { "kacs", "check", "--token", "system", "--sd",
+	  "O:BAD:", "--desired", "VM_WRITE", "--target-pip", "none:0", "--json" }, NULL, 0,
+	  "{\"check\":\"two-check\",\"granted\":true,\"errno\":null,\"desired\":\"0x20\",\"mask\":\"0x20\",\"rights\":"
+	  "\"VM_WRITE\",\"privileges_used\":[\"SeDebugPrivilege\"],\"bits\":[{\"right\":\"VM_WRITE\",\"granted\":true,"
+	  "\"why\":\"debug\"}],\"explain\":\"granted 0x20 (VM_WRITE): VM_WRITE by SeDebugPrivilege over the process SD\"}\n",
+	  "" },
+	{ "check: an unknown preset", { "kacs", "check", "--token", "nobody", "--sd", "O:SYD:", "--desired", "GA" }, NULL, 2,
+	  "", USAGE("kacs check", "--token 'nobody' is no preset (system, admin, user, low) nor @FILE") },
+	{ "check: a bad SD is named by its column", { "kacs", "check", "--token", "user", "--sd", "O:SYD:(A;;GZ;;;WD)",
+	  "--desired", "GA" }, NULL, 2, "",
+	  USAGE("kacs check", "--sd: column 10: 'GZ' is no right (GA GR GW GX RC SD WD WO, or 0x hex)") },
+	{ "check: a bad right", { "kacs", "check", "--token", "user", "--sd", "O:SYD:", "--desired", "TERMINATE,FROB" },
+	  NULL, 2, "", USAGE("kacs check", "--desired: column 10: 'FROB' is no process right (names, GA GR GW GX, RC SD WD "
+				 "WO, MAXIMUM_ALLOWED, or a number)") },
+	{ "check: --enable needs a privilege the token holds", { "kacs", "check", "--token", "user", "--sd", "O:SYD:",
+	  "--desired", "GA", "--enable", "SeDebugPrivilege" }, NULL, 2, "",
+	  USAGE("kacs check", "--enable: entry 0: SeDebugPrivilege (luid 20) is not present on the token: it cannot be "
+			      "enabled") },
+	{ "check: --enable takes catalog names only", { "kacs", "check", "--token", "user", "--sd", "O:SYD:", "--desired",
+	  "GA", "--enable", "SeFrobPrivilege" }, NULL, 2, "",
+	  USAGE("kacs check", "--enable: 'SeFrobPrivilege' is no privilege of the catalog") },
+	{ "check: a bad PIP", { "kacs", "check", "--token", "user", "--sd", "O:SYD:", "--desired", "GA", "--pip", "512" },
+	  NULL, 2, "", USAGE("kacs check", "--pip '512': TYPE:TRUST, TYPE none, protected, isolated or a number") },
+	{ "check: a missing option is named", { "kacs", "check", "--token", "user", "--desired", "GA" }, NULL, 2, "",
+	  USAGE("kacs check", "--token, --sd and --desired are needed (missing --sd)") },
+	{ "check: a bad profile", { "kacs", "check", "--token", "user", "--sd", "O:SYD:", "--desired", "GA", "--profile",
+	  "v0.21" }, NULL, 2, "", USAGE("kacs check", "--profile 'v0.21': v0.20 or v0.22") },
+	{ "check: options are exact", { "kacs", "check", "--tokens", "user" }, NULL, 2, "",
+	  USAGE("kacs check", "unknown option '--tokens'; did you mean '--token'?") },
+};
+
+Test(cli, kacs_check_answers_and_explains_exactly_as_its_table_says)
+{
+	EXPECT_CASES(kacs_check_cases);
+}
+
+Test(cli, kacs_check_reads_a_token_spec_from_a_file)
+{
+	char dir[] = "/tmp/ck-kacs-check-XXXXXX", path[64], arg[80];
+	struct ck_kacs_token *t = NULL;
+	uint8_t *wire = NULL;
+	size_t len = 0;
+	struct result r;
+
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/low.tok", dir);
+	snprintf(arg, sizeof(arg), "@%s", path);
+	/* the low preset as its kacs_create_token spec */
+	cr_assert_eq(ck_kacs_token_preset("low", CK_KACS_V0_20, NULL, &t), 0);
+	cr_assert_eq(ck_kacs_token_to_wire(t, &wire, &len), 0);
+	FILE *f = fopen(path, "we");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(wire, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+	CK(&r, NULL, "kacs", "check", "--token", arg, "--sd", USER_PROCESS_SD, "--desired", "VM_WRITE");
+	assert_status(&r, 1);
+	cr_assert_str_eq(r.out, "EACCES: VM_WRITE refused: the caller's integrity (Low) is below the default label of an "
+				"unlabelled object (Medium, NO_WRITE_UP)\n");
+	assert_err_empty(&r);
+	result_free(&r);
+	/* a spec cut short is refused with the offset and the rule */
+	f = fopen(path, "we");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(wire, 1, 100, f), 100);
+	cr_assert_eq(fclose(f), 0);
+	CK(&r, NULL, "kacs", "check", "--token", arg, "--sd", USER_PROCESS_SD, "--desired", "VM_WRITE");
+	assert_status(&r, 2);
+	assert_out_eq(&r, "");
+	char want[256];
+	snprintf(want, sizeof(want), "clonekit kacs check: --token %s: EINVAL: ", arg);
+	cr_assert(strncmp(r.err, want, strlen(want)) == 0 && strstr(r.err, "offset "), "%s", r.err);
+	result_free(&r);
+	CK(&r, NULL, "kacs", "check", "--token", "@/nonexistent/tok", "--sd", USER_PROCESS_SD, "--desired", "GA");
+	assert_status(&r, 2);
+	cr_assert_str_eq(r.err, "clonekit kacs check: /nonexistent/tok: No such file or directory\n");
+	result_free(&r);
+	free(wire);
+	ck_kacs_token_free(t);
+	unlink(path);
+	rmdir(dir);
+}
+
+Test(cli, explain_says_what_the_kacs_model_does_for_the_four_flags_of_seed_002)
+{
+	struct result r;
+
+	CK(&r, NULL, "explain", "untraced");
+	assert_status(&r, 0);
+	cr_assert(strstr(r.out, "\n    KACS: only the tracer's auto-attach is stopped; a later PTRACE_ATTACH needs VM_WRITE "
+				"on the child's process SD plus PIP dominance (EACCES otherwise), and SeDebugPrivilege "
+				"waives only the SD half\n"), "%s", r.out);
+	result_free(&r);
+	CK(&r, NULL, "explain", "thread|sighand|vm|pidfd|parent");
+	cr_assert_eq(lines_starting(r.out, "    KACS: "), 3, "%s", r.out);
+	cr_assert(strstr(r.out, "\n    KACS: the pidfd is issued without an AccessCheck, while pidfd_open of the same "
+				"child would need QUERY_LIMITED on the child's process SD plus PIP dominance (EACCES "
+				"otherwise)\n"), "%s", r.out);
+	result_free(&r);
+	/* a flag the model says nothing about has no such line; --json gives null */
+	CK(&r, NULL, "explain", "vm");
+	cr_assert_eq(lines_starting(r.out, "    KACS: "), 0, "%s", r.out);
+	result_free(&r);
+	CK(&r, NULL, "explain", "--json", "vm|parent");
+	assert_json_lines(&r, 1);
+	cr_assert(strstr(r.out, "\"name\":\"CLONE_VM\"") && strstr(r.out, "\"kacs\":null"), "%s", r.out);
+	cr_assert(strstr(r.out, "\"kacs\":\"the child's process SD is built from the creating thread's primary token"),
+		  "%s", r.out);
+	result_free(&r);
+}
+
+/* ---- kacs token ---- */
+
+static const struct cli_case kacs_token_cases[] = {
+	{ "kacs token: an unknown preset", { "kacs", "token", "root" }, NULL, 2, "",
+	  USAGE("kacs token", "unknown token preset 'root'; choose from system, admin, user, low, or @FILE for a v2 spec") },
+	{ "kacs token: nothing given", { "kacs", "token" }, NULL, 2, "", USAGE("kacs token", "a PRESET or @FILE is needed") },
+	{ "kacs token: one token at a time", { "kacs", "token", "user", "low" }, NULL, 2, "",
+	  USAGE("kacs token", "one token at a time, got 'user' and 'low'") },
+	{ "kacs token: --wire needs -o", { "kacs", "token", "--wire", "user" }, NULL, 2, "",
+	  USAGE("kacs token", "--wire writes to -o FILE") },
+	{ "kacs token: -o needs --wire", { "kacs", "token", "-o", "x", "user" }, NULL, 2, "",
+	  USAGE("kacs token", "-o goes with --wire") },
+	{ "kacs token: --wire and --json", { "kacs", "token", "--wire", "-o", "x", "--json", "user" }, NULL, 2, "",
+	  USAGE("kacs token", "--wire and --json exclude each other") },
+	{ "kacs token: an unknown profile", { "kacs", "token", "--profile", "v0.21", "user" }, NULL, 2, "",
+	  USAGE("kacs token", "unknown profile 'v0.21'; choose v0.20 or v0.22") },
+	{ "kacs token: options are exact", { "kacs", "token", "--jso", "user" }, NULL, 2, "",
+	  USAGE("kacs token", "unknown option '--jso'; did you mean '--json'?") },
+	{ "kacs token: a missing file", { "kacs", "token", "@/nonexistent/spec" }, NULL, 2, "",
+	  "clonekit kacs token: /nonexistent/spec: No such file or directory\n" },
+	{ "kacs token: a spec too short is refused with its rule (K20 6-abi-reference.md §5)", { "kacs", "token", "@-" },
+	  "abc", 1, "",
+	  "clonekit kacs token: standard input: EINVAL: offset 0: a token spec is 192 to 65536 bytes, this one 3 "
+	  "(K20 6-abi-reference.md §5)\n" },
+	{ "kacs token --json: a refusal is also a JSON line", { "kacs", "token", "--json", "@-" }, "abc", 1,
+	  "{\"input\":\"@-\",\"error\":\"EINVAL\",\"offset\":0,\"message\":\"offset 0: a token spec is 192 to 65536 "
+	  "bytes, this one 3 (K20 6-abi-reference.md §5)\"}\n",
+	  "clonekit kacs token: standard input: EINVAL: offset 0: a token spec is 192 to 65536 bytes, this one 3 "
+	  "(K20 6-abi-reference.md §5)\n" },
+};
+
+Test(cli, kacs_token_refuses_exactly_as_its_table_says)
+{
+	EXPECT_CASES(kacs_token_cases);
+}
+
+/* out without its "created" line, whose time changes. */
+static void drop_created_line(char *out)
+{
+	char *c = strstr(out, "\ncreated ");
+	cr_assert_not_null(c, "%s", out);
+	char *end = strchr(c + 1, '\n');
+	memmove(c, end, strlen(end) + 1);
+}
+
+Test(cli, kacs_token_prints_the_user_preset_as_a_person_reads_it)
+{
+	struct result r;
+	CK(&r, NULL, "kacs", "token", "user");
+	assert_status(&r, 0);
+	assert_err_empty(&r);
+	drop_created_line(r.out);
+	assert_out_eq(&r,
+		      "user             S-1-5-21-1-2-3-1001\n"
+		      "groups           S-1-1-0 (WD)                         MANDATORY,ENABLED_BY_DEFAULT,ENABLED\n"
+		      "                 S-1-5-11 (AU)                        MANDATORY,ENABLED_BY_DEFAULT,ENABLED\n"
+		      "                 S-1-5-32-545 (BU)                    MANDATORY,ENABLED_BY_DEFAULT,ENABLED\n"
+		      "                 S-1-5-5-0-1000 (logon SID)           MANDATORY,ENABLED_BY_DEFAULT,ENABLED,LOGON_ID\n"
+		      "restricted SIDs  none (not a restricted token)\n"
+		      "privileges       SeChangeNotifyPrivilege           present, enabled, enabled by default\n"
+		      "                 SeCreateSymbolicLinkPrivilege     present, enabled, enabled by default\n"
+		      "type             Primary, impersonation level Anonymous\n"
+		      "integrity        Medium (S-1-16-8192), mandatory policy NO_WRITE_UP\n"
+		      "elevation        Default\n"
+		      "ids              token 0x10000, modified 0x10000, logon session 1000, origin 0\n"
+		      "source           clonekit (luid 0)\n"
+		      "session id       0\n"
+		      "owner            S-1-5-21-1-2-3-1001 (index 0, the user)\n"
+		      "primary group    S-1-5-21-1-2-3-1001 (index 0, the user)\n"
+		      "default DACL     D:(A;;GA;;;S-1-5-21-1-2-3-1001)(A;;GA;;;SY)\n"
+		      "token SD         O:SYG:SYD:(A;;0xe8;;;S-1-5-21-1-2-3-1001)(A;;0xf01ff;;;SY)(A;;0xf01ff;;;SY)"
+		      "C:OD|GD|DD\n"
+		      "                   allow S-1-5-21-1-2-3-1001            QUERY,ADJUST_PRIVILEGES,ADJUST_GROUPS,"
+		      "ADJUST_DEFAULT\n"
+		      "                   allow S-1-5-18 (SY)                  TOKEN_ALL_ACCESS\n"
+		      "                   allow S-1-5-18 (SY)                  TOKEN_ALL_ACCESS\n"
+		      "projected        uid 65534, gid 65534, supplementary none\n"
+		      "audit policy     0\n");
+	result_free(&r);
+}
+
+Test(cli, kacs_token_json_is_one_document_per_preset)
+{
+	static const char *const presets[] = { "system", "admin", "user", "low" };
+	static const char *const want[] = {
+		"\"user\":{\"sid\":\"S-1-5-18\",\"alias\":\"SY\",\"deny_only\":false}",
+		"{\"sid\":\"S-1-5-32-544\",\"alias\":\"BA\",\"attributes\":\"0xf\",\"flags\":[\"MANDATORY\","
+		"\"ENABLED_BY_DEFAULT\",\"ENABLED\",\"OWNER\"]}",
+		"\"integrity\":{\"rid\":8192,\"name\":\"Medium\",\"sid\":\"S-1-16-8192\"}",
+		"\"integrity\":{\"rid\":4096,\"name\":\"Low\",\"sid\":\"S-1-16-4096\"}",
+	};
+	for (size_t i = 0; i < 4; i++) {
+		struct result r;
+		CK(&r, NULL, "kacs", "token", "--json", (char *)presets[i]);
+		assert_status(&r, 0);
+		assert_err_empty(&r);
+		assert_json_lines(&r, 1);
+		cr_assert(strstr(r.out, want[i]), "%s: %s", presets[i], r.out);
+		cr_assert(strstr(r.out, "\"mandatory_policy\":{\"value\":\"0x1\",\"no_write_up\":true,"
+					"\"new_process_min\":false}"), "%s", r.out);
+		result_free(&r);
+	}
+}
+
+/* The spec of a preset, written by --wire -o, read back by @FILE: the same token. */
+Test(cli, kacs_token_wire_writes_a_spec_that_reads_back_to_the_same_token)
+{
+	char dir[] = "/tmp/ck-kacs-token-XXXXXX", path[80], corpus[4096];
+	static const char *const presets[] = { "system", "admin", "user", "low" };
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	for (size_t i = 0; i < 4; i++) {
+		struct result w, a, b;
+		snprintf(path, sizeof(path), "%s/%s.spec", dir, presets[i]);
+		CK(&w, NULL, "kacs", "token", "--wire", "-o", path, (char *)presets[i]);
+		assert_status(&w, 0);
+		assert_out_eq(&w, "");
+		assert_err_empty(&w);
+		result_free(&w);
+		/* the same bytes as the corpus seed made from the preset (fuzz/corpus/kacs_token) */
+		snprintf(corpus, sizeof(corpus), "%s/fuzz/corpus/kacs_token/preset-%s", env_path("CLONEKIT_SRC"),
+			 presets[i]);
+		uint8_t x[1024], y[1024];
+		int fx = open(path, O_RDONLY | O_CLOEXEC), fy = open(corpus, O_RDONLY | O_CLOEXEC);
+		cr_assert(fx >= 0 && fy >= 0, "%s, %s", path, corpus);
+		ssize_t nx = read(fx, x, sizeof(x)), ny = read(fy, y, sizeof(y));
+		close(fx);
+		close(fy);
+		cr_assert(nx > 192 && nx == ny && memcmp(x, y, (size_t)nx) == 0, "%s: the spec changed", presets[i]);
+		char at[90];
+		snprintf(at, sizeof(at), "@%s", path);
+		CK(&a, NULL, "kacs", "token", (char *)presets[i]);
+		CK(&b, NULL, "kacs", "token", at);
+		assert_status(&b, 0);
+		drop_created_line(a.out);
+		drop_created_line(b.out);
+		/*
+		 * Minted through kacs_create_token, a token gets the default token SD
+		 * (K20 4-tokens/8-access-rights.md); the boot SYSTEM token has its own
+		 * (5-boot.md): for system only those lines differ.
+		 */
+		if (strcmp(presets[i], "system") == 0) {
+			cr_assert(strstr(b.out, "token SD         O:SYG:SYD:(A;;RC;;;OW)(A;;0xe8;;;SY)(A;;0xf01ff;;;SY)"
+						"C:OD|GD|DD\n"), "%s", b.out);
+			cr_assert(strstr(a.out, "(A;;0xf01ff;;;BA)"), "%s", a.out);
+			char *sa = strstr(a.out, "token SD"), *sb = strstr(b.out, "token SD");
+			memmove(sa, strstr(sa, "projected"), strlen(strstr(sa, "projected")) + 1);
+			memmove(sb, strstr(sb, "projected"), strlen(strstr(sb, "projected")) + 1);
+		}
+		cr_assert_str_eq(b.out, a.out, "%s: the token read from its spec differs", presets[i]);
+		result_free(&a);
+		result_free(&b);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+Test(cli, kacs_token_names_what_a_refused_spec_breaks)
+{
+	static const struct {
+		const char *seed;
+		int status;
+		const char *err;
+	} v[] = {
+		{ "bad-groups-64", 1, "EINVAL: offset 96: groups_count 64 is more than 63: with the logon SID the kernel "
+				      "appends, a token holds 64 groups (K20 4-tokens/4-creation.md rule 10)\n" },
+		{ "bad-write-restricted-alone", 1,
+		  "EINVAL: offset 157: write_restricted without user_deny_only (K20 4-tokens/4-creation.md rule 7)\n" },
+		{ "unsupported-confinement-sid", 1, "EOPNOTSUPP: offset 140: the spec has confinement, which clonekit does "
+						    "not implement: refused, not ignored\n" },
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char path[4096], at[4100], want[4600];
+		struct result r;
+		snprintf(path, sizeof(path), "%s/fuzz/corpus/kacs_token/%s", env_path("CLONEKIT_SRC"), v[i].seed);
+		snprintf(at, sizeof(at), "@%s", path);
+		CK(&r, NULL, "kacs", "token", at);
+		assert_status(&r, v[i].status);
+		assert_out_eq(&r, "");
+		snprintf(want, sizeof(want), "clonekit kacs token: %s: %s", path, v[i].err);
+		cr_assert_str_eq(r.err, want);
+		result_free(&r);
+	}
+	/* longer than a spec may be: the reader says so (exit 2) */
+	char dir[] = "/tmp/ck-kacs-token-XXXXXX", big[80], at[90], want[200];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(big, sizeof(big), "%s/big", dir);
+	int fd = open(big, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, 65537), 0);
+	close(fd);
+	snprintf(at, sizeof(at), "@%s", big);
+	struct result r;
+	CK(&r, NULL, "kacs", "token", at);
+	assert_status(&r, 2);
+	snprintf(want, sizeof(want), "clonekit kacs token: %s: longer than 65536 bytes\n", big);
+	cr_assert_str_eq(r.err, want);
+	result_free(&r);
+	unlink(big);
+	rmdir(dir);
 }
