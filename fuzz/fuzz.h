@@ -88,4 +88,37 @@ static inline size_t fuzz_split(char *s, size_t size, char **out, size_t max)
 	return n;
 }
 
+/* A cursor over the input, for targets that read a program from it; past the end, zeros. */
+struct fuzz_in {
+	const uint8_t *p;
+	size_t n;
+};
+
+static inline uint8_t fuzz_u8(struct fuzz_in *in)
+{
+	if (!in->n)
+		return 0;
+	in->n--;
+	return *in->p++;
+}
+
+static inline uint64_t fuzz_u64(struct fuzz_in *in, size_t bytes)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < bytes; i++)
+		v |= (uint64_t)fuzz_u8(in) << (8 * i);
+	return v;
+}
+
+/* Up to n bytes of the input (fewer at its end); their count. */
+static inline size_t fuzz_bytes(struct fuzz_in *in, void *out, size_t n)
+{
+	if (n > in->n)
+		n = in->n;
+	memcpy(out, in->p, n);
+	in->p += n;
+	in->n -= n;
+	return n;
+}
+
 #endif

@@ -91,10 +91,11 @@ static void addr(char *buf, size_t len, size_t *pos, uint64_t a)
 
 static void result(const struct ck_event *e, char *buf, size_t len, size_t *pos)
 {
+	int err = e->has_result ? ck__result_errno(e->result) : 0;
+
 	if (!e->has_result) {
 		ck__buf_append(buf, len, pos, " = ?");
-	} else if (e->result < 0) {
-		int err = (int)-e->result;
+	} else if (err) {
 		const char *name = ck_errno_name(err);
 		ck__buf_append(buf, len, pos, " = -1 %s (%s)", name ? name : "E?", strerror(err));
 	} else {
@@ -294,7 +295,7 @@ void ck__event_json(struct ck__json *w, const char *key, const struct ck_event *
 	if (e->call == CK_CALL_SETNS)
 		ck__json_int(w, "fd", e->fd);
 	if (e->has_result) {
-		const char *name = e->result < 0 ? ck_errno_name((int)-e->result) : NULL;
+		const char *name = ck_errno_name(ck__result_errno(e->result));
 		ck__json_int(w, "result", e->result);
 		ck__json_str(w, "error", e->result < 0 ? (name ? name : "E?") : NULL);
 	} else {

@@ -1372,9 +1372,6 @@ const char *ck_errno_name(int err)
 	return strerrorname_np(err);
 }
 
-/* The numbers errnos can take: the kernel returns -1..-4095 (MAX_ERRNO). */
-#define CK_ERRNO_MAX 4095
-
 int ck__errno_parse(const char *name)
 {
 	for (int e = 1; name && e <= CK_ERRNO_MAX; e++) {

@@ -47,7 +47,7 @@ static bool value_of(const struct ck_event *e, enum field f, int64_t *v)
 		*v = (int64_t)u;
 		return true;
 	case F_RESULT: *v = e->result; return e->has_result;
-	case F_ERROR: *v = e->result < 0 ? -e->result : 0; return e->has_result;
+	case F_ERROR: *v = e->result < 0 ? (int64_t)-(uint64_t)e->result : 0; return e->has_result;
 	case F_KINDS: *v = e->kinds; return true;
 	case F_IN_CONTAINER: *v = e->in_container; return true;
 	case F_TRACED: *v = e->traced; return true;

@@ -27,8 +27,7 @@ static int push_token(struct parser *ps, const struct token *t)
 	return 0;
 }
 
-/* Splits text into tokens; the last is always TK_END. */
-int ck__detect_lex(struct parser *ps, const char *text)
+static int lex(struct parser *ps, const char *text)
 {
 	const char *p = text;
 	unsigned line = 1;
@@ -73,9 +72,13 @@ int ck__detect_lex(struct parser *ps, const char *text)
 				if (*p == '\0' || *p == '\n')
 					return fail(ps, line, "unterminated string (a string ends on the line it starts)");
 				if (*p == '\\' && p[1] != '\0' && p[1] != '\n') {
-					if (!strchr("\"\\nt", p[1]))
+					if (!strchr("\"\\nt", p[1]) && isprint((unsigned char)p[1]))
 						return fail(ps, line, "unknown escape '\\%c' in a string (use \\\" \\\\ \\n or \\t)",
 							    p[1]);
+					if (!strchr("\"\\nt", p[1]))
+						return fail(ps, line,
+							    "unknown escape, a backslash and byte 0x%02x, in a string (use \\\" \\\\ \\n or \\t)",
+							    (unsigned char)p[1]);
 					p++;
 				}
 			}
@@ -101,4 +104,22 @@ int ck__detect_lex(struct parser *ps, const char *text)
 			return ps->err;
 		bol = false;
 	}
+}
+
+/*
+ * Splits text into tokens; the last is always TK_END. At a character that
+ * starts no token the tokens end there and the error is kept, so that the
+ * parser can still find an error before it (the first error is named).
+ */
+int ck__detect_lex(struct parser *ps, const char *text)
+{
+	int r = lex(ps, text);
+
+	if (r == -EINVAL) {
+		struct token end = { .type = TK_END, .line = ps->err_line, .bol = true, .p = "" };
+		size_t n = ps->n;
+		if (push_token(ps, &end) || ps->n == n)
+			return ps->err = -ENOMEM;
+	}
+	return r;
 }

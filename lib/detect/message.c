@@ -67,13 +67,13 @@ void ck__detect_render(const struct rule *r, const struct ck_event *e, uint64_t 
 		case P_RESULT:
 			if (!e->has_result)
 				ck__buf_append(out, len, &pos, "?");
-			else if (e->result < 0 && ck_errno_name((int)-e->result))
-				ck__buf_append(out, len, &pos, "-%s", ck_errno_name((int)-e->result));
+			else if ((s = ck_errno_name(ck__result_errno(e->result))))
+				ck__buf_append(out, len, &pos, "-%s", s);
 			else
 				ck__buf_append(out, len, &pos, "%" PRId64, e->result);
 			break;
 		case P_ERROR:
-			s = e->has_result && e->result < 0 ? ck_errno_name((int)-e->result) : NULL;
+			s = e->has_result ? ck_errno_name(ck__result_errno(e->result)) : NULL;
 			ck__buf_append(out, len, &pos, "%s", s ? s : "none");
 			break;
 		case P_RULE: ck__buf_append(out, len, &pos, "%s", r->name); break;

@@ -99,7 +99,32 @@ static bool tok_copy(const struct token *t, char *buf, size_t len)
 	return true;
 }
 
-#define TOKW(t) (int)((t)->n > 40 ? 40 : (t)->n), (t)->p
+/*
+ * Text of the rule as a message quotes it: its first 40 bytes as written,
+ * but tab, CR, LF and every byte outside printable ASCII as \ooo, so that a
+ * refusal is one line of text whatever a string in the rule holds.
+ */
+#define SHOWN_MAX (40 * 4 + 1)
+
+static const char *shown(const char *s, size_t n, char buf[SHOWN_MAX])
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && i < 40; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, SHOWN_MAX - o, "\\%03o", c);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* A token for '%.*s' in a message (the precision is only a bound: the text ends at its NUL). */
+#define TOKW(t) SHOWN_MAX, shown((t)->p, (t)->n, (char[SHOWN_MAX]){ 0 })
+/* Room for desc(): a token quoted and the line it is on. */
+#define DESC_MAX (SHOWN_MAX + 32)
 
 /*
  * How a token reads in an error reported on line at. same_line: the thing
@@ -160,22 +185,23 @@ static const char *hint(const char *word, const char *const *names, size_t n, co
 
 static int parse_number(const struct token *t, bool is_unsigned, int64_t *out)
 {
-	char buf[32], *end;
+	const char *s = t->p;
+	size_t n = t->n;
 	bool neg = false;
-	const char *s = buf;
+	uint64_t v;
+	int r;
 
-	if (t->type != TK_NUM || !tok_copy(t, buf, sizeof(buf)))
+	if (t->type != TK_NUM)
 		return -EINVAL;
 	if (*s == '-') {
 		neg = true;
 		s++;
+		n--;
 	}
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (*end || end == s)
-		return -EINVAL;
-	if (errno)
-		return -ERANGE;
+	/* decimal, or hexadecimal after 0x: a leading 0 is not octal */
+	r = ck__parse_u64n(s, n, 0, UINT64_MAX, &v);
+	if (r)
+		return r;
 	if (neg) {
 		if (is_unsigned || v > (unsigned long long)INT64_MAX + 1)
 			return -ERANGE;
@@ -260,7 +286,7 @@ static int parse_value(struct parser *ps, enum field f, const struct token *t, c
 		       int64_t *out)
 {
 	const struct field_info *fi = &fields[f];
-	char word[64], h[96], d[80];
+	char word[64], h[96], d[DESC_MAX];
 	unsigned sig;
 
 	if (t->type == TK_NUM) {
@@ -388,8 +414,9 @@ static int add_node(struct parser *ps, const struct node *n, uint32_t *idx)
 {
 	struct rule *r = ps->r;
 
+	/* on the line of the term just read: cur() may be the next directive */
 	if (r->nnodes == MAX_NODES)
-		return fail(ps, cur(ps)->line, "condition of rule '%s' has more than %d terms", r->name,
+		return fail(ps, prev(ps)->line, "condition of rule '%s' has more than %d terms", r->name,
 			    MAX_NODES);
 	if (r->nnodes == r->cap) {
 		uint32_t cap = r->cap ? r->cap * 2 : 16;
@@ -415,7 +442,7 @@ static int parse_list(struct parser *ps, enum field f, const char *what, int64_t
 	const struct token *t = cur(ps);
 	const struct token *open = t;
 	size_t cap = 0;
-	char d[80];
+	char d[DESC_MAX];
 
 	*vals = NULL;
 	*strs = NULL;
@@ -504,13 +531,15 @@ static int parse_condition(struct parser *ps, enum field f, uint32_t *out)
 	const struct field_info *fi = &fields[f];
 	const struct token *op = cur(ps);
 	struct node n = { .field = (uint8_t)f };
-	char what[64], d[80];
+	char what[64], d[DESC_MAX];
 	int64_t *vals;
 	char **strs;
 	uint32_t count;
 	bool list;
+	/* a condition continues on the next line after an operator, not before one, except inside parentheses */
+	bool on_line = !op->bol || ps->parens > 0;
 
-	if (op->type == TK_CMP) {
+	if (on_line && op->type == TK_CMP) {
 		snprintf(what, sizeof(what), "'%s %s'", fi->name, cmp_text[op->cmp]);
 		if (op->cmp > C_NE && fi->type != T_NUM)
 			return fail(ps, op->line, "operator '%s' does not apply to %s (use %s)",
@@ -558,8 +587,8 @@ static int parse_condition(struct parser *ps, enum field f, uint32_t *out)
 		return add_node(ps, &n, out);
 	}
 
-	bool negated = word_is(op, "not") && word_is(&ps->t[ps->i + 1], "in");
-	if (word_is(op, "in") || negated) {
+	bool negated = on_line && word_is(op, "not") && word_is(&ps->t[ps->i + 1], "in");
+	if ((on_line && word_is(op, "in")) || negated) {
 		if (fi->type == T_MASK || fi->type == T_BOOL)
 			return fail(ps, op->line, "operator '%s' does not apply to %s (use %s)",
 				    negated ? "not in" : "in", fi->name, op_help(fi->type));
@@ -586,7 +615,7 @@ static int parse_condition(struct parser *ps, enum field f, uint32_t *out)
 		return 0;
 	}
 
-	if (word_is(op, "matches")) {
+	if (on_line && word_is(op, "matches")) {
 		if (fi->type != T_STR)
 			return fail(ps, op->line, "operator 'matches' does not apply to %s (use %s)",
 				    fi->name, op_help(fi->type));
@@ -612,7 +641,7 @@ static int parse_condition(struct parser *ps, enum field f, uint32_t *out)
 		{ "has", M_ALL }, { "has_all", M_ALL }, { "has_any", M_ANY }, { "lacks", M_NONE },
 	};
 	for (size_t i = 0; i < CK_ARRAY_SIZE(mask_ops); i++) {
-		if (!word_is(op, mask_ops[i].word))
+		if (!on_line || !word_is(op, mask_ops[i].word))
 			continue;
 		if (fi->type != T_MASK)
 			return fail(ps, op->line, "operator '%s' does not apply to %s (use %s)",
@@ -646,7 +675,7 @@ static int parse_condition(struct parser *ps, enum field f, uint32_t *out)
 static int parse_primary(struct parser *ps, uint32_t *out)
 {
 	const struct token *t = cur(ps);
-	char d[80], word[64], h[224];
+	char d[DESC_MAX], word[64], h[224];
 
 	if (t->type == TK_END || is_directive(t))
 		return fail(ps, prev(ps)->line, "expected a condition after '%.*s', found %s",
@@ -656,9 +685,11 @@ static int parse_primary(struct parser *ps, uint32_t *out)
 		if (++ps->depth > MAX_DEPTH)
 			return fail(ps, t->line, "condition nested deeper than %d levels", MAX_DEPTH);
 		advance(ps);
+		ps->parens++;
 		if (parse_or(ps, out))
 			return ps->err;
 		ps->depth--;
+		ps->parens--;
 		t = cur(ps);
 		if (t->type == TK_RP) {
 			advance(ps);
@@ -749,7 +780,7 @@ static int expect_eol(struct parser *ps, const char *after)
 static int parse_priority(struct parser *ps)
 {
 	const struct token *t = cur(ps);
-	char word[32], d[80], h[96];
+	char word[32], d[DESC_MAX], h[96];
 	enum ck_priority p;
 
 	if (t->type != TK_WORD || t->bol)
@@ -772,9 +803,13 @@ static int parse_priority(struct parser *ps)
 
 static int parse_when(struct parser *ps)
 {
-	const struct token *t;
-	char d[80];
+	const struct token *t = cur(ps);
+	char d[DESC_MAX];
 
+	/* the condition starts on the line of its 'when' */
+	if (t->bol)
+		return fail(ps, prev(ps)->line, "expected a condition after 'when', found %s",
+			    desc(t, prev(ps)->line, true, d, sizeof(d)));
 	if (parse_or(ps, &ps->r->root))
 		return ps->err;
 	t = cur(ps);
@@ -786,25 +821,26 @@ static int parse_when(struct parser *ps)
 		    TOKW(prev(ps)), desc(t, t->line, false, d, sizeof(d)));
 }
 
-static int parse_duration(const struct token *t, uint64_t *ns)
+/* Decimal digits and a unit: the duration in ns, and as text for messages ("1s" for "001s"). */
+static int parse_duration(const struct token *t, uint64_t *ns, char *text, size_t len)
 {
 	static const struct { const char *unit; uint64_t ns; } units[] = {
 		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
 		{ "m", UINT64_C(60000000000) }, { "h", UINT64_C(3600000000000) },
 	};
-	char buf[32], *end;
+	size_t digits = 0;
+	uint64_t v;
 
-	if (t->type != TK_NUM || !tok_copy(t, buf, sizeof(buf)) || !isdigit((unsigned char)buf[0]))
-		return -EINVAL;
-	errno = 0;
-	unsigned long long v = strtoull(buf, &end, 10);
-	if (errno || v == 0)
+	while (digits < t->n && isdigit((unsigned char)t->p[digits]))
+		digits++;
+	if (t->type != TK_NUM || ck__parse_u64n(t->p, digits, 10, UINT64_MAX, &v) || v == 0)
 		return -EINVAL;
 	for (size_t i = 0; i < CK_ARRAY_SIZE(units); i++) {
-		if (strcmp(end, units[i].unit) == 0) {
+		if (t->n - digits == strlen(units[i].unit) && memcmp(t->p + digits, units[i].unit, t->n - digits) == 0) {
 			if (v > UINT64_MAX / units[i].ns)
 				return -ERANGE;
 			*ns = v * units[i].ns;
+			snprintf(text, len, "%" PRIu64 "%s", v, units[i].unit);
 			return 0;
 		}
 	}
@@ -816,7 +852,7 @@ static int parse_rate(struct parser *ps)
 {
 	struct rule *r = ps->r;
 	const struct token *t = cur(ps);
-	char d[80], word[32];
+	char d[DESC_MAX], word[32];
 	int64_t limit;
 
 	if (t->bol || parse_number(t, true, &limit) || limit < 1 || limit > 1000000000)
@@ -831,11 +867,10 @@ static int parse_rate(struct parser *ps)
 			    desc(t, due_line(t, prev(ps)->line), true, d, sizeof(d)));
 	advance(ps);
 	t = cur(ps);
-	if (t->bol || parse_duration(t, &r->rate_period))
+	if (t->bol || parse_duration(t, &r->rate_period, r->rate_period_text, sizeof(r->rate_period_text)))
 		return fail(ps, due_line(t, prev(ps)->line),
 			    "expected a duration after 'per' (such as 1s, 500ms, 2m or 1h), found %s",
 			    desc(t, due_line(t, prev(ps)->line), true, d, sizeof(d)));
-	tok_copy(t, r->rate_period_text, sizeof(r->rate_period_text));
 	advance(ps);
 	r->rate_limit = (uint64_t)limit;
 	r->rate_by = F__COUNT;
@@ -885,48 +920,67 @@ static int add_piece(struct parser *ps, enum placeholder what, size_t off, size_
 	return 0;
 }
 
-/* Appends one string of the message to the template and splits it into pieces. */
-static int compile_message(struct parser *ps, const struct token *t)
+/* Appends the n bytes at s (a string of the message, unescaped) to the template. */
+static int append_message(struct parser *ps, const char *s, size_t n, unsigned line)
 {
 	struct rule *r = ps->r;
-	char *s = decode_string(t), *tmpl, h[96];
-	size_t base = r->tmpl_len, len, start = 0;
+	char *tmpl;
 
-	if (!s)
-		return oom(ps, t->line);
-	len = strlen(s);
-	if (base + len > 4096) {
-		free(s);
-		return fail(ps, t->line, "message longer than 4096 bytes");
-	}
-	tmpl = realloc(r->tmpl, base + len + 1);
-	if (!tmpl) {
-		free(s);
-		return oom(ps, t->line);
-	}
-	memcpy(tmpl + base, s, len + 1);
-	free(s);
+	if (r->tmpl_len + n > 4096)
+		return fail(ps, line, "message longer than 4096 bytes");
+	tmpl = realloc(r->tmpl, r->tmpl_len + n + 1);
+	if (!tmpl)
+		return oom(ps, line);
+	memcpy(tmpl + r->tmpl_len, s, n);
 	r->tmpl = tmpl;
-	r->tmpl_len = base + len;
-	s = tmpl + base;
+	r->tmpl_len += n;
+	r->tmpl[r->tmpl_len] = '\0';
+	return 0;
+}
+
+/* The line of the message's string that holds byte off of the template; its strings start at token first. */
+static unsigned line_of(const struct parser *ps, size_t first, size_t off)
+{
+	size_t at = 0, i = first;
+
+	for (;;) {
+		const struct token *t = &ps->t[i];
+		size_t len = t->n - 2; /* its bytes unescaped: one fewer for each escape */
+		for (size_t k = 1; k + 1 < t->n; k++)
+			if (t->p[k] == '\\')
+				len--, k++;
+		if (off < at + len || i + 1 >= ps->n || ps->t[i + 1].type != TK_STR || !ps->t[i + 1].bol)
+			return t->line;
+		at += len;
+		i++;
+	}
+}
+
+/*
+ * Splits the whole template (the message's strings joined) into text and
+ * placeholders, so that a placeholder or a "{{" may span two strings; an
+ * error names the line of the string that holds the '{' at fault.
+ */
+static int split_message(struct parser *ps, size_t first, unsigned line)
+{
+	struct rule *r = ps->r;
+	const char *s = r->tmpl ? r->tmpl : "";
+	size_t len = r->tmpl_len, start = 0;
+	char h[96];
+
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '}' && s[i + 1] == '}') {
-			if (add_piece(ps, P_TEXT, base + start, i + 1 - start))
+		if ((s[i] == '}' || s[i] == '{') && s[i + 1] == s[i]) {
+			if (add_piece(ps, P_TEXT, start, i + 1 - start))
 				return ps->err;
 			start = ++i + 1;
 			continue;
 		}
 		if (s[i] != '{')
 			continue;
-		if (s[i + 1] == '{') {
-			if (add_piece(ps, P_TEXT, base + start, i + 1 - start))
-				return ps->err;
-			start = ++i + 1;
-			continue;
-		}
-		char *close = strchr(s + i, '}');
+		unsigned at = first == SIZE_MAX ? line : line_of(ps, first, i);
+		const char *close = strchr(s + i, '}');
 		if (!close)
-			return fail(ps, t->line, "unclosed '{' in the message (write '{{' for a brace)");
+			return fail(ps, at, "unclosed '{' in the message (write '{{' for a brace)");
 		size_t n = (size_t)(close - (s + i + 1));
 		enum placeholder what = P_TEXT;
 		char name[32] = "";
@@ -943,35 +997,43 @@ static int compile_message(struct parser *ps, const struct token *t)
 				snprintf(h, sizeof(h), " (did you mean '{%s}'?)", near);
 			else
 				snprintf(h, sizeof(h), " (write '{{' for a brace)");
-			return fail(ps, t->line, "unknown placeholder '{%.*s}' in the message%s",
-				    (int)(n > 40 ? 40 : n), s + i + 1, h);
+			return fail(ps, at, "unknown placeholder '{%s}' in the message%s",
+				    shown(s + i + 1, n, (char[SHOWN_MAX]){ 0 }), h);
 		}
-		if (add_piece(ps, P_TEXT, base + start, i - start) || add_piece(ps, what, 0, 0))
+		if (add_piece(ps, P_TEXT, start, i - start) || add_piece(ps, what, 0, 0))
 			return ps->err;
 		i += n + 1;
 		start = i + 1;
 	}
-	return add_piece(ps, P_TEXT, base + start, len - start);
+	return add_piece(ps, P_TEXT, start, len - start);
 }
 
 static int parse_message(struct parser *ps)
 {
 	const struct token *t = cur(ps);
-	char d[80];
+	size_t first = ps->i;
+	char d[DESC_MAX];
 
 	if (t->type != TK_STR || t->bol)
 		return fail(ps, due_line(t, prev(ps)->line),
 			    "expected a quoted string after 'message', found %s",
 			    desc(t, due_line(t, prev(ps)->line), true, d, sizeof(d)));
 	do {
-		if (compile_message(ps, cur(ps)))
-			return ps->err;
+		char *text = decode_string(t);
+		if (!text)
+			return oom(ps, t->line);
+		int r = append_message(ps, text, strlen(text), t->line);
+		free(text);
+		if (r)
+			return r;
 		advance(ps);
 		t = cur(ps);
 		if (t->type == TK_STR && !t->bol)
 			return fail(ps, t->line, "two strings on one line of a message (a message continues with one string per line)");
 	} while (t->type == TK_STR);
-	return expect_eol(ps, "the message");
+	if (expect_eol(ps, "the message"))
+		return ps->err;
+	return split_message(ps, first, 0);
 }
 
 static const char default_message[] = "{comm} ({pid}) matched rule {rule}: {syscall}({flags})";
@@ -998,15 +1060,10 @@ static int finish_rule(struct parser *ps, const struct token *end)
 	r->entry = ck__detect_flatten(r, r->root, MATCH, NO_MATCH);
 	if (!r->seen_on[DIR_PRIORITY])
 		r->priority = CK_PRIORITY_WARNING;
-	if (!r->seen_on[DIR_MESSAGE]) {
-		struct token t = { .type = TK_STR, .line = end->line };
-		char quoted[sizeof(default_message) + 2];
-		snprintf(quoted, sizeof(quoted), "\"%s\"", default_message);
-		t.p = quoted;
-		t.n = strlen(quoted);
-		if (compile_message(ps, &t))
-			return ps->err;
-	}
+	if (!r->seen_on[DIR_MESSAGE] &&
+	    (append_message(ps, default_message, strlen(default_message), end->line) ||
+	     split_message(ps, SIZE_MAX, end->line)))
+		return ps->err;
 	if (ck__detect_index_reserve(&ps->names, ps->out, ps->nout, ps->nout + 1))
 		return oom(ps, end->line);
 	uint32_t *slot = ck__detect_index_find(&ps->names, ps->out, r->name);
@@ -1031,7 +1088,7 @@ static int parse_rule(struct parser *ps)
 {
 	const struct token *t = cur(ps);
 	struct rule *r;
-	char d[80], word[32], h[96];
+	char d[DESC_MAX], word[32], h[96];
 
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -1057,10 +1114,11 @@ static int parse_rule(struct parser *ps)
 		if (t->type == TK_END)
 			return fail(ps, r->line, "rule '%s' has no 'end'", r->name);
 		if (word_is(t, "end")) {
-			advance(ps);
-			if (expect_eol(ps, "'end'"))
+			/* judged at its 'end', before what follows it is read */
+			if (finish_rule(ps, t))
 				return ps->err;
-			return finish_rule(ps, t);
+			advance(ps);
+			return expect_eol(ps, "'end'");
 		}
 		if (word_is(t, "rule"))
 			return fail(ps, t->line, "expected 'end' before the next 'rule' (rule '%s' from line %u is still open)",
@@ -1099,12 +1157,10 @@ void ck__detect_parser_free(struct parser *ps)
 	free(ps->t);
 }
 
-int ck__detect_parse(struct parser *ps, const char *text)
+static int parse_rules(struct parser *ps)
 {
-	char d[80];
+	char d[DESC_MAX];
 
-	if (ck__detect_lex(ps, text))
-		return ps->err;
 	ps->i = 0;
 	while (cur(ps)->type != TK_END) {
 		const struct token *t = cur(ps);
@@ -1114,4 +1170,27 @@ int ck__detect_parse(struct parser *ps, const char *text)
 			return ps->err;
 	}
 	return 0;
+}
+
+int ck__detect_parse(struct parser *ps, const char *text)
+{
+	char lex_msg[sizeof(ps->msg)];
+	unsigned lex_line;
+	size_t lex_end;
+
+	if (!ck__detect_lex(ps, text))
+		return parse_rules(ps);
+	if (ps->err != -EINVAL)
+		return ps->err;
+	/* a character that starts no token: read up to it, and name it unless an error comes first */
+	memcpy(lex_msg, ps->msg, sizeof(lex_msg));
+	lex_line = ps->err_line;
+	lex_end = ps->n - 1;
+	ps->err = 0;
+	if (parse_rules(ps) && (ps->err != -EINVAL || ps->i != lex_end))
+		return ps->err;
+	/* nothing wrong before it, or only what ended there because the text was cut */
+	memcpy(ps->msg, lex_msg, sizeof(ps->msg));
+	ps->err_line = lex_line;
+	return ps->err = -EINVAL;
 }

@@ -24,6 +24,7 @@ struct parser {
 	struct token *t;
 	size_t n, cap, i;
 	int depth;
+	int parens;        /* '(' of the condition open at the current token */
 	int err;           /* -EINVAL or -ENOMEM once something failed */
 	unsigned err_line;
 	char msg[256];

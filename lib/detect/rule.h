@@ -46,13 +46,13 @@ static const struct field_info fields[F__COUNT] __attribute__((unused)) = {
 	[F_PID] = { "pid", T_NUM, false, true },
 	[F_TID] = { "tid", T_NUM, false, false },
 	[F_PPID] = { "ppid", T_NUM, false, true },
-	[F_UID] = { "uid", T_NUM, false, true },
+	[F_UID] = { "uid", T_NUM, true, true },
 	[F_COMM] = { "comm", T_STR, false, true },
 	[F_EXE] = { "exe", T_STR, false, true },
 	[F_FLAGS] = { "flags", T_MASK, true, false },
 	[F_EXIT_SIGNAL] = { "exit_signal", T_NUM, true, false },
 	[F_RESULT] = { "result", T_NUM, false, false },
-	[F_ERROR] = { "error", T_NAME, false, false },
+	[F_ERROR] = { "error", T_NAME, true, false },
 	[F_KINDS] = { "kinds", T_MASK, true, false },
 	[F_IN_CONTAINER] = { "in_container", T_BOOL, false, false },
 	[F_TRACED] = { "traced", T_BOOL, false, false },
@@ -147,7 +147,7 @@ struct rule {
 	uint32_t npieces, cap_pieces;
 	unsigned seen_on[DIR__COUNT]; /* the line of each directive in the rule, 0 absent */
 	uint64_t rate_limit, rate_period;
-	char rate_period_text[32]; /* as written: "1s" */
+	char rate_period_text[32]; /* "1s", for "1s" or "001s" */
 	enum field rate_by;  /* F__COUNT: one window for every event */
 	struct rate_table *rate_table; /* with by: the keys' own windows */
 	struct rate_window rate_shared; /* without by: every event; with by: keys past the table */

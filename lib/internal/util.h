@@ -99,6 +99,15 @@ int ck__parse_u64n(const char *s, size_t n, unsigned base, uint64_t max, uint64_
 /* The errno ck_errno_name() names name, in any case ("EPERM", "eperm"); 0 for none. */
 int ck__errno_parse(const char *name);
 
+/* The numbers errnos can take: the kernel returns -1..-4095 (MAX_ERRNO). */
+#define CK_ERRNO_MAX 4095
+
+/* The errno a system call's result stands for: -result when it is -1..-CK_ERRNO_MAX, else 0. */
+static inline int ck__result_errno(int64_t result)
+{
+	return result < 0 && result >= -CK_ERRNO_MAX ? (int)-result : 0;
+}
+
 /*
  * Reads a small text file (procfs, sysfs) into buf, NUL-terminated, trailing
  * newline removed. Returns the length or -errno.

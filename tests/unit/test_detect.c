@@ -927,6 +927,9 @@ Test(detect, parse_errors_name_the_line_and_the_token)
 		{ "rule a\n  when exit_signal == -1\nend\n", 2,
 		  "line 2: -1 is out of range for exit_signal (it is never negative)" },
 		{ "rule a\n  when pid == 12x\nend\n", 2, "line 2: '12x' is not a number" },
+		/* "negative where the field can be": not a uid or an errno (found by fuzz_rules) */
+		{ "rule a\n  when uid != -1\nend\n", 2, "line 2: -1 is out of range for uid (it is never negative)" },
+		{ "rule a\n  when error in (0, -1)\nend\n", 2, "line 2: -1 is out of range for error (it is never negative)" },
 		{ "rule a\n  when in_container == maybe\nend\n", 2,
 		  "line 2: expected true or false after 'in_container ==', found 'maybe'" },
 		{ "rule a\n  when pid in (1 2)\nend\n", 2, "line 2: expected ',' or ')' after '1', found '2'" },
@@ -943,14 +946,79 @@ Test(detect, parse_errors_name_the_line_and_the_token)
 		{ "rule a\n  when traced\n  rate 10 per 1s by flags\nend\n", 3,
 		  "line 3: expected uid, pid, ppid, comm, exe or cgroup_id after 'by', found 'flags'" },
 		{ "rule a\n  when traced @\nend\n", 2, "line 2: unexpected character '@'" },
+		/* the first error is named, even before a character that starts no token (found by fuzz_rules) */
+		{ "relu a\n  when traced\n  rate 5 per 1\x9c\nend\n", 1, "line 1: expected 'rule', found 'relu'" },
+		{ "rule a\nend\n@\n", 1, "line 1: rule 'a' has no 'when'" },
+		{ "rule a\n  when traced and\n  @\nend\n", 3, "line 3: unexpected character '@'" },
+		{ "rule a\n  when traced\nend\n@", 4, "line 4: unexpected character '@'" },
+		/* a condition continues after an operator, not before one, and starts on its 'when' line (found by fuzz_rules) */
+		{ "rule a\n  when comm\n    == \"x\"\nend\n", 2,
+		  "line 2: expected an operator after 'comm' (==, !=, in, not in or matches), found the end of the line" },
+		{ "rule a\n  when traced\n    == false\nend\n", 3,
+		  "line 3: expected priority, when, rate, message or end in rule 'a', found '=='" },
+		{ "rule a\n  when flags\n    has vm\nend\n", 2,
+		  "line 2: expected an operator after 'flags' (has, has_any, has_all, lacks, == or !=), found the end of the line" },
+		{ "rule a\n  when\n    traced\nend\n", 2, "line 2: expected a condition after 'when', found the end of the line" },
+		/* a refusal is one line of printable ASCII, whatever bytes the text quotes (found by fuzz_rules) */
+		{ "rule a\n  when pid == \"\x1b[2J\r\xff\"\nend\n", 2,
+		  "line 2: expected a number after 'pid ==', found '\"\\033[2J\\015\\377\"'" },
+		{ "rule a\n  when traced\n  message \"{a\\nb}\"\nend\n", 3,
+		  "line 3: unknown placeholder '{a\\012b}' in the message (write '{{' for a brace)" },
+		{ "rule a\n  when comm == \"\\\x1b\"\nend\n", 2,
+		  "line 2: unknown escape, a backslash and byte 0x1b, in a string (use \\\" \\\\ \\n or \\t)" },
 	};
 
+	char terms[8192] = "rule a\n  when failed";
+
+	/* 513 tests and 512 ors: the 1025th term is on line 2, however far the text goes on */
+	for (int i = 1; i < 513; i++)
+		strcat(terms, " or failed");
+	strcat(terms, "\nend\n");
+	cr_expect_str_eq(refusal(terms, &(unsigned){ 0 }), "line 2: condition of rule 'a' has more than 1024 terms");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		unsigned line = 0;
 		const char *msg = refusal(cases[i].text, &line);
 		cr_expect_str_eq(msg, cases[i].message, "case %zu", i);
 		cr_expect_eq(line, cases[i].line, "case %zu: line %u", i, line);
 	}
+}
+
+/* Found by fuzz_rules: strtoull's base 0 read 010 as octal 8, and a number or duration past 31 characters was refused. */
+Test(detect, numbers_are_decimal_or_0x_hexadecimal_of_any_length)
+{
+	struct ck_detect *d = rules("rule a\n  when uid == 010 and pid == 0x1005\nend\n"
+				    "rule b\n  when uid == 00000000000000000000000000000000000010\n"
+				    "  rate 1 per 00000000000000000000000000000001s by uid\n  message \"{count}\"\nend\n");
+	struct ck_event e = call(CK_CALL_CLONE, FORK_FLAGS, 10);
+	struct seen s = { 0 };
+
+	e.pid = 0x1005;
+	cr_assert_str_eq(fired(d, &e), "a");
+	e.time_ns += SECOND / 2;
+	cr_assert_eq(ck_detect_feed(d, &e, collect, &s), 2);
+	cr_assert_str_eq(s.rules[1], "b");
+	cr_assert_str_eq(s.messages[1], "2");
+	e.uid = 8;
+	cr_assert_str_eq(fired(d, &e), "");
+	ck_detect_free(d);
+}
+
+/* Found by fuzz_rules: each string was split alone, so "{co" "mm}" was refused and "}" "}" printed two braces. */
+Test(detect, placeholders_and_braces_span_the_joined_strings_of_a_message)
+{
+	struct ck_detect *d = rules("rule a\n  when traced\n  message \"{co\"\n          \"mm} {\"\n          \"{ }\"\n"
+				    "          \"}{p\"\n          \"id}\"\nend\n");
+	struct ck_event e = call(CK_CALL_CLONE, FORK_FLAGS, 1000);
+	unsigned line;
+
+	e.traced = true;
+	cr_assert_str_eq(one(d, &e).messages[0], "bash { }4101");
+	ck_detect_free(d);
+	cr_assert_str_eq(refusal("rule a\n  when traced\n  message \"ok \"\n    \"{pdi}\"\nend\n", &line),
+			 "line 4: unknown placeholder '{pdi}' in the message (did you mean '{pid}'?)");
+	/* the line of the string that holds the '{', counting escapes as the bytes they are */
+	cr_assert_str_eq(refusal("rule a\n  when traced\n  message \"\\\"\\\"\"\n    \"{zzz}\"\nend\n", &line),
+			 "line 4: unknown placeholder '{zzz}' in the message (write '{{' for a brace)");
 }
 
 Test(detect, a_refused_text_adds_nothing)

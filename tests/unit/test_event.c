@@ -81,6 +81,28 @@ Test(event, failed_unshare_and_setns_and_vfork)
 	cr_assert_eq(e.kinds, CK_EVENT_PROCESS | CK_EVENT_SPAWN);
 }
 
+/* Found by fuzz/fuzz_json.c: -result was cut to an int (-4294967297 read as EPERM) and overflowed for INT64_MIN. */
+Test(event, a_result_past_the_errnos_is_a_number_not_a_truncated_errno)
+{
+	struct ck_event e;
+	char json[4096];
+
+	ck_event_init(&e);
+	e.call = CK_CALL_UNSHARE;
+	e.flags = CK_CLONE_NEWUSER;
+	e.has_result = true;
+	e.result = -4294967297; /* -(2^32 + 1): its low 32 bits read 1, EPERM */
+	cr_assert_str_eq(text(&e), "unshare(CLONE_NEWUSER) = -4294967297");
+	cr_assert_gt(ck_event_format_json(&e, json, sizeof(json)), 0);
+	cr_assert(strstr(json, "\"result\":-4294967297,\"error\":\"E?\""), "%s", json);
+	e.result = INT64_MIN;
+	cr_assert_str_eq(text(&e), "unshare(CLONE_NEWUSER) = -9223372036854775808");
+	cr_assert_gt(ck_event_format_json(&e, json, sizeof(json)), 0);
+	cr_assert(strstr(json, "\"error\":\"E?\""), "%s", json);
+	e.result = -4095; /* the largest errno the kernel returns, unnamed */
+	cr_assert_str_eq(text(&e), "unshare(CLONE_NEWUSER) = -1 E? (Unknown error 4095)");
+}
+
 Test(event, clone_with_parent_settid_shows_the_tid_stored)
 {
 	struct ck_event e;
