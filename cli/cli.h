@@ -253,6 +253,18 @@ int cli_getopt(int argc, char **argv, const char *optstring, const struct option
 int cli_option_error(const char *cmd);
 /* The name in names nearest to word (at most 1 edit for 3 letters, else 2), or NULL. */
 const char *cli_nearest(const char *word, const char *const names[], size_t n);
+/* A command table (clonekit's commands, kacs's subcommands). */
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+/*
+ * The entry of table named name; NULL after saying, as cmd, "unknown WHAT
+ * 'name'" with the nearest name.
+ */
+const struct cli_command *cli_find_command(const char *cmd, const char *what, const struct cli_command *table,
+					   size_t n, const char *name);
 
 /*
  * JSON output, one document per line, through the library's one writer

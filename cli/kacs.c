@@ -11,11 +11,7 @@
 
 static const char CMD[] = "kacs";
 
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-} subs[] = {
+static const struct cli_command subs[] = {
 	{ "sddl", cmd_kacs_sddl, "SDDL to a binary security descriptor (hex or a file), and back" },
 	{ "token", cmd_kacs_token, "a token (a preset or a v2 wire spec) as a person reads it, or its spec" },
 	{ "check", cmd_kacs_check, "AccessCheck or the process two-check rule, granted or why not" },
@@ -61,7 +57,6 @@ int cmd_kacs(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *names[NSUBS];
 	bool json = false;
 	int c;
 
@@ -87,15 +82,8 @@ int cmd_kacs(int argc, char **argv)
 		usage(stderr);
 		return CK_EXIT_USAGE;
 	}
-	for (size_t i = 0; i < NSUBS; i++) {
-		if (strcmp(argv[optind], subs[i].name) == 0)
-			return subs[i].run(argc - optind, argv + optind);
-		names[i] = subs[i].name;
-	}
-	const char *near = cli_nearest(argv[optind], names, NSUBS);
-	if (near)
-		return cli_usage_error(CMD, "unknown subcommand '%s'; did you mean '%s'?", argv[optind], near);
-	return cli_usage_error(CMD, "unknown subcommand '%s'", argv[optind]);
+	const struct cli_command *sub = cli_find_command(CMD, "subcommand", subs, NSUBS, argv[optind]);
+	return sub ? sub->run(argc - optind, argv + optind) : CK_EXIT_USAGE;
 }
 
 int kacs_read_input(const char *cmd, const char *path, size_t max, uint8_t **out, size_t *len)

@@ -9,11 +9,7 @@
 
 static int help(int argc, char **argv);
 
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-} commands[] = {
+static const struct cli_command commands[] = {
 	{ "flags", cmd_flags, "list every CLONE_* flag: value, group, syscalls, kernel, purpose" },
 	{ "explain", cmd_explain, "decode a flag set as strace prints it, flag by flag, with the verdict" },
 	{ "check", cmd_check, "predict whether the kernel accepts a flag set, and its errno if not" },
@@ -43,19 +39,8 @@ static void usage(FILE *f)
 /* The command named name; NULL after saying so, with the nearest name, as cmd. */
 static int (*find_command(const char *cmd, const char *name))(int, char **)
 {
-	const char *names[NCOMMANDS];
-
-	for (size_t i = 0; i < NCOMMANDS; i++) {
-		if (strcmp(name, commands[i].name) == 0)
-			return commands[i].run;
-		names[i] = commands[i].name;
-	}
-	const char *near = cli_nearest(name, names, NCOMMANDS);
-	if (near)
-		cli_usage_error(cmd, "unknown command '%s'; did you mean '%s'?", name, near);
-	else
-		cli_usage_error(cmd, "unknown command '%s'", name);
-	return NULL;
+	const struct cli_command *c = cli_find_command(cmd, "command", commands, NCOMMANDS, name);
+	return c ? c->run : NULL;
 }
 
 static const struct option help_only[] = {

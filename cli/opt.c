@@ -249,3 +249,21 @@ const char *cli_nearest(const char *word, const char *const names[], size_t n)
 	}
 	return best;
 }
+
+const struct cli_command *cli_find_command(const char *cmd, const char *what, const struct cli_command *table,
+					   size_t n, const char *name)
+{
+	const char *names[64];
+
+	for (size_t i = 0; i < n && i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(name, table[i].name) == 0)
+			return &table[i];
+		names[i] = table[i].name;
+	}
+	const char *near = cli_nearest(name, names, n < 64 ? n : 64);
+	if (near)
+		cli_usage_error(cmd, "unknown %s '%s'; did you mean '%s'?", what, name, near);
+	else
+		cli_usage_error(cmd, "unknown %s '%s'", what, name);
+	return NULL;
+}

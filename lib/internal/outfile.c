@@ -150,11 +150,11 @@ static int classify(struct ck__outfile *o, struct walk *w, const struct stat *di
  */
 static int walk(struct ck__outfile *o, const char *path, struct walk *w)
 {
-	char *todo CK_AUTO_FREE = strdup(path);
+	char *rest CK_AUTO_FREE = strdup(path);
 	unsigned hops = 0;
 	int cur, r;
 
-	if (!todo)
+	if (!rest)
 		return fail(o, ENOMEM, "open");
 	if (!*path)
 		return fail(o, ENOENT, "an empty path");
@@ -163,7 +163,7 @@ static int walk(struct ck__outfile *o, const char *path, struct walk *w)
 	if (cur < 0)
 		return fail(o, errno, "opening %s", path[0] == '/' ? "/" : ".");
 
-	for (char *p = todo;;) {
+	for (char *p = rest;;) {
 		struct stat dir;
 		p += strspn(p, "/");
 		size_t n = strcspn(p, "/");
@@ -253,8 +253,8 @@ static int walk(struct ck__outfile *o, const char *path, struct walk *w)
 				r = fail(o, ENOMEM, "following %s", w->path);
 				goto out;
 			}
-			free(todo);
-			todo = p = spliced;
+			free(rest);
+			rest = p = spliced;
 			if (target[0] == '/') {
 				fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 				if (fd < 0) {

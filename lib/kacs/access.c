@@ -17,6 +17,7 @@
 
 #include "internal/util.h"
 #include "kacs/access_internal.h"
+#include "kacs/internal.h"
 
 #define ACL_DACL 'D'
 #define ACL_SACL 'S'
@@ -84,21 +85,6 @@ static inline uint64_t sid_bit(const struct ck_kacs_sid *s)
 {
 	uint32_t k = s->sub_count && s->sub_count <= CK_KACS_SID_MAX_SUB ? s->sub[s->sub_count - 1] : s->authority[5];
 	return UINT64_C(1) << ((k ^ (k >> 6) ^ s->sub_count) & 63);
-}
-
-/* ck_kacs_map_generic (K20 10-algorithm.md MapGenericBits), inline for the walk. */
-static inline uint32_t map_mask(uint32_t mask, const struct ck_kacs_generic_mapping *map)
-{
-	uint32_t out = mask & ~(CK_KACS_GENERIC_READ | CK_KACS_GENERIC_WRITE | CK_KACS_GENERIC_EXECUTE | CK_KACS_GENERIC_ALL);
-	if (mask & CK_KACS_GENERIC_READ)
-		out |= map->read;
-	if (mask & CK_KACS_GENERIC_WRITE)
-		out |= map->write;
-	if (mask & CK_KACS_GENERIC_EXECUTE)
-		out |= map->execute;
-	if (mask & CK_KACS_GENERIC_ALL)
-		out |= map->all;
-	return out;
 }
 
 static void set_why(struct whys *ws, uint32_t bits, uint8_t why, uint8_t acl, uint16_t ace, uint16_t priv)
@@ -249,7 +235,7 @@ static void evaluate_dacl(const struct eval *e, enum pass pass, uint32_t *decide
 		bool allow = a->type == CK_KACS_ACE_ALLOW;
 		if (!allow && a->type != CK_KACS_ACE_DENY)
 			continue;
-		uint32_t n = map_mask(a->mask, e->map) & ~*decided;
+		uint32_t n = ck__kacs_map_generic(a->mask, e->map) & ~*decided;
 		if (!n)
 			continue;
 		bool match;
@@ -355,7 +341,7 @@ static int pre_sacl(struct eval *e, uint32_t pip_type, uint32_t pip_trust)
 
 	/* EnforcePIP (7-pip.md): the ACE's mask is all a non-dominant caller may get */
 	if (trust && !(pip_type >= trust->sid.sub[0] && pip_trust >= trust->sid.sub[1])) {
-		uint32_t allowed = map_mask(trust->mask, e->map);
+		uint32_t allowed = ck__kacs_map_generic(trust->mask, e->map);
 		uint32_t denied = (e->all | CK_KACS_ACCESS_SYSTEM_SECURITY) & ~allowed;
 		set_why(&e->why, denied & e->track, CK_KACS_WHY_TRUST_LABEL, ACL_SACL, trust_at, 0);
 		e->decided |= denied;
@@ -423,7 +409,7 @@ int ck__kacs_access_check(const struct ck_kacs_token *tok, const struct ck_kacs_
 	e.why.touched = 0;
 	e.map = req->map ? req->map : ck_kacs_process_mapping();
 	e.profile = req->profile;
-	e.desired = map_mask(req->desired, e.map);
+	e.desired = ck__kacs_map_generic(req->desired, e.map);
 	e.want_max = e.desired & CK_KACS_MAXIMUM_ALLOWED;
 	e.desired &= ~CK_KACS_MAXIMUM_ALLOWED;
 	fill_result(r, &e, tok, req->pip_type, req->pip_trust);

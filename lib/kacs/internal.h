@@ -68,4 +68,19 @@ struct ck__kacs_ace_at {
 int ck__kacs_ace_check(const struct ck_kacs_ace *a, bool sacl, unsigned idx, const struct ck__kacs_ace_at *at,
 		       struct ck_kacs_error *err);
 
+/* ck_kacs_map_generic (K20 3-access-masks.md: map the generic bits, then clear them), inline for AccessCheck's walk. */
+static inline uint32_t ck__kacs_map_generic(uint32_t mask, const struct ck_kacs_generic_mapping *map)
+{
+	uint32_t out = mask & ~(CK_KACS_GENERIC_READ | CK_KACS_GENERIC_WRITE | CK_KACS_GENERIC_EXECUTE | CK_KACS_GENERIC_ALL);
+	if (mask & CK_KACS_GENERIC_READ)
+		out |= map->read;
+	if (mask & CK_KACS_GENERIC_WRITE)
+		out |= map->write;
+	if (mask & CK_KACS_GENERIC_EXECUTE)
+		out |= map->execute;
+	if (mask & CK_KACS_GENERIC_ALL)
+		out |= map->all;
+	return out;
+}
+
 #endif

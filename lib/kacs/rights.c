@@ -13,7 +13,6 @@
 #include "internal/util.h"
 #include "kacs/internal.h"
 
-#define GENERIC_BITS (CK_KACS_GENERIC_ALL | CK_KACS_GENERIC_EXECUTE | CK_KACS_GENERIC_WRITE | CK_KACS_GENERIC_READ)
 
 /* K20 5-psb/3-process-sd.md "Generic mapping" */
 static const struct ck_kacs_generic_mapping process_mapping = {
@@ -49,17 +48,7 @@ uint32_t ck_kacs_map_generic(uint32_t mask, const struct ck_kacs_generic_mapping
 {
 	if (!map)
 		map = &process_mapping;
-	/* K20 3-access-masks.md: map the generic bits, then clear them */
-	uint32_t out = mask & ~GENERIC_BITS;
-	if (mask & CK_KACS_GENERIC_READ)
-		out |= map->read;
-	if (mask & CK_KACS_GENERIC_WRITE)
-		out |= map->write;
-	if (mask & CK_KACS_GENERIC_EXECUTE)
-		out |= map->execute;
-	if (mask & CK_KACS_GENERIC_ALL)
-		out |= map->all;
-	return out;
+	return ck__kacs_map_generic(mask, map);
 }
 
 struct right {
