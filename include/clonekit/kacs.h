@@ -23,6 +23,8 @@
 
 #include <clonekit/common.h>
 
+struct ck_spawn_attr;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -959,6 +961,94 @@ CK_API int ck_kacs_op_authorize(enum ck_kacs_process_op op, long arg, const stru
  * model has nothing to say about.
  */
 CK_API int ck_kacs_clone_note(uint64_t flag, char *buf, size_t len);
+
+/* ---- The supervisor: the model enforced on a real process tree (design §2-§12) ---- */
+
+/*
+ * One decision of the supervisor: a cross-process operation of the tree
+ * decided with the two-check rule, or a privilege or mitigation gate. The
+ * strings are valid during the callback only.
+ */
+struct ck_kacs_decision {
+	size_t size;               /* sizeof(struct ck_kacs_decision) as the library has it */
+	uint64_t time_ns;          /* CLOCK_REALTIME */
+	pid_t caller_pid, caller_tid;
+	const char *caller_user;   /* the SID text of the subject token's user */
+	pid_t target_pid;          /* 0 when the operation has no target process */
+	const char *target_user;   /* the target's primary token user; NULL without a target */
+	const char *syscall;       /* "kill", "kacs_open_process_token", "ioctl(KACS_IOC_INSTALL)" ... */
+	const char *op;            /* ck_kacs_op_name(), or the gate's name ("no_child_process", "pie") */
+	uint32_t right;            /* what was asked (0 for a gate without one) */
+	uint32_t granted;          /* what AccessCheck granted */
+	int verdict;               /* 0 allowed, or the positive errno the caller got */
+	const char *reason;        /* NULL when allowed; "sd", "pip", "privilege" or "mitigation" */
+	uint32_t caller_pip_type, caller_pip_trust, target_pip_type, target_pip_trust;
+	uint64_t privileges_used;  /* privileges the decision used (SeDebug's waiver, ...) */
+};
+typedef void (*ck_kacs_decision_fn)(const struct ck_kacs_decision *d, void *data);
+
+struct ck_kacs_supervisor;
+
+/* How to supervise. Extensible: set size to sizeof(struct ck_kacs_supervisor_opts). */
+struct ck_kacs_supervisor_opts {
+	size_t size;
+	enum ck_kacs_profile profile;
+	const struct ck_kacs_token *token;       /* the root's primary token (copied); NULL: the "system" preset */
+	uint32_t psb;                            /* the root's mitigations (ck_kacs_psb_set rules) */
+	const struct ck_kacs_sd *sd;             /* the root's process SD (copied); NULL: the default */
+	const struct ck_kacs_sd *external_sd;    /* processes outside the tree; NULL: O:SYG:SYD:(A;;GA;;;SY) */
+	const struct ck_kacs_pip_key *pip_keys;  /* copied */
+	size_t n_pip_keys;
+	unsigned perf_pages;                     /* data pages per CPU ring (power of two); 0: 32 */
+	ck_kacs_decision_fn on_decision;
+	void *data;
+	int decisions_fd;                        /* JSON Lines of every decision, or -1 */
+};
+
+/*
+ * A supervisor ready to start a tree. 0, or -EINVAL (err says which option),
+ * -ENOMEM.
+ */
+CK_API int ck_kacs_supervisor_new(struct ck_kacs_supervisor **out, const struct ck_kacs_supervisor_opts *opts,
+				  struct ck_kacs_error *err);
+CK_API void ck_kacs_supervisor_free(struct ck_kacs_supervisor *s);
+/*
+ * Starts file (argv, envp) through ck_spawn with attr's settings (may be
+ * NULL) plus the supervisor's filter and listener, held until S has the
+ * listener, the perf events and the root's state. 0, or -errno with err:
+ * -EACCES when perf is refused (kernel.perf_event_paranoid), execve's errno.
+ */
+CK_API int ck_kacs_supervisor_start(struct ck_kacs_supervisor *s, const char *file, char *const argv[],
+				    char *const envp[], struct ck_spawn_attr *attr, struct ck_kacs_error *err);
+/* An fd that is readable when ck_kacs_supervisor_step has work (an epoll fd). */
+CK_API int ck_kacs_supervisor_fd(const struct ck_kacs_supervisor *s);
+/*
+ * Serves the tree for up to timeout_ms (-1: until something happened):
+ * 1 while the tree lives, 0 once the root has ended and no task is left,
+ * -EIO after a lost lineage record (the tree has been killed), -errno.
+ */
+CK_API int ck_kacs_supervisor_step(struct ck_kacs_supervisor *s, int timeout_ms);
+/* The root's wait status once step returned 0 (or -EIO): 0 and *status, -EBUSY before. */
+CK_API int ck_kacs_supervisor_status(const struct ck_kacs_supervisor *s, int *status);
+/* start, then step until the tree has ended; SIGINT, SIGTERM, SIGHUP forwarded to the root. */
+CK_API int ck_kacs_supervisor_run(struct ck_kacs_supervisor *s, const char *file, char *const argv[],
+				  char *const envp[], struct ck_spawn_attr *attr, int *status,
+				  struct ck_kacs_error *err);
+/* Sends sig to the root (pidfd). */
+CK_API int ck_kacs_supervisor_signal(struct ck_kacs_supervisor *s, int sig);
+/* Every tid the supervisor knows now, up to max into out: the count (which may exceed max). */
+CK_API size_t ck_kacs_supervisor_tasks(struct ck_kacs_supervisor *s, pid_t *out, size_t max);
+
+struct ck_kacs_supervisor_stats {
+	size_t size;            /* sizeof(struct ck_kacs_supervisor_stats), set by the caller */
+	uint64_t records;       /* lineage records applied */
+	uint64_t lost;          /* PERF_RECORD_LOST counts (a nonzero value ended the tree) */
+	uint64_t notifications; /* notifications answered */
+	uint64_t deferred;      /* of which waited for a newborn's record */
+	uint64_t decisions;     /* decisions logged */
+	uint64_t tasks, processes, handles; /* live now */
+};
+CK_API int ck_kacs_supervisor_stats(const struct ck_kacs_supervisor *s, struct ck_kacs_supervisor_stats *st);
 
 #ifdef __cplusplus
 }
