@@ -37,6 +37,7 @@ struct ring {
 	void *base;       /* the metadata page, then the data pages */
 	size_t page;
 	size_t data_size; /* a power of two */
+	uint64_t lost;    /* PERF_FORMAT_LOST as last read */
 };
 
 /* One record copied out of a ring, waiting for the merge. */
@@ -69,6 +70,7 @@ static int perf_open(pid_t pid, int cpu)
 	a.exclude_kernel = 1; /* what perf_event_paranoid 2 allows an unprivileged S */
 	a.exclude_hv = 1;
 	a.sample_id_all = 1;
+	a.read_format = PERF_FORMAT_LOST; /* Linux 6.0: records the ring had no room for */
 	long fd = syscall(SYS_perf_event_open, &a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	return fd < 0 ? -errno : (int)fd;
 }
@@ -206,6 +208,18 @@ int ck__lineage_open(pid_t pid, unsigned pages, struct ck__lineage **out, struct
 	return 0;
 }
 
+int64_t ck__lineage_lost(const struct ck__lineage *l)
+{
+	int64_t total = 0;
+	for (size_t i = 0; i < l->nrings; i++) {
+		uint64_t v[2];
+		if (read(l->rings[i].fd, v, sizeof(v)) != (ssize_t)sizeof(v))
+			return -EIO;
+		total += (int64_t)v[1];
+	}
+	return total;
+}
+
 size_t ck__lineage_nfds(const struct ck__lineage *l)
 {
 	return l->nrings;
@@ -314,6 +328,8 @@ static int read_ring(struct ck__lineage *l, unsigned i)
 	uint64_t tail = m->data_tail;
 	uint8_t raw[MAX_RECORD];
 	int rc = 0;
+	/* a record is dropped only when the ring has no room for it, so only a ring this full can have lost one */
+	bool full = head - tail > r->data_size - MAX_RECORD;
 
 	while (tail < head) {
 		struct perf_event_header h;
@@ -329,6 +345,18 @@ static int read_ring(struct ck__lineage *l, unsigned i)
 		tail += h.size;
 	}
 	__atomic_store_n(&m->data_tail, tail, __ATOMIC_RELEASE);
+	if (rc == 0 && full) {
+		/* PERF_RECORD_LOST would come only with the ring's next record: ask perf now */
+		uint64_t v[2];
+		struct ck__lin_rec lost = { .kind = CK__LIN_LOST, .time = UINT64_MAX };
+		if (read(r->fd, v, sizeof(v)) != (ssize_t)sizeof(v))
+			v[1] = r->lost + 1; /* cannot tell: fail closed */
+		if (v[1] != r->lost) {
+			lost.lost = v[1] - r->lost;
+			r->lost = v[1];
+			rc = push(l, &lost);
+		}
+	}
 	return rc;
 }
 
