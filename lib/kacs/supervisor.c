@@ -833,7 +833,8 @@ int ck_kacs_supervisor_start(struct ck_kacs_supervisor *sv, const char *file, ch
 	struct ck_seccomp_policy *own = NULL;
 	const struct ck_seccomp_policy *policy = s->policy_override;
 	if (!policy && !(policy = own = ck__kacs_filter_policy()))
-		return fail(err, -errno, "the supervisor's seccomp filter: %s", strerror(errno));
+		return fail(err, -errno, "the supervisor's seccomp filter: %s",
+			    errno == ENOSYS ? "not in this build (lib/kacs/filter.c)" : strerror(errno));
 	struct ck_spawn_attr *a = attr ? attr : ck_spawn_attr_new();
 	struct ck_seccomp_listener_opts lo = { .size = sizeof(lo), .flags = CK_SECCOMP_LISTENER_WAIT_KILLABLE };
 	rc = a ? ck_spawn_attr_set_seccomp_listener(a, policy, &lo) : -ENOMEM;
@@ -976,12 +977,14 @@ int ck_kacs_supervisor_run(struct ck_kacs_supervisor *sv, const char *file, char
 	struct ck__kacs_sup *s = &sv->s;
 	s->forward = true; /* SIGINT, SIGTERM, SIGHUP go to the root, as `clonekit run` does */
 	int rc = ck_kacs_supervisor_start(sv, file, argv, envp, attr, err);
-	while (rc == 0 && (rc = ck_kacs_supervisor_step(sv, -1)) == 1)
-		rc = 0;
-	if (rc == -EIO)
-		fail(err, rc, "%s", s->message);
-	else if (rc < 0 && rc != s->exec_err)
-		fail(err, rc, "serving the tree: %s", strerror(-rc));
+	if (rc == 0) {
+		while ((rc = ck_kacs_supervisor_step(sv, -1)) == 1)
+			;
+		if (rc == -EIO)
+			fail(err, rc, "%s", s->message);
+		else if (rc < 0)
+			fail(err, rc, "serving the tree: %s", strerror(-rc));
+	}
 	if (s->mask_set) {
 		sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
 		s->mask_set = false;
