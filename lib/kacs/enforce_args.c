@@ -80,6 +80,12 @@ static struct {
 } tables;
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
+/* libseccomp's name of an ABI: its AUDIT_ARCH, but for x32, which shares x86_64's and has a token of its own. */
+static uint32_t scmp_token(const struct ck_arch_info *info)
+{
+	return info->arch == CK_ARCH_X32 ? SCMP_ARCH_X32 : info->audit_arch;
+}
+
 /* Every ABI the host runs (the filter's, lib/seccomp.c), each row's number there from libseccomp. */
 static void tables_build(void)
 {
@@ -93,7 +99,7 @@ static void tables_build(void)
 		size_t k = tables.n++;
 		tables.abi[k] = info;
 		for (unsigned r = 1; r < CK__ROW__COUNT; r++) {
-			int nr = seccomp_syscall_resolve_name_arch(info->audit_arch, row_names[r]);
+			int nr = seccomp_syscall_resolve_name_arch(scmp_token(info), row_names[r]);
 			if (nr < 0) /* __NR_SCMP_ERROR, or a pseudo-number: the ABI has no such call */
 				continue;
 			unsigned idx = (unsigned)nr & ~info->syscall_bit;
