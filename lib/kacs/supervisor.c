@@ -73,6 +73,11 @@ struct ck_kacs_sessions *ck__kacs_sessions(struct ck__kacs_sup *s)
 	return s->sessions;
 }
 
+struct ck__kacs_handles **ck__kacs_handles_slot(struct ck__kacs_sup *s)
+{
+	return &s->handles;
+}
+
 /* ---- new / free ------------------------------------------------------------------ */
 
 /* The root token's logon session must be in S's table (the presets' user session is 1000). */
@@ -113,6 +118,7 @@ void ck_kacs_supervisor_free(struct ck_kacs_supervisor *sv)
 		s->retry = r->next;
 		free(r);
 	}
+	ck__kacs_handles_free(s);
 	ck__kacs_tasks_clear(s);
 	ck__kacs_set_current(NULL);
 	ck__lineage_free(s->lin);
@@ -958,7 +964,7 @@ int ck_kacs_supervisor_stats(const struct ck_kacs_supervisor *sv, struct ck_kacs
 	size_t procs;
 	t.tasks = ck__kacs_tasks_count(&sv->s, &procs);
 	t.processes = procs;
-	t.handles = 0;
+	t.handles = ck__kacs_handles_count((struct ck__kacs_sup *)&sv->s);
 	t.size = st->size < sizeof(t) ? st->size : sizeof(t);
 	memcpy(st, &t, t.size);
 	return 0;
