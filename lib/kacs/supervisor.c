@@ -251,9 +251,9 @@ static void decision_json(int fd, const struct ck_kacs_decision *d)
 		ck__json_null(&w, "target_user");
 	ck__json_str(&w, "syscall", d->syscall);
 	ck__json_str(&w, "op", d->op);
-	snprintf(hex, sizeof(hex), "%#x", d->right);
+	snprintf(hex, sizeof(hex), "0x%x", d->right);
 	ck__json_str(&w, "right", hex);
-	snprintf(hex, sizeof(hex), "%#x", d->granted);
+	snprintf(hex, sizeof(hex), "0x%x", d->granted);
 	ck__json_str(&w, "granted", hex);
 	ck__json_int(&w, "result", d->verdict ? -d->verdict : 0);
 	if (d->verdict) {
@@ -268,7 +268,7 @@ static void decision_json(int fd, const struct ck_kacs_decision *d)
 	ck__json_uint(&w, "caller_pip_trust", d->caller_pip_trust);
 	ck__json_uint(&w, "target_pip_type", d->target_pip_type);
 	ck__json_uint(&w, "target_pip_trust", d->target_pip_trust);
-	snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)d->privileges_used);
+	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)d->privileges_used);
 	ck__json_str(&w, "privileges_used", hex);
 	ck__json_obj_end(&w);
 	ck__json_write_line(&w, fd);
