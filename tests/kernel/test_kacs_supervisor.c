@@ -404,3 +404,62 @@ Test(kacs_supervisor, kacs_run_logs_each_decision_as_a_json_line)
 	cr_assert(strstr(r.err, "\"lost\":0,"), "%s", r.err);
 	cr_assert(strstr(r.err, "\"decisions\":2}"), "%s", r.err);
 }
+
+/*
+ * A target found in /proc whose parent is S but that no record named is
+ * taken for a task being born into the tree (§3): the call waits for its
+ * FORK record, and without one is answered ESRCH after 1 s. A child of the
+ * test outside the tree is such a pid.
+ */
+Test(kacs_supervisor, a_call_on_a_newborn_without_a_record_waits_one_second_then_gets_esrch)
+{
+	struct ck_kacs_supervisor *sv;
+	struct ck_kacs_supervisor_opts o = { .size = sizeof(o), .decisions_fd = -1 };
+	struct ck_kacs_error err = { .size = sizeof(err) };
+	cr_assert_eq(ck_kacs_supervisor_new(&sv, &o, &err), 0, "%s", err.message);
+	pid_t outsider = fork();
+	cr_assert_geq(outsider, 0);
+	if (outsider == 0) {
+		pause();
+		_exit(0);
+	}
+	int go[2], out[2]; /* after the fork: the outsider must not hold the pipes' ends */
+	cr_assert_eq(pipe2(go, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+	char script[128];
+	snprintf(script, sizeof(script), "read x; kill -0 %d 2>/dev/null; echo $?", (int)outsider);
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	cr_assert_eq(ck_spawn_attr_add_fd(a, go[0], 0), 0);
+	cr_assert_eq(ck_spawn_attr_add_fd(a, out[1], 1), 0);
+	start(sv, argv, a);
+	ck_spawn_attr_free(a);
+	close(go[0]);
+	close(out[1]);
+	uint64_t t0 = ck__kacs_now_ns(CLOCK_MONOTONIC);
+	close(go[1]);
+	char line[16] = "";
+	size_t len = 0;
+	while (!strchr(line, '\n')) {
+		struct pollfd p = { out[0], POLLIN, 0 };
+		if (poll(&p, 1, 0) == 1) {
+			ssize_t n = read(out[0], line + len, sizeof(line) - 1 - len);
+			cr_assert_gt(n, 0);
+			len += (size_t)n;
+			continue;
+		}
+		cr_assert_eq(ck_kacs_supervisor_step(sv, 50), 1);
+	}
+	uint64_t waited = ck__kacs_now_ns(CLOCK_MONOTONIC) - t0;
+	cr_assert_str_eq(line, "1\n", "kill -0 failed (ESRCH)");
+	cr_assert_geq(waited, 1000000000ull, "answered after %llu ns", (unsigned long long)waited);
+	struct ck_kacs_supervisor_stats st = { .size = sizeof(st) };
+	cr_assert_eq(ck_kacs_supervisor_stats(sv, &st), 0);
+	cr_assert_eq(st.deferred, 1);
+	/* the outsider is a child of S too: the tree ends once it is gone */
+	kill(outsider, SIGKILL);
+	cr_assert_eq(serve(sv), 0);
+	close(out[0]);
+	ck_kacs_supervisor_free(sv);
+	assert_no_child_left();
+}
