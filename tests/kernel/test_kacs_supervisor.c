@@ -8,6 +8,7 @@
  * UTS namespace is notified), so that only the loop's own work is tested.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -462,4 +463,51 @@ Test(kacs_supervisor, a_call_on_a_newborn_without_a_record_waits_one_second_then
 	close(out[0]);
 	ck_kacs_supervisor_free(sv);
 	assert_no_child_left();
+}
+
+/* A child of parent running comm, from /proc (0 while there is none yet). */
+static pid_t child_named(pid_t parent, const char *comm)
+{
+	DIR *d = opendir("/proc");
+	pid_t found = 0;
+	cr_assert_not_null(d);
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		char path[64], line[256];
+		int pid = atoi(e->d_name), ppid;
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		char *rp;
+		if (fgets(line, sizeof(line), f) && (rp = strrchr(line, ')')) && sscanf(rp + 1, " %*c %d", &ppid) == 1 &&
+		    ppid == parent && strstr(line, comm))
+			found = pid;
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+Test(kacs_supervisor, kacs_run_forwards_sigterm_to_the_command)
+{
+	const char *bin = getenv("CLONEKIT_BIN");
+	cr_assert(bin && *bin);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 2);
+		execl(bin, bin, "kacs", "run", "--", "/bin/sleep", "30", (char *)NULL);
+		_exit(98);
+	}
+	/* once sleep runs, kacs run blocks SIGTERM and forwards it */
+	for (int i = 0; i < 500 && !child_named(pid, "(sleep)"); i++)
+		usleep(10000);
+	cr_assert_neq(child_named(pid, "(sleep)"), 0, "sleep did not start under kacs run");
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM, "status %#x", st);
 }
