@@ -350,12 +350,16 @@ static int row_pidfd_open(struct ck__kacs_sup *s, struct ck__kacs_call *c, const
 	return check_one(s, c, CK_KACS_OP_PIDFD_OPEN, 0, pid);
 }
 
-/* Whether the kernel would call p dumpable: /proc/PID belongs to root when it is not (task_dump_owner). */
+/*
+ * Whether the kernel would call p dumpable: its private /proc files belong
+ * to root when it is not (task_dump_owner; the design's "/proc/T" is the one
+ * directory exempt from that rule, owned by the euid either way).
+ */
 static bool dumpable(struct ck__kacs_sup *s, const struct ck__kacs_process *p, const struct ck__kacs_procinfo *pi)
 {
 	char path[64];
 	struct stat st;
-	snprintf(path, sizeof(path), "/proc/%d", (int)p->tgid);
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)p->tgid);
 	if (stat(path, &st) == 0 && st.st_uid != pi->uid[1])
 		return false;
 	/* an unprivileged S keeps PR_SET_DUMPABLE(0) as a virtual flag (§2): honour it as Linux would */

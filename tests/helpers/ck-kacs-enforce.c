@@ -8,7 +8,10 @@
  * user nothing but QUERY_LIMITED) and against D, its own child (the default
  * SD: everything). One line per call on stdout:
  *   LABEL ok | LABEL ERRNO-NAME | LABEL VALUE
- * Scenarios: signals groups all prio prio-user perf kcmp getfd getfd-race targets.
+ * Scenarios: signals groups all prio prio-user perf kcmp getfd getfd-race
+ * targets dumpable; and made by R itself, for its PSB's gates: nochild, and
+ * pie NONPIE PIE (execs of an ET_EXEC and an ET_DYN image, which run
+ * `ck-kacs-enforce hello`).
  * R exits with C's status; C kills and reaps D before it ends.
  */
 #ifndef _GNU_SOURCE
@@ -27,7 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -378,28 +383,154 @@ static void targets(void)
 	end_d();
 }
 
+/* ---- Scenarios the root makes itself (its PSB's gates) ---------------------------------------- */
+
+static char **args; /* what follows the scenario's name */
+
+/* hello: what an exec that went through runs. */
+static void hello(void)
+{
+	say_text("hello", "ran");
+}
+
+/* A child that makes one exec: its errno, or whatever the new image prints. */
+static void exec_child(const char *label, int dirfd, const char *path, int flags)
+{
+	char *argv[] = { (char *)path, "hello", NULL };
+	pid_t pid = fork();
+	if (pid == 0) {
+		syscall(SYS_execveat, dirfd, path, argv, environ, flags);
+		say(label, -1);
+		_exit(0);
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* pie NONPIE PIE: ET_EXEC refused under the PIE mitigation, by absolute and relative path and by fd. */
+static void pie(void)
+{
+	const char *nonpie = args[0], *pie_path = args[1];
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", nonpie);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		exit(2);
+	*slash = '\0';
+	int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(nonpie, O_PATH | O_CLOEXEC);
+	exec_child("exec-nonpie", AT_FDCWD, nonpie, 0);
+	exec_child("execveat-nonpie-fd", fd, "", AT_EMPTY_PATH);
+	exec_child("execveat-nonpie-dirfd", dirfd, slash + 1, 0);
+	if (chdir(dir) == 0) {
+		char rel[4096];
+		snprintf(rel, sizeof(rel), "./%s", slash + 1);
+		exec_child("exec-nonpie-relative", AT_FDCWD, rel, 0);
+	}
+	exec_child("exec-pie", AT_FDCWD, pie_path, 0);
+	close(fd);
+	close(dirfd);
+}
+
+static void *thread_fn(void *arg)
+{
+	return arg;
+}
+
+/* nochild: no new process, by any call; threads still. */
+static void nochild(void)
+{
+	pthread_t t;
+	pid_t pid;
+	char *argv[] = { "true", NULL };
+
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	say("fork", pid);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0)
+		_exit(0);
+	say("clone-process", pid);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	errno = posix_spawn(&pid, "/bin/true", NULL, NULL, argv, environ);
+	say("posix_spawn", errno ? -1 : 0);
+	if (!errno)
+		waitpid(pid, NULL, 0);
+	errno = pthread_create(&t, NULL, thread_fn, NULL);
+	say("pthread_create", errno ? -1 : 0);
+	if (!errno)
+		pthread_join(t, NULL);
+}
+
+/* ---- dumpable: PR_SET/GET_DUMPABLE, and Linux's ptrace rule on a process that is not ---------- */
+
+/* A child that takes its parent's stdout through pidfd_getfd. */
+static void getfd_from_child(const char *label)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int pfd = (int)syscall(SYS_pidfd_open, getppid(), 0);
+		long r = pfd < 0 ? -1 : syscall(SYS_pidfd_getfd, pfd, 1, 0);
+		say(label, r);
+		_exit(0);
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+static void dumpable(void)
+{
+	char v[16];
+	snprintf(v, sizeof(v), "%d", prctl(PR_GET_DUMPABLE));
+	say_text("get-dumpable", v);
+	say("set-dumpable-2", prctl(PR_SET_DUMPABLE, 2));
+	say("set-dumpable-0", prctl(PR_SET_DUMPABLE, 0));
+	snprintf(v, sizeof(v), "%d", prctl(PR_GET_DUMPABLE));
+	say_text("get-dumpable", v);
+	getfd_from_child("getfd-from-nondumpable");
+	say("set-dumpable-1", prctl(PR_SET_DUMPABLE, 1));
+	snprintf(v, sizeof(v), "%d", prctl(PR_GET_DUMPABLE));
+	say_text("get-dumpable", v);
+	getfd_from_child("getfd-from-dumpable");
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
+	int nargs;
+	bool solo; /* made by R itself, without C */
 } scenarios[] = {
-	{ "signals", signals }, { "groups", groups }, { "all", all },     { "prio", prio },
-	{ "prio-user", prio_user },
-	{ "perf", perf },       { "kcmp", kcmp },     { "getfd", getfd }, { "getfd-race", getfd_race },
-	{ "targets", targets },
+	{ "signals", signals, 0, false },   { "groups", groups, 0, false },
+	{ "all", all, 0, false },           { "prio", prio, 0, false },
+	{ "prio-user", prio_user, 0, false }, { "perf", perf, 0, false },
+	{ "kcmp", kcmp, 0, false },         { "getfd", getfd, 0, false },
+	{ "getfd-race", getfd_race, 0, false }, { "targets", targets, 0, false },
+	{ "dumpable", dumpable, 0, false }, { "pie", pie, 2, true },
+	{ "nochild", nochild, 0, true },    { "hello", hello, 0, true },
 };
 
 int main(int argc, char **argv)
 {
-	void (*fn)(void) = NULL;
 	sigset_t usr1;
 	int status;
+	size_t i;
 
-	for (size_t i = 0; argc == 2 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
-		if (strcmp(argv[1], scenarios[i].name) == 0)
-			fn = scenarios[i].fn;
-	if (!fn) {
-		fprintf(stderr, "usage: ck-kacs-enforce signals|groups|all|prio|prio-user|perf|kcmp|getfd|getfd-race|targets\n");
+	for (i = 0; argc >= 2 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		if (strcmp(argv[1], scenarios[i].name) == 0 && argc == 2 + scenarios[i].nargs)
+			break;
+	if (argc < 2 || i == sizeof(scenarios) / sizeof(scenarios[0])) {
+		fprintf(stderr, "usage: ck-kacs-enforce signals|groups|all|prio|prio-user|perf|kcmp|getfd|getfd-race|"
+				"targets|dumpable|nochild|hello, or pie NONPIE PIE\n");
 		return 2;
+	}
+	args = argv + 2;
+	if (scenarios[i].solo) {
+		scenarios[i].fn();
+		return 0;
 	}
 	R = getpid();
 	if (setpgid(0, 0) < 0 || memfd_at("from-R", TARGET_FD) < 0) {
@@ -417,7 +548,7 @@ int main(int argc, char **argv)
 		sigaddset(&usr1, SIGUSR1);
 		sigprocmask(SIG_BLOCK, &usr1, NULL);
 		close(TARGET_FD);
-		fn();
+		scenarios[i].fn();
 		return 0;
 	}
 	/* R itself dies of a SIGUSR1 or SIGTERM that got through: the test sees its status */
