@@ -73,6 +73,11 @@ struct ck_kacs_sessions *ck__kacs_sessions(struct ck__kacs_sup *s)
 	return s->sessions;
 }
 
+struct ck__kacs_handles **ck__kacs_handles_slot(struct ck__kacs_sup *s)
+{
+	return &s->handles;
+}
+
 /* ---- new / free ------------------------------------------------------------------ */
 
 /* The root token's logon session must be in S's table (the presets' user session is 1000). */
@@ -113,6 +118,7 @@ void ck_kacs_supervisor_free(struct ck_kacs_supervisor *sv)
 		s->retry = r->next;
 		free(r);
 	}
+	ck__kacs_handles_free(s);
 	ck__kacs_tasks_clear(s);
 	ck__kacs_set_current(NULL);
 	ck__lineage_free(s->lin);
@@ -245,9 +251,9 @@ static void decision_json(int fd, const struct ck_kacs_decision *d)
 		ck__json_null(&w, "target_user");
 	ck__json_str(&w, "syscall", d->syscall);
 	ck__json_str(&w, "op", d->op);
-	snprintf(hex, sizeof(hex), "%#x", d->right);
+	snprintf(hex, sizeof(hex), "0x%x", d->right);
 	ck__json_str(&w, "right", hex);
-	snprintf(hex, sizeof(hex), "%#x", d->granted);
+	snprintf(hex, sizeof(hex), "0x%x", d->granted);
 	ck__json_str(&w, "granted", hex);
 	ck__json_int(&w, "result", d->verdict ? -d->verdict : 0);
 	if (d->verdict) {
@@ -262,7 +268,7 @@ static void decision_json(int fd, const struct ck_kacs_decision *d)
 	ck__json_uint(&w, "caller_pip_trust", d->caller_pip_trust);
 	ck__json_uint(&w, "target_pip_type", d->target_pip_type);
 	ck__json_uint(&w, "target_pip_trust", d->target_pip_trust);
-	snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)d->privileges_used);
+	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)d->privileges_used);
 	ck__json_str(&w, "privileges_used", hex);
 	ck__json_obj_end(&w);
 	ck__json_write_line(&w, fd);
@@ -833,7 +839,8 @@ int ck_kacs_supervisor_start(struct ck_kacs_supervisor *sv, const char *file, ch
 	struct ck_seccomp_policy *own = NULL;
 	const struct ck_seccomp_policy *policy = s->policy_override;
 	if (!policy && !(policy = own = ck__kacs_filter_policy()))
-		return fail(err, -errno, "the supervisor's seccomp filter: %s", strerror(errno));
+		return fail(err, -errno, "the supervisor's seccomp filter: %s",
+			    errno == ENOSYS ? "not in this build (lib/kacs/filter.c)" : strerror(errno));
 	struct ck_spawn_attr *a = attr ? attr : ck_spawn_attr_new();
 	struct ck_seccomp_listener_opts lo = { .size = sizeof(lo), .flags = CK_SECCOMP_LISTENER_WAIT_KILLABLE };
 	rc = a ? ck_spawn_attr_set_seccomp_listener(a, policy, &lo) : -ENOMEM;
@@ -957,7 +964,7 @@ int ck_kacs_supervisor_stats(const struct ck_kacs_supervisor *sv, struct ck_kacs
 	size_t procs;
 	t.tasks = ck__kacs_tasks_count(&sv->s, &procs);
 	t.processes = procs;
-	t.handles = 0;
+	t.handles = ck__kacs_handles_count((struct ck__kacs_sup *)&sv->s);
 	t.size = st->size < sizeof(t) ? st->size : sizeof(t);
 	memcpy(st, &t, t.size);
 	return 0;
@@ -976,12 +983,14 @@ int ck_kacs_supervisor_run(struct ck_kacs_supervisor *sv, const char *file, char
 	struct ck__kacs_sup *s = &sv->s;
 	s->forward = true; /* SIGINT, SIGTERM, SIGHUP go to the root, as `clonekit run` does */
 	int rc = ck_kacs_supervisor_start(sv, file, argv, envp, attr, err);
-	while (rc == 0 && (rc = ck_kacs_supervisor_step(sv, -1)) == 1)
-		rc = 0;
-	if (rc == -EIO)
-		fail(err, rc, "%s", s->message);
-	else if (rc < 0 && rc != s->exec_err)
-		fail(err, rc, "serving the tree: %s", strerror(-rc));
+	if (rc == 0) {
+		while ((rc = ck_kacs_supervisor_step(sv, -1)) == 1)
+			;
+		if (rc == -EIO)
+			fail(err, rc, "%s", s->message);
+		else if (rc < 0)
+			fail(err, rc, "serving the tree: %s", strerror(-rc));
+	}
 	if (s->mask_set) {
 		sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
 		s->mask_set = false;

@@ -250,5 +250,15 @@ struct ck__kacs_handle *ck__kacs_handle_of_fd(struct ck__kacs_sup *s, int sfd_co
 void ck__kacs_handle_hup(struct ck__kacs_sup *s, int sfd);
 /* Adds fd to the loop's epoll set (EPOLLHUP only); the handle module is told through ck__kacs_handle_hup. */
 int ck__kacs_watch_fd(struct ck__kacs_sup *s, int fd);
+/* Drops a handle at once (an install that failed): closes S's end, puts the token. */
+void ck__kacs_handle_drop(struct ck__kacs_sup *s, struct ck__kacs_handle *h);
+
+struct ck__kacs_handles; /* handle.c's table of one S */
+/* The field of S that holds its table (supervisor.c: `return &s->handles;`, NULL at start). */
+struct ck__kacs_handles **ck__kacs_handles_slot(struct ck__kacs_sup *s);
+/* S's teardown: every handle dropped, the table freed. */
+void ck__kacs_handles_free(struct ck__kacs_sup *s);
+/* Live handles (the stats' `handles`). */
+size_t ck__kacs_handles_count(struct ck__kacs_sup *s);
 
 #endif
