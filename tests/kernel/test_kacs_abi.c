@@ -153,3 +153,79 @@ Test(kacs_abi, get_sd_on_token_handles_and_pidfds_only_as_uid_65534)
 {
 	run_scenario("sd", true, sd);
 }
+
+/*
+ * The peinit pattern and every token ioctl on a token minted by the system
+ * token: session 1000 (the first dynamic), create_token, both ADJUST_GROUPS
+ * encodings (WD made non-mandatory; previous_state 0b1110 with WD off), the
+ * session id, the default DACL cleared, RESTRICT with the source handle's
+ * mask, IMPERSONATE at level 2 and REVERT, the thread and process tokens,
+ * PSB bits, the unregistered numbers, then INSTALL: the owner of the
+ * regenerated process SD is ...-1001, whose token holds none of SeCreateToken,
+ * SeTcb or SeAssignPrimaryToken.
+ */
+static const char tokens[] =
+	"create_session 1000\n"
+	"create_token_short EINVAL\n"
+	"create_token_null EINVAL\n"
+	"create_token_user 1001\n"
+	"destroy_session_with_a_token EBUSY\n"
+	"destroy_unknown_session ENOENT\n"
+	"adjust_groups_k20 0\n"
+	"adjust_groups_k20_previous_bit0 1 attrs 2\n"
+	"adjust_groups_pkm 0\n"
+	"adjust_groups_pkm_previous 14 0 attrs 6\n"
+	"adjust_groups_mandatory EINVAL\n"
+	"adjust_groups_count_0 EINVAL\n"
+	"adjust_sessionid 0\n"
+	"session_id 5\n"
+	"adjust_default_bad_owner EINVAL\n"
+	"adjust_default_clear_dacl 0\n"
+	"default_dacl_len 0\n"
+	"link_tokens EOPNOTSUPP\n"
+	"get_linked_token ENOENT\n"
+	"restrict 0\n"
+	"restricted_sids_size_query 0\n"
+	"restricted_count 1\n"
+	"restricted_handle_adjust 0\n"
+	"restrict_bad_flags EINVAL\n"
+	"impersonate_primary EINVAL\n"
+	"duplicate_impersonation 0\n"
+	"impersonate 0\n"
+	"effective_user 1001\n"
+	"effective_level 2\n"
+	"real_token_while_impersonating EACCES\n"
+	"revert 0\n"
+	"revert_again 0\n"
+	"thread_token_after_revert 18\n"
+	"thread_token_tid_0 EINVAL\n"
+	"thread_token_other_tid ESRCH\n"
+	"process_token 18\n"
+	"process_token_not_a_pidfd EBADF\n"
+	"set_impersonation_level_4 EINVAL\n"
+	"set_impersonation_level_2 0\n"
+	"set_psb_unknown EINVAL\n"
+	"set_psb_lsv ENODEV\n"
+	"set_psb_ui_access 0\n"
+	"set_psb_self_pidfd 0\n"
+	"nr_1007 ENOSYS\n"
+	"nr_1020 ENOSYS\n"
+	"nr_1023 ENOSYS\n"
+	"nr_1099 ENOSYS\n"
+	"install 0\n"
+	"owner_after_install 48 1001\n"
+	"primary_after_install 1001\n"
+	"create_token_after_install EPERM\n"
+	"create_session_after_install EPERM\n"
+	"install_again_without_privilege EACCES\n"
+	"adjust_sessionid_without_tcb EACCES\n";
+
+Test(kacs_abi, every_token_call_on_a_minted_token_as_root)
+{
+	run_scenario("tokens", false, tokens);
+}
+
+Test(kacs_abi, every_token_call_on_a_minted_token_as_uid_65534)
+{
+	run_scenario("tokens", true, tokens);
+}
