@@ -372,6 +372,9 @@ static size_t token_spec(const struct identity *id, uint8_t type, uint8_t level,
 	put32(buf + 12, CK_KACS_POLICY_NO_WRITE_UP);
 	put64(buf + 16, id->present);
 	put64(buf + 24, id->enabled);
+	/* K20 12-linux-credential-model/1-credential-projection.md: uid 0 is SYSTEM's alone */
+	put32(buf + 36, id->rid);
+	put32(buf + 40, id->rid);
 	put64(buf + 56, session);
 	memcpy(buf + 72, "kacshlp", 8); /* source_name */
 	size_t n = 192;
@@ -1197,6 +1200,18 @@ static void run_line(char *line, struct reply *r)
 		if (v < 0)
 			return (void)say(r, "as: %s %s\n", step, ename((int)-v));
 		return (void)say(r, "as: ok\n");
+	}
+	if (strcmp(op, "wire") == 0) { /* wire NAME FILE: NAME's primary token spec (session 0), for a reader to check */
+		uint8_t buf[1024];
+		const struct identity *id = n > 2 ? identity(w[1]) : NULL;
+		if (!id)
+			return (void)bad(r, op, "identity", n > 1 ? w[1] : NULL);
+		size_t len = token_spec(id, 1, 0, 0, buf);
+		FILE *f = fopen(w[2], "wbe");
+		if (!f)
+			return result(op, -errno, r);
+		bool ok = fwrite(buf, 1, len, f) == len;
+		return result(op, fclose(f) == 0 && ok ? 0 : -EIO, r);
 	}
 	if (strcmp(op, "tid") == 0)
 		return (void)say(r, "tid: ok tid=%d\n", gettid());

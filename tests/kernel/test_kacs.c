@@ -865,7 +865,7 @@ KACS_CASE(case15_a_bad_signature_runs_unprotected)
 		  b, 16);
 	for (const char *n = "A"; n; n = n[0] == 'A' ? "C" : NULL)
 		cr_assert(decision_has(3, text("\"target_pid\":%s,", binding_of(b, 16, n)), "\"target_pip_type\":0,",
-				       "\"target_pip_trust\":0"),
+				       "\"target_pip_trust\":0,"),
 			  "no decision on pid %s with target PIP 0/0 in the log", binding_of(b, 16, n));
 }
 
@@ -1211,4 +1211,28 @@ KACS_CASE(peios_program_logs_in_and_execs_unchanged)
 	      "getsd: ok owner=" ALICE " bytes={*}\n",
 	      NULL, 0);
 	ck_test_run_free(&r);
+}
+
+/* ---- The premise: the helper's identities are valid K20 v2 token specs ---------------- */
+
+Test(kacs_helper, the_identities_are_token_specs_issue_12s_reader_accepts)
+{
+	make_dir();
+	static const struct {
+		const char *name, *user, *integrity, *privs;
+	} ids[] = {
+		{ "alice", ALICE, "Medium (S-1-16-8192)", "SeDebugPrivilege                  present, disabled" },
+		{ "alice-low", ALICE, "Low (S-1-16-4096)", "SeIncreaseBasePriorityPrivilege   present, disabled" },
+		{ "bob", "S-1-5-21-1-2-3-1002", "Medium (S-1-16-8192)", "SeDebugPrivilege                  present, disabled" },
+		{ "carol", "S-1-5-21-1-2-3-1003", "Medium (S-1-16-8192)", "S-1-5-32-544 (BA)                    ENABLED_BY_DEFAULT,ENABLED\n" },
+	};
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		char *file = in_dir(ids[i].name);
+		free(sh("'%s' wire %s '%s'", env_path("CK_KACS_HELPER"), ids[i].name, file));
+		char *out = sh("'%s' kacs token @'%s'", env_path("CLONEKIT_BIN"), file);
+		cr_assert(strstr(out, text("user             %s\n", ids[i].user)), "%s:\n%s", ids[i].name, out);
+		cr_assert(strstr(out, ids[i].integrity) && strstr(out, ids[i].privs), "%s:\n%s", ids[i].name, out);
+		free(out);
+	}
+	remove_dir();
 }
