@@ -7,7 +7,7 @@
  * "OP: ERRNO-NAME".
  *
  *   kacs-helper OP ARGS...               one operation
- *   kacs-helper run 'OP ARGS; OP ARGS'   a script: one operation a line (or ';')
+ *   kacs-helper run 'OP ARGS; OP ARGS'   a script: one operation a line (or "; ")
  *   kacs-helper as NAME -- CMD [ARGS]    Peios's peinit pattern in this process:
  *                                        kacs_create_session, kacs_create_token,
  *                                        KACS_IOC_INSTALL, then execvp(CMD)
@@ -1308,7 +1308,13 @@ static int run_script(char *script)
 	struct reply *r = malloc(sizeof(*r));
 	if (!r)
 		return 1;
-	for (char *save, *line = strtok_r(script, "\n;", &save); line; line = strtok_r(NULL, "\n;", &save)) {
+	/* lines end at a newline or at "; " (SDDL's ';' is never followed by a space) */
+	for (char *next, *line = script; line; line = next) {
+		char *nl = strchr(line, '\n'), *semi = strstr(line, "; ");
+		char *end = semi && (!nl || semi < nl) ? semi : nl;
+		next = end ? end + (end == semi ? 2 : 1) : NULL;
+		if (end)
+			*end = '\0';
 		while (*line == ' ' || *line == '\t')
 			line++;
 		if (!*line || *line == '#')

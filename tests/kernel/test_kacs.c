@@ -1236,3 +1236,29 @@ Test(kacs_helper, the_identities_are_token_specs_issue_12s_reader_accepts)
 	}
 	remove_dir();
 }
+
+/* ---- The demo's last part (make demo), which CI runs here ---------------------------- */
+
+Test(kacs_demo, the_peios_program_of_the_demo_shows_each_decision)
+{
+	char *out = sh("sh '%s/scripts/demo-kacs.sh' '%s' 2>&1", env_path("CLONEKIT_SRC"), env_path("CLONEKIT_BIN"));
+	static const char *const lines[] = {
+		"bob/kill: EACCES\n",          /* alice's SD gives bob QUERY_LIMITED only */
+		"alice/setsd: ok\n",           /* the owner adds bob's TERMINATE */
+		"bob/kill: ok\n",              /* now allowed */
+		"bob/enable: ok\n",            /* SeDebugPrivilege on ... */
+		"bob/ptrace_attach: EACCES\n", /* ... and still refused by PIP */
+		"alice/try_thread: ok\n",      /* no_child_process lets a thread start */
+		"alice/try_fork: EACCES\n",    /* and refuses the fork */
+		"(sd)",                        /* the log says why */
+		"(pip)",
+		"(mitigation)",
+	};
+	const char *at = out;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		const char *p = strstr(at, lines[i]);
+		cr_assert(p, "'%s' is missing (in this order) from the demo:\n%s", lines[i], out);
+		at = p + strlen(lines[i]);
+	}
+	free(out);
+}
