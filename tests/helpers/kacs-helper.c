@@ -804,7 +804,7 @@ static long recv_fd(int sock)
 		struct cmsghdr align;
 	} u;
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) < 0)
+	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) < 0) /* the sender ran before: never wait */
 		return -errno;
 	struct cmsghdr *c0 = CMSG_FIRSTHDR(&m);
 	if (!c0 || c0->cmsg_type != SCM_RIGHTS)

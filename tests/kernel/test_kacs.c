@@ -91,6 +91,8 @@ static char *sh(const char *fmt, ...)
 	return r.out;
 }
 
+static char *text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* ---- The signed copies of the helper (cases 12-16) ------------------------------------ */
 
 struct signed_set {
@@ -139,7 +141,9 @@ static void make_signed(struct signed_set *s)
 	/* the premise, from the verifier of issue 12: signed, and the other two not */
 	char *v = sh("'%s' kacs verify --pip-key '%s' '%s' '%s' '%s' 2>&1 || true", ck, s->key, s->signed_path, s->flipped,
 		     s->other_key);
-	cr_assert(strstr(v, "512") && strstr(v, "unsigned"), "kacs verify:\n%s", v);
+	cr_assert(strstr(v, text("%s: Protected/8192 ", s->signed_path)) && strstr(v, text("%s: unsigned", s->flipped)) &&
+			  strstr(v, text("%s: unsigned", s->other_key)),
+		  "kacs verify:\n%s", v);
 	free(v);
 }
 
@@ -730,6 +734,7 @@ KACS_CASE(case12_sedebug_cannot_reach_a_protected_process)
 	kacs_case(m, &o,
 		  "fork a\n"
 		  "@a as alice\n"
+		  "@a ignore TERM\n"
 		  "@a exec SIGNED\n"
 		  "fork b\n"
 		  "@b as bob\n"
@@ -743,6 +748,7 @@ KACS_CASE(case12_sedebug_cannot_reach_a_protected_process)
 		  "ptrace_attach $a\n",
 		  "fork: ok pid={A}\n"
 		  "a/as: ok\n"
+		  "a/ignore: ok\n"
 		  "a/exec: ok\n"
 		  "fork: ok pid={*}\n"
 		  "b/as: ok\n"
