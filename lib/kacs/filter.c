@@ -15,8 +15,9 @@
 #include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
+
+#include <clonekit/kacs_abi.h>
 
 #include "internal/seccomp.h"
 #include "internal/util.h"
@@ -24,37 +25,22 @@
 
 #define LOW32 UINT64_C(0xffffffff)
 
-/* K20 13-appendix-a/6-abi-reference.md §1: the KACS numbers S emulates (design §5.1). */
+/* The KACS numbers S emulates (design §5.1); the others of 1000-1099 get the kernel's ENOSYS. */
 static const int kacs_emulated[] = {
-	1000, /* kacs_open_self_token */
-	1001, /* kacs_open_process_token */
-	1002, /* kacs_open_thread_token */
-	1003, /* kacs_create_token */
-	1004, /* kacs_create_session */
-	1005, /* kacs_set_psb */
-	1006, /* kacs_destroy_empty_session */
-	1012, /* kacs_revert */
-	1013, /* kacs_set_impersonation_level */
-	1021, /* kacs_get_sd */
-	1022, /* kacs_set_sd */
+	CK_KACS_NR_OPEN_SELF_TOKEN, CK_KACS_NR_OPEN_PROCESS_TOKEN, CK_KACS_NR_OPEN_THREAD_TOKEN,
+	CK_KACS_NR_CREATE_TOKEN, CK_KACS_NR_CREATE_SESSION, CK_KACS_NR_SET_PSB,
+	CK_KACS_NR_DESTROY_EMPTY_SESSION, CK_KACS_NR_REVERT, CK_KACS_NR_SET_IMPERSONATION_LEVEL,
+	CK_KACS_NR_GET_SD, CK_KACS_NR_SET_SD,
 };
-/* kacs_open_peer_token, kacs_impersonate_peer: no captured peer token (design §5.1). */
-static const int kacs_no_peer[] = { 1010, 1011 };
+/* No captured peer token (design §5.1): EACCES without a trap. */
+static const int kacs_no_peer[] = { CK_KACS_NR_OPEN_PEER_TOKEN, CK_KACS_NR_IMPERSONATE_PEER };
 
-/* K20 6-abi-reference.md §2 (magic 'K', struct sizes of §4), and PKM's 144-byte ADJUST_GROUPS (design §16). */
+/* The token-handle ioctls (design §5.2), both encodings of ADJUST_GROUPS (K20's and PKM's, §16). */
 static const uint32_t token_ioctls[] = {
-	_IOC(_IOC_READ | _IOC_WRITE, 'K', 0, 16), /* QUERY 0xC0104B00 */
-	_IOC(_IOC_WRITE, 'K', 1, 24),             /* ADJUST_PRIVS 0x40184B01 */
-	_IOC(_IOC_READ | _IOC_WRITE, 'K', 2, 16), /* DUPLICATE 0xC0104B02 */
-	_IOC(_IOC_NONE, 'K', 3, 0),               /* INSTALL 0x00004B03 */
-	_IOC(_IOC_READ | _IOC_WRITE, 'K', 4, 40), /* RESTRICT 0xC0284B04 */
-	_IOC(_IOC_WRITE, 'K', 5, 16),             /* LINK_TOKENS 0x40104B05 */
-	_IOC(_IOC_READ | _IOC_WRITE, 'K', 6, 4),  /* GET_LINKED_TOKEN 0xC0044B06 */
-	_IOC(_IOC_WRITE, 'K', 7, 24),             /* ADJUST_GROUPS 0x40184B07 (K20) */
-	_IOC(_IOC_WRITE, 'K', 7, 144),            /* ADJUST_GROUPS 0x40904B07 (PKM) */
-	_IOC(_IOC_NONE, 'K', 8, 0),               /* IMPERSONATE 0x00004B08 */
-	_IOC(_IOC_WRITE, 'K', 9, 16),             /* ADJUST_DEFAULT 0x40104B09 */
-	_IOC(_IOC_WRITE, 'K', 10, 4),             /* ADJUST_SESSIONID 0x40044B0A */
+	CK_KACS_IOC_QUERY, CK_KACS_IOC_ADJUST_PRIVS, CK_KACS_IOC_DUPLICATE, CK_KACS_IOC_INSTALL,
+	CK_KACS_IOC_RESTRICT, CK_KACS_IOC_LINK_TOKENS, CK_KACS_IOC_GET_LINKED_TOKEN,
+	CK_KACS_IOC_ADJUST_GROUPS, CK_KACS_IOC_ADJUST_GROUPS_PKM, CK_KACS_IOC_IMPERSONATE,
+	CK_KACS_IOC_ADJUST_DEFAULT, CK_KACS_IOC_ADJUST_SESSIONID,
 };
 
 /* Signals, memory, pidfds, kcmp, exec: trapped on every call. */

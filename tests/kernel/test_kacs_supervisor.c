@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The supervisor's loop on the real kernel (design §2-§4, §10.1): a tree is
+ * started held, followed through its lineage records and served until it
+ * ends, with the command's status; a process gets a deep copy of its
+ * creator's token; a lost lineage record kills the tree; as root and as
+ * uid 65534. These tests install a small filter of their own (unshare of a
+ * UTS namespace is notified), so they need no other module of the
+ * supervisor; a call the enforcement module would decide is answered
+ * ENOSYS while that module is not linked.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <clonekit/flags.h>
+#include <clonekit/seccomp.h>
+#include <clonekit/spawn.h>
+
+#include "kacs/sup_internal.h"
+#include "../support.h"
+
+struct ck_kacs_supervisor {
+	struct ck__kacs_sup s;
+};
+
+static void become_nobody(void)
+{
+	cr_assert_eq(setgroups(0, NULL), 0, "setgroups: %s", strerror(errno));
+	cr_assert_eq(setresgid(65534, 65534, 65534), 0);
+	cr_assert_eq(setresuid(65534, 65534, 65534), 0);
+}
+
+static struct ck_seccomp_policy *test_policy;
+
+static struct ck_kacs_supervisor *new_sup(unsigned pages)
+{
+	struct ck_kacs_supervisor_opts o = { .size = sizeof(o), .decisions_fd = -1, .perf_pages = pages };
+	struct ck_kacs_supervisor *sv;
+	struct ck_kacs_error err = { .size = sizeof(err) };
+	cr_assert_eq(ck_kacs_supervisor_new(&sv, &o, &err), 0, "%s", err.message);
+	test_policy = ck_seccomp_policy_deny(CK_CLONE_NEWUTS, CK_SECCOMP_NOTIFY, 0);
+	cr_assert_not_null(test_policy);
+	ck__kacs_supervisor_set_policy(sv, test_policy);
+	return sv;
+}
+
+static void free_sup(struct ck_kacs_supervisor *sv)
+{
+	ck_kacs_supervisor_free(sv);
+	ck_seccomp_policy_free(test_policy);
+	test_policy = NULL;
+}
+
+static void start(struct ck_kacs_supervisor *sv, char **argv, struct ck_spawn_attr *a)
+{
+	struct ck_kacs_error err = { .size = sizeof(err) };
+	int rc = ck_kacs_supervisor_start(sv, argv[0], argv, NULL, a, &err);
+	if (rc == -EACCES && strstr(err.message, "perf_event_paranoid"))
+		ck_skip_or_fail("%s", err.message);
+	cr_assert_eq(rc, 0, "%s", err.message);
+}
+
+static int serve(struct ck_kacs_supervisor *sv)
+{
+	int rc;
+	while ((rc = ck_kacs_supervisor_step(sv, -1)) == 1)
+		;
+	return rc;
+}
+
+/* No child of this process is left (every one was reaped). */
+static void assert_no_child_left(void)
+{
+	siginfo_t si;
+	cr_assert_eq(waitid(P_ALL, 0, &si, WEXITED | WNOHANG), -1, "a child is left");
+	cr_assert_eq(errno, ECHILD);
+}
+
+static void serves_a_tree_to_its_end(void)
+{
+	const char *helper = getenv("CK_LINEAGE_HELPER");
+	cr_assert(helper && *helper);
+	struct ck_kacs_supervisor *sv = new_sup(0);
+	char *argv[] = { (char *)helper, NULL };
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	cr_assert_eq(ck_spawn_attr_add_fd(a, devnull, 1), 0);
+	start(sv, argv, a);
+	ck_spawn_attr_free(a);
+	close(devnull);
+	cr_assert_eq(serve(sv), 0);
+	int st;
+	cr_assert_eq(ck_kacs_supervisor_status(sv, &st), 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+	struct ck_kacs_supervisor_stats stats = { .size = sizeof(stats) };
+	cr_assert_eq(ck_kacs_supervisor_stats(sv, &stats), 0);
+	/* exec of the root; 5 processes and a thread: FORK, EXIT each; the exec of /bin/true */
+	cr_assert_geq(stats.records, 14, "records %llu", (unsigned long long)stats.records);
+	cr_assert_eq(stats.lost, 0);
+	cr_assert_eq(stats.tasks, 0);
+	cr_assert_eq(stats.processes, 0);
+	free_sup(sv);
+	/* the CLONE_PARENT child's parent was S: the loop reaped it too */
+	assert_no_child_left();
+}
+
+Test(kacs_supervisor, a_tree_is_served_until_its_last_task_ends_as_root)
+{
+	serves_a_tree_to_its_end();
+}
+
+Test(kacs_supervisor, a_tree_is_served_until_its_last_task_ends_as_uid_65534)
+{
+	if (geteuid() != 0)
+		ck_skip_or_fail("needs root to become uid 65534");
+	become_nobody();
+	serves_a_tree_to_its_end();
+}
+
+static void status_of(char **argv, struct ck_kacs_error *err, int *out)
+{
+	struct ck_kacs_supervisor *sv = new_sup(0);
+	int st = -1;
+	int rc = ck_kacs_supervisor_run(sv, argv[0], argv, NULL, NULL, &st, err);
+	free_sup(sv);
+	if (rc == -EACCES && strstr(err->message, "perf_event_paranoid"))
+		ck_skip_or_fail("%s", err->message);
+	assert_no_child_left();
+	*out = rc ? rc : st;
+}
+
+Test(kacs_supervisor, the_status_of_the_command_is_its_exit_code_or_its_signal)
+{
+	struct ck_kacs_error err = { .size = sizeof(err) };
+	char *exit7[] = { "/bin/sh", "-c", "exit 7", NULL };
+	char *term[] = { "/bin/sh", "-c", "kill -TERM $$", NULL };
+	int st;
+	status_of(exit7, &err, &st);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 7, "status %#x", st);
+	status_of(term, &err, &st);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %#x", st);
+}
+
+Test(kacs_supervisor, a_missing_command_fails_the_start_with_enoent_and_leaves_nothing)
+{
+	struct ck_kacs_error err = { .size = sizeof(err) };
+	char *argv[] = { "/nonexistent/ck-kacs", NULL };
+	int st;
+	status_of(argv, &err, &st);
+	cr_assert_eq(st, -ENOENT, "%s", err.message);
+	cr_assert(strstr(err.message, "/nonexistent/ck-kacs"), "%s", err.message);
+}
+
+Test(kacs_supervisor, a_notified_call_of_a_module_not_linked_is_answered_enosys)
+{
+	/* unshare(CLONE_NEWUTS) goes to the enforcement module, not linked in this build: ENOSYS, never CONTINUE */
+	if (access("/usr/bin/unshare", X_OK))
+		ck_skip_or_fail("unshare (util-linux) is not installed");
+	struct ck_kacs_error err = { .size = sizeof(err) };
+	char *argv[] = { "/bin/sh", "-c", "unshare --uts true 2>/dev/null; echo $? > /dev/null; "
+					  "unshare --uts true 2>&1 | grep -q 'not implemented'", NULL };
+#ifdef CK__KACS_NO_ENFORCE
+	int st;
+	status_of(argv, &err, &st);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "unshare did not fail with ENOSYS: status %#x", st);
+#else
+	(void)argv;
+	(void)err;
+	ck_skip_or_fail("enforce.c is linked: test_kacs covers what it answers");
+#endif
+}
+
+/* The root's state, and a child's made at its FORK record: a deep copy of the token, the PSB, the default SD. */
+static void a_child_gets_a_copy_of_its_creators_token(void)
+{
+	struct ck_kacs_supervisor *sv = new_sup(0);
+	int out[2], in[2];
+	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+	char *argv[] = { "/bin/sh", "-c", "sleep 30 & echo $!; read x; kill $!", NULL };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	cr_assert_eq(ck_spawn_attr_add_fd(a, in[0], 0), 0);
+	cr_assert_eq(ck_spawn_attr_add_fd(a, out[1], 1), 0);
+	start(sv, argv, a);
+	ck_spawn_attr_free(a);
+	close(out[1]);
+	close(in[0]);
+	char line[32] = "";
+	size_t len = 0;
+	while (!strchr(line, '\n')) {
+		struct pollfd p = { out[0], POLLIN, 0 };
+		if (poll(&p, 1, 0) == 1) {
+			ssize_t n = read(out[0], line + len, sizeof(line) - 1 - len);
+			cr_assert_gt(n, 0);
+			len += (size_t)n;
+			continue;
+		}
+		cr_assert_eq(ck_kacs_supervisor_step(sv, 50), 1);
+	}
+	pid_t child = atoi(line);
+	/* the FORK record is in a ring before the child runs; a step drains it */
+	cr_assert_eq(ck_kacs_supervisor_step(sv, 0), 1);
+	struct ck__kacs_sup *s = &sv->s;
+	struct ck__kacs_process *root = ck__kacs_process_find(s, s->root_pid);
+	struct ck__kacs_process *p = ck__kacs_process_find(s, child);
+	cr_assert_not_null(root);
+	cr_assert_not_null(p, "child %d is not in the table", (int)child);
+	cr_assert_neq(p->primary, root->primary, "a process has its own token object");
+	cr_assert_gt(p->primary->t->token_id, root->primary->t->token_id);
+	cr_assert(ck_kacs_sid_equal(&p->primary->t->user, &root->primary->t->user));
+	cr_assert_eq(p->primary->t->privileges_enabled, root->primary->t->privileges_enabled);
+	cr_assert_eq(p->psb.mitigations, root->psb.mitigations);
+	struct ck_kacs_sd *def = ck_kacs_process_sd_default(root->primary->t, CK_KACS_V0_20);
+	cr_assert(ck_kacs_sd_equal(p->sd, def), "the default process SD of the creator's token");
+	ck_kacs_sd_free(def);
+	cr_assert_eq(p->creator_tid, s->root_pid);
+	cr_assert_eq(p->threads, 1);
+	cr_assert_null(ck__kacs_thread_find(s, child)->imp);
+
+	close(in[1]); /* read x ends, the shell kills the sleep */
+	close(out[0]);
+	cr_assert_eq(serve(sv), 0);
+	int st;
+	cr_assert_eq(ck_kacs_supervisor_status(sv, &st), 0);
+	cr_assert(WIFEXITED(st), "status %#x", st);
+	free_sup(sv);
+	assert_no_child_left();
+}
+
+Test(kacs_supervisor, a_child_gets_a_deep_copy_of_its_creators_token_as_root)
+{
+	a_child_gets_a_copy_of_its_creators_token();
+}
+
+Test(kacs_supervisor, a_child_gets_a_deep_copy_of_its_creators_token_as_uid_65534)
+{
+	if (geteuid() != 0)
+		ck_skip_or_fail("needs root to become uid 65534");
+	become_nobody();
+	a_child_gets_a_copy_of_its_creators_token();
+}
+
+/* Records the ring had no room for end the tree: never a guess (§3). */
+Test(kacs_supervisor, a_lost_lineage_record_kills_the_tree_and_fails_with_eio)
+{
+	struct ck_kacs_supervisor *sv = new_sup(1); /* one page: about 80 records */
+	int out[2], in[2];
+	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+	char *argv[] = { "/bin/sh", "-c", "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done; "
+					  "echo burst; read x; sleep 30", NULL };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	cr_assert_eq(ck_spawn_attr_add_fd(a, in[0], 0), 0);
+	cr_assert_eq(ck_spawn_attr_add_fd(a, out[1], 1), 0);
+	start(sv, argv, a);
+	ck_spawn_attr_free(a);
+	close(out[1]);
+	close(in[0]);
+	/* the supervisor does not drain while the burst runs: the ring overflows */
+	char buf[16];
+	cr_assert_eq(read(out[0], buf, sizeof(buf)), 6);
+	/* the first drain sees a full ring and asks perf how many records it dropped */
+	cr_assert_eq(ck_kacs_supervisor_step(sv, 0), -EIO);
+	cr_assert(strstr(ck_kacs_supervisor_message(sv), "lineage lost"), "%s", ck_kacs_supervisor_message(sv));
+	struct ck_kacs_supervisor_stats stats = { .size = sizeof(stats) };
+	cr_assert_eq(ck_kacs_supervisor_stats(sv, &stats), 0);
+	cr_assert_gt(stats.lost, 0);
+	int st;
+	cr_assert_eq(ck_kacs_supervisor_status(sv, &st), 0);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#x", st);
+	if (in[1] >= 0)
+		close(in[1]);
+	close(out[0]);
+	free_sup(sv);
+	assert_no_child_left();
+}
