@@ -54,6 +54,7 @@ struct ck__kacs_sup {
 
 	uint64_t next_token_id;
 	struct ck_kacs_sessions *sessions;
+	struct ck__kacs_handles *handles; /* handle.c's table (ck__kacs_handles_slot) */
 	struct ck__pip_cache *pip;
 	struct ck__pidmap threads, procs;
 	struct ck__kacs_process self; /* S itself as a target: PIP 0xFFFFFFFF (design §7.4) */

@@ -51,4 +51,15 @@ void ck__kacs_handle_hup(struct ck__kacs_sup *s, int sfd)
 	(void)s;
 	(void)sfd;
 }
+
+void ck__kacs_handles_free(struct ck__kacs_sup *s)
+{
+	(void)s;
+}
+
+size_t ck__kacs_handles_count(struct ck__kacs_sup *s)
+{
+	(void)s;
+	return 0;
+}
 #endif

@@ -113,6 +113,7 @@ void ck_kacs_supervisor_free(struct ck_kacs_supervisor *sv)
 		s->retry = r->next;
 		free(r);
 	}
+	ck__kacs_handles_free(s); /* their tokens are put while s counts sessions */
 	ck__kacs_tasks_clear(s);
 	ck__kacs_set_current(NULL);
 	ck__lineage_free(s->lin);
@@ -673,6 +674,11 @@ static bool tree_ended(struct ck__kacs_sup *s, int reaped_all)
 	return true;
 }
 
+struct ck__kacs_handles **ck__kacs_handles_slot(struct ck__kacs_sup *s)
+{
+	return &s->handles;
+}
+
 int ck__kacs_watch_fd(struct ck__kacs_sup *s, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLHUP, .data.u64 = (uint64_t)fd };
@@ -804,6 +810,7 @@ static int start_fail(struct ck__kacs_sup *s, int rc)
 		ck_spawn_free(s->root);
 		s->root = NULL;
 	}
+	ck__kacs_handles_free(s);
 	ck__kacs_tasks_clear(s);
 	ck__lineage_free(s->lin);
 	s->lin = NULL;
@@ -958,7 +965,7 @@ int ck_kacs_supervisor_stats(const struct ck_kacs_supervisor *sv, struct ck_kacs
 	size_t procs;
 	t.tasks = ck__kacs_tasks_count(&sv->s, &procs);
 	t.processes = procs;
-	t.handles = 0;
+	t.handles = ck__kacs_handles_count((struct ck__kacs_sup *)&sv->s);
 	t.size = st->size < sizeof(t) ? st->size : sizeof(t);
 	memcpy(st, &t, t.size);
 	return 0;

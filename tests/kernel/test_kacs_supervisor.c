@@ -5,9 +5,7 @@
  * ends, with the command's status; a process gets a deep copy of its
  * creator's token; a lost lineage record kills the tree; as root and as
  * uid 65534. These tests install a small filter of their own (unshare of a
- * UTS namespace is notified), so they need no other module of the
- * supervisor; a call the enforcement module would decide is answered
- * ENOSYS while that module is not linked.
+ * UTS namespace is notified), so that only the loop's own work is tested.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -159,25 +157,6 @@ Test(kacs_supervisor, a_missing_command_fails_the_start_with_enoent_and_leaves_n
 	status_of(argv, &err, &st);
 	cr_assert_eq(st, -ENOENT, "%s", err.message);
 	cr_assert(strstr(err.message, "/nonexistent/ck-kacs"), "%s", err.message);
-}
-
-Test(kacs_supervisor, a_notified_call_of_a_module_not_linked_is_answered_enosys)
-{
-	/* unshare(CLONE_NEWUTS) goes to the enforcement module, not linked in this build: ENOSYS, never CONTINUE */
-	if (access("/usr/bin/unshare", X_OK))
-		ck_skip_or_fail("unshare (util-linux) is not installed");
-	struct ck_kacs_error err = { .size = sizeof(err) };
-	char *argv[] = { "/bin/sh", "-c", "unshare --uts true 2>/dev/null; echo $? > /dev/null; "
-					  "unshare --uts true 2>&1 | grep -q 'not implemented'", NULL };
-#ifdef CK__KACS_NO_ENFORCE
-	int st;
-	status_of(argv, &err, &st);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "unshare did not fail with ENOSYS: status %#x", st);
-#else
-	(void)argv;
-	(void)err;
-	ck_skip_or_fail("enforce.c is linked: test_kacs covers what it answers");
-#endif
 }
 
 /* The root's state, and a child's made at its FORK record: a deep copy of the token, the PSB, the default SD. */
