@@ -499,15 +499,22 @@ KACS_CASE(case03_a_handle_keeps_its_mask_through_scm_rights_and_fork)
 }
 
 /*
- * 4: impersonation is per thread. open_thread_token is asked by T2 (not
- * impersonating): asked by T1 it would be checked with alice's token, which
- * has only QUERY_LIMITED on the SYSTEM process's SD, and K20 1-syscalls.md
- * requires PROCESS_QUERY_INFORMATION (the table does not say who asks).
+ * 4: impersonation is per thread. Spec over table: the table has
+ * KACS_REAL_TOKEN from T1 give S-1-5-18 while T1 impersonates alice, but
+ * kacs_open_self_token checks the mask against the token's own SD (K20
+ * 13-appendix-a/1-syscalls.md) with the caller's effective token as the
+ * subject (K20 10-access-check; PKM pkm_kacs_open_self_token_internal), and
+ * the SYSTEM token's SD (K20 13-appendix-a/5-boot.md) grants only SYSTEM and
+ * BA: alice gets EACCES. Impersonating carol (BA), the same call reaches the
+ * primary token. open_thread_token is asked by T2 (not impersonating): K20
+ * 1-syscalls.md requires PROCESS_QUERY_INFORMATION, which alice lacks on the
+ * SYSTEM process's SD (the table does not say who asks).
  */
 KACS_CASE(case04_impersonation_is_per_thread)
 {
 	kacs_case(m, &plain_run,
 		  "mint alice imp 2 =a\n"
+		  "mint carol imp 2 =c\n"
 		  "thread t2\n"
 		  "impersonate %a\n"
 		  "whoami\n"
@@ -515,16 +522,23 @@ KACS_CASE(case04_impersonation_is_per_thread)
 		  "@t2 whoami\n"
 		  "@t2 pidfd_open self =p\n"
 		  "@t2 open_thread %p $self QUERY =t\n"
-		  "@t2 user %t\n",
+		  "@t2 user %t\n"
+		  "impersonate %c\n"
+		  "whoami\n"
+		  "whoami real\n",
+		  "mint: ok\n"
 		  "mint: ok\n"
 		  "thread: ok\n"
 		  "impersonate: ok\n"
 		  "whoami: ok " ALICE "\n"
-		  "whoami: ok S-1-5-18\n"
+		  "whoami: open_self_token EACCES\n"
 		  "t2/whoami: ok S-1-5-18\n"
 		  "t2/pidfd_open: ok\n"
 		  "t2/open_thread: ok\n"
-		  "t2/user: ok " ALICE "\n",
+		  "t2/user: ok " ALICE "\n"
+		  "impersonate: ok\n"
+		  "whoami: ok S-1-5-21-1-2-3-1003\n"
+		  "whoami: ok S-1-5-18\n",
 		  NULL, 0);
 }
 
@@ -1000,14 +1014,14 @@ KACS_CASE(case19_clone_untraced_is_still_guarded_by_the_sd)
 		  NULL, 0);
 }
 
-/* 20: CLONE_PARENT: the SD comes from the creator, the parent only reaps. */
+/* 20: CLONE_PARENT: the SD comes from the creator, the parent only reaps. A logs in while P is still SYSTEM. */
 KACS_CASE(case20_clone_parent_takes_the_creators_sd)
 {
 	kacs_case(m, &plain_run,
 		  "fork p\n"
-		  "@p as bob\n"
 		  "@p fork a\n"
 		  "@p @a as alice\n"
+		  "@p as bob\n"
 		  "@p @a fork_parent c\n"
 		  "@p @a @c ignore TERM\n"
 		  "@p kill $c TERM\n"
@@ -1017,9 +1031,9 @@ KACS_CASE(case20_clone_parent_takes_the_creators_sd)
 		  "@p @a @c exit 0\n"
 		  "@p wait $c\n",
 		  "fork: ok pid={*}\n"
-		  "p/as: ok\n"
 		  "p/fork: ok pid={*}\n"
 		  "p/a/as: ok\n"
+		  "p/as: ok\n"
 		  "p/a/fork_parent: ok pid={*}\n"
 		  "p/a/c/ignore: ok\n"
 		  "p/kill: EACCES\n"
