@@ -27,7 +27,7 @@ static void run_scenario(const char *scenario, bool nobody, const char *want)
 	cr_assert(bin && helper, "CLONEKIT_BIN and CK_KACS_ABI_HELPER are set by meson");
 	if (nobody && geteuid() != 0)
 		ck_skip_or_fail("running the tree as uid 65534 needs root (--uid)");
-	char *argv[8];
+	char *argv[10];
 	int n = 0;
 	argv[n++] = (char *)bin;
 	argv[n++] = (char *)"kacs";
