@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +256,35 @@ static int sd(void)
 	show("a_file", syscall(CK_KACS_NR_GET_SD, null, "", CK_KACS_SECINFO_OWNER, buf, sizeof(buf), AT_EMPTY_PATH));
 	show("sacl_and_label", syscall(CK_KACS_NR_GET_SD, pidfd, "", CK_KACS_SECINFO_SACL | CK_KACS_SECINFO_LABEL, buf,
 				       sizeof(buf), AT_EMPTY_PATH));
+
+	/* kacs_set_sd on a token handle: the token's own SD, a mutation (modified_id + 1) */
+	int all = (int)open_self(0, CK_KACS_TOKEN_ALL_ACCESS);
+	struct ck_kacs_sd *in = NULL;
+	uint8_t *bytes;
+	size_t len;
+	if (ck_kacs_sddl_parse("D:(A;;GA;;;SY)(A;;0x8;;;WD)", &in, NULL) || ck_kacs_sd_to_bytes(in, &bytes, &len))
+		return 1;
+	uint64_t st[5];
+	struct ck_kacs_query_args q = { .token_class = CK_KACS_TOKEN_CLASS_STATISTICS, .buf_len = 40,
+					.buf_ptr = (uintptr_t)st };
+	ioctl(all, CK_KACS_IOC_QUERY, &q);
+	uint64_t modified = st[2];
+	show("token_set_sd_dacl", syscall(CK_KACS_NR_SET_SD, all, "", CK_KACS_SECINFO_DACL, bytes, (uint32_t)len,
+					  AT_EMPTY_PATH));
+	ioctl(all, CK_KACS_IOC_QUERY, &q);
+	printf("token_set_sd_modified %llu\n", (unsigned long long)(st[2] - modified));
+	n = syscall(CK_KACS_NR_GET_SD, all, "", CK_KACS_SECINFO_DACL, buf, sizeof(buf), AT_EMPTY_PATH);
+	/* header, then the DACL: AceCount 2, the second ACE's mask 0x8 */
+	printf("token_get_sd_dacl %ld aces %u mask2 %#x\n", n, buf[20 + 4], buf[20 + 8 + 20 + 4]);
+	show("set_sd_len_0", syscall(CK_KACS_NR_SET_SD, all, "", CK_KACS_SECINFO_DACL, bytes, 0, AT_EMPTY_PATH));
+	bytes[0] = 7; /* revision 7: malformed */
+	show("set_sd_malformed", syscall(CK_KACS_NR_SET_SD, all, "", CK_KACS_SECINFO_DACL, bytes, (uint32_t)len,
+					 AT_EMPTY_PATH));
+	bytes[0] = 1;
+	show("set_sd_owner_missing", syscall(CK_KACS_NR_SET_SD, all, "", CK_KACS_SECINFO_OWNER, bytes, (uint32_t)len,
+					     AT_EMPTY_PATH));
+	free(bytes);
+	ck_kacs_sd_free(in);
 	return 0;
 }
 
@@ -300,6 +330,24 @@ static long group_attrs(int fd, uint32_t i)
 	}
 }
 
+/* A second thread (not impersonating) opens the first one's token. */
+struct peer {
+	int pidfd;
+	pid_t tid;
+	long user, level;
+};
+
+static void *look_at_thread(void *arg)
+{
+	struct peer *p = arg;
+	int fd = (int)syscall(CK_KACS_NR_OPEN_THREAD_TOKEN, p->pidfd, p->tid, CK_KACS_TOKEN_QUERY);
+	p->user = fd < 0 ? fd : user_rid(fd);
+	p->level = fd < 0 ? fd : query32(fd, CK_KACS_TOKEN_CLASS_IMPERSONATION_LEVEL);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
 static int tokens(void)
 {
 	uint8_t spec[512];
@@ -309,6 +357,8 @@ static int tokens(void)
 	uint8_t *wire;
 	size_t wlen;
 
+	/* a handle to SYSTEM's own token, for after the INSTALL */
+	int sysall = (int)open_self(0, CK_KACS_TOKEN_ALL_ACCESS);
 	/* the peinit pattern: a session, a token for it */
 	if (ck_kacs_sid_parse("S-1-5-21-1-2-3-1001", &u, NULL) || ck_kacs_token_preset("user", CK_KACS_V0_20, &next, &t))
 		return 1;
@@ -432,6 +482,26 @@ static int tokens(void)
 	show("create_session_after_install", syscall(CK_KACS_NR_CREATE_SESSION, spec, (size_t)sl));
 	show("install_again_without_privilege", ioctl(tok, CK_KACS_IOC_INSTALL));
 	show("adjust_sessionid_without_tcb", ioctl(tok, CK_KACS_IOC_ADJUST_SESSIONID, &sid5));
+
+	/*
+	 * …-1001 (no SeImpersonate, Medium) impersonating SYSTEM's token: both
+	 * gates cap it to Identification; the thread acts with a copy at level 1,
+	 * which decides nothing (K20 9-impersonation/2-gates.md, 1-levels.md)
+	 */
+	struct ck_kacs_duplicate_args sd2 = { .access_mask = CK_KACS_TOKEN_QUERY | CK_KACS_TOKEN_IMPERSONATE,
+					      .token_type = CK_KACS_TOKEN_IMPERSONATION,
+					      .impersonation_level = CK_KACS_DELEGATION };
+	show("duplicate_system_as_1001", ioctl(sysall, CK_KACS_IOC_DUPLICATE, &sd2));
+	show("impersonate_system_capped", ioctl(sd2.result_fd, CK_KACS_IOC_IMPERSONATE));
+	show("handle_level_unchanged", query32(sd2.result_fd, CK_KACS_TOKEN_CLASS_IMPERSONATION_LEVEL));
+	show("open_self_at_identification", open_self(0, CK_KACS_TOKEN_QUERY));
+	pthread_t th2;
+	struct peer p = { .pidfd = pidfd, .tid = gettid() };
+	pthread_create(&th2, NULL, look_at_thread, &p);
+	pthread_join(th2, NULL);
+	show("other_thread_sees_user", p.user);
+	show("other_thread_sees_level", p.level);
+	show("revert_identification", syscall(CK_KACS_NR_REVERT));
 	free(wire);
 	ck_kacs_token_free(t);
 	return 0;

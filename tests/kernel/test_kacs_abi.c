@@ -142,7 +142,14 @@ static const char sd[] =
 	"a_path EOPNOTSUPP\n"
 	"null_path EFAULT\n"
 	"a_file EOPNOTSUPP\n"
-	"sacl_and_label EINVAL\n";
+	"sacl_and_label EINVAL\n"
+	/* a token's own SD through its handle: 20 + an ACL of 8 + two ACEs of 20 */
+	"token_set_sd_dacl 0\n"
+	"token_set_sd_modified 1\n"
+	"token_get_sd_dacl 68 aces 2 mask2 0x8\n"
+	"set_sd_len_0 EINVAL\n"
+	"set_sd_malformed EINVAL\n"
+	"set_sd_owner_missing EINVAL\n";
 
 Test(kacs_abi, get_sd_on_token_handles_and_pidfds_only_as_root)
 {
@@ -218,7 +225,15 @@ static const char tokens[] =
 	"create_token_after_install EPERM\n"
 	"create_session_after_install EPERM\n"
 	"install_again_without_privilege EACCES\n"
-	"adjust_sessionid_without_tcb EACCES\n";
+	"adjust_sessionid_without_tcb EACCES\n"
+	/* …-1001 impersonating SYSTEM (Delegation): capped to Identification by both gates */
+	"duplicate_system_as_1001 0\n"
+	"impersonate_system_capped 0\n"
+	"handle_level_unchanged 3\n"
+	"open_self_at_identification EACCES\n"
+	"other_thread_sees_user 18\n"
+	"other_thread_sees_level 1\n"
+	"revert_identification 0\n";
 
 Test(kacs_abi, every_token_call_on_a_minted_token_as_root)
 {
