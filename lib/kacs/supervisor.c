@@ -73,6 +73,11 @@ struct ck_kacs_sessions *ck__kacs_sessions(struct ck__kacs_sup *s)
 	return s->sessions;
 }
 
+struct ck__kacs_handles **ck__kacs_handles_slot(struct ck__kacs_sup *s)
+{
+	return &s->handles;
+}
+
 /* ---- new / free ------------------------------------------------------------------ */
 
 /* The root token's logon session must be in S's table (the presets' user session is 1000). */
@@ -113,7 +118,7 @@ void ck_kacs_supervisor_free(struct ck_kacs_supervisor *sv)
 		s->retry = r->next;
 		free(r);
 	}
-	ck__kacs_handles_free(s); /* their tokens are put while s counts sessions */
+	ck__kacs_handles_free(s);
 	ck__kacs_tasks_clear(s);
 	ck__kacs_set_current(NULL);
 	ck__lineage_free(s->lin);
@@ -246,9 +251,9 @@ static void decision_json(int fd, const struct ck_kacs_decision *d)
 		ck__json_null(&w, "target_user");
 	ck__json_str(&w, "syscall", d->syscall);
 	ck__json_str(&w, "op", d->op);
-	snprintf(hex, sizeof(hex), "%#x", d->right);
+	snprintf(hex, sizeof(hex), "0x%x", d->right);
 	ck__json_str(&w, "right", hex);
-	snprintf(hex, sizeof(hex), "%#x", d->granted);
+	snprintf(hex, sizeof(hex), "0x%x", d->granted);
 	ck__json_str(&w, "granted", hex);
 	ck__json_int(&w, "result", d->verdict ? -d->verdict : 0);
 	if (d->verdict) {
@@ -263,7 +268,7 @@ static void decision_json(int fd, const struct ck_kacs_decision *d)
 	ck__json_uint(&w, "caller_pip_trust", d->caller_pip_trust);
 	ck__json_uint(&w, "target_pip_type", d->target_pip_type);
 	ck__json_uint(&w, "target_pip_trust", d->target_pip_trust);
-	snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)d->privileges_used);
+	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)d->privileges_used);
 	ck__json_str(&w, "privileges_used", hex);
 	ck__json_obj_end(&w);
 	ck__json_write_line(&w, fd);
@@ -674,11 +679,6 @@ static bool tree_ended(struct ck__kacs_sup *s, int reaped_all)
 	return true;
 }
 
-struct ck__kacs_handles **ck__kacs_handles_slot(struct ck__kacs_sup *s)
-{
-	return &s->handles;
-}
-
 int ck__kacs_watch_fd(struct ck__kacs_sup *s, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLHUP, .data.u64 = (uint64_t)fd };
@@ -810,7 +810,6 @@ static int start_fail(struct ck__kacs_sup *s, int rc)
 		ck_spawn_free(s->root);
 		s->root = NULL;
 	}
-	ck__kacs_handles_free(s);
 	ck__kacs_tasks_clear(s);
 	ck__lineage_free(s->lin);
 	s->lin = NULL;
