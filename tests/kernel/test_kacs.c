@@ -1199,7 +1199,7 @@ KACS_CASE(peios_program_logs_in_and_execs_unchanged)
 	if (m == AS_NOBODY && access("/usr/bin/setpriv", X_OK) != 0)
 		ck_skip_or_fail_printed("setpriv (util-linux) is missing: cannot start the supervisor as uid 65534");
 	const char *helper = env_path("CK_KACS_HELPER");
-	const char *argv[20];
+	const char *argv[24];
 	int n = 0;
 	if (m == AS_NOBODY) {
 		argv[n++] = "/usr/bin/setpriv";
