@@ -936,6 +936,12 @@ int ck_kacs_supervisor_start(struct ck_kacs_supervisor *sv, const char *file, ch
 			return start_fail(s, fail(err, rc, "epoll: %s", strerror(-rc)));
 	/* the tree may not read S's memory or attach to it: S holds every decision */
 	prctl(PR_SET_DUMPABLE, 0);
+	/* one fd per live token handle (§6): as many as S may have, after the spawn so the tree keeps its own */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 	if ((rc = ck_spawn_release(s->root)))
 		return start_fail(s, fail(err, rc, "release: %s", strerror(-rc)));
 	s->exec_fd = ck_spawn_exec_fd(s->root);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -190,6 +191,10 @@ static void a_child_gets_a_copy_of_its_creators_token(void)
 		cr_assert_eq(ck_kacs_supervisor_step(sv, 50), 1);
 	}
 	pid_t child = atoi(line);
+	struct rlimit nofile;
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &nofile), 0);
+	cr_assert_eq(nofile.rlim_cur, nofile.rlim_max, "S raises its fd limit for token handles (design §6)");
+	cr_assert_eq(prctl(PR_GET_DUMPABLE), 0, "S is not dumpable");
 	/* the FORK record is in a ring before the child runs; a step drains it */
 	cr_assert_eq(ck_kacs_supervisor_step(sv, 0), 1);
 	struct ck__kacs_sup *s = &sv->s;
