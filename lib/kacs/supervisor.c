@@ -874,8 +874,7 @@ int ck_kacs_supervisor_start(struct ck_kacs_supervisor *sv, const char *file, ch
 	struct ck_seccomp_policy *own = NULL;
 	const struct ck_seccomp_policy *policy = s->policy_override;
 	if (!policy && !(policy = own = ck__kacs_filter_policy()))
-		return fail(err, -errno, "the supervisor's seccomp filter: %s",
-			    errno == ENOSYS ? "not in this build (lib/kacs/filter.c)" : strerror(errno));
+		return fail(err, -errno, "the supervisor's seccomp filter: %s", strerror(errno));
 	struct ck_spawn_attr *a = attr ? attr : ck_spawn_attr_new();
 	struct ck_seccomp_listener_opts lo = { .size = sizeof(lo), .flags = CK_SECCOMP_LISTENER_WAIT_KILLABLE };
 	rc = a ? ck_spawn_attr_set_seccomp_listener(a, policy, &lo) : -ENOMEM;
