@@ -69,7 +69,7 @@ struct ck__kacs_sup {
 	int root_status, exec_err;
 	struct ck__kacs_deferred *deferred;
 	struct ck__kacs_retry *retry;
-	bool in_drain;
+	bool need_reap; /* a SIGCHLD came: reap() at the end of the step */
 	uint64_t records_pass; /* records applied in the current drain */
 	struct ck_kacs_supervisor_stats st;
 	sigset_t old_mask;
