@@ -264,7 +264,7 @@ int ck__kacs_target_pidfd_keep(struct ck__kacs_sup *s, struct ck__kacs_call *c, 
 		*sfd = -1;
 	int fd = ck__kacs_fd_get(s, c, pidfd);
 	if (fd < 0)
-		return fd == -EACCES ? -EBADF : fd;
+		return fd; /* -EACCES: S may not reach the caller (not dumpable, design §2) */
 	pid_t pid = pidfd_pid(fd);
 	int rc = pid < 0 ? pid : ck__kacs_target_pid(s, c, pid, out);
 	/* the process was alive after the lookup, so the number was not reused meanwhile */

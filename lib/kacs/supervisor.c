@@ -46,6 +46,8 @@ struct ck_kacs_supervisor {
 	struct ck__kacs_sup s;
 };
 
+static void kill_tree(struct ck__kacs_sup *s);
+
 static int fail(struct ck_kacs_error *err, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(struct ck_kacs_error *err, int rc, const char *fmt, ...)
 {
@@ -104,11 +106,18 @@ void ck_kacs_supervisor_free(struct ck_kacs_supervisor *sv)
 		return;
 	struct ck__kacs_sup *s = &sv->s;
 	ck__kacs_set_current(s);
+	if (s->started && !s->ended && !s->killed)
+		kill_tree(s); /* a tree still running ends with its supervisor */
 	if (s->root) {
 		ck_spawn_free(s->root); /* kills and reaps a root not yet waited for */
 		s->root = NULL;
 	}
-	/* S's other children (orphans of the tree): killed by the tree kill below, then reaped */
+	if (s->started && !s->ended) {
+		/* the killed tree's other tasks came back to S (subreaper): reap them */
+		siginfo_t si;
+		while (waitid(P_ALL, 0, &si, WEXITED) == 0 || errno == EINTR)
+			;
+	}
 	while (s->deferred) {
 		struct ck__kacs_deferred *d = s->deferred;
 		s->deferred = d->next;
@@ -343,51 +352,66 @@ static int on_record(void *data, const struct ck__lin_rec *r)
 	return rc;
 }
 
-/* Every process whose ancestry reaches S, from /proc (the slow path): n, up to max into out. */
+struct pp {
+	pid_t pid, ppid;
+};
+
+static int by_pid(const void *a, const void *b)
+{
+	const struct pp *x = a, *y = b;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* Every process whose ancestry reaches self, from /proc (the slow path): the count, up to max into out. */
 static size_t descendants(pid_t self, pid_t *out, size_t max)
 {
-	enum { CAP = 32768 };
-	static pid_t pp[CAP + 1]; /* ppid by pid, for pids up to CAP (pid_max here); larger ones are read one by one */
 	DIR *d = opendir("/proc");
-	size_t n = 0;
+	struct pp *all = NULL;
+	size_t n = 0, cap = 0, found = 0;
 	if (!d)
 		return 0;
-	memset(pp, 0, sizeof(pp));
-	pid_t pids[CAP];
-	size_t np = 0;
-	for (struct dirent *e; (e = readdir(d)) && np < CAP;) {
-		char path[64], line[128];
+	for (struct dirent *e; (e = readdir(d));) {
+		char path[64], line[256];
 		pid_t pid = (pid_t)atoi(e->d_name);
-		if (pid <= 0 || pid > CAP)
+		if (pid <= 0)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 		FILE *f = fopen(path, "re");
 		if (!f)
 			continue;
-		if (fgets(line, sizeof(line), f)) {
-			char *rp = strrchr(line, ')');
-			int ppid;
-			if (rp && sscanf(rp + 1, " %*c %d", &ppid) == 1) {
-				pp[pid] = (pid_t)ppid;
-				pids[np++] = pid;
+		char *rp;
+		int ppid;
+		if (fgets(line, sizeof(line), f) && (rp = strrchr(line, ')')) && sscanf(rp + 1, " %*c %d", &ppid) == 1) {
+			if (n == cap) {
+				struct pp *m = realloc(all, (cap = cap ? cap * 2 : 1024) * sizeof(*all));
+				if (!m) {
+					fclose(f);
+					break;
+				}
+				all = m;
 			}
+			all[n++] = (struct pp){ pid, (pid_t)ppid };
 		}
 		fclose(f);
 	}
 	closedir(d);
-	for (size_t i = 0; i < np; i++) {
-		pid_t p = pids[i];
-		for (int depth = 0; p > 1 && p <= CAP && depth < 4096; depth++) {
-			p = pp[p];
-			if (p == self) {
-				if (n < max)
-					out[n] = pids[i];
-				n++;
+	if (all)
+		qsort(all, n, sizeof(*all), by_pid);
+	for (size_t i = 0; i < n; i++) {
+		pid_t up = all[i].ppid;
+		for (size_t depth = 0; up > 1 && depth < n; depth++) {
+			if (up == self) {
+				if (found < max)
+					out[found] = all[i].pid;
+				found++;
 				break;
 			}
+			struct pp key = { up, 0 }, *at = bsearch(&key, all, n, sizeof(*all), by_pid);
+			up = at ? at->ppid : 0;
 		}
 	}
-	return n;
+	free(all);
+	return found;
 }
 
 /*
@@ -912,6 +936,12 @@ int ck_kacs_supervisor_start(struct ck_kacs_supervisor *sv, const char *file, ch
 			return start_fail(s, fail(err, rc, "epoll: %s", strerror(-rc)));
 	/* the tree may not read S's memory or attach to it: S holds every decision */
 	prctl(PR_SET_DUMPABLE, 0);
+	/* one fd per live token handle (§6): as many as S may have, after the spawn so the tree keeps its own */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 	if ((rc = ck_spawn_release(s->root)))
 		return start_fail(s, fail(err, rc, "release: %s", strerror(-rc)));
 	s->exec_fd = ck_spawn_exec_fd(s->root);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -190,6 +191,10 @@ static void a_child_gets_a_copy_of_its_creators_token(void)
 		cr_assert_eq(ck_kacs_supervisor_step(sv, 50), 1);
 	}
 	pid_t child = atoi(line);
+	struct rlimit nofile;
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &nofile), 0);
+	cr_assert_eq(nofile.rlim_cur, nofile.rlim_max, "S raises its fd limit for token handles (design §6)");
+	cr_assert_eq(prctl(PR_GET_DUMPABLE), 0, "S is not dumpable");
 	/* the FORK record is in a ring before the child runs; a step drains it */
 	cr_assert_eq(ck_kacs_supervisor_step(sv, 0), 1);
 	struct ck__kacs_sup *s = &sv->s;
@@ -510,4 +515,38 @@ Test(kacs_supervisor, kacs_run_forwards_sigterm_to_the_command)
 	int st;
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM, "status %#x", st);
+}
+
+/* Freeing a supervisor whose tree still runs kills and reaps the whole tree. */
+Test(kacs_supervisor, free_kills_and_reaps_a_running_tree)
+{
+	struct ck_kacs_supervisor *sv = new_sup(0);
+	int out[2];
+	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+	/* a grandchild that outlives its parent comes back to S, the subreaper */
+	char *argv[] = { "/bin/sh", "-c", "(sleep 60 & echo $!) ; sleep 60", NULL };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	cr_assert_eq(ck_spawn_attr_add_fd(a, out[1], 1), 0);
+	start(sv, argv, a);
+	ck_spawn_attr_free(a);
+	close(out[1]);
+	char line[32] = "";
+	size_t len = 0;
+	while (!strchr(line, '\n')) {
+		struct pollfd p = { out[0], POLLIN, 0 };
+		if (poll(&p, 1, 0) == 1) {
+			ssize_t n = read(out[0], line + len, sizeof(line) - 1 - len);
+			cr_assert_gt(n, 0);
+			len += (size_t)n;
+			continue;
+		}
+		cr_assert_eq(ck_kacs_supervisor_step(sv, 50), 1);
+	}
+	pid_t orphan = atoi(line);
+	cr_assert_gt(orphan, 0);
+	free_sup(sv);
+	close(out[0]);
+	cr_assert_eq(kill(orphan, 0), -1, "the orphaned sleep %d still runs", (int)orphan);
+	cr_assert_eq(errno, ESRCH);
+	assert_no_child_left();
 }
