@@ -211,16 +211,6 @@ int ck__kacs_parse_stat(const char *text, struct ck__kacs_procinfo *out)
 	return 0;
 }
 
-/* The value of a "Key:\tvalue" line, or NULL. */
-static const char *status_field(const char *status, const char *key)
-{
-	size_t n = strlen(key);
-	for (const char *p = status; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (strncmp(p, key, n) == 0 && p[n] == ':')
-			return p + n + 1;
-	return NULL;
-}
-
 static int ids4(const char *v, unsigned out[4])
 {
 	return v && sscanf(v, " %u %u %u %u", &out[0], &out[1], &out[2], &out[3]) == 4 ? 0 : -EINVAL;
@@ -228,15 +218,15 @@ static int ids4(const char *v, unsigned out[4])
 
 int ck__kacs_parse_status(const char *text, struct ck__kacs_procinfo *out)
 {
-	const char *tgid = text ? status_field(text, "Tgid") : NULL;
-	const char *ppid = text ? status_field(text, "PPid") : NULL;
-	const char *cap = text ? status_field(text, "CapEff") : NULL;
+	const char *tgid = text ? ck__status_field(text, "Tgid") : NULL;
+	const char *ppid = text ? ck__status_field(text, "PPid") : NULL;
+	const char *cap = text ? ck__status_field(text, "CapEff") : NULL;
 	unsigned u[4], g[4];
 	int t, pp;
 
 	if (!tgid || !ppid || !cap || sscanf(tgid, " %d", &t) != 1 || sscanf(ppid, " %d", &pp) != 1 ||
-	    sscanf(cap, " %" SCNx64, &out->cap_eff) != 1 || ids4(status_field(text, "Uid"), u) ||
-	    ids4(status_field(text, "Gid"), g))
+	    sscanf(cap, " %" SCNx64, &out->cap_eff) != 1 || ids4(ck__status_field(text, "Uid"), u) ||
+	    ids4(ck__status_field(text, "Gid"), g))
 		return -EINVAL;
 	out->pid = t;
 	out->ppid = pp;
