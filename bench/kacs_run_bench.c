@@ -4,18 +4,20 @@
  * 2 and 3), against a bare seccomp user-notification round trip measured in
  * the same rounds:
  *
- *   kacs-run-bench [--rounds R] [--calls N] CLONEKIT
+ *   kacs-run-bench [--rounds R] [--calls N]
  *
  * Every round runs three children, in an order that rotates every round:
  *   bare         this program, its getppid trapped by a one-rule NOTIFY
  *                filter (ck_spawn's listener) that this process answers with
- *                CONTINUE at once: the round trip and nothing else
- *   intercepted  `CLONEKIT kacs run -- kacs-run-bench --inside intercepted N`:
+ *                CONTINUE at once: the round trip and nothing else; then the
+ *                three calls below without a supervisor, for reference
+ *   intercepted  `kacs-run-bench --inside intercepted N` under the supervisor
+ *                (ck_kacs_supervisor_run, what `clonekit kacs run` runs):
  *                kill(child, 0), pidfd_open(child) (+ close) and
  *                sched_getaffinity(child) on a child of its own, each
  *                decided by the supervisor and CONTINUEd (the kill loop at
  *                1:1 is the design's "kill loop")
- *   emulated     `CLONEKIT kacs run -- kacs-run-bench --inside emulated N`:
+ *   emulated     `kacs-run-bench --inside emulated N` under the supervisor:
  *                kacs_open_self_token(0, TOKEN_QUERY), KACS_IOC_QUERY
  *                (TOKEN_CLASS_USER) and close, each timed alone
  * Each child reports µs per call; prints the median over rounds of each
@@ -60,18 +62,8 @@ static void die(const char *what, int err)
 
 /* ---- inside: the calls, timed, one "NAME US" line each ---- */
 
-static int bare(long n)
-{
-	for (long i = 0; i < n / 10; i++) /* warm-up */
-		syscall(SYS_getppid);
-	double t0 = now_us();
-	for (long i = 0; i < n; i++)
-		syscall(SYS_getppid);
-	printf("bare %.3f\n", (now_us() - t0) / (double)n);
-	return 0;
-}
-
-static int intercepted(long n)
+/* The three calls on a child of our own; suffix names the figures ("" supervised, "-plain" not). */
+static int intercepted(long n, const char *suffix)
 {
 	int park[2];
 	cpu_set_t set;
@@ -95,7 +87,7 @@ static int intercepted(long n)
 	for (long i = 0; i < n; i++)
 		if (syscall(SYS_kill, child, 0) < 0)
 			die("kill(child, 0)", errno);
-	printf("kill %.3f\n", (now_us() - t0) / (double)n);
+	printf("kill%s %.3f\n", suffix, (now_us() - t0) / (double)n);
 	t0 = now_us();
 	for (long i = 0; i < n; i++) {
 		long fd = syscall(SYS_pidfd_open, child, 0);
@@ -103,17 +95,29 @@ static int intercepted(long n)
 			die("pidfd_open(child)", errno);
 		close((int)fd);
 	}
-	printf("pidfd_open %.3f\n", (now_us() - t0) / (double)n);
+	printf("pidfd_open%s %.3f\n", suffix, (now_us() - t0) / (double)n);
 	t0 = now_us();
 	for (long i = 0; i < n; i++)
 		if (syscall(SYS_sched_getaffinity, child, sizeof(set), &set) < 0)
 			die("sched_getaffinity(child)", errno);
-	printf("sched_getaffinity %.3f\n", (now_us() - t0) / (double)n);
+	printf("sched_getaffinity%s %.3f\n", suffix, (now_us() - t0) / (double)n);
 	close(park[1]);
 	while (waitpid(child, NULL, 0) < 0)
 		if (errno != EINTR)
 			die("waitpid", errno);
 	return 0;
+}
+
+static int bare(long n)
+{
+	for (long i = 0; i < n / 10; i++) /* warm-up */
+		syscall(SYS_getppid);
+	double t0 = now_us();
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	printf("bare %.3f\n", (now_us() - t0) / (double)n);
+	/* what the intercepted calls cost without the supervisor (not trapped here) */
+	return intercepted(n, "-plain");
 }
 
 static int emulated(long n)
@@ -147,9 +151,11 @@ static int emulated(long n)
 
 /* ---- the driver ---- */
 
-enum fig { F_BARE, F_KILL, F_PIDFD_OPEN, F_SCHED, F_OPEN, F_QUERY, F_CLOSE, F_COUNT };
+enum fig { F_BARE, F_KILL, F_PIDFD_OPEN, F_SCHED, F_OPEN, F_QUERY, F_CLOSE, F_KILL_PLAIN, F_PIDFD_PLAIN,
+	   F_SCHED_PLAIN, F_COUNT };
 static const char *const fig_names[F_COUNT] = { "bare", "kill", "pidfd_open", "sched_getaffinity",
-						"open_self_token", "query", "close" };
+						"open_self_token", "query", "close", "kill-plain",
+						"pidfd_open-plain", "sched_getaffinity-plain" };
 
 /* Reads the child's "NAME US" lines into fig. */
 static void parse(const char *out, double fig[F_COUNT])
@@ -177,24 +183,61 @@ static void answer(int listener)
 	(void)ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
-/* Runs argv (with the one-rule listener filter when bare), answering it; its output into out. */
-static void run(char *const argv[], bool with_listener, char *out, size_t outlen)
+/* Runs argv under a new supervisor (the system preset, no decision log); its output into out. */
+static void run_supervised(char *const argv[], char *out, size_t outlen)
+{
+	struct ck_kacs_supervisor_opts o = { .size = sizeof(o), .decisions_fd = -1 };
+	struct ck_kacs_error err = { .size = sizeof(err) };
+	struct ck_kacs_supervisor *s = NULL;
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	int pipefd[2], st = 0, r;
+	size_t len = 0;
+	ssize_t n;
+
+	if (!a || pipe2(pipefd, O_CLOEXEC) < 0)
+		die("setting up a child", errno);
+	if ((r = ck_spawn_attr_add_fd(a, pipefd[1], 1)) != 0 || (r = ck_kacs_supervisor_new(&s, &o, &err)) != 0)
+		die(err.message[0] ? err.message : "ck_kacs_supervisor_new", -r);
+	/* the output is a few lines: the pipe holds it until the tree has ended */
+	r = ck_kacs_supervisor_run(s, argv[0], argv, NULL, a, &st, &err);
+	if (r) {
+		fprintf(stderr, "kacs-run-bench: the supervisor: %s (%s)\n", err.message, strerror(-r));
+		exit(2);
+	}
+	close(pipefd[1]);
+	while (len + 1 < outlen && (n = read(pipefd[0], out + len, outlen - 1 - len)) != 0) {
+		if (n < 0 && errno != EINTR)
+			die("read", errno);
+		if (n > 0)
+			len += (size_t)n;
+	}
+	out[len] = '\0';
+	close(pipefd[0]);
+	ck_spawn_attr_free(a);
+	ck_kacs_supervisor_free(s);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "kacs-run-bench: %s %s under the supervisor ended with status %#x: %s\n", argv[2],
+			argv[3], st, out);
+		exit(2);
+	}
+}
+
+/* Runs argv with the one-rule listener filter, answering it; its output into out. */
+static void run_bare(char *const argv[], char *out, size_t outlen)
 {
 	struct ck_spawn_attr *a = ck_spawn_attr_new();
 	struct ck_spawn_error err = { .size = sizeof(err) };
 	struct ck_seccomp_policy *p = NULL;
 	struct ck_child *c = NULL;
-	int pipefd[2], listener = -1, st, r;
+	struct ck__seccomp_rule rule = { .syscall = "getppid", .action = CK_SECCOMP_NOTIFY };
+	int pipefd[2], listener, st, r;
 	size_t len = 0;
 
 	if (!a || pipe2(pipefd, O_CLOEXEC) < 0)
 		die("setting up a child", errno);
-	if (with_listener) {
-		struct ck__seccomp_rule rule = { .syscall = "getppid", .action = CK_SECCOMP_NOTIFY };
-		p = ck__seccomp_policy_new("bare-notify", "getppid waits for the listener");
-		if (!p || ck__seccomp_policy_add(p, &rule) || ck_spawn_attr_set_seccomp_listener(a, p, NULL))
-			die("the one-rule listener filter", errno ? errno : EINVAL);
-	}
+	p = ck__seccomp_policy_new("bare-notify", "getppid waits for the listener");
+	if (!p || ck__seccomp_policy_add(p, &rule) || ck_spawn_attr_set_seccomp_listener(a, p, NULL))
+		die("the one-rule listener filter", errno ? errno : EINVAL);
 	if ((r = ck_spawn_attr_add_fd(a, pipefd[1], 1)) != 0)
 		die("ck_spawn_attr_add_fd", -r);
 	if ((r = ck_spawn(&c, argv[0], argv, NULL, a, &err)) != 0) {
@@ -204,20 +247,21 @@ static void run(char *const argv[], bool with_listener, char *out, size_t outlen
 	ck_spawn_attr_free(a);
 	ck_seccomp_policy_free(p);
 	close(pipefd[1]);
-	if (with_listener) {
-		listener = ck_spawn_take_listener(c);
-		if (listener < 0 || ck_spawn_release(c) != 0 || ck_spawn_wait_exec(c, &err) != 0)
-			die("starting the bare child", listener < 0 ? -listener : EIO);
-	}
-	for (;;) {
-		struct pollfd fds[2] = { { .fd = pipefd[0], .events = POLLIN }, { .fd = listener, .events = POLLIN } };
-		if (poll(fds, listener >= 0 ? 2 : 1, -1) < 0) {
+	listener = ck_spawn_take_listener(c);
+	if (listener < 0 || ck_spawn_release(c) != 0 || ck_spawn_wait_exec(c, &err) != 0)
+		die("starting the bare child", listener < 0 ? -listener : EIO);
+	for (bool hup = false;;) {
+		/* once no task is left under the filter the listener hangs up: stop polling it */
+		struct pollfd fds[2] = { { .fd = pipefd[0], .events = POLLIN }, { .fd = hup ? -1 : listener, .events = POLLIN } };
+		if (poll(fds, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die("poll", errno);
 		}
-		if (listener >= 0 && (fds[1].revents & POLLIN))
+		if (fds[1].revents & POLLIN)
 			answer(listener);
+		else if (fds[1].revents)
+			hup = true;
 		if (fds[0].revents & (POLLIN | POLLHUP)) {
 			ssize_t n = read(pipefd[0], out + len, outlen - 1 - len);
 			if (n < 0 && errno != EINTR)
@@ -230,8 +274,7 @@ static void run(char *const argv[], bool with_listener, char *out, size_t outlen
 	}
 	out[len] = '\0';
 	close(pipefd[0]);
-	if (listener >= 0)
-		close(listener);
+	close(listener);
 	if ((r = ck_spawn_wait(c, &st)) != 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		fprintf(stderr, "kacs-run-bench: %s ended with status %#x: %s\n", argv[0], st, out);
 		exit(2);
@@ -263,7 +306,7 @@ int main(int argc, char **argv)
 		if (n > 0 && strcmp(argv[2], "bare") == 0)
 			return bare(n);
 		if (n > 0 && strcmp(argv[2], "intercepted") == 0)
-			return intercepted(n);
+			return intercepted(n, "");
 		if (n > 0 && strcmp(argv[2], "emulated") == 0)
 			return emulated(n);
 		goto usage;
@@ -276,7 +319,7 @@ int main(int argc, char **argv)
 		else
 			goto usage;
 	}
-	if (i + 1 != argc || rounds < 1 || calls < 10)
+	if (i != argc || rounds < 1 || calls < 10)
 		goto usage;
 	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (sl <= 0)
@@ -285,8 +328,8 @@ int main(int argc, char **argv)
 	snprintf(n_text, sizeof(n_text), "%ld", calls);
 
 	char *const bare_argv[] = { self, "--inside", "bare", n_text, NULL };
-	char *const icpt_argv[] = { argv[i], "kacs", "run", "--", self, "--inside", "intercepted", n_text, NULL };
-	char *const emul_argv[] = { argv[i], "kacs", "run", "--", self, "--inside", "emulated", n_text, NULL };
+	char *const icpt_argv[] = { self, "--inside", "intercepted", n_text, NULL };
+	char *const emul_argv[] = { self, "--inside", "emulated", n_text, NULL };
 	double *fig[F_COUNT], *ratio[F_COUNT];
 	for (int f = 0; f < F_COUNT; f++) {
 		fig[f] = calloc((size_t)rounds, sizeof(double));
@@ -296,9 +339,9 @@ int main(int argc, char **argv)
 		double t[F_COUNT] = { 0 };
 		for (int k = 0; k < 3; k++) {
 			switch ((r + k) % 3) {
-			case 0: run(bare_argv, true, out, sizeof(out)); break;
-			case 1: run(icpt_argv, false, out, sizeof(out)); break;
-			case 2: run(emul_argv, false, out, sizeof(out)); break;
+			case 0: run_bare(bare_argv, out, sizeof(out)); break;
+			case 1: run_supervised(icpt_argv, out, sizeof(out)); break;
+			case 2: run_supervised(emul_argv, out, sizeof(out)); break;
 			}
 			parse(out, t);
 		}
@@ -312,24 +355,27 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("KACS supervisor: %d interleaved rounds of %ld calls each; medians, µs per call\n", rounds, calls);
-	for (int f = 0; f < F_COUNT; f++) {
+	for (int f = 0; f < F_KILL_PLAIN; f++) {
 		double m = median(fig[f], rounds), q = median(ratio[f], rounds);
 		printf("%-18s %8.3f µs", fig_names[f], m);
 		if (f == F_BARE)
 			printf("   (user-notification round trip with CONTINUE)\n");
 		else if (f <= F_SCHED)
-			printf("   %.2fx the bare round trip (goal <= 2x: %s)\n", q, q <= 2.0 ? "met" : "missed");
+			printf("   %.2fx the bare round trip (goal <= 2x: %s); %.3f µs without the supervisor\n", q,
+			       q <= 2.0 ? "met" : "missed", median(fig[f + F_KILL_PLAIN - F_KILL], rounds));
 		else if (f <= F_QUERY)
 			printf("   (goal <= 15 µs: %s)\n", m <= 15.0 ? "met" : "missed");
 		else
 			printf("   (not trapped: the supervisor sees the handle's hang-up later)\n");
+	}
+	for (int f = 0; f < F_COUNT; f++) {
 		free(fig[f]);
 		free(ratio[f]);
 	}
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: kacs-run-bench [--rounds R] [--calls N] CLONEKIT\n"
+	fprintf(stderr, "usage: kacs-run-bench [--rounds R] [--calls N]\n"
 			"       kacs-run-bench --inside bare|intercepted|emulated N\n");
 	return 2;
 }

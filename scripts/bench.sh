@@ -49,7 +49,7 @@ done
 
 echo
 echo "== the KACS supervisor's intercepted and emulated calls against a bare user-notification round trip =="
-"$build/bench/kacs-run-bench" --rounds 11 --calls 20000 "$build/clonekit"
+"$build/bench/kacs-run-bench" --rounds 11 --calls 20000
 
 echo
 echo "== fork+exec+wait of /bin/true (2000 from a bash loop) and 20000 threads (16 alive): unsupervised, kacs run, trace =="

@@ -256,9 +256,12 @@ static pid_t pidfd_pid(int fd)
 	return pid > 0 ? pid : -ESRCH;
 }
 
-int ck__kacs_target_pidfd(struct ck__kacs_sup *s, struct ck__kacs_call *c, int pidfd, struct ck__kacs_process **out)
+int ck__kacs_target_pidfd_keep(struct ck__kacs_sup *s, struct ck__kacs_call *c, int pidfd,
+				struct ck__kacs_process **out, int *sfd)
 {
 	*out = NULL;
+	if (sfd)
+		*sfd = -1;
 	int fd = ck__kacs_fd_get(s, c, pidfd);
 	if (fd < 0)
 		return fd == -EACCES ? -EBADF : fd;
@@ -269,6 +272,14 @@ int ck__kacs_target_pidfd(struct ck__kacs_sup *s, struct ck__kacs_call *c, int p
 		*out = NULL;
 		rc = -ESRCH;
 	}
-	close(fd);
+	if (rc == 0 && sfd)
+		*sfd = fd;
+	else
+		close(fd);
 	return rc;
+}
+
+int ck__kacs_target_pidfd(struct ck__kacs_sup *s, struct ck__kacs_call *c, int pidfd, struct ck__kacs_process **out)
+{
+	return ck__kacs_target_pidfd_keep(s, c, pidfd, out, NULL);
 }

@@ -744,6 +744,26 @@ static bool kacs_request(uint32_t req)
 	}
 }
 
+/* The decision log's name of a token ioctl (design §12's "ioctl(KACS_IOC_INSTALL)"). */
+static const char *ioctl_name(uint32_t req)
+{
+	switch (req) {
+	case CK_KACS_IOC_QUERY: return "ioctl(KACS_IOC_QUERY)";
+	case CK_KACS_IOC_ADJUST_PRIVS: return "ioctl(KACS_IOC_ADJUST_PRIVS)";
+	case CK_KACS_IOC_DUPLICATE: return "ioctl(KACS_IOC_DUPLICATE)";
+	case CK_KACS_IOC_INSTALL: return "ioctl(KACS_IOC_INSTALL)";
+	case CK_KACS_IOC_RESTRICT: return "ioctl(KACS_IOC_RESTRICT)";
+	case CK_KACS_IOC_LINK_TOKENS: return "ioctl(KACS_IOC_LINK_TOKENS)";
+	case CK_KACS_IOC_GET_LINKED_TOKEN: return "ioctl(KACS_IOC_GET_LINKED_TOKEN)";
+	case CK_KACS_IOC_ADJUST_GROUPS:
+	case CK_KACS_IOC_ADJUST_GROUPS_PKM: return "ioctl(KACS_IOC_ADJUST_GROUPS)";
+	case CK_KACS_IOC_IMPERSONATE: return "ioctl(KACS_IOC_IMPERSONATE)";
+	case CK_KACS_IOC_ADJUST_DEFAULT: return "ioctl(KACS_IOC_ADJUST_DEFAULT)";
+	case CK_KACS_IOC_ADJUST_SESSIONID: return "ioctl(KACS_IOC_ADJUST_SESSIONID)";
+	default: return NULL;
+	}
+}
+
 static int token_ioctl(struct ck__kacs_sup *s, struct ck__kacs_call *c)
 {
 	const __u64 *a = c->req->data.args;
@@ -753,6 +773,7 @@ static int token_ioctl(struct ck__kacs_sup *s, struct ck__kacs_call *c)
 		ck__kacs_reply_continue(c);
 		return DONE;
 	}
+	c->syscall = ioctl_name(req);
 	int fd = ck__kacs_fd_get(s, c, (int)a[0]);
 	if (fd == -EBADF) { /* not open: the kernel says so itself */
 		ck__kacs_reply_continue(c);
@@ -795,6 +816,29 @@ static int token_ioctl(struct ck__kacs_sup *s, struct ck__kacs_call *c)
 	}
 }
 
+/* The decision log's names (libseccomp knows no name for these numbers). */
+static const char *const syscall_names[CK_KACS_NR_LAST - CK_KACS_NR_FIRST + 1] = {
+	[CK_KACS_NR_OPEN_SELF_TOKEN - CK_KACS_NR_FIRST] = "kacs_open_self_token",
+	[CK_KACS_NR_OPEN_PROCESS_TOKEN - CK_KACS_NR_FIRST] = "kacs_open_process_token",
+	[CK_KACS_NR_OPEN_THREAD_TOKEN - CK_KACS_NR_FIRST] = "kacs_open_thread_token",
+	[CK_KACS_NR_CREATE_TOKEN - CK_KACS_NR_FIRST] = "kacs_create_token",
+	[CK_KACS_NR_CREATE_SESSION - CK_KACS_NR_FIRST] = "kacs_create_session",
+	[CK_KACS_NR_SET_PSB - CK_KACS_NR_FIRST] = "kacs_set_psb",
+	[CK_KACS_NR_DESTROY_EMPTY_SESSION - CK_KACS_NR_FIRST] = "kacs_destroy_empty_session",
+	[CK_KACS_NR_OPEN_PEER_TOKEN - CK_KACS_NR_FIRST] = "kacs_open_peer_token",
+	[CK_KACS_NR_IMPERSONATE_PEER - CK_KACS_NR_FIRST] = "kacs_impersonate_peer",
+	[CK_KACS_NR_REVERT - CK_KACS_NR_FIRST] = "kacs_revert",
+	[CK_KACS_NR_SET_IMPERSONATION_LEVEL - CK_KACS_NR_FIRST] = "kacs_set_impersonation_level",
+	[CK_KACS_NR_OPEN - CK_KACS_NR_FIRST] = "kacs_open",
+	[CK_KACS_NR_GET_SD - CK_KACS_NR_FIRST] = "kacs_get_sd",
+	[CK_KACS_NR_SET_SD - CK_KACS_NR_FIRST] = "kacs_set_sd",
+	[CK_KACS_NR_ACCESS_CHECK - CK_KACS_NR_FIRST] = "kacs_access_check",
+	[CK_KACS_NR_ACCESS_CHECK_LIST - CK_KACS_NR_FIRST] = "kacs_access_check_list",
+	[CK_KACS_NR_SET_CAAP - CK_KACS_NR_FIRST] = "kacs_set_caap",
+	[CK_KACS_NR_GET_MOUNT_POLICY - CK_KACS_NR_FIRST] = "kacs_get_mount_policy",
+	[CK_KACS_NR_SET_MOUNT_POLICY - CK_KACS_NR_FIRST] = "kacs_set_mount_policy",
+};
+
 bool ck__kacs_emulated(int nr)
 {
 	return nr == __NR_ioctl || (nr >= CK_KACS_NR_FIRST && nr <= 1099);
@@ -813,6 +857,8 @@ int ck__kacs_emulate(struct ck__kacs_sup *s, struct ck__kacs_call *c)
 			ck__kacs_reply_error(c, ENOSYS);
 		return DONE;
 	}
+	if (d->nr >= CK_KACS_NR_FIRST && d->nr <= CK_KACS_NR_LAST && syscall_names[d->nr - CK_KACS_NR_FIRST])
+		c->syscall = syscall_names[d->nr - CK_KACS_NR_FIRST];
 	switch (d->nr) {
 	case __NR_ioctl:
 		return token_ioctl(s, c);

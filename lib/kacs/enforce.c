@@ -14,8 +14,8 @@
  *   undecided. Arguments the kernel refuses before it looks at any process
  *   (a negative pid, bad flags, an unknown signal) are CONTINUEd: the kernel
  *   gives its own errno and touches nothing.
- * - A pid that is a thread S knows stands for its process (kill and the
- *   others accept any tid of a process).
+ * - A pid that is a thread stands for its process (kill and the others
+ *   accept any tid of a process; ck__kacs_target_pid resolves it).
  * - Group kills, kill(-1), PRIO_PGRP and PRIO_USER are all-or-nothing over
  *   the members (design §16); a process outside the tree counts as a member
  *   only when Linux's own uid/capability rule would let the caller reach it.
@@ -85,17 +85,6 @@ static int lookup_failed(struct ck__kacs_call *c, int r)
 
 /* ---- Targets and the two-check rule ------------------------------------------------------ */
 
-/* The process a pid or a tid names (a tid S knows gives its process; the rest as ck__kacs_target_pid). */
-static int target_of(struct ck__kacs_sup *s, struct ck__kacs_call *c, pid_t id, struct ck__kacs_process **out)
-{
-	struct ck__kacs_thread *t = id > 0 ? ck__kacs_thread_find(s, id) : NULL;
-	if (t) {
-		*out = t->proc;
-		return 0;
-	}
-	return ck__kacs_target_pid(s, c, id, out);
-}
-
 /*
  * op by subject (acting for subject_proc, whose PSB is the caller's side of
  * PIP) on target: the model's verdict (0 or the rule's positive errno), the
@@ -126,7 +115,7 @@ static int check_one(struct ck__kacs_sup *s, struct ck__kacs_call *c, enum ck_ka
 		     pid_t id)
 {
 	struct ck__kacs_process *p;
-	int r = target_of(s, c, id, &p);
+	int r = ck__kacs_target_pid(s, c, id, &p);
 	if (r)
 		return lookup_failed(c, r);
 	return answer(c, authorize(s, c, op, arg, ck__kacs_effective(c->caller), c->caller->proc, p));
@@ -223,7 +212,7 @@ static int check_set(struct ck__kacs_sup *s, struct ck__kacs_call *c, const stru
 	/* first every member known (a newborn's record may be on its way), then the decisions */
 	for (size_t i = 0; !r && i < m.n; i++) {
 		struct ck__kacs_process *p;
-		r = target_of(s, c, m.pid[i], &p);
+		r = ck__kacs_target_pid(s, c, m.pid[i], &p);
 		if (r == -ESRCH) /* ended since the scan: no longer a member */
 			r = 0;
 	}
@@ -231,7 +220,7 @@ static int check_set(struct ck__kacs_sup *s, struct ck__kacs_call *c, const stru
 	for (size_t i = 0; !r && !verdict && i < m.n; i++) {
 		struct ck__kacs_process *p;
 		struct ck__kacs_procinfo pi;
-		if (target_of(s, c, m.pid[i], &p))
+		if (ck__kacs_target_pid(s, c, m.pid[i], &p))
 			continue;
 		if (p->external && (procinfo_read(m.pid[i], false, true, &pi) || !ck__kacs_linux_reaches(&me, &pi, cap)))
 			continue;
@@ -282,7 +271,7 @@ static int row_tgkill(struct ck__kacs_sup *s, struct ck__kacs_call *c, const str
 
 	if (tgid <= 0 || tid <= 0 || !signal_known(sig))
 		return answer(c, 0);
-	int r = target_of(s, c, tid, &p);
+	int r = ck__kacs_target_pid(s, c, tid, &p);
 	if (r)
 		return lookup_failed(c, r);
 	if (p->tgid != tgid)
@@ -361,29 +350,16 @@ static int row_pidfd_open(struct ck__kacs_sup *s, struct ck__kacs_call *c, const
 	return check_one(s, c, CK_KACS_OP_PIDFD_OPEN, 0, pid);
 }
 
-/* The pid S's copy of a pidfd names now (fdinfo's Pid line): 0, -EBADF (no pidfd), -ESRCH (ended). */
-static int pidfd_pid(int sfd, pid_t *out)
-{
-	char path[64], buf[2048];
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", sfd);
-	if (ck__read_small_file(path, buf, sizeof(buf)) < 0)
-		return -EBADF;
-	const char *line = strstr(buf, "\nPid:");
-	int pid;
-	if (!line || sscanf(line + 5, " %d", &pid) != 1)
-		return -EBADF;
-	if (pid <= 0) /* -1: it has ended; 0: a pid namespace S does not see, which S cannot decide on */
-		return -ESRCH;
-	*out = pid;
-	return 0;
-}
-
-/* Whether the kernel would call p dumpable: /proc/PID belongs to root when it is not (task_dump_owner). */
+/*
+ * Whether the kernel would call p dumpable: its private /proc files belong
+ * to root when it is not (task_dump_owner; the design's "/proc/T" is the one
+ * directory exempt from that rule, owned by the euid either way).
+ */
 static bool dumpable(struct ck__kacs_sup *s, const struct ck__kacs_process *p, const struct ck__kacs_procinfo *pi)
 {
 	char path[64];
 	struct stat st;
-	snprintf(path, sizeof(path), "/proc/%d", (int)p->tgid);
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)p->tgid);
 	if (stat(path, &st) == 0 && st.st_uid != pi->uid[1])
 		return false;
 	/* an unprivileged S keeps PR_SET_DUMPABLE(0) as a virtual flag (§2): honour it as Linux would */
@@ -402,17 +378,13 @@ static int row_pidfd_getfd(struct ck__kacs_sup *s, struct ck__kacs_call *c, cons
 	int pidfd = ck__kacs_trap_int(t, 0), fd = ck__kacs_trap_int(t, 1);
 	struct ck__kacs_process *p;
 	struct ck__kacs_procinfo me, them;
-	pid_t pid = 0;
+	int sfd CK_AUTO_CLOSE = -1;
 
 	if (ck__kacs_trap_int(t, 2) != 0)
 		return answer(c, 0); /* flags: EINVAL before anything */
-	int sfd CK_AUTO_CLOSE = ck__kacs_fd_get(s, c, pidfd);
-	if (sfd < 0)
-		return sfd == -EBADF ? answer(c, EBADF) : sfd;
-	int r = pidfd_pid(sfd, &pid);
-	if (r)
-		return answer(c, -r);
-	r = target_of(s, c, pid, &p);
+	int r = ck__kacs_target_pidfd_keep(s, c, pidfd, &p, &sfd);
+	if (r == -EBADF)
+		return answer(c, EBADF); /* not open, or no pidfd */
 	if (r)
 		return lookup_failed(c, r);
 	int verdict = authorize(s, c, CK_KACS_OP_PIDFD_GETFD, 0, ck__kacs_effective(c->caller), c->caller->proc, p);
@@ -645,13 +617,13 @@ static int row_kcmp(struct ck__kacs_sup *s, struct ck__kacs_call *c, const struc
 	for (int i = 0; i < 2; i++) {
 		if (pid[i] <= 0)
 			return answer(c, 0); /* find_task_by_vpid finds nothing: ESRCH */
-		int r = target_of(s, c, pid[i], &p);
+		int r = ck__kacs_target_pid(s, c, pid[i], &p);
 		if (r)
 			return lookup_failed(c, r);
 	}
 	/* looked up again one at a time: an outside process is the call's only until the next lookup */
 	for (int i = 0; i < 2 && !verdict && !(i == 1 && pid[1] == pid[0]); i++) {
-		int r = target_of(s, c, pid[i], &p);
+		int r = ck__kacs_target_pid(s, c, pid[i], &p);
 		if (r)
 			return lookup_failed(c, r == 1 ? -ESRCH : r);
 		verdict = authorize(s, c, CK_KACS_OP_KCMP, 0, ck__kacs_effective(c->caller), c->caller->proc, p);

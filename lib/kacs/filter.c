@@ -58,8 +58,15 @@ static const char *const pid_arg0[] = {
 	"prlimit64", "setpgid", "getpgid", "getsid", "migrate_pages", "move_pages",
 };
 
-/* Trapped when "who" (argument 1) is not 0. */
-static const char *const who_arg1[] = { "setpriority", "ioprio_set", "ioprio_get" };
+/*
+ * Trapped when "who" (argument 1) is not 0, or "which" (argument 0) is not
+ * the one-process kind: who 0 is the caller's own process, but also its own
+ * process group or its own uid, every process of which is a target.
+ */
+static const struct {
+	const char *syscall;
+	uint64_t process; /* PRIO_PROCESS, IOPRIO_WHO_PROCESS */
+} who_arg1[] = { { "setpriority", 0 }, { "ioprio_set", 1 }, { "ioprio_get", 1 } };
 
 #define NOTIFY CK_SECCOMP_NOTIFY
 
@@ -89,9 +96,13 @@ static int add_traps(struct ck_seccomp_policy *p)
 	for (size_t i = 0; !r && i < CK_ARRAY_SIZE(pid_arg0); i++)
 		r = add(p, (struct ck__seccomp_rule){ .syscall = pid_arg0[i], .action = NOTIFY, .ncmp = 1,
 						      .cmp = { CMP(0, NE, 0) } });
-	for (size_t i = 0; !r && i < CK_ARRAY_SIZE(who_arg1); i++)
-		r = add(p, (struct ck__seccomp_rule){ .syscall = who_arg1[i], .action = NOTIFY, .ncmp = 1,
+	for (size_t i = 0; !r && i < CK_ARRAY_SIZE(who_arg1); i++) {
+		r = add(p, (struct ck__seccomp_rule){ .syscall = who_arg1[i].syscall, .action = NOTIFY, .ncmp = 1,
 						      .cmp = { CMP(1, NE, 0) } });
+		if (!r)
+			r = add(p, (struct ck__seccomp_rule){ .syscall = who_arg1[i].syscall, .action = NOTIFY,
+							      .ncmp = 1, .cmp = { CMP(0, NE, who_arg1[i].process) } });
+	}
 	/* ptrace's request is a long: all 64 bits */
 	static const uint64_t ptrace_req[] = { PTRACE_ATTACH, PTRACE_SEIZE, PTRACE_TRACEME };
 	for (size_t i = 0; !r && i < CK_ARRAY_SIZE(ptrace_req); i++)

@@ -54,9 +54,9 @@ struct ck__kacs_sup {
 
 	uint64_t next_token_id;
 	struct ck_kacs_sessions *sessions;
-	struct ck__kacs_handles *handles; /* handle.c's table (ck__kacs_handles_slot) */
 	struct ck__pip_cache *pip;
 	struct ck__pidmap threads, procs;
+	struct ck__kacs_handles *handles; /* handle.c's table (ck__kacs_handles_slot) */
 	struct ck__kacs_process self; /* S itself as a target: PIP 0xFFFFFFFF (design §7.4) */
 	const struct ck_seccomp_policy *policy_override; /* tests: a filter other than §8's */
 
@@ -69,7 +69,7 @@ struct ck__kacs_sup {
 	int root_status, exec_err;
 	struct ck__kacs_deferred *deferred;
 	struct ck__kacs_retry *retry;
-	bool in_drain;
+	bool need_reap; /* a SIGCHLD came: reap() at the end of the step */
 	uint64_t records_pass; /* records applied in the current drain */
 	struct ck_kacs_supervisor_stats st;
 	sigset_t old_mask;

@@ -39,7 +39,8 @@
 #define EXTERNAL_SD "O:SYG:SYD:(A;;GA;;;SY)"
 
 /* The epoll tags: what an event's data.u64 names (a handle socket's is its fd, >= 0). */
-enum { TAG_LISTENER = -1, TAG_SIGNAL = -2, TAG_EXEC = -3, TAG_RING = -4 };
+/* ring i is TAG_RING - i */
+enum { TAG_LISTENER = -1, TAG_SIGNAL = -2, TAG_EXEC = -3, TAG_RING = -16 };
 
 struct ck_kacs_supervisor {
 	struct ck__kacs_sup s;
@@ -71,6 +72,11 @@ uint64_t *ck__kacs_next_token_id(struct ck__kacs_sup *s)
 struct ck_kacs_sessions *ck__kacs_sessions(struct ck__kacs_sup *s)
 {
 	return s->sessions;
+}
+
+struct ck__kacs_handles **ck__kacs_handles_slot(struct ck__kacs_sup *s)
+{
+	return &s->handles;
 }
 
 /* ---- new / free ------------------------------------------------------------------ */
@@ -113,7 +119,7 @@ void ck_kacs_supervisor_free(struct ck_kacs_supervisor *sv)
 		s->retry = r->next;
 		free(r);
 	}
-	ck__kacs_handles_free(s); /* their tokens are put while s counts sessions */
+	ck__kacs_handles_free(s);
 	ck__kacs_tasks_clear(s);
 	ck__kacs_set_current(NULL);
 	ck__lineage_free(s->lin);
@@ -246,9 +252,9 @@ static void decision_json(int fd, const struct ck_kacs_decision *d)
 		ck__json_null(&w, "target_user");
 	ck__json_str(&w, "syscall", d->syscall);
 	ck__json_str(&w, "op", d->op);
-	snprintf(hex, sizeof(hex), "%#x", d->right);
+	snprintf(hex, sizeof(hex), "0x%x", d->right);
 	ck__json_str(&w, "right", hex);
-	snprintf(hex, sizeof(hex), "%#x", d->granted);
+	snprintf(hex, sizeof(hex), "0x%x", d->granted);
 	ck__json_str(&w, "granted", hex);
 	ck__json_int(&w, "result", d->verdict ? -d->verdict : 0);
 	if (d->verdict) {
@@ -263,7 +269,7 @@ static void decision_json(int fd, const struct ck_kacs_decision *d)
 	ck__json_uint(&w, "caller_pip_trust", d->caller_pip_trust);
 	ck__json_uint(&w, "target_pip_type", d->target_pip_type);
 	ck__json_uint(&w, "target_pip_trust", d->target_pip_trust);
-	snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)d->privileges_used);
+	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)d->privileges_used);
 	ck__json_str(&w, "privileges_used", hex);
 	ck__json_obj_end(&w);
 	ck__json_write_line(&w, fd);
@@ -623,8 +629,10 @@ static int reap(struct ck__kacs_sup *s)
 			return 0;
 		if (si.si_pid == s->root_pid && s->root && !s->root_done) {
 			int st;
-			if (s->exec_pending)
+			if (s->exec_pending) {
+				s->need_reap = true; /* again once execve's outcome is in */
 				return 0; /* ck_spawn_wait_exec collects it with execve's outcome */
+			}
 			if (ck_spawn_wait(s->root, &st) == 0)
 				root_reaped(s, st);
 			continue;
@@ -638,6 +646,7 @@ static void on_exec_outcome(struct ck__kacs_sup *s)
 	struct ck_spawn_error e = { .size = sizeof(e) };
 	int rc = ck_spawn_wait_exec(s->root, &e);
 	s->exec_pending = false;
+	s->need_reap = true;
 	if (rc < 0) {
 		s->exec_err = rc;
 		snprintf(s->message, sizeof(s->message), "%s", e.message);
@@ -654,8 +663,10 @@ static void on_signal(struct ck__kacs_sup *s)
 {
 	struct signalfd_siginfo si;
 	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD)
-			continue; /* reap() below */
+		if (si.ssi_signo == SIGCHLD) {
+			s->need_reap = true; /* reap() below: not on every step, it is a system call */
+			continue;
+		}
 		if (s->root && !s->root_done)
 			ck_spawn_signal(s->root, (int)si.ssi_signo);
 	}
@@ -672,11 +683,6 @@ static bool tree_ended(struct ck__kacs_sup *s, int reaped_all)
 		return false;
 	ck__kacs_tasks_clear(s); /* EXIT records still in a ring name tasks that are gone */
 	return true;
-}
-
-struct ck__kacs_handles **ck__kacs_handles_slot(struct ck__kacs_sup *s)
-{
-	return &s->handles;
 }
 
 int ck__kacs_watch_fd(struct ck__kacs_sup *s, int fd)
@@ -737,8 +743,10 @@ int ck_kacs_supervisor_step(struct ck_kacs_supervisor *sv, int timeout_ms)
 			on_signal(s);
 		} else if (tag == TAG_EXEC) {
 			on_exec_outcome(s);
-		} else if (tag == TAG_RING) {
-			/* handled by reap() and drain() */
+		} else if (tag <= TAG_RING) {
+			/* readable: drained above; HUP: the event's tasks are all gone, the ring stays readable */
+			if (evs[i].events & EPOLLHUP)
+				epoll_ctl(s->epfd, EPOLL_CTL_DEL, ck__lineage_fd(s->lin, (size_t)(TAG_RING - tag)), NULL);
 		} else if (tag >= 0) {
 			epoll_ctl(s->epfd, EPOLL_CTL_DEL, (int)tag, NULL);
 			ck__kacs_handle_hup(s, (int)tag);
@@ -746,9 +754,12 @@ int ck_kacs_supervisor_step(struct ck_kacs_supervisor *sv, int timeout_ms)
 	}
 	if (s->deferred)
 		retry_deferred(s, records);
-	int reaped = reap(s);
-	if (reaped < 0)
-		return reaped;
+	int reaped = 0;
+	if (s->need_reap) {
+		s->need_reap = false;
+		if ((reaped = reap(s)) < 0)
+			return reaped;
+	}
 	if (tree_ended(s, reaped)) {
 		s->ended = true;
 		/* a loss with no record after it leaves no PERF_RECORD_LOST in a ring: ask perf */
@@ -810,7 +821,6 @@ static int start_fail(struct ck__kacs_sup *s, int rc)
 		ck_spawn_free(s->root);
 		s->root = NULL;
 	}
-	ck__kacs_handles_free(s);
 	ck__kacs_tasks_clear(s);
 	ck__lineage_free(s->lin);
 	s->lin = NULL;
@@ -898,7 +908,7 @@ int ck_kacs_supervisor_start(struct ck_kacs_supervisor *sv, const char *file, ch
 	if ((rc = watch(s, s->listener, TAG_LISTENER)) || (rc = watch(s, s->sigfd, TAG_SIGNAL)))
 		return start_fail(s, fail(err, rc, "epoll: %s", strerror(-rc)));
 	for (size_t i = 0; i < ck__lineage_nfds(s->lin); i++)
-		if ((rc = watch(s, ck__lineage_fd(s->lin, i), TAG_RING)))
+		if ((rc = watch(s, ck__lineage_fd(s->lin, i), TAG_RING - (int64_t)i)))
 			return start_fail(s, fail(err, rc, "epoll: %s", strerror(-rc)));
 	/* the tree may not read S's memory or attach to it: S holds every decision */
 	prctl(PR_SET_DUMPABLE, 0);

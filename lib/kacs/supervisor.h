@@ -201,6 +201,13 @@ int ck__kacs_fd_install(struct ck__kacs_sup *s, struct ck__kacs_call *c, int fd,
 int ck__kacs_target_pid(struct ck__kacs_sup *s, struct ck__kacs_call *c, pid_t pid, struct ck__kacs_process **out);
 /* The same for a pidfd of the caller's (resolved once; -EBADF for another kind of fd). */
 int ck__kacs_target_pidfd(struct ck__kacs_sup *s, struct ck__kacs_call *c, int pidfd, struct ck__kacs_process **out);
+/*
+ * The same, keeping S's copy of the pidfd in *sfd (O_CLOEXEC, the caller
+ * closes it) when it returns 0: to act on the very process decided on
+ * (pidfd_getfd), which a pid could not pin.
+ */
+int ck__kacs_target_pidfd_keep(struct ck__kacs_sup *s, struct ck__kacs_call *c, int pidfd,
+				struct ck__kacs_process **out, int *sfd);
 
 /* ---- decisions (supervisor.c): the log and the callback ------------------- */
 

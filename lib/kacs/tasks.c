@@ -472,6 +472,7 @@ static int on_exec(struct ck__kacs_sup *s, const struct ck__lin_rec *r)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct ck_kacs_pip_result res = { .size = sizeof(res) };
 	p->psb.pip_type = p->psb.pip_trust = 0;
+	p->dumpable = true; /* exec makes a process dumpable again (begin_new_exec): the virtual flag too */
 	if (fd >= 0 && s->pip && ck__pip_cache_verify(s->pip, fd, &res, NULL) == 0 &&
 	    res.status == CK_KACS_PIP_SIGNED) {
 		p->psb.pip_type = res.type;

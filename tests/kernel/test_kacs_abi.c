@@ -27,7 +27,7 @@ static void run_scenario(const char *scenario, bool nobody, const char *want)
 	cr_assert(bin && helper, "CLONEKIT_BIN and CK_KACS_ABI_HELPER are set by meson");
 	if (nobody && geteuid() != 0)
 		ck_skip_or_fail("running the tree as uid 65534 needs root (--uid)");
-	char *argv[8];
+	char *argv[10];
 	int n = 0;
 	argv[n++] = (char *)bin;
 	argv[n++] = (char *)"kacs";
@@ -142,7 +142,14 @@ static const char sd[] =
 	"a_path EOPNOTSUPP\n"
 	"null_path EFAULT\n"
 	"a_file EOPNOTSUPP\n"
-	"sacl_and_label EINVAL\n";
+	"sacl_and_label EINVAL\n"
+	/* a token's own SD through its handle: 20 + an ACL of 8 + two ACEs of 20 */
+	"token_set_sd_dacl 0\n"
+	"token_set_sd_modified 1\n"
+	"token_get_sd_dacl 68 aces 2 mask2 0x8\n"
+	"set_sd_len_0 EINVAL\n"
+	"set_sd_malformed EINVAL\n"
+	"set_sd_owner_missing EINVAL\n";
 
 Test(kacs_abi, get_sd_on_token_handles_and_pidfds_only_as_root)
 {
@@ -152,4 +159,88 @@ Test(kacs_abi, get_sd_on_token_handles_and_pidfds_only_as_root)
 Test(kacs_abi, get_sd_on_token_handles_and_pidfds_only_as_uid_65534)
 {
 	run_scenario("sd", true, sd);
+}
+
+/*
+ * The peinit pattern and every token ioctl on a token minted by the system
+ * token: session 1000 (the first dynamic), create_token, both ADJUST_GROUPS
+ * encodings (WD made non-mandatory; previous_state 0b1110 with WD off), the
+ * session id, the default DACL cleared, RESTRICT with the source handle's
+ * mask, IMPERSONATE at level 2 and REVERT, the thread and process tokens,
+ * PSB bits, the unregistered numbers, then INSTALL: the owner of the
+ * regenerated process SD is ...-1001, whose token holds none of SeCreateToken,
+ * SeTcb or SeAssignPrimaryToken.
+ */
+static const char tokens[] =
+	"create_session 1000\n"
+	"create_token_short EINVAL\n"
+	"create_token_null EINVAL\n"
+	"create_token_user 1001\n"
+	"destroy_session_with_a_token EBUSY\n"
+	"destroy_unknown_session ENOENT\n"
+	"adjust_groups_k20 0\n"
+	"adjust_groups_k20_previous_bit0 1 attrs 2\n"
+	"adjust_groups_pkm 0\n"
+	"adjust_groups_pkm_previous 14 0 attrs 6\n"
+	"adjust_groups_mandatory EINVAL\n"
+	"adjust_groups_count_0 EINVAL\n"
+	"adjust_sessionid 0\n"
+	"session_id 5\n"
+	"adjust_default_bad_owner EINVAL\n"
+	"adjust_default_clear_dacl 0\n"
+	"default_dacl_len 0\n"
+	"link_tokens EOPNOTSUPP\n"
+	"get_linked_token ENOENT\n"
+	"restrict 0\n"
+	"restricted_sids_size_query 0\n"
+	"restricted_count 1\n"
+	"restricted_handle_adjust 0\n"
+	"restrict_bad_flags EINVAL\n"
+	"impersonate_primary EINVAL\n"
+	"duplicate_impersonation 0\n"
+	"impersonate 0\n"
+	"effective_user 1001\n"
+	"effective_level 2\n"
+	"real_token_while_impersonating EACCES\n"
+	"revert 0\n"
+	"revert_again 0\n"
+	"thread_token_after_revert 18\n"
+	"thread_token_tid_0 EINVAL\n"
+	"thread_token_other_tid ESRCH\n"
+	"process_token 18\n"
+	"process_token_not_a_pidfd EBADF\n"
+	"set_impersonation_level_4 EINVAL\n"
+	"set_impersonation_level_2 0\n"
+	"set_psb_unknown EINVAL\n"
+	"set_psb_lsv ENODEV\n"
+	"set_psb_ui_access 0\n"
+	"set_psb_self_pidfd 0\n"
+	"nr_1007 ENOSYS\n"
+	"nr_1020 ENOSYS\n"
+	"nr_1023 ENOSYS\n"
+	"nr_1099 ENOSYS\n"
+	"install 0\n"
+	"owner_after_install 48 1001\n"
+	"primary_after_install 1001\n"
+	"create_token_after_install EPERM\n"
+	"create_session_after_install EPERM\n"
+	"install_again_without_privilege EACCES\n"
+	"adjust_sessionid_without_tcb EACCES\n"
+	/* …-1001 impersonating SYSTEM (Delegation): capped to Identification by both gates */
+	"duplicate_system_as_1001 0\n"
+	"impersonate_system_capped 0\n"
+	"handle_level_unchanged 3\n"
+	"open_self_at_identification EACCES\n"
+	"other_thread_sees_user 18\n"
+	"other_thread_sees_level 1\n"
+	"revert_identification 0\n";
+
+Test(kacs_abi, every_token_call_on_a_minted_token_as_root)
+{
+	run_scenario("tokens", false, tokens);
+}
+
+Test(kacs_abi, every_token_call_on_a_minted_token_as_uid_65534)
+{
+	run_scenario("tokens", true, tokens);
 }

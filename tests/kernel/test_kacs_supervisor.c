@@ -8,10 +8,13 @@
  * UTS namespace is notified), so that only the loop's own work is tested.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pwd.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,4 +265,249 @@ Test(kacs_supervisor, a_lost_lineage_record_kills_the_tree_and_fails_with_eio)
 	close(out[0]);
 	free_sup(sv);
 	assert_no_child_left();
+}
+
+/* ---- clonekit kacs run -------------------------------------------------------------- */
+
+struct cli_run {
+	int code;
+	char out[4096], err[4096];
+};
+
+static void read_all(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+	for (ssize_t r; n + 1 < len && (r = read(fd, buf + n, len - 1 - n)) > 0;)
+		n += (size_t)r;
+	buf[n] = '\0';
+	close(fd);
+}
+
+/* clonekit ARGS..., as root or as uid 65534: its exit code, stdout and stderr. */
+static void cli(struct cli_run *r, bool nobody, ...)
+{
+	const char *bin = getenv("CLONEKIT_BIN");
+	cr_assert(bin && *bin, "CLONEKIT_BIN is not set (meson sets it)");
+	char *argv[32] = { (char *)bin };
+	size_t n = 1;
+	va_list ap;
+	va_start(ap, nobody);
+	for (char *s; n < 31 && (s = va_arg(ap, char *));)
+		argv[n++] = s;
+	va_end(ap);
+	argv[n] = NULL;
+	int o[2], e[2];
+	cr_assert_eq(pipe2(o, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(e, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		if (nobody && (setgroups(0, NULL) || setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534)))
+			_exit(99);
+		execv(bin, argv);
+		_exit(98);
+	}
+	close(o[1]);
+	close(e[1]);
+	read_all(o[0], r->out, sizeof(r->out));
+	read_all(e[0], r->err, sizeof(r->err));
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st), "clonekit: status %#x", st);
+	r->code = WEXITSTATUS(st);
+	if (r->code == 125 && strstr(r->err, "perf_event_paranoid"))
+		ck_skip_or_fail("%s", r->err);
+}
+
+static void cli_exit_codes(bool nobody)
+{
+	static struct cli_run r;
+	cli(&r, nobody, "kacs", "run", "--", "/bin/sh", "-c", "echo out; exit 3", NULL);
+	cr_assert_eq(r.code, 3, "%s", r.err);
+	cr_assert_str_eq(r.out, "out\n");
+	cr_assert_str_eq(r.err, "");
+	cli(&r, nobody, "kacs", "run", "--", "/nonexistent/cmd", NULL);
+	cr_assert_eq(r.code, 127, "%s", r.err);
+	cr_assert(strstr(r.err, "clonekit kacs run: ") && strstr(r.err, "/nonexistent/cmd"), "%s", r.err);
+	cli(&r, nobody, "kacs", "run", "--", "/bin/sh", "-c", "kill -KILL $$", NULL);
+	cr_assert_eq(r.code, 128 + SIGKILL, "%s", r.err);
+	cli(&r, nobody, "kacs", "run", "--", "/etc/passwd", NULL);
+	cr_assert_eq(r.code, 126, "%s", r.err);
+	cli(&r, nobody, "kacs", "run", "--psb", "tlp", "--", "true", NULL);
+	cr_assert_eq(r.code, 125);
+	cr_assert_str_eq(r.err, "clonekit kacs run: psb 0x2: the supervisor cannot activate 0x2 "
+				"(only nochild, pie, ui_access)\n");
+	cli(&r, nobody, "kacs", "run", "--perf-pages", "3", "--", "true", NULL);
+	cr_assert_eq(r.code, 125);
+	cr_assert(strstr(r.err, "--perf-pages 3: a power of two"), "%s", r.err);
+	cli(&r, nobody, "kacs", "run", NULL);
+	cr_assert_eq(r.code, 125);
+	cr_assert(strstr(r.err, "no command given"), "%s", r.err);
+}
+
+Test(kacs_supervisor, kacs_run_exits_as_clonekit_run_does_as_root)
+{
+	cli_exit_codes(false);
+}
+
+Test(kacs_supervisor, kacs_run_exits_as_clonekit_run_does_as_uid_65534)
+{
+	if (geteuid() != 0)
+		ck_skip_or_fail("needs root to become uid 65534");
+	cli_exit_codes(true);
+}
+
+Test(kacs_supervisor, kacs_run_uid_runs_the_tree_as_that_user)
+{
+	if (geteuid() != 0)
+		ck_skip_or_fail("--uid needs root");
+	static struct cli_run r;
+	cli(&r, false, "kacs", "run", "--uid", "65534", "--", "/bin/sh", "-c", "id -u; id -G", NULL);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	char want[64];
+	struct group *g = getgrgid(getpwuid(65534) ? getpwuid(65534)->pw_gid : 65534);
+	snprintf(want, sizeof(want), "65534\n%u\n", g ? (unsigned)g->gr_gid : 65534u);
+	cr_assert_str_eq(r.out, want);
+}
+
+Test(kacs_supervisor, kacs_run_logs_each_decision_as_a_json_line)
+{
+	char path[] = "/tmp/ck-kacs-decisions-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	static struct cli_run r;
+	/* user may not signal init (outside the tree: O:SYG:SYD:(A;;GA;;;SY)); may signal its own child */
+	cli(&r, false, "kacs", "run", "--token", "user", "--decisions", path, "--json", "--", "/bin/sh", "-c",
+	    "sleep 30 & kill -0 1 2>/dev/null && exit 9; kill $!; wait", NULL);
+	int dfd = open(path, O_RDONLY | O_CLOEXEC);
+	static char text[4096];
+	read_all(dfd, text, sizeof(text));
+	unlink(path);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	char *first = strstr(text, "\"op\":\"signal\",\"right\":\"0x1000\"");
+	cr_assert_not_null(first, "%s", text);
+	cr_assert(strstr(text, "\"target_pid\":1,\"target_user\":null,\"syscall\":\"kill\",\"op\":\"signal\","
+			       "\"right\":\"0x1000\",\"granted\":\"0x0\",\"result\":-13,\"error\":\"EACCES\","
+			       "\"reason\":\"sd\""),
+		  "%s", text);
+	cr_assert(strstr(text, "\"caller_user\":\"S-1-5-21-1-2-3-1001\""), "%s", text);
+	cr_assert(strstr(text, "\"op\":\"signal\",\"right\":\"0x1\",\"granted\":\"0x1\",\"result\":0,\"error\":null,"
+			       "\"reason\":null"),
+		  "%s", text);
+	size_t lines = 0;
+	for (char *p = text; (p = strchr(p, '\n')); p++)
+		lines++;
+	cr_assert_eq(lines, 2, "one line per decision: %s", text);
+	cr_assert(strstr(r.err, "\"exit_code\":0,\"error\":null,\"supervisor\":{\"records\":"), "%s", r.err);
+	cr_assert(strstr(r.err, "\"lost\":0,"), "%s", r.err);
+	cr_assert(strstr(r.err, "\"decisions\":2}"), "%s", r.err);
+}
+
+/*
+ * A target found in /proc whose parent is S but that no record named is
+ * taken for a task being born into the tree (§3): the call waits for its
+ * FORK record, and without one is answered ESRCH after 1 s. A child of the
+ * test outside the tree is such a pid.
+ */
+Test(kacs_supervisor, a_call_on_a_newborn_without_a_record_waits_one_second_then_gets_esrch)
+{
+	struct ck_kacs_supervisor *sv;
+	struct ck_kacs_supervisor_opts o = { .size = sizeof(o), .decisions_fd = -1 };
+	struct ck_kacs_error err = { .size = sizeof(err) };
+	cr_assert_eq(ck_kacs_supervisor_new(&sv, &o, &err), 0, "%s", err.message);
+	pid_t outsider = fork();
+	cr_assert_geq(outsider, 0);
+	if (outsider == 0) {
+		pause();
+		_exit(0);
+	}
+	int go[2], out[2]; /* after the fork: the outsider must not hold the pipes' ends */
+	cr_assert_eq(pipe2(go, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+	char script[128];
+	snprintf(script, sizeof(script), "read x; kill -0 %d 2>/dev/null; echo $?", (int)outsider);
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	cr_assert_eq(ck_spawn_attr_add_fd(a, go[0], 0), 0);
+	cr_assert_eq(ck_spawn_attr_add_fd(a, out[1], 1), 0);
+	start(sv, argv, a);
+	ck_spawn_attr_free(a);
+	close(go[0]);
+	close(out[1]);
+	uint64_t t0 = ck__kacs_now_ns(CLOCK_MONOTONIC);
+	close(go[1]);
+	char line[16] = "";
+	size_t len = 0;
+	while (!strchr(line, '\n')) {
+		struct pollfd p = { out[0], POLLIN, 0 };
+		if (poll(&p, 1, 0) == 1) {
+			ssize_t n = read(out[0], line + len, sizeof(line) - 1 - len);
+			cr_assert_gt(n, 0);
+			len += (size_t)n;
+			continue;
+		}
+		cr_assert_eq(ck_kacs_supervisor_step(sv, 50), 1);
+	}
+	uint64_t waited = ck__kacs_now_ns(CLOCK_MONOTONIC) - t0;
+	cr_assert_str_eq(line, "1\n", "kill -0 failed (ESRCH)");
+	cr_assert_geq(waited, 1000000000ull, "answered after %llu ns", (unsigned long long)waited);
+	struct ck_kacs_supervisor_stats st = { .size = sizeof(st) };
+	cr_assert_eq(ck_kacs_supervisor_stats(sv, &st), 0);
+	cr_assert_eq(st.deferred, 1);
+	/* the outsider is a child of S too: the tree ends once it is gone */
+	kill(outsider, SIGKILL);
+	cr_assert_eq(serve(sv), 0);
+	close(out[0]);
+	ck_kacs_supervisor_free(sv);
+	assert_no_child_left();
+}
+
+/* A child of parent running comm, from /proc (0 while there is none yet). */
+static pid_t child_named(pid_t parent, const char *comm)
+{
+	DIR *d = opendir("/proc");
+	pid_t found = 0;
+	cr_assert_not_null(d);
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		char path[64], line[256];
+		int pid = atoi(e->d_name), ppid;
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		char *rp;
+		if (fgets(line, sizeof(line), f) && (rp = strrchr(line, ')')) && sscanf(rp + 1, " %*c %d", &ppid) == 1 &&
+		    ppid == parent && strstr(line, comm))
+			found = pid;
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+Test(kacs_supervisor, kacs_run_forwards_sigterm_to_the_command)
+{
+	const char *bin = getenv("CLONEKIT_BIN");
+	cr_assert(bin && *bin);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 2);
+		execl(bin, bin, "kacs", "run", "--", "/bin/sleep", "30", (char *)NULL);
+		_exit(98);
+	}
+	/* once sleep runs, kacs run blocks SIGTERM and forwards it */
+	for (int i = 0; i < 500 && !child_named(pid, "(sleep)"); i++)
+		usleep(10000);
+	cr_assert_neq(child_named(pid, "(sleep)"), 0, "sleep did not start under kacs run");
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM, "status %#x", st);
 }
