@@ -19,6 +19,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "kacs/enforce.h"
 #include "kacs/sup_internal.h"
 
 /* ---- pid -> pointer ---------------------------------------------------------- */
@@ -432,15 +433,8 @@ static uint32_t file_il(int fd)
 /* Whether fd's file is an ELF executable that is not position-independent (ET_EXEC). */
 static bool non_pie(int fd)
 {
-	Elf64_Ehdr h;
-	if (pread(fd, &h, sizeof(h), 0) < (ssize_t)offsetof(Elf64_Ehdr, e_machine))
-		return false;
-	if (memcmp(h.e_ident, ELFMAG, SELFMAG) != 0)
-		return false;
-	uint16_t type = h.e_type;
-	if (h.e_ident[EI_DATA] == ELFDATA2MSB)
-		type = (uint16_t)((type >> 8) | (type << 8));
-	return type == ET_EXEC;
+	unsigned char h[EI_NIDENT + 2];
+	return pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h) && ck__kacs_elf_type(h, sizeof(h)) == ET_EXEC;
 }
 
 static void kill_pid(pid_t pid)

@@ -11,13 +11,15 @@
  * Scenarios: signals groups all prio prio-user perf kcmp getfd getfd-race
  * targets dumpable; and made by R itself, for its PSB's gates: nochild, and
  * pie NONPIE PIE (execs of an ET_EXEC and an ET_DYN image, which run
- * `ck-kacs-enforce hello`).
+ * `ck-kacs-enforce hello`), pie-race NONPIE PIE (the path flipped under
+ * the exec; the images run `hello-checked`).
  * R exits with C's status; C kills and reaps D before it ends.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <linux/ioprio.h>
 #include <linux/kcmp.h>
@@ -432,6 +434,82 @@ static void pie(void)
 	close(dirfd);
 }
 
+/* hello-checked: a trapped call first (S applies the exec's record before it answers), then which image this is. */
+static void hello_checked(void)
+{
+	unsigned char h[EI_NIDENT + 2];
+	kill(getpid(), 0);
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		exit(2);
+	close(fd);
+	say_text("hello-checked", h[EI_NIDENT] == ET_EXEC ? "nonpie" : "pie");
+}
+
+/* pie-race NONPIE PIE: the exec path flipped between the two by another thread while S reads it. */
+static char race_path[4096];
+static const char *race_a, *race_b;
+
+static void *flipper(void *arg)
+{
+	for (;;) {
+		strcpy(race_path, race_a);
+		strcpy(race_path, race_b);
+	}
+	return arg;
+}
+
+static void pie_race(void)
+{
+	int refused = 0, ran_pie = 0, killed = 0, other = 0;
+	int out[2];
+	static char buf[65536]; /* a pipe's worth: every line of the 200 children */
+	size_t len = 0;
+	ssize_t n;
+
+	race_a = args[0];
+	race_b = args[1];
+	if (pipe2(out, O_CLOEXEC) < 0)
+		exit(2);
+	for (int i = 0; i < 200; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			pthread_t t;
+			char *argv[] = { "ck-kacs-enforce", "hello-checked", NULL };
+			dup2(out[1], 1);
+			strcpy(race_path, race_b);
+			if (pthread_create(&t, NULL, flipper, NULL))
+				_exit(3);
+			execve(race_path, argv, environ);
+			_exit(errno == EACCES ? 10 : 11);
+		}
+		int st;
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 10)
+			refused++;
+		else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			ran_pie++;
+		else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+			killed++;
+		else
+			other++;
+	}
+	close(out[1]);
+	while (len < sizeof(buf) - 1 && (n = read(out[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(out[0]);
+	/* the one property: no ET_EXEC image ever gets past its first trapped call */
+	printf("pie-race nonpie-ran %s\n", strstr(buf, "hello-checked nonpie") ? "yes" : "no");
+	printf("pie-race refused %s\n", refused ? "yes" : "no");
+	printf("pie-race pie-ran %s\n", ran_pie ? "yes" : "no");
+	fflush(stdout);
+	/* other: a path torn mid-copy names no file (ENOENT), which is no verdict of S's */
+	fprintf(stderr, "pie-race: %d refused, %d ran the PIE image, %d killed after exec, %d other\n", refused,
+		ran_pie, killed, other);
+}
+
 static void *thread_fn(void *arg)
 {
 	return arg;
@@ -511,6 +589,7 @@ static const struct {
 	{ "getfd-race", getfd_race, 0, false }, { "targets", targets, 0, false },
 	{ "dumpable", dumpable, 0, false }, { "pie", pie, 2, true },
 	{ "nochild", nochild, 0, true },    { "hello", hello, 0, true },
+	{ "hello-checked", hello_checked, 0, true }, { "pie-race", pie_race, 2, true },
 };
 
 int main(int argc, char **argv)
@@ -524,7 +603,7 @@ int main(int argc, char **argv)
 			break;
 	if (argc < 2 || i == sizeof(scenarios) / sizeof(scenarios[0])) {
 		fprintf(stderr, "usage: ck-kacs-enforce signals|groups|all|prio|prio-user|perf|kcmp|getfd|getfd-race|"
-				"targets|dumpable|nochild|hello, or pie NONPIE PIE\n");
+				"targets|dumpable|nochild|hello|hello-checked, or pie|pie-race NONPIE PIE\n");
 		return 2;
 	}
 	args = argv + 2;
