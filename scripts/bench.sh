@@ -43,7 +43,7 @@ echo "== one KACS decision: AccessCheck and the two-check rule, ns per decision,
 
 echo
 echo "== the KACS supervisor's filter on the calls it does not send to the supervisor, 21 interleaved rounds =="
-for call in getppid ioctl prctl sched_getaffinity; do
+for call in getppid ioctl prctl sched_yield sched_getaffinity; do
 	"$build/bench/seccomp-bench" --call $call
 done
 
