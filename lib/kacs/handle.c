@@ -85,8 +85,8 @@ int ck__kacs_handle_new(struct ck__kacs_sup *s, struct ck__kacs_tok *k, uint32_t
 		return r;
 	}
 	/* S never reads: SHUT_RD alone keeps its end from hanging up until the tree's end is gone */
-	if (shutdown(sv[0], SHUT_RD) < 0 || fstat(sv[1], &st) < 0 || ck__kacs_watch_fd(s, sv[0]) < 0) {
-		int r = errno ? -errno : -ENOMEM;
+	int r = shutdown(sv[0], SHUT_RD) < 0 || fstat(sv[1], &st) < 0 ? -errno : ck__kacs_watch_fd(s, sv[0]);
+	if (r < 0) {
 		close(sv[0]);
 		close(sv[1]);
 		free(e);

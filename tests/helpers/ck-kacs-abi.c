@@ -365,6 +365,8 @@ static int tokens(void)
 	ssize_t sl = ck_kacs_session_spec(CK_KACS_LOGON_INTERACTIVE, "clonekit", 8, &u, spec, sizeof(spec));
 	long id = syscall(CK_KACS_NR_CREATE_SESSION, spec, (size_t)sl);
 	show("create_session", id);
+	if (id < 0)
+		return 1; /* the rest needs SeTcb and SeCreateToken: the system token */
 	t->auth_id = (uint64_t)id;
 	t->groups[t->group_count - 1].sid.sub[2] = (uint32_t)id; /* the logon SID of that session */
 	t->groups[0].attributes = CK_KACS_GROUP_ENABLED_BY_DEFAULT | CK_KACS_GROUP_ENABLED; /* WD, not mandatory */
