@@ -37,6 +37,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/filter.h>
+#include <linux/kcmp.h>
 #include <linux/perf_event.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
@@ -1009,6 +1010,8 @@ static void op_pid(char **w, int n, struct reply *r)
 		if (sched_getaffinity(0, sizeof(s), &s) < 0)
 			return result(op, -errno, r);
 		v = sys(sched_setaffinity((pid_t)pid, sizeof(s), &s));
+	} else if (strcmp(op, "kcmp") == 0) { /* this process's VM against pid's: an answer 0..2 is "ok" */
+		v = sys(syscall(SYS_kcmp, getpid(), (pid_t)pid, KCMP_VM, 0, 0));
 	} else if (strcmp(op, "perf_open") == 0) {
 		struct perf_event_attr a = { .type = PERF_TYPE_SOFTWARE, .size = sizeof(a),
 					     .config = PERF_COUNT_SW_TASK_CLOCK, .disabled = 1,
@@ -1285,7 +1288,8 @@ static void run_line(char *line, struct reply *r)
 	    strcmp(op, "vmread") == 0 || strcmp(op, "vmwrite") == 0 || strcmp(op, "pidfd_open") == 0 ||
 	    strcmp(op, "getpgid") == 0 || strcmp(op, "getsid") == 0 || strcmp(op, "setpgid") == 0 ||
 	    strcmp(op, "setpriority") == 0 || strcmp(op, "prlimit") == 0 || strcmp(op, "getaffinity") == 0 ||
-	    strcmp(op, "setaffinity") == 0 || strcmp(op, "perf_open") == 0 || strcmp(op, "wait") == 0)
+	    strcmp(op, "setaffinity") == 0 || strcmp(op, "perf_open") == 0 || strcmp(op, "wait") == 0 ||
+	    strcmp(op, "kcmp") == 0)
 		return op_pid(w, n, r);
 	op_token(w, n, r);
 }
