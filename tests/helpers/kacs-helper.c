@@ -8,9 +8,10 @@
  *
  *   kacs-helper OP ARGS...               one operation
  *   kacs-helper run 'OP ARGS; OP ARGS'   a script: one operation a line (or "; ")
- *   kacs-helper as NAME -- CMD [ARGS]    Peios's peinit pattern in this process:
- *                                        kacs_create_session, kacs_create_token,
- *                                        KACS_IOC_INSTALL, then execvp(CMD)
+ *   kacs-helper as NAME -- CMD [ARGS]    Peios's peinit pattern: fork; the child
+ *                                        makes kacs_create_session, kacs_create_token,
+ *                                        KACS_IOC_INSTALL, then execvp(CMD); the
+ *                                        parent exits with the child's status
  *   kacs-helper whoami [real]            the user SID of the effective token
  *
  * A script drives several threads and processes ("agents") in one strict
@@ -36,6 +37,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/filter.h>
+#include <linux/kcmp.h>
 #include <linux/perf_event.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
@@ -1008,6 +1010,8 @@ static void op_pid(char **w, int n, struct reply *r)
 		if (sched_getaffinity(0, sizeof(s), &s) < 0)
 			return result(op, -errno, r);
 		v = sys(sched_setaffinity((pid_t)pid, sizeof(s), &s));
+	} else if (strcmp(op, "kcmp") == 0) { /* this process's VM against pid's: an answer 0..2 is "ok" */
+		v = sys(syscall(SYS_kcmp, getpid(), (pid_t)pid, KCMP_VM, 0, 0));
 	} else if (strcmp(op, "perf_open") == 0) {
 		struct perf_event_attr a = { .type = PERF_TYPE_SOFTWARE, .size = sizeof(a),
 					     .config = PERF_COUNT_SW_TASK_CLOCK, .disabled = 1,
@@ -1284,7 +1288,8 @@ static void run_line(char *line, struct reply *r)
 	    strcmp(op, "vmread") == 0 || strcmp(op, "vmwrite") == 0 || strcmp(op, "pidfd_open") == 0 ||
 	    strcmp(op, "getpgid") == 0 || strcmp(op, "getsid") == 0 || strcmp(op, "setpgid") == 0 ||
 	    strcmp(op, "setpriority") == 0 || strcmp(op, "prlimit") == 0 || strcmp(op, "getaffinity") == 0 ||
-	    strcmp(op, "setaffinity") == 0 || strcmp(op, "perf_open") == 0 || strcmp(op, "wait") == 0)
+	    strcmp(op, "setaffinity") == 0 || strcmp(op, "perf_open") == 0 || strcmp(op, "wait") == 0 ||
+	    strcmp(op, "kcmp") == 0)
 		return op_pid(w, n, r);
 	op_token(w, n, r);
 }
@@ -1357,15 +1362,28 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "as") == 0) {
 		if (argc < 5 || strcmp(argv[3], "--") != 0)
 			return usage();
-		const char *step;
-		long v = become(argv[2], &step);
-		if (v < 0) {
-			fprintf(stderr, "kacs-helper as %s: %s: %s\n", argv[2], step, ename((int)-v));
+		/* peinit: the child logs in and execs; the parent waits and passes its status on */
+		pid_t child = fork();
+		if (child < 0) {
+			fprintf(stderr, "kacs-helper as %s: fork: %s\n", argv[2], ename(errno));
 			return 125;
 		}
-		execvp(argv[4], argv + 4);
-		fprintf(stderr, "kacs-helper as %s: %s: %s\n", argv[2], argv[4], strerror(errno));
-		return 127;
+		if (child == 0) {
+			const char *step;
+			long v = become(argv[2], &step);
+			if (v < 0) {
+				fprintf(stderr, "kacs-helper as %s: %s: %s\n", argv[2], step, ename((int)-v));
+				_exit(125);
+			}
+			execvp(argv[4], argv + 4);
+			fprintf(stderr, "kacs-helper as %s: %s: %s\n", argv[2], argv[4], strerror(errno));
+			_exit(127);
+		}
+		int st;
+		while (waitpid(child, &st, 0) < 0)
+			if (errno != EINTR)
+				return 125;
+		return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	}
 	if (strcmp(argv[1], "run") == 0 && argc == 3)
 		return run_script(argv[2]);

@@ -686,6 +686,46 @@ KACS_CASE(case09_another_user_gets_only_query_limited)
 		  NULL, 0);
 }
 
+/*
+ * 9, more rows of §9 by the same pair: tkill and tgkill as kill; getsid is
+ * QUERY_LIMITED; setpgid needs SET_INFORMATION, and KACS answers before
+ * Linux, whose own answer for a process that is not the caller's child
+ * would be ESRCH (design §1 "KACS before Linux"). kcmp needs VM_READ on
+ * the other process; its errno is EPERM, the kernel's own for a refusal of
+ * ptrace_may_access in kernel/kcmp.c (design §9 says EACCES, but also that
+ * errnos are "as the kernel's own mapping of a hook failure"; K20 is
+ * silent): bob's own child is compared, alice's process is not.
+ */
+KACS_CASE(case09_the_other_rows_for_another_user)
+{
+	kacs_case(m, &plain_run,
+		  "fork a\n"
+		  "@a as alice\n"
+		  "@a ignore TERM\n"
+		  "fork b\n"
+		  "@b as bob\n"
+		  "@b getsid $a\n"
+		  "@b tkill $a TERM\n"
+		  "@b tgkill $a TERM\n"
+		  "@b setpgid $a\n"
+		  "@b kcmp $a\n"
+		  "@b fork b2\n"
+		  "@b kcmp $b2\n",
+		  "fork: ok pid={*}\n"
+		  "a/as: ok\n"
+		  "a/ignore: ok\n"
+		  "fork: ok pid={*}\n"
+		  "b/as: ok\n"
+		  "b/getsid: ok\n"
+		  "b/tkill: EACCES\n"
+		  "b/tgkill: EACCES\n"
+		  "b/setpgid: EACCES\n"
+		  "b/kcmp: EPERM\n"
+		  "b/fork: ok pid={*}\n"
+		  "b/kcmp: ok\n",
+		  NULL, 0);
+}
+
 /* 10: BA grants through an enabled group; disabled, it grants nothing. */
 KACS_CASE(case10_a_disabled_group_grants_nothing)
 {
