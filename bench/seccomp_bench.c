@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The price a seccomp filter puts on a system call it has no rule for:
+ * The price a seccomp filter puts on a system call it does not stop:
  * getppid in a tight loop (syscall(2), so libc cannot cache it), under no
  * filter, a one-rule libseccomp filter (native ABI, and x86_64+x86+x32 as
  * clonekit compiles), clonekit's named policies loaded with ck_seccomp_load,
- * and a Docker-like default profile (docker_profile.c).
+ * a Docker-like default profile (docker_profile.c), and the KACS
+ * supervisor's filter (lib/kacs/filter.c, loaded with a listener no one
+ * answers: none of these calls reaches it).
  *
- *   seccomp-bench [--uncached] [--rounds R] [--iterations N] [--slices S]
+ *   seccomp-bench [--uncached] [--call C] [--rounds R] [--iterations N] [--slices S]
+ *
+ * --call picks the call instead of getppid: the fast paths of the KACS
+ * filter, which reads their arguments and answers without its listener:
+ * ioctl (TCGETS on /dev/null), prctl (PR_GET_NO_NEW_PRIVS), sched_yield,
+ * sched_getaffinity (pid 0, the caller).
  *
  * A filter cannot be removed, so every round forks a new child per
  * condition; each loads its filter, warms up, and times its N calls in S
@@ -33,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -43,13 +51,49 @@
 #include <clonekit/seccomp.h>
 
 #include "docker_profile.h"
+#include "kacs/supervisor.h"
 
-enum cond { C_NONE, C_ONE, C_ONE3, C_DENY_NS, C_DENY_USERNS, C_NO_CHILD, C_DOCKER, C_COUNT };
+enum cond { C_NONE, C_ONE, C_ONE3, C_DENY_NS, C_DENY_USERNS, C_NO_CHILD, C_DOCKER, C_KACS, C_COUNT };
 
 static const char *const cond_names[C_COUNT] = {
 	"none", "one-rule", "one-rule-3abi", "deny-namespaces", "deny-userns",
-	"no-child-process", "docker-default",
+	"no-child-process", "docker-default", "kacs-supervisor",
 };
+
+/* The call timed, with the arguments it is made with. */
+enum call { CALL_GETPPID, CALL_IOCTL, CALL_PRCTL, CALL_SCHED_YIELD, CALL_SCHED_GETAFFINITY, CALL_COUNT };
+static const char *const call_names[CALL_COUNT] = { "getppid", "ioctl", "prctl", "sched_yield",
+						    "sched_getaffinity" };
+static enum call the_call;
+static int devnull = -1;
+static unsigned long affinity[16];
+
+static const struct call_args {
+	long nr;
+	uint64_t args[3]; /* ioctl's fd is filled in at run time */
+} call_args[CALL_COUNT] = {
+	[CALL_GETPPID] = { SYS_getppid, { 0 } },
+	[CALL_IOCTL] = { SYS_ioctl, { 0, TCGETS, 0 } },
+	[CALL_PRCTL] = { SYS_prctl, { PR_GET_NO_NEW_PRIVS, 0, 0 } },
+	[CALL_SCHED_YIELD] = { SYS_sched_yield, { 0 } },
+	[CALL_SCHED_GETAFFINITY] = { SYS_sched_getaffinity, { 0, sizeof(affinity), 0 } },
+};
+
+static inline void make_call(void)
+{
+	const struct call_args *c = &call_args[the_call];
+	switch (the_call) {
+	case CALL_IOCTL:
+		syscall(c->nr, devnull, c->args[1], affinity);
+		break;
+	case CALL_SCHED_GETAFFINITY:
+		syscall(c->nr, 0, sizeof(affinity), affinity);
+		break;
+	default:
+		syscall(c->nr, c->args[0], c->args[1], c->args[2]);
+		break;
+	}
+}
 
 static const struct {
 	enum ck_arch ck;
@@ -223,9 +267,14 @@ static long bpf_path(const struct sock_filter *f, size_t len, const struct secco
 	return -1;
 }
 
-static long getppid_path(const void *buf, size_t len, bool *cacheable)
+/* The path of the call timed, with the arguments it is made with (pointers as 0). */
+static long call_path(const void *buf, size_t len, bool *cacheable)
 {
-	const struct seccomp_data sd = { .nr = SYS_getppid, .arch = AUDIT_ARCH_X86_64 };
+	struct seccomp_data sd = { .nr = (int)call_args[the_call].nr, .arch = AUDIT_ARCH_X86_64 };
+	for (int i = 0; i < 3; i++)
+		sd.args[i] = call_args[the_call].args[i];
+	if (the_call == CALL_IOCTL)
+		sd.args[0] = (uint64_t)devnull;
 	return bpf_path(buf, len / sizeof(struct sock_filter), &sd, cacheable);
 }
 
@@ -266,7 +315,7 @@ static void instruction_counts(enum cond c, long out[NABI + 2], bool *cacheable)
 		export_bpf(filters[c], &buf, &len);
 	}
 	out[NABI] = (long)(len / sizeof(struct sock_filter));
-	out[NABI + 1] = getppid_path(buf, len, cacheable);
+	out[NABI + 1] = call_path(buf, len, cacheable);
 	free(buf);
 }
 
@@ -295,6 +344,25 @@ static int load_cache_breaker(void)
 	return 0;
 }
 
+/*
+ * The KACS filter notifies: loaded with a listener of its own, kept open and
+ * never read (the calls timed never reach it).
+ */
+static int load_with_listener(const struct ck_seccomp_policy *p)
+{
+	void *buf;
+	size_t len;
+	int r = ck_seccomp_export_bpf(p, &buf, &len);
+	if (r)
+		return r;
+	struct sock_fprog prog = { .len = (unsigned short)(len / sizeof(struct sock_filter)), .filter = buf };
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog) < 0)
+		r = -errno;
+	free(buf);
+	return r;
+}
+
 /* What a child sends: first whether its filter loaded, then ns/call per slice. */
 struct report {
 	int err;
@@ -315,7 +383,9 @@ static __attribute__((noreturn)) void child(enum cond c, long calls, int cmd, in
 
 	if (uncached)
 		r.err = load_cache_breaker();
-	if (!r.err && policies[c])
+	if (!r.err && c == C_KACS)
+		r.err = load_with_listener(policies[c]);
+	else if (!r.err && policies[c])
 		r.err = ck_seccomp_load(policies[c]);
 	else if (!r.err && filters[c])
 		r.err = seccomp_load(filters[c]);
@@ -323,11 +393,11 @@ static __attribute__((noreturn)) void child(enum cond c, long calls, int cmd, in
 	if (r.err)
 		_exit(0);
 	for (long i = 0; i < calls; i++)
-		syscall(SYS_getppid);
+		make_call();
 	while (read(cmd, &go, 1) == 1) {
 		double t0 = now_ns();
 		for (long i = 0; i < calls; i++)
-			syscall(SYS_getppid);
+			make_call();
 		r.ns = (now_ns() - t0) / (double)calls;
 		send_report(out, r);
 	}
@@ -460,7 +530,14 @@ int main(int argc, char **argv)
 	for (; i < argc && strcmp(argv[i], "--uncached") == 0; i++)
 		uncached = true;
 	for (; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--rounds") == 0)
+		if (strcmp(argv[i], "--call") == 0) {
+			int k = 0;
+			while (k < CALL_COUNT && strcmp(argv[i + 1], call_names[k]) != 0)
+				k++;
+			if (k == CALL_COUNT)
+				goto usage;
+			the_call = (enum call)k;
+		} else if (strcmp(argv[i], "--rounds") == 0)
 			rounds = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--iterations") == 0)
 			iterations = atol(argv[i + 1]);
@@ -477,6 +554,12 @@ int main(int argc, char **argv)
 	filters[C_ONE] = one_rule(native, 1);
 	filters[C_ONE3] = one_rule(three, 3);
 	filters[C_DOCKER] = docker_default(three, 3);
+	policies[C_KACS] = ck__kacs_filter_policy();
+	if (!policies[C_KACS])
+		die("the KACS supervisor's filter", errno);
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0)
+		die("/dev/null", errno);
 	for (int c = C_DENY_NS; c <= C_NO_CHILD; c++) {
 		policies[c] = ck_seccomp_policy_named(cond_names[c]);
 		if (!policies[c])
@@ -502,11 +585,11 @@ int main(int argc, char **argv)
 		ns_vs_docker[r] = t[C_DENY_NS] / t[C_DOCKER];
 	}
 
-	printf("getppid under each filter%s: %d rounds, %ld calls per child in %d slices; medians\n",
-	       uncached ? ", action cache defeated" : "", rounds, iterations - iterations % slices,
+	printf("%s under each filter%s: %d rounds, %ld calls per child in %d slices; medians\n",
+	       call_names[the_call], uncached ? ", action cache defeated" : "", rounds, iterations - iterations % slices,
 	       slices);
 	printf("%-17s %8s %8s %8s %8s %9s %9s   %s\n", "condition", "ns/call", "q1", "q3", "/none",
-	       "/one-rule", "/one-3abi", "BPF insns: x86_64    i386     x32  loaded getppid cached");
+	       "/one-rule", "/one-3abi", "BPF insns: x86_64    i386     x32  loaded    path cached");
 	for (int c = 0; c < C_COUNT; c++) {
 		double q1 = quantile(ns[c], rounds, 0.25), q3 = quantile(ns[c], rounds, 0.75);
 		printf("%-17s %8.2f %8.2f %8.2f %8.3f %9.3f %9.3f", cond_names[c],
@@ -532,6 +615,10 @@ int main(int argc, char **argv)
 	printf("deny-namespaces / one-rule-3abi  %.3fx  q1-q3 %.3f-%.3f  (goal <= 1.05x: %s)\n",
 	       vs_one3, quantile(ratio[C_DENY_NS][2], rounds, 0.25),
 	       quantile(ratio[C_DENY_NS][2], rounds, 0.75), vs_one3 <= 1.05 ? "met" : "missed");
+	double vs_kacs = quantile(ratio[C_KACS][2], rounds, 0.5);
+	printf("kacs-supervisor / one-rule-3abi  %.3fx  q1-q3 %.3f-%.3f  (goal <= 1.05x: %s)\n",
+	       vs_kacs, quantile(ratio[C_KACS][2], rounds, 0.25),
+	       quantile(ratio[C_KACS][2], rounds, 0.75), vs_kacs <= 1.05 ? "met" : "missed");
 	double vs_docker = quantile(ns_vs_docker, rounds, 0.5);
 	double docker_q1 = quantile(ns_vs_docker, rounds, 0.25);
 	double docker_q3 = quantile(ns_vs_docker, rounds, 0.75);
@@ -551,6 +638,7 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: seccomp-bench [--uncached] [--rounds R] [--iterations N] [--slices S]\n");
+	fprintf(stderr, "usage: seccomp-bench [--uncached] [--call getppid|ioctl|prctl|sched_yield|sched_getaffinity]"
+			" [--rounds R] [--iterations N] [--slices S]\n");
 	return 2;
 }

@@ -35,6 +35,7 @@ int cmd_kacs_sddl(int argc, char **argv);
 int cmd_kacs_sign(int argc, char **argv);
 int cmd_kacs_verify(int argc, char **argv);
 int cmd_kacs_check(int argc, char **argv);
+int cmd_kacs_run(int argc, char **argv);
 /*
  * The bytes of FILE, or of standard input for "-", at most max of them, into
  * *out (malloc'd; NULL for none) and *len: 0, or CK_EXIT_USAGE once it has

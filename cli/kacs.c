@@ -17,6 +17,7 @@ static const struct cli_command subs[] = {
 	{ "check", cmd_kacs_check, "AccessCheck or the process two-check rule, granted or why not" },
 	{ "sign", cmd_kacs_sign, "sign a file for PIP: its .peios.sig section, or its security.peios.sig xattr" },
 	{ "verify", cmd_kacs_verify, "the PIP type and trust a file would get at exec, or unsigned and why" },
+	{ "run", cmd_kacs_run, "run a command under the supervisor: tokens, SDs and PIP enforced on its tree" },
 };
 
 #define NSUBS (sizeof(subs) / sizeof(subs[0]))

@@ -141,14 +141,7 @@ static enum ck_probe_result probe_value(const struct audit_run *run, const char 
 /* The value of a "Key:\tvalue" line of /proc/self/status, or NULL. */
 static const char *status_field(const struct audit_run *run, const char *key)
 {
-	size_t n = strlen(key);
-
-	if (run->status_err)
-		return NULL;
-	for (const char *p = run->status; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (strncmp(p, key, n) == 0 && p[n] == ':')
-			return p + n + 1;
-	return NULL;
+	return run->status_err ? NULL : ck__status_field(run->status, key);
 }
 
 static bool sysctl_exists(const char *path)

@@ -19,16 +19,6 @@
 #define CK_PROC_USER_INIT_INO 0xEFFFFFFDu
 #define CK_PROC_PID_INIT_INO 0xEFFFFFFCu
 
-/* The value of a "Key:\tvalue" line of /proc/self/status, or NULL. */
-static const char *status_field(const char *status, const char *key)
-{
-	size_t n = strlen(key);
-	for (const char *p = status; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (strncmp(p, key, n) == 0 && p[n] == ':')
-			return p + n + 1;
-	return NULL;
-}
-
 static bool same_inode(const char *a, const char *b, bool *differs)
 {
 	struct stat sa, sb;
@@ -114,13 +104,13 @@ static int context_fill(struct ck_context *ctx)
 	ssize_t len = ck__read_small_file("/proc/self/status", status, sizeof(status));
 	if (len < 0)
 		return (int)len;
-	v = status_field(status, "CapEff");
+	v = ck__status_field(status, "CapEff");
 	if (!v)
 		return -ENOTSUP;
 	ctx->cap_effective = strtoull(v, NULL, 16);
-	v = status_field(status, "Threads");
+	v = ck__status_field(status, "Threads");
 	ctx->multithreaded = v && strtol(v, NULL, 10) > 1;
-	v = status_field(status, "NSpid");
+	v = ck__status_field(status, "NSpid");
 	if (v) {
 		unsigned entries = 0;
 		for (const char *p = v; *p && *p != '\n';) {
@@ -214,7 +204,7 @@ static int mode_allows_write(const struct stat *st)
 	if (w)
 		return 1;
 	if (ck__read_small_file("/proc/thread-self/status", status, sizeof(status)) < 0 ||
-	    !(cap = status_field(status, "CapEff")))
+	    !(cap = ck__status_field(status, "CapEff")))
 		return -1;
 	/* CAP_DAC_OVERRIDE counts only over files whose owner and group the namespace maps */
 	return (strtoull(cap, NULL, 16) & (UINT64_C(1) << CK_CAP_DAC_OVERRIDE)) &&

@@ -31,20 +31,21 @@
 #include "internal/spawn.h"
 #include "internal/util.h"
 
-#define MAX_RULES 48
+#define MAX_RULES 128
 
-/* When a rule's syscall matches. */
-enum cond {
-	COND_ALWAYS,
-	COND_HAS_BIT,   /* (flags & bit) == bit */
-	COND_LACKS_BIT, /* (flags & bit) == 0 */
+/* A condition: (arg & mask) == value for MASKED_EQ, arg OP value for the others. */
+struct cmp {
+	unsigned arg;
+	enum ck__seccomp_op op;
+	uint64_t value, mask;
 };
 
 struct rule {
-	const char *syscall;
-	enum cond cond;
-	uint32_t bit;
-	unsigned arg;            /* which argument holds the flags */
+	const char *syscall;     /* by name, on every ABI that has it; NULL: nr */
+	int nr;                  /* a number of the native ABI (native_only rules) */
+	bool native_only;
+	unsigned ncmp;           /* all must hold */
+	struct cmp cmp[CK__SECCOMP_MAX_CMP];
 	enum ck_seccomp_action action;
 	int err;
 };
@@ -54,6 +55,7 @@ struct ck_seccomp_policy {
 	char summary[256];
 	struct rule rules[MAX_RULES];
 	size_t nrules;
+	bool overflow; /* a rule did not fit: compiling fails rather than drop it */
 };
 
 static const char *const named[] = { "deny-namespaces", "deny-userns", "no-child-process" };
@@ -87,15 +89,62 @@ int ck_seccomp_action_parse(const char *name, enum ck_seccomp_action *out)
 	return -EINVAL;
 }
 
+struct ck_seccomp_policy *ck__seccomp_policy_new(const char *name, const char *summary)
+{
+	struct ck_seccomp_policy *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->name = name;
+	snprintf(p->summary, sizeof(p->summary), "%s", summary ? summary : "");
+	return p;
+}
+
+int ck__seccomp_policy_add(struct ck_seccomp_policy *p, const struct ck__seccomp_rule *r)
+{
+	if (!p || !r || (!r->syscall && (!r->native_only || r->nr < 0)) || r->ncmp > CK__SECCOMP_MAX_CMP ||
+	    (unsigned)r->action >= CK_ARRAY_SIZE(action_names) ||
+	    (r->action == CK_SECCOMP_ERRNO && (r->err <= 0 || r->err > 4095)))
+		return -EINVAL;
+	/* libseccomp takes one comparison per argument in a rule */
+	for (unsigned i = 0; i < r->ncmp; i++) {
+		if (r->cmp[i].arg > 5 || r->cmp[i].op > CK__SECCOMP_MASKED_EQ)
+			return -EINVAL;
+		for (unsigned k = 0; k < i; k++)
+			if (r->cmp[k].arg == r->cmp[i].arg)
+				return -EINVAL;
+	}
+	if (p->nrules == MAX_RULES) {
+		p->overflow = true;
+		return -ENOSPC;
+	}
+	struct rule *ru = &p->rules[p->nrules++];
+	*ru = (struct rule){ r->syscall, r->nr, r->native_only, r->ncmp, { { 0 } }, r->action, r->err };
+	for (unsigned i = 0; i < r->ncmp; i++)
+		ru->cmp[i] = (struct cmp){ r->cmp[i].arg, r->cmp[i].op, r->cmp[i].value, r->cmp[i].mask };
+	return 0;
+}
+
+/* One rule whose condition is nothing or one flag bit present or absent (the named policies). */
+enum cond {
+	COND_ALWAYS,
+	COND_HAS_BIT,   /* (flags & bit) == bit */
+	COND_LACKS_BIT, /* (flags & bit) == 0 */
+};
+
 static void add_rule(struct ck_seccomp_policy *p, const char *syscall, enum cond cond, uint32_t bit,
 		     unsigned arg, enum ck_seccomp_action action, int err)
 {
-	if (p->nrules < MAX_RULES)
-		p->rules[p->nrules++] = (struct rule){ syscall, cond, bit, arg, action, err };
+	struct ck__seccomp_rule r = { .syscall = syscall, .action = action, .err = err };
+	if (cond != COND_ALWAYS) {
+		r.ncmp = 1;
+		r.cmp[0] = (struct ck__seccomp_cmp){ arg, CK__SECCOMP_MASKED_EQ,
+						     cond == COND_HAS_BIT ? bit : 0, bit };
+	}
+	(void)ck__seccomp_policy_add(p, &r); /* a full table sets p->overflow */
 }
 
 /* The argument that holds clone's flags: 1 on s390 (CLONE_BACKWARDS2), else 0. */
-static unsigned clone_flags_arg(void)
+unsigned ck__seccomp_clone_flags_arg(void)
 {
 	const struct ck_arch_info *a = ck_arch_native();
 	return a ? (unsigned)ck_clone_arg_index(a->clone_order, CK_CLONE_ARG_FLAGS) : 0;
@@ -107,7 +156,7 @@ static void deny_flags(struct ck_seccomp_policy *p, uint64_t flags, enum ck_secc
 {
 	const uint64_t clone_bits = flags & 0xffffff00u;  /* the low byte is clone's exit signal */
 	const uint64_t unshare_bits = flags & ck_flags_known(CK_SYSCALL_UNSHARE);
-	const unsigned arg = clone_flags_arg();
+	const unsigned arg = ck__seccomp_clone_flags_arg();
 
 	for (size_t i = 0; i < ck_flag_count(); i++) {
 		uint64_t v = ck_flag_at(i)->value;
@@ -173,7 +222,7 @@ struct ck_seccomp_policy *ck_seccomp_policy_named(const char *name)
 			 "fork, vfork and clone without CLONE_THREAD fail with EPERM; threads are still made (clone3 fails with ENOSYS so they fall back to clone)");
 		add_rule(p, "fork", COND_ALWAYS, 0, 0, CK_SECCOMP_ERRNO, EPERM);
 		add_rule(p, "vfork", COND_ALWAYS, 0, 0, CK_SECCOMP_ERRNO, EPERM);
-		add_rule(p, "clone", COND_LACKS_BIT, (uint32_t)CK_CLONE_THREAD, clone_flags_arg(),
+		add_rule(p, "clone", COND_LACKS_BIT, (uint32_t)CK_CLONE_THREAD, ck__seccomp_clone_flags_arg(),
 			 CK_SECCOMP_ERRNO, EPERM);
 		add_rule(p, "clone3", COND_ALWAYS, 0, 0, CK_SECCOMP_ERRNO, ENOSYS);
 		return p;
@@ -301,13 +350,50 @@ static uint32_t scmp_arch(enum ck_arch a)
 	return 0;
 }
 
-/* A libseccomp filter for the given ABIs (all the host's when n is 0); NULL with *err. */
-static scmp_filter_ctx compile(const struct ck_seccomp_policy *p, const enum ck_arch *only, size_t n,
-			       int *err)
+static const enum scmp_compare scmp_ops[] = {
+	[CK__SECCOMP_EQ] = SCMP_CMP_EQ,
+	[CK__SECCOMP_NE] = SCMP_CMP_NE,
+	[CK__SECCOMP_LT] = SCMP_CMP_LT,
+	[CK__SECCOMP_GT] = SCMP_CMP_GT,
+	[CK__SECCOMP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+};
+
+/*
+ * Adds p's rules to ctx, whose ABIs are the native one (native) or only
+ * others; one (non-zero) is ctx's only ABI, whose absent syscalls are left out.
+ */
+static int add_rules(scmp_filter_ctx ctx, const struct ck_seccomp_policy *p, bool native, uint32_t one)
 {
-	enum ck_arch arches[4];
-	size_t na = n ? n : host_arches(arches);
-	const enum ck_arch *use = n ? only : arches;
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct rule *ru = &p->rules[i];
+		struct scmp_arg_cmp c[CK__SECCOMP_MAX_CMP];
+		/* libseccomp takes numbers of the native ABI and renumbers them for the others */
+		int nr = ru->syscall ? seccomp_syscall_resolve_name(ru->syscall) : ru->nr;
+		int r;
+
+		if ((ru->native_only && !native) ||
+		    (one && ru->syscall && seccomp_syscall_resolve_name_arch(one, ru->syscall) < 0))
+			continue;
+		if (nr == __NR_SCMP_ERROR)
+			return -EINVAL;
+		for (unsigned k = 0; k < ru->ncmp; k++) {
+			const struct cmp *m = &ru->cmp[k];
+			c[k] = m->op == CK__SECCOMP_MASKED_EQ
+				       ? (struct scmp_arg_cmp){ m->arg, SCMP_CMP_MASKED_EQ, m->mask, m->value }
+				       : (struct scmp_arg_cmp){ m->arg, scmp_ops[m->op], m->value, 0 };
+		}
+		r = seccomp_rule_add_array(ctx, scmp_action(ru->action, ru->err), nr, ru->ncmp, c);
+		/* a syscall an ABI lacks (fork on aarch64) is simply not in its part */
+		if (r && r != -EDOM)
+			return r;
+	}
+	return 0;
+}
+
+/* An empty filter (ALLOW, bad ABIs killed) for the ABIs use[0..n). */
+static scmp_filter_ctx new_ctx(const enum ck_arch *use, size_t n, int *err)
+{
+	const struct ck_arch_info *native = ck_arch_native();
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r = 0;
 
@@ -315,12 +401,10 @@ static scmp_filter_ctx compile(const struct ck_seccomp_policy *p, const enum ck_
 		*err = -ENOMEM;
 		return NULL;
 	}
-	if (na == 0)
-		r = -EOPNOTSUPP;
-	/* the native ABI is in a new filter; an explicit list replaces it */
-	if (!r && n && use[0] != (ck_arch_native() ? ck_arch_native()->arch : CK_ARCH__COUNT))
+	/* the native ABI is in a new filter; a list without it first replaces it */
+	if (n && use[0] != (native ? native->arch : CK_ARCH__COUNT))
 		r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
-	for (size_t i = 0; !r && i < na; i++) {
+	for (size_t i = 0; !r && i < n; i++) {
 		uint32_t a = scmp_arch(use[i]);
 		if (!a)
 			r = -EOPNOTSUPP;
@@ -333,28 +417,71 @@ static scmp_filter_ctx compile(const struct ck_seccomp_policy *p, const enum ck_
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (!r)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
-	for (size_t i = 0; !r && i < p->nrules; i++) {
-		const struct rule *ru = &p->rules[i];
-		int nr = seccomp_syscall_resolve_name(ru->syscall);
-		uint32_t act = scmp_action(ru->action, ru->err);
-		if (nr == __NR_SCMP_ERROR) {
-			r = -EINVAL;
-			break;
-		}
-		if (ru->cond == COND_ALWAYS)
-			r = seccomp_rule_add(ctx, act, nr, 0);
-		else
-			r = seccomp_rule_add(ctx, act, nr, 1,
-					     SCMP_CMP(ru->arg, SCMP_CMP_MASKED_EQ, ru->bit,
-						      ru->cond == COND_HAS_BIT ? ru->bit : 0));
-		/* a syscall an ABI lacks (fork on aarch64) is simply not in its part */
-		if (r == -EDOM)
-			r = 0;
-	}
 	if (r) {
 		seccomp_release(ctx);
 		*err = r;
 		return NULL;
+	}
+	return ctx;
+}
+
+static bool has_native_only(const struct ck_seccomp_policy *p)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i].native_only)
+			return true;
+	return false;
+}
+
+/*
+ * A libseccomp filter for the given ABIs (all the host's when n is 0); NULL
+ * with *err. A policy with native-only rules is built one ABI at a time and
+ * merged, since libseccomp adds a rule to every ABI of a filter.
+ */
+static scmp_filter_ctx compile(const struct ck_seccomp_policy *p, const enum ck_arch *only, size_t n,
+			       int *err)
+{
+	enum ck_arch arches[4];
+	size_t na = n ? n : host_arches(arches);
+	const enum ck_arch *use = n ? only : arches;
+	const struct ck_arch_info *native = ck_arch_native();
+	scmp_filter_ctx ctx = NULL;
+
+	if (p->overflow) {
+		*err = -E2BIG;
+		return NULL;
+	}
+	if (na == 0) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	if (!has_native_only(p)) {
+		ctx = new_ctx(use, na, err);
+		if (ctx && (*err = add_rules(ctx, p, true, 0)) != 0) {
+			seccomp_release(ctx);
+			ctx = NULL;
+		}
+		return ctx;
+	}
+	for (size_t i = 0; i < na; i++) {
+		scmp_filter_ctx one = new_ctx(&use[i], 1, err);
+		if (!one)
+			break;
+		*err = add_rules(one, p, native && use[i] == native->arch, scmp_arch(use[i]));
+		if (!*err && !ctx) {
+			ctx = one;
+			continue;
+		}
+		if (!*err)
+			*err = seccomp_merge(ctx, one); /* which releases one when it succeeds */
+		if (*err) {
+			seccomp_release(one);
+			break;
+		}
+	}
+	if (ctx && *err) {
+		seccomp_release(ctx);
+		ctx = NULL;
 	}
 	return ctx;
 }
@@ -463,6 +590,14 @@ int ck_seccomp_instruction_count(const struct ck_seccomp_policy *p, enum ck_arch
 
 /* ---- OCI ---- */
 
+static const char *const oci_ops[] = {
+	[CK__SECCOMP_EQ] = "SCMP_CMP_EQ",
+	[CK__SECCOMP_NE] = "SCMP_CMP_NE",
+	[CK__SECCOMP_LT] = "SCMP_CMP_LT",
+	[CK__SECCOMP_GT] = "SCMP_CMP_GT",
+	[CK__SECCOMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
+};
+
 static const char *oci_action(enum ck_seccomp_action a)
 {
 	switch (a) {
@@ -484,8 +619,11 @@ int ck_seccomp_export_oci(const struct ck_seccomp_policy *p, int fd)
 
 	if (!p || fd < 0)
 		return -EINVAL;
-	if (na == 0)
+	/* OCI names syscalls for every ABI at once: a rule for one ABI or by number has no spelling */
+	if (na == 0 || has_native_only(p))
 		return -EOPNOTSUPP;
+	if (p->overflow)
+		return -E2BIG;
 	ck__json_init(&w);
 	ck__json_obj_begin(&w, NULL);
 	ck__json_str(&w, "defaultAction", "SCMP_ACT_ALLOW");
@@ -506,14 +644,18 @@ int ck_seccomp_export_oci(const struct ck_seccomp_policy *p, int fd)
 		ck__json_str(&w, "action", oci_action(ru->action));
 		if (ru->action == CK_SECCOMP_ERRNO || ru->action == CK_SECCOMP_TRACE)
 			ck__json_int(&w, "errnoRet", ru->err);
-		if (ru->cond != COND_ALWAYS) {
+		if (ru->ncmp) {
 			ck__json_arr_begin(&w, "args");
-			ck__json_obj_begin(&w, NULL);
-			ck__json_uint(&w, "index", ru->arg);
-			ck__json_uint(&w, "value", ru->bit);
-			ck__json_uint(&w, "valueTwo", ru->cond == COND_HAS_BIT ? ru->bit : 0);
-			ck__json_str(&w, "op", "SCMP_CMP_MASKED_EQ");
-			ck__json_obj_end(&w);
+			for (unsigned k = 0; k < ru->ncmp; k++) {
+				const struct cmp *m = &ru->cmp[k];
+				bool masked = m->op == CK__SECCOMP_MASKED_EQ;
+				ck__json_obj_begin(&w, NULL);
+				ck__json_uint(&w, "index", m->arg);
+				ck__json_uint(&w, "value", masked ? m->mask : m->value);
+				ck__json_uint(&w, "valueTwo", masked ? m->value : 0);
+				ck__json_str(&w, "op", oci_ops[m->op]);
+				ck__json_obj_end(&w);
+			}
 			ck__json_arr_end(&w);
 		}
 		ck__json_obj_end(&w);

@@ -92,6 +92,16 @@ int ck_spawn_attr_add_gid_map(struct ck_spawn_attr *a, uint32_t inside, uint32_t
 	return a ? add_map(a->gid, &a->ngid, inside, outside, count) : -EINVAL;
 }
 
+int ck_spawn_attr_set_user(struct ck_spawn_attr *a, uid_t uid, gid_t gid)
+{
+	if (!a || uid == (uid_t)-1 || gid == (gid_t)-1)
+		return -EINVAL;
+	a->set_user = true;
+	a->user_uid = uid;
+	a->user_gid = gid;
+	return 0;
+}
+
 int ck_spawn_attr_map_root(struct ck_spawn_attr *a)
 {
 	if (!a)

@@ -40,3 +40,23 @@ echo "== PIP verification: a signed ELF file hashed and verified (ms per MiB), t
 "$build/bench/pip-bench" --rounds 11 1 16 64
 echo "== one KACS decision: AccessCheck and the two-check rule, ns per decision, 21 interleaved rounds =="
 "$build/bench/kacs-bench" --rounds 21
+
+echo
+echo "== the KACS supervisor's filter on the calls it does not send to the supervisor, 21 interleaved rounds =="
+for call in getppid ioctl prctl sched_yield sched_getaffinity; do
+	"$build/bench/seccomp-bench" --call $call
+done
+
+echo
+echo "== the KACS supervisor's intercepted and emulated calls against a bare user-notification round trip =="
+"$build/bench/kacs-run-bench" --rounds 11 --calls 20000
+
+echo
+echo "== fork+exec+wait of /bin/true (2000 from a bash loop) and 20000 threads (16 alive): unsupervised, kacs run, trace =="
+loop='i=0; while [ $i -lt 2000 ]; do /bin/true; i=$((i + 1)); done'
+"$build/bench/launch-bench" --rounds 11 --warmup 1 bash -c "$loop" \
+	::: "$build/clonekit" kacs run -- bash -c "$loop" \
+	::: "$build/clonekit" trace -o /dev/null -- bash -c "$loop"
+"$build/bench/launch-bench" --rounds 11 --warmup 1 "$build/bench/thread-storm" 20000 \
+	::: "$build/clonekit" kacs run -- "$build/bench/thread-storm" 20000 \
+	::: "$build/clonekit" trace -o /dev/null -- "$build/bench/thread-storm" 20000

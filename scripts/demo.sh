@@ -84,4 +84,5 @@ step "$ck" kacs check --token low --sd "$sd" --desired TERMINATE
 step "$ck" kacs check --token low --sd "$sd" --desired SIGNAL,VM_WRITE
 step "$ck" kacs check --token system --enable SeDebugPrivilege --sd "$other" --desired VM_WRITE --pip none:0 --target-pip none:0
 step "$ck" kacs check --token system --enable SeDebugPrivilege --sd "$other" --desired VM_WRITE --pip none:0 --target-pip protected:8192
-exit 0
+
+"$(dirname "$0")/demo-kacs.sh" "$ck"

@@ -19,5 +19,6 @@
 #endif
 #include <clonekit/detect.h>
 #include <clonekit/kacs.h>
+#include <clonekit/kacs_abi.h>
 
 #endif

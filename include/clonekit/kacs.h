@@ -1036,6 +1036,11 @@ CK_API int ck_kacs_supervisor_run(struct ck_kacs_supervisor *s, const char *file
 				  struct ck_kacs_error *err);
 /* Sends sig to the root (pidfd). */
 CK_API int ck_kacs_supervisor_signal(struct ck_kacs_supervisor *s, int sig);
+/*
+ * Why the tree ended other than by itself ("lineage lost: ...", or why the
+ * root's execve failed), "" otherwise. Valid until the next call on s.
+ */
+CK_API const char *ck_kacs_supervisor_message(const struct ck_kacs_supervisor *s);
 /* Every tid the supervisor knows now, up to max into out: the count (which may exceed max). */
 CK_API size_t ck_kacs_supervisor_tasks(struct ck_kacs_supervisor *s, pid_t *out, size_t max);
 

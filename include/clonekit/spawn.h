@@ -53,6 +53,15 @@ CK_API int ck_spawn_attr_add_uid_map(struct ck_spawn_attr *attr, uint32_t inside
 CK_API int ck_spawn_attr_add_gid_map(struct ck_spawn_attr *attr, uint32_t inside, uint32_t outside,
 				     uint32_t count);
 CK_API int ck_spawn_attr_map_root(struct ck_spawn_attr *attr);
+/*
+ * The child becomes uid and gid, with no supplementary groups (setgroups,
+ * setresgid, setresuid as raw calls, in the namespaces it ends up in),
+ * after every namespace and fd step and before the pre-exec hook and the
+ * seccomp filters. It needs CAP_SETUID and CAP_SETGID there: the spawn
+ * fails at step "set the user" with their errno otherwise (EPERM).
+ * -EINVAL for (uid_t)-1 or (gid_t)-1.
+ */
+CK_API int ck_spawn_attr_set_user(struct ck_spawn_attr *attr, uid_t uid, gid_t gid);
 CK_API int ck_spawn_attr_map_user(struct ck_spawn_attr *attr);
 
 /* The hostname in a new UTS namespace (-EINVAL when longer than 64 bytes). */

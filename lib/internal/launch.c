@@ -348,6 +348,10 @@ CHILD_CODE static int child_main(void *arg)
 	child_fds(c);
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &c->oldmask, NULL, sizeof(uint64_t)) < 0)
 		child_fail(c, CK__STEP_SIGMASK, errno);
+	if (a->set_user && (syscall(SYS_setgroups, 0, NULL) < 0 ||
+			    syscall(SYS_setresgid, a->user_gid, a->user_gid, a->user_gid) < 0 ||
+			    syscall(SYS_setresuid, a->user_uid, a->user_uid, a->user_uid) < 0))
+		child_fail(c, CK__STEP_USER, errno);
 	if (a->hook && (r = a->hook(a->hook_data)) < 0)
 		child_fail(c, CK__STEP_HOOK, -r);
 	/* the caller's policy, the launcher's own, then the listener: it must be last */

@@ -35,6 +35,7 @@ static const char *const step_names[CK__STEP__COUNT] = {
 	[CK__STEP_CHDIR] = "chdir",
 	[CK__STEP_FDS] = "map file descriptors",
 	[CK__STEP_SIGMASK] = "restore the signal mask",
+	[CK__STEP_USER] = "set the user",
 	[CK__STEP_HOOK] = "pre-exec hook",
 	[CK__STEP_SECCOMP] = "seccomp filter",
 	[CK__STEP_LISTENER] = "seccomp listener",

@@ -1,15 +1,70 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Policies the library builds for its own use. */
+/* Policies the library builds for its own use, and the rule table they are made of. */
 #ifndef CK_INTERNAL_SECCOMP_H
 #define CK_INTERNAL_SECCOMP_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <clonekit/seccomp.h>
+
+#ifndef CK_HIDDEN
+#define CK_HIDDEN __attribute__((visibility("hidden")))
+#endif
+
 
 /*
  * SECCOMP_RET_TRACE for clone, clone3, fork, vfork, unshare and setns on
  * every ABI the host runs, ALLOW for the rest: the tracer's filter. NULL
  * with errno ENOMEM.
  */
-struct ck_seccomp_policy *ck__seccomp_policy_trace(void) __attribute__((visibility("hidden")));
+struct ck_seccomp_policy *ck__seccomp_policy_trace(void) CK_HIDDEN;
+
+/* ---- building a policy rule by rule (the one compiler of lib/seccomp.c) ---- */
+
+/* How a condition compares an argument (unsigned, all 64 bits on 64-bit ABIs, the low 32 on others). */
+enum ck__seccomp_op {
+	CK__SECCOMP_EQ,        /* arg == value */
+	CK__SECCOMP_NE,        /* arg != value */
+	CK__SECCOMP_LT,        /* arg < value */
+	CK__SECCOMP_GT,        /* arg > value */
+	CK__SECCOMP_MASKED_EQ, /* (arg & mask) == value */
+};
+
+struct ck__seccomp_cmp {
+	unsigned arg; /* 0-5 */
+	enum ck__seccomp_op op;
+	uint64_t value;
+	uint64_t mask; /* MASKED_EQ only */
+};
+
+#define CK__SECCOMP_MAX_CMP 3
+
+/*
+ * A rule: when the syscall's conditions all hold (none: always), the action.
+ * Rules of one syscall are alternatives; where two match, libseccomp keeps
+ * the one without conditions, so give each rule of a syscall its own case.
+ */
+struct ck__seccomp_rule {
+	const char *syscall;  /* a name libseccomp knows: every ABI that has it; NULL: nr */
+	int nr;               /* with syscall NULL: a number of the native ABI (native_only required) */
+	bool native_only;     /* only the host's native ABI gets this rule (others keep ALLOW) */
+	enum ck_seccomp_action action;
+	int err;              /* CK_SECCOMP_ERRNO's errno (1-4095), CK_SECCOMP_TRACE's message */
+	unsigned ncmp;        /* at most CK__SECCOMP_MAX_CMP, each on its own argument (libseccomp's rule) */
+	struct ck__seccomp_cmp cmp[CK__SECCOMP_MAX_CMP];
+};
+
+/* An empty policy (everything allowed) named name (a string that outlives it). NULL with errno ENOMEM. */
+struct ck_seccomp_policy *ck__seccomp_policy_new(const char *name, const char *summary) CK_HIDDEN;
+/*
+ * Appends a rule: 0, -EINVAL (a number without native_only, two conditions
+ * on one argument, a bad op, action or errno), -ENOSPC (the table is full:
+ * the policy then refuses to compile, -E2BIG, rather than lose the rule).
+ * A policy with native-only rules has no OCI form (-EOPNOTSUPP).
+ */
+int ck__seccomp_policy_add(struct ck_seccomp_policy *p, const struct ck__seccomp_rule *r) CK_HIDDEN;
+/* The argument that holds clone's flags on the native ABI (1 on s390's CLONE_BACKWARDS2, else 0). */
+unsigned ck__seccomp_clone_flags_arg(void) CK_HIDDEN;
 
 #endif

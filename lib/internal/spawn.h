@@ -57,6 +57,9 @@ struct ck_spawn_attr {
 	bool search_path;
 	bool keep_fds;             /* fds without close-on-exec reach the program too */
 	bool hold;                 /* wait before execve for ck_spawn_release() */
+	bool set_user;             /* become uid/gid (no supplementary groups) before the hook */
+	uid_t user_uid;
+	gid_t user_gid;
 	int (*hook)(void *);
 	void *hook_data;
 	struct ck__filter filter;  /* the caller's policy */
@@ -144,6 +147,7 @@ enum ck__step {
 	CK__STEP_CHDIR,
 	CK__STEP_FDS,
 	CK__STEP_SIGMASK,
+	CK__STEP_USER,
 	CK__STEP_HOOK,
 	CK__STEP_SECCOMP,
 	CK__STEP_LISTENER,

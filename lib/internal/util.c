@@ -149,6 +149,15 @@ int ck__read_ll(const char *path, long long *out)
 	return 0;
 }
 
+const char *ck__status_field(const char *status, const char *key)
+{
+	size_t n = strlen(key);
+	for (const char *p = status; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, key, n) == 0 && p[n] == ':')
+			return p + n + 1;
+	return NULL;
+}
+
 const char *ck__path_env(void)
 {
 	const char *p = getenv("PATH");

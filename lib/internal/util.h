@@ -117,6 +117,8 @@ ssize_t ck__read_small_file(const char *path, char *buf, size_t len);
 ssize_t ck__read_small_file_at(int dirfd, const char *path, char *buf, size_t len);
 /* Reads one integer from a small file; -errno when absent or not a number. */
 int ck__read_ll(const char *path, long long *out);
+/* The value of a "Key:\tvalue" line of a /proc/PID/status text (after the ':'), or NULL. */
+const char *ck__status_field(const char *status, const char *key);
 
 /* Code that runs in a CLONE_VM child, on a stack AddressSanitizer does not know. */
 #if defined(__SANITIZE_ADDRESS__)

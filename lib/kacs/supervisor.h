@@ -67,6 +67,12 @@ void ck__lineage_free(struct ck__lineage *l);
  * any other; the caller fails closed.
  */
 int ck__lineage_drain(struct ck__lineage *l, int (*cb)(void *data, const struct ck__lin_rec *r), void *data);
+/*
+ * How many records the rings had no room for so far (PERF_FORMAT_LOST, one
+ * read per CPU: not for the hot path), or -EIO. A PERF_RECORD_LOST reaches
+ * a ring only with the next record after the loss; this sees it at once.
+ */
+int64_t ck__lineage_lost(const struct ck__lineage *l);
 /* The event fds, for epoll (readable when a ring passes its wakeup mark). */
 size_t ck__lineage_nfds(const struct ck__lineage *l);
 int ck__lineage_fd(const struct ck__lineage *l, size_t i);
@@ -107,6 +113,7 @@ struct ck__kacs_process {
 	pid_t creator_tid;           /* the thread that created it (FORK ptid) */
 	bool clone_parent;           /* created with CLONE_PARENT: its parent is not its creator */
 	unsigned threads;            /* live threads in the table */
+	struct ck__kacs_thread *thread_list; /* those threads (tasks.c's) */
 };
 
 struct ck__kacs_thread {
@@ -116,6 +123,8 @@ struct ck__kacs_thread {
 	enum ck_kacs_imp_level imp_level;     /* the effective level while imp is set */
 	uint64_t clone_flags;                 /* the flags of the clone it is inside (trapped), for its FORK record */
 	bool in_clone;
+	uint64_t birth;                       /* its FORK (or exec) record's time: older EXIT records are not its */
+	struct ck__kacs_thread *prev, *next;  /* in proc->thread_list */
 };
 
 struct ck__kacs_sup; /* S: defined in supervisor.c, reached through the functions below */
@@ -154,6 +163,9 @@ struct ck__kacs_call {
 	struct ck__kacs_thread *caller;   /* the calling thread (always known: §3) */
 	int caller_pidfd;                 /* opened on demand by the helpers below, closed by the loop; -1 */
 	const char *syscall;              /* the name, for the decision log */
+	bool replied;                     /* a reply helper set resp */
+	bool sent;                        /* answered already (ADDFD with SECCOMP_ADDFD_FLAG_SEND) */
+	struct ck__kacs_process ext;      /* the external target ck__kacs_target_* returned, if any */
 };
 
 /* Answers: let the call go on to the kernel, or return val / -err to it. */
@@ -189,6 +201,13 @@ int ck__kacs_fd_install(struct ck__kacs_sup *s, struct ck__kacs_call *c, int fd,
 int ck__kacs_target_pid(struct ck__kacs_sup *s, struct ck__kacs_call *c, pid_t pid, struct ck__kacs_process **out);
 /* The same for a pidfd of the caller's (resolved once; -EBADF for another kind of fd). */
 int ck__kacs_target_pidfd(struct ck__kacs_sup *s, struct ck__kacs_call *c, int pidfd, struct ck__kacs_process **out);
+/*
+ * The same, keeping S's copy of the pidfd in *sfd (O_CLOEXEC, the caller
+ * closes it) when it returns 0: to act on the very process decided on
+ * (pidfd_getfd), which a pid could not pin.
+ */
+int ck__kacs_target_pidfd_keep(struct ck__kacs_sup *s, struct ck__kacs_call *c, int pidfd,
+				struct ck__kacs_process **out, int *sfd);
 
 /* ---- decisions (supervisor.c): the log and the callback ------------------- */
 
@@ -238,5 +257,15 @@ struct ck__kacs_handle *ck__kacs_handle_of_fd(struct ck__kacs_sup *s, int sfd_co
 void ck__kacs_handle_hup(struct ck__kacs_sup *s, int sfd);
 /* Adds fd to the loop's epoll set (EPOLLHUP only); the handle module is told through ck__kacs_handle_hup. */
 int ck__kacs_watch_fd(struct ck__kacs_sup *s, int fd);
+/* Drops a handle at once (an install that failed): closes S's end, puts the token. */
+void ck__kacs_handle_drop(struct ck__kacs_sup *s, struct ck__kacs_handle *h);
+
+struct ck__kacs_handles; /* handle.c's table of one S */
+/* The field of S that holds its table (supervisor.c: `return &s->handles;`, NULL at start). */
+struct ck__kacs_handles **ck__kacs_handles_slot(struct ck__kacs_sup *s);
+/* S's teardown: every handle dropped, the table freed. */
+void ck__kacs_handles_free(struct ck__kacs_sup *s);
+/* Live handles (the stats' `handles`). */
+size_t ck__kacs_handles_count(struct ck__kacs_sup *s);
 
 #endif

@@ -2995,7 +2995,8 @@ static const struct cli_case kacs_cases[] = {
 	  "or a v2 wire spec) as a person reads it, or its spec\"},{\"name\":\"check\",\"summary\":\"AccessCheck "
 	  "or the process two-check rule, granted or why not\"},{\"name\":\"sign\",\"summary\":\"sign "
 	  "a file for PIP: its .peios.sig section, or its security.peios.sig xattr\"},{\"name\":\"verify\",\"summary\":\"the "
-	  "PIP type and trust a file would get at exec, or unsigned and why\"}]}\n", "" },
+	  "PIP type and trust a file would get at exec, or unsigned and why\"},{\"name\":\"run\",\"summary\":\"run "
+	  "a command under the supervisor: tokens, SDs and PIP enforced on its tree\"}]}\n", "" },
 	{ "kacs: a misspelt subcommand gets the nearest", { "kacs", "sdl" }, NULL, 2, "",
 	  USAGE("kacs", "unknown subcommand 'sdl'; did you mean 'sddl'?") },
 	{ "kacs: an unknown subcommand is named", { "kacs", "frobnicate" }, NULL, 2, "",

@@ -2618,3 +2618,42 @@ Test(spawn, wait_reaps_the_child_with_waitpid_when_waitid_is_refused)
 	in_child(wait_without_waitid, no_waitid, false, out, sizeof(out));
 	cr_assert_str_eq(out, "wait 0: exited 7, children=none\n");
 }
+
+Test(spawn, set_user_makes_the_child_that_uid_and_gid_with_no_supplementary_groups)
+{
+	if (geteuid() != 0)
+		ck_skip_or_fail("needs root (CAP_SETUID)");
+	char out[256];
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	cr_assert_eq(ck_spawn_attr_set_user(a, 65534, 65533), 0);
+	observe(a, out, sizeof(out), "uid", "gid", "file", "/proc/self/status", NULL);
+	ck_spawn_attr_free(a);
+	cr_assert(!strncmp(out, "65534\n65533\n", 12), "%s", out);
+	/* ck-observe prints the file on one line: '|' for newlines, spaces for tabs */
+	cr_assert(strstr(out, "|Uid: 65534 65534 65534 65534|"), "%s", out);
+	cr_assert(strstr(out, "|Gid: 65533 65533 65533 65533|"), "%s", out);
+	cr_assert(strstr(out, "|Groups:|"), "supplementary groups left: %s", out);
+}
+
+Test(spawn, set_user_without_cap_setuid_fails_at_its_step_with_eperm)
+{
+	if (geteuid() != 0)
+		ck_skip_or_fail("needs root to become uid 65534");
+	cr_assert_eq(setgroups(0, NULL), 0);
+	cr_assert_eq(setresgid(65534, 65534, 65534), 0);
+	cr_assert_eq(setresuid(65534, 65534, 65534), 0);
+	char *argv[] = { "/bin/true", NULL };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	cr_assert_eq(ck_spawn_attr_set_user(a, 0, 0), 0);
+	expect_failure(a, argv, "set the user", EPERM, true);
+	ck_spawn_attr_free(a);
+}
+
+Test(spawn, set_user_refuses_minus_one)
+{
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	cr_assert_eq(ck_spawn_attr_set_user(a, (uid_t)-1, 0), -EINVAL);
+	cr_assert_eq(ck_spawn_attr_set_user(a, 0, (gid_t)-1), -EINVAL);
+	cr_assert_eq(ck_spawn_attr_set_user(NULL, 0, 0), -EINVAL);
+	ck_spawn_attr_free(a);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lib/seccomp.c's rule table through its internal builder (lib/internal/seccomp.h): what it refuses. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include <clonekit/seccomp.h>
+
+#include "../support.h"
+#include "internal/seccomp.h"
+
+static struct ck_seccomp_policy *fresh(void)
+{
+	struct ck_seccomp_policy *p = ck__seccomp_policy_new("test", "a test policy");
+	cr_assert_not_null(p);
+	return p;
+}
+
+Test(seccomp_rules, a_rule_that_libseccomp_cannot_take_is_refused)
+{
+	struct ck_seccomp_policy *p = fresh();
+	struct ck__seccomp_rule two_on_one_arg = {
+		.syscall = "perf_event_open", .action = CK_SECCOMP_NOTIFY, .ncmp = 2,
+		.cmp = { { 1, CK__SECCOMP_NE, 0, 0 }, { 1, CK__SECCOMP_LT, 5, 0 } },
+	};
+	struct ck__seccomp_rule number_everywhere = { .nr = 1000, .action = CK_SECCOMP_NOTIFY };
+	struct ck__seccomp_rule no_errno = { .syscall = "kill", .action = CK_SECCOMP_ERRNO };
+	struct ck__seccomp_rule arg6 = { .syscall = "kill", .action = CK_SECCOMP_NOTIFY, .ncmp = 1,
+					 .cmp = { { 6, CK__SECCOMP_EQ, 0, 0 } } };
+	struct ck__seccomp_rule too_many = { .syscall = "kill", .action = CK_SECCOMP_NOTIFY,
+					     .ncmp = CK__SECCOMP_MAX_CMP + 1 };
+
+	cr_assert_eq(ck__seccomp_policy_add(p, &two_on_one_arg), -EINVAL);
+	cr_assert_eq(ck__seccomp_policy_add(p, &number_everywhere), -EINVAL);
+	cr_assert_eq(ck__seccomp_policy_add(p, &no_errno), -EINVAL);
+	cr_assert_eq(ck__seccomp_policy_add(p, &arg6), -EINVAL);
+	cr_assert_eq(ck__seccomp_policy_add(p, &too_many), -EINVAL);
+	/* nothing was added: the empty policy compiles */
+	cr_assert_gt(ck_seccomp_instruction_count(p, CK_ARCH_X86_64), 0);
+	ck_seccomp_policy_free(p);
+}
+
+Test(seccomp_rules, a_full_table_refuses_to_compile_rather_than_lose_a_rule)
+{
+	struct ck_seccomp_policy *p = fresh();
+	struct ck__seccomp_rule r = { .syscall = "acct", .action = CK_SECCOMP_ERRNO, .err = EPERM, .ncmp = 1 };
+	int rc = 0;
+	void *buf = NULL;
+	size_t len = 0;
+
+	for (uint64_t i = 0; rc == 0; i++) {
+		r.cmp[0] = (struct ck__seccomp_cmp){ 0, CK__SECCOMP_EQ, i, 0 };
+		rc = ck__seccomp_policy_add(p, &r);
+	}
+	cr_assert_eq(rc, -ENOSPC);
+	cr_assert_eq(ck_seccomp_export_bpf(p, &buf, &len), -E2BIG);
+	cr_assert_eq(ck_seccomp_instruction_count(p, CK_ARCH_X86_64), -E2BIG);
+	ck_seccomp_policy_free(p);
+}
+
+Test(seccomp_rules, a_native_rule_stays_out_of_the_other_abis_and_has_no_oci_form)
+{
+	struct ck_seccomp_policy *p = fresh();
+	struct ck__seccomp_rule r = { .nr = 1000, .native_only = true, .action = CK_SECCOMP_ERRNO, .err = EACCES };
+	int native, i386, with;
+
+	if (!ck_arch_native() || ck_arch_native()->arch != CK_ARCH_X86_64)
+		ck_skip_or_fail("the rule's number is an x86_64 one");
+	native = ck_seccomp_instruction_count(p, CK_ARCH_X86_64);
+	i386 = ck_seccomp_instruction_count(p, CK_ARCH_I386);
+	cr_assert_eq(ck__seccomp_policy_add(p, &r), 0);
+	with = ck_seccomp_instruction_count(p, CK_ARCH_X86_64);
+	cr_assert_gt(with, native, "x86_64 has the rule: %d instructions, %d without", with, native);
+	cr_assert_eq(ck_seccomp_instruction_count(p, CK_ARCH_I386), i386, "i386 has no rule");
+	cr_assert_eq(ck_seccomp_export_oci(p, 1), -EOPNOTSUPP);
+	ck_seccomp_policy_free(p);
+}
