@@ -383,8 +383,9 @@ static int row_pidfd_getfd(struct ck__kacs_sup *s, struct ck__kacs_call *c, cons
 	if (ck__kacs_trap_int(t, 2) != 0)
 		return answer(c, 0); /* flags: EINVAL before anything */
 	int r = ck__kacs_target_pidfd_keep(s, c, pidfd, &p, &sfd);
-	if (r == -EBADF)
-		return answer(c, EBADF); /* not open, or no pidfd */
+	/* not open or no pidfd; or a caller an unprivileged S cannot read the fds of (design §2) */
+	if (r == -EBADF || r == -EACCES)
+		return answer(c, -r);
 	if (r)
 		return lookup_failed(c, r);
 	int verdict = authorize(s, c, CK_KACS_OP_PIDFD_GETFD, 0, ck__kacs_effective(c->caller), c->caller->proc, p);
