@@ -37,6 +37,7 @@ struct ck_spawn_attr *ck_spawn_attr_new(void)
 	if (!a)
 		return NULL;
 	a->cgroup_fd = -1;
+	a->info_fd = a->json_status_fd = a->block_fd = a->userns_block_fd = -1;
 	a->exit_signal = SIGCHLD;
 	a->search_path = true;
 	return a;
@@ -263,6 +264,37 @@ int ck_spawn_attr_set_hold(struct ck_spawn_attr *a, bool hold)
 	return 0;
 }
 
+/* ---- status for supervisors ---- */
+
+/* fd -1 turns it off; any other negative fd is -EINVAL. The caller keeps the fd. */
+static int set_status_fd(struct ck_spawn_attr *a, int *slot, int fd)
+{
+	if (!a || fd < -1)
+		return -EINVAL;
+	*slot = fd;
+	return 0;
+}
+
+int ck_spawn_attr_set_info_fd(struct ck_spawn_attr *a, int fd)
+{
+	return a ? set_status_fd(a, &a->info_fd, fd) : -EINVAL;
+}
+
+int ck_spawn_attr_set_json_status_fd(struct ck_spawn_attr *a, int fd)
+{
+	return a ? set_status_fd(a, &a->json_status_fd, fd) : -EINVAL;
+}
+
+int ck_spawn_attr_set_block_fd(struct ck_spawn_attr *a, int fd)
+{
+	return a ? set_status_fd(a, &a->block_fd, fd) : -EINVAL;
+}
+
+int ck_spawn_attr_set_userns_block_fd(struct ck_spawn_attr *a, int fd)
+{
+	return a ? set_status_fd(a, &a->userns_block_fd, fd) : -EINVAL;
+}
+
 /* ---- starting ---- */
 
 int ck_spawn(struct ck_child **out, const char *file, char *const argv[], char *const envp[],
@@ -349,6 +381,11 @@ int ck_spawn_wait(struct ck_child *child, int *status)
 	if (r < 0)
 		return r;
 	child->reaped = true;
+	if (child->json_status_fd >= 0) {
+		ck__status_exited(child->json_status_fd, st);
+		close(child->json_status_fd);
+		child->json_status_fd = -1;
+	}
 	if (status)
 		*status = st;
 	return 0;
@@ -392,6 +429,8 @@ void ck__spawn_child_forget(struct ck_child *child)
 		close(child->ctl);
 	if (child->listener >= 0)
 		close(child->listener);
+	if (child->json_status_fd >= 0)
+		close(child->json_status_fd);
 	free(child->file);
 	free(child);
 }

@@ -116,6 +116,38 @@ CK_API int ck_spawn_attr_set_keep_fds(struct ck_spawn_attr *attr, bool keep);
  */
 CK_API int ck_spawn_attr_set_hold(struct ck_spawn_attr *attr, bool hold);
 
+/* ---- status for supervisors (bubblewrap's --info-fd, --json-status-fd, --block-fd, --userns-block-fd) ---- */
+/*
+ * Once the child exists, before it runs any other step, the launcher writes
+ * to fd bwrap's info document: {"child-pid": N} and the inode of each of the
+ * child's namespaces as "cgroup-namespace", "ipc-namespace", "mnt-namespace",
+ * "net-namespace", "pid-namespace", "uts-namespace" (mnt always, the others
+ * when new), one member a line as bwrap 0.8 writes it. The child closes its
+ * copy at once; the caller keeps fd. -1 turns it off; -EINVAL for another
+ * negative fd. A failed write fails the spawn (step "write the info fd").
+ */
+CK_API int ck_spawn_attr_set_info_fd(struct ck_spawn_attr *attr, int fd);
+/*
+ * The same document on one line to fd (bwrap's --json-status-fd), and once
+ * the program has run and ck_spawn_wait() has seen it end, a second one:
+ * {"exit-code": N}, N the exit status or 128+signal. A dup of fd stays open
+ * in the child handle until then; the caller keeps fd.
+ */
+CK_API int ck_spawn_attr_set_json_status_fd(struct ck_spawn_attr *attr, int fd);
+/*
+ * After every other setup step, just before the seccomp filters, the child
+ * reads one byte from fd (the fd as the child has it, after the fd
+ * mappings) and closes it; data or EOF let it go on (bwrap's --block-fd).
+ */
+CK_API int ck_spawn_attr_set_block_fd(struct ck_spawn_attr *attr, int fd);
+/*
+ * After writing the info document, the launcher reads one byte from fd
+ * before the child goes on, and writes no id maps: whoever writes to fd
+ * writes them (bwrap's --userns-block-fd). Needs CK_CLONE_NEWUSER, an info
+ * fd and no maps set here (ck_spawn() fails with -EINVAL otherwise).
+ */
+CK_API int ck_spawn_attr_set_userns_block_fd(struct ck_spawn_attr *attr, int fd);
+
 /*
  * Why a spawn failed: the step, its errno, and a sentence naming the input
  * at fault and, where clonekit knows one, the fix. Extensible: set size to

@@ -76,6 +76,7 @@ struct child_ctx {
 	const char *path_env;
 	uint64_t oldmask;
 	bool own_memory;        /* a full copy (not CLONE_VM) */
+	bool await_parent;      /* wait for MSG_MAPS: id maps, or status fds written first */
 	bool hold;              /* wait before execve for MSG_GO */
 	bool reset_handlers;    /* CLONE_CLEAR_SIGHAND was not available */
 	int ctl;                /* own_memory: the child's end of the control socket */
@@ -282,6 +283,19 @@ CHILD_CODE static int child_seccomp(const struct ck__filter *f, unsigned flags)
 	return r < 0 ? -errno : (int)r;
 }
 
+/* Waits for one byte (or EOF) on fd, then closes it, as bwrap's --block-fd. */
+CHILD_CODE static void child_block(struct child_ctx *c, int fd)
+{
+	char b;
+	ssize_t n;
+	do
+		n = read(fd, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		child_fail(c, CK__STEP_BLOCK_FD, errno);
+	close(fd);
+}
+
 /* Says "held" (handing over the listener, if any) and waits for the release. */
 CHILD_CODE static void child_hold(struct child_ctx *c, int listener)
 {
@@ -340,9 +354,14 @@ CHILD_CODE static int child_main(void *arg)
 
 	if (c->own_memory)
 		close(c->ctl_parent);
+	/* status for supervisors: their readers see EOF from the parent's end alone */
+	if (a->info_fd >= 0)
+		close(a->info_fd);
+	if (a->json_status_fd >= 0)
+		close(a->json_status_fd);
 	child_signals(c);
 	child_pdeath(c);
-	if (a->namespaces & CK_CLONE_NEWUSER)
+	if (c->await_parent)
 		child_await(c, MSG_MAPS, CK__STEP_WAIT_MAPS);
 	child_namespaces(c);
 	child_fds(c);
@@ -350,6 +369,9 @@ CHILD_CODE static int child_main(void *arg)
 		child_fail(c, CK__STEP_SIGMASK, errno);
 	if (a->hook && (r = a->hook(a->hook_data)) < 0)
 		child_fail(c, CK__STEP_HOOK, -r);
+	/* status for supervisors: bwrap's --block-fd, once every setup step is done */
+	if (a->block_fd >= 0)
+		child_block(c, a->block_fd);
 	/* the caller's policy, the launcher's own, then the listener: it must be last */
 	if (a->filter.bpf && (r = child_seccomp(&a->filter, 0)) < 0)
 		child_fail(c, CK__STEP_SECCOMP, -r);
@@ -450,6 +472,14 @@ static bool attr_inconsistent(const struct ck__launch *l, char *why, size_t len)
 		w = "a new user namespace needs the parent to write id maps while the child waits, which CLONE_VM|CLONE_VFORK cannot do";
 	else if ((a->share & CK_CLONE_VM) && holds(l))
 		w = "holding the child before execve (a hold, a seccomp listener or a tracer) needs the caller to run while the child waits, which CLONE_VM|CLONE_VFORK cannot do: do not share CLONE_VM";
+	else if (a->userns_block_fd >= 0 && !(a->namespaces & CK_CLONE_NEWUSER))
+		w = "a userns block fd needs a new user namespace (CLONE_NEWUSER)";
+	else if (a->userns_block_fd >= 0 && a->info_fd < 0)
+		w = "a userns block fd needs an info fd, which tells its writer the child's PID";
+	else if (a->userns_block_fd >= 0 && (a->nuid || a->ngid || a->map_root || a->map_user))
+		w = "with a userns block fd the id maps are written by whoever unblocks it, not by the launcher";
+	else if ((a->share & CK_CLONE_VM) && ck__status_wanted(a))
+		w = "status fds are written while the child waits, which CLONE_VM|CLONE_VFORK cannot do: do not share CLONE_VM";
 	else if ((a->namespaces & CK_CLONE_NEWTIME) && ck_kernel_version_running() < CK_KERNEL_VERSION(6, 2, 0))
 		w = "a new time namespace is entered at execve only since Linux 6.2";
 	if (w) {
@@ -619,7 +649,8 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 	c->ctl = c->ctl_parent = c->parent_pidfd = -1;
 	c->parent_pid = getpid();
 	c->hold = holds(l);
-	c->own_memory = (a->namespaces & CK_CLONE_NEWUSER) || c->hold;
+	c->await_parent = (a->namespaces & CK_CLONE_NEWUSER) || ck__status_wanted(a);
+	c->own_memory = c->await_parent || c->hold;
 	if (a->has_offset[0] || a->has_offset[1]) {
 		size_t pos = 0;
 		for (int i = 0; i < 2; i++)
@@ -693,8 +724,11 @@ static enum ck__step launch_talk(struct launch_state *s, int *e)
 
 	close(s->ctl[1]);
 	s->ctl[1] = -1;
-	if (a->namespaces & CK_CLONE_NEWUSER) {
-		r = write_maps(a, s->pid, &step);
+	if (s->c.await_parent) {
+		r = ck__status_started(a, s->pid, &step);
+		/* with a userns block fd, whoever unblocked it wrote the maps */
+		if (r == 0 && (a->namespaces & CK_CLONE_NEWUSER) && a->userns_block_fd < 0)
+			r = write_maps(a, s->pid, &step);
 		if (r == 0) {
 			step = CK__STEP_RESUME;
 			r = send_msg(s->ctl[0], MSG_MAPS);
@@ -743,7 +777,7 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		ck__spawn_error_set(err, &f);
 		return -ENOMEM;
 	}
-	child->ctl = child->listener = -1;
+	child->ctl = child->listener = child->json_status_fd = -1;
 
 	state_init(&s, l);
 	if (l->attr->pdeath_sig)
@@ -810,6 +844,14 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		f.report = &s.c.rep;
 		goto fail;
 	}
+	/* status for supervisors: the end's document is written when the child is waited for */
+	if (l->attr->json_status_fd >= 0 &&
+	    (child->json_status_fd = fcntl(l->attr->json_status_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		e = errno;
+		kill_and_reap(s.pid, s.pidfd);
+		f.step = CK__STEP_JSON_STATUS_FD;
+		goto fail;
+	}
 	if (s.c.rep.kind == CK__REPORT_HELD) {
 		child->file = strdup(l->file);
 		if (!child->file) {
@@ -834,6 +876,8 @@ fail:
 		close(s.pidfd);
 	if (s.listener >= 0)
 		close(s.listener);
+	if (child->json_status_fd >= 0)
+		close(child->json_status_fd);
 	state_release(&s);
 	free(child);
 	errno = saved_errno;

@@ -62,6 +62,8 @@ struct ck_spawn_attr {
 	struct ck__filter filter;  /* the caller's policy */
 	struct ck__filter listener;/* loaded last with SECCOMP_FILTER_FLAG_NEW_LISTENER */
 	unsigned listener_flags;   /* other SECCOMP_FILTER_FLAG_* for it */
+	/* status for supervisors (bwrap's --info-fd, --json-status-fd, --block-fd, --userns-block-fd); -1 none */
+	int info_fd, json_status_fd, block_fd, userns_block_fd;
 };
 
 /* Where a started child is on its way to the program. */
@@ -80,6 +82,8 @@ struct ck_child {
 	int ctl;          /* held or released: the parent's end of the control socket */
 	int listener;     /* the seccomp listener, until taken; -1 none */
 	char *file;       /* held or released: for execve's message */
+	/* status for supervisors: a dup of the json-status fd for the exit document; -1 none */
+	int json_status_fd;
 };
 
 /*
@@ -145,6 +149,8 @@ enum ck__step {
 	CK__STEP_FDS,
 	CK__STEP_SIGMASK,
 	CK__STEP_HOOK,
+	/* status for supervisors */
+	CK__STEP_BLOCK_FD,
 	CK__STEP_SECCOMP,
 	CK__STEP_LISTENER,
 	CK__STEP_SEND_LISTENER,
@@ -156,6 +162,9 @@ enum ck__step {
 	CK__STEP_UID_MAP,
 	CK__STEP_GID_MAP,
 	CK__STEP_RESUME,
+	/* status for supervisors */
+	CK__STEP_INFO_FD,
+	CK__STEP_JSON_STATUS_FD,
 	CK__STEP_REPORT,
 	CK__STEP_RELEASE,
 	CK__STEP_TRACER,            /* ck_trace_spawn: set up the tracer */
@@ -218,5 +227,18 @@ struct ck__failure {
 void ck__spawn_error_set(struct ck_spawn_error *err, const struct ck__failure *f) CK_HIDDEN;
 /* The step's name, as ck_spawn_error.step gives it. */
 const char *ck__step_name(enum ck__step step) CK_HIDDEN;
+
+/* ---- status for supervisors (lib/internal/launch_status.c) ---- */
+
+/* Whether attr asks for a status fd that the parent writes before the child goes on. */
+bool ck__status_wanted(const struct ck_spawn_attr *a) CK_HIDDEN;
+/*
+ * After clone, before the child goes on: bwrap's info document to
+ * a->info_fd and the first json-status document to a->json_status_fd.
+ * 0, or -errno with *step.
+ */
+int ck__status_started(const struct ck_spawn_attr *a, pid_t pid, enum ck__step *step) CK_HIDDEN;
+/* The json-status document of the end, {"exit-code": N}, for a waitpid() status. */
+void ck__status_exited(int fd, int status) CK_HIDDEN;
 
 #endif
