@@ -186,9 +186,7 @@ int sbx_apply(struct sbx *s, struct ck_spawn_attr *attr)
 
 void sbx_close_status_fds(struct sbx *s)
 {
-	/* as bwrap: the info fd is closed once written; the json-status fd lives on in the child handle */
-	if (s->info_fd >= 0)
-		close(s->info_fd);
+	/* the info fd was the attribute set's (closed once written); the json-status fd lives on in the child handle */
 	if (s->json_status_fd >= 0)
 		close(s->json_status_fd);
 	s->info_fd = s->json_status_fd = -1;

@@ -49,6 +49,8 @@ void ck_spawn_attr_free(struct ck_spawn_attr *a)
 		return;
 	if (a->cgroup_fd >= 0)
 		close(a->cgroup_fd);
+	if (a->info_fd >= 0)
+		close(a->info_fd);
 	free(a->cgroup_path);
 	free(a->cwd);
 	free(a->filter.bpf);
@@ -153,6 +155,8 @@ int ck_spawn_attr_set_cgroup(struct ck_spawn_attr *a, const char *dir)
 	}
 	if (a->cgroup_fd >= 0)
 		close(a->cgroup_fd);
+	if (a->info_fd >= 0)
+		close(a->info_fd);
 	free(a->cgroup_path);
 	a->cgroup_fd = fd;
 	a->cgroup_path = copy;
@@ -277,7 +281,12 @@ static int set_status_fd(struct ck_spawn_attr *a, int *slot, int fd)
 
 int ck_spawn_attr_set_info_fd(struct ck_spawn_attr *a, int fd)
 {
-	return a ? set_status_fd(a, &a->info_fd, fd) : -EINVAL;
+	if (!a || fd < -1)
+		return -EINVAL;
+	if (a->info_fd >= 0)
+		close(a->info_fd);
+	a->info_fd = fd;
+	return 0;
 }
 
 int ck_spawn_attr_set_json_status_fd(struct ck_spawn_attr *a, int fd)

@@ -122,9 +122,12 @@ CK_API int ck_spawn_attr_set_hold(struct ck_spawn_attr *attr, bool hold);
  * to fd bwrap's info document: {"child-pid": N} and the inode of each of the
  * child's namespaces as "cgroup-namespace", "ipc-namespace", "mnt-namespace",
  * "net-namespace", "pid-namespace", "uts-namespace" (mnt always, the others
- * when new), one member a line as bwrap 0.8 writes it. The child closes its
- * copy at once; the caller keeps fd. -1 turns it off; -EINVAL for another
- * negative fd. A failed write fails the spawn (step "write the info fd").
+ * when new), one member a line as bwrap 0.8 writes it — then closes fd, as
+ * bwrap does, so that a reader sees the document end before the child goes
+ * on. The attribute set takes fd (ck_spawn_attr_free closes it if no spawn
+ * did); it serves one spawn: the next fails with -EBADF (step "write the
+ * info fd") unless a new fd is set. -1 turns it off; -EINVAL for another
+ * negative fd. A failed write fails the spawn.
  */
 CK_API int ck_spawn_attr_set_info_fd(struct ck_spawn_attr *attr, int fd);
 /*

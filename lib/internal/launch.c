@@ -725,7 +725,8 @@ static enum ck__step launch_talk(struct launch_state *s, int *e)
 	close(s->ctl[1]);
 	s->ctl[1] = -1;
 	if (s->c.await_parent) {
-		r = ck__status_started(a, s->pid, &step);
+		/* the one attribute a launch changes: the info fd it has written and closed */
+		r = ck__status_started((struct ck_spawn_attr *)a, s->pid, &step);
 		/* with a userns block fd, whoever unblocked it wrote the maps */
 		if (r == 0 && (a->namespaces & CK_CLONE_NEWUSER) && a->userns_block_fd < 0)
 			r = write_maps(a, s->pid, &step);

@@ -32,7 +32,7 @@ static const struct {
 
 bool ck__status_wanted(const struct ck_spawn_attr *a)
 {
-	return a->info_fd >= 0 || a->json_status_fd >= 0 || a->userns_block_fd >= 0;
+	return a->info_fd != -1 || a->json_status_fd >= 0 || a->userns_block_fd >= 0;
 }
 
 static int write_all(int fd, const char *text, size_t len)
@@ -71,15 +71,23 @@ static void document(char *buf, size_t len, const struct ck_spawn_attr *a, pid_t
 	ck__buf_append(buf, len, &pos, "%s", tail);
 }
 
-int ck__status_started(const struct ck_spawn_attr *a, pid_t pid, enum ck__step *step)
+int ck__status_started(struct ck_spawn_attr *a, pid_t pid, enum ck__step *step)
 {
 	char buf[512];
 	int r;
 
+	if (a->info_fd == CK__INFO_FD_USED) {
+		*step = CK__STEP_INFO_FD;
+		return -EBADF;
+	}
 	if (a->info_fd >= 0) {
 		*step = CK__STEP_INFO_FD;
 		document(buf, sizeof(buf), a, pid, "{\n    ", "\n    ", "\n}\n");
-		if ((r = write_all(a->info_fd, buf, strlen(buf))) < 0)
+		r = write_all(a->info_fd, buf, strlen(buf));
+		/* as bwrap: closed once written, so that its reader sees the end before the child goes on */
+		close(a->info_fd);
+		a->info_fd = CK__INFO_FD_USED;
+		if (r < 0)
 			return r;
 	}
 	if (a->json_status_fd >= 0) {

@@ -237,7 +237,9 @@ bool ck__status_wanted(const struct ck_spawn_attr *a) CK_HIDDEN;
  * a->info_fd and the first json-status document to a->json_status_fd.
  * 0, or -errno with *step.
  */
-int ck__status_started(const struct ck_spawn_attr *a, pid_t pid, enum ck__step *step) CK_HIDDEN;
+int ck__status_started(struct ck_spawn_attr *a, pid_t pid, enum ck__step *step) CK_HIDDEN;
+/* info_fd once a spawn has written and closed it */
+#define CK__INFO_FD_USED (-2)
 /* The json-status document of the end, {"exit-code": N}, for a waitpid() status. */
 void ck__status_exited(int fd, int status) CK_HIDDEN;
 
