@@ -147,6 +147,7 @@ int ck_spawn_attr_add_mount(struct ck_spawn_attr *a, const struct ck_mount *moun
 	op.tmpfs_size = m.tmpfs_size;
 	if (type_info(m.type)->fd && (op.fd = fcntl(m.fd, F_DUPFD_CLOEXEC, 3)) < 0)
 		return -errno;
+	op.given_fd = m.fd;
 	op.dest = strdup(m.dest);
 	op.source = m.source ? strdup(m.source) : NULL;
 	if (!op.dest || (m.source && !op.source)) {
@@ -181,7 +182,7 @@ void ck__mount_op_describe(const struct ck__mount_op *op, char *buf, size_t len)
 	if (op->source)
 		ck__buf_append(buf, len, &pos, " %s", op->source);
 	if (t && t->fd)
-		ck__buf_append(buf, len, &pos, " fd");
+		ck__buf_append(buf, len, &pos, " %d", op->given_fd);
 	ck__buf_append(buf, len, &pos, " %s", op->dest);
 }
 
@@ -236,13 +237,14 @@ static int plan_fail(struct ck__mount_fail *f, int op, int act, const char *path
 static int plan_source(const struct ck__mount_op *op, int i, struct ck__mount_step *s,
 		       struct ck__mount_fail *f)
 {
-	char buf[PATH_MAX], fdpath[64];
+	char buf[PATH_MAX], fdpath[64], given[32];
 	const char *resolved = buf;
 
 	if (op->fd >= 0) {
 		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", op->fd);
+		snprintf(given, sizeof(given), "of fd %d", op->given_fd);
 		if (!realpath(fdpath, buf))
-			return plan_fail(f, i, CK__MACT_RESOLVE, fdpath, errno);
+			return plan_fail(f, i, CK__MACT_RESOLVE, given, errno);
 	} else if (!realpath(op->source, buf)) {
 		if (!(errno == ENOENT && (op->flags & CK_MOUNT_TRY)))
 			return plan_fail(f, i, CK__MACT_RESOLVE, op->source, errno);

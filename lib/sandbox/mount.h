@@ -24,6 +24,7 @@ struct ck__mount_op {
 	char *source;
 	char *dest;
 	int fd;                    /* a close-on-exec duplicate, or -1 */
+	int given_fd;              /* the caller's fd it duplicates, for messages */
 	int perms;                 /* the mode the operation uses (its default when not given) */
 	uint64_t tmpfs_size;
 };
