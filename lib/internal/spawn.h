@@ -145,10 +145,10 @@ enum ck__step {
 	CK__STEP_HOSTNAME,
 	CK__STEP_MOUNTS_PRIVATE,
 	CK__STEP_MOUNT_PROC,
-	/* mounts: the new root (lib/sandbox/mount.c; cause: enum ck__mount_act, arg: the op) */
-	CK__STEP_MOUNTS,
 	CK__STEP_UNSHARE_TIME,
 	CK__STEP_TIMENS_OFFSETS,
+	/* mounts: the new root (lib/sandbox/mount.c; cause: enum ck__mount_act, arg: the op) */
+	CK__STEP_MOUNTS,
 	CK__STEP_CHDIR,
 	CK__STEP_FDS,
 	CK__STEP_SIGMASK,
