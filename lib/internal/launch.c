@@ -677,6 +677,19 @@ static void state_release(struct launch_state *s)
 	ck__mount_plan_free(s->c.mounts);
 }
 
+/* The new root's plan (sources resolved); a failure reported as the child's would be. 0 or errno. */
+static int launch_plan_mounts(struct launch_state *s)
+{
+	struct ck__mount_fail mf;
+	int e = -ck__mount_plan_new(s->c.attr, &s->c.mounts, &mf);
+	if (e) {
+		s->c.rep = (struct ck__report){ .kind = CK__REPORT_FAILED, .step = CK__STEP_MOUNTS,
+						.err = e, .cause = mf.act, .arg = mf.op };
+		snprintf(s->c.rep.path, sizeof(s->c.rep.path), "%s", mf.path);
+	}
+	return e;
+}
+
 /* clone3 with every signal blocked (no handler may run in a child that shares our memory). */
 static pid_t launch_clone(struct launch_state *s)
 {
@@ -783,18 +796,10 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 	child->ctl = child->listener = -1;
 
 	state_init(&s, l);
-	{
-		struct ck__mount_fail mf;
-		e = -ck__mount_plan_new(l->attr, &s.c.mounts, &mf);
-		if (e) {
-			/* the same report a child's failure would make */
-			s.c.rep = (struct ck__report){ .kind = CK__REPORT_FAILED, .step = CK__STEP_MOUNTS,
-						       .err = e, .cause = mf.act, .arg = mf.op };
-			snprintf(s.c.rep.path, sizeof(s.c.rep.path), "%s", mf.path);
-			f.step = CK__STEP_MOUNTS;
-			f.report = &s.c.rep;
-			goto fail;
-		}
+	if ((e = launch_plan_mounts(&s)) != 0) {
+		f.step = CK__STEP_MOUNTS;
+		f.report = &s.c.rep;
+		goto fail;
 	}
 	if (l->attr->pdeath_sig)
 		s.c.parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
