@@ -1082,3 +1082,81 @@ Test(sandbox_mount, dev_console_is_the_tty_the_program_writes_to)
 	ck_spawn_attr_free(a);
 	close(p[0]), close(null), close(tty), close(master);
 }
+
+/*
+ * Propagation, in a mount namespace of the test's own with a shared tmpfs:
+ * a mount the caller makes under a bound directory after the spawn reaches
+ * the sandbox (as a slave, with its own flags: bwrap's flags are not applied
+ * to it), and the sandbox's own mounts never reach the caller.
+ */
+static void check_late_mount(bool rootless)
+{
+	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare: %s", strerror(errno));
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	char *dir = scratch(), *late = fmt("%s/late", dir);
+	cr_assert_eq(mount("tmpfs", dir, "tmpfs", 0, "mode=0755"), 0);
+	cr_assert_eq(mount(NULL, dir, NULL, MS_SHARED, NULL), 0);
+	cr_assert_eq(mkdir(late, 0755), 0);
+	char *before = read_text("/proc/self/mountinfo");
+	int in[2], out[2];
+	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+	struct ck_spawn_attr *a = box(rootless, 0);
+	add(a, CK_MOUNT_RO_BIND, dir, "/src");
+	add(a, CK_MOUNT_TMPFS, NULL, "/src-own");
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct ck_spawn_error err = { .size = sizeof(err) };
+		struct ck_child *c;
+		int st;
+		char *argv[] = { "/bin/sh", "-c", "echo started; read x; /probe mounts", NULL };
+		if (rootless && (setgroups(0, NULL) < 0 || setresgid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0 ||
+				 setresuid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0 ||
+				 prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0))
+			_exit(3);
+		if (ck_spawn_attr_add_fd(a, in[0], 0) < 0 || ck_spawn_attr_add_fd(a, out[1], 1) < 0 ||
+		    ck_spawn_attr_add_fd(a, out[1], 2) < 0 ||
+		    ck_spawn(&c, argv[0], argv, NULL, a, &err) < 0) {
+			dprintf(out[1], "spawn: %s\n", err.message);
+			_exit(4);
+		}
+		close(out[1]);
+		_exit(ck_spawn_wait(c, &st) == 0 && st == 0 ? 0 : 5);
+	}
+	close(in[0]);
+	close(out[1]);
+	ck_spawn_attr_free(a);
+	FILE *f = fdopen(out[0], "r");
+	char line[4096], all[16384] = "";
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	cr_assert_str_eq(line, "started\n");
+	/* the sandbox is built and running: now the caller mounts */
+	cr_assert_eq(mount("tmpfs", late, "tmpfs", MS_NOSUID, "mode=0700"), 0);
+	cr_assert_eq(write(in[1], "\n", 1), 1);
+	close(in[1]);
+	size_t n = fread(all, 1, sizeof(all) - 1, f);
+	all[n] = '\0';
+	fclose(f);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x: %s", st, all);
+	assert_mount(all, "/src", "/src ro,nosuid,nodev,relatime tmpfs rw,mode=755 slave");
+	assert_mount(all, "/src/late", "/src/late rw,nosuid,relatime tmpfs rw,mode=700 slave");
+	cr_assert_eq(umount2(late, MNT_DETACH), 0);
+	char *after = read_text("/proc/self/mountinfo");
+	cr_assert_str_eq(after, before, "the sandbox's mounts reached the caller");
+	cr_assert_eq(umount2(dir, MNT_DETACH), 0);
+	free(before), free(after), free(late);
+	scratch_remove(dir);
+}
+
+Test(sandbox_mount, mounts_propagate_from_the_caller_into_the_sandbox_never_back)
+{
+	check_late_mount(false);
+}
+
+Test(sandbox_mount, mounts_propagate_from_the_caller_into_the_sandbox_never_back_rootless)
+{
+	check_late_mount(true);
+}
