@@ -337,7 +337,9 @@ void ck__spawn_error_set(struct ck_spawn_error *err, const struct ck__failure *f
 	if (FITS(err, err))
 		err->err = f->err;
 	if (FITS(err, in_child))
-		err->in_child = f->step > CK__STEP_NONE && f->step < CK__STEP_CLONE;
+		err->in_child = f->step > CK__STEP_NONE && f->step < CK__STEP_CLONE &&
+				!(f->step == CK__STEP_MOUNTS && f->report &&
+				  f->report->cause == CK__MACT_RESOLVE); /* resolved by the caller */
 	/* an older, smaller message buffer gets the sentence's beginning */
 	if (err->size > offsetof(struct ck_spawn_error, message)) {
 		size_t room = err->size - offsetof(struct ck_spawn_error, message);

@@ -38,6 +38,7 @@
 struct outcome {
 	int ret;               /* ck_spawn's */
 	char step[64];
+	bool in_child;
 	int err;
 	char message[512];
 	int status;            /* the program's wait status */
@@ -136,6 +137,7 @@ static void runner(struct ck_spawn_attr *a, char *const argv[], bool rootless, s
 	if (o->ret < 0) {
 		snprintf(o->step, sizeof(o->step), "%s", err.step ? err.step : "-");
 		o->err = err.err;
+		o->in_child = err.in_child;
 		snprintf(o->message, sizeof(o->message), "%s", err.message);
 		_exit(0);
 	}
@@ -871,6 +873,8 @@ static void check_failure(const struct failure_case *c, bool rootless)
 	cr_assert_str_eq(o->step, "mounts", "%s", c->name);
 	cr_assert_eq(o->err, c->err, "%s", c->name);
 	cr_assert_str_eq(o->message, want, "%s", c->name);
+	/* a source is resolved by the caller, everything else is done by the child */
+	cr_assert_eq(o->in_child, strcmp(c->name, "missing source") != 0, "%s", c->name);
 	cr_assert_eq(count_fds(), fds, "%s: an fd is left", c->name);
 	munmap(o, sizeof(*o));
 }
