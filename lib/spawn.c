@@ -21,6 +21,7 @@
 
 #include "internal/spawn.h"
 #include "internal/util.h"
+#include "sandbox/mount.h"
 
 #define NSIG_KERNEL 64
 
@@ -55,6 +56,7 @@ void ck_spawn_attr_free(struct ck_spawn_attr *a)
 	free(a->cwd);
 	free(a->filter.bpf);
 	free(a->listener.bpf);
+	ck__mount_ops_free(a);
 	free(a);
 }
 

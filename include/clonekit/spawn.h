@@ -116,6 +116,78 @@ CK_API int ck_spawn_attr_set_keep_fds(struct ck_spawn_attr *attr, bool keep);
  */
 CK_API int ck_spawn_attr_set_hold(struct ck_spawn_attr *attr, bool hold);
 
+/* ---- mounts: a new root built in the child, as bubblewrap 0.8 builds it ---- */
+
+/*
+ * One operation of the mount list. The child, in its new mount namespace
+ * (CK_CLONE_NEWNS is required), makes / a slave of the caller's mounts
+ * (mounts propagate in, never out), mounts a tmpfs as the new root, applies
+ * the operations in the order they were added — host paths (source) are
+ * read in the caller's tree, dest is a path in the new root, its missing
+ * parent directories are made 0755 (less for a mode of CK_MOUNT_PERMS that
+ * denies group or others) — then pivot_roots into the new root and detaches
+ * the caller's tree. Every bind is recursive and nosuid, nodev unless
+ * CK_MOUNT_DEV_BIND; other mount flags (noexec, atime) are kept from the
+ * source mounts.
+ */
+enum ck_mount_type {
+	CK_MOUNT_BIND = 1,     /* source on dest (bwrap --bind) */
+	CK_MOUNT_RO_BIND,      /* the same, read-only (--ro-bind) */
+	CK_MOUNT_DEV_BIND,     /* the same, devices usable (--dev-bind) */
+	CK_MOUNT_BIND_FD,      /* the file or directory open as fd on dest (--bind-fd) */
+	CK_MOUNT_RO_BIND_FD,   /* the same, read-only (--ro-bind-fd) */
+	CK_MOUNT_REMOUNT_RO,   /* the mount at dest read-only, nosuid, nodev; not its submounts (--remount-ro) */
+	CK_MOUNT_PROC,         /* a new proc (the caller's, bound, without CK_CLONE_NEWPID); sys,
+				  sysrq-trigger, irq and bus covered read-only where writable (--proc) */
+	CK_MOUNT_DEV,          /* a tmpfs with null zero full random urandom tty bound from the host,
+				  stdin stdout stderr fd core symlinks, shm/, pts/ (a new devpts
+				  instance), ptmx -> pts/ptmx, console when fd 1 is a tty (--dev) */
+	CK_MOUNT_TMPFS,        /* a tmpfs, mode perms (0755), size tmpfs_size (0: the default) (--tmpfs) */
+	CK_MOUNT_MQUEUE,       /* a POSIX message queue file system (--mqueue) */
+	CK_MOUNT_DIR,          /* a directory, mode perms (0755) unless it exists (--dir) */
+	CK_MOUNT_FILE,         /* a file with fd's data, mode perms (0666) (--file) */
+	CK_MOUNT_BIND_DATA,    /* a file with fd's data bound on dest, mode perms (0600) (--bind-data) */
+	CK_MOUNT_RO_BIND_DATA, /* the same, read-only (--ro-bind-data) */
+	CK_MOUNT_SYMLINK,      /* a symlink at dest whose target is source (--symlink) */
+	CK_MOUNT_CHMOD,        /* chmod of an existing dest to perms; CK_MOUNT_PERMS required (--chmod) */
+};
+
+#define CK_MOUNT_TRY   0x1u /* binds by path: a source that does not exist is skipped (--*-bind-try) */
+#define CK_MOUNT_PERMS 0x2u /* perms is given (--perms): tmpfs, dir, file, bind-data, chmod */
+
+/* Extensible: set size to sizeof(struct ck_mount); bytes past what this version knows must be 0. */
+struct ck_mount {
+	size_t size;
+	enum ck_mount_type type;
+	unsigned flags;        /* CK_MOUNT_TRY, CK_MOUNT_PERMS */
+	const char *source;    /* binds: a host path; symlink: the link's target */
+	const char *dest;      /* the path in the new root */
+	int fd;                /* bind-fd, file, bind-data: the caller's fd (duplicated now) */
+	int perms;             /* with CK_MOUNT_PERMS: a mode up to 07777 */
+	uint64_t tmpfs_size;   /* tmpfs: its size in bytes, 0 for the kernel's default */
+};
+
+/*
+ * Appends an operation to the mount list (which asks for a new root). The
+ * strings are copied and fd is duplicated (close-on-exec; the child reads
+ * the data from the fd's position at each spawn). 0; -EINVAL for a NULL or
+ * empty dest, a missing source or fd, a flag or size the type does not
+ * take, perms above 07777, an unknown type, a bad size; -EBADF for an fd
+ * that is not open; -ENAMETOOLONG for a path of PATH_MAX bytes or more;
+ * -ENOMEM. A failure in the child fails the spawn at step "mounts", its
+ * message naming the operation, the call, the path and the errno; the
+ * caller's mount table is left as it was.
+ */
+CK_API int ck_spawn_attr_add_mount(struct ck_spawn_attr *attr, const struct ck_mount *mount);
+/*
+ * A new root even with no operation (an empty tmpfs: bwrap with no mount
+ * option). false drops the list. With a new root, ck_spawn_attr_set_mount_proc
+ * mounts /proc in it after the list, and the child starts in the caller's
+ * cwd if the new root has it, else in $HOME (the caller's), else in /,
+ * unless ck_spawn_attr_set_cwd names a directory (in the new root).
+ */
+CK_API int ck_spawn_attr_set_new_root(struct ck_spawn_attr *attr, bool new_root);
+
 /* ---- status for supervisors (bubblewrap's --info-fd, --json-status-fd, --block-fd, --userns-block-fd) ---- */
 /*
  * Once the child exists, before it runs any other step, the launcher writes

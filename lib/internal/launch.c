@@ -41,6 +41,7 @@
 
 #include "internal/spawn.h"
 #include "internal/util.h"
+#include "sandbox/mount.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CK_ASAN 1
@@ -84,6 +85,7 @@ struct child_ctx {
 	int parent_pidfd;       /* die-with-parent: a pidfd of the parent, or -1 */
 	pid_t parent_pid;
 	char timens[96];
+	struct ck__mount_plan *mounts; /* a new root: what the child builds, or NULL */
 	struct ck__report rep;  /* CLONE_VM: written by the child, read by the parent */
 };
 
@@ -199,7 +201,7 @@ CHILD_CODE static void child_namespaces(struct child_ctx *c)
 
 	if (a->has_hostname && sethostname(a->hostname, strlen(a->hostname)) < 0)
 		child_fail(c, CK__STEP_HOSTNAME, errno);
-	if (a->namespaces & CK_CLONE_NEWNS) {
+	if ((a->namespaces & CK_CLONE_NEWNS) && !c->mounts) {
 		/* mounts made here must not propagate back to the caller's namespace */
 		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 			child_fail(c, CK__STEP_MOUNTS_PRIVATE, errno);
@@ -220,7 +222,32 @@ CHILD_CODE static void child_namespaces(struct child_ctx *c)
 				child_fail(c, CK__STEP_TIMENS_OFFSETS, -r);
 		}
 	}
-	if (a->cwd && chdir(a->cwd) < 0)
+}
+
+/* mounts: the new root, built and entered (lib/sandbox/mount.c). */
+CHILD_CODE static void child_mounts(struct child_ctx *c)
+{
+	struct ck__mount_fail f;
+	struct ck__report r;
+	size_t n;
+
+	if (!c->mounts || ck__mount_child(c->mounts, &f) == 0)
+		return;
+	r.kind = CK__REPORT_FAILED;
+	r.step = CK__STEP_MOUNTS;
+	r.err = f.err;
+	r.cause = f.act;
+	r.arg = f.op;
+	n = strlen(f.path);
+	memcpy(r.path, f.path, n + 1 < sizeof(r.path) ? n + 1 : sizeof(r.path));
+	r.path[sizeof(r.path) - 1] = '\0';
+	r.interp[0] = '\0';
+	child_report(c, &r);
+}
+
+CHILD_CODE static void child_cwd(struct child_ctx *c)
+{
+	if (c->attr->cwd && chdir(c->attr->cwd) < 0)
 		child_fail(c, CK__STEP_CHDIR, errno);
 }
 
@@ -364,6 +391,8 @@ CHILD_CODE static int child_main(void *arg)
 	if (c->await_parent)
 		child_await(c, MSG_MAPS, CK__STEP_WAIT_MAPS);
 	child_namespaces(c);
+	child_mounts(c);
+	child_cwd(c);
 	child_fds(c);
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &c->oldmask, NULL, sizeof(uint64_t)) < 0)
 		child_fail(c, CK__STEP_SIGMASK, errno);
@@ -463,13 +492,19 @@ static bool attr_inconsistent(const struct ck__launch *l, char *why, size_t len)
 		w = "map-root or map-user cannot be combined with explicit id maps";
 	else if (a->has_hostname && !(a->namespaces & CK_CLONE_NEWUTS))
 		w = "a hostname needs a new UTS namespace (CLONE_NEWUTS)";
-	else if (a->mount_proc && (a->namespaces & (CK_CLONE_NEWPID | CK_CLONE_NEWNS)) !=
-					  (CK_CLONE_NEWPID | CK_CLONE_NEWNS))
+	else if (a->new_root && !(a->namespaces & CK_CLONE_NEWNS))
+		w = "a new root and mount operations need a new mount namespace (CLONE_NEWNS)";
+	else if (a->new_root && (a->share & CK_CLONE_FS))
+		w = "a new root cannot be shared with the caller: do not share CLONE_FS";
+	else if (a->mount_proc && !a->new_root &&
+		 (a->namespaces & (CK_CLONE_NEWPID | CK_CLONE_NEWNS)) != (CK_CLONE_NEWPID | CK_CLONE_NEWNS))
 		w = "mounting /proc needs new PID and mount namespaces (CLONE_NEWPID|CLONE_NEWNS)";
 	else if ((a->has_offset[0] || a->has_offset[1]) && !(a->namespaces & CK_CLONE_NEWTIME))
 		w = "clock offsets need a new time namespace (CLONE_NEWTIME)";
 	else if ((a->share & CK_CLONE_VM) && (a->namespaces & CK_CLONE_NEWUSER))
 		w = "a new user namespace needs the parent to write id maps while the child waits, which CLONE_VM|CLONE_VFORK cannot do";
+	else if ((a->share & CK_CLONE_VM) && a->new_root)
+		w = "a new root is built by a child with its own memory, which CLONE_VM|CLONE_VFORK is not: do not share CLONE_VM";
 	else if ((a->share & CK_CLONE_VM) && holds(l))
 		w = "holding the child before execve (a hold, a seccomp listener or a tracer) needs the caller to run while the child waits, which CLONE_VM|CLONE_VFORK cannot do: do not share CLONE_VM";
 	else if (a->userns_block_fd >= 0 && !(a->namespaces & CK_CLONE_NEWUSER))
@@ -650,7 +685,8 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 	c->parent_pid = getpid();
 	c->hold = holds(l);
 	c->await_parent = (a->namespaces & CK_CLONE_NEWUSER) || ck__status_wanted(a);
-	c->own_memory = c->await_parent || c->hold;
+	/* a new root takes more stack and time than a CLONE_VM child should hold the caller */
+	c->own_memory = c->await_parent || c->hold || a->new_root;
 	if (a->has_offset[0] || a->has_offset[1]) {
 		size_t pos = 0;
 		for (int i = 0; i < 2; i++)
@@ -669,6 +705,20 @@ static void state_release(struct launch_state *s)
 	stack_unmap(s->stack);
 	if (s->c.parent_pidfd >= 0)
 		close(s->c.parent_pidfd);
+	ck__mount_plan_free(s->c.mounts);
+}
+
+/* The new root's plan (sources resolved); a failure reported as the child's would be. 0 or errno. */
+static int launch_plan_mounts(struct launch_state *s)
+{
+	struct ck__mount_fail mf;
+	int e = -ck__mount_plan_new(s->c.attr, &s->c.mounts, &mf);
+	if (e) {
+		s->c.rep = (struct ck__report){ .kind = CK__REPORT_FAILED, .step = CK__STEP_MOUNTS,
+						.err = e, .cause = mf.act, .arg = mf.op };
+		snprintf(s->c.rep.path, sizeof(s->c.rep.path), "%s", mf.path);
+	}
+	return e;
 }
 
 /* clone3 with every signal blocked (no handler may run in a child that shares our memory). */
@@ -781,6 +831,11 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 	child->ctl = child->listener = child->json_status_fd = -1;
 
 	state_init(&s, l);
+	if ((e = launch_plan_mounts(&s)) != 0) {
+		f.step = CK__STEP_MOUNTS;
+		f.report = &s.c.rep;
+		goto fail;
+	}
 	if (l->attr->pdeath_sig)
 		s.c.parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	f.step = CK__STEP_CLONE;

@@ -11,6 +11,7 @@
 #include <clonekit/validate.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "internal/live.h"
 #include "internal/spawn.h"
 #include "internal/util.h"
+#include "sandbox/mount.h"
 
 static const char *const step_names[CK__STEP__COUNT] = {
 	[CK__STEP_NONE] = "none",
@@ -32,6 +34,7 @@ static const char *const step_names[CK__STEP__COUNT] = {
 	[CK__STEP_MOUNT_PROC] = "mount /proc",
 	[CK__STEP_UNSHARE_TIME] = "unshare the time namespace",
 	[CK__STEP_TIMENS_OFFSETS] = "write timens_offsets",
+	[CK__STEP_MOUNTS] = "mounts",
 	[CK__STEP_CHDIR] = "chdir",
 	[CK__STEP_FDS] = "map file descriptors",
 	[CK__STEP_SIGMASK] = "restore the signal mask",
@@ -206,6 +209,48 @@ static void explain_map(struct text *t, const struct ck__failure *f, bool uid)
 		say(t, ": %s", strerror(f->err));
 }
 
+/* A path of the mount step as the caller knows it: in the new root, or on the host. */
+static void say_mount_path(struct text *t, const char *path)
+{
+	static const struct {
+		const char *prefix, *where;
+	} roots[] = { { "/newroot", "" }, { "/oldroot", " on the host" } };
+	for (size_t i = 0; i < CK_ARRAY_SIZE(roots); i++) {
+		size_t n = strlen(roots[i].prefix);
+		if (strncmp(path, roots[i].prefix, n) == 0 && (path[n] == '/' || !path[n])) {
+			say(t, "%s%s", path[n] ? path + n : "/", roots[i].where);
+			return;
+		}
+	}
+	say(t, "%s", path);
+}
+
+/* "mounts: ro-bind /usr on /usr: open_tree /usr: Operation not permitted" */
+static void explain_mounts(struct text *t, const struct ck__failure *f)
+{
+	const struct ck_spawn_attr *a = f->attr;
+	const struct ck__report *r = f->report;
+	char op[PATH_MAX + 64];
+
+	say(t, "mounts: ");
+	if (r && a && r->arg >= 0 && (size_t)r->arg < a->nmounts) {
+		ck__mount_op_describe(&a->mounts[r->arg], op, sizeof(op));
+		say(t, "%s: ", op);
+	} else if (r && a && r->arg >= 0) {
+		say(t, "proc /proc (mount-proc): ");
+	} else {
+		say(t, "the new root: ");
+	}
+	if (r) {
+		say(t, "%s ", ck__mount_act_name(r->cause));
+		say_mount_path(t, r->path);
+	}
+	say(t, ": %s", strerror(f->err));
+	if (r && r->cause == CK__MACT_SETATTR && f->err == EINVAL && a && r->arg >= 0 &&
+	    (size_t)r->arg < a->nmounts && a->mounts[r->arg].type == CK_MOUNT_REMOUNT_RO)
+		say(t, " (it is not a mount point)");
+}
+
 static void explain(struct text *t, const struct ck__failure *f, const char **rule)
 {
 	const struct ck_spawn_attr *a = f->attr;
@@ -223,6 +268,9 @@ static void explain(struct text *t, const struct ck__failure *f, const char **ru
 		return;
 	case CK__STEP_CLONE:
 		*rule = explain_clone(t, f);
+		return;
+	case CK__STEP_MOUNTS:
+		explain_mounts(t, f);
 		return;
 	case CK__STEP_CHDIR:
 		say(t, "chdir %s: %s", a && a->cwd ? a->cwd : "?", strerror(f->err));
@@ -292,7 +340,9 @@ void ck__spawn_error_set(struct ck_spawn_error *err, const struct ck__failure *f
 	if (FITS(err, err))
 		err->err = f->err;
 	if (FITS(err, in_child))
-		err->in_child = f->step > CK__STEP_NONE && f->step < CK__STEP_CLONE;
+		err->in_child = f->step > CK__STEP_NONE && f->step < CK__STEP_CLONE &&
+				!(f->step == CK__STEP_MOUNTS && f->report &&
+				  f->report->cause == CK__MACT_RESOLVE); /* resolved by the caller */
 	/* an older, smaller message buffer gets the sentence's beginning */
 	if (err->size > offsetof(struct ck_spawn_error, message)) {
 		size_t room = err->size - offsetof(struct ck_spawn_error, message);

@@ -31,6 +31,8 @@ struct ck__fdmap {
 };
 
 /* A compiled filter (struct sock_filter[], len bytes), loaded with no_new_privs. */
+struct ck__mount_op;
+
 struct ck__filter {
 	void *bpf;
 	size_t len;
@@ -62,6 +64,10 @@ struct ck_spawn_attr {
 	struct ck__filter filter;  /* the caller's policy */
 	struct ck__filter listener;/* loaded last with SECCOMP_FILTER_FLAG_NEW_LISTENER */
 	unsigned listener_flags;   /* other SECCOMP_FILTER_FLAG_* for it */
+	/* mounts: the list and the new root (lib/sandbox/mount.c) */
+	struct ck__mount_op *mounts;
+	size_t nmounts, mounts_cap;
+	bool new_root;
 	/* status for supervisors (bwrap's --info-fd, --json-status-fd, --block-fd, --userns-block-fd); -1 none */
 	int info_fd, json_status_fd, block_fd, userns_block_fd;
 };
@@ -145,6 +151,8 @@ enum ck__step {
 	CK__STEP_MOUNT_PROC,
 	CK__STEP_UNSHARE_TIME,
 	CK__STEP_TIMENS_OFFSETS,
+	/* mounts: the new root (lib/sandbox/mount.c; cause: enum ck__mount_act, arg: the op) */
+	CK__STEP_MOUNTS,
 	CK__STEP_CHDIR,
 	CK__STEP_FDS,
 	CK__STEP_SIGMASK,
