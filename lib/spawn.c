@@ -21,6 +21,7 @@
 
 #include "internal/spawn.h"
 #include "internal/util.h"
+#include "sandbox/proc.h"
 
 #define NSIG_KERNEL 64
 
@@ -52,6 +53,7 @@ void ck_spawn_attr_free(struct ck_spawn_attr *a)
 	free(a->cwd);
 	free(a->filter.bpf);
 	free(a->listener.bpf);
+	ck__envops_free(a);
 	free(a);
 }
 
@@ -94,20 +96,15 @@ int ck_spawn_attr_add_gid_map(struct ck_spawn_attr *a, uint32_t inside, uint32_t
 
 int ck_spawn_attr_map_root(struct ck_spawn_attr *a)
 {
-	if (!a)
-		return -EINVAL;
-	a->map_root = true;
-	a->map_user = false;
-	return 0;
+	return ck_spawn_attr_map_ids(a, 0, 0);
 }
 
 int ck_spawn_attr_map_user(struct ck_spawn_attr *a)
 {
-	if (!a)
-		return -EINVAL;
-	a->map_user = true;
-	a->map_root = false;
-	return 0;
+	int r = ck_spawn_attr_map_ids(a, 0, 0);
+	if (r == 0)
+		a->self_uid = a->self_gid = CK__SELF; /* the caller's own, read at spawn */
+	return r;
 }
 
 int ck_spawn_attr_set_hostname(struct ck_spawn_attr *a, const char *name)
@@ -260,6 +257,24 @@ int ck_spawn_attr_set_hold(struct ck_spawn_attr *a, bool hold)
 	if (!a)
 		return -EINVAL;
 	a->hold = hold;
+	return 0;
+}
+
+/* ---- process state (sbx-proc); the rest is in lib/sandbox/ ---- */
+
+int ck_spawn_attr_set_no_new_privs(struct ck_spawn_attr *a, bool on)
+{
+	if (!a)
+		return -EINVAL;
+	a->no_new_privs = on;
+	return 0;
+}
+
+int ck_spawn_attr_set_new_session(struct ck_spawn_attr *a, bool on)
+{
+	if (!a)
+		return -EINVAL;
+	a->new_session = on;
 	return 0;
 }
 
