@@ -504,6 +504,8 @@ static bool attr_inconsistent(const struct ck__launch *l, char *why, size_t len)
 	/* process state (sbx-proc) */
 	else if (a->init && !(a->namespaces & CK_CLONE_NEWPID))
 		w = "an init as PID 1 needs a new PID namespace (CLONE_NEWPID)";
+	else if (a->init && l->hold)
+		w = "the tracer follows the child clonekit starts, which with an init is the init and not the command: trace with the command as PID 1";
 	else if (a->init && (a->share & CK_CLONE_VM))
 		w = "an init as PID 1 forks in the child, which needs its own memory: do not share CLONE_VM";
 	else if (a->disable_userns && !(a->namespaces & CK_CLONE_NEWUSER))

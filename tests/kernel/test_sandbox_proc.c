@@ -30,6 +30,7 @@
 
 #include <clonekit/flags.h>
 #include <clonekit/spawn.h>
+#include <clonekit/trace.h>
 
 #include "../support.h"
 
@@ -826,4 +827,63 @@ Test(sandbox_proc, map_subids_without_ranges_is_enoent)
 	in_runner(true, subids_run, NULL, &o);
 	cr_assert_eq(o.status, 230, "%s", o.text);
 	cr_assert_str_eq(o.text, "map_subids: ENOENT\n");
+}
+
+/* ---- the tracer and the init ---- */
+
+Test(sandbox_proc, tracing_a_command_under_an_init_is_einval)
+{
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_tracer *t = NULL;
+	char *argv[] = { "/bin/true", NULL };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	cr_assert_eq(ck_spawn_attr_set_namespaces(a, CK_CLONE_NEWUSER | CK_CLONE_NEWPID), 0);
+	cr_assert_eq(ck_spawn_attr_map_root(a), 0);
+	cr_assert_eq(ck_spawn_attr_set_init(a, true), 0);
+	cr_assert_eq(ck_trace_spawn(&t, argv, NULL, a, NULL, &err), -EINVAL);
+	cr_assert_null(t);
+	cr_assert_str_eq(err.step, "attributes");
+	cr_assert_str_eq(err.message, "the tracer follows the child clonekit starts, which with an init is the init and not the command: trace with the command as PID 1");
+	ck_spawn_attr_free(a);
+}
+
+/* ---- failures leave nothing behind ---- */
+
+static int count_fds(void)
+{
+	int n = 0;
+	char path[64];
+	for (int fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n += access(path, F_OK) == 0;
+	}
+	return n;
+}
+
+/* A step of the program's process (after the init forked it) fails: no init, no zombie, no fd left. */
+Test(sandbox_proc, a_failure_under_the_init_leaves_no_process_and_no_fd)
+{
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_child *c = NULL;
+	char *argv[] = { "/bin/true", NULL };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	int before = count_fds();
+
+	cr_assert_eq(ck_spawn_attr_set_namespaces(a, PID_NS), 0);
+	cr_assert_eq(ck_spawn_attr_map_root(a), 0);
+	cr_assert_eq(ck_spawn_attr_set_init(a, true), 0);
+	/* root of a user namespace has no CAP_SYS_RESOURCE over the initial one */
+	cr_assert_eq(ck_spawn_attr_set_rlimit(a, RLIMIT_NOFILE, 64, CK_RLIM_INFINITY), 0);
+	int r = ck_spawn(&c, argv[0], argv, NULL, a, &err);
+	ck_spawn_attr_free(a);
+	if (r == 0) {
+		ck_spawn_free(c);
+		cr_assert_fail("the spawn succeeded: RLIMIT_NOFILE's hard limit was already infinite?");
+	}
+	cr_assert_eq(r, -EPERM, "%s", err.message);
+	cr_assert_str_eq(err.step, "rlimit");
+	cr_assert(err.in_child);
+	cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1, "a child was left");
+	cr_assert_eq(errno, ECHILD);
+	cr_assert_eq(count_fds(), before);
 }
