@@ -126,6 +126,8 @@ CK_API int ck_spawn_attr_set_hold(struct ck_spawn_attr *attr, bool hold);
  * set, the bounding set is cut to keep too; outside one it is left as it is
  * (no_new_privs keeps execve from regaining what was dropped). Bits above
  * the running kernel's last capability are ignored (UINT64_MAX: all).
+ * For uid 0 execve recomputes the sets from the bounding set unless
+ * no_new_privs is on (bwrap always sets it: ck_spawn_attr_set_no_new_privs).
  * Without this call the child keeps what the kernel gives it. A capability
  * the child does not hold cannot be kept: the spawn fails at step
  * "capabilities" with EPERM.
