@@ -376,15 +376,19 @@ Test(sandbox_proc, environment_operations_apply_in_order)
 	char *argv[] = { "/usr/bin/env", NULL };
 	char *envp[] = { "KEEP_ME_NOT=0", "HOME=/h", "A=0", NULL };
 	struct out o;
-	struct spawn_job j = { .argv = argv, .setup = env_ops, .envp = envp };
+	struct spawn_job j = { .argv = argv, .envp = envp };
 
-	spawn_as(false, &j, &o);
-	cr_assert_eq(o.status, 0, "%s", o.text);
-	cr_assert_str_eq(o.text, "HOME=/h\nB=x=y\nA=2\n");
-	j.setup = env_clear;
-	spawn_as(false, &j, &o);
-	cr_assert_eq(o.status, 0, "%s", o.text);
-	cr_assert_str_eq(o.text, "ONLY=this\n");
+	need_root();
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		j.setup = env_ops;
+		spawn_as(unpriv, &j, &o);
+		cr_assert_eq(o.status, 0, "%s", o.text);
+		cr_assert_str_eq(o.text, "HOME=/h\nB=x=y\nA=2\n");
+		j.setup = env_clear;
+		spawn_as(unpriv, &j, &o);
+		cr_assert_eq(o.status, 0, "%s", o.text);
+		cr_assert_str_eq(o.text, "ONLY=this\n");
+	}
 }
 
 Test(sandbox_proc, bad_environment_names_are_einval)
@@ -886,4 +890,57 @@ Test(sandbox_proc, a_failure_under_the_init_leaves_no_process_and_no_fd)
 	cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1, "a child was left");
 	cr_assert_eq(errno, ECHILD);
 	cr_assert_eq(count_fds(), before);
+}
+
+/* ---- the init and a hold before execve ---- */
+
+/* Held before execve, the program (under its init) has not run; released, it runs and its status comes back. */
+static int held_run(void *arg)
+{
+	(void)arg;
+	char *argv[] = { "/bin/sh", "-c", "echo ran; exit 5", NULL };
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	struct ck_child *c;
+	bool init = true;
+	char buf[64];
+	int p[2], st;
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return 240;
+	ck_spawn_attr_set_namespaces(a, PID_NS);
+	with_init(a, &init);
+	ck_spawn_attr_set_hold(a, true);
+	ck_spawn_attr_add_fd(a, p[1], 1);
+	if (ck_spawn(&c, argv[0], argv, NULL, a, &err) < 0) {
+		printf("ck_spawn: %s\n", err.message);
+		return 241;
+	}
+	ck_spawn_attr_free(a);
+	close(p[1]);
+	if (read(p[0], buf, sizeof(buf)) != -1 || errno != EAGAIN)
+		return 242; /* it ran (or ended) while held */
+	if (ck_spawn_release(c) < 0 || ck_spawn_wait_exec(c, &err) < 0)
+		return 243;
+	struct pollfd pfd = { p[0], POLLIN, 0 };
+	poll(&pfd, 1, CK_PATIENCE_MS);
+	ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	printf("%s", buf);
+	close(p[0]);
+	if (ck_spawn_wait(c, &st) < 0)
+		return 244;
+	ck_spawn_free(c);
+	return code_of(st);
+}
+
+Test(sandbox_proc, a_held_command_under_the_init_runs_when_released)
+{
+	need_root();
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		struct out o;
+		in_runner(unpriv, held_run, NULL, &o);
+		cr_assert_eq(o.status, 5, "status %d: %s", o.status, o.text);
+		cr_assert_str_eq(o.text, "ran\n");
+	}
 }
