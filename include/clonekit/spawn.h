@@ -125,12 +125,14 @@ CK_API int ck_spawn_attr_set_hold(struct ck_spawn_attr *attr, bool hold);
  * uid. In a new user namespace, where the child starts with a full bounding
  * set, the bounding set is cut to keep too; outside one it is left as it is
  * (no_new_privs keeps execve from regaining what was dropped). Bits above
- * the running kernel's last capability are ignored (UINT64_MAX: all).
+ * the running kernel's last capability are ignored (UINT64_MAX: all, which
+ * a child in a new user namespace holds).
  * For uid 0 execve recomputes the sets from the bounding set unless
  * no_new_privs is on (bwrap always sets it: ck_spawn_attr_set_no_new_privs).
  * Without this call the child keeps what the kernel gives it. A capability
  * the child does not hold cannot be kept: the spawn fails at step
- * "capabilities" with EPERM.
+ * "capabilities" with EPERM (bwrap as root ignores that EPERM and leaves
+ * every capability in place; clonekit refuses).
  */
 CK_API int ck_spawn_attr_set_caps(struct ck_spawn_attr *attr, uint64_t keep);
 /*

@@ -944,3 +944,21 @@ Test(sandbox_proc, a_held_command_under_the_init_runs_when_released)
 		cr_assert_str_eq(o.text, "ran\n");
 	}
 }
+
+/* ---- a capability the child does not hold ---- */
+
+static void keep_chown_only(struct ck_spawn_attr *a, void *data)
+{
+	(void)data;
+	ck_spawn_attr_set_caps(a, BIT(CAP_CHOWN));
+}
+
+/* Refused, where bwrap as root ignores capset's EPERM and keeps every capability. */
+Test(sandbox_proc, keeping_a_capability_the_child_lacks_fails_with_eperm)
+{
+	struct out o;
+	need_root();
+	sh_as(true, 0, keep_chown_only, NULL, "true", &o);
+	cr_assert_eq(o.status, 204, "%s", o.text);
+	cr_assert_str_eq(o.text, "ck_spawn: EPERM: step capabilities: capabilities: Operation not permitted: the child cannot keep a capability it does not hold (in a new user namespace it holds all of them)\n");
+}
