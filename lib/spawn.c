@@ -22,6 +22,7 @@
 #include "internal/spawn.h"
 #include "internal/util.h"
 #include "sandbox/mount.h"
+#include "sandbox/proc.h"
 
 #define NSIG_KERNEL 64
 
@@ -57,6 +58,7 @@ void ck_spawn_attr_free(struct ck_spawn_attr *a)
 	free(a->filter.bpf);
 	free(a->listener.bpf);
 	ck__mount_ops_free(a);
+	ck__envops_free(a);
 	free(a);
 }
 
@@ -99,20 +101,15 @@ int ck_spawn_attr_add_gid_map(struct ck_spawn_attr *a, uint32_t inside, uint32_t
 
 int ck_spawn_attr_map_root(struct ck_spawn_attr *a)
 {
-	if (!a)
-		return -EINVAL;
-	a->map_root = true;
-	a->map_user = false;
-	return 0;
+	return ck_spawn_attr_map_ids(a, 0, 0);
 }
 
 int ck_spawn_attr_map_user(struct ck_spawn_attr *a)
 {
-	if (!a)
-		return -EINVAL;
-	a->map_user = true;
-	a->map_root = false;
-	return 0;
+	int r = ck_spawn_attr_map_ids(a, 0, 0);
+	if (r == 0)
+		a->self_uid = a->self_gid = CK__SELF; /* the caller's own, read at spawn */
+	return r;
 }
 
 int ck_spawn_attr_set_hostname(struct ck_spawn_attr *a, const char *name)
@@ -304,6 +301,24 @@ int ck_spawn_attr_set_block_fd(struct ck_spawn_attr *a, int fd)
 int ck_spawn_attr_set_userns_block_fd(struct ck_spawn_attr *a, int fd)
 {
 	return a ? set_status_fd(a, &a->userns_block_fd, fd) : -EINVAL;
+}
+
+/* ---- process state (sbx-proc); the rest is in lib/sandbox/ ---- */
+
+int ck_spawn_attr_set_no_new_privs(struct ck_spawn_attr *a, bool on)
+{
+	if (!a)
+		return -EINVAL;
+	a->no_new_privs = on;
+	return 0;
+}
+
+int ck_spawn_attr_set_new_session(struct ck_spawn_attr *a, bool on)
+{
+	if (!a)
+		return -EINVAL;
+	a->new_session = on;
+	return 0;
 }
 
 /* ---- starting ---- */

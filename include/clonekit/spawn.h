@@ -222,6 +222,131 @@ CK_API int ck_spawn_attr_set_block_fd(struct ck_spawn_attr *attr, int fd);
  * fd and no maps set here (ck_spawn() fails with -EINVAL otherwise).
  */
 CK_API int ck_spawn_attr_set_userns_block_fd(struct ck_spawn_attr *attr, int fd);
+/* ---- process state (issue 14, sbx-proc): capabilities, privileges, ids, environment, session, PID 1, network, limits ---- */
+
+/*
+ * Capabilities as bubblewrap leaves them: the program runs with exactly
+ * keep (bit n is capability n, CAP_CHOWN = bit 0) as its effective,
+ * permitted, inheritable and ambient sets, so they survive execve for any
+ * uid. In a new user namespace, where the child starts with a full bounding
+ * set, the bounding set is cut to keep too; outside one it is left as it is
+ * (no_new_privs keeps execve from regaining what was dropped). Bits above
+ * the running kernel's last capability are ignored (UINT64_MAX: all, which
+ * a child in a new user namespace holds).
+ * For uid 0 execve recomputes the sets from the bounding set unless
+ * no_new_privs is on (bwrap always sets it: ck_spawn_attr_set_no_new_privs).
+ * Without this call the child keeps what the kernel gives it. A capability
+ * the child does not hold cannot be kept: the spawn fails at step
+ * "capabilities" with EPERM (bwrap as root ignores that EPERM and leaves
+ * every capability in place; clonekit refuses).
+ */
+CK_API int ck_spawn_attr_set_caps(struct ck_spawn_attr *attr, uint64_t keep);
+/*
+ * Cut the bounding set to bounding, in any namespace, and leave the other
+ * sets alone unless ck_spawn_attr_set_caps asks too (bwrap as root in a new
+ * user namespace without --cap-add/--cap-drop does just this).
+ */
+CK_API int ck_spawn_attr_set_cap_bounding(struct ck_spawn_attr *attr, uint64_t bounding);
+/*
+ * The capability named name: "CAP_SYS_ADMIN", "cap_sys_admin", "SYS_ADMIN"
+ * or a number up to 63. -EINVAL for anything else.
+ */
+CK_API int ck_cap_from_name(const char *name);
+/* "CAP_SYS_ADMIN" for 21; NULL for a number without a name. */
+CK_API const char *ck_cap_name(int cap);
+/* The caller's effective set into *caps (capget): 0 or -errno. */
+CK_API int ck_caps_effective(uint64_t *caps);
+
+/* PR_SET_NO_NEW_PRIVS in the child before execve (default off; bwrap always sets it). */
+CK_API int ck_spawn_attr_set_no_new_privs(struct ck_spawn_attr *attr, bool on);
+
+/*
+ * In the new user namespace the caller's euid and egid appear as uid and
+ * gid (one-line maps "uid EUID 1" and "gid EGID 1", setgroups denied): the
+ * program runs as uid/gid there, as bwrap's --uid/--gid. map_root is
+ * map_ids(0, 0), map_user the caller's own ids. -EINVAL for (uid_t)-1 or
+ * (gid_t)-1.
+ */
+CK_API int ck_spawn_attr_map_ids(struct ck_spawn_attr *attr, uid_t uid, gid_t gid);
+/*
+ * Maps as podman and unshare --map-auto --map-root-user make them: 0 is the
+ * caller, 1 onwards its subordinate ranges from /etc/subuid and
+ * /etc/subgid (by user name or number), in file order. Maps with more than
+ * the caller's own id are written through newuidmap(1) and newgidmap(1)
+ * (Debian's uidmap package) when the caller lacks CAP_SETUID / CAP_SETGID;
+ * setgroups stays allowed then. -ENOENT when the caller has no range in a
+ * file (or the file is missing), -E2BIG for more than 339 ranges, -errno
+ * of reading the files.
+ */
+CK_API int ck_spawn_attr_map_subids(struct ck_spawn_attr *attr);
+
+/*
+ * The program's environment, made from the envp ck_spawn is given (or the
+ * caller's environ) by these operations in the order they were added:
+ * clear_env empties it, setenv sets name (replacing it), unsetenv removes
+ * it. -EINVAL for a NULL or empty name or one with '=', -ENOMEM.
+ */
+CK_API int ck_spawn_attr_clear_env(struct ck_spawn_attr *attr);
+CK_API int ck_spawn_attr_setenv(struct ck_spawn_attr *attr, const char *name, const char *value);
+CK_API int ck_spawn_attr_unsetenv(struct ck_spawn_attr *attr, const char *name);
+
+/*
+ * setsid() in the child: a new session without a controlling terminal, so
+ * the program cannot push input into the caller's (TIOCSTI). With an init
+ * (below), init leads the session and the program is in it, as in bwrap.
+ */
+CK_API int ck_spawn_attr_set_new_session(struct ck_spawn_attr *attr, bool on);
+
+/*
+ * A small init as PID 1 of the new PID namespace (needs CK_CLONE_NEWPID),
+ * with the program as its child (PID 2): it reaps every process that ends
+ * in the namespace, forwards every signal it gets (except SIGCHLD, and
+ * SIGKILL/SIGSTOP, which cannot be caught) to the program, and when the
+ * program ends exits with its exit code, or 128+N when signal N killed it
+ * (the namespace's other processes are then killed by the kernel). It keeps
+ * fds 0-2 only and drops every capability. ck_spawn_pid() is the init's.
+ * Default off: the program itself is PID 1 (bwrap's --as-pid-1).
+ */
+CK_API int ck_spawn_attr_set_init(struct ck_spawn_attr *attr, bool on);
+
+/*
+ * In a new network namespace, loopback is brought up with 127.0.0.1/8 and
+ * ::1 (rtnetlink) before the program starts, as bwrap does. Default on;
+ * off leaves lo down as the kernel creates it.
+ */
+CK_API int ck_spawn_attr_set_loopback(struct ck_spawn_attr *attr, bool on);
+
+/*
+ * bwrap's --disable-userns (needs CK_CLONE_NEWUSER): the child sets
+ * user.max_user_namespaces to 1 in its user namespace and enters a nested
+ * one (mapping its uid and gid to themselves), so neither the program nor
+ * anything it starts can create a user namespace, and it cannot lift the
+ * limit. assert: the spawn fails at step "assert user namespaces disabled"
+ * with EEXIST if the child can still create one.
+ */
+CK_API int ck_spawn_attr_set_disable_userns(struct ck_spawn_attr *attr, bool on);
+CK_API int ck_spawn_attr_set_assert_userns_disabled(struct ck_spawn_attr *attr, bool on);
+
+/*
+ * A resource limit for the child (RLIMIT_NOFILE, ...; CK_RLIM_INFINITY for
+ * none), set before capabilities are dropped. Raising a hard limit needs
+ * CAP_SYS_RESOURCE in the initial user namespace: step "rlimit", EPERM.
+ * -EINVAL for an unknown resource or soft above hard. Setting a resource
+ * again replaces it.
+ */
+#define CK_RLIM_INFINITY UINT64_MAX
+CK_API int ck_spawn_attr_set_rlimit(struct ck_spawn_attr *attr, int resource, uint64_t soft,
+				    uint64_t hard);
+/*
+ * Parses "NAME=SOFT[:HARD]" (NAME as in RLIMIT_NAME, with or without the
+ * prefix, any case; a value is a number or "unlimited"/"infinity"; HARD
+ * defaults to SOFT, as prlimit(1)). 0, or -EINVAL with a sentence in why
+ * (if not NULL) naming the part that is wrong.
+ */
+CK_API int ck_rlimit_parse(const char *text, int *resource, uint64_t *soft, uint64_t *hard,
+			   char *why, size_t why_len);
+/* "NOFILE" for RLIMIT_NOFILE; NULL for an unknown resource. */
+CK_API const char *ck_rlimit_name(int resource);
 
 /*
  * Why a spawn failed: the step, its errno, and a sentence naming the input

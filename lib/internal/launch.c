@@ -42,6 +42,7 @@
 #include "internal/spawn.h"
 #include "internal/util.h"
 #include "sandbox/mount.h"
+#include "sandbox/proc.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CK_ASAN 1
@@ -86,6 +87,9 @@ struct child_ctx {
 	pid_t parent_pid;
 	char timens[96];
 	struct ck__mount_plan *mounts; /* a new root: what the child builds, or NULL */
+	/* process state (sbx-proc) */
+	int cap_last;           /* the kernel's last capability */
+	struct ck__userns_fds userns; /* --disable-userns: opened before the mounts */
 	struct ck__report rep;  /* CLONE_VM: written by the child, read by the parent */
 };
 
@@ -373,6 +377,60 @@ CHILD_CODE static _Noreturn void child_exec(struct child_ctx *c)
 	child_report(c, &r);
 }
 
+/* ---- process state (sbx-proc) ---- */
+
+/* Before the mounts: what disabling user namespaces needs of the caller's /proc. */
+CHILD_CODE static void child_userns_prepare(struct child_ctx *c)
+{
+	int r;
+	if (c->attr->disable_userns && (r = ck__userns_fds_open(&c->userns)) < 0)
+		child_fail(c, CK__STEP_DISABLE_USERNS, -r);
+}
+
+/* After the namespace and mount steps, before fds move: loopback, --disable-userns. */
+CHILD_CODE static void child_namespaces_late(struct child_ctx *c)
+{
+	const struct ck_spawn_attr *a = c->attr;
+	int r;
+
+	if ((a->namespaces & CK_CLONE_NEWNET) && !a->no_loopback && (r = ck__loopback_up()) < 0)
+		child_fail(c, CK__STEP_LOOPBACK, -r);
+	if (a->disable_userns && (r = ck__userns_disable(&c->userns)) < 0)
+		child_fail(c, CK__STEP_DISABLE_USERNS, -r);
+	if ((a->disable_userns || a->assert_userns_disabled) && ck__userns_still_allowed())
+		child_fail(c, CK__STEP_ASSERT_USERNS, EEXIST);
+}
+
+/* After the fds: a new session, then the init (which leads it) forks the program's process. */
+CHILD_CODE static void child_session_and_init(struct child_ctx *c)
+{
+	int r;
+	if (c->attr->new_session && setsid() < 0)
+		child_fail(c, CK__STEP_SETSID, errno);
+	if (c->attr->init && (r = ck__init_start(c->own_memory ? c->ctl : -1)) < 0)
+		child_fail(c, CK__STEP_INIT, -r);
+}
+
+/* Just before the seccomp filters: limits, capabilities, no_new_privs. */
+CHILD_CODE static void child_privileges(struct child_ctx *c)
+{
+	const struct ck_spawn_attr *a = c->attr;
+	bool new_userns = (a->namespaces & CK_CLONE_NEWUSER) || a->disable_userns;
+	int r, failed = -1;
+
+	if (a->nrlimits && (r = ck__rlimits_apply(a, &failed)) < 0)
+		child_fail_arg(c, CK__STEP_RLIMIT, -r, failed);
+	if ((a->set_bounding || (a->set_caps && new_userns)) &&
+	    (r = ck__caps_apply(true, a->set_bounding ? a->bounding : a->caps, a->set_caps, a->caps,
+				c->cap_last)) < 0)
+		child_fail(c, CK__STEP_CAPS, -r);
+	else if (a->set_caps && !a->set_bounding && !new_userns &&
+		 (r = ck__caps_apply(false, 0, true, a->caps, c->cap_last)) < 0)
+		child_fail(c, CK__STEP_CAPS, -r);
+	if (a->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(c, CK__STEP_NO_NEW_PRIVS, errno);
+}
+
 CHILD_CODE static int child_main(void *arg)
 {
 	struct child_ctx *c = arg;
@@ -390,14 +448,18 @@ CHILD_CODE static int child_main(void *arg)
 	child_pdeath(c);
 	if (c->await_parent)
 		child_await(c, MSG_MAPS, CK__STEP_WAIT_MAPS);
+	child_userns_prepare(c);     /* process state (sbx-proc) */
 	child_namespaces(c);
 	child_mounts(c);
 	child_cwd(c);
+	child_namespaces_late(c);    /* process state (sbx-proc) */
 	child_fds(c);
+	child_session_and_init(c);   /* process state (sbx-proc) */
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &c->oldmask, NULL, sizeof(uint64_t)) < 0)
 		child_fail(c, CK__STEP_SIGMASK, errno);
 	if (a->hook && (r = a->hook(a->hook_data)) < 0)
 		child_fail(c, CK__STEP_HOOK, -r);
+	child_privileges(c);         /* process state (sbx-proc) */
 	/* status for supervisors: bwrap's --block-fd, once every setup step is done */
 	if (a->block_fd >= 0)
 		child_block(c, a->block_fd);
@@ -486,10 +548,19 @@ static bool attr_inconsistent(const struct ck__launch *l, char *why, size_t len)
 	const struct ck_spawn_attr *a = l->attr;
 	const char *w = NULL;
 
-	if ((a->nuid || a->ngid || a->map_root || a->map_user) && !(a->namespaces & CK_CLONE_NEWUSER))
+	if ((a->nuid || a->ngid || a->map_self) && !(a->namespaces & CK_CLONE_NEWUSER))
 		w = "id maps need a new user namespace (CLONE_NEWUSER)";
-	else if ((a->map_root || a->map_user) && (a->nuid || a->ngid))
-		w = "map-root or map-user cannot be combined with explicit id maps";
+	else if (a->map_self && (a->nuid || a->ngid))
+		w = "map-root, map-user or map-ids cannot be combined with explicit id maps";
+	/* process state (sbx-proc) */
+	else if (a->init && !(a->namespaces & CK_CLONE_NEWPID))
+		w = "an init as PID 1 needs a new PID namespace (CLONE_NEWPID)";
+	else if (a->init && l->hold)
+		w = "the tracer follows the child clonekit starts, which with an init is the init and not the command: trace with the command as PID 1";
+	else if (a->init && (a->share & CK_CLONE_VM))
+		w = "an init as PID 1 forks in the child, which needs its own memory: do not share CLONE_VM";
+	else if (a->disable_userns && !(a->namespaces & CK_CLONE_NEWUSER))
+		w = "disabling user namespaces needs a new user namespace (CLONE_NEWUSER)";
 	else if (a->has_hostname && !(a->namespaces & CK_CLONE_NEWUTS))
 		w = "a hostname needs a new UTS namespace (CLONE_NEWUTS)";
 	else if (a->new_root && !(a->namespaces & CK_CLONE_NEWNS))
@@ -511,7 +582,7 @@ static bool attr_inconsistent(const struct ck__launch *l, char *why, size_t len)
 		w = "a userns block fd needs a new user namespace (CLONE_NEWUSER)";
 	else if (a->userns_block_fd >= 0 && a->info_fd < 0)
 		w = "a userns block fd needs an info fd, which tells its writer the child's PID";
-	else if (a->userns_block_fd >= 0 && (a->nuid || a->ngid || a->map_root || a->map_user))
+	else if (a->userns_block_fd >= 0 && (a->nuid || a->ngid || a->map_self || a->id_helper))
 		w = "with a userns block fd the id maps are written by whoever unblocks it, not by the launcher";
 	else if ((a->share & CK_CLONE_VM) && ck__status_wanted(a))
 		w = "status fds are written while the child waits, which CLONE_VM|CLONE_VFORK cannot do: do not share CLONE_VM";
@@ -556,12 +627,16 @@ static bool have_cap(unsigned cap)
 }
 
 /* Writes setgroups, uid_map and gid_map for the child; the failing step in *step. */
-static int write_maps(const struct ck_spawn_attr *a, pid_t pid, enum ck__step *step)
+static int write_maps(const struct ck_spawn_attr *a, pid_t pid, enum ck__step *step, char *why,
+		      size_t why_len)
 {
 	char buf[CK_SPAWN_MAX_MAPS * 36];
 	struct ck__idmap one;
 	int r;
-	bool unprivileged_style = a->map_root || a->map_user || !have_cap(CAP_SETGID);
+	/* subordinate ranges go through the setuid helpers when we cannot write them (sbx-proc) */
+	bool uid_helper = a->id_helper && !have_cap(CAP_SETUID);
+	bool gid_helper = a->id_helper && !have_cap(CAP_SETGID);
+	bool unprivileged_style = (a->map_self || !have_cap(CAP_SETGID)) && !gid_helper;
 
 	/* an unprivileged writer must deny setgroups before writing gid_map */
 	if (unprivileged_style) {
@@ -571,8 +646,13 @@ static int write_maps(const struct ck_spawn_attr *a, pid_t pid, enum ck__step *s
 			return r;
 	}
 	*step = CK__STEP_UID_MAP;
-	if (a->map_root || a->map_user) {
-		one = (struct ck__idmap){ a->map_root ? 0 : (uint32_t)geteuid(), (uint32_t)geteuid(), 1 };
+	if (uid_helper) {
+		*step = CK__STEP_ID_HELPER;
+		if ((r = ck__idmap_helper(pid, true, a->uid, a->nuid, why, why_len)) < 0)
+			return r;
+		buf[0] = '\0';
+	} else if (a->map_self) {
+		one = (struct ck__idmap){ ck__self_inside(a, true), (uint32_t)geteuid(), 1 };
 		format_maps(buf, sizeof(buf), &one, 1);
 	} else {
 		format_maps(buf, sizeof(buf), a->uid, a->nuid);
@@ -580,8 +660,13 @@ static int write_maps(const struct ck_spawn_attr *a, pid_t pid, enum ck__step *s
 	if (buf[0] && (r = write_proc(pid, "uid_map", buf)) < 0)
 		return r;
 	*step = CK__STEP_GID_MAP;
-	if (a->map_root || a->map_user) {
-		one = (struct ck__idmap){ a->map_root ? 0 : (uint32_t)getegid(), (uint32_t)getegid(), 1 };
+	if (gid_helper) {
+		*step = CK__STEP_ID_HELPER;
+		if ((r = ck__idmap_helper(pid, false, a->gid, a->ngid, why, why_len)) < 0)
+			return r;
+		buf[0] = '\0';
+	} else if (a->map_self) {
+		one = (struct ck__idmap){ ck__self_inside(a, false), (uint32_t)getegid(), 1 };
 		format_maps(buf, sizeof(buf), &one, 1);
 	} else {
 		format_maps(buf, sizeof(buf), a->gid, a->ngid);
@@ -664,6 +749,7 @@ struct launch_state {
 	int pidfd;
 	pid_t pid;
 	int listener;
+	char **env;             /* the attribute set's environment operations applied (sbx-proc) */
 };
 
 static void state_init(struct launch_state *s, const struct ck__launch *l)
@@ -686,7 +772,9 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 	c->hold = holds(l);
 	c->await_parent = (a->namespaces & CK_CLONE_NEWUSER) || ck__status_wanted(a);
 	/* a new root takes more stack and time than a CLONE_VM child should hold the caller */
-	c->own_memory = c->await_parent || c->hold || a->new_root;
+	c->own_memory = c->await_parent || c->hold || a->new_root || a->init;
+	c->cap_last = a->set_caps || a->set_bounding ? ck__cap_last() : 0;
+	c->userns.sysctl = c->userns.self = -1;
 	if (a->has_offset[0] || a->has_offset[1]) {
 		size_t pos = 0;
 		for (int i = 0; i < 2; i++)
@@ -706,6 +794,7 @@ static void state_release(struct launch_state *s)
 	if (s->c.parent_pidfd >= 0)
 		close(s->c.parent_pidfd);
 	ck__mount_plan_free(s->c.mounts);
+	free(s->env);
 }
 
 /* The new root's plan (sources resolved); a failure reported as the child's would be. 0 or errno. */
@@ -766,7 +855,7 @@ static void restore_mask(const struct launch_state *s)
  * when it has executed or is held (s->c.rep.kind says), or the failed step
  * with *e.
  */
-static enum ck__step launch_talk(struct launch_state *s, int *e)
+static enum ck__step launch_talk(struct launch_state *s, int *e, char *why, size_t why_len)
 {
 	const struct ck_spawn_attr *a = s->c.attr;
 	enum ck__step step = CK__STEP_NONE;
@@ -779,7 +868,7 @@ static enum ck__step launch_talk(struct launch_state *s, int *e)
 		r = ck__status_started((struct ck_spawn_attr *)a, s->pid, &step);
 		/* with a userns block fd, whoever unblocked it wrote the maps */
 		if (r == 0 && (a->namespaces & CK_CLONE_NEWUSER) && a->userns_block_fd < 0)
-			r = write_maps(a, s->pid, &step);
+			r = write_maps(a, s->pid, &step, why, why_len);
 		if (r == 0) {
 			step = CK__STEP_RESUME;
 			r = send_msg(s->ctl[0], MSG_MAPS);
@@ -836,6 +925,15 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		f.report = &s.c.rep;
 		goto fail;
 	}
+	if (l->attr->nenvops) {
+		/* process state (sbx-proc): the program's environment, made before the clone */
+		if (!(s.env = ck__env_build(l->attr, s.c.envp))) {
+			f.step = CK__STEP_PREPARE;
+			e = ENOMEM;
+			goto fail;
+		}
+		s.c.envp = s.env;
+	}
 	if (l->attr->pdeath_sig)
 		s.c.parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	f.step = CK__STEP_CLONE;
@@ -863,7 +961,10 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 	child->vfork = !s.c.own_memory;
 	f.pid = s.pid;
 	if (s.c.own_memory) {
-		f.step = launch_talk(&s, &e);
+		why[0] = '\0';
+		f.step = launch_talk(&s, &e, why, sizeof(why));
+		if (f.step == CK__STEP_ID_HELPER)
+			f.why = why;
 		if (f.step != CK__STEP_NONE) {
 			restore_mask(&s);
 			kill_and_reap(s.pid, s.pidfd);

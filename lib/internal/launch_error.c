@@ -22,6 +22,7 @@
 #include "internal/spawn.h"
 #include "internal/util.h"
 #include "sandbox/mount.h"
+#include "sandbox/proc.h"
 
 static const char *const step_names[CK__STEP__COUNT] = {
 	[CK__STEP_NONE] = "none",
@@ -38,6 +39,15 @@ static const char *const step_names[CK__STEP__COUNT] = {
 	[CK__STEP_CHDIR] = "chdir",
 	[CK__STEP_FDS] = "map file descriptors",
 	[CK__STEP_SIGMASK] = "restore the signal mask",
+	/* process state (sbx-proc) */
+	[CK__STEP_SETSID] = "setsid",
+	[CK__STEP_INIT] = "start the init (PID 1)",
+	[CK__STEP_LOOPBACK] = "bring up loopback",
+	[CK__STEP_DISABLE_USERNS] = "disable user namespaces",
+	[CK__STEP_ASSERT_USERNS] = "assert user namespaces disabled",
+	[CK__STEP_RLIMIT] = "rlimit",
+	[CK__STEP_CAPS] = "capabilities",
+	[CK__STEP_NO_NEW_PRIVS] = "no_new_privs",
 	[CK__STEP_HOOK] = "pre-exec hook",
 	[CK__STEP_BLOCK_FD] = "read the block fd",
 	[CK__STEP_SECCOMP] = "seccomp filter",
@@ -60,6 +70,7 @@ static const char *const step_names[CK__STEP__COUNT] = {
 	[CK__STEP_ATTRIBUTES] = "attributes",
 	[CK__STEP_ARGUMENTS] = "arguments",
 	[CK__STEP_PREPARE] = "prepare",
+	[CK__STEP_ID_HELPER] = "newuidmap/newgidmap",
 };
 
 const char *ck__step_name(enum ck__step step)
@@ -189,9 +200,8 @@ static void say_map(struct text *t, const struct ck_spawn_attr *a, bool uid)
 {
 	const struct ck__idmap *m = uid ? a->uid : a->gid;
 	size_t n = uid ? a->nuid : a->ngid;
-	if (a->map_root || a->map_user) {
-		say(t, "%u %u 1", a->map_root ? 0u : (unsigned)(uid ? geteuid() : getegid()),
-		    (unsigned)(uid ? geteuid() : getegid()));
+	if (a->map_self) {
+		say(t, "%u %u 1", (unsigned)ck__self_inside(a, uid), (unsigned)(uid ? geteuid() : getegid()));
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -309,6 +319,36 @@ static void explain(struct text *t, const struct ck__failure *f, const char **ru
 			return;
 		}
 		break;
+	/* process state (sbx-proc) */
+	case CK__STEP_RLIMIT:
+		if (r && r->arg >= 0) {
+			const char *res = ck_rlimit_name(r->arg);
+			say(t, "setrlimit RLIMIT_%s: %s", res ? res : "?", strerror(f->err));
+			if (f->err == EPERM)
+				say(t, ": raising a hard limit needs CAP_SYS_RESOURCE in the initial user namespace");
+			return;
+		}
+		break;
+	case CK__STEP_CAPS:
+		if (f->err == EPERM) {
+			say(t, "capabilities: %s: the child cannot keep a capability it does not hold (in a new user namespace it holds all of them)",
+			    strerror(f->err));
+			return;
+		}
+		break;
+	case CK__STEP_ASSERT_USERNS:
+		if (f->err == EEXIST) {
+			say(t, "creation of new user namespaces was not disabled as requested: the child could still create one");
+			return;
+		}
+		break;
+	case CK__STEP_DISABLE_USERNS:
+		say(t, "disable user namespaces (user.max_user_namespaces = 1, then a nested user namespace): %s",
+		    strerror(f->err));
+		return;
+	case CK__STEP_LOOPBACK:
+		say(t, "bring up loopback (rtnetlink, lo): %s", strerror(f->err));
+		return;
 	case CK__STEP_HOLD:
 		if (f->err == EPIPE) {
 			say(t, "%s: the parent went away before releasing the child", name);

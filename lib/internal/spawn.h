@@ -26,6 +26,20 @@ struct ck__idmap {
 	uint32_t inside, outside, count;
 };
 
+#define CK__SELF UINT32_MAX
+#define CK__RLIMIT_MAX 16 /* RLIM_NLIMITS */
+
+struct ck__rlimit {
+	int resource;
+	uint64_t soft, hard;
+};
+
+/* One environment operation (ck_spawn_attr_clear_env, _setenv, _unsetenv). */
+struct ck__envop {
+	enum { CK__ENV_CLEAR, CK__ENV_SET, CK__ENV_UNSET } kind;
+	char *name, *value;
+};
+
 struct ck__fdmap {
 	int from, to;
 };
@@ -42,7 +56,8 @@ struct ck_spawn_attr {
 	uint64_t namespaces, share;
 	struct ck__idmap uid[CK_SPAWN_MAX_MAPS], gid[CK_SPAWN_MAX_MAPS];
 	size_t nuid, ngid;
-	bool map_root, map_user;
+	bool map_self;             /* one-line maps of the caller's ids (map_root, map_user, map_ids) */
+	uint32_t self_uid, self_gid; /* the ids inside; CK__SELF: the caller's own */
 	bool has_hostname;
 	char hostname[65];
 	bool mount_proc;
@@ -70,6 +85,21 @@ struct ck_spawn_attr {
 	bool new_root;
 	/* status for supervisors (bwrap's --info-fd, --json-status-fd, --block-fd, --userns-block-fd); -1 none */
 	int info_fd, json_status_fd, block_fd, userns_block_fd;
+	/* process state (sbx-proc): lib/sandbox/{caps,init,net,rlimit,idmap,env}.c */
+	bool set_caps;             /* cap the program's sets at caps */
+	uint64_t caps;
+	bool set_bounding;         /* cut the bounding set at bounding */
+	uint64_t bounding;
+	bool id_helper;            /* maps through newuidmap/newgidmap when unprivileged */
+	bool no_new_privs;
+	bool new_session;
+	bool init;                 /* a small init is PID 1, the program its child */
+	bool no_loopback;          /* leave lo down in a new network namespace */
+	bool disable_userns, assert_userns_disabled;
+	struct ck__rlimit rlimits[CK__RLIMIT_MAX];
+	size_t nrlimits;
+	struct ck__envop *envops;
+	size_t nenvops;
 };
 
 /* Where a started child is on its way to the program. */
@@ -156,6 +186,15 @@ enum ck__step {
 	CK__STEP_CHDIR,
 	CK__STEP_FDS,
 	CK__STEP_SIGMASK,
+	/* process state (sbx-proc) */
+	CK__STEP_SETSID,
+	CK__STEP_INIT,
+	CK__STEP_LOOPBACK,
+	CK__STEP_DISABLE_USERNS,
+	CK__STEP_ASSERT_USERNS,
+	CK__STEP_RLIMIT,
+	CK__STEP_CAPS,
+	CK__STEP_NO_NEW_PRIVS,
 	CK__STEP_HOOK,
 	/* status for supervisors */
 	CK__STEP_BLOCK_FD,
@@ -181,6 +220,7 @@ enum ck__step {
 	CK__STEP_ATTRIBUTES,        /* the attribute set is inconsistent */
 	CK__STEP_ARGUMENTS,         /* a NULL argument */
 	CK__STEP_PREPARE,           /* the parent's own memory for the launch */
+	CK__STEP_ID_HELPER,         /* newuidmap / newgidmap (sbx-proc) */
 	CK__STEP__COUNT,
 };
 
