@@ -340,7 +340,7 @@ struct sbx {
 	const char *cmd;        /* "bwrap", or clonekit's command for messages */
 	bool unshare_user, unshare_user_try, unshare_ipc, unshare_pid, unshare_net, unshare_uts,
 		unshare_cgroup, unshare_cgroup_try;
-	bool disable_userns, assert_userns_disabled, new_session, die_with_parent, as_pid_1;
+	bool disable_userns, assert_userns_disabled, new_session, die_with_parent, as_pid_1, init;
 	int userns_fd, userns2_fd, pidns_fd, sync_fd, block_fd, userns_block_fd, info_fd, json_status_fd;
 	long uid, gid;          /* -1: not given */
 	const char *hostname, *chdir, *exec_label, *file_label;

@@ -6,6 +6,8 @@
  * ignored.
  */
 #include <errno.h>
+#include <limits.h>
+#include <strings.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,9 +39,11 @@ static int failed(const struct sbx *s, const char *what, int err)
 
 int sbx_cap_from_name(const char *name)
 {
-	/* capability names come with the process state (sbx-proc's ck_cap_from_name) */
-	(void)name;
-	return -ENOSYS;
+	/* libcap's cap_from_name, as bwrap uses it: "cap_" in any case, or a number up to 63 */
+	bool number = name[0] >= '0' && name[0] <= '9';
+	if (!number && strncasecmp(name, "cap_", 4) != 0)
+		return -EINVAL;
+	return ck_cap_from_name(name);
 }
 
 bool sbx_userns_available(void)
@@ -83,18 +87,6 @@ uint64_t sbx_namespaces(const struct sbx *s)
 	return ns;
 }
 
-/* The environment edits, on clonekit's own environment (as bwrap edits its own), which the command inherits. */
-static int apply_env(const struct sbx *s)
-{
-	for (size_t i = 0; i < s->nenv; i++) {
-		const struct sbx_env *e = &s->env[i];
-		int r = !e->name ? clearenv() : e->value ? setenv(e->name, e->value, 1) : unsetenv(e->name);
-		if (r != 0)
-			return failed(s, !e->name ? "clearenv" : e->value ? "setenv" : "unsetenv", errno ? errno : EINVAL);
-	}
-	return 0;
-}
-
 /* bwrap's --seccomp (read now) or --add-seccomp-fd programs (read as parsed), loaded last before execve. */
 static int apply_seccomp(struct sbx *s, struct ck_spawn_attr *attr)
 {
@@ -117,33 +109,115 @@ static int apply_seccomp(struct sbx *s, struct ck_spawn_attr *attr)
 	return 0;
 }
 
-/* What this build cannot do yet, refused by name before anything starts. */
+/* What this build cannot do, refused by name before anything starts. */
 static int refuse_missing(const struct sbx *s)
 {
-	static const char mounts[] = "the mount list of ck_spawn is not in this clonekit yet";
-	static const char proc[] = "process state (capabilities, init, session) is not in this clonekit yet";
-
-	if (s->nops)
-		return refuse(s, s->ops[0].option, mounts);
-	if (s->dialect == SBX_BWRAP)
-		return refuse(s, "new root", "bwrap builds a new root file system, and the mount list of ck_spawn is not in this clonekit yet");
-	if (s->caps_used)
-		return refuse(s, "--cap-add/--cap-drop", proc);
-	if (s->new_session)
-		return refuse(s, "--new-session", proc);
-	if (s->as_pid_1)
-		return refuse(s, "--as-pid-1", proc);
-	if (s->disable_userns || s->assert_userns_disabled)
-		return refuse(s, s->disable_userns ? "--disable-userns" : "--assert-userns-disabled", proc);
-	if (s->nlock_files)
-		return refuse(s, "--lock-file", "needs the sandbox's init (process state), not in this clonekit yet");
-	if (s->sync_fd >= 0)
-		return refuse(s, "--sync-fd", "needs the sandbox's init (process state), not in this clonekit yet");
 	if (s->userns_fd >= 0 || s->userns2_fd >= 0)
-		return refuse(s, s->userns_fd >= 0 ? "--userns" : "--userns2", "joining a user namespace is not supported by this clonekit yet");
+		return refuse(s, s->userns_fd >= 0 ? "--userns" : "--userns2",
+			      "joining an existing user namespace is not supported by clonekit's launcher");
 	if (s->pidns_fd >= 0)
-		return refuse(s, "--pidns", "joining a PID namespace is not supported by this clonekit yet");
+		return refuse(s, "--pidns", "joining an existing PID namespace is not supported by clonekit's launcher");
+	if (s->nlock_files)
+		return refuse(s, "--lock-file", "the sandbox's init cannot hold lock files in this clonekit");
+	if (s->sync_fd >= 0)
+		return refuse(s, "--sync-fd", "the sandbox's init cannot hold a sync fd in this clonekit");
 	return 0;
+}
+
+static const enum ck_mount_type mount_types[] = {
+	[SBX_BIND] = CK_MOUNT_BIND,         [SBX_RO_BIND] = CK_MOUNT_RO_BIND,
+	[SBX_DEV_BIND] = CK_MOUNT_DEV_BIND, [SBX_BIND_FD] = CK_MOUNT_BIND_FD,
+	[SBX_RO_BIND_FD] = CK_MOUNT_RO_BIND_FD, [SBX_REMOUNT_RO] = CK_MOUNT_REMOUNT_RO,
+	[SBX_PROC] = CK_MOUNT_PROC,         [SBX_DEV] = CK_MOUNT_DEV,
+	[SBX_TMPFS] = CK_MOUNT_TMPFS,       [SBX_MQUEUE] = CK_MOUNT_MQUEUE,
+	[SBX_DIR] = CK_MOUNT_DIR,           [SBX_FILE] = CK_MOUNT_FILE,
+	[SBX_BIND_DATA] = CK_MOUNT_BIND_DATA, [SBX_RO_BIND_DATA] = CK_MOUNT_RO_BIND_DATA,
+	[SBX_SYMLINK] = CK_MOUNT_SYMLINK,   [SBX_CHMOD] = CK_MOUNT_CHMOD,
+};
+
+/* The mount list, in order; the fds it names are the launcher's copies, ours are closed (bwrap closes them). */
+static int apply_mounts(const struct sbx *s, struct ck_spawn_attr *attr)
+{
+	int r;
+	if (s->dialect == SBX_BWRAP && (r = ck_spawn_attr_set_new_root(attr, true)) < 0)
+		return failed(s, "new root", -r);
+	for (size_t i = 0; i < s->nops; i++) {
+		const struct sbx_op *op = &s->ops[i];
+		struct ck_mount m = {
+			.size = sizeof(m),
+			.type = mount_types[op->type],
+			.flags = (op->try_ ? CK_MOUNT_TRY : 0) | (op->perms >= 0 ? CK_MOUNT_PERMS : 0),
+			.source = op->source,
+			.dest = op->dest,
+			.fd = op->fd,
+			.perms = op->perms >= 0 ? op->perms : 0,
+			.tmpfs_size = op->size,
+		};
+		if ((r = ck_spawn_attr_add_mount(attr, &m)) < 0) {
+			char what[PATH_MAX + 64];
+			snprintf(what, sizeof(what), "%s %s", op->option, op->dest);
+			return failed(s, what, -r);
+		}
+	}
+	for (size_t i = 0; i < s->nops; i++)
+		if (s->ops[i].fd >= 0)
+			close(s->ops[i].fd);
+	return 0;
+}
+
+/*
+ * bwrap's capabilities: as root the command keeps clonekit's effective set
+ * (bwrap's requested_caps start there) less --cap-drop plus --cap-add, and
+ * without either option only the bounding set is cut in a new user
+ * namespace; for anyone else it gets exactly --cap-add's (none by default).
+ */
+static int apply_caps(const struct sbx *s, struct ck_spawn_attr *attr, uint64_t ns)
+{
+	uint64_t eff = 0;
+	int r = 0;
+	bool root = getuid() == 0;
+
+	if (s->dialect == SBX_OWN && !s->caps_used)
+		return 0;
+	if (root && !s->caps_used) {
+		if (ns & CK_CLONE_NEWUSER) {
+			ck_caps_effective(&eff);
+			r = ck_spawn_attr_set_cap_bounding(attr, eff);
+		}
+	} else {
+		r = ck_spawn_attr_set_caps(attr, s->caps);
+	}
+	return r < 0 ? failed(s, "capabilities", -r) : 0;
+}
+
+static int apply_process(const struct sbx *s, struct ck_spawn_attr *attr, uint64_t ns)
+{
+	int r = 0;
+	if (s->dialect == SBX_BWRAP)
+		r = ck_spawn_attr_set_no_new_privs(attr, true); /* bwrap always sets it */
+	if (r == 0 && s->new_session)
+		r = ck_spawn_attr_set_new_session(attr, true);
+	/* bwrap: an init as PID 1 of a new PID namespace unless --as-pid-1 */
+	if (r == 0 && (s->dialect == SBX_BWRAP ? (ns & CK_CLONE_NEWPID) && !s->as_pid_1 : s->init))
+		r = ck_spawn_attr_set_init(attr, true);
+	if (r == 0 && s->disable_userns)
+		r = ck_spawn_attr_set_disable_userns(attr, true);
+	if (r == 0 && s->assert_userns_disabled)
+		r = ck_spawn_attr_set_assert_userns_disabled(attr, true);
+	for (size_t i = 0; r == 0 && i < s->nenv; i++) {
+		const struct sbx_env *e = &s->env[i];
+		r = !e->name ? ck_spawn_attr_clear_env(attr)
+		    : e->value ? ck_spawn_attr_setenv(attr, e->name, e->value)
+			       : ck_spawn_attr_unsetenv(attr, e->name);
+		if (r < 0)
+			return failed(s, e->name ? e->name : "--clearenv", -r);
+	}
+	if (r == 0 && ((s->dialect == SBX_BWRAP && (ns & CK_CLONE_NEWUSER) && s->userns_block_fd < 0) ||
+		       (s->dialect == SBX_OWN && (s->uid != -1 || s->gid != -1))))
+		/* the caller's ids appear as --uid/--gid (default: the same) */
+		r = ck_spawn_attr_map_ids(attr, s->uid != -1 ? (uid_t)s->uid : getuid(),
+					  s->gid != -1 ? (gid_t)s->gid : getgid());
+	return r < 0 ? failed(s, "process state", -r) : apply_caps(s, attr, ns);
 }
 
 int sbx_apply(struct sbx *s, struct ck_spawn_attr *attr)
@@ -165,23 +239,14 @@ int sbx_apply(struct sbx *s, struct ck_spawn_attr *attr)
 		if (s->chdir && (r = ck_spawn_attr_set_cwd(attr, s->chdir)) < 0)
 			return failed(s, "--chdir", -r);
 	}
-	if ((s->dialect == SBX_BWRAP && (ns & CK_CLONE_NEWUSER) && s->userns_block_fd < 0) ||
-	    (s->dialect == SBX_OWN && (s->uid != -1 || s->gid != -1))) {
-		/* the caller's ids appear as --uid/--gid (default: the same) */
-		uid_t uid = s->uid != -1 ? (uid_t)s->uid : getuid();
-		gid_t gid = s->gid != -1 ? (gid_t)s->gid : getgid();
-		if ((r = ck_spawn_attr_add_uid_map(attr, uid, getuid(), 1)) < 0 ||
-		    (r = ck_spawn_attr_add_gid_map(attr, gid, getgid(), 1)) < 0)
-			return failed(s, "id maps", -r);
-	}
+	if (apply_mounts(s, attr) < 0 || apply_process(s, attr, ns) < 0)
+		return -1;
 	if ((r = ck_spawn_attr_set_info_fd(attr, s->info_fd)) < 0 ||
 	    (r = ck_spawn_attr_set_json_status_fd(attr, s->json_status_fd)) < 0 ||
 	    (r = ck_spawn_attr_set_block_fd(attr, s->block_fd)) < 0 ||
 	    (r = ck_spawn_attr_set_userns_block_fd(attr, s->userns_block_fd)) < 0)
 		return failed(s, "status fds", -r);
-	if (apply_seccomp(s, attr) < 0 || apply_env(s) < 0)
-		return -1;
-	return 0;
+	return apply_seccomp(s, attr);
 }
 
 void sbx_close_status_fds(struct sbx *s)

@@ -257,8 +257,6 @@ static int do_cap(struct sbx *s, const struct sbx_opt *o, char **args)
 		return 0;
 	}
 	int cap = sbx_cap_from_name(args[0]);
-	if (cap == -ENOSYS)
-		return fail(s, "%s: capabilities are not in this clonekit yet", name_of(s, o));
 	if (cap < 0)
 		return fail(s, "unknown cap: %s", args[0]);
 	if (add)
@@ -379,7 +377,8 @@ static const struct sbx_opt table[] = {
 	FD("--json-status-fd", "--json-status-fd", json_status_fd, "Write container status to FD as multiple JSON documents"),
 	FLAG("--new-session", "--new-session", new_session, "Create a new terminal session"),
 	FLAG("--die-with-parent", NULL, die_with_parent, "Kills with SIGKILL child process (COMMAND) when bwrap or bwrap's parent dies."),
-	FLAG("--as-pid-1", "--as-pid-1", as_pid_1, "Do not install a reaper process with PID=1"),
+	FLAG("--as-pid-1", NULL, as_pid_1, "Do not install a reaper process with PID=1"),
+	FLAG(NULL, "--init", init, "A small init as PID 1 of the new PID namespace, the command its child"),
 	CALL("--cap-add", "--cap-add", 1, do_cap, 0, NULL, "CAP", "Add cap CAP when running as privileged user"),
 	CALL("--cap-drop", "--cap-drop", 1, do_cap, 0, NULL, "CAP", "Drop cap CAP when running as privileged user"),
 	CALL("--perms", "--perms", 1, do_perms, F_MODIFIER, NULL, "OCTAL", "Set permissions of next argument (--bind-data, --file, etc.)"),
@@ -406,6 +405,9 @@ void sbx_init(struct sbx *s, enum sbx_dialect dialect, const char *cmd)
 	s->userns_fd = s->userns2_fd = s->pidns_fd = s->sync_fd = -1;
 	s->block_fd = s->userns_block_fd = s->info_fd = s->json_status_fd = s->seccomp_fd = -1;
 	s->next_perms = -1;
+	/* bwrap as root starts from its own effective set; --cap-drop and --cap-add edit it (acquire_privs) */
+	if (getuid() == 0)
+		ck_caps_effective(&s->caps);
 }
 
 void sbx_release(struct sbx *s)
@@ -426,7 +428,7 @@ bool sbx_used(const struct sbx *s)
 	return s->nops || s->nenv || s->nlock_files || s->nprogs || s->seccomp_fd >= 0 || s->uid != -1 || s->gid != -1 ||
 	       s->userns_fd >= 0 || s->userns2_fd >= 0 || s->pidns_fd >= 0 || s->sync_fd >= 0 ||
 	       s->block_fd >= 0 || s->userns_block_fd >= 0 || s->info_fd >= 0 || s->json_status_fd >= 0 ||
-	       s->new_session || s->as_pid_1 || s->caps_used || s->disable_userns ||
+	       s->new_session || s->as_pid_1 || s->init || s->caps_used || s->disable_userns ||
 	       s->assert_userns_disabled;
 }
 
