@@ -97,14 +97,13 @@ static int apply_seccomp(struct sbx *s, struct ck_spawn_attr *attr)
 		s->nprogs = 1;
 		s->seccomp_fd = -1;
 	}
-	if (s->nprogs == 0)
-		return 0;
-	if (s->nprogs > 1)
-		return refuse(s, "--add-seccomp-fd",
-			      "more than one program per sandbox is not supported by this clonekit yet");
-	if ((r = ck__spawn_attr_take_filter(attr, s->progs[0].bpf, s->progs[0].len)) < 0)
-		return failed(s, "seccomp", -r);
-	s->progs[0].bpf = NULL; /* the attribute set owns it now */
+	/* in the order given, as bwrap applies them */
+	for (size_t i = 0; i < s->nprogs; i++) {
+		r = ck__spawn_attr_add_filter(attr, s->progs[i].bpf, s->progs[i].len);
+		s->progs[i].bpf = NULL; /* the attribute set's now, even on failure */
+		if (r < 0)
+			return failed(s, "seccomp", -r);
+	}
 	s->nprogs = 0;
 	return 0;
 }

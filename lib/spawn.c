@@ -56,6 +56,9 @@ void ck_spawn_attr_free(struct ck_spawn_attr *a)
 	free(a->cgroup_path);
 	free(a->cwd);
 	free(a->filter.bpf);
+	for (size_t i = 0; i < a->nfilters; i++)
+		free(a->filters[i].bpf);
+	free(a->filters);
 	free(a->listener.bpf);
 	ck__mount_ops_free(a);
 	ck__envops_free(a);
@@ -228,6 +231,19 @@ int ck__spawn_attr_take_filter(struct ck_spawn_attr *a, void *bpf, size_t len)
 		return -EINVAL;
 	}
 	return take_filter(&a->filter, bpf, len);
+}
+
+int ck__spawn_attr_add_filter(struct ck_spawn_attr *a, void *bpf, size_t len)
+{
+	struct ck__filter *grown;
+	if (!a || !bpf || len == 0 || len % sizeof(uint64_t) != 0 ||
+	    !(grown = realloc(a->filters, (a->nfilters + 1) * sizeof(*grown)))) {
+		free(bpf);
+		return a && bpf && len && len % sizeof(uint64_t) == 0 ? -ENOMEM : -EINVAL;
+	}
+	a->filters = grown;
+	a->filters[a->nfilters++] = (struct ck__filter){ bpf, len };
+	return 0;
 }
 
 int ck__spawn_attr_take_listener(struct ck_spawn_attr *a, void *bpf, size_t len, unsigned flags)

@@ -310,7 +310,9 @@ CHILD_CODE static int child_seccomp(const struct ck__filter *f, unsigned flags)
 	struct sock_fprog prog = { (unsigned short)(f->len / sizeof(struct sock_filter)), f->bpf };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
-	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	/* prctl for a plain filter, as bwrap: a stacked allowlist may allow prctl and not seccomp(2) */
+	long r = flags ? syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog)
+		       : prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 	return r < 0 ? -errno : (int)r;
 }
 
@@ -466,6 +468,9 @@ CHILD_CODE static int child_main(void *arg)
 	/* the caller's policy, the launcher's own, then the listener: it must be last */
 	if (a->filter.bpf && (r = child_seccomp(&a->filter, 0)) < 0)
 		child_fail(c, CK__STEP_SECCOMP, -r);
+	for (size_t i = 0; i < a->nfilters; i++)
+		if ((r = child_seccomp(&a->filters[i], 0)) < 0)
+			child_fail_arg(c, CK__STEP_SECCOMP, -r, (int)i);
 	if (c->extra->bpf && (r = child_seccomp(c->extra, 0)) < 0)
 		child_fail(c, CK__STEP_SECCOMP, -r);
 	if (a->listener.bpf) {

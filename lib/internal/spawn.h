@@ -85,6 +85,9 @@ struct ck_spawn_attr {
 	bool new_root;
 	/* status for supervisors (bwrap's --info-fd, --json-status-fd, --block-fd, --userns-block-fd); -1 none */
 	int info_fd, json_status_fd, block_fd, userns_block_fd;
+	/* stacked filters (bwrap's --add-seccomp-fd): loaded in order after filter, before the launcher's own */
+	struct ck__filter *filters;
+	size_t nfilters;
 	/* process state (sbx-proc): lib/sandbox/{caps,init,net,rlimit,idmap,env}.c */
 	bool set_caps;             /* cap the program's sets at caps */
 	uint64_t caps;
@@ -162,6 +165,8 @@ void ck__spawn_child_forget(struct ck_child *c) CK_HIDDEN;
  * step before execve.
  */
 int ck__spawn_attr_take_filter(struct ck_spawn_attr *attr, void *bpf, size_t len) CK_HIDDEN;
+/* Appends a filter loaded after that one, in order (the set takes bpf, even on failure): 0, -EINVAL, -ENOMEM. */
+int ck__spawn_attr_add_filter(struct ck_spawn_attr *attr, void *bpf, size_t len) CK_HIDDEN;
 /* The same for the listener filter, loaded after it with NEW_LISTENER and flags. */
 int ck__spawn_attr_take_listener(struct ck_spawn_attr *attr, void *bpf, size_t len,
 				 unsigned flags) CK_HIDDEN;
