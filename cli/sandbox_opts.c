@@ -313,6 +313,7 @@ static int do_chmod(struct sbx *s, const struct sbx_opt *o, char **args)
 		return fail(s, "%s takes an octal argument <= 07777", name_of(s, o));
 	if (add_op(s, o, NULL, args[1], -1) < 0)
 		return -1;
+	s->ops[s->nops - 1].type = SBX_CHMOD; /* a K_CALL entry carries no operation type */
 	s->ops[s->nops - 1].perms = perms;
 	return 0;
 }
