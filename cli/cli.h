@@ -398,6 +398,8 @@ int sbx_apply(struct sbx *s, struct ck_spawn_attr *attr);
 void sbx_close_status_fds(struct sbx *s);
 /* bwrap's launch: the command's exit code (128+N for signal N), or 1 once said why it failed. */
 int sbx_run(struct sbx *s, int argc, char **argv, int *status);
+/* Whether arg is one of bwrap's options (not --help or --version, which clonekit has too). */
+bool sbx_is_bwrap_option(const char *arg);
 /* bwrap [OPTIONS] COMMAND: `clonekit bwrap`, and main() when called "bwrap". */
 int cmd_bwrap(int argc, char **argv);
 int bwrap_main(const char *argv0, int argc, char **argv);

@@ -89,6 +89,9 @@ int main(int argc, char **argv)
 	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	if (argc > 0 && strcmp(base ? base + 1 : argv[0], "bwrap") == 0)
 		return bwrap_main(argv[0], argc - 1, argv + 1);
+	/* a bwrap sandbox starting bwrap again through /proc/self/exe, where the name is lost */
+	if (argc > 1 && strcmp(argv[0], "/proc/self/exe") == 0 && sbx_is_bwrap_option(argv[1]))
+		return bwrap_main(argv[0], argc - 1, argv + 1);
 	if (argc < 2) {
 		usage(stderr);
 		return CK_EXIT_USAGE;

@@ -397,6 +397,12 @@ static const struct sbx_opt *lookup(const struct sbx *s, const char *arg)
 	return NULL;
 }
 
+bool sbx_is_bwrap_option(const char *arg)
+{
+	const struct sbx probe = { .dialect = SBX_BWRAP };
+	return strcmp(arg, "--args") == 0 || lookup(&probe, arg) != NULL;
+}
+
 void sbx_init(struct sbx *s, enum sbx_dialect dialect, const char *cmd)
 {
 	memset(s, 0, sizeof(*s));
