@@ -134,10 +134,33 @@ static const enum ck_mount_type mount_types[] = {
 	[SBX_SYMLINK] = CK_MOUNT_SYMLINK,   [SBX_CHMOD] = CK_MOUNT_CHMOD,
 };
 
+/*
+ * bwrap's first setup step, with its message: every bind source resolved
+ * (realpath), a missing one skipped only by a -try form. The launcher
+ * resolves them again, the same way; this is for bwrap's words.
+ */
+static int bwrap_resolve_sources(const struct sbx *s)
+{
+	for (size_t i = 0; i < s->nops; i++) {
+		const struct sbx_op *op = &s->ops[i];
+		if (op->type != SBX_BIND && op->type != SBX_RO_BIND && op->type != SBX_DEV_BIND)
+			continue;
+		char *real = realpath(op->source, NULL);
+		if (!real && !(op->try_ && errno == ENOENT)) {
+			fprintf(stderr, "bwrap: Can't find source path %s: %s\n", op->source, strerror(errno));
+			return -1;
+		}
+		free(real);
+	}
+	return 0;
+}
+
 /* The mount list, in order; the fds it names are the launcher's copies, ours are closed (bwrap closes them). */
 static int apply_mounts(const struct sbx *s, struct ck_spawn_attr *attr)
 {
 	int r;
+	if (s->dialect == SBX_BWRAP && bwrap_resolve_sources(s) < 0)
+		return -1;
 	if (s->dialect == SBX_BWRAP && (r = ck_spawn_attr_set_new_root(attr, true)) < 0)
 		return failed(s, "new root", -r);
 	for (size_t i = 0; i < s->nops; i++) {
