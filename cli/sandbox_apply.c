@@ -6,6 +6,7 @@
  * ignored.
  */
 #include <errno.h>
+#include <sched.h>
 #include <limits.h>
 #include <strings.h>
 #include <fcntl.h>
@@ -111,11 +112,12 @@ static int apply_seccomp(struct sbx *s, struct ck_spawn_attr *attr)
 /* What this build cannot do, refused by name before anything starts. */
 static int refuse_missing(const struct sbx *s)
 {
-	if (s->userns_fd >= 0 || s->userns2_fd >= 0)
-		return refuse(s, s->userns_fd >= 0 ? "--userns" : "--userns2",
-			      "joining an existing user namespace is not supported by clonekit's launcher");
-	if (s->pidns_fd >= 0)
-		return refuse(s, "--pidns", "joining an existing PID namespace is not supported by clonekit's launcher");
+	if (s->userns2_fd >= 0)
+		return refuse(s, "--userns2", "switching user namespace after the setup is not supported by clonekit's launcher");
+	if ((s->userns_fd >= 0 || s->pidns_fd >= 0) && s->dialect != SBX_BWRAP)
+		return refuse(s, s->userns_fd >= 0 ? "--userns" : "--pidns", "joining a namespace is bwrap's only (clonekit bwrap)");
+	if (s->pidns_fd >= 0 && s->unshare_pid)
+		return refuse(s, "--pidns", "a new PID namespace inside the one joined is not supported by clonekit's launcher");
 	if (s->nlock_files)
 		return refuse(s, "--lock-file", "the sandbox's init cannot hold lock files in this clonekit");
 	if (s->sync_fd >= 0)
@@ -279,6 +281,27 @@ void sbx_close_status_fds(struct sbx *s)
 	s->info_fd = s->json_status_fd = -1;
 }
 
+/*
+ * bwrap's --userns and --pidns: clonekit joins them itself before it starts
+ * the child (one thread, so setns allows it), so that the child is created
+ * in them. 0, or -1 once said why not, in bwrap's words.
+ */
+static int join_namespaces(const struct sbx *s)
+{
+	if (s->userns_fd >= 0 && setns(s->userns_fd, CLONE_NEWUSER) != 0) {
+		if (errno == EINVAL)
+			fprintf(stderr, "bwrap: Joining the specified user namespace failed, it might not be a descendant of the current user namespace.\n");
+		else
+			fprintf(stderr, "bwrap: Joining specified user namespace failed: %s\n", strerror(errno));
+		return -1;
+	}
+	if (s->pidns_fd >= 0 && setns(s->pidns_fd, CLONE_NEWPID) != 0) {
+		fprintf(stderr, "bwrap: Setting pidns failed: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int sbx_run(struct sbx *s, int argc, char **argv, int *status)
 {
 	struct ck_spawn_error err = { .size = sizeof(err) };
@@ -289,6 +312,10 @@ int sbx_run(struct sbx *s, int argc, char **argv, int *status)
 	if (!attr)
 		return failed(s, "prepare", ENOMEM) < 0 ? 1 : 1;
 	if (sbx_apply(s, attr) < 0) {
+		ck_spawn_attr_free(attr);
+		return 1;
+	}
+	if (join_namespaces(s) < 0) {
 		ck_spawn_attr_free(attr);
 		return 1;
 	}
