@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -118,10 +119,8 @@ static int refuse_missing(const struct sbx *s)
 		return refuse(s, s->userns_fd >= 0 ? "--userns" : "--pidns", "joining a namespace is bwrap's only (clonekit bwrap)");
 	if (s->pidns_fd >= 0 && s->unshare_pid)
 		return refuse(s, "--pidns", "a new PID namespace inside the one joined is not supported by clonekit's launcher");
-	if (s->nlock_files)
-		return refuse(s, "--lock-file", "the sandbox's init cannot hold lock files in this clonekit");
-	if (s->sync_fd >= 0)
-		return refuse(s, "--sync-fd", "the sandbox's init cannot hold a sync fd in this clonekit");
+	if ((s->nlock_files || s->sync_fd >= 0) && s->dialect != SBX_BWRAP)
+		return refuse(s, s->nlock_files ? "--lock-file" : "--sync-fd", "held by clonekit bwrap only");
 	return 0;
 }
 
@@ -302,6 +301,36 @@ static int join_namespaces(const struct sbx *s)
 	return 0;
 }
 
+/*
+ * bwrap's --lock-file and --sync-fd: held for as long as the sandbox runs.
+ * bwrap's init holds them inside; clonekit holds them outside, in the
+ * process that waits for the sandbox, so a lock file's path is the
+ * caller's view of it, not the sandbox's. Neither reaches the command.
+ * Returns 0, or -1 once said why not, in bwrap's words.
+ */
+static int hold_locks(const struct sbx *s)
+{
+	for (size_t i = 0; i < s->nlock_files; i++) {
+		int fd = open(s->lock_files[i], O_RDONLY | O_CLOEXEC);
+		struct flock l = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+		if (fd < 0) {
+			fprintf(stderr, "bwrap: Unable to open lock file %s: %s\n", s->lock_files[i], strerror(errno));
+			return -1;
+		}
+		if (fcntl(fd, F_SETLK, &l) < 0) {
+			fprintf(stderr, "bwrap: Unable to lock file %s: %s\n", s->lock_files[i], strerror(errno));
+			close(fd);
+			return -1;
+		}
+		/* kept open (close-on-exec) until clonekit exits with the sandbox */
+	}
+	if (s->sync_fd >= 0 && fcntl(s->sync_fd, F_SETFD, FD_CLOEXEC) < 0) {
+		fprintf(stderr, "bwrap: --sync-fd %d: %s\n", s->sync_fd, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int sbx_run(struct sbx *s, int argc, char **argv, int *status)
 {
 	struct ck_spawn_error err = { .size = sizeof(err) };
@@ -315,7 +344,12 @@ int sbx_run(struct sbx *s, int argc, char **argv, int *status)
 		ck_spawn_attr_free(attr);
 		return 1;
 	}
-	if (join_namespaces(s) < 0) {
+	/* as bwrap: --die-with-parent binds bwrap itself to its parent too, and with it what it holds */
+	if (s->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		ck_spawn_attr_free(attr);
+		return failed(s, "prctl(PR_SET_PDEATHSIG)", errno) < 0 ? 1 : 1;
+	}
+	if (hold_locks(s) < 0 || join_namespaces(s) < 0) {
 		ck_spawn_attr_free(attr);
 		return 1;
 	}
