@@ -253,6 +253,7 @@ int sbx_apply(struct sbx *s, struct ck_spawn_attr *attr)
 	if (s->dialect == SBX_BWRAP) {
 		/* the command gets every fd clonekit has that is not close-on-exec, as with bwrap */
 		ck_spawn_attr_set_keep_fds(attr, true);
+		ck__spawn_attr_set_pwd(attr, true);
 		if ((r = ck_spawn_attr_set_namespaces(attr, ns)) < 0)
 			return failed(s, "namespaces", -r);
 		if (s->hostname && (r = ck_spawn_attr_set_hostname(attr, s->hostname)) < 0)

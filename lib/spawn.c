@@ -246,6 +246,14 @@ int ck__spawn_attr_add_filter(struct ck_spawn_attr *a, void *bpf, size_t len)
 	return 0;
 }
 
+int ck__spawn_attr_set_pwd(struct ck_spawn_attr *a, bool on)
+{
+	if (!a)
+		return -EINVAL;
+	a->set_pwd = on;
+	return 0;
+}
+
 int ck__spawn_attr_take_listener(struct ck_spawn_attr *a, void *bpf, size_t len, unsigned flags)
 {
 	if (!a) {

@@ -91,6 +91,9 @@ struct child_ctx {
 	int cap_last;           /* the kernel's last capability */
 	struct ck__userns_fds userns; /* --disable-userns: opened before the mounts */
 	struct ck__report rep;  /* CLONE_VM: written by the child, read by the parent */
+	/* PWD for the directory the child starts in (bwrap's): the envp slot the child fills */
+	char pwd[PATH_MAX + 4];
+	bool set_pwd;
 };
 
 /* ---- the child ---- */
@@ -247,6 +250,16 @@ CHILD_CODE static void child_mounts(struct child_ctx *c)
 	r.path[sizeof(r.path) - 1] = '\0';
 	r.interp[0] = '\0';
 	child_report(c, &r);
+}
+
+/* PWD=the working directory, into the envp slot the parent left for it (a getcwd failure leaves "PWD=/"). */
+CHILD_CODE static void child_pwd(struct child_ctx *c)
+{
+	if (!c->set_pwd)
+		return;
+	memcpy(c->pwd, "PWD=", 4);
+	if (!getcwd(c->pwd + 4, sizeof(c->pwd) - 4))
+		memcpy(c->pwd + 4, "/", 2);
 }
 
 CHILD_CODE static void child_cwd(struct child_ctx *c)
@@ -454,6 +467,7 @@ CHILD_CODE static int child_main(void *arg)
 	child_namespaces(c);
 	child_mounts(c);
 	child_cwd(c);
+	child_pwd(c);
 	child_namespaces_late(c);    /* process state (sbx-proc) */
 	child_fds(c);
 	child_session_and_init(c);   /* process state (sbx-proc) */
@@ -755,6 +769,7 @@ struct launch_state {
 	pid_t pid;
 	int listener;
 	char **env;             /* the attribute set's environment operations applied (sbx-proc) */
+	char **pwd_env;         /* status for supervisors' sibling, bwrap's PWD: env without PWD, plus its slot */
 };
 
 static void state_init(struct launch_state *s, const struct ck__launch *l)
@@ -800,6 +815,7 @@ static void state_release(struct launch_state *s)
 		close(s->c.parent_pidfd);
 	ck__mount_plan_free(s->c.mounts);
 	free(s->env);
+	free(s->pwd_env);
 }
 
 /* The new root's plan (sources resolved); a failure reported as the child's would be. 0 or errno. */
@@ -938,6 +954,23 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 			goto fail;
 		}
 		s.c.envp = s.env;
+	}
+	if (l->attr->set_pwd) {
+		/* bwrap sets PWD to where the command starts: the child fills the last slot */
+		size_t n = 0, k = 0;
+		while (s.c.envp[n])
+			n++;
+		if (!(s.pwd_env = calloc(n + 2, sizeof(char *)))) {
+			f.step = CK__STEP_PREPARE;
+			e = ENOMEM;
+			goto fail;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (strncmp(s.c.envp[i], "PWD=", 4) != 0)
+				s.pwd_env[k++] = s.c.envp[i];
+		s.pwd_env[k] = s.c.pwd;
+		s.c.set_pwd = true;
+		s.c.envp = s.pwd_env;
 	}
 	if (l->attr->pdeath_sig)
 		s.c.parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);

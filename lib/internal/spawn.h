@@ -88,6 +88,7 @@ struct ck_spawn_attr {
 	/* stacked filters (bwrap's --add-seccomp-fd): loaded in order after filter, before the launcher's own */
 	struct ck__filter *filters;
 	size_t nfilters;
+	bool set_pwd;              /* PWD in the program's environment is the directory it starts in (bwrap) */
 	/* process state (sbx-proc): lib/sandbox/{caps,init,net,rlimit,idmap,env}.c */
 	bool set_caps;             /* cap the program's sets at caps */
 	uint64_t caps;
@@ -167,6 +168,8 @@ void ck__spawn_child_forget(struct ck_child *c) CK_HIDDEN;
 int ck__spawn_attr_take_filter(struct ck_spawn_attr *attr, void *bpf, size_t len) CK_HIDDEN;
 /* Appends a filter loaded after that one, in order (the set takes bpf, even on failure): 0, -EINVAL, -ENOMEM. */
 int ck__spawn_attr_add_filter(struct ck_spawn_attr *attr, void *bpf, size_t len) CK_HIDDEN;
+/* Sets PWD in the program's environment to the directory it starts in, as bwrap does. */
+int ck__spawn_attr_set_pwd(struct ck_spawn_attr *attr, bool on) CK_HIDDEN;
 /* The same for the listener filter, loaded after it with NEW_LISTENER and flags. */
 int ck__spawn_attr_take_listener(struct ck_spawn_attr *attr, void *bpf, size_t len,
 				 unsigned flags) CK_HIDDEN;
