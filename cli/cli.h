@@ -310,4 +310,99 @@ void cli_fprint_alert(FILE *f, bool json, const struct ck_alert *a);
  */
 int cli_load_rules(const char *cmd, const char *file, int fail, struct ck_detect **out);
 
+/*
+ * Sandbox options (cli/sandbox_opts.c): one table read by `clonekit bwrap`
+ * and a clonekit called "bwrap" (bubblewrap 0.8's names, rules and
+ * messages), and by run and trace (clonekit's names). Parsing records what
+ * was asked; cli/sandbox_apply.c turns it into ck_spawn attributes.
+ */
+enum sbx_dialect { SBX_BWRAP, SBX_OWN };
+enum sbx_op_type {
+	SBX_BIND = 1, SBX_RO_BIND, SBX_DEV_BIND, SBX_BIND_FD, SBX_RO_BIND_FD, SBX_REMOUNT_RO, SBX_PROC,
+	SBX_DEV, SBX_TMPFS, SBX_MQUEUE, SBX_DIR, SBX_FILE, SBX_BIND_DATA, SBX_RO_BIND_DATA, SBX_SYMLINK,
+	SBX_CHMOD,
+};
+struct sbx_op {
+	enum sbx_op_type type;
+	const char *option;     /* as typed, for messages */
+	const char *source, *dest;
+	int fd;                 /* -1 none */
+	int perms;              /* -1: the operation's default */
+	uint64_t size;          /* tmpfs: 0 for the default */
+	bool try_;
+};
+struct sbx_env {
+	const char *name;       /* NULL: clear all */
+	const char *value;      /* NULL: unset name */
+};
+#define SBX_MAX_SECCOMP 32
+struct sbx {
+	enum sbx_dialect dialect;
+	const char *cmd;        /* "bwrap", or clonekit's command for messages */
+	bool unshare_user, unshare_user_try, unshare_ipc, unshare_pid, unshare_net, unshare_uts,
+		unshare_cgroup, unshare_cgroup_try;
+	bool disable_userns, assert_userns_disabled, new_session, die_with_parent, as_pid_1, init;
+	int userns_fd, userns2_fd, pidns_fd, sync_fd, block_fd, userns_block_fd, info_fd, json_status_fd;
+	long uid, gid;          /* -1: not given */
+	const char *hostname, *chdir, *exec_label, *file_label;
+	struct sbx_op *ops;
+	size_t nops;
+	struct sbx_env *env;
+	size_t nenv;
+	const char **lock_files;
+	size_t nlock_files;
+	int seccomp_fd;         /* --seccomp: read at launch, as bwrap reads it after setup; -1 none */
+	struct sbx_bpf {
+		void *bpf;
+		size_t len;
+	} progs[SBX_MAX_SECCOMP]; /* --add-seccomp-fd: read as parsed, as bwrap does */
+	size_t nprogs;
+	bool caps_used;         /* --cap-add or --cap-drop */
+	uint64_t caps;          /* what they ask for, bit n = capability n */
+	int next_perms;         /* --perms waiting for its operation, -1 none */
+	uint64_t next_size;     /* --size waiting for --tmpfs, 0 none */
+	bool in_args_file, want_help, want_version;
+	char **args_data;       /* --args buffers the words point into */
+	size_t nargs_data;
+};
+void sbx_init(struct sbx *s, enum sbx_dialect dialect, const char *cmd);
+void sbx_release(struct sbx *s);
+/* Whether any sandbox option was given (run and trace then build a sandbox). */
+bool sbx_used(const struct sbx *s);
+/*
+ * The option at argv[0] (argc words from there): how many words it took,
+ * 0 when it is no sandbox option of the dialect, -1 once said why not.
+ */
+int sbx_option(struct sbx *s, int argc, char **argv);
+/* The same, --args FD included (run and trace); *total counts the words read, for bwrap's limit. */
+int sbx_own_option(struct sbx *s, int argc, char **argv, unsigned *total);
+/*
+ * bwrap's whole option list up to the command: 0 with *consumed (the
+ * command's index; "--" taken), 1 for --help or --version (s->want_*),
+ * -1 once said why not.
+ */
+int sbx_parse_bwrap_words(struct sbx *s, int argc, char **argv, unsigned *total, int *consumed);
+/* Reads a raw BPF program whole from fd and closes it (bwrap's seccomp_program_new): 0, or -1 once said why not. */
+int sbx_read_bpf(struct sbx *s, int fd, struct sbx_bpf *out);
+/* bwrap --help's text, and the sandbox options of run and trace for theirs. */
+void sbx_bwrap_usage(FILE *f, const char *argv0);
+void sbx_own_usage(FILE *f);
+/* A capability's number from its name as libcap's cap_from_name takes it, or -EINVAL. */
+int sbx_cap_from_name(const char *name);
+/* bwrap's test for --unshare-user-try: the kernel has user namespaces and they are not turned off. */
+bool sbx_userns_available(void);
+/* The namespaces the options ask for (bwrap: a mount namespace always). */
+uint64_t sbx_namespaces(const struct sbx *s);
+/* Sets attr as the options ask: 0, or -1 once said why it cannot (an option this build cannot honour). */
+int sbx_apply(struct sbx *s, struct ck_spawn_attr *attr);
+/* After the spawn: closes clonekit's copies of the info and json-status fds, as bwrap does. */
+void sbx_close_status_fds(struct sbx *s);
+/* bwrap's launch: the command's exit code (128+N for signal N), or 1 once said why it failed. */
+int sbx_run(struct sbx *s, int argc, char **argv, int *status);
+/* Whether arg is one of bwrap's options (not --help or --version, which clonekit has too). */
+bool sbx_is_bwrap_option(const char *arg);
+/* bwrap [OPTIONS] COMMAND: `clonekit bwrap`, and main() when called "bwrap". */
+int cmd_bwrap(int argc, char **argv);
+int bwrap_main(const char *argv0, int argc, char **argv);
+
 #endif

@@ -16,6 +16,7 @@ static const struct cli_command commands[] = {
 	{ "sysno", cmd_sysno, "syscall numbers of clone, clone3, fork, vfork, unshare, setns per arch" },
 	{ "probe", cmd_probe, "which process-creation features work here, found by trying each" },
 	{ "run", cmd_run, "start a command in new namespaces and exit with its status" },
+	{ "bwrap", cmd_bwrap, "bubblewrap 0.8's command line: a sandbox with bwrap's options (clonekit bwrap --help)" },
 	{ "audit", cmd_audit, "a hardening report on process creation; exit 1 when advice is unmet" },
 	{ "seccomp", cmd_seccomp, "list the seccomp policies, export one as BPF, PFC or an OCI profile" },
 	{ "trace", cmd_trace, "follow a command or process with ptrace, printing its creation calls as strace does" },
@@ -84,6 +85,13 @@ int main(int argc, char **argv)
 	};
 	int c;
 
+	/* called as "bwrap" (a symlink): bubblewrap's command line, bwrap's exit statuses */
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	if (argc > 0 && strcmp(base ? base + 1 : argv[0], "bwrap") == 0)
+		return bwrap_main(argv[0], argc - 1, argv + 1);
+	/* a bwrap sandbox starting bwrap again through /proc/self/exe, where the name is lost */
+	if (argc > 1 && strcmp(argv[0], "/proc/self/exe") == 0 && sbx_is_bwrap_option(argv[1]))
+		return bwrap_main(argv[0], argc - 1, argv + 1);
 	if (argc < 2) {
 		usage(stderr);
 		return CK_EXIT_USAGE;

@@ -172,14 +172,27 @@ int cmd_run(int argc, char **argv)
 	struct ck_spawn_error err = { .size = sizeof(err) };
 	struct ck_child *child = NULL;
 	struct attr_opts ao;
-	int c, r = 0, status = 0;
+	struct sbx sb;
+	unsigned words = (unsigned)argc;
+	int c, n, r = 0, status = 0;
 
 	if (attr_opts_init(&ao) < 0) {
 		fprintf(stderr, "clonekit run: %s\n", strerror(ENOMEM));
 		return RUN_FAILED;
 	}
+	sbx_init(&sb, SBX_OWN, "run");
 	optind = 1;
-	while (r == 0 && (c = cli_getopt(argc, argv, "+h", longopts)) != -1) {
+	while (r == 0 && optind < argc) {
+		/* the sandbox options first (cli/sandbox_opts.c), then run's own */
+		if ((n = sbx_own_option(&sb, argc - optind, argv + optind, &words)) != 0) {
+			if (n < 0)
+				r = RUN_FAILED;
+			else
+				optind += n;
+			continue;
+		}
+		if ((c = cli_getopt(argc, argv, "+h", longopts)) == -1)
+			break;
 		switch (c) {
 		case OPT_PIDFD: pidfd_wait = true; break;
 		case OPT_NO_PIDFD: pidfd_wait = false; break;
@@ -187,6 +200,9 @@ int cmd_run(int argc, char **argv)
 		case OPT_JSON_STATUS: json_status = optarg; break;
 		case 'h':
 			fputs(usage, stdout);
+			fputs("\nSandbox options (bwrap's, with clonekit's names; clonekit bwrap --help):\n", stdout);
+			sbx_own_usage(stdout);
+			sbx_release(&sb);
 			attr_opts_release(&ao);
 			return CK_EXIT_OK;
 		default:
@@ -198,9 +214,14 @@ int cmd_run(int argc, char **argv)
 	}
 	if (r == 0 && optind >= argc)
 		r = cli_usage_error("run", "no command given (clonekit run [OPTIONS] -- CMD [ARGS])");
+	/* the sandbox options' namespaces (a mount namespace for mounts, a user namespace for --uid) */
+	ao.namespaces |= sbx_namespaces(&sb);
 	if (r == 0)
 		r = attr_opts_finish(&ao);
+	if (r == 0 && sbx_used(&sb) && sbx_apply(&sb, ao.attr) < 0)
+		r = RUN_FAILED;
 	if (r != 0) {
+		sbx_release(&sb);
 		attr_opts_release(&ao);
 		return RUN_FAILED; /* usage errors too, as env(1) and podman do */
 	}
@@ -217,6 +238,8 @@ int cmd_run(int argc, char **argv)
 	struct run_status st = { .namespaces = ao.namespaces, .err = &err };
 	r = ck_spawn(&child, argv[optind], argv + optind, NULL, ao.attr, &err);
 	attr_opts_release(&ao);
+	sbx_close_status_fds(&sb);
+	sbx_release(&sb);
 	if (r < 0) {
 		st.exit_code = cli_spawn_exit_code(&err);
 		if (!err.step) /* no step: ck_spawn could not even start (ENOMEM) */

@@ -170,15 +170,29 @@ int cmd_trace(int argc, char **argv)
 	bool launch_opts = false, policy = false;
 	unsigned flags = 0;
 	pid_t pid = 0;
-	int c, r = 0, status;
+	struct sbx sb;
+	unsigned words = (unsigned)argc;
+	int c, n, r = 0, status;
 
 	if (attr_opts_init(&ao) < 0) {
 		fprintf(stderr, "clonekit %s: %s\n", CMD, strerror(ENOMEM));
 		return TRACE_FAILED;
 	}
 
+	sbx_init(&sb, SBX_OWN, CMD);
 	optind = 1;
-	while (r == 0 && (c = cli_getopt(argc, argv, "+o:p:fh", longopts)) != -1) {
+	while (r == 0 && optind < argc) {
+		/* the sandbox options first (cli/sandbox_opts.c), as for run */
+		if ((n = sbx_own_option(&sb, argc - optind, argv + optind, &words)) != 0) {
+			if (n < 0)
+				r = TRACE_FAILED;
+			else
+				optind += n;
+			launch_opts = true;
+			continue;
+		}
+		if ((c = cli_getopt(argc, argv, "+o:p:fh", longopts)) == -1)
+			break;
 		switch (c) {
 		case 'o': output = optarg; break;
 		case OPT_JSON: s.json = true; break;
@@ -189,6 +203,9 @@ int cmd_trace(int argc, char **argv)
 		case OPT_SECCOMP_BPF: flags |= CK_TRACE_SECCOMP; break;
 		case 'h':
 			fputs(usage, stdout);
+			fputs("Sandbox options, as for clonekit run:\n", stdout);
+			sbx_own_usage(stdout);
+			sbx_release(&sb);
 			attr_opts_release(&ao);
 			return CK_EXIT_OK;
 		default:
@@ -217,17 +234,22 @@ int cmd_trace(int argc, char **argv)
 		r = cli_usage_error(CMD, "--no-seccomp goes with a command: -p never installs the filter");
 	if (r == 0 && pid > 0 && launch_opts)
 		r = cli_usage_error(CMD, "launch options (--new, --map-root, ...) go with a command, not -p");
+	ao.namespaces |= sbx_namespaces(&sb);
 	if (r == 0 && (r = attr_opts_finish(&ao)) < 0)
 		r = cli_usage_error(CMD, "%s", strerror(-r));
+	if (r == 0 && sbx_used(&sb) && sbx_apply(&sb, ao.attr) < 0)
+		r = TRACE_FAILED;
 	/* like strace, the command gets every fd clonekit has that is not close-on-exec */
 	if (r == 0 && (r = ck_spawn_attr_set_keep_fds(ao.attr, true)) < 0)
 		r = TRACE_FAILED;
 	if (r != 0) {
+		sbx_release(&sb);
 		attr_opts_release(&ao);
 		return r;
 	}
 	if ((r = load_rules(&s, rules_file)) != 0) {
 		ck_detect_free(s.rules);
+		sbx_release(&sb);
 		attr_opts_release(&ao);
 		return r;
 	}
@@ -239,6 +261,7 @@ int cmd_trace(int argc, char **argv)
 		if (r < 0) {
 			fprintf(stderr, "clonekit %s: -o %s: %s\n", CMD, output, of.error);
 			ck_detect_free(s.rules);
+			sbx_release(&sb);
 			attr_opts_release(&ao);
 			return TRACE_FAILED;
 		}
@@ -256,6 +279,8 @@ int cmd_trace(int argc, char **argv)
 
 	r = start(&s, pid, argv + optind, flags, ao.attr, &t);
 	attr_opts_release(&ao);
+	sbx_close_status_fds(&sb);
+	sbx_release(&sb);
 	if (r == 0) {
 		the_tracer = t;
 		if (got_signal)

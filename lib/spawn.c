@@ -21,6 +21,8 @@
 
 #include "internal/spawn.h"
 #include "internal/util.h"
+#include "sandbox/mount.h"
+#include "sandbox/proc.h"
 
 #define NSIG_KERNEL 64
 
@@ -37,6 +39,7 @@ struct ck_spawn_attr *ck_spawn_attr_new(void)
 	if (!a)
 		return NULL;
 	a->cgroup_fd = -1;
+	a->info_fd = a->json_status_fd = a->block_fd = a->userns_block_fd = -1;
 	a->exit_signal = SIGCHLD;
 	a->search_path = true;
 	return a;
@@ -48,10 +51,17 @@ void ck_spawn_attr_free(struct ck_spawn_attr *a)
 		return;
 	if (a->cgroup_fd >= 0)
 		close(a->cgroup_fd);
+	if (a->info_fd >= 0)
+		close(a->info_fd);
 	free(a->cgroup_path);
 	free(a->cwd);
 	free(a->filter.bpf);
+	for (size_t i = 0; i < a->nfilters; i++)
+		free(a->filters[i].bpf);
+	free(a->filters);
 	free(a->listener.bpf);
+	ck__mount_ops_free(a);
+	ck__envops_free(a);
 	free(a);
 }
 
@@ -104,20 +114,15 @@ int ck_spawn_attr_set_user(struct ck_spawn_attr *a, uid_t uid, gid_t gid)
 
 int ck_spawn_attr_map_root(struct ck_spawn_attr *a)
 {
-	if (!a)
-		return -EINVAL;
-	a->map_root = true;
-	a->map_user = false;
-	return 0;
+	return ck_spawn_attr_map_ids(a, 0, 0);
 }
 
 int ck_spawn_attr_map_user(struct ck_spawn_attr *a)
 {
-	if (!a)
-		return -EINVAL;
-	a->map_user = true;
-	a->map_root = false;
-	return 0;
+	int r = ck_spawn_attr_map_ids(a, 0, 0);
+	if (r == 0)
+		a->self_uid = a->self_gid = CK__SELF; /* the caller's own, read at spawn */
+	return r;
 }
 
 int ck_spawn_attr_set_hostname(struct ck_spawn_attr *a, const char *name)
@@ -162,6 +167,8 @@ int ck_spawn_attr_set_cgroup(struct ck_spawn_attr *a, const char *dir)
 	}
 	if (a->cgroup_fd >= 0)
 		close(a->cgroup_fd);
+	if (a->info_fd >= 0)
+		close(a->info_fd);
 	free(a->cgroup_path);
 	a->cgroup_fd = fd;
 	a->cgroup_path = copy;
@@ -236,6 +243,27 @@ int ck__spawn_attr_take_filter(struct ck_spawn_attr *a, void *bpf, size_t len)
 	return take_filter(&a->filter, bpf, len);
 }
 
+int ck__spawn_attr_add_filter(struct ck_spawn_attr *a, void *bpf, size_t len)
+{
+	struct ck__filter *grown;
+	if (!a || !bpf || len == 0 || len % sizeof(uint64_t) != 0 ||
+	    !(grown = realloc(a->filters, (a->nfilters + 1) * sizeof(*grown)))) {
+		free(bpf);
+		return a && bpf && len && len % sizeof(uint64_t) == 0 ? -ENOMEM : -EINVAL;
+	}
+	a->filters = grown;
+	a->filters[a->nfilters++] = (struct ck__filter){ bpf, len };
+	return 0;
+}
+
+int ck__spawn_attr_set_pwd(struct ck_spawn_attr *a, bool on)
+{
+	if (!a)
+		return -EINVAL;
+	a->set_pwd = on;
+	return 0;
+}
+
 int ck__spawn_attr_take_listener(struct ck_spawn_attr *a, void *bpf, size_t len, unsigned flags)
 {
 	if (!a) {
@@ -270,6 +298,60 @@ int ck_spawn_attr_set_hold(struct ck_spawn_attr *a, bool hold)
 	if (!a)
 		return -EINVAL;
 	a->hold = hold;
+	return 0;
+}
+
+/* ---- status for supervisors ---- */
+
+/* fd -1 turns it off; any other negative fd is -EINVAL. The caller keeps the fd. */
+static int set_status_fd(struct ck_spawn_attr *a, int *slot, int fd)
+{
+	if (!a || fd < -1)
+		return -EINVAL;
+	*slot = fd;
+	return 0;
+}
+
+int ck_spawn_attr_set_info_fd(struct ck_spawn_attr *a, int fd)
+{
+	if (!a || fd < -1)
+		return -EINVAL;
+	if (a->info_fd >= 0)
+		close(a->info_fd);
+	a->info_fd = fd;
+	return 0;
+}
+
+int ck_spawn_attr_set_json_status_fd(struct ck_spawn_attr *a, int fd)
+{
+	return a ? set_status_fd(a, &a->json_status_fd, fd) : -EINVAL;
+}
+
+int ck_spawn_attr_set_block_fd(struct ck_spawn_attr *a, int fd)
+{
+	return a ? set_status_fd(a, &a->block_fd, fd) : -EINVAL;
+}
+
+int ck_spawn_attr_set_userns_block_fd(struct ck_spawn_attr *a, int fd)
+{
+	return a ? set_status_fd(a, &a->userns_block_fd, fd) : -EINVAL;
+}
+
+/* ---- process state (sbx-proc); the rest is in lib/sandbox/ ---- */
+
+int ck_spawn_attr_set_no_new_privs(struct ck_spawn_attr *a, bool on)
+{
+	if (!a)
+		return -EINVAL;
+	a->no_new_privs = on;
+	return 0;
+}
+
+int ck_spawn_attr_set_new_session(struct ck_spawn_attr *a, bool on)
+{
+	if (!a)
+		return -EINVAL;
+	a->new_session = on;
 	return 0;
 }
 
@@ -359,6 +441,11 @@ int ck_spawn_wait(struct ck_child *child, int *status)
 	if (r < 0)
 		return r;
 	child->reaped = true;
+	if (child->json_status_fd >= 0) {
+		ck__status_exited(child->json_status_fd, st);
+		close(child->json_status_fd);
+		child->json_status_fd = -1;
+	}
 	if (status)
 		*status = st;
 	return 0;
@@ -402,6 +489,8 @@ void ck__spawn_child_forget(struct ck_child *child)
 		close(child->ctl);
 	if (child->listener >= 0)
 		close(child->listener);
+	if (child->json_status_fd >= 0)
+		close(child->json_status_fd);
 	free(child->file);
 	free(child);
 }

@@ -14,6 +14,11 @@ pkgs="$pkgs openssl"
 pkgs="$pkgs libc6-dev-i386 lib32gcc-12-dev gcc-12-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 # tests/kernel/test_seccomp_export: the exported filters loaded by bwrap and crun (busybox-static fills the bundle)
 pkgs="$pkgs bubblewrap crun busybox-static"
+# scripts/bwrap_suite.sh: bubblewrap's own tests/test-seccomp.py imports libseccomp's Python binding
+pkgs="$pkgs python3-seccomp"
+# ck_spawn_attr_map_subids (sbx-proc): newuidmap/newgidmap write subordinate ranges for an unprivileged caller;
+# iproute2: tests/kernel/test_sandbox_proc reads lo's state with ip
+pkgs="$pkgs uidmap iproute2"
 # lib/bpf and ck_watcher: clang -target bpf, bpftool (vmlinux.h, skeleton), libbpf
 pkgs="$pkgs clang bpftool libbpf-dev"
 # tests/vm: Debian's 6.1 kernel booted under qemu-system (TCG), an amd64 and an arm64 guest;

@@ -41,6 +41,8 @@
 
 #include "internal/spawn.h"
 #include "internal/util.h"
+#include "sandbox/mount.h"
+#include "sandbox/proc.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CK_ASAN 1
@@ -76,6 +78,7 @@ struct child_ctx {
 	const char *path_env;
 	uint64_t oldmask;
 	bool own_memory;        /* a full copy (not CLONE_VM) */
+	bool await_parent;      /* wait for MSG_MAPS: id maps, or status fds written first */
 	bool hold;              /* wait before execve for MSG_GO */
 	bool reset_handlers;    /* CLONE_CLEAR_SIGHAND was not available */
 	int ctl;                /* own_memory: the child's end of the control socket */
@@ -83,7 +86,14 @@ struct child_ctx {
 	int parent_pidfd;       /* die-with-parent: a pidfd of the parent, or -1 */
 	pid_t parent_pid;
 	char timens[96];
+	struct ck__mount_plan *mounts; /* a new root: what the child builds, or NULL */
+	/* process state (sbx-proc) */
+	int cap_last;           /* the kernel's last capability */
+	struct ck__userns_fds userns; /* --disable-userns: opened before the mounts */
 	struct ck__report rep;  /* CLONE_VM: written by the child, read by the parent */
+	/* PWD for the directory the child starts in (bwrap's): the envp slot the child fills */
+	char pwd[PATH_MAX + 4];
+	bool set_pwd;
 };
 
 /* ---- the child ---- */
@@ -198,7 +208,7 @@ CHILD_CODE static void child_namespaces(struct child_ctx *c)
 
 	if (a->has_hostname && sethostname(a->hostname, strlen(a->hostname)) < 0)
 		child_fail(c, CK__STEP_HOSTNAME, errno);
-	if (a->namespaces & CK_CLONE_NEWNS) {
+	if ((a->namespaces & CK_CLONE_NEWNS) && !c->mounts) {
 		/* mounts made here must not propagate back to the caller's namespace */
 		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 			child_fail(c, CK__STEP_MOUNTS_PRIVATE, errno);
@@ -219,7 +229,42 @@ CHILD_CODE static void child_namespaces(struct child_ctx *c)
 				child_fail(c, CK__STEP_TIMENS_OFFSETS, -r);
 		}
 	}
-	if (a->cwd && chdir(a->cwd) < 0)
+}
+
+/* mounts: the new root, built and entered (lib/sandbox/mount.c). */
+CHILD_CODE static void child_mounts(struct child_ctx *c)
+{
+	struct ck__mount_fail f;
+	struct ck__report r;
+	size_t n;
+
+	if (!c->mounts || ck__mount_child(c->mounts, &f) == 0)
+		return;
+	r.kind = CK__REPORT_FAILED;
+	r.step = CK__STEP_MOUNTS;
+	r.err = f.err;
+	r.cause = f.act;
+	r.arg = f.op;
+	n = strlen(f.path);
+	memcpy(r.path, f.path, n + 1 < sizeof(r.path) ? n + 1 : sizeof(r.path));
+	r.path[sizeof(r.path) - 1] = '\0';
+	r.interp[0] = '\0';
+	child_report(c, &r);
+}
+
+/* PWD=the working directory, into the envp slot the parent left for it (a getcwd failure leaves "PWD=/"). */
+CHILD_CODE static void child_pwd(struct child_ctx *c)
+{
+	if (!c->set_pwd)
+		return;
+	memcpy(c->pwd, "PWD=", 4);
+	if (!getcwd(c->pwd + 4, sizeof(c->pwd) - 4))
+		memcpy(c->pwd + 4, "/", 2);
+}
+
+CHILD_CODE static void child_cwd(struct child_ctx *c)
+{
+	if (c->attr->cwd && chdir(c->attr->cwd) < 0)
 		child_fail(c, CK__STEP_CHDIR, errno);
 }
 
@@ -278,8 +323,23 @@ CHILD_CODE static int child_seccomp(const struct ck__filter *f, unsigned flags)
 	struct sock_fprog prog = { (unsigned short)(f->len / sizeof(struct sock_filter)), f->bpf };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
-	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	/* prctl for a plain filter, as bwrap: a stacked allowlist may allow prctl and not seccomp(2) */
+	long r = flags ? syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog)
+		       : prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 	return r < 0 ? -errno : (int)r;
+}
+
+/* Waits for one byte (or EOF) on fd, then closes it, as bwrap's --block-fd. */
+CHILD_CODE static void child_block(struct child_ctx *c, int fd)
+{
+	char b;
+	ssize_t n;
+	do
+		n = read(fd, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		child_fail(c, CK__STEP_BLOCK_FD, errno);
+	close(fd);
 }
 
 /* Says "held" (handing over the listener, if any) and waits for the release. */
@@ -332,6 +392,60 @@ CHILD_CODE static _Noreturn void child_exec(struct child_ctx *c)
 	child_report(c, &r);
 }
 
+/* ---- process state (sbx-proc) ---- */
+
+/* Before the mounts: what disabling user namespaces needs of the caller's /proc. */
+CHILD_CODE static void child_userns_prepare(struct child_ctx *c)
+{
+	int r;
+	if (c->attr->disable_userns && (r = ck__userns_fds_open(&c->userns)) < 0)
+		child_fail(c, CK__STEP_DISABLE_USERNS, -r);
+}
+
+/* After the namespace and mount steps, before fds move: loopback, --disable-userns. */
+CHILD_CODE static void child_namespaces_late(struct child_ctx *c)
+{
+	const struct ck_spawn_attr *a = c->attr;
+	int r;
+
+	if ((a->namespaces & CK_CLONE_NEWNET) && !a->no_loopback && (r = ck__loopback_up()) < 0)
+		child_fail(c, CK__STEP_LOOPBACK, -r);
+	if (a->disable_userns && (r = ck__userns_disable(&c->userns)) < 0)
+		child_fail(c, CK__STEP_DISABLE_USERNS, -r);
+	if ((a->disable_userns || a->assert_userns_disabled) && ck__userns_still_allowed())
+		child_fail(c, CK__STEP_ASSERT_USERNS, EEXIST);
+}
+
+/* After the fds: a new session, then the init (which leads it) forks the program's process. */
+CHILD_CODE static void child_session_and_init(struct child_ctx *c)
+{
+	int r;
+	if (c->attr->new_session && setsid() < 0)
+		child_fail(c, CK__STEP_SETSID, errno);
+	if (c->attr->init && (r = ck__init_start(c->own_memory ? c->ctl : -1)) < 0)
+		child_fail(c, CK__STEP_INIT, -r);
+}
+
+/* Just before the seccomp filters: limits, capabilities, no_new_privs. */
+CHILD_CODE static void child_privileges(struct child_ctx *c)
+{
+	const struct ck_spawn_attr *a = c->attr;
+	bool new_userns = (a->namespaces & CK_CLONE_NEWUSER) || a->disable_userns;
+	int r, failed = -1;
+
+	if (a->nrlimits && (r = ck__rlimits_apply(a, &failed)) < 0)
+		child_fail_arg(c, CK__STEP_RLIMIT, -r, failed);
+	if ((a->set_bounding || (a->set_caps && new_userns)) &&
+	    (r = ck__caps_apply(true, a->set_bounding ? a->bounding : a->caps, a->set_caps, a->caps,
+				c->cap_last)) < 0)
+		child_fail(c, CK__STEP_CAPS, -r);
+	else if (a->set_caps && !a->set_bounding && !new_userns &&
+		 (r = ck__caps_apply(false, 0, true, a->caps, c->cap_last)) < 0)
+		child_fail(c, CK__STEP_CAPS, -r);
+	if (a->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(c, CK__STEP_NO_NEW_PRIVS, errno);
+}
+
 CHILD_CODE static int child_main(void *arg)
 {
 	struct child_ctx *c = arg;
@@ -340,12 +454,23 @@ CHILD_CODE static int child_main(void *arg)
 
 	if (c->own_memory)
 		close(c->ctl_parent);
+	/* status for supervisors: their readers see EOF from the parent's end alone */
+	if (a->info_fd >= 0)
+		close(a->info_fd);
+	if (a->json_status_fd >= 0)
+		close(a->json_status_fd);
 	child_signals(c);
 	child_pdeath(c);
-	if (a->namespaces & CK_CLONE_NEWUSER)
+	if (c->await_parent)
 		child_await(c, MSG_MAPS, CK__STEP_WAIT_MAPS);
+	child_userns_prepare(c);     /* process state (sbx-proc) */
 	child_namespaces(c);
+	child_mounts(c);
+	child_cwd(c);
+	child_pwd(c);
+	child_namespaces_late(c);    /* process state (sbx-proc) */
 	child_fds(c);
+	child_session_and_init(c);   /* process state (sbx-proc) */
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &c->oldmask, NULL, sizeof(uint64_t)) < 0)
 		child_fail(c, CK__STEP_SIGMASK, errno);
 	if (a->set_user && (syscall(SYS_setgroups, 0, NULL) < 0 ||
@@ -354,9 +479,16 @@ CHILD_CODE static int child_main(void *arg)
 		child_fail(c, CK__STEP_USER, errno);
 	if (a->hook && (r = a->hook(a->hook_data)) < 0)
 		child_fail(c, CK__STEP_HOOK, -r);
+	child_privileges(c);         /* process state (sbx-proc) */
+	/* status for supervisors: bwrap's --block-fd, once every setup step is done */
+	if (a->block_fd >= 0)
+		child_block(c, a->block_fd);
 	/* the caller's policy, the launcher's own, then the listener: it must be last */
 	if (a->filter.bpf && (r = child_seccomp(&a->filter, 0)) < 0)
 		child_fail(c, CK__STEP_SECCOMP, -r);
+	for (size_t i = 0; i < a->nfilters; i++)
+		if ((r = child_seccomp(&a->filters[i], 0)) < 0)
+			child_fail_arg(c, CK__STEP_SECCOMP, -r, (int)i);
 	if (c->extra->bpf && (r = child_seccomp(c->extra, 0)) < 0)
 		child_fail(c, CK__STEP_SECCOMP, -r);
 	if (a->listener.bpf) {
@@ -439,21 +571,44 @@ static bool attr_inconsistent(const struct ck__launch *l, char *why, size_t len)
 	const struct ck_spawn_attr *a = l->attr;
 	const char *w = NULL;
 
-	if ((a->nuid || a->ngid || a->map_root || a->map_user) && !(a->namespaces & CK_CLONE_NEWUSER))
+	if ((a->nuid || a->ngid || a->map_self) && !(a->namespaces & CK_CLONE_NEWUSER))
 		w = "id maps need a new user namespace (CLONE_NEWUSER)";
-	else if ((a->map_root || a->map_user) && (a->nuid || a->ngid))
-		w = "map-root or map-user cannot be combined with explicit id maps";
+	else if (a->map_self && (a->nuid || a->ngid))
+		w = "map-root, map-user or map-ids cannot be combined with explicit id maps";
+	/* process state (sbx-proc) */
+	else if (a->init && !(a->namespaces & CK_CLONE_NEWPID))
+		w = "an init as PID 1 needs a new PID namespace (CLONE_NEWPID)";
+	else if (a->init && l->hold)
+		w = "the tracer follows the child clonekit starts, which with an init is the init and not the command: trace with the command as PID 1";
+	else if (a->init && (a->share & CK_CLONE_VM))
+		w = "an init as PID 1 forks in the child, which needs its own memory: do not share CLONE_VM";
+	else if (a->disable_userns && !(a->namespaces & CK_CLONE_NEWUSER))
+		w = "disabling user namespaces needs a new user namespace (CLONE_NEWUSER)";
 	else if (a->has_hostname && !(a->namespaces & CK_CLONE_NEWUTS))
 		w = "a hostname needs a new UTS namespace (CLONE_NEWUTS)";
-	else if (a->mount_proc && (a->namespaces & (CK_CLONE_NEWPID | CK_CLONE_NEWNS)) !=
-					  (CK_CLONE_NEWPID | CK_CLONE_NEWNS))
+	else if (a->new_root && !(a->namespaces & CK_CLONE_NEWNS))
+		w = "a new root and mount operations need a new mount namespace (CLONE_NEWNS)";
+	else if (a->new_root && (a->share & CK_CLONE_FS))
+		w = "a new root cannot be shared with the caller: do not share CLONE_FS";
+	else if (a->mount_proc && !a->new_root &&
+		 (a->namespaces & (CK_CLONE_NEWPID | CK_CLONE_NEWNS)) != (CK_CLONE_NEWPID | CK_CLONE_NEWNS))
 		w = "mounting /proc needs new PID and mount namespaces (CLONE_NEWPID|CLONE_NEWNS)";
 	else if ((a->has_offset[0] || a->has_offset[1]) && !(a->namespaces & CK_CLONE_NEWTIME))
 		w = "clock offsets need a new time namespace (CLONE_NEWTIME)";
 	else if ((a->share & CK_CLONE_VM) && (a->namespaces & CK_CLONE_NEWUSER))
 		w = "a new user namespace needs the parent to write id maps while the child waits, which CLONE_VM|CLONE_VFORK cannot do";
+	else if ((a->share & CK_CLONE_VM) && a->new_root)
+		w = "a new root is built by a child with its own memory, which CLONE_VM|CLONE_VFORK is not: do not share CLONE_VM";
 	else if ((a->share & CK_CLONE_VM) && holds(l))
 		w = "holding the child before execve (a hold, a seccomp listener or a tracer) needs the caller to run while the child waits, which CLONE_VM|CLONE_VFORK cannot do: do not share CLONE_VM";
+	else if (a->userns_block_fd >= 0 && !(a->namespaces & CK_CLONE_NEWUSER))
+		w = "a userns block fd needs a new user namespace (CLONE_NEWUSER)";
+	else if (a->userns_block_fd >= 0 && a->info_fd < 0)
+		w = "a userns block fd needs an info fd, which tells its writer the child's PID";
+	else if (a->userns_block_fd >= 0 && (a->nuid || a->ngid || a->map_self || a->id_helper))
+		w = "with a userns block fd the id maps are written by whoever unblocks it, not by the launcher";
+	else if ((a->share & CK_CLONE_VM) && ck__status_wanted(a))
+		w = "status fds are written while the child waits, which CLONE_VM|CLONE_VFORK cannot do: do not share CLONE_VM";
 	else if ((a->namespaces & CK_CLONE_NEWTIME) && ck_kernel_version_running() < CK_KERNEL_VERSION(6, 2, 0))
 		w = "a new time namespace is entered at execve only since Linux 6.2";
 	if (w) {
@@ -495,12 +650,16 @@ static bool have_cap(unsigned cap)
 }
 
 /* Writes setgroups, uid_map and gid_map for the child; the failing step in *step. */
-static int write_maps(const struct ck_spawn_attr *a, pid_t pid, enum ck__step *step)
+static int write_maps(const struct ck_spawn_attr *a, pid_t pid, enum ck__step *step, char *why,
+		      size_t why_len)
 {
 	char buf[CK_SPAWN_MAX_MAPS * 36];
 	struct ck__idmap one;
 	int r;
-	bool unprivileged_style = a->map_root || a->map_user || !have_cap(CAP_SETGID);
+	/* subordinate ranges go through the setuid helpers when we cannot write them (sbx-proc) */
+	bool uid_helper = a->id_helper && !have_cap(CAP_SETUID);
+	bool gid_helper = a->id_helper && !have_cap(CAP_SETGID);
+	bool unprivileged_style = (a->map_self || !have_cap(CAP_SETGID)) && !gid_helper;
 
 	/* an unprivileged writer must deny setgroups before writing gid_map */
 	if (unprivileged_style) {
@@ -510,8 +669,13 @@ static int write_maps(const struct ck_spawn_attr *a, pid_t pid, enum ck__step *s
 			return r;
 	}
 	*step = CK__STEP_UID_MAP;
-	if (a->map_root || a->map_user) {
-		one = (struct ck__idmap){ a->map_root ? 0 : (uint32_t)geteuid(), (uint32_t)geteuid(), 1 };
+	if (uid_helper) {
+		*step = CK__STEP_ID_HELPER;
+		if ((r = ck__idmap_helper(pid, true, a->uid, a->nuid, why, why_len)) < 0)
+			return r;
+		buf[0] = '\0';
+	} else if (a->map_self) {
+		one = (struct ck__idmap){ ck__self_inside(a, true), (uint32_t)geteuid(), 1 };
 		format_maps(buf, sizeof(buf), &one, 1);
 	} else {
 		format_maps(buf, sizeof(buf), a->uid, a->nuid);
@@ -519,8 +683,13 @@ static int write_maps(const struct ck_spawn_attr *a, pid_t pid, enum ck__step *s
 	if (buf[0] && (r = write_proc(pid, "uid_map", buf)) < 0)
 		return r;
 	*step = CK__STEP_GID_MAP;
-	if (a->map_root || a->map_user) {
-		one = (struct ck__idmap){ a->map_root ? 0 : (uint32_t)getegid(), (uint32_t)getegid(), 1 };
+	if (gid_helper) {
+		*step = CK__STEP_ID_HELPER;
+		if ((r = ck__idmap_helper(pid, false, a->gid, a->ngid, why, why_len)) < 0)
+			return r;
+		buf[0] = '\0';
+	} else if (a->map_self) {
+		one = (struct ck__idmap){ ck__self_inside(a, false), (uint32_t)getegid(), 1 };
 		format_maps(buf, sizeof(buf), &one, 1);
 	} else {
 		format_maps(buf, sizeof(buf), a->gid, a->ngid);
@@ -603,6 +772,8 @@ struct launch_state {
 	int pidfd;
 	pid_t pid;
 	int listener;
+	char **env;             /* the attribute set's environment operations applied (sbx-proc) */
+	char **pwd_env;         /* status for supervisors' sibling, bwrap's PWD: env without PWD, plus its slot */
 };
 
 static void state_init(struct launch_state *s, const struct ck__launch *l)
@@ -623,7 +794,11 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 	c->ctl = c->ctl_parent = c->parent_pidfd = -1;
 	c->parent_pid = getpid();
 	c->hold = holds(l);
-	c->own_memory = (a->namespaces & CK_CLONE_NEWUSER) || c->hold;
+	c->await_parent = (a->namespaces & CK_CLONE_NEWUSER) || ck__status_wanted(a);
+	/* a new root takes more stack and time than a CLONE_VM child should hold the caller */
+	c->own_memory = c->await_parent || c->hold || a->new_root || a->init;
+	c->cap_last = a->set_caps || a->set_bounding ? ck__cap_last() : 0;
+	c->userns.sysctl = c->userns.self = -1;
 	if (a->has_offset[0] || a->has_offset[1]) {
 		size_t pos = 0;
 		for (int i = 0; i < 2; i++)
@@ -642,6 +817,22 @@ static void state_release(struct launch_state *s)
 	stack_unmap(s->stack);
 	if (s->c.parent_pidfd >= 0)
 		close(s->c.parent_pidfd);
+	ck__mount_plan_free(s->c.mounts);
+	free(s->env);
+	free(s->pwd_env);
+}
+
+/* The new root's plan (sources resolved); a failure reported as the child's would be. 0 or errno. */
+static int launch_plan_mounts(struct launch_state *s)
+{
+	struct ck__mount_fail mf;
+	int e = -ck__mount_plan_new(s->c.attr, &s->c.mounts, &mf);
+	if (e) {
+		s->c.rep = (struct ck__report){ .kind = CK__REPORT_FAILED, .step = CK__STEP_MOUNTS,
+						.err = e, .cause = mf.act, .arg = mf.op };
+		snprintf(s->c.rep.path, sizeof(s->c.rep.path), "%s", mf.path);
+	}
+	return e;
 }
 
 /* clone3 with every signal blocked (no handler may run in a child that shares our memory). */
@@ -689,7 +880,7 @@ static void restore_mask(const struct launch_state *s)
  * when it has executed or is held (s->c.rep.kind says), or the failed step
  * with *e.
  */
-static enum ck__step launch_talk(struct launch_state *s, int *e)
+static enum ck__step launch_talk(struct launch_state *s, int *e, char *why, size_t why_len)
 {
 	const struct ck_spawn_attr *a = s->c.attr;
 	enum ck__step step = CK__STEP_NONE;
@@ -697,8 +888,12 @@ static enum ck__step launch_talk(struct launch_state *s, int *e)
 
 	close(s->ctl[1]);
 	s->ctl[1] = -1;
-	if (a->namespaces & CK_CLONE_NEWUSER) {
-		r = write_maps(a, s->pid, &step);
+	if (s->c.await_parent) {
+		/* the one attribute a launch changes: the info fd it has written and closed */
+		r = ck__status_started((struct ck_spawn_attr *)a, s->pid, &step);
+		/* with a userns block fd, whoever unblocked it wrote the maps */
+		if (r == 0 && (a->namespaces & CK_CLONE_NEWUSER) && a->userns_block_fd < 0)
+			r = write_maps(a, s->pid, &step, why, why_len);
 		if (r == 0) {
 			step = CK__STEP_RESUME;
 			r = send_msg(s->ctl[0], MSG_MAPS);
@@ -747,9 +942,40 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		ck__spawn_error_set(err, &f);
 		return -ENOMEM;
 	}
-	child->ctl = child->listener = -1;
+	child->ctl = child->listener = child->json_status_fd = -1;
 
 	state_init(&s, l);
+	if ((e = launch_plan_mounts(&s)) != 0) {
+		f.step = CK__STEP_MOUNTS;
+		f.report = &s.c.rep;
+		goto fail;
+	}
+	if (l->attr->nenvops) {
+		/* process state (sbx-proc): the program's environment, made before the clone */
+		if (!(s.env = ck__env_build(l->attr, s.c.envp))) {
+			f.step = CK__STEP_PREPARE;
+			e = ENOMEM;
+			goto fail;
+		}
+		s.c.envp = s.env;
+	}
+	if (l->attr->set_pwd) {
+		/* bwrap sets PWD to where the command starts: the child fills the last slot */
+		size_t n = 0, k = 0;
+		while (s.c.envp[n])
+			n++;
+		if (!(s.pwd_env = calloc(n + 2, sizeof(char *)))) {
+			f.step = CK__STEP_PREPARE;
+			e = ENOMEM;
+			goto fail;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (strncmp(s.c.envp[i], "PWD=", 4) != 0)
+				s.pwd_env[k++] = s.c.envp[i];
+		s.pwd_env[k] = s.c.pwd;
+		s.c.set_pwd = true;
+		s.c.envp = s.pwd_env;
+	}
 	if (l->attr->pdeath_sig)
 		s.c.parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	f.step = CK__STEP_CLONE;
@@ -777,7 +1003,10 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 	child->vfork = !s.c.own_memory;
 	f.pid = s.pid;
 	if (s.c.own_memory) {
-		f.step = launch_talk(&s, &e);
+		why[0] = '\0';
+		f.step = launch_talk(&s, &e, why, sizeof(why));
+		if (f.step == CK__STEP_ID_HELPER)
+			f.why = why;
 		if (f.step != CK__STEP_NONE) {
 			restore_mask(&s);
 			kill_and_reap(s.pid, s.pidfd);
@@ -814,6 +1043,14 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		f.report = &s.c.rep;
 		goto fail;
 	}
+	/* status for supervisors: the end's document is written when the child is waited for */
+	if (l->attr->json_status_fd >= 0 &&
+	    (child->json_status_fd = fcntl(l->attr->json_status_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		e = errno;
+		kill_and_reap(s.pid, s.pidfd);
+		f.step = CK__STEP_JSON_STATUS_FD;
+		goto fail;
+	}
 	if (s.c.rep.kind == CK__REPORT_HELD) {
 		child->file = strdup(l->file);
 		if (!child->file) {
@@ -838,6 +1075,8 @@ fail:
 		close(s.pidfd);
 	if (s.listener >= 0)
 		close(s.listener);
+	if (child->json_status_fd >= 0)
+		close(child->json_status_fd);
 	state_release(&s);
 	free(child);
 	errno = saved_errno;

@@ -11,6 +11,7 @@
 #include <clonekit/validate.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #include "internal/live.h"
 #include "internal/spawn.h"
 #include "internal/util.h"
+#include "sandbox/mount.h"
+#include "sandbox/proc.h"
 
 static const char *const step_names[CK__STEP__COUNT] = {
 	[CK__STEP_NONE] = "none",
@@ -32,11 +35,22 @@ static const char *const step_names[CK__STEP__COUNT] = {
 	[CK__STEP_MOUNT_PROC] = "mount /proc",
 	[CK__STEP_UNSHARE_TIME] = "unshare the time namespace",
 	[CK__STEP_TIMENS_OFFSETS] = "write timens_offsets",
+	[CK__STEP_MOUNTS] = "mounts",
 	[CK__STEP_CHDIR] = "chdir",
 	[CK__STEP_FDS] = "map file descriptors",
 	[CK__STEP_SIGMASK] = "restore the signal mask",
 	[CK__STEP_USER] = "set the user",
+	/* process state (sbx-proc) */
+	[CK__STEP_SETSID] = "setsid",
+	[CK__STEP_INIT] = "start the init (PID 1)",
+	[CK__STEP_LOOPBACK] = "bring up loopback",
+	[CK__STEP_DISABLE_USERNS] = "disable user namespaces",
+	[CK__STEP_ASSERT_USERNS] = "assert user namespaces disabled",
+	[CK__STEP_RLIMIT] = "rlimit",
+	[CK__STEP_CAPS] = "capabilities",
+	[CK__STEP_NO_NEW_PRIVS] = "no_new_privs",
 	[CK__STEP_HOOK] = "pre-exec hook",
+	[CK__STEP_BLOCK_FD] = "read the block fd",
 	[CK__STEP_SECCOMP] = "seccomp filter",
 	[CK__STEP_LISTENER] = "seccomp listener",
 	[CK__STEP_SEND_LISTENER] = "hand over the seccomp listener",
@@ -47,6 +61,8 @@ static const char *const step_names[CK__STEP__COUNT] = {
 	[CK__STEP_UID_MAP] = "uid_map",
 	[CK__STEP_GID_MAP] = "gid_map",
 	[CK__STEP_RESUME] = "resume the child",
+	[CK__STEP_INFO_FD] = "write the info fd",
+	[CK__STEP_JSON_STATUS_FD] = "write the json-status fd",
 	[CK__STEP_REPORT] = "read the child's report",
 	[CK__STEP_RELEASE] = "release the child",
 	[CK__STEP_TRACER] = "start the tracer",
@@ -55,6 +71,7 @@ static const char *const step_names[CK__STEP__COUNT] = {
 	[CK__STEP_ATTRIBUTES] = "attributes",
 	[CK__STEP_ARGUMENTS] = "arguments",
 	[CK__STEP_PREPARE] = "prepare",
+	[CK__STEP_ID_HELPER] = "newuidmap/newgidmap",
 };
 
 const char *ck__step_name(enum ck__step step)
@@ -184,9 +201,8 @@ static void say_map(struct text *t, const struct ck_spawn_attr *a, bool uid)
 {
 	const struct ck__idmap *m = uid ? a->uid : a->gid;
 	size_t n = uid ? a->nuid : a->ngid;
-	if (a->map_root || a->map_user) {
-		say(t, "%u %u 1", a->map_root ? 0u : (unsigned)(uid ? geteuid() : getegid()),
-		    (unsigned)(uid ? geteuid() : getegid()));
+	if (a->map_self) {
+		say(t, "%u %u 1", (unsigned)ck__self_inside(a, uid), (unsigned)(uid ? geteuid() : getegid()));
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -202,6 +218,48 @@ static void explain_map(struct text *t, const struct ck__failure *f, bool uid)
 		    strerror(f->err), uid ? "CAP_SETUID" : "CAP_SETGID", uid ? "uid" : "gid");
 	else
 		say(t, ": %s", strerror(f->err));
+}
+
+/* A path of the mount step as the caller knows it: in the new root, or on the host. */
+static void say_mount_path(struct text *t, const char *path)
+{
+	static const struct {
+		const char *prefix, *where;
+	} roots[] = { { "/newroot", "" }, { "/oldroot", " on the host" } };
+	for (size_t i = 0; i < CK_ARRAY_SIZE(roots); i++) {
+		size_t n = strlen(roots[i].prefix);
+		if (strncmp(path, roots[i].prefix, n) == 0 && (path[n] == '/' || !path[n])) {
+			say(t, "%s%s", path[n] ? path + n : "/", roots[i].where);
+			return;
+		}
+	}
+	say(t, "%s", path);
+}
+
+/* "mounts: ro-bind /usr on /usr: open_tree /usr: Operation not permitted" */
+static void explain_mounts(struct text *t, const struct ck__failure *f)
+{
+	const struct ck_spawn_attr *a = f->attr;
+	const struct ck__report *r = f->report;
+	char op[PATH_MAX + 64];
+
+	say(t, "mounts: ");
+	if (r && a && r->arg >= 0 && (size_t)r->arg < a->nmounts) {
+		ck__mount_op_describe(&a->mounts[r->arg], op, sizeof(op));
+		say(t, "%s: ", op);
+	} else if (r && a && r->arg >= 0) {
+		say(t, "proc /proc (mount-proc): ");
+	} else {
+		say(t, "the new root: ");
+	}
+	if (r) {
+		say(t, "%s ", ck__mount_act_name(r->cause));
+		say_mount_path(t, r->path);
+	}
+	say(t, ": %s", strerror(f->err));
+	if (r && r->cause == CK__MACT_SETATTR && f->err == EINVAL && a && r->arg >= 0 &&
+	    (size_t)r->arg < a->nmounts && a->mounts[r->arg].type == CK_MOUNT_REMOUNT_RO)
+		say(t, " (it is not a mount point)");
 }
 
 static void explain(struct text *t, const struct ck__failure *f, const char **rule)
@@ -221,6 +279,9 @@ static void explain(struct text *t, const struct ck__failure *f, const char **ru
 		return;
 	case CK__STEP_CLONE:
 		*rule = explain_clone(t, f);
+		return;
+	case CK__STEP_MOUNTS:
+		explain_mounts(t, f);
 		return;
 	case CK__STEP_CHDIR:
 		say(t, "chdir %s: %s", a && a->cwd ? a->cwd : "?", strerror(f->err));
@@ -259,6 +320,36 @@ static void explain(struct text *t, const struct ck__failure *f, const char **ru
 			return;
 		}
 		break;
+	/* process state (sbx-proc) */
+	case CK__STEP_RLIMIT:
+		if (r && r->arg >= 0) {
+			const char *res = ck_rlimit_name(r->arg);
+			say(t, "setrlimit RLIMIT_%s: %s", res ? res : "?", strerror(f->err));
+			if (f->err == EPERM)
+				say(t, ": raising a hard limit needs CAP_SYS_RESOURCE in the initial user namespace");
+			return;
+		}
+		break;
+	case CK__STEP_CAPS:
+		if (f->err == EPERM) {
+			say(t, "capabilities: %s: the child cannot keep a capability it does not hold (in a new user namespace it holds all of them)",
+			    strerror(f->err));
+			return;
+		}
+		break;
+	case CK__STEP_ASSERT_USERNS:
+		if (f->err == EEXIST) {
+			say(t, "creation of new user namespaces was not disabled as requested: the child could still create one");
+			return;
+		}
+		break;
+	case CK__STEP_DISABLE_USERNS:
+		say(t, "disable user namespaces (user.max_user_namespaces = 1, then a nested user namespace): %s",
+		    strerror(f->err));
+		return;
+	case CK__STEP_LOOPBACK:
+		say(t, "bring up loopback (rtnetlink, lo): %s", strerror(f->err));
+		return;
 	case CK__STEP_HOLD:
 		if (f->err == EPIPE) {
 			say(t, "%s: the parent went away before releasing the child", name);
@@ -290,7 +381,9 @@ void ck__spawn_error_set(struct ck_spawn_error *err, const struct ck__failure *f
 	if (FITS(err, err))
 		err->err = f->err;
 	if (FITS(err, in_child))
-		err->in_child = f->step > CK__STEP_NONE && f->step < CK__STEP_CLONE;
+		err->in_child = f->step > CK__STEP_NONE && f->step < CK__STEP_CLONE &&
+				!(f->step == CK__STEP_MOUNTS && f->report &&
+				  f->report->cause == CK__MACT_RESOLVE); /* resolved by the caller */
 	/* an older, smaller message buffer gets the sentence's beginning */
 	if (err->size > offsetof(struct ck_spawn_error, message)) {
 		size_t room = err->size - offsetof(struct ck_spawn_error, message);

@@ -26,11 +26,27 @@ struct ck__idmap {
 	uint32_t inside, outside, count;
 };
 
+#define CK__SELF UINT32_MAX
+#define CK__RLIMIT_MAX 16 /* RLIM_NLIMITS */
+
+struct ck__rlimit {
+	int resource;
+	uint64_t soft, hard;
+};
+
+/* One environment operation (ck_spawn_attr_clear_env, _setenv, _unsetenv). */
+struct ck__envop {
+	enum { CK__ENV_CLEAR, CK__ENV_SET, CK__ENV_UNSET } kind;
+	char *name, *value;
+};
+
 struct ck__fdmap {
 	int from, to;
 };
 
 /* A compiled filter (struct sock_filter[], len bytes), loaded with no_new_privs. */
+struct ck__mount_op;
+
 struct ck__filter {
 	void *bpf;
 	size_t len;
@@ -40,7 +56,8 @@ struct ck_spawn_attr {
 	uint64_t namespaces, share;
 	struct ck__idmap uid[CK_SPAWN_MAX_MAPS], gid[CK_SPAWN_MAX_MAPS];
 	size_t nuid, ngid;
-	bool map_root, map_user;
+	bool map_self;             /* one-line maps of the caller's ids (map_root, map_user, map_ids) */
+	uint32_t self_uid, self_gid; /* the ids inside; CK__SELF: the caller's own */
 	bool has_hostname;
 	char hostname[65];
 	bool mount_proc;
@@ -65,6 +82,31 @@ struct ck_spawn_attr {
 	struct ck__filter filter;  /* the caller's policy */
 	struct ck__filter listener;/* loaded last with SECCOMP_FILTER_FLAG_NEW_LISTENER */
 	unsigned listener_flags;   /* other SECCOMP_FILTER_FLAG_* for it */
+	/* mounts: the list and the new root (lib/sandbox/mount.c) */
+	struct ck__mount_op *mounts;
+	size_t nmounts, mounts_cap;
+	bool new_root;
+	/* status for supervisors (bwrap's --info-fd, --json-status-fd, --block-fd, --userns-block-fd); -1 none */
+	int info_fd, json_status_fd, block_fd, userns_block_fd;
+	/* stacked filters (bwrap's --add-seccomp-fd): loaded in order after filter, before the launcher's own */
+	struct ck__filter *filters;
+	size_t nfilters;
+	bool set_pwd;              /* PWD in the program's environment is the directory it starts in (bwrap) */
+	/* process state (sbx-proc): lib/sandbox/{caps,init,net,rlimit,idmap,env}.c */
+	bool set_caps;             /* cap the program's sets at caps */
+	uint64_t caps;
+	bool set_bounding;         /* cut the bounding set at bounding */
+	uint64_t bounding;
+	bool id_helper;            /* maps through newuidmap/newgidmap when unprivileged */
+	bool no_new_privs;
+	bool new_session;
+	bool init;                 /* a small init is PID 1, the program its child */
+	bool no_loopback;          /* leave lo down in a new network namespace */
+	bool disable_userns, assert_userns_disabled;
+	struct ck__rlimit rlimits[CK__RLIMIT_MAX];
+	size_t nrlimits;
+	struct ck__envop *envops;
+	size_t nenvops;
 };
 
 /* Where a started child is on its way to the program. */
@@ -83,6 +125,8 @@ struct ck_child {
 	int ctl;          /* held or released: the parent's end of the control socket */
 	int listener;     /* the seccomp listener, until taken; -1 none */
 	char *file;       /* held or released: for execve's message */
+	/* status for supervisors: a dup of the json-status fd for the exit document; -1 none */
+	int json_status_fd;
 };
 
 /*
@@ -125,6 +169,10 @@ void ck__spawn_child_forget(struct ck_child *c) CK_HIDDEN;
  * step before execve.
  */
 int ck__spawn_attr_take_filter(struct ck_spawn_attr *attr, void *bpf, size_t len) CK_HIDDEN;
+/* Appends a filter loaded after that one, in order (the set takes bpf, even on failure): 0, -EINVAL, -ENOMEM. */
+int ck__spawn_attr_add_filter(struct ck_spawn_attr *attr, void *bpf, size_t len) CK_HIDDEN;
+/* Sets PWD in the program's environment to the directory it starts in, as bwrap does. */
+int ck__spawn_attr_set_pwd(struct ck_spawn_attr *attr, bool on) CK_HIDDEN;
 /* The same for the listener filter, loaded after it with NEW_LISTENER and flags. */
 int ck__spawn_attr_take_listener(struct ck_spawn_attr *attr, void *bpf, size_t len,
 				 unsigned flags) CK_HIDDEN;
@@ -144,11 +192,24 @@ enum ck__step {
 	CK__STEP_MOUNT_PROC,
 	CK__STEP_UNSHARE_TIME,
 	CK__STEP_TIMENS_OFFSETS,
+	/* mounts: the new root (lib/sandbox/mount.c; cause: enum ck__mount_act, arg: the op) */
+	CK__STEP_MOUNTS,
 	CK__STEP_CHDIR,
 	CK__STEP_FDS,
 	CK__STEP_SIGMASK,
 	CK__STEP_USER,
+	/* process state (sbx-proc) */
+	CK__STEP_SETSID,
+	CK__STEP_INIT,
+	CK__STEP_LOOPBACK,
+	CK__STEP_DISABLE_USERNS,
+	CK__STEP_ASSERT_USERNS,
+	CK__STEP_RLIMIT,
+	CK__STEP_CAPS,
+	CK__STEP_NO_NEW_PRIVS,
 	CK__STEP_HOOK,
+	/* status for supervisors */
+	CK__STEP_BLOCK_FD,
 	CK__STEP_SECCOMP,
 	CK__STEP_LISTENER,
 	CK__STEP_SEND_LISTENER,
@@ -160,6 +221,9 @@ enum ck__step {
 	CK__STEP_UID_MAP,
 	CK__STEP_GID_MAP,
 	CK__STEP_RESUME,
+	/* status for supervisors */
+	CK__STEP_INFO_FD,
+	CK__STEP_JSON_STATUS_FD,
 	CK__STEP_REPORT,
 	CK__STEP_RELEASE,
 	CK__STEP_TRACER,            /* ck_trace_spawn: set up the tracer */
@@ -168,6 +232,7 @@ enum ck__step {
 	CK__STEP_ATTRIBUTES,        /* the attribute set is inconsistent */
 	CK__STEP_ARGUMENTS,         /* a NULL argument */
 	CK__STEP_PREPARE,           /* the parent's own memory for the launch */
+	CK__STEP_ID_HELPER,         /* newuidmap / newgidmap (sbx-proc) */
 	CK__STEP__COUNT,
 };
 
@@ -222,5 +287,20 @@ struct ck__failure {
 void ck__spawn_error_set(struct ck_spawn_error *err, const struct ck__failure *f) CK_HIDDEN;
 /* The step's name, as ck_spawn_error.step gives it. */
 const char *ck__step_name(enum ck__step step) CK_HIDDEN;
+
+/* ---- status for supervisors (lib/internal/launch_status.c) ---- */
+
+/* Whether attr asks for a status fd that the parent writes before the child goes on. */
+bool ck__status_wanted(const struct ck_spawn_attr *a) CK_HIDDEN;
+/*
+ * After clone, before the child goes on: bwrap's info document to
+ * a->info_fd and the first json-status document to a->json_status_fd.
+ * 0, or -errno with *step.
+ */
+int ck__status_started(struct ck_spawn_attr *a, pid_t pid, enum ck__step *step) CK_HIDDEN;
+/* info_fd once a spawn has written and closed it */
+#define CK__INFO_FD_USED (-2)
+/* The json-status document of the end, {"exit-code": N}, for a waitpid() status. */
+void ck__status_exited(int fd, int status) CK_HIDDEN;
 
 #endif

@@ -1,0 +1,57 @@
+#!/bin/bash
+# Runs bubblewrap's own test suite (tests/ of a bubblewrap checkout, fetched
+# apart from this tree and never committed) against a bwrap binary, from
+# outside both trees, and prints its TAP counts.
+#
+#   scripts/bwrap_suite.sh SRC BWRAP [USER]
+#
+# SRC    a bubblewrap checkout at the tag Debian ships (v0.8.0)
+# BWRAP  the binary to test: /usr/bin/bwrap, or a symlink named bwrap to
+#        clonekit (argv[0] == "bwrap")
+# USER   run as this user instead (e.g. nobody, uid 65534), rootless
+#
+# Each script's TAP stream goes to $OUT/<script>.tap (OUT defaults to a new
+# directory under /tmp); one summary line per script:
+#   <script> planned N ok N skip N not-ok N (exit S)
+# test-run.sh and test-specifying-*.sh run under `set -e`, so their first
+# failure ends them: what follows is counted as neither ok nor not ok.
+set -u
+
+src=${1:?usage: bwrap_suite.sh SRC BWRAP [USER]}
+bwrap=${2:?usage: bwrap_suite.sh SRC BWRAP [USER]}
+user=${3:-}
+src=$(cd "$src" && pwd)
+out=${OUT:-$(mktemp -d /tmp/bwrap-suite.XXXXXX)}
+mkdir -p "$out"
+chmod 755 "$out"
+
+# try-syscall is the suite's helper (test-seccomp.py); build it beside the logs
+mkdir -p "$out/build/tests"
+cc -O2 -o "$out/build/tests/try-syscall" "$src/tests/try-syscall.c" || exit 1
+
+# as USER: setpriv with the user's ids, no groups, a plain environment
+as_user=""
+if [ -n "$user" ]; then
+	as_user="setpriv --reuid=$user --regid=$(id -g "$user") --clear-groups --reset-env"
+fi
+
+for t in test-run.sh test-seccomp.py test-specifying-pidns.sh test-specifying-userns.sh; do
+	case $t in
+	*.py) interp=/usr/bin/python3 ;; # Debian's, where python3-seccomp is
+	*) interp=bash ;;
+	esac
+	# a session of its own, so that what a failed test leaves running (a sandbox
+	# waiting on a FIFO the script never writes) is found and killed afterwards
+	# shellcheck disable=SC2086 # as_user is words
+	(cd / && exec setsid sh -c 'echo $$ >"$0"; exec "$@"' "$out/$t.sid" timeout 600 $as_user \
+		env PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin BWRAP="$bwrap" G_TEST_SRCDIR="$src" \
+		G_TEST_BUILDDIR="$out/build" "$interp" "$src/tests/$t") >"$out/$t.tap" 2>"$out/$t.err"
+	st=$?
+	pkill -KILL -s "$(cat "$out/$t.sid")" 2>/dev/null
+	planned=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$out/$t.tap" | head -1)
+	skip=$(grep -c -i '^ok .*# *skip' "$out/$t.tap")
+	ok=$(grep -c '^ok ' "$out/$t.tap")
+	notok=$(grep -c '^not ok ' "$out/$t.tap")
+	echo "$t planned ${planned:-?} ok $((ok - skip)) skip $skip not-ok $notok (exit $st)"
+done
+echo "logs: $out"

@@ -1,0 +1,964 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Process state in ck_spawn (issue 14): capabilities beside the real bwrap's
+ * for the same options, no_new_privs, ids in the user namespace, the
+ * environment, a new session (TIOCSTI into the caller's terminal), the init
+ * as PID 1 (zombies, signals, exit status), loopback in a new network
+ * namespace, resource limits, --disable-userns, and subordinate id ranges
+ * through newuidmap. As root and as uid 65534.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include <clonekit/flags.h>
+#include <clonekit/spawn.h>
+#include <clonekit/trace.h>
+
+#include "../support.h"
+
+#define UNPRIV_ID 65534
+#define OUT_MAX 16384
+#define BWRAP "/usr/bin/bwrap"
+#define BIT(cap) (UINT64_C(1) << (cap))
+
+/* What one run printed (stdout and stderr) and how it ended. */
+struct out {
+	char text[OUT_MAX];
+	int status;      /* the runner's exit status: the command's code, 128+N, or 200+ */
+};
+
+/* ---- running as root or as uid 65534 ---- */
+
+static void need_root(void)
+{
+	if (geteuid() != 0)
+		ck_skip_or_fail("these tests become uid %d and compare with bwrap as root", UNPRIV_ID);
+}
+
+/* A forked runner: drops to uid 65534 when asked, then runs fn, whose exit status ends it. */
+static void in_runner(bool unpriv, int (*fn)(void *), void *arg, struct out *o)
+{
+	int p[2], st = 0;
+	size_t n = 0;
+
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		if (dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
+			_exit(201);
+		if (unpriv && (setgroups(0, NULL) < 0 || setresgid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0 ||
+			       setresuid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0 ||
+			       prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)) {
+			printf("drop privileges: %s\n", strerror(errno));
+			_exit(202);
+		}
+		int code = fn(arg);
+		fflush(stdout);
+		_exit(code);
+	}
+	close(p[1]);
+	long deadline = ck_test_now_ms() + CK_PATIENCE_MS;
+	for (;;) {
+		struct pollfd pfd = { p[0], POLLIN, 0 };
+		long left = deadline - ck_test_now_ms();
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
+			break;
+		ssize_t k = read(p[0], o->text + n, sizeof(o->text) - 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0 || (n += (size_t)k) == sizeof(o->text) - 1)
+			break;
+	}
+	o->text[n] = '\0';
+	close(p[0]);
+	bool ended = ck_wait_until(waitpid(pid, &st, WNOHANG) == pid, deadline - ck_test_now_ms());
+	if (!ended) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	cr_assert(ended, "the runner hung; it wrote: %s", o->text);
+	cr_assert(WIFEXITED(st), "runner: status 0x%x: %s", st, o->text);
+	o->status = WEXITSTATUS(st);
+}
+
+/* The shell's status of a waitpid() status. */
+static int code_of(int st)
+{
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* One spawn: argv with attr (NULL: defaults), stdout/stderr the runner's. */
+struct spawn_job {
+	char *const *argv;
+	void (*setup)(struct ck_spawn_attr *a, void *data); /* builds the attribute set in the runner */
+	void *data;
+	uint64_t namespaces;
+	char *const *envp;
+};
+
+static int spawn_job_run(void *arg)
+{
+	struct spawn_job *j = arg;
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_child *c;
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	int st;
+
+	/* a runner killed at the deadline takes its command (and the namespace) with it */
+	if (!a || ck_spawn_attr_set_namespaces(a, j->namespaces) < 0 ||
+	    ck_spawn_attr_set_die_with_parent(a, SIGKILL) < 0)
+		return 203;
+	if (j->setup)
+		j->setup(a, j->data);
+	fflush(stdout);
+	int r = ck_spawn(&c, j->argv[0], j->argv, j->envp, a, &err);
+	ck_spawn_attr_free(a);
+	if (r < 0) {
+		printf("ck_spawn: %s: step %s: %s\n", strerrorname_np(-r), err.step, err.message);
+		return 204;
+	}
+	if (ck_spawn_wait(c, &st) < 0)
+		return 205;
+	ck_spawn_free(c);
+	return code_of(st);
+}
+
+static void spawn_as(bool unpriv, struct spawn_job *j, struct out *o)
+{
+	in_runner(unpriv, spawn_job_run, j, o);
+}
+
+/* The command through the real bwrap, with the host's root bound. */
+static int bwrap_run(void *arg)
+{
+	char **argv = arg;
+	fflush(stdout);
+	execv(BWRAP, argv);
+	printf("execv %s: %s\n", BWRAP, strerror(errno));
+	return 206;
+}
+
+static void bwrap_as(bool unpriv, const char *opts, const char *script, struct out *o)
+{
+	char *argv[64], buf[512];
+	size_t n = 0;
+
+	if (access(BWRAP, X_OK) < 0)
+		ck_skip_or_fail("%s is not installed (Debian: bubblewrap)", BWRAP);
+	snprintf(buf, sizeof(buf), "%s", opts);
+	argv[n++] = BWRAP;
+	argv[n++] = "--bind";
+	argv[n++] = "/";
+	argv[n++] = "/";
+	for (char *save, *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		argv[n++] = t;
+	argv[n++] = "/bin/sh";
+	argv[n++] = "-c";
+	argv[n++] = (char *)script;
+	argv[n] = NULL;
+	in_runner(unpriv, bwrap_run, argv, o);
+}
+
+static void sh_as(bool unpriv, uint64_t ns, void (*setup)(struct ck_spawn_attr *, void *), void *data,
+		  const char *script, struct out *o)
+{
+	char *argv[] = { "/bin/sh", "-c", (char *)script, NULL };
+	struct spawn_job j = { .argv = argv, .setup = setup, .data = data, .namespaces = ns };
+	spawn_as(unpriv, &j, o);
+}
+
+/* ---- capabilities: the same /proc/self/status lines as bwrap's ---- */
+
+#define STATUS_LINES "grep -E '^(Uid|Gid|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' /proc/self/status"
+
+/* What a front end gives ck_spawn for one bwrap invocation. */
+struct caps_case {
+	const char *bwrap;      /* bwrap's options */
+	bool userns;
+	bool map_ids;           /* uid/gid below */
+	uid_t uid;
+	gid_t gid;
+	bool set_caps;
+	uint64_t keep;          /* CK_KEEP_EFFECTIVE: the caller's effective set, then minus drop */
+	uint64_t drop;
+	bool bounding_only;     /* root without --cap-add/--cap-drop in a user namespace */
+};
+#define CK_KEEP_EFFECTIVE UINT64_C(0x8000000000000000)
+
+static void caps_setup(struct ck_spawn_attr *a, void *data)
+{
+	const struct caps_case *k = data;
+	uint64_t eff = 0, keep = k->keep;
+
+	ck_caps_effective(&eff);
+	if (keep == CK_KEEP_EFFECTIVE)
+		keep = eff & ~k->drop;
+	if (k->userns) {
+		if (k->map_ids)
+			ck_spawn_attr_map_ids(a, k->uid, k->gid);
+		else
+			ck_spawn_attr_map_user(a);
+	}
+	if (k->bounding_only)
+		ck_spawn_attr_set_cap_bounding(a, eff);
+	if (k->set_caps)
+		ck_spawn_attr_set_caps(a, keep);
+	ck_spawn_attr_set_no_new_privs(a, true);
+}
+
+static void check_caps_like_bwrap(bool unpriv, const struct caps_case *k)
+{
+	struct out ours, theirs;
+	uint64_t ns = CK_CLONE_NEWNS | (k->userns ? CK_CLONE_NEWUSER : 0);
+
+	bwrap_as(unpriv, k->bwrap, STATUS_LINES, &theirs);
+	sh_as(unpriv, ns, caps_setup, (void *)k, STATUS_LINES, &ours);
+	cr_assert_eq(theirs.status, 0, "bwrap %s: %s", k->bwrap, theirs.text);
+	cr_assert_eq(ours.status, 0, "ck_spawn for bwrap %s: %s", k->bwrap, ours.text);
+	cr_assert_str_eq(ours.text, theirs.text, "bwrap %s:\nbwrap:\n%s\nck_spawn:\n%s", k->bwrap,
+			 theirs.text, ours.text);
+	cr_assert_not_null(strstr(ours.text, "NoNewPrivs:\t1\n"));
+}
+
+static const struct caps_case root_cases[] = {
+	{ "--cap-drop ALL", .set_caps = true, .keep = 0 },
+	{ "--cap-drop ALL --cap-add CAP_NET_BIND_SERVICE", .set_caps = true,
+	  .keep = BIT(CAP_NET_BIND_SERVICE) },
+	{ "--cap-drop CAP_SYS_ADMIN", .set_caps = true, .keep = CK_KEEP_EFFECTIVE,
+	  .drop = BIT(CAP_SYS_ADMIN) },
+	{ "--unshare-user", .userns = true, .bounding_only = true },
+	{ "--unshare-user --cap-drop ALL", .userns = true, .set_caps = true, .keep = 0 },
+	{ "--unshare-user --cap-drop ALL --cap-add CAP_CHOWN", .userns = true, .set_caps = true,
+	  .keep = BIT(CAP_CHOWN) },
+	{ "--unshare-user --uid 1000 --gid 1000", .userns = true, .map_ids = true, .uid = 1000,
+	  .gid = 1000, .bounding_only = true },
+	{ "--unshare-user --uid 1000 --gid 1000 --cap-drop ALL --cap-add CAP_KILL", .userns = true,
+	  .map_ids = true, .uid = 1000, .gid = 1000, .set_caps = true, .keep = BIT(CAP_KILL) },
+};
+
+static const struct caps_case unpriv_cases[] = {
+	{ "--unshare-user", .userns = true, .set_caps = true, .keep = 0 },
+	{ "--unshare-user --uid 0 --gid 0", .userns = true, .map_ids = true, .set_caps = true },
+	{ "--unshare-user --uid 0 --cap-add CAP_SYS_ADMIN", .userns = true, .map_ids = true,
+	  .uid = 0, .gid = UNPRIV_ID, .set_caps = true, .keep = BIT(CAP_SYS_ADMIN) },
+	{ "--unshare-user --uid 5 --gid 6 --cap-add CAP_CHOWN", .userns = true, .map_ids = true,
+	  .uid = 5, .gid = 6, .set_caps = true, .keep = BIT(CAP_CHOWN) },
+	{ "--unshare-user --cap-add ALL", .userns = true, .set_caps = true, .keep = UINT64_MAX },
+};
+
+Test(sandbox_proc, capabilities_match_bwrap_as_root)
+{
+	need_root();
+	for (size_t i = 0; i < sizeof(root_cases) / sizeof(root_cases[0]); i++)
+		check_caps_like_bwrap(false, &root_cases[i]);
+}
+
+Test(sandbox_proc, capabilities_match_bwrap_as_uid_65534)
+{
+	need_root();
+	for (size_t i = 0; i < sizeof(unpriv_cases) / sizeof(unpriv_cases[0]); i++)
+		check_caps_like_bwrap(true, &unpriv_cases[i]);
+}
+
+/* capset raising CAP_SYS_ADMIN, then PR_CAP_AMBIENT_RAISE of it: each errno's name. */
+#define REGAIN_PY                                                                                  \
+	"import ctypes, os\n"                                                                      \
+	"libc = ctypes.CDLL(None, use_errno=True)\n"                                               \
+	"hdr = (ctypes.c_uint32 * 2)(0x20080522, 0)\n"                                             \
+	"data = (ctypes.c_uint32 * 6)(1 << 21, 1 << 21, 1 << 21, 0, 0, 0)\n"                      \
+	"r = libc.capset(hdr, data)\n"                                                             \
+	"print('capset', r, os.strerror(ctypes.get_errno()) if r else 'ok')\n"                     \
+	"r = libc.prctl(47, 2, 21, 0, 0)\n"                                                        \
+	"print('ambient', r, os.strerror(ctypes.get_errno()) if r else 'ok')\n"
+
+static void keep_chown(struct ck_spawn_attr *a, void *data)
+{
+	(void)data;
+	ck_spawn_attr_map_root(a);
+	ck_spawn_attr_set_caps(a, BIT(CAP_CHOWN));
+	ck_spawn_attr_set_no_new_privs(a, true);
+}
+
+static void drop_all(struct ck_spawn_attr *a, void *data)
+{
+	(void)data;
+	ck_spawn_attr_set_caps(a, 0);
+	ck_spawn_attr_set_no_new_privs(a, true);
+}
+
+static void check_regain_fails(bool unpriv)
+{
+	char *argv[] = { "/usr/bin/python3", "-c", REGAIN_PY, NULL };
+	struct out o;
+	struct spawn_job j = { .argv = argv };
+
+	if (access(argv[0], X_OK) < 0)
+		ck_skip_or_fail("%s is missing", argv[0]);
+	if (unpriv) {
+		j.namespaces = CK_CLONE_NEWUSER;
+		j.setup = keep_chown;
+	} else {
+		j.setup = drop_all;
+	}
+	spawn_as(unpriv, &j, &o);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	cr_assert_str_eq(o.text, "capset -1 Operation not permitted\nambient -1 Operation not permitted\n");
+}
+
+Test(sandbox_proc, a_dropped_capability_cannot_be_regained_as_root)
+{
+	need_root();
+	check_regain_fails(false);
+}
+
+Test(sandbox_proc, a_dropped_capability_cannot_be_regained_in_a_user_namespace_as_uid_65534)
+{
+	need_root();
+	check_regain_fails(true);
+}
+
+Test(sandbox_proc, capability_names_both_ways)
+{
+	cr_assert_eq(ck_cap_from_name("CAP_SYS_ADMIN"), CAP_SYS_ADMIN);
+	cr_assert_eq(ck_cap_from_name("cap_net_bind_service"), CAP_NET_BIND_SERVICE);
+	cr_assert_eq(ck_cap_from_name("chown"), CAP_CHOWN);
+	cr_assert_eq(ck_cap_from_name("40"), CAP_CHECKPOINT_RESTORE);
+	cr_assert_eq(ck_cap_from_name("CAP_NOPE"), -EINVAL);
+	cr_assert_eq(ck_cap_from_name("64"), -EINVAL);
+	cr_assert_eq(ck_cap_from_name(""), -EINVAL);
+	cr_assert_str_eq(ck_cap_name(CAP_SETGID), "CAP_SETGID");
+	cr_assert_null(ck_cap_name(63));
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		cr_assert_eq(ck_cap_from_name(ck_cap_name(cap)), cap);
+}
+
+/* ---- the environment ---- */
+
+static void env_ops(struct ck_spawn_attr *a, void *data)
+{
+	(void)data;
+	ck_spawn_attr_setenv(a, "A", "1");
+	ck_spawn_attr_unsetenv(a, "KEEP_ME_NOT");
+	ck_spawn_attr_setenv(a, "B", "x=y");
+	ck_spawn_attr_setenv(a, "A", "2");
+}
+
+static void env_clear(struct ck_spawn_attr *a, void *data)
+{
+	(void)data;
+	ck_spawn_attr_setenv(a, "GONE", "1");
+	ck_spawn_attr_clear_env(a);
+	ck_spawn_attr_setenv(a, "ONLY", "this");
+}
+
+Test(sandbox_proc, environment_operations_apply_in_order)
+{
+	char *argv[] = { "/usr/bin/env", NULL };
+	char *envp[] = { "KEEP_ME_NOT=0", "HOME=/h", "A=0", NULL };
+	struct out o;
+	struct spawn_job j = { .argv = argv, .envp = envp };
+
+	need_root();
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		j.setup = env_ops;
+		spawn_as(unpriv, &j, &o);
+		cr_assert_eq(o.status, 0, "%s", o.text);
+		cr_assert_str_eq(o.text, "HOME=/h\nB=x=y\nA=2\n");
+		j.setup = env_clear;
+		spawn_as(unpriv, &j, &o);
+		cr_assert_eq(o.status, 0, "%s", o.text);
+		cr_assert_str_eq(o.text, "ONLY=this\n");
+	}
+}
+
+Test(sandbox_proc, bad_environment_names_are_einval)
+{
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	cr_assert_eq(ck_spawn_attr_setenv(a, "A=B", "1"), -EINVAL);
+	cr_assert_eq(ck_spawn_attr_setenv(a, "", "1"), -EINVAL);
+	cr_assert_eq(ck_spawn_attr_setenv(a, NULL, "1"), -EINVAL);
+	cr_assert_eq(ck_spawn_attr_setenv(a, "A", NULL), -EINVAL);
+	cr_assert_eq(ck_spawn_attr_unsetenv(a, "A=B"), -EINVAL);
+	ck_spawn_attr_free(a);
+}
+
+/* ---- a new session: TIOCSTI into the caller's terminal ---- */
+
+#define TIOCSTI_PY                                                                                 \
+	"import fcntl, os, termios\n"                                                              \
+	"s = os.getsid(0) == os.getpid()\n"                                                        \
+	"try:\n"                                                                                   \
+	"    fcntl.ioctl(0, termios.TIOCSTI, b'#')\n"                                              \
+	"    print('leader', s, 'TIOCSTI ok')\n"                                                   \
+	"except OSError as e:\n"                                                                   \
+	"    print('leader', s, 'TIOCSTI', os.strerror(e.errno))\n"
+
+struct tty_job {
+	bool new_session;
+};
+
+static void tty_setup(struct ck_spawn_attr *a, void *data)
+{
+	const struct tty_job *t = data;
+	ck_spawn_attr_set_caps(a, 0); /* CAP_SYS_ADMIN would allow TIOCSTI into any terminal */
+	ck_spawn_attr_set_no_new_privs(a, true);
+	ck_spawn_attr_set_new_session(a, t->new_session);
+}
+
+/* In the runner: a pty of its own as controlling terminal and stdin, then the program. */
+static int tty_run(void *arg)
+{
+	char *argv[] = { "/usr/bin/python3", "-c", TIOCSTI_PY, NULL };
+	struct spawn_job j = { .argv = argv, .setup = tty_setup, .data = arg };
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || setsid() < 0)
+		return 210;
+	int s = open(ptsname(m), O_RDWR | O_CLOEXEC);
+	if (s < 0 || ioctl(s, TIOCSCTTY, 0) < 0 || dup2(s, 0) < 0)
+		return 211;
+	return spawn_job_run(&j);
+}
+
+static void check_tiocsti(bool unpriv, bool new_session, const char *want)
+{
+	struct tty_job t = { new_session };
+	struct out o;
+	in_runner(unpriv, tty_run, &t, &o);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	cr_assert_str_eq(o.text, want);
+}
+
+Test(sandbox_proc, a_new_session_cannot_push_input_into_the_callers_terminal)
+{
+	need_root();
+	if (access("/usr/bin/python3", X_OK) < 0)
+		ck_skip_or_fail("/usr/bin/python3 is missing");
+	/* the control: in the caller's session the same program can */
+	check_tiocsti(false, false, "leader False TIOCSTI ok\n");
+	check_tiocsti(false, true, "leader True TIOCSTI Operation not permitted\n");
+	check_tiocsti(true, false, "leader False TIOCSTI ok\n");
+	check_tiocsti(true, true, "leader True TIOCSTI Operation not permitted\n");
+}
+
+/* ---- the init as PID 1 ---- */
+
+static void with_init(struct ck_spawn_attr *a, void *data)
+{
+	bool *init = data;
+	ck_spawn_attr_map_root(a);
+	ck_spawn_attr_set_mount_proc(a, true);
+	ck_spawn_attr_set_init(a, *init);
+}
+
+#define PID_NS (CK_CLONE_NEWUSER | CK_CLONE_NEWPID | CK_CLONE_NEWNS)
+
+/*
+ * An orphan ends in the namespace (it waits until its parent is reaped, so
+ * that the parent cannot reap it): the init reaps it; python as PID 1 (which
+ * waits only for its own children) leaves it a zombie.
+ */
+#define ORPHAN_PY                                                                                  \
+	"import os, subprocess, time\n"                                                             \
+	"orphan = 'sh -c \"while kill -0 $$ 2>/dev/null; do sleep 0.01; done\" >/dev/null 2>&1 & echo $!'\n" \
+	"p = int(subprocess.run(['sh', '-c', orphan], capture_output=True).stdout)\n"              \
+	"print('pid', os.getpid())\n"                                                              \
+	"def state():\n"                                                                           \
+	"    try:\n"                                                                               \
+	"        return open('/proc/%d/stat' % p).read().split(')')[1].split()[0]\n"              \
+	"    except FileNotFoundError:\n"                                                          \
+	"        return 'gone'\n"                                                                  \
+	"while state() not in WANT:\n"                                                             \
+	"    time.sleep(0.01)\n"                                                                   \
+	"print(state())\n"
+
+static void run_orphan(bool unpriv, bool init, const char *want, struct out *o)
+{
+	char prog[2048];
+	snprintf(prog, sizeof(prog), "WANT = %s\n%s", want, ORPHAN_PY);
+	char *argv[] = { "/usr/bin/python3", "-c", prog, NULL };
+	struct spawn_job j = { .argv = argv, .setup = with_init, .data = &init, .namespaces = PID_NS };
+	spawn_as(unpriv, &j, o);
+	cr_assert_eq(o->status, 0, "%s", o->text);
+}
+
+static void check_orphans(bool unpriv)
+{
+	struct out o;
+	if (access("/usr/bin/python3", X_OK) < 0)
+		ck_skip_or_fail("/usr/bin/python3 is missing");
+	/* the init reaps it (the loop waits until it is gone) */
+	run_orphan(unpriv, true, "('gone',)", &o);
+	cr_assert_str_eq(o.text, "pid 2\ngone\n");
+	/* the control: the command as PID 1 leaves it a zombie */
+	run_orphan(unpriv, false, "('gone', 'Z')", &o);
+	cr_assert_str_eq(o.text, "pid 1\nZ\n");
+}
+
+Test(sandbox_proc, the_init_reaps_orphans_as_root)
+{
+	need_root();
+	check_orphans(false);
+}
+
+Test(sandbox_proc, the_init_reaps_orphans_as_uid_65534)
+{
+	need_root();
+	check_orphans(true);
+}
+
+static void check_exit_status(bool unpriv, const char *script, int want)
+{
+	bool init = true;
+	struct out o;
+	sh_as(unpriv, PID_NS, with_init, &init, script, &o);
+	cr_assert_eq(o.status, want, "%s: %d, want %d: %s", script, o.status, want, o.text);
+}
+
+Test(sandbox_proc, the_init_exits_with_the_commands_status)
+{
+	need_root();
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		check_exit_status(unpriv, "exit 42", 42);
+		check_exit_status(unpriv, "exit 0", 0);
+		check_exit_status(unpriv, "kill -SEGV $$", 128 + SIGSEGV);
+		/* a background process does not keep it: the namespace ends with the command */
+		check_exit_status(unpriv, "sleep 600 & exit 3", 3);
+	}
+}
+
+/* In the runner: spawn with the init, wait for "ready", SIGTERM the init, report the status. */
+static int forward_run(void *arg)
+{
+	(void)arg;
+	char *argv[] = { "/bin/sh", "-c",
+			 "trap 'echo got TERM; exit 7' TERM; echo ready; while :; do sleep 0.01; done", NULL };
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	struct ck_child *c;
+	bool init = true;
+	char buf[64];
+	int p[2], st;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return 220;
+	ck_spawn_attr_set_namespaces(a, PID_NS);
+	with_init(a, &init);
+	ck_spawn_attr_add_fd(a, p[1], 1);
+	ck_spawn_attr_add_fd(a, 2, 2);
+	if (ck_spawn(&c, argv[0], argv, NULL, a, &err) < 0) {
+		printf("ck_spawn: %s\n", err.message);
+		return 221;
+	}
+	ck_spawn_attr_free(a);
+	close(p[1]);
+	ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+	if (n != 6 || memcmp(buf, "ready\n", 6) != 0)
+		return 222;
+	if (ck_spawn_signal(c, SIGTERM) < 0)
+		return 223;
+	n = read(p[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	printf("%s", buf);
+	close(p[0]);
+	if (ck_spawn_wait(c, &st) < 0)
+		return 224;
+	ck_spawn_free(c);
+	return code_of(st);
+}
+
+Test(sandbox_proc, the_init_forwards_signals_to_the_command)
+{
+	need_root();
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		struct out o;
+		in_runner(unpriv, forward_run, NULL, &o);
+		cr_assert_eq(o.status, 7, "status %d: %s", o.status, o.text);
+		cr_assert_str_eq(o.text, "got TERM\n");
+	}
+}
+
+Test(sandbox_proc, an_init_without_a_pid_namespace_is_einval)
+{
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_child *c;
+	char *argv[] = { "/bin/true", NULL };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	ck_spawn_attr_set_init(a, true);
+	cr_assert_eq(ck_spawn(&c, argv[0], argv, NULL, a, &err), -EINVAL);
+	cr_assert_str_eq(err.message, "an init as PID 1 needs a new PID namespace (CLONE_NEWPID)");
+	ck_spawn_attr_free(a);
+}
+
+/* ---- loopback ---- */
+
+static void net_setup(struct ck_spawn_attr *a, void *data)
+{
+	bool *up = data;
+	ck_spawn_attr_map_root(a);
+	ck_spawn_attr_set_loopback(a, *up);
+}
+
+#define LO_SH "ip -o -4 addr show dev lo | awk '{print $2, $3, $4, $5, $6}'; ip -o link show lo | grep -o 'state [A-Z]*'"
+
+static void check_loopback(bool unpriv)
+{
+	struct out ours, theirs, down;
+	bool up = true;
+
+	if (access("/usr/sbin/ip", X_OK) < 0 && access("/sbin/ip", X_OK) < 0)
+		ck_skip_or_fail("ip (iproute2) is missing");
+	sh_as(unpriv, CK_CLONE_NEWUSER | CK_CLONE_NEWNET, net_setup, &up, LO_SH, &ours);
+	cr_assert_eq(ours.status, 0, "%s", ours.text);
+	cr_assert_str_eq(ours.text, "lo inet 127.0.0.1/8 scope host\nstate UNKNOWN\n");
+	bwrap_as(unpriv, "--unshare-user --unshare-net", LO_SH, &theirs);
+	cr_assert_str_eq(ours.text, theirs.text);
+	up = false;
+	sh_as(unpriv, CK_CLONE_NEWUSER | CK_CLONE_NEWNET, net_setup, &up, LO_SH, &down);
+	cr_assert_str_eq(down.text, "state DOWN\n");
+}
+
+Test(sandbox_proc, loopback_is_up_in_a_new_network_namespace_as_root)
+{
+	need_root();
+	check_loopback(false);
+}
+
+Test(sandbox_proc, loopback_is_up_in_a_new_network_namespace_as_uid_65534)
+{
+	need_root();
+	check_loopback(true);
+}
+
+/* ---- resource limits ---- */
+
+static void limits(struct ck_spawn_attr *a, void *data)
+{
+	(void)data;
+	ck_spawn_attr_set_rlimit(a, RLIMIT_NOFILE, 100, 200);
+	ck_spawn_attr_set_rlimit(a, RLIMIT_CORE, 0, 0);
+	ck_spawn_attr_set_rlimit(a, RLIMIT_NOFILE, 64, 128); /* replaces the first */
+}
+
+static void raise_hard(struct ck_spawn_attr *a, void *data)
+{
+	(void)data;
+	ck_spawn_attr_map_root(a);
+	ck_spawn_attr_set_rlimit(a, RLIMIT_NOFILE, 64, CK_RLIM_INFINITY);
+}
+
+Test(sandbox_proc, rlimits_are_visible_to_the_command)
+{
+	struct out o;
+	need_root();
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		sh_as(unpriv, 0, limits, NULL, "ulimit -Sn; ulimit -Hn; ulimit -Sc; ulimit -Hc", &o);
+		cr_assert_eq(o.status, 0, "%s", o.text);
+		cr_assert_str_eq(o.text, "64\n128\n0\n0\n");
+	}
+	/* raising a hard limit needs CAP_SYS_RESOURCE in the initial namespace */
+	sh_as(true, CK_CLONE_NEWUSER, raise_hard, NULL, "true", &o);
+	cr_assert_eq(o.status, 204, "%s", o.text);
+	cr_assert_str_eq(o.text, "ck_spawn: EPERM: step rlimit: setrlimit RLIMIT_NOFILE: Operation not permitted: raising a hard limit needs CAP_SYS_RESOURCE in the initial user namespace\n");
+}
+
+Test(sandbox_proc, rlimit_text_is_parsed_as_prlimit_reads_it)
+{
+	int res;
+	uint64_t soft, hard;
+	char why[256];
+
+	cr_assert_eq(ck_rlimit_parse("NOFILE=1024:4096", &res, &soft, &hard, why, sizeof(why)), 0);
+	cr_assert(res == RLIMIT_NOFILE && soft == 1024 && hard == 4096);
+	cr_assert_eq(ck_rlimit_parse("rlimit_core=0", &res, &soft, &hard, why, sizeof(why)), 0);
+	cr_assert(res == RLIMIT_CORE && soft == 0 && hard == 0);
+	cr_assert_eq(ck_rlimit_parse("as=unlimited:infinity", &res, &soft, &hard, NULL, 0), 0);
+	cr_assert(res == RLIMIT_AS && soft == CK_RLIM_INFINITY && hard == CK_RLIM_INFINITY);
+	cr_assert_eq(ck_rlimit_parse("NOFILE=10:5", &res, &soft, &hard, why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "'10:5': the soft limit is above the hard limit");
+	cr_assert_eq(ck_rlimit_parse("FILES=1", &res, &soft, &hard, why, sizeof(why)), -EINVAL);
+	cr_assert_eq(strncmp(why, "'FILES': no such resource limit", 31), 0, "%s", why);
+	cr_assert_eq(ck_rlimit_parse("NOFILE", &res, &soft, &hard, why, sizeof(why)), -EINVAL);
+	cr_assert_eq(ck_rlimit_parse("NOFILE=1x", &res, &soft, &hard, why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "'1x': a limit is a number or 'unlimited'");
+	cr_assert_eq(ck_rlimit_parse("NOFILE=", &res, &soft, &hard, why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(ck_rlimit_name(RLIMIT_NPROC), "NPROC");
+	cr_assert_null(ck_rlimit_name(99));
+}
+
+/* ---- user namespaces disabled ---- */
+
+static void no_userns(struct ck_spawn_attr *a, void *data)
+{
+	bool *disable = data;
+	ck_spawn_attr_map_user(a);
+	ck_spawn_attr_set_disable_userns(a, *disable);
+	ck_spawn_attr_set_assert_userns_disabled(a, true);
+}
+
+#define USERNS_SH "id -u; unshare -U true 2>&1; echo $?"
+
+Test(sandbox_proc, disabled_user_namespaces_cannot_be_created_like_bwrap)
+{
+	need_root();
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		struct out ours, theirs;
+		bool disable = true;
+		sh_as(unpriv, CK_CLONE_NEWUSER, no_userns, &disable, USERNS_SH, &ours);
+		cr_assert_eq(ours.status, 0, "%s", ours.text);
+		cr_assert_str_eq(ours.text, unpriv ? "65534\nunshare: unshare failed: No space left on device\n1\n"
+						   : "0\nunshare: unshare failed: No space left on device\n1\n");
+		bwrap_as(unpriv, "--unshare-user --disable-userns", USERNS_SH, &theirs);
+		cr_assert_str_eq(ours.text, theirs.text);
+		/* asserted but not disabled: the spawn fails */
+		disable = false;
+		sh_as(unpriv, CK_CLONE_NEWUSER, no_userns, &disable, "true", &ours);
+		cr_assert_eq(ours.status, 204, "%s", ours.text);
+		cr_assert_str_eq(ours.text, "ck_spawn: EEXIST: step assert user namespaces disabled: creation of new user namespaces was not disabled as requested: the child could still create one\n");
+	}
+}
+
+/* ---- subordinate ranges through newuidmap ---- */
+
+#define SUBID_USER "ck-sbxproc"
+
+static int subids_run(void *arg)
+{
+	(void)arg;
+	char *argv[] = { "/bin/sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u", NULL };
+	struct spawn_job j = { .argv = argv, .namespaces = CK_CLONE_NEWUSER };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	int r = ck_spawn_attr_map_subids(a);
+	ck_spawn_attr_free(a);
+	if (r < 0) {
+		printf("map_subids: %s\n", strerrorname_np(-r));
+		return 230;
+	}
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_child *c;
+	a = ck_spawn_attr_new();
+	ck_spawn_attr_set_namespaces(a, j.namespaces);
+	ck_spawn_attr_map_subids(a);
+	fflush(stdout);
+	if ((r = ck_spawn(&c, argv[0], argv, NULL, a, &err)) < 0) {
+		printf("ck_spawn: %s: %s: %s\n", strerrorname_np(-r), err.step, err.message);
+		return 231;
+	}
+	ck_spawn_attr_free(a);
+	int st;
+	ck_spawn_wait(c, &st);
+	ck_spawn_free(c);
+	return code_of(st);
+}
+
+/* The runner as the test user (with subordinate ranges), not root. */
+static int as_subid_user(void *arg)
+{
+	struct passwd *pw = getpwnam(SUBID_USER);
+	if (!pw || setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0 || prctl(PR_SET_DUMPABLE, 1) < 0)
+		return 232;
+	return subids_run(arg);
+}
+
+/* The first range of name in path ("NAME:START:COUNT"), for the expected maps. */
+static bool first_range(const char *path, const char *name, unsigned long *start, unsigned long *count)
+{
+	char line[256];
+	FILE *f = fopen(path, "re");
+	bool found = false;
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char who[64];
+		found = sscanf(line, "%63[^:]:%lu:%lu", who, start, count) == 3 && strcmp(who, name) == 0;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+Test(sandbox_proc, subordinate_ranges_are_mapped_through_newuidmap_for_an_unprivileged_user)
+{
+	unsigned long us, uc, gs, gc;
+	struct out o;
+	char want[512];
+
+	need_root();
+	if (access("/usr/bin/newuidmap", X_OK) < 0)
+		ck_skip_or_fail("newuidmap is missing (Debian: uidmap; scripts/deps.sh installs it)");
+	/* a user of this test's own, with the ranges useradd gives (login.defs SUB_UID_*) */
+	if (!getpwnam(SUBID_USER) &&
+	    system("useradd --no-create-home --shell /usr/sbin/nologin " SUBID_USER " 2>&1") != 0)
+		ck_skip_or_fail("useradd %s failed: no user with subordinate ranges", SUBID_USER);
+	struct passwd *pw = getpwnam(SUBID_USER);
+	cr_assert_not_null(pw);
+	if (!first_range("/etc/subuid", SUBID_USER, &us, &uc) ||
+	    !first_range("/etc/subgid", SUBID_USER, &gs, &gc))
+		ck_skip_or_fail("%s has no range in /etc/subuid or /etc/subgid", SUBID_USER);
+	in_runner(false, as_subid_user, NULL, &o);
+	snprintf(want, sizeof(want),
+		 "%10u %10u %10u\n%10u %10lu %10lu\n%10u %10u %10u\n%10u %10lu %10lu\n0\n", 0u,
+		 (unsigned)pw->pw_uid, 1u, 1u, us, uc, 0u, (unsigned)pw->pw_gid, 1u, 1u, gs, gc);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	cr_assert_str_eq(o.text, want);
+	/* the user itself: without subordinate ranges the helper says so */
+	cr_assert_eq(system("userdel " SUBID_USER), 0);
+}
+
+/* Without ranges in the files, map_subids is ENOENT before any spawn. */
+Test(sandbox_proc, map_subids_without_ranges_is_enoent)
+{
+	need_root();
+	struct out o;
+	in_runner(true, subids_run, NULL, &o);
+	cr_assert_eq(o.status, 230, "%s", o.text);
+	cr_assert_str_eq(o.text, "map_subids: ENOENT\n");
+}
+
+/* ---- the tracer and the init ---- */
+
+Test(sandbox_proc, tracing_a_command_under_an_init_is_einval)
+{
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_tracer *t = NULL;
+	char *argv[] = { "/bin/true", NULL };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	cr_assert_eq(ck_spawn_attr_set_namespaces(a, CK_CLONE_NEWUSER | CK_CLONE_NEWPID), 0);
+	cr_assert_eq(ck_spawn_attr_map_root(a), 0);
+	cr_assert_eq(ck_spawn_attr_set_init(a, true), 0);
+	cr_assert_eq(ck_trace_spawn(&t, argv, NULL, a, NULL, &err), -EINVAL);
+	cr_assert_null(t);
+	cr_assert_str_eq(err.step, "attributes");
+	cr_assert_str_eq(err.message, "the tracer follows the child clonekit starts, which with an init is the init and not the command: trace with the command as PID 1");
+	ck_spawn_attr_free(a);
+}
+
+/* ---- failures leave nothing behind ---- */
+
+static int count_fds(void)
+{
+	int n = 0;
+	char path[64];
+	for (int fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n += access(path, F_OK) == 0;
+	}
+	return n;
+}
+
+/* A step of the program's process (after the init forked it) fails: no init, no zombie, no fd left. */
+Test(sandbox_proc, a_failure_under_the_init_leaves_no_process_and_no_fd)
+{
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_child *c = NULL;
+	char *argv[] = { "/bin/true", NULL };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	int before = count_fds();
+
+	cr_assert_eq(ck_spawn_attr_set_namespaces(a, PID_NS), 0);
+	cr_assert_eq(ck_spawn_attr_map_root(a), 0);
+	cr_assert_eq(ck_spawn_attr_set_init(a, true), 0);
+	/* root of a user namespace has no CAP_SYS_RESOURCE over the initial one */
+	cr_assert_eq(ck_spawn_attr_set_rlimit(a, RLIMIT_NOFILE, 64, CK_RLIM_INFINITY), 0);
+	int r = ck_spawn(&c, argv[0], argv, NULL, a, &err);
+	ck_spawn_attr_free(a);
+	if (r == 0) {
+		ck_spawn_free(c);
+		cr_assert_fail("the spawn succeeded: RLIMIT_NOFILE's hard limit was already infinite?");
+	}
+	cr_assert_eq(r, -EPERM, "%s", err.message);
+	cr_assert_str_eq(err.step, "rlimit");
+	cr_assert(err.in_child);
+	cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1, "a child was left");
+	cr_assert_eq(errno, ECHILD);
+	cr_assert_eq(count_fds(), before);
+}
+
+/* ---- the init and a hold before execve ---- */
+
+/* Held before execve, the program (under its init) has not run; released, it runs and its status comes back. */
+static int held_run(void *arg)
+{
+	(void)arg;
+	char *argv[] = { "/bin/sh", "-c", "echo ran; exit 5", NULL };
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	struct ck_child *c;
+	bool init = true;
+	char buf[64];
+	int p[2], st;
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return 240;
+	ck_spawn_attr_set_namespaces(a, PID_NS);
+	with_init(a, &init);
+	ck_spawn_attr_set_hold(a, true);
+	ck_spawn_attr_add_fd(a, p[1], 1);
+	if (ck_spawn(&c, argv[0], argv, NULL, a, &err) < 0) {
+		printf("ck_spawn: %s\n", err.message);
+		return 241;
+	}
+	ck_spawn_attr_free(a);
+	close(p[1]);
+	if (read(p[0], buf, sizeof(buf)) != -1 || errno != EAGAIN)
+		return 242; /* it ran (or ended) while held */
+	if (ck_spawn_release(c) < 0 || ck_spawn_wait_exec(c, &err) < 0)
+		return 243;
+	struct pollfd pfd = { p[0], POLLIN, 0 };
+	poll(&pfd, 1, CK_PATIENCE_MS);
+	ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	printf("%s", buf);
+	close(p[0]);
+	if (ck_spawn_wait(c, &st) < 0)
+		return 244;
+	ck_spawn_free(c);
+	return code_of(st);
+}
+
+Test(sandbox_proc, a_held_command_under_the_init_runs_when_released)
+{
+	need_root();
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		struct out o;
+		in_runner(unpriv, held_run, NULL, &o);
+		cr_assert_eq(o.status, 5, "status %d: %s", o.status, o.text);
+		cr_assert_str_eq(o.text, "ran\n");
+	}
+}
+
+/* ---- a capability the child does not hold ---- */
+
+static void keep_chown_only(struct ck_spawn_attr *a, void *data)
+{
+	(void)data;
+	ck_spawn_attr_set_caps(a, BIT(CAP_CHOWN));
+}
+
+/* Refused, where bwrap as root ignores capset's EPERM and keeps every capability. */
+Test(sandbox_proc, keeping_a_capability_the_child_lacks_fails_with_eperm)
+{
+	struct out o;
+	need_root();
+	sh_as(true, 0, keep_chown_only, NULL, "true", &o);
+	cr_assert_eq(o.status, 204, "%s", o.text);
+	cr_assert_str_eq(o.text, "ck_spawn: EPERM: step capabilities: capabilities: Operation not permitted: the child cannot keep a capability it does not hold (in a new user namespace it holds all of them)\n");
+}
