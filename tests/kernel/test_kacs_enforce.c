@@ -182,7 +182,6 @@ static const struct enf_case cases[] = {
 	 */
 	{ "pie-race", "user", ALL,
 	  "pie-race nonpie-ran no\n"
-	  "pie-race refused yes\n"
 	  "pie-race pie-ran yes\n", "pie" },
 };
 
