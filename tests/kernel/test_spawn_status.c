@@ -154,11 +154,15 @@ static void json_status_of(const char *code, int *status, char *first, size_t le
 	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
 	cr_assert_eq(ck_spawn_attr_set_namespaces(a, CK_CLONE_NEWPID | CK_CLONE_NEWNS), 0);
 	cr_assert_eq(ck_spawn_attr_set_json_status_fd(a, p[1]), 0);
+	/* held before execve: a command that ends at once would take its /proc/PID/ns links with it */
+	cr_assert_eq(ck_spawn_attr_set_hold(a, true), 0);
 	cr_assert_eq(ck_spawn(&c, "sh", argv, NULL, a, &err), 0, "%s", err.message);
 	ck_spawn_attr_free(a);
 	close(p[1]); /* the child handle keeps its own copy until the exit document */
 	snprintf(first, len, "{ \"child-pid\": %d, \"mnt-namespace\": %llu, \"pid-namespace\": %llu }\n",
 		 (int)ck_spawn_pid(c), ns_inode(ck_spawn_pid(c), "mnt"), ns_inode(ck_spawn_pid(c), "pid"));
+	cr_assert_eq(ck_spawn_release(c), 0);
+	cr_assert_eq(ck_spawn_wait_exec(c, &err), 0, "%s", err.message);
 	cr_assert_eq(ck_spawn_wait(c, status), 0);
 	ck_spawn_free(c);
 	read_all(p[0], all, sizeof(all));
