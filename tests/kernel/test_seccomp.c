@@ -27,6 +27,7 @@
 #include <clonekit/seccomp.h>
 #include <clonekit/spawn.h>
 
+#include "../run.h"
 #include "../support.h"
 
 #define OUT_MAX 8192
@@ -201,22 +202,6 @@ static void expected_line(char *buf, size_t len, const char *name, const char *o
 
 /* ---- running the helper ---- */
 
-static size_t read_all(int fd, char *buf, size_t len)
-{
-	size_t n = 0;
-	ssize_t r;
-	while (n < len - 1) {
-		r = read(fd, buf + n, len - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	return n;
-}
-
 static int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -276,7 +261,7 @@ static void spawn_helper(struct run *r, const char *helper, const struct ck_secc
 	ck_spawn_attr_free(a);
 	cr_assert_eq(rc, 0, "ck_spawn %s: %s, step %s: %s", helper, strerrorname_np(-rc),
 		     err.step ? err.step : "-", err.message);
-	read_all(p[0], r->out, sizeof(r->out));
+	ck_test_read_all(p[0], r->out, sizeof(r->out));
 	close(p[0]);
 	cr_assert_eq(ck_spawn_wait(c, &r->status), 0);
 	ck_spawn_free(c);
@@ -484,7 +469,7 @@ static void run_forked(struct run *r, const char *helper, const struct ck_seccom
 		_exit(127);
 	}
 	close(p[1]);
-	read_all(p[0], r->out, sizeof(r->out));
+	ck_test_read_all(p[0], r->out, sizeof(r->out));
 	close(p[0]);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	r->status = st;
