@@ -36,6 +36,7 @@
 #include <clonekit/flags.h>
 #include <clonekit/spawn.h>
 
+#include "../run.h"
 #include "../support.h"
 #include "../clone/deny_clone3.h"
 #include "../deny.h"
@@ -64,22 +65,6 @@ static struct ck_spawn_attr *attr_for(bool userns, uint64_t namespaces)
 	}
 	cr_assert_eq(ck_spawn_attr_set_namespaces(a, namespaces), 0);
 	return a;
-}
-
-static size_t read_all(int fd, char *buf, size_t len)
-{
-	size_t n = 0;
-	ssize_t r;
-	while (n < len - 1) {
-		r = read(fd, buf + n, len - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	return n;
 }
 
 static int count_fds_raw(void)
@@ -136,7 +121,7 @@ static int run_output(struct ck_spawn_attr *a, char *const argv[], char *const e
 	cr_assert_eq(ck_spawn_attr_add_fd(a, 2, 2), 0);
 	spawn_checked(&c, argv, envp, a);
 	close(p[1]);
-	read_all(p[0], out, len);
+	ck_test_read_all(p[0], out, len);
 	close(p[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	ck_spawn_free(c);
@@ -273,7 +258,7 @@ static void status_field(const char *field, char *buf, size_t len)
 	char text[4096];
 	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	cr_assert_geq(fd, 0);
-	read_all(fd, text, sizeof(text));
+	ck_test_read_all(fd, text, sizeof(text));
 	close(fd);
 	char *p = strstr(text, field);
 	cr_assert_not_null(p);
@@ -364,7 +349,7 @@ static void child_observe(int out, struct ck_spawn_attr *a, char *const argv[])
 		dprintf(out, "ck_spawn: %s (%s): %s\n", strerrorname_np(-r), err.step, err.message);
 		_exit(4);
 	}
-	read_all(p[0], buf, sizeof(buf));
+	ck_test_read_all(p[0], buf, sizeof(buf));
 	if (ck_spawn_wait(c, &st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		dprintf(out, "ck-observe status 0x%x: %s", st, buf);
 		_exit(5);
@@ -574,7 +559,7 @@ static void check_only_mapped_fds(bool userns)
 	char *argv[] = { observe_path(), "to", to, "fds", NULL };
 	spawn_checked(&c, argv, NULL, a);
 	close(p[1]);
-	read_all(p[0], out, sizeof(out));
+	ck_test_read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x: %s", st, out);
@@ -620,7 +605,7 @@ Test(spawn, without_mappings_fds_0_1_2_reach_the_program)
 	dup2(saved, 1);
 	close(saved);
 	cr_assert_eq(r, 0);
-	read_all(p[0], out, sizeof(out));
+	ck_test_read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x: %s", st, out);
@@ -651,8 +636,8 @@ static void check_swap(bool userns)
 	spawn_checked(&c, argv, envp, a);
 	close(pa[1]);
 	close(pb[1]);
-	read_all(pa[0], out_a, sizeof(out_a));
-	read_all(pb[0], out_b, sizeof(out_b));
+	ck_test_read_all(pa[0], out_a, sizeof(out_a));
+	ck_test_read_all(pb[0], out_b, sizeof(out_b));
 	close(pa[0]);
 	close(pb[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
@@ -902,7 +887,7 @@ static void read_text(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
-	read_all(fd, buf, len);
+	ck_test_read_all(fd, buf, len);
 	close(fd);
 }
 
@@ -1174,7 +1159,7 @@ static void check_cgroup(bool userns)
 	cr_assert_str_eq(procs, want);
 
 	close(in[1]);
-	read_all(p[0], out, sizeof(out));
+	ck_test_read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	cr_assert_str_eq(out, "eof\n");
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
@@ -1621,7 +1606,7 @@ static void check_hook_runs_first(bool userns)
 	char *argv[] = { "echo", "program", NULL };
 	spawn_checked(&c, argv, NULL, a);
 	close(p[1]);
-	read_all(p[0], out, sizeof(out));
+	ck_test_read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -1755,7 +1740,7 @@ static void spawn_dispositions(bool userns, char *out, size_t len, char *mask, c
 	cr_assert_eq(ck_spawn_attr_set_pre_exec(a, hook_disposition, &p[1]), 0);
 	spawn_checked(&c, argv, NULL, a);
 	close(p[1]);
-	read_all(p[0], out, len);
+	ck_test_read_all(p[0], out, len);
 	close(p[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x: %s", st, out);
@@ -1854,7 +1839,7 @@ static void check_handler_reset_failure(bool userns)
 		_exit(0);
 	}
 	close(p[1]);
-	read_all(p[0], out, sizeof(out));
+	ck_test_read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x", st);
@@ -2170,7 +2155,7 @@ Test(spawn, a_held_child_has_not_executed_until_released)
 	cr_assert(readable_within(efd, 5000), "no outcome of execve within 5 s");
 	cr_assert_eq(ck_spawn_wait_exec(c, &err), 0, "%s", err.message);
 	cr_assert_eq(ck_spawn_exec_fd(c), -1);
-	read_all(p[0], out, sizeof(out));
+	ck_test_read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	cr_assert_str_eq(out, "ran\n");
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
@@ -2198,7 +2183,7 @@ Test(spawn, a_held_child_in_new_namespaces_gets_its_maps_and_is_held)
 	cr_assert(same_exe(ck_spawn_pid(c)));
 	cr_assert_eq(ck_spawn_release(c), 0);
 	cr_assert_eq(ck_spawn_wait_exec(c, &err), 0, "%s", err.message);
-	read_all(p[0], out, sizeof(out));
+	ck_test_read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	cr_assert_str_eq(out, "0\n1\nheld\n");
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
@@ -2411,7 +2396,7 @@ static void check_listener(const struct ck_seccomp_listener_opts *opts)
 
 	/* the program's unshare(CLONE_NEWUTS) waits for our answer: EACCES */
 	answer_one(listener, ck_spawn_pid(c), SYS_unshare, CK_CLONE_NEWUTS, EACCES);
-	read_all(errp[0], out, sizeof(out));
+	ck_test_read_all(errp[0], out, sizeof(out));
 	close(errp[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status 0x%x: %s", st, out);
@@ -2459,7 +2444,7 @@ Test(spawn, the_listener_comes_after_the_callers_own_policy)
 	cr_assert_eq(ck_spawn_release(c), 0);
 	/* both filters hold: the policy refuses the user namespace, the listener is asked for UTS */
 	answer_one(listener, 0, SYS_unshare, CK_CLONE_NEWUTS, ENOTSUP);
-	read_all(errp[0], out, sizeof(out));
+	ck_test_read_all(errp[0], out, sizeof(out));
 	close(errp[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status 0x%x", st);
