@@ -29,6 +29,7 @@
 #include <clonekit/spawn.h>
 
 #include "kacs/sup_internal.h"
+#include "../run.h"
 #include "../support.h"
 
 struct ck_kacs_supervisor {
@@ -70,6 +71,24 @@ static void start(struct ck_kacs_supervisor *sv, char **argv, struct ck_spawn_at
 	if (rc == -EACCES && strstr(err.message, "perf_event_paranoid"))
 		ck_skip_or_fail("%s", err.message);
 	cr_assert_eq(rc, 0, "%s", err.message);
+}
+
+/* Reads from fd up to a newline (NUL-terminated into line) while the supervisor serves the tree. */
+static void read_line_serving(struct ck_kacs_supervisor *sv, int fd, char *line, size_t size)
+{
+	size_t len = 0;
+	line[0] = '\0';
+	while (!strchr(line, '\n')) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 0) == 1) {
+			ssize_t n = read(fd, line + len, size - 1 - len);
+			cr_assert_gt(n, 0);
+			len += (size_t)n;
+			line[len] = '\0';
+			continue;
+		}
+		cr_assert_eq(ck_kacs_supervisor_step(sv, 50), 1);
+	}
 }
 
 static int serve(struct ck_kacs_supervisor *sv)
@@ -178,18 +197,8 @@ static void a_child_gets_a_copy_of_its_creators_token(void)
 	ck_spawn_attr_free(a);
 	close(out[1]);
 	close(in[0]);
-	char line[32] = "";
-	size_t len = 0;
-	while (!strchr(line, '\n')) {
-		struct pollfd p = { out[0], POLLIN, 0 };
-		if (poll(&p, 1, 0) == 1) {
-			ssize_t n = read(out[0], line + len, sizeof(line) - 1 - len);
-			cr_assert_gt(n, 0);
-			len += (size_t)n;
-			continue;
-		}
-		cr_assert_eq(ck_kacs_supervisor_step(sv, 50), 1);
-	}
+	char line[32];
+	read_line_serving(sv, out[0], line, sizeof(line));
 	pid_t child = atoi(line);
 	struct rlimit nofile;
 	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &nofile), 0);
@@ -279,15 +288,6 @@ struct cli_run {
 	char out[4096], err[4096];
 };
 
-static void read_all(int fd, char *buf, size_t len)
-{
-	size_t n = 0;
-	for (ssize_t r; n + 1 < len && (r = read(fd, buf + n, len - 1 - n)) > 0;)
-		n += (size_t)r;
-	buf[n] = '\0';
-	close(fd);
-}
-
 /* clonekit ARGS..., as root or as uid 65534: its exit code, stdout and stderr. */
 static void cli(struct cli_run *r, bool nobody, ...)
 {
@@ -301,25 +301,14 @@ static void cli(struct cli_run *r, bool nobody, ...)
 		argv[n++] = s;
 	va_end(ap);
 	argv[n] = NULL;
-	int o[2], e[2];
-	cr_assert_eq(pipe2(o, O_CLOEXEC), 0);
-	cr_assert_eq(pipe2(e, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		dup2(o[1], 1);
-		dup2(e[1], 2);
-		if (nobody && (setgroups(0, NULL) || setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534)))
-			_exit(99);
-		execv(bin, argv);
-		_exit(98);
-	}
-	close(o[1]);
-	close(e[1]);
-	read_all(o[0], r->out, sizeof(r->out));
-	read_all(e[0], r->err, sizeof(r->err));
-	int st;
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	struct ck_test_run_opts o = { .capture_stderr = true, .tee_fd = -1, .as_nobody = nobody };
+	struct ck_test_run run;
+	int e = ck_test_run(argv, &o, &run);
+	cr_assert_eq(e, 0, "running %s: %s", bin, strerror(e));
+	snprintf(r->out, sizeof(r->out), "%s", run.out);
+	snprintf(r->err, sizeof(r->err), "%s", run.err);
+	int st = run.status;
+	ck_test_run_free(&run);
 	cr_assert(WIFEXITED(st), "clonekit: status %#x", st);
 	r->code = WEXITSTATUS(st);
 	if (r->code == 125 && strstr(r->err, "perf_event_paranoid"))
@@ -389,7 +378,8 @@ Test(kacs_supervisor, kacs_run_logs_each_decision_as_a_json_line)
 	    "sleep 30 & kill -0 1 2>/dev/null && exit 9; kill $!; wait", NULL);
 	int dfd = open(path, O_RDONLY | O_CLOEXEC);
 	static char text[4096];
-	read_all(dfd, text, sizeof(text));
+	ck_test_read_all(dfd, text, sizeof(text));
+	close(dfd);
 	unlink(path);
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	char *first = strstr(text, "\"op\":\"signal\",\"right\":\"0x1000\"");
@@ -444,18 +434,8 @@ Test(kacs_supervisor, a_call_on_a_newborn_without_a_record_waits_one_second_then
 	close(out[1]);
 	uint64_t t0 = ck__kacs_now_ns(CLOCK_MONOTONIC);
 	close(go[1]);
-	char line[16] = "";
-	size_t len = 0;
-	while (!strchr(line, '\n')) {
-		struct pollfd p = { out[0], POLLIN, 0 };
-		if (poll(&p, 1, 0) == 1) {
-			ssize_t n = read(out[0], line + len, sizeof(line) - 1 - len);
-			cr_assert_gt(n, 0);
-			len += (size_t)n;
-			continue;
-		}
-		cr_assert_eq(ck_kacs_supervisor_step(sv, 50), 1);
-	}
+	char line[16];
+	read_line_serving(sv, out[0], line, sizeof(line));
 	uint64_t waited = ck__kacs_now_ns(CLOCK_MONOTONIC) - t0;
 	cr_assert_str_eq(line, "1\n", "kill -0 failed (ESRCH)");
 	cr_assert_geq(waited, 1000000000ull, "answered after %llu ns", (unsigned long long)waited);
@@ -530,18 +510,8 @@ Test(kacs_supervisor, free_kills_and_reaps_a_running_tree)
 	start(sv, argv, a);
 	ck_spawn_attr_free(a);
 	close(out[1]);
-	char line[32] = "";
-	size_t len = 0;
-	while (!strchr(line, '\n')) {
-		struct pollfd p = { out[0], POLLIN, 0 };
-		if (poll(&p, 1, 0) == 1) {
-			ssize_t n = read(out[0], line + len, sizeof(line) - 1 - len);
-			cr_assert_gt(n, 0);
-			len += (size_t)n;
-			continue;
-		}
-		cr_assert_eq(ck_kacs_supervisor_step(sv, 50), 1);
-	}
+	char line[32];
+	read_line_serving(sv, out[0], line, sizeof(line));
 	pid_t orphan = atoi(line);
 	cr_assert_gt(orphan, 0);
 	free_sup(sv);
