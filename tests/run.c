@@ -122,7 +122,8 @@ static int collect(struct sink *k, size_t nk, pid_t pid, const struct ck_test_ru
 /* In the forked child: its process group, stdio and identity; 0 or -errno. */
 static int child_setup(int in, int out, int err, const struct ck_test_run_opts *o)
 {
-	if (setpgid(0, 0) < 0 || dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0)
+	if ((o->new_session ? setsid() : setpgid(0, 0)) < 0 || dup2(in, STDIN_FILENO) < 0 ||
+	    dup2(out, STDOUT_FILENO) < 0)
 		return -errno;
 	if ((o->merge_stderr || o->capture_stderr) && dup2(o->merge_stderr ? out : err, STDERR_FILENO) < 0)
 		return -errno;

@@ -17,6 +17,7 @@ struct ck_test_run_opts {
 	char *const *envp;   /* NULL: the caller's environment */
 	const char *stdin_text; /* NULL: stdin is /dev/null; else these bytes, then EOF */
 	bool as_nobody;      /* run as uid and gid CK_TEST_NOBODY without groups (the caller is root) */
+	bool new_session;    /* it leads a session of its own (so a group too), else only a group */
 };
 
 struct ck_test_run {
