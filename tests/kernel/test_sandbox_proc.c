@@ -32,6 +32,7 @@
 #include <clonekit/spawn.h>
 #include <clonekit/trace.h>
 
+#include "../run.h"
 #include "../support.h"
 
 #define UNPRIV_ID 65534
@@ -53,52 +54,36 @@ static void need_root(void)
 		ck_skip_or_fail("these tests become uid %d and compare with bwrap as root", UNPRIV_ID);
 }
 
-/* A forked runner: drops to uid 65534 when asked, then runs fn, whose exit status ends it. */
+/*
+ * A forked runner (tests/run.c), leading a session of its own: drops to uid
+ * 65534 when asked, then runs fn, whose exit status ends it.
+ */
 static void in_runner(bool unpriv, int (*fn)(void *), void *arg, struct out *o)
 {
-	int p[2], st = 0;
-	size_t n = 0;
+	struct ck_test_run_opts ro = { .merge_stderr = true, .timeout_s = CK_PATIENCE_MS / 1000, .tee_fd = -1,
+				       .as_nobody = unpriv, .new_session = true };
+	struct ck_test_run r;
+	int e = ck_test_run_fn(fn, arg, &ro, &r);
 
-	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		close(p[0]);
-		if (dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
-			_exit(201);
-		if (unpriv && (setgroups(0, NULL) < 0 || setresgid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0 ||
-			       setresuid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0 ||
-			       prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)) {
-			printf("drop privileges: %s\n", strerror(errno));
-			_exit(202);
-		}
-		int code = fn(arg);
-		fflush(stdout);
-		_exit(code);
-	}
-	close(p[1]);
-	long deadline = ck_test_now_ms() + CK_PATIENCE_MS;
-	for (;;) {
-		struct pollfd pfd = { p[0], POLLIN, 0 };
-		long left = deadline - ck_test_now_ms();
-		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
-			break;
-		ssize_t k = read(p[0], o->text + n, sizeof(o->text) - 1 - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0 || (n += (size_t)k) == sizeof(o->text) - 1)
-			break;
-	}
-	o->text[n] = '\0';
-	close(p[0]);
-	bool ended = ck_wait_until(waitpid(pid, &st, WNOHANG) == pid, deadline - ck_test_now_ms());
-	if (!ended) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-	}
-	cr_assert(ended, "the runner hung; it wrote: %s", o->text);
+	cr_assert_eq(e, 0, "the runner%s: %s", unpriv ? " as uid 65534" : "", strerror(e));
+	snprintf(o->text, sizeof(o->text), "%s", r.out);
+	int st = r.status;
+	bool hung = r.timed_out;
+	ck_test_run_free(&r);
+	cr_assert_not(hung, "the runner hung; it wrote: %s", o->text);
 	cr_assert(WIFEXITED(st), "runner: status 0x%x: %s", st, o->text);
 	o->status = WEXITSTATUS(st);
+}
+
+/* fn's runner as root, then as uid 65534: each exits with status, having written text. */
+static void runs_as_both(int (*fn)(void *), int status, const char *text)
+{
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		struct out o;
+		in_runner(unpriv, fn, NULL, &o);
+		cr_assert_eq(o.status, status, "status %d: %s", o.status, o.text);
+		cr_assert_str_eq(o.text, text);
+	}
 }
 
 /* The shell's status of a waitpid() status. */
@@ -431,7 +416,8 @@ static int tty_run(void *arg)
 	char *argv[] = { "/usr/bin/python3", "-c", TIOCSTI_PY, NULL };
 	struct spawn_job j = { .argv = argv, .setup = tty_setup, .data = arg };
 	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || setsid() < 0)
+	/* the runner leads its own session already: the pty becomes its controlling terminal */
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || getsid(0) != getpid())
 		return 210;
 	int s = open(ptsname(m), O_RDWR | O_CLOEXEC);
 	if (s < 0 || ioctl(s, TIOCSCTTY, 0) < 0 || dup2(s, 0) < 0)
@@ -589,12 +575,7 @@ static int forward_run(void *arg)
 Test(sandbox_proc, the_init_forwards_signals_to_the_command)
 {
 	need_root();
-	for (int unpriv = 0; unpriv < 2; unpriv++) {
-		struct out o;
-		in_runner(unpriv, forward_run, NULL, &o);
-		cr_assert_eq(o.status, 7, "status %d: %s", o.status, o.text);
-		cr_assert_str_eq(o.text, "got TERM\n");
-	}
+	runs_as_both(forward_run, 7, "got TERM\n");
 }
 
 Test(sandbox_proc, an_init_without_a_pid_namespace_is_einval)
@@ -937,12 +918,7 @@ static int held_run(void *arg)
 Test(sandbox_proc, a_held_command_under_the_init_runs_when_released)
 {
 	need_root();
-	for (int unpriv = 0; unpriv < 2; unpriv++) {
-		struct out o;
-		in_runner(unpriv, held_run, NULL, &o);
-		cr_assert_eq(o.status, 5, "status %d: %s", o.status, o.text);
-		cr_assert_str_eq(o.text, "ran\n");
-	}
+	runs_as_both(held_run, 5, "ran\n");
 }
 
 /* ---- a capability the child does not hold ---- */
