@@ -73,6 +73,27 @@ static void start(struct ck_kacs_supervisor *sv, char **argv, struct ck_spawn_at
 	cr_assert_eq(rc, 0, "%s", err.message);
 }
 
+/* Starts argv with its stdout a pipe (*out: the read end) and, when in is not NULL, its stdin one (*in: the write end). */
+static void start_piped(struct ck_kacs_supervisor *sv, char **argv, int *in, int *out)
+{
+	int o[2], i[2] = { -1, -1 };
+	cr_assert_eq(pipe2(o, O_CLOEXEC), 0);
+	if (in)
+		cr_assert_eq(pipe2(i, O_CLOEXEC), 0);
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	if (in)
+		cr_assert_eq(ck_spawn_attr_add_fd(a, i[0], 0), 0);
+	cr_assert_eq(ck_spawn_attr_add_fd(a, o[1], 1), 0);
+	start(sv, argv, a);
+	ck_spawn_attr_free(a);
+	close(o[1]);
+	*out = o[0];
+	if (in) {
+		close(i[0]);
+		*in = i[1];
+	}
+}
+
 /* Reads from fd up to a newline (NUL-terminated into line) while the supervisor serves the tree. */
 static void read_line_serving(struct ck_kacs_supervisor *sv, int fd, char *line, size_t size)
 {
@@ -186,19 +207,11 @@ Test(kacs_supervisor, a_missing_command_fails_the_start_with_enoent_and_leaves_n
 static void a_child_gets_a_copy_of_its_creators_token(void)
 {
 	struct ck_kacs_supervisor *sv = new_sup(0);
-	int out[2], in[2];
-	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
 	char *argv[] = { "/bin/sh", "-c", "sleep 30 & echo $!; read x; kill $!", NULL };
-	struct ck_spawn_attr *a = ck_spawn_attr_new();
-	cr_assert_eq(ck_spawn_attr_add_fd(a, in[0], 0), 0);
-	cr_assert_eq(ck_spawn_attr_add_fd(a, out[1], 1), 0);
-	start(sv, argv, a);
-	ck_spawn_attr_free(a);
-	close(out[1]);
-	close(in[0]);
+	int in, out;
+	start_piped(sv, argv, &in, &out);
 	char line[32];
-	read_line_serving(sv, out[0], line, sizeof(line));
+	read_line_serving(sv, out, line, sizeof(line));
 	pid_t child = atoi(line);
 	struct rlimit nofile;
 	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &nofile), 0);
@@ -223,8 +236,8 @@ static void a_child_gets_a_copy_of_its_creators_token(void)
 	cr_assert_eq(p->threads, 1);
 	cr_assert_null(ck__kacs_thread_find(s, child)->imp);
 
-	close(in[1]); /* read x ends, the shell kills the sleep */
-	close(out[0]);
+	close(in); /* read x ends, the shell kills the sleep */
+	close(out);
 	cr_assert_eq(serve(sv), 0);
 	int st;
 	cr_assert_eq(ck_kacs_supervisor_status(sv, &st), 0);
@@ -250,21 +263,13 @@ Test(kacs_supervisor, a_child_gets_a_deep_copy_of_its_creators_token_as_uid_6553
 Test(kacs_supervisor, a_lost_lineage_record_kills_the_tree_and_fails_with_eio)
 {
 	struct ck_kacs_supervisor *sv = new_sup(1); /* one page: about 80 records */
-	int out[2], in[2];
-	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
 	char *argv[] = { "/bin/sh", "-c", "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done; "
 					  "echo burst; read x; sleep 30", NULL };
-	struct ck_spawn_attr *a = ck_spawn_attr_new();
-	cr_assert_eq(ck_spawn_attr_add_fd(a, in[0], 0), 0);
-	cr_assert_eq(ck_spawn_attr_add_fd(a, out[1], 1), 0);
-	start(sv, argv, a);
-	ck_spawn_attr_free(a);
-	close(out[1]);
-	close(in[0]);
+	int in, out;
+	start_piped(sv, argv, &in, &out);
 	/* the supervisor does not drain while the burst runs: the ring overflows */
 	char buf[16];
-	cr_assert_eq(read(out[0], buf, sizeof(buf)), 6);
+	cr_assert_eq(read(out, buf, sizeof(buf)), 6);
 	/* the first drain sees a full ring and asks perf how many records it dropped */
 	cr_assert_eq(ck_kacs_supervisor_step(sv, 0), -EIO);
 	cr_assert(strstr(ck_kacs_supervisor_message(sv), "lineage lost"), "%s", ck_kacs_supervisor_message(sv));
@@ -274,9 +279,9 @@ Test(kacs_supervisor, a_lost_lineage_record_kills_the_tree_and_fails_with_eio)
 	int st;
 	cr_assert_eq(ck_kacs_supervisor_status(sv, &st), 0);
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#x", st);
-	if (in[1] >= 0)
-		close(in[1]);
-	close(out[0]);
+	if (in >= 0)
+		close(in);
+	close(out);
 	free_sup(sv);
 	assert_no_child_left();
 }
@@ -419,23 +424,15 @@ Test(kacs_supervisor, a_call_on_a_newborn_without_a_record_waits_one_second_then
 		pause();
 		_exit(0);
 	}
-	int go[2], out[2]; /* after the fork: the outsider must not hold the pipes' ends */
-	cr_assert_eq(pipe2(go, O_CLOEXEC), 0);
-	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
 	char script[128];
 	snprintf(script, sizeof(script), "read x; kill -0 %d 2>/dev/null; echo $?", (int)outsider);
 	char *argv[] = { "/bin/sh", "-c", script, NULL };
-	struct ck_spawn_attr *a = ck_spawn_attr_new();
-	cr_assert_eq(ck_spawn_attr_add_fd(a, go[0], 0), 0);
-	cr_assert_eq(ck_spawn_attr_add_fd(a, out[1], 1), 0);
-	start(sv, argv, a);
-	ck_spawn_attr_free(a);
-	close(go[0]);
-	close(out[1]);
+	int go, out; /* after the fork: the outsider must not hold the pipes' ends */
+	start_piped(sv, argv, &go, &out);
 	uint64_t t0 = ck__kacs_now_ns(CLOCK_MONOTONIC);
-	close(go[1]);
+	close(go);
 	char line[16];
-	read_line_serving(sv, out[0], line, sizeof(line));
+	read_line_serving(sv, out, line, sizeof(line));
 	uint64_t waited = ck__kacs_now_ns(CLOCK_MONOTONIC) - t0;
 	cr_assert_str_eq(line, "1\n", "kill -0 failed (ESRCH)");
 	cr_assert_geq(waited, 1000000000ull, "answered after %llu ns", (unsigned long long)waited);
@@ -445,7 +442,7 @@ Test(kacs_supervisor, a_call_on_a_newborn_without_a_record_waits_one_second_then
 	/* the outsider is a child of S too: the tree ends once it is gone */
 	kill(outsider, SIGKILL);
 	cr_assert_eq(serve(sv), 0);
-	close(out[0]);
+	close(out);
 	ck_kacs_supervisor_free(sv);
 	assert_no_child_left();
 }
@@ -501,21 +498,16 @@ Test(kacs_supervisor, kacs_run_forwards_sigterm_to_the_command)
 Test(kacs_supervisor, free_kills_and_reaps_a_running_tree)
 {
 	struct ck_kacs_supervisor *sv = new_sup(0);
-	int out[2];
-	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
 	/* a grandchild that outlives its parent comes back to S, the subreaper */
 	char *argv[] = { "/bin/sh", "-c", "(sleep 60 & echo $!) ; sleep 60", NULL };
-	struct ck_spawn_attr *a = ck_spawn_attr_new();
-	cr_assert_eq(ck_spawn_attr_add_fd(a, out[1], 1), 0);
-	start(sv, argv, a);
-	ck_spawn_attr_free(a);
-	close(out[1]);
+	int out;
+	start_piped(sv, argv, NULL, &out);
 	char line[32];
-	read_line_serving(sv, out[0], line, sizeof(line));
+	read_line_serving(sv, out, line, sizeof(line));
 	pid_t orphan = atoi(line);
 	cr_assert_gt(orphan, 0);
 	free_sup(sv);
-	close(out[0]);
+	close(out);
 	cr_assert_eq(kill(orphan, 0), -1, "the orphaned sleep %d still runs", (int)orphan);
 	cr_assert_eq(errno, ESRCH);
 	assert_no_child_left();
