@@ -532,44 +532,62 @@ Test(sandbox_proc, the_init_exits_with_the_commands_status)
 	}
 }
 
+/* In a runner: spawns argv with a (freed) and its stdout the pipe p (whose write end is closed); 0, or fail. */
+static int spawn_to_pipe(struct ck_spawn_attr *a, char *const argv[], int p[2], struct ck_child **c, int fail)
+{
+	struct ck_spawn_error err = { .size = sizeof(err) };
+
+	ck_spawn_attr_add_fd(a, p[1], 1);
+	if (ck_spawn(c, argv[0], argv, NULL, a, &err) < 0) {
+		printf("ck_spawn: %s\n", err.message);
+		return fail;
+	}
+	ck_spawn_attr_free(a);
+	close(p[1]);
+	return 0;
+}
+
+/* In a runner: prints what one read of fd gives, closes it, waits for c; its shell status, or fail. */
+static int print_then_wait(struct ck_child *c, int fd, int fail)
+{
+	char buf[64];
+	int st;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	printf("%s", buf);
+	close(fd);
+	if (ck_spawn_wait(c, &st) < 0)
+		return fail;
+	ck_spawn_free(c);
+	return code_of(st);
+}
+
 /* In the runner: spawn with the init, wait for "ready", SIGTERM the init, report the status. */
 static int forward_run(void *arg)
 {
 	(void)arg;
 	char *argv[] = { "/bin/sh", "-c",
 			 "trap 'echo got TERM; exit 7' TERM; echo ready; while :; do sleep 0.01; done", NULL };
-	struct ck_spawn_error err = { .size = sizeof(err) };
 	struct ck_spawn_attr *a = ck_spawn_attr_new();
 	struct ck_child *c;
 	bool init = true;
 	char buf[64];
-	int p[2], st;
+	int p[2];
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return 220;
 	ck_spawn_attr_set_namespaces(a, PID_NS);
 	with_init(a, &init);
-	ck_spawn_attr_add_fd(a, p[1], 1);
 	ck_spawn_attr_add_fd(a, 2, 2);
-	if (ck_spawn(&c, argv[0], argv, NULL, a, &err) < 0) {
-		printf("ck_spawn: %s\n", err.message);
+	if (spawn_to_pipe(a, argv, p, &c, 221))
 		return 221;
-	}
-	ck_spawn_attr_free(a);
-	close(p[1]);
 	ssize_t n = read(p[0], buf, sizeof(buf) - 1);
 	if (n != 6 || memcmp(buf, "ready\n", 6) != 0)
 		return 222;
 	if (ck_spawn_signal(c, SIGTERM) < 0)
 		return 223;
-	n = read(p[0], buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	printf("%s", buf);
-	close(p[0]);
-	if (ck_spawn_wait(c, &st) < 0)
-		return 224;
-	ck_spawn_free(c);
-	return code_of(st);
+	return print_then_wait(c, p[0], 224);
 }
 
 Test(sandbox_proc, the_init_forwards_signals_to_the_command)
@@ -885,34 +903,22 @@ static int held_run(void *arg)
 	struct ck_child *c;
 	bool init = true;
 	char buf[64];
-	int p[2], st;
+	int p[2];
 
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
 		return 240;
 	ck_spawn_attr_set_namespaces(a, PID_NS);
 	with_init(a, &init);
 	ck_spawn_attr_set_hold(a, true);
-	ck_spawn_attr_add_fd(a, p[1], 1);
-	if (ck_spawn(&c, argv[0], argv, NULL, a, &err) < 0) {
-		printf("ck_spawn: %s\n", err.message);
+	if (spawn_to_pipe(a, argv, p, &c, 241))
 		return 241;
-	}
-	ck_spawn_attr_free(a);
-	close(p[1]);
 	if (read(p[0], buf, sizeof(buf)) != -1 || errno != EAGAIN)
 		return 242; /* it ran (or ended) while held */
 	if (ck_spawn_release(c) < 0 || ck_spawn_wait_exec(c, &err) < 0)
 		return 243;
 	struct pollfd pfd = { p[0], POLLIN, 0 };
 	poll(&pfd, 1, CK_PATIENCE_MS);
-	ssize_t n = read(p[0], buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	printf("%s", buf);
-	close(p[0]);
-	if (ck_spawn_wait(c, &st) < 0)
-		return 244;
-	ck_spawn_free(c);
-	return code_of(st);
+	return print_then_wait(c, p[0], 244);
 }
 
 Test(sandbox_proc, a_held_command_under_the_init_runs_when_released)
