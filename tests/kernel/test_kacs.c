@@ -635,15 +635,15 @@ KACS_CASE(case08_low_integrity_signals_itself_under_v022)
 	kacs_case(m, &v022, case08_script, expect, NULL, 0);
 }
 
+/* Case 9's two processes: a as alice, ignoring SIGTERM, and b as bob; the script, and its transcript. */
+#define ALICE_AND_BOB "fork a\n@a as alice\n@a ignore TERM\nfork b\n@b as bob\n"
+#define ALICE_AND_BOB_EXPECT "fork: ok pid={*}\na/as: ok\na/ignore: ok\nfork: ok pid={*}\nb/as: ok\n"
+
 /* 9: another user: only QUERY_LIMITED (Everyone's ACE). */
 KACS_CASE(case09_another_user_gets_only_query_limited)
 {
 	kacs_case(m, &plain_run,
-		  "fork a\n"
-		  "@a as alice\n"
-		  "@a ignore TERM\n"
-		  "fork b\n"
-		  "@b as bob\n"
+		  ALICE_AND_BOB
 		  "@b kill $a 0\n"
 		  "@b pidfd_open $a =pa\n"
 		  "@b getpgid $a\n"
@@ -654,11 +654,7 @@ KACS_CASE(case09_another_user_gets_only_query_limited)
 		  "@b prlimit $a\n"
 		  "@b getaffinity $a\n"
 		  "@b open_process %pa QUERY\n",
-		  "fork: ok pid={*}\n"
-		  "a/as: ok\n"
-		  "a/ignore: ok\n"
-		  "fork: ok pid={*}\n"
-		  "b/as: ok\n"
+		  ALICE_AND_BOB_EXPECT
 		  "b/kill: ok\n"
 		  "b/pidfd_open: ok\n"
 		  "b/getpgid: ok\n"
@@ -685,11 +681,7 @@ KACS_CASE(case09_another_user_gets_only_query_limited)
 KACS_CASE(case09_the_other_rows_for_another_user)
 {
 	kacs_case(m, &plain_run,
-		  "fork a\n"
-		  "@a as alice\n"
-		  "@a ignore TERM\n"
-		  "fork b\n"
-		  "@b as bob\n"
+		  ALICE_AND_BOB
 		  "@b getsid $a\n"
 		  "@b tkill $a TERM\n"
 		  "@b tgkill $a TERM\n"
@@ -697,11 +689,7 @@ KACS_CASE(case09_the_other_rows_for_another_user)
 		  "@b kcmp $a\n"
 		  "@b fork b2\n"
 		  "@b kcmp $b2\n",
-		  "fork: ok pid={*}\n"
-		  "a/as: ok\n"
-		  "a/ignore: ok\n"
-		  "fork: ok pid={*}\n"
-		  "b/as: ok\n"
+		  ALICE_AND_BOB_EXPECT
 		  "b/getsid: ok\n"
 		  "b/tkill: EACCES\n"
 		  "b/tgkill: EACCES\n"
