@@ -2,6 +2,7 @@
 #include "run.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <fcntl.h>
@@ -320,4 +321,25 @@ size_t ck_test_read_all(int fd, char *buf, size_t len)
 	}
 	buf[n] = '\0';
 	return n;
+}
+
+int ck_test_fd_count(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	for (struct dirent *e; (e = readdir(d));)
+		if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
+			n++;
+	closedir(d);
+	return n;
+}
+
+void ck_test_assert_no_children(void)
+{
+	errno = 0;
+	pid_t r = waitpid(-1, NULL, WNOHANG | __WALL);
+	cr_assert(r == -1 && errno == ECHILD, "a child is left behind (waitpid: %d, %s)", (int)r, strerror(errno));
 }

@@ -57,4 +57,10 @@ char *ck_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reads fd until EOF, an error, or len - 1 bytes; NUL-terminates buf and returns the count. */
 size_t ck_test_read_all(int fd, char *buf, size_t len);
 
+/* The fds open in this process, the one reading /proc/self/fd not counted; -1 (errno set) when it cannot be read. */
+int ck_test_fd_count(void);
+
+/* Fails the test when this process has a child left, running or a zombie, whatever its exit signal. */
+void ck_test_assert_no_children(void);
+
 #endif
