@@ -204,22 +204,9 @@ static void expected_line(char *buf, size_t len, const char *name, const char *o
 
 static int count_fds(void)
 {
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	cr_assert_not_null(d, "/proc/self/fd: %s", strerror(errno));
-	for (struct dirent *e; (e = readdir(d));)
-		if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
-			n++;
-	closedir(d);
+	int n = ck_test_fd_count();
+	cr_assert_geq(n, 0, "/proc/self/fd: %s", strerror(errno));
 	return n;
-}
-
-static void assert_no_children(void)
-{
-	errno = 0;
-	pid_t r = waitpid(-1, NULL, WNOHANG | __WALL);
-	cr_assert(r == -1 && errno == ECHILD, "a child is left behind (waitpid: %d, %s)", (int)r,
-		  strerror(errno));
 }
 
 struct run {
@@ -324,7 +311,7 @@ static void check_policy(enum policy p, const char *helper, const char *arch)
 			const char *one = as.name[i];
 			spawn_helper(&r, helper, pol, false, &one, 1);
 			check_dies(ctx, &r, one);
-			assert_no_children();
+			ck_test_assert_no_children();
 			continue;
 		}
 		names[n] = as.name[i];
@@ -332,7 +319,7 @@ static void check_policy(enum policy p, const char *helper, const char *arch)
 	}
 	spawn_helper(&r, helper, pol, false, names, n);
 	check_lines(ctx, &r, names, wants, n);
-	assert_no_children();
+	ck_test_assert_no_children();
 
 	/* in place, one per helper: namespaces the helper joins must not meet the next attempt */
 	snprintf(ctx, sizeof(ctx), "%s, %s helper, in place", table[p].name, arch);
@@ -346,7 +333,7 @@ static void check_policy(enum policy p, const char *helper, const char *arch)
 			check_dies(ctx, &r, one);
 		else
 			check_lines(ctx, &r, &one, &w, 1);
-		assert_no_children();
+		ck_test_assert_no_children();
 	}
 
 	ck_seccomp_policy_free(pol);
@@ -494,7 +481,7 @@ Test(seccomp, ck_seccomp_load_in_a_forked_child_holds_across_execve)
 	run_forked(&r, helper, pol, names, as.n);
 	check_lines("ck_seccomp_load(deny-namespaces), x86_64 helper", &r, names, wants, as.n);
 	ck_seccomp_policy_free(pol);
-	assert_no_children();
+	ck_test_assert_no_children();
 	cr_assert_eq(prctl(PR_GET_SECCOMP, 0, 0, 0, 0), 0, "the test process itself got a filter");
 	cr_assert_eq(count_fds(), fds, "fds leaked");
 }
@@ -517,13 +504,13 @@ Test(seccomp, seed_snippet_refuses_fork_and_allows_newuser_and_deny_namespaces_i
 
 	run_forked(&r, helper, NULL, names, n);
 	check_lines("the seed's libseccomp rule", &r, names, seed, n);
-	assert_no_children();
+	ck_test_assert_no_children();
 
 	struct ck_seccomp_policy *pol = policy_make(POL_DENY_NAMESPACES);
 	spawn_helper(&r, helper, pol, false, names, n);
 	check_lines("deny-namespaces", &r, names, ours, n);
 	ck_seccomp_policy_free(pol);
-	assert_no_children();
+	ck_test_assert_no_children();
 	cr_assert_eq(prctl(PR_GET_SECCOMP, 0, 0, 0, 0), 0, "the test process itself got a filter");
 	cr_assert_eq(count_fds(), fds, "fds leaked");
 }
