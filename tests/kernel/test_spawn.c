@@ -67,32 +67,11 @@ static struct ck_spawn_attr *attr_for(bool userns, uint64_t namespaces)
 	return a;
 }
 
-static int count_fds_raw(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	if (!d)
-		return -1;
-	for (struct dirent *e; (e = readdir(d));)
-		if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
-			n++;
-	closedir(d);
-	return n;
-}
-
 static int count_fds(void)
 {
-	int n = count_fds_raw();
+	int n = ck_test_fd_count();
 	cr_assert_geq(n, 0, "/proc/self/fd: %s", strerror(errno));
 	return n;
-}
-
-static void assert_no_children(void)
-{
-	errno = 0;
-	pid_t r = waitpid(-1, NULL, WNOHANG | __WALL);
-	cr_assert(r == -1 && errno == ECHILD, "a child is left behind (waitpid: %d, %s)", (int)r,
-		  strerror(errno));
 }
 
 static void spawn_checked(struct ck_child **c, char *const argv[], char *const envp[],
@@ -170,7 +149,7 @@ static void expect_explained(struct ck_spawn_attr *a, char *const argv[], const 
 		else
 			cr_assert_null(err.rule, "rule %s", err.rule);
 	}
-	assert_no_children();
+	ck_test_assert_no_children();
 	cr_assert_eq(count_fds(), fds, "ck_spawn leaked an fd");
 }
 
@@ -383,7 +362,7 @@ static void check_exit_statuses(bool userns)
 		ck_spawn_free(c);
 		ck_spawn_attr_free(a);
 	}
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 Test(spawn, exit_statuses_are_exact_on_the_vfork_path)
@@ -1026,9 +1005,9 @@ static void unpriv_multi_range(int out)
 	struct ck_spawn_attr *a = ck_spawn_attr_new();
 	ck_spawn_attr_set_namespaces(a, CK_CLONE_NEWUSER);
 	ck_spawn_attr_add_uid_map(a, 0, 100000, 65536);
-	int before = count_fds_raw();
+	int before = ck_test_fd_count();
 	int r = ck_spawn(&c, "true", argv, NULL, a, &err);
-	int after = count_fds_raw();
+	int after = ck_test_fd_count();
 	errno = 0;
 	pid_t w = waitpid(-1, NULL, WNOHANG | __WALL);
 	dprintf(out, "%s %s %s in_child=%d children=%s fds=%s\n%s\n", strerrorname_np(-r),
@@ -1254,7 +1233,7 @@ Test(spawn, the_pidfd_becomes_readable_when_the_child_exits)
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ck_spawn_free(c);
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 static void check_signal_kill(bool userns)
@@ -1272,7 +1251,7 @@ static void check_signal_kill(bool userns)
 	cr_assert_eq(ck_spawn_signal(c, SIGKILL), -ESRCH);
 	cr_assert_eq(ck_spawn_wait(c, &st), -ECHILD);
 	ck_spawn_free(c);
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 Test(spawn, signal_kills_the_child_through_its_pidfd_on_the_vfork_path)
@@ -1299,7 +1278,7 @@ static void check_free_kills(bool userns)
 	errno = 0;
 	cr_assert_eq(kill(pid, 0), -1);
 	cr_assert_eq(errno, ESRCH);
-	assert_no_children();
+	ck_test_assert_no_children();
 	cr_assert_eq(count_fds(), fds, "the pidfd was not closed");
 }
 
@@ -1371,7 +1350,7 @@ static void check_die_with_parent(bool userns)
 	cr_assert_eq(waitpid(sleeper, &st, __WALL), sleeper);
 	cr_assert(WIFSIGNALED(st), "status 0x%x", st);
 	cr_assert_eq(WTERMSIG(st), SIGKILL);
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 Test(spawn, die_with_parent_kills_the_child_when_the_parent_exits_on_the_vfork_path)
@@ -1511,7 +1490,7 @@ static void check_exit_signal_before_execve(bool userns)
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status 0x%x", st);
 	ck_spawn_free(c);
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 Test(spawn, the_exit_signal_reaches_the_caller_before_execve_on_the_vfork_path)
@@ -1536,7 +1515,7 @@ static void check_execve_resets_exit_signal(bool userns)
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ck_spawn_free(c);
-	assert_no_children();
+	ck_test_assert_no_children();
 	cr_assert_eq(sigpending(&pending), 0);
 	cr_assert(!sigismember(&pending, SIGUSR1), "SIGUSR1 came as well");
 }
@@ -1691,7 +1670,7 @@ Test(spawn, null_arguments_are_einval)
 	cr_assert_eq(ck_spawn(&c, NULL, argv, NULL, NULL, &err), -EINVAL);
 	cr_assert_eq(ck_spawn(&c, "true", NULL, NULL, NULL, &err), -EINVAL);
 	cr_assert_str_eq(err.message, "argv is NULL");
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 /* ---- signal dispositions ---- */
@@ -2161,7 +2140,7 @@ Test(spawn, a_held_child_has_not_executed_until_released)
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ck_spawn_free(c);
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 Test(spawn, a_held_child_in_new_namespaces_gets_its_maps_and_is_held)
@@ -2207,7 +2186,7 @@ Test(spawn, freeing_a_held_child_kills_it_before_the_program_runs)
 	int fds = count_fds();
 	pid_t pid = ck_spawn_pid(c);
 	ck_spawn_free(c);
-	assert_no_children();
+	ck_test_assert_no_children();
 	cr_assert_eq(kill(pid, 0), -1);
 	cr_assert_eq(access(marker, F_OK), -1, "the program ran");
 	cr_assert_lt(count_fds(), fds, "the handle's fds were not closed");
@@ -2229,7 +2208,7 @@ Test(spawn, a_released_child_whose_execve_fails_reports_it_and_is_reaped)
 	cr_assert_str_eq(err.message, "execve /nonexistent/ck-no-such-program: No such file or directory");
 	cr_assert_eq(ck_spawn_wait(c, NULL), -ECHILD);
 	ck_spawn_free(c);
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 Test(spawn, releasing_a_held_child_that_was_killed_is_esrch)
@@ -2247,7 +2226,7 @@ Test(spawn, releasing_a_held_child_that_was_killed_is_esrch)
 	cr_assert_eq(ck_spawn_release(c), -ESRCH);
 	ck_spawn_free(c);
 	(void)st;
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 static int hook_sigkill(void *data)
@@ -2325,7 +2304,7 @@ Test(spawn, a_held_child_whose_parent_dies_exits_without_running_the_program)
 	cr_assert_eq(waitpid(held, &st, 0), held);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 127, "status 0x%x", st);
 	cr_assert_eq(access(marker, F_OK), -1, "the program ran");
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 /* ---- the seccomp listener ---- */
