@@ -121,13 +121,6 @@ static int serve(struct ck_kacs_supervisor *sv)
 }
 
 /* No child of this process is left (every one was reaped). */
-static void assert_no_child_left(void)
-{
-	siginfo_t si;
-	cr_assert_eq(waitid(P_ALL, 0, &si, WEXITED | WNOHANG), -1, "a child is left");
-	cr_assert_eq(errno, ECHILD);
-}
-
 static void serves_a_tree_to_its_end(void)
 {
 	const char *helper = getenv("CK_LINEAGE_HELPER");
@@ -153,7 +146,7 @@ static void serves_a_tree_to_its_end(void)
 	cr_assert_eq(stats.processes, 0);
 	free_sup(sv);
 	/* the CLONE_PARENT child's parent was S: the loop reaped it too */
-	assert_no_child_left();
+	ck_test_assert_no_children();
 }
 
 Test(kacs_supervisor, a_tree_is_served_until_its_last_task_ends_as_root)
@@ -177,7 +170,7 @@ static void status_of(char **argv, struct ck_kacs_error *err, int *out)
 	free_sup(sv);
 	if (rc == -EACCES && strstr(err->message, "perf_event_paranoid"))
 		ck_skip_or_fail("%s", err->message);
-	assert_no_child_left();
+	ck_test_assert_no_children();
 	*out = rc ? rc : st;
 }
 
@@ -243,7 +236,7 @@ static void a_child_gets_a_copy_of_its_creators_token(void)
 	cr_assert_eq(ck_kacs_supervisor_status(sv, &st), 0);
 	cr_assert(WIFEXITED(st), "status %#x", st);
 	free_sup(sv);
-	assert_no_child_left();
+	ck_test_assert_no_children();
 }
 
 Test(kacs_supervisor, a_child_gets_a_deep_copy_of_its_creators_token_as_root)
@@ -283,7 +276,7 @@ Test(kacs_supervisor, a_lost_lineage_record_kills_the_tree_and_fails_with_eio)
 		close(in);
 	close(out);
 	free_sup(sv);
-	assert_no_child_left();
+	ck_test_assert_no_children();
 }
 
 /* ---- clonekit kacs run -------------------------------------------------------------- */
@@ -444,7 +437,7 @@ Test(kacs_supervisor, a_call_on_a_newborn_without_a_record_waits_one_second_then
 	cr_assert_eq(serve(sv), 0);
 	close(out);
 	ck_kacs_supervisor_free(sv);
-	assert_no_child_left();
+	ck_test_assert_no_children();
 }
 
 /* A child of parent running comm, from /proc (0 while there is none yet). */
@@ -510,5 +503,5 @@ Test(kacs_supervisor, free_kills_and_reaps_a_running_tree)
 	close(out);
 	cr_assert_eq(kill(orphan, 0), -1, "the orphaned sleep %d still runs", (int)orphan);
 	cr_assert_eq(errno, ESRCH);
-	assert_no_child_left();
+	ck_test_assert_no_children();
 }
