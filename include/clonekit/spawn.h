@@ -56,8 +56,10 @@ CK_API int ck_spawn_attr_map_root(struct ck_spawn_attr *attr);
 /*
  * The child becomes uid and gid, with no supplementary groups (setgroups,
  * setresgid, setresuid as raw calls, in the namespaces it ends up in),
- * after every namespace and fd step and before the pre-exec hook and the
- * seccomp filters. It needs CAP_SETUID and CAP_SETGID there: the spawn
+ * after every namespace and fd step and the rlimits and bounding set, and
+ * before the init (which runs as them too), the pre-exec hook, the
+ * capability sets (ck_spawn_attr_set_caps keeps its set across the switch)
+ * and the seccomp filters. It needs CAP_SETUID and CAP_SETGID there: the spawn
  * fails at step "set the user" with their errno otherwise (EPERM).
  * -EINVAL for (uid_t)-1 or (gid_t)-1.
  */

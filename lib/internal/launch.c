@@ -416,18 +416,35 @@ CHILD_CODE static void child_namespaces_late(struct child_ctx *c)
 		child_fail(c, CK__STEP_ASSERT_USERNS, EEXIST);
 }
 
-/* After the fds: a new session, then the init (which leads it) forks the program's process. */
-CHILD_CODE static void child_session_and_init(struct child_ctx *c)
+/* Just before the seccomp filters: the capability sets kept, no_new_privs. */
+CHILD_CODE static void child_privileges(struct child_ctx *c)
 {
+	const struct ck_spawn_attr *a = c->attr;
 	int r;
-	if (c->attr->new_session && setsid() < 0)
-		child_fail(c, CK__STEP_SETSID, errno);
-	if (c->attr->init && (r = ck__init_start(c->own_memory ? c->ctl : -1)) < 0)
-		child_fail(c, CK__STEP_INIT, -r);
+
+	/* the bounding set was cut before the ids step (child_privileges_early) */
+	if (a->set_caps && (r = ck__caps_apply(false, 0, true, a->caps, c->cap_last)) < 0)
+		child_fail(c, CK__STEP_CAPS, -r);
+	if (a->set_user && a->set_caps && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		child_fail(c, CK__STEP_CAPS, errno);
+	if (a->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(c, CK__STEP_NO_NEW_PRIVS, errno);
 }
 
-/* Just before the seccomp filters: limits, capabilities, no_new_privs. */
-CHILD_CODE static void child_privileges(struct child_ctx *c)
+/* After the fds: a new session (the init, forked later, leads it). */
+CHILD_CODE static void child_session(struct child_ctx *c)
+{
+	if (c->attr->new_session && setsid() < 0)
+		child_fail(c, CK__STEP_SETSID, errno);
+}
+
+/*
+ * Before the ids step, while the child still holds what it was born with:
+ * rlimits (raising a hard one needs CAP_SYS_RESOURCE), the bounding set
+ * (dropping needs CAP_SETPCAP), and PR_SET_KEEPCAPS when the capabilities
+ * kept must survive the uid switch (set_user with set_caps).
+ */
+CHILD_CODE static void child_privileges_early(struct child_ctx *c)
 {
 	const struct ck_spawn_attr *a = c->attr;
 	bool new_userns = (a->namespaces & CK_CLONE_NEWUSER) || a->disable_userns;
@@ -436,14 +453,73 @@ CHILD_CODE static void child_privileges(struct child_ctx *c)
 	if (a->nrlimits && (r = ck__rlimits_apply(a, &failed)) < 0)
 		child_fail_arg(c, CK__STEP_RLIMIT, -r, failed);
 	if ((a->set_bounding || (a->set_caps && new_userns)) &&
-	    (r = ck__caps_apply(true, a->set_bounding ? a->bounding : a->caps, a->set_caps, a->caps,
+	    (r = ck__caps_apply(true, a->set_bounding ? a->bounding : a->caps, false, 0,
 				c->cap_last)) < 0)
 		child_fail(c, CK__STEP_CAPS, -r);
-	else if (a->set_caps && !a->set_bounding && !new_userns &&
-		 (r = ck__caps_apply(false, 0, true, a->caps, c->cap_last)) < 0)
-		child_fail(c, CK__STEP_CAPS, -r);
-	if (a->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		child_fail(c, CK__STEP_NO_NEW_PRIVS, errno);
+	if (a->set_user && a->set_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		child_fail(c, CK__STEP_CAPS, errno);
+}
+
+/* The ids step: the uid/gid asked for, before the init forks so that it too runs as them. */
+CHILD_CODE static void child_user(struct child_ctx *c)
+{
+	const struct ck_spawn_attr *a = c->attr;
+	if (a->set_user && (syscall(SYS_setgroups, 0, NULL) < 0 ||
+			    syscall(SYS_setresgid, a->user_gid, a->user_gid, a->user_gid) < 0 ||
+			    syscall(SYS_setresuid, a->user_uid, a->user_uid, a->user_uid) < 0))
+		child_fail(c, CK__STEP_USER, errno);
+}
+
+/* The caller's filters in order (its policy, then bwrap's --seccomp / --add-seccomp-fd): CK__STEP_NONE or the failed step. */
+CHILD_CODE static enum ck__step child_user_filters(struct child_ctx *c, int *err, int *index)
+{
+	const struct ck_spawn_attr *a = c->attr;
+	int r;
+	*index = -1;
+	if (a->filter.bpf && (r = child_seccomp(&a->filter, 0)) < 0) {
+		*err = -r;
+		return CK__STEP_SECCOMP;
+	}
+	for (size_t i = 0; i < a->nfilters; i++) {
+		if ((r = child_seccomp(&a->filters[i], 0)) < 0) {
+			*err = -r;
+			*index = (int)i;
+			return CK__STEP_SECCOMP;
+		}
+	}
+	return CK__STEP_NONE;
+}
+
+/*
+ * The init forks the program's process; the init keeps no capability and
+ * loads the caller's filters, as bwrap's init does (do_init applies them
+ * before its wait loop), so that they confine every process of the
+ * namespace. A failure there kills the program and is the init's report.
+ */
+CHILD_CODE static void child_init(struct child_ctx *c)
+{
+	enum ck__step step = CK__STEP_NONE;
+	int err = 0, index = -1;
+	pid_t program;
+
+	if (!c->attr->init)
+		return;
+	program = ck__init_fork();
+	if (program < 0)
+		child_fail(c, CK__STEP_INIT, -program);
+	if (program == 0)
+		return;
+	if (ck__caps_clear() < 0) {
+		err = errno;
+		step = CK__STEP_INIT;
+	} else if (child_user_filters(c, &err, &index) != CK__STEP_NONE) {
+		step = CK__STEP_INIT_SECCOMP;
+	}
+	if (step != CK__STEP_NONE) {
+		syscall(SYS_kill, program, SIGKILL);
+		child_fail_arg(c, step, err, index);
+	}
+	ck__init_run(program, c->own_memory ? c->ctl : -1);
 }
 
 CHILD_CODE static int child_main(void *arg)
@@ -470,13 +546,12 @@ CHILD_CODE static int child_main(void *arg)
 	child_pwd(c);
 	child_namespaces_late(c);    /* process state (sbx-proc) */
 	child_fds(c);
-	child_session_and_init(c);   /* process state (sbx-proc) */
+	child_session(c);            /* process state (sbx-proc) */
+	child_privileges_early(c);   /* rlimits, bounding set, keep-caps: before the ids step */
+	child_user(c);               /* the ids step */
+	child_init(c);               /* the init runs as those ids, under the caller's filters */
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &c->oldmask, NULL, sizeof(uint64_t)) < 0)
 		child_fail(c, CK__STEP_SIGMASK, errno);
-	if (a->set_user && (syscall(SYS_setgroups, 0, NULL) < 0 ||
-			    syscall(SYS_setresgid, a->user_gid, a->user_gid, a->user_gid) < 0 ||
-			    syscall(SYS_setresuid, a->user_uid, a->user_uid, a->user_uid) < 0))
-		child_fail(c, CK__STEP_USER, errno);
 	if (a->hook && (r = a->hook(a->hook_data)) < 0)
 		child_fail(c, CK__STEP_HOOK, -r);
 	child_privileges(c);         /* process state (sbx-proc) */
@@ -484,11 +559,10 @@ CHILD_CODE static int child_main(void *arg)
 	if (a->block_fd >= 0)
 		child_block(c, a->block_fd);
 	/* the caller's policy, the launcher's own, then the listener: it must be last */
-	if (a->filter.bpf && (r = child_seccomp(&a->filter, 0)) < 0)
-		child_fail(c, CK__STEP_SECCOMP, -r);
-	for (size_t i = 0; i < a->nfilters; i++)
-		if ((r = child_seccomp(&a->filters[i], 0)) < 0)
-			child_fail_arg(c, CK__STEP_SECCOMP, -r, (int)i);
+	int err = 0, index;
+	enum ck__step step = child_user_filters(c, &err, &index);
+	if (step != CK__STEP_NONE)
+		child_fail_arg(c, step, err, index);
 	if (c->extra->bpf && (r = child_seccomp(c->extra, 0)) < 0)
 		child_fail(c, CK__STEP_SECCOMP, -r);
 	if (a->listener.bpf) {

@@ -233,6 +233,8 @@ enum ck__step {
 	CK__STEP_ARGUMENTS,         /* a NULL argument */
 	CK__STEP_PREPARE,           /* the parent's own memory for the launch */
 	CK__STEP_ID_HELPER,         /* newuidmap / newgidmap (sbx-proc) */
+	/* the init's own copy of the caller's seccomp filters (sbx-fix) */
+	CK__STEP_INIT_SECCOMP,
 	CK__STEP__COUNT,
 };
 
