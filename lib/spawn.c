@@ -21,6 +21,7 @@
 
 #include "internal/spawn.h"
 #include "internal/util.h"
+#include "sandbox/cgroup.h"
 
 #define NSIG_KERNEL 64
 
@@ -155,6 +156,23 @@ int ck_spawn_attr_set_cgroup(struct ck_spawn_attr *a, const char *dir)
 	free(a->cgroup_path);
 	a->cgroup_fd = fd;
 	a->cgroup_path = copy;
+	return 0;
+}
+
+/* cgroup limits (sbx-res) */
+int ck_spawn_attr_set_cgroup_limits(struct ck_spawn_attr *a, const struct ck_cgroup_limits *l)
+{
+	struct ck_cgroup_limits c = { 0 };
+	if (!a)
+		return -EINVAL;
+	if (l && ck__opts_copy_in(&c, sizeof(c), l, l->size, sizeof(size_t)) < 0)
+		return -EINVAL;
+	if ((c.memory_swap_max && !c.memory_max) || (c.cpu_period_us && !c.cpu_quota_us) ||
+	    (c.cpu_quota_us && c.cpu_quota_us < 1000) ||
+	    (c.cpu_period_us && (c.cpu_period_us < 1000 || c.cpu_period_us > 1000000)))
+		return -EINVAL;
+	c.size = sizeof(c);
+	a->limits = c;
 	return 0;
 }
 
@@ -349,6 +367,9 @@ int ck_spawn_wait(struct ck_child *child, int *status)
 	if (r < 0)
 		return r;
 	child->reaped = true;
+	/* the command has ended: so does its cgroup (what it left there is killed) */
+	ck__cgroups_close(child->cgroups, true);
+	child->cgroups = NULL;
 	if (status)
 		*status = st;
 	return 0;
@@ -393,5 +414,7 @@ void ck__spawn_child_forget(struct ck_child *child)
 	if (child->listener >= 0)
 		close(child->listener);
 	free(child->file);
+	/* a child still running (a tracer's) keeps its groups */
+	ck__cgroups_close(child->cgroups, child->reaped);
 	free(child);
 }

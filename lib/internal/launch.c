@@ -41,6 +41,7 @@
 
 #include "internal/spawn.h"
 #include "internal/util.h"
+#include "sandbox/cgroup.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CK_ASAN 1
@@ -83,6 +84,7 @@ struct child_ctx {
 	int parent_pidfd;       /* die-with-parent: a pidfd of the parent, or -1 */
 	pid_t parent_pid;
 	char timens[96];
+	int cg_procs[CK__CG_GROUPS]; /* cgroup limits (sbx-res): v1 cgroup.procs to join, -1 */
 	struct ck__report rep;  /* CLONE_VM: written by the child, read by the parent */
 };
 
@@ -170,6 +172,22 @@ CHILD_CODE static void child_signals(struct child_ctx *c)
 			continue;
 		if (syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t)) < 0)
 			child_fail_arg(c, CK__STEP_SIGNALS, errno, sig);
+	}
+}
+
+/* cgroup limits (sbx-res): enter the v1 groups before anything else runs */
+CHILD_CODE static void child_cgroups(struct child_ctx *c)
+{
+	for (size_t i = 0; i < CK__CG_GROUPS; i++) {
+		if (c->cg_procs[i] < 0)
+			continue;
+		ssize_t n;
+		do
+			n = write(c->cg_procs[i], "0", 1); /* "0": the writer itself */
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			child_fail(c, CK__STEP_CGROUP_JOIN, n < 0 ? errno : EIO);
+		close(c->cg_procs[i]);
 	}
 }
 
@@ -340,6 +358,7 @@ CHILD_CODE static int child_main(void *arg)
 
 	if (c->own_memory)
 		close(c->ctl_parent);
+	child_cgroups(c);
 	child_signals(c);
 	child_pdeath(c);
 	if (a->namespaces & CK_CLONE_NEWUSER)
@@ -599,6 +618,7 @@ struct launch_state {
 	int pidfd;
 	pid_t pid;
 	int listener;
+	struct ck__cgroups *cgroups; /* cgroup limits (sbx-res) */
 };
 
 static void state_init(struct launch_state *s, const struct ck__launch *l)
@@ -617,6 +637,8 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 	c->envp = l->envp ? l->envp : environ;
 	c->path_env = ck__path_env();
 	c->ctl = c->ctl_parent = c->parent_pidfd = -1;
+	for (size_t i = 0; i < CK__CG_GROUPS; i++)
+		c->cg_procs[i] = -1;
 	c->parent_pid = getpid();
 	c->hold = holds(l);
 	c->own_memory = (a->namespaces & CK_CLONE_NEWUSER) || c->hold;
@@ -638,6 +660,7 @@ static void state_release(struct launch_state *s)
 	stack_unmap(s->stack);
 	if (s->c.parent_pidfd >= 0)
 		close(s->c.parent_pidfd);
+	ck__cgroups_launched(s->cgroups);
 }
 
 /* clone3 with every signal blocked (no handler may run in a child that shares our memory). */
@@ -655,9 +678,12 @@ static pid_t launch_clone(struct launch_state *s)
 		args->stack = (uint64_t)(uintptr_t)s->stack;
 		args->stack_size = CHILD_STACK;
 	}
-	if (a->cgroup_fd >= 0) {
+	int cgroup_fd = ck__cgroups_v2_fd(s->cgroups);
+	if (cgroup_fd < 0)
+		cgroup_fd = a->cgroup_fd;
+	if (cgroup_fd >= 0) {
 		args->flags |= CK_CLONE_INTO_CGROUP;
-		args->cgroup = (uint64_t)a->cgroup_fd;
+		args->cgroup = (uint64_t)cgroup_fd;
 	}
 	args->exit_signal = (uint64_t)a->exit_signal;
 	args->pidfd = (uint64_t)(uintptr_t)&s->pidfd;
@@ -746,6 +772,18 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 	child->ctl = child->listener = -1;
 
 	state_init(&s, l);
+	/* cgroup limits (sbx-res): the groups exist, limits written, before the child does */
+	if (ck__cgroup_wanted(l->attr)) {
+		int r = ck__cgroups_create(l->attr, &s.cgroups, why, sizeof(why));
+		if (r < 0) {
+			f.why = why;
+			f.step = CK__STEP_CGROUP;
+			e = -r;
+			goto fail;
+		}
+		for (size_t i = 0; i < s.cgroups->n; i++)
+			s.c.cg_procs[i] = s.cgroups->g[i].procs_fd;
+	}
 	if (l->attr->pdeath_sig)
 		s.c.parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	f.step = CK__STEP_CLONE;
@@ -823,6 +861,7 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		child->listener = ck__take_fd(&s.listener);
 	}
 	state_release(&s);
+	child->cgroups = s.cgroups;
 	*out = child;
 	errno = saved_errno;
 	return 0;
@@ -835,6 +874,7 @@ fail:
 	if (s.listener >= 0)
 		close(s.listener);
 	state_release(&s);
+	ck__cgroups_close(s.cgroups, true); /* the child, if any, is reaped by now */
 	free(child);
 	errno = saved_errno;
 	return -e;

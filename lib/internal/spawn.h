@@ -31,6 +31,8 @@ struct ck__fdmap {
 };
 
 /* A compiled filter (struct sock_filter[], len bytes), loaded with no_new_privs. */
+struct ck__cgroups;
+
 struct ck__filter {
 	void *bpf;
 	size_t len;
@@ -62,6 +64,8 @@ struct ck_spawn_attr {
 	struct ck__filter filter;  /* the caller's policy */
 	struct ck__filter listener;/* loaded last with SECCOMP_FILTER_FLAG_NEW_LISTENER */
 	unsigned listener_flags;   /* other SECCOMP_FILTER_FLAG_* for it */
+	/* cgroup limits (sbx-res): a fresh group made at each spawn (lib/sandbox/cgroup.c) */
+	struct ck_cgroup_limits limits;
 };
 
 /* Where a started child is on its way to the program. */
@@ -80,6 +84,8 @@ struct ck_child {
 	int ctl;          /* held or released: the parent's end of the control socket */
 	int listener;     /* the seccomp listener, until taken; -1 none */
 	char *file;       /* held or released: for execve's message */
+	/* cgroup limits (sbx-res): the fresh groups, removed once the child is waited for */
+	struct ck__cgroups *cgroups;
 };
 
 /*
@@ -132,6 +138,7 @@ int ck__spawn_attr_take_listener(struct ck_spawn_attr *attr, void *bpf, size_t l
 enum ck__step {
 	CK__STEP_NONE,
 	/* in the child */
+	CK__STEP_CGROUP_JOIN,       /* cgroup limits (sbx-res): the child enters its v1 groups */
 	CK__STEP_PDEATHSIG,
 	CK__STEP_PARENT_GONE,
 	CK__STEP_WAIT_MAPS,
@@ -164,6 +171,7 @@ enum ck__step {
 	CK__STEP_ATTRIBUTES,        /* the attribute set is inconsistent */
 	CK__STEP_ARGUMENTS,         /* a NULL argument */
 	CK__STEP_PREPARE,           /* the parent's own memory for the launch */
+	CK__STEP_CGROUP,            /* cgroup limits (sbx-res): making the groups */
 	CK__STEP__COUNT,
 };
 
