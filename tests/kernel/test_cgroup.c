@@ -512,3 +512,91 @@ Test(cgroup_v2, pids_max_bites_and_the_child_is_born_in_its_group, .fini = resto
 	put(ctl, "-pids");
 	cr_assert_eq(rmdir(parent), 0, "rmdir %s: %s", parent, strerror(errno));
 }
+
+/* ---- failures leave nothing ---- */
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+	cr_assert_not_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* How many clonekit-spawn-* groups the caller's v1 pids cgroup holds. */
+static int spawn_groups_left(void)
+{
+	char text[OUT_MAX], own[1024], dir[1200];
+	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC), n = 0;
+	cr_assert(fd >= 0);
+	read_all(fd, text, sizeof(text));
+	close(fd);
+	cr_assert(cgroup_line(text, "pids", own, sizeof(own)));
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/pids%s", strcmp(own, "/") ? own : "");
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	cr_assert_not_null(d);
+	while ((e = readdir(d)))
+		n += strncmp(e->d_name, "clonekit-spawn-", 15) == 0;
+	closedir(d);
+	return n;
+}
+
+Test(cgroup_v1, a_spawn_that_fails_after_the_groups_exist_removes_them)
+{
+	require_root();
+	require_mode("pids", CK_CGROUP_V1);
+	struct ck_cgroup_limits l = { .size = sizeof(l), .pids_max = 4 };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_child *c = NULL;
+	char *argv[] = { "/nonexistent/program", NULL };
+	int before = count_fds();
+
+	cr_assert_eq(ck_spawn_attr_set_cgroup_limits(a, &l), 0);
+	cr_assert_eq(ck_spawn(&c, argv[0], argv, NULL, a, &err), -ENOENT);
+	cr_assert_str_eq(err.step, "execve");
+	cr_assert_null(c);
+	cr_assert_eq(spawn_groups_left(), 0);
+	cr_assert_eq(count_fds(), before, "no fd left behind");
+	errno = 0;
+	cr_assert(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD, "no child left behind");
+	ck_spawn_attr_free(a);
+}
+
+Test(cgroup_v1, a_caller_without_a_delegated_subtree_gets_eacces_naming_the_directory)
+{
+	require_root();
+	require_mode("pids", CK_CGROUP_V1);
+	int p[2];
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		struct ck_cgroup_limits l = { .size = sizeof(l), .pids_max = 4 };
+		struct ck_spawn_attr *a = ck_spawn_attr_new();
+		struct ck_spawn_error err = { .size = sizeof(err) };
+		struct ck_child *c = NULL;
+		char *argv[] = { "/bin/true", NULL };
+		if (setgid(UNPRIV_ID) || setuid(UNPRIV_ID) || ck_spawn_attr_set_cgroup_limits(a, &l))
+			_exit(10);
+		int r = ck_spawn(&c, argv[0], argv, NULL, a, &err);
+		dprintf(p[1], "%d|%s|%s", r, err.step ? err.step : "-", err.message);
+		_exit(c ? 11 : 0);
+	}
+	close(p[1]);
+	char text[1024];
+	read_all(p[0], text, sizeof(text));
+	close(p[0]);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+	char want[64];
+	snprintf(want, sizeof(want), "%d|cgroup limits|cgroup limits: mkdir /sys/fs/cgroup/pids", -EACCES);
+	cr_assert(strncmp(text, want, strlen(want)) == 0, "%s", text);
+	cr_assert(strstr(text, "Permission denied (the caller needs a delegated cgroup subtree there)"), "%s", text);
+	cr_assert_eq(spawn_groups_left(), 0);
+}
