@@ -31,8 +31,6 @@
 #include "internal/spawn.h"
 #include "internal/util.h"
 
-#define MAX_RULES 48
-
 /* When a rule's syscall matches. */
 enum cond {
 	COND_ALWAYS,
@@ -41,19 +39,24 @@ enum cond {
 };
 
 struct rule {
-	const char *syscall;
-	enum cond cond;
-	uint32_t bit;
-	unsigned arg;            /* which argument holds the flags */
+	char syscall[48];
+	struct ck__seccomp_cmp cmp[CK__SECCOMP_MAX_CMP]; /* all must hold */
+	unsigned ncmp;
 	enum ck_seccomp_action action;
 	int err;
+	bool optional;           /* a name this libseccomp does not know is left out (OCI) */
 };
 
 struct ck_seccomp_policy {
 	const char *name;
 	char summary[256];
-	struct rule rules[MAX_RULES];
-	size_t nrules;
+	enum ck_seccomp_action default_action; /* CK_SECCOMP_ALLOW but for imported profiles */
+	int default_err;
+	struct rule *rules;
+	size_t nrules, cap;
+	enum ck_arch arches[8];  /* imported profiles: the ABIs it names; 0: the host's */
+	size_t narches;
+	int error;               /* a rule that could not be added: -errno, reported at compile */
 };
 
 static const char *const named[] = { "deny-namespaces", "deny-userns", "no-child-process" };
@@ -69,6 +72,9 @@ static const char *const action_names[] = {
 	[CK_SECCOMP_LOG] = "log",
 	[CK_SECCOMP_TRACE] = "trace",
 	[CK_SECCOMP_NOTIFY] = "notify",
+	[CK_SECCOMP_ALLOW] = "allow",
+	[CK_SECCOMP_TRAP] = "trap",
+	[CK_SECCOMP_KILL_THREAD] = "kill-thread",
 };
 
 const char *ck_seccomp_action_name(enum ck_seccomp_action a)
@@ -87,11 +93,66 @@ int ck_seccomp_action_parse(const char *name, enum ck_seccomp_action *out)
 	return -EINVAL;
 }
 
+struct ck_seccomp_policy *ck__seccomp_policy_new(const char *name, enum ck_seccomp_action def,
+						 int def_err)
+{
+	struct ck_seccomp_policy *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->name = name;
+	p->default_action = def;
+	p->default_err = def_err;
+	return p;
+}
+
+int ck__seccomp_policy_add(struct ck_seccomp_policy *p, const char *syscall,
+			   const struct ck__seccomp_cmp *cmp, unsigned ncmp,
+			   enum ck_seccomp_action action, int err, bool optional)
+{
+	if (ncmp > CK__SECCOMP_MAX_CMP || strlen(syscall) >= sizeof(p->rules[0].syscall))
+		return p->error = -EINVAL;
+	if (p->nrules == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct rule *r = realloc(p->rules, cap * sizeof(*r));
+		if (!r)
+			return p->error = -ENOMEM;
+		p->rules = r;
+		p->cap = cap;
+	}
+	struct rule *ru = &p->rules[p->nrules++];
+	memset(ru, 0, sizeof(*ru));
+	snprintf(ru->syscall, sizeof(ru->syscall), "%s", syscall);
+	if (ncmp)
+		memcpy(ru->cmp, cmp, ncmp * sizeof(*cmp));
+	ru->ncmp = ncmp;
+	ru->action = action;
+	ru->err = err;
+	ru->optional = optional;
+	return 0;
+}
+
+int ck__seccomp_policy_add_arch(struct ck_seccomp_policy *p, enum ck_arch arch)
+{
+	for (size_t i = 0; i < p->narches; i++)
+		if (p->arches[i] == arch)
+			return 0;
+	if (p->narches >= CK_ARRAY_SIZE(p->arches))
+		return -E2BIG;
+	p->arches[p->narches++] = arch;
+	return 0;
+}
+
+char *ck__seccomp_policy_summary(struct ck_seccomp_policy *p, size_t *len)
+{
+	*len = sizeof(p->summary);
+	return p->summary;
+}
+
 static void add_rule(struct ck_seccomp_policy *p, const char *syscall, enum cond cond, uint32_t bit,
 		     unsigned arg, enum ck_seccomp_action action, int err)
 {
-	if (p->nrules < MAX_RULES)
-		p->rules[p->nrules++] = (struct rule){ syscall, cond, bit, arg, action, err };
+	struct ck__seccomp_cmp c = { arg, SCMP_CMP_MASKED_EQ, bit, cond == COND_HAS_BIT ? bit : 0 };
+	ck__seccomp_policy_add(p, syscall, &c, cond == COND_ALWAYS ? 0 : 1, action, err, false);
 }
 
 /* The argument that holds clone's flags: 1 on s390 (CLONE_BACKWARDS2), else 0. */
@@ -165,10 +226,9 @@ struct ck_seccomp_policy *ck_seccomp_policy_named(const char *name)
 		return p;
 	}
 	if (strcmp(name, "no-child-process") == 0) {
-		p = calloc(1, sizeof(*p));
+		p = ck__seccomp_policy_new(named[2], CK_SECCOMP_ALLOW, 0);
 		if (!p)
 			return NULL;
-		p->name = named[2];
 		snprintf(p->summary, sizeof(p->summary),
 			 "fork, vfork and clone without CLONE_THREAD fail with EPERM; threads are still made (clone3 fails with ENOSYS so they fall back to clone)");
 		add_rule(p, "fork", COND_ALWAYS, 0, 0, CK_SECCOMP_ERRNO, EPERM);
@@ -184,10 +244,9 @@ struct ck_seccomp_policy *ck_seccomp_policy_named(const char *name)
 
 struct ck_seccomp_policy *ck__seccomp_policy_trace(void)
 {
-	struct ck_seccomp_policy *p = calloc(1, sizeof(*p));
+	struct ck_seccomp_policy *p = ck__seccomp_policy_new("trace", CK_SECCOMP_ALLOW, 0);
 	if (!p)
 		return NULL;
-	p->name = "trace";
 	snprintf(p->summary, sizeof(p->summary),
 		 "clone, clone3, fork, vfork, unshare and setns stop the ptrace tracer (SECCOMP_RET_TRACE)");
 	for (int n = 0; n < CK_NR__COUNT; n++)
@@ -200,16 +259,15 @@ struct ck_seccomp_policy *ck_seccomp_policy_deny(uint64_t flags, enum ck_seccomp
 {
 	char names[512];
 
-	if ((unsigned)action >= CK_ARRAY_SIZE(action_names) ||
+	if ((unsigned)action >= CK_ARRAY_SIZE(action_names) || action == CK_SECCOMP_ALLOW ||
 	    (action == CK_SECCOMP_ERRNO && (err <= 0 || err > 4095)) ||
 	    !(flags & UINT64_C(0xffffff80)) || (flags >> 32)) {
 		errno = EINVAL;
 		return NULL;
 	}
-	struct ck_seccomp_policy *p = calloc(1, sizeof(*p));
+	struct ck_seccomp_policy *p = ck__seccomp_policy_new("custom", CK_SECCOMP_ALLOW, 0);
 	if (!p)
 		return NULL;
-	p->name = "custom";
 	deny_flags(p, flags, action, err);
 	if (action == CK_SECCOMP_ERRNO)
 		snprintf(p->summary, sizeof(p->summary),
@@ -224,6 +282,8 @@ struct ck_seccomp_policy *ck_seccomp_policy_deny(uint64_t flags, enum ck_seccomp
 
 void ck_seccomp_policy_free(struct ck_seccomp_policy *p)
 {
+	if (p)
+		free(p->rules);
 	free(p);
 }
 
@@ -247,6 +307,9 @@ static uint32_t scmp_action(enum ck_seccomp_action a, int err)
 	case CK_SECCOMP_LOG: return SCMP_ACT_LOG;
 	case CK_SECCOMP_TRACE: return SCMP_ACT_TRACE((uint16_t)err);
 	case CK_SECCOMP_NOTIFY: return SCMP_ACT_NOTIFY;
+	case CK_SECCOMP_ALLOW: return SCMP_ACT_ALLOW;
+	case CK_SECCOMP_TRAP: return SCMP_ACT_TRAP;
+	case CK_SECCOMP_KILL_THREAD: return SCMP_ACT_KILL_THREAD;
 	}
 	return SCMP_ACT_KILL_PROCESS;
 }
@@ -306,10 +369,14 @@ static scmp_filter_ctx compile(const struct ck_seccomp_policy *p, const enum ck_
 			       int *err)
 {
 	enum ck_arch arches[4];
-	size_t na = n ? n : host_arches(arches);
-	const enum ck_arch *use = n ? only : arches;
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int r = 0;
+	size_t na = n ? n : p->narches ? p->narches : host_arches(arches);
+	const enum ck_arch *use = n ? only : p->narches ? p->arches : arches;
+	uint32_t def = scmp_action(p->default_action, p->default_err);
+	scmp_filter_ctx ctx = seccomp_init(def);
+	int r = p->error;
+
+	if (!n && p->narches)
+		n = na; /* an imported profile's list replaces the native ABI too */
 
 	if (!ctx) {
 		*err = -ENOMEM;
@@ -337,16 +404,20 @@ static scmp_filter_ctx compile(const struct ck_seccomp_policy *p, const enum ck_
 		const struct rule *ru = &p->rules[i];
 		int nr = seccomp_syscall_resolve_name(ru->syscall);
 		uint32_t act = scmp_action(ru->action, ru->err);
+		struct scmp_arg_cmp cmp[CK__SECCOMP_MAX_CMP];
 		if (nr == __NR_SCMP_ERROR) {
+			if (ru->optional)
+				continue;
 			r = -EINVAL;
 			break;
 		}
-		if (ru->cond == COND_ALWAYS)
-			r = seccomp_rule_add(ctx, act, nr, 0);
-		else
-			r = seccomp_rule_add(ctx, act, nr, 1,
-					     SCMP_CMP(ru->arg, SCMP_CMP_MASKED_EQ, ru->bit,
-						      ru->cond == COND_HAS_BIT ? ru->bit : 0));
+		/* libseccomp refuses a rule that repeats the default (EACCES); it changes nothing */
+		if (act == def)
+			continue;
+		for (unsigned k = 0; k < ru->ncmp; k++)
+			cmp[k] = (struct scmp_arg_cmp){ ru->cmp[k].arg, (enum scmp_compare)ru->cmp[k].op,
+							ru->cmp[k].value, ru->cmp[k].value_two };
+		r = seccomp_rule_add_array(ctx, act, nr, ru->ncmp, cmp);
 		/* a syscall an ABI lacks (fork on aarch64) is simply not in its part */
 		if (r == -EDOM)
 			r = 0;
@@ -463,6 +534,56 @@ int ck_seccomp_instruction_count(const struct ck_seccomp_policy *p, enum ck_arch
 
 /* ---- OCI ---- */
 
+static const char *const op_names[] = {
+	[SCMP_CMP_NE] = "SCMP_CMP_NE", [SCMP_CMP_LT] = "SCMP_CMP_LT",
+	[SCMP_CMP_LE] = "SCMP_CMP_LE", [SCMP_CMP_EQ] = "SCMP_CMP_EQ",
+	[SCMP_CMP_GE] = "SCMP_CMP_GE", [SCMP_CMP_GT] = "SCMP_CMP_GT",
+	[SCMP_CMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
+};
+
+const char *ck__seccomp_op_name(int op)
+{
+	return (unsigned)op < CK_ARRAY_SIZE(op_names) && op_names[op] ? op_names[op] : "?";
+}
+
+int ck__seccomp_op_parse(const char *name)
+{
+	for (size_t i = 0; name && i < CK_ARRAY_SIZE(op_names); i++)
+		if (op_names[i] && strcmp(op_names[i], name) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+int ck__seccomp_action_parse_oci(const char *name, enum ck_seccomp_action *out)
+{
+	static const struct {
+		const char *name;
+		enum ck_seccomp_action action;
+	} t[] = {
+		{ "SCMP_ACT_ERRNO", CK_SECCOMP_ERRNO }, { "SCMP_ACT_KILL_PROCESS", CK_SECCOMP_KILL },
+		{ "SCMP_ACT_KILL", CK_SECCOMP_KILL_THREAD }, { "SCMP_ACT_KILL_THREAD", CK_SECCOMP_KILL_THREAD },
+		{ "SCMP_ACT_LOG", CK_SECCOMP_LOG }, { "SCMP_ACT_TRACE", CK_SECCOMP_TRACE },
+		{ "SCMP_ACT_NOTIFY", CK_SECCOMP_NOTIFY }, { "SCMP_ACT_ALLOW", CK_SECCOMP_ALLOW },
+		{ "SCMP_ACT_TRAP", CK_SECCOMP_TRAP },
+	};
+	for (size_t i = 0; name && i < CK_ARRAY_SIZE(t); i++)
+		if (strcmp(t[i].name, name) == 0) {
+			*out = t[i].action;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int ck__seccomp_arch_parse_oci(const char *name, enum ck_arch *out)
+{
+	for (size_t i = 0; name && i < CK_ARRAY_SIZE(arch_map); i++)
+		if (strcmp(arch_map[i].oci, name) == 0) {
+			*out = arch_map[i].arch;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 static const char *oci_action(enum ck_seccomp_action a)
 {
 	switch (a) {
@@ -471,24 +592,32 @@ static const char *oci_action(enum ck_seccomp_action a)
 	case CK_SECCOMP_LOG: return "SCMP_ACT_LOG";
 	case CK_SECCOMP_TRACE: return "SCMP_ACT_TRACE";
 	case CK_SECCOMP_NOTIFY: return "SCMP_ACT_NOTIFY";
+	case CK_SECCOMP_ALLOW: return "SCMP_ACT_ALLOW";
+	case CK_SECCOMP_TRAP: return "SCMP_ACT_TRAP";
+	case CK_SECCOMP_KILL_THREAD: return "SCMP_ACT_KILL_THREAD";
 	}
 	return "SCMP_ACT_KILL_PROCESS";
 }
 
 int ck_seccomp_export_oci(const struct ck_seccomp_policy *p, int fd)
 {
-	enum ck_arch arches[4];
-	size_t na = host_arches(arches);
+	enum ck_arch host[4];
+	size_t na;
+	const enum ck_arch *arches;
 	struct ck__json w;
 	int r;
 
 	if (!p || fd < 0)
 		return -EINVAL;
+	na = p->narches ? p->narches : host_arches(host);
+	arches = p->narches ? p->arches : host;
 	if (na == 0)
 		return -EOPNOTSUPP;
 	ck__json_init(&w);
 	ck__json_obj_begin(&w, NULL);
-	ck__json_str(&w, "defaultAction", "SCMP_ACT_ALLOW");
+	ck__json_str(&w, "defaultAction", oci_action(p->default_action));
+	if (p->default_action == CK_SECCOMP_ERRNO || p->default_action == CK_SECCOMP_TRACE)
+		ck__json_int(&w, "defaultErrnoRet", p->default_err);
 	ck__json_arr_begin(&w, "architectures");
 	for (size_t i = 0; i < na; i++)
 		for (size_t k = 0; k < CK_ARRAY_SIZE(arch_map); k++)
@@ -506,14 +635,16 @@ int ck_seccomp_export_oci(const struct ck_seccomp_policy *p, int fd)
 		ck__json_str(&w, "action", oci_action(ru->action));
 		if (ru->action == CK_SECCOMP_ERRNO || ru->action == CK_SECCOMP_TRACE)
 			ck__json_int(&w, "errnoRet", ru->err);
-		if (ru->cond != COND_ALWAYS) {
+		if (ru->ncmp) {
 			ck__json_arr_begin(&w, "args");
-			ck__json_obj_begin(&w, NULL);
-			ck__json_uint(&w, "index", ru->arg);
-			ck__json_uint(&w, "value", ru->bit);
-			ck__json_uint(&w, "valueTwo", ru->cond == COND_HAS_BIT ? ru->bit : 0);
-			ck__json_str(&w, "op", "SCMP_CMP_MASKED_EQ");
-			ck__json_obj_end(&w);
+			for (unsigned k = 0; k < ru->ncmp; k++) {
+				ck__json_obj_begin(&w, NULL);
+				ck__json_uint(&w, "index", ru->cmp[k].arg);
+				ck__json_uint(&w, "value", ru->cmp[k].value);
+				ck__json_uint(&w, "valueTwo", ru->cmp[k].value_two);
+				ck__json_str(&w, "op", ck__seccomp_op_name(ru->cmp[k].op));
+				ck__json_obj_end(&w);
+			}
 			ck__json_arr_end(&w);
 		}
 		ck__json_obj_end(&w);
