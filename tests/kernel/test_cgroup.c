@@ -261,8 +261,9 @@ Test(cgroup_v1, delegated_subtree_unprivileged_caller_and_no_escape)
 	close(self);
 	for (int i = 0; i < 2; i++) {
 		cr_assert(cgroup_line(text, i ? "memory" : "pids", own[i], sizeof(own[i])));
-		snprintf(deleg[i], sizeof(deleg[i]), "%s%s/ck-test-deleg-%d", mnts[i],
-			 strcmp(own[i], "/") ? own[i] : "", (int)getpid());
+		int n = snprintf(deleg[i], sizeof(deleg[i]), "%s%s/ck-test-deleg-%d", mnts[i],
+				 strcmp(own[i], "/") ? own[i] : "", (int)getpid());
+		cr_assert(n > 0 && (size_t)n < sizeof(deleg[i]), "the delegated group's path fits");
 		cr_assert_eq(mkdir(deleg[i], 0755), 0, "mkdir %s: %s", deleg[i], strerror(errno));
 		char cmd[4200];
 		snprintf(cmd, sizeof(cmd), "chown -R %d:%d %s", UNPRIV_ID, UNPRIV_ID, deleg[i]);
