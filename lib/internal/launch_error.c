@@ -72,6 +72,8 @@ static const char *const step_names[CK__STEP__COUNT] = {
 	[CK__STEP_ARGUMENTS] = "arguments",
 	[CK__STEP_PREPARE] = "prepare",
 	[CK__STEP_ID_HELPER] = "newuidmap/newgidmap",
+	[CK__STEP_CGROUP] = "cgroup limits",
+	[CK__STEP_CGROUP_JOIN] = "join cgroup",
 };
 
 const char *ck__step_name(enum ck__step step)
