@@ -46,8 +46,8 @@ fi
 # the adapted copy (see above): the tested binary's last prctl before execve
 if [ "${ADAPT:-1}" = 1 ] && [ "$(readlink -f "$bwrap")" != /usr/bin/bwrap ] && command -v strace >/dev/null; then
 	# shellcheck disable=SC2086 # as_user is words
-	n=$(cd /tmp && $as_user strace -f -o /dev/stdout -e trace=prctl,execve "$bwrap" --bind / / --tmpfs /tmp \
-		--die-with-parent --json-status-fd 42 true 42>/dev/null |
+	n=$(cd /tmp && $as_user strace -f -e trace=prctl,execve "$bwrap" --bind / / --tmpfs /tmp \
+		--die-with-parent --json-status-fd 42 true 2>&1 42>/dev/null >/dev/null |
 		awk '$2 ~ /^prctl\(/ {n[$1]++} $2 ~ /^execve\(/ && / = 0$/ && n[$1] {print n[$1]; exit}')
 	if [ -n "$n" ] && [ "$n" -gt 0 ]; then
 		rm -rf "$out/src"

@@ -43,6 +43,7 @@
 #include "internal/util.h"
 #include "sandbox/mount.h"
 #include "sandbox/proc.h"
+#include "sandbox/cgroup.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CK_ASAN 1
@@ -90,6 +91,7 @@ struct child_ctx {
 	/* process state (sbx-proc) */
 	int cap_last;           /* the kernel's last capability */
 	struct ck__userns_fds userns; /* --disable-userns: opened before the mounts */
+	int cg_procs[CK__CG_GROUPS]; /* cgroup limits (sbx-res): v1 cgroup.procs to join, -1 */
 	struct ck__report rep;  /* CLONE_VM: written by the child, read by the parent */
 	/* PWD for the directory the child starts in (bwrap's): the envp slot the child fills */
 	char pwd[PATH_MAX + 4];
@@ -180,6 +182,22 @@ CHILD_CODE static void child_signals(struct child_ctx *c)
 			continue;
 		if (syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t)) < 0)
 			child_fail_arg(c, CK__STEP_SIGNALS, errno, sig);
+	}
+}
+
+/* cgroup limits (sbx-res): enter the v1 groups before anything else runs */
+CHILD_CODE static void child_cgroups(struct child_ctx *c)
+{
+	for (size_t i = 0; i < CK__CG_GROUPS; i++) {
+		if (c->cg_procs[i] < 0)
+			continue;
+		ssize_t n;
+		do
+			n = write(c->cg_procs[i], "0", 1); /* "0": the writer itself */
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			child_fail(c, CK__STEP_CGROUP_JOIN, n < 0 ? errno : EIO);
+		close(c->cg_procs[i]);
 	}
 }
 
@@ -535,6 +553,7 @@ CHILD_CODE static int child_main(void *arg)
 		close(a->info_fd);
 	if (a->json_status_fd >= 0)
 		close(a->json_status_fd);
+	child_cgroups(c);
 	child_signals(c);
 	child_pdeath(c);
 	if (c->await_parent)
@@ -848,6 +867,7 @@ struct launch_state {
 	int listener;
 	char **env;             /* the attribute set's environment operations applied (sbx-proc) */
 	char **pwd_env;         /* status for supervisors' sibling, bwrap's PWD: env without PWD, plus its slot */
+	struct ck__cgroups *cgroups; /* cgroup limits (sbx-res) */
 };
 
 static void state_init(struct launch_state *s, const struct ck__launch *l)
@@ -866,6 +886,8 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 	c->envp = l->envp ? l->envp : environ;
 	c->path_env = ck__path_env();
 	c->ctl = c->ctl_parent = c->parent_pidfd = -1;
+	for (size_t i = 0; i < CK__CG_GROUPS; i++)
+		c->cg_procs[i] = -1;
 	c->parent_pid = getpid();
 	c->hold = holds(l);
 	c->await_parent = (a->namespaces & CK_CLONE_NEWUSER) || ck__status_wanted(a);
@@ -894,6 +916,7 @@ static void state_release(struct launch_state *s)
 	ck__mount_plan_free(s->c.mounts);
 	free(s->env);
 	free(s->pwd_env);
+	ck__cgroups_launched(s->cgroups);
 }
 
 /* The new root's plan (sources resolved); a failure reported as the child's would be. 0 or errno. */
@@ -924,9 +947,12 @@ static pid_t launch_clone(struct launch_state *s)
 		args->stack = (uint64_t)(uintptr_t)s->stack;
 		args->stack_size = CHILD_STACK;
 	}
-	if (a->cgroup_fd >= 0) {
+	int cgroup_fd = ck__cgroups_v2_fd(s->cgroups);
+	if (cgroup_fd < 0)
+		cgroup_fd = a->cgroup_fd;
+	if (cgroup_fd >= 0) {
 		args->flags |= CK_CLONE_INTO_CGROUP;
-		args->cgroup = (uint64_t)a->cgroup_fd;
+		args->cgroup = (uint64_t)cgroup_fd;
 	}
 	args->exit_signal = (uint64_t)a->exit_signal;
 	args->pidfd = (uint64_t)(uintptr_t)&s->pidfd;
@@ -1050,6 +1076,18 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		s.c.set_pwd = true;
 		s.c.envp = s.pwd_env;
 	}
+	/* cgroup limits (sbx-res): the groups exist, limits written, before the child does */
+	if (ck__cgroup_wanted(l->attr)) {
+		int r = ck__cgroups_create(l->attr, &s.cgroups, why, sizeof(why));
+		if (r < 0) {
+			f.why = why;
+			f.step = CK__STEP_CGROUP;
+			e = -r;
+			goto fail;
+		}
+		for (size_t i = 0; i < s.cgroups->n; i++)
+			s.c.cg_procs[i] = s.cgroups->g[i].procs_fd;
+	}
 	if (l->attr->pdeath_sig)
 		s.c.parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	f.step = CK__STEP_CLONE;
@@ -1138,6 +1176,7 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		child->listener = ck__take_fd(&s.listener);
 	}
 	state_release(&s);
+	child->cgroups = s.cgroups;
 	*out = child;
 	errno = saved_errno;
 	return 0;
@@ -1152,6 +1191,7 @@ fail:
 	if (child->json_status_fd >= 0)
 		close(child->json_status_fd);
 	state_release(&s);
+	ck__cgroups_close(s.cgroups, true); /* the child, if any, is reaped by now */
 	free(child);
 	errno = saved_errno;
 	return -e;
