@@ -48,7 +48,8 @@ if [ "${ADAPT:-1}" = 1 ] && [ "$(readlink -f "$bwrap")" != /usr/bin/bwrap ] && c
 	# shellcheck disable=SC2086 # as_user is words
 	n=$(cd /tmp && $as_user strace -f -e trace=prctl,execve "$bwrap" --bind / / --tmpfs /tmp \
 		--die-with-parent --json-status-fd 42 true 2>&1 42>/dev/null >/dev/null |
-		awk '$2 ~ /^prctl\(/ {n[$1]++} $2 ~ /^execve\(/ && / = 0$/ && n[$1] {print n[$1]; exit}')
+		awk '{p = "first"; c = $1} /^\[pid / {p = $2; c = $3}
+		     c ~ /^prctl\(/ {n[p]++} c ~ /^execve\(/ && / = 0$/ && n[p] {print n[p]; exit}')
 	if [ -n "$n" ] && [ "$n" -gt 0 ]; then
 		rm -rf "$out/src"
 		mkdir -p "$out/src"
