@@ -25,8 +25,11 @@
 # suite runs from a copy of tests/ (in $OUT) where that number is the
 # binary's own last prctl before execve, counted with strace on the same
 # command line, as the same user, in the process that execs (the property
-# tested -- a failure before execve writes no exit-code -- is the same). The
-# line "adapted" says what was changed; ADAPT=0 runs the suite unchanged.
+# tested -- a failure before execve writes no exit-code -- is the same). As
+# root, the end of "can disable nested userns" assumes a caller that is not
+# root and stops bwrap itself (see below): those 3 lines are not run, for
+# either binary. Each "adapted" line says what was changed; ADAPT=0 runs the
+# suite unchanged.
 set -u
 
 src=${1:?usage: bwrap_suite.sh SRC BWRAP [USER]}
@@ -43,7 +46,17 @@ if [ -n "$user" ]; then
 	as_user="setpriv --reuid=$user --regid=$(id -g "$user") --clear-groups --reset-env"
 fi
 
-# the adapted copy (see above): the tested binary's last prctl before execve
+# the adapted copy (see above), made when something is to be adapted
+adapt() {
+	if [ "$src" != "$out/src" ]; then
+		rm -rf "$out/src"
+		mkdir -p "$out/src"
+		cp -a "$src/tests" "$out/src/tests"
+		src=$out/src
+	fi
+	echo "adapted: $1"
+}
+# the tested binary's last prctl before execve
 if [ "${ADAPT:-1}" = 1 ] && [ "$(readlink -f "$bwrap")" != /usr/bin/bwrap ] && command -v strace >/dev/null; then
 	# shellcheck disable=SC2086 # as_user is words
 	n=$(cd /tmp && $as_user strace -f -e trace=prctl,execve "$bwrap" --bind / / --tmpfs /tmp \
@@ -51,13 +64,17 @@ if [ "${ADAPT:-1}" = 1 ] && [ "$(readlink -f "$bwrap")" != /usr/bin/bwrap ] && c
 		awk '{p = "first"; c = $1} /^\[pid / {p = $2; c = $3}
 		     c ~ /^prctl\(/ {n[p]++} c ~ /^execve\(/ && / = 0$/ && n[p] {print n[p]; exit}')
 	if [ -n "$n" ] && [ "$n" -gt 0 ]; then
-		rm -rf "$out/src"
-		mkdir -p "$out/src"
-		cp -a "$src/tests" "$out/src/tests"
-		sed -i "s/fault=prctl:when=39 /fault=prctl:when=$n /" "$out/src/tests/test-run.sh"
-		echo "adapted: test-run.sh injects its prctl fault at call $n (bwrap 0.8's 39th; $bwrap makes $n before execve)"
-		src=$out/src
+		adapt "test-run.sh injects its prctl fault at call $n (bwrap 0.8's 39th; $bwrap makes $n before execve)"
+		sed -i "s/fault=prctl:when=39 /fault=prctl:when=$n /" "$src/tests/test-run.sh"
 	fi
+fi
+# as root, for any binary: three checks of "can disable nested userns" need a caller that is not
+# root -- inside, the command is uid 0 with every capability, and a nested bwrap (or clonekit)
+# run as uid 0 makes no user namespace at all, so disabling them cannot stop it
+if [ "${ADAPT:-1}" = 1 ] && [ -z "$user" ] && [ "$(id -u)" = 0 ]; then
+	adapt "as root, the 3 nested-userns checks that expect a non-root caller are not run (both binaries)"
+	sed -i '/max_user_namespaces || true; !\|--assert-userns-disabled -- true"/s/^\( *\)\$BWRAP/\1true || $BWRAP/' \
+		"$src/tests/test-run.sh"
 fi
 
 # try-syscall is the suite's helper (test-seccomp.py); build it beside the logs
