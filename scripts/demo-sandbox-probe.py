@@ -70,7 +70,8 @@ srv.listen()
 attempt("connect to 127.0.0.1", lambda: socket.create_connection(srv.getsockname(), 2).close())
 attempt("connect to 1.1.1.1:53", lambda: socket.create_connection(("1.1.1.1", 53), 2).close())
 
-print("Limits that bite:")
+groups = [l.strip().split(":", 1)[1] for l in open("/proc/self/cgroup") if ":memory:" in l or ":pids:" in l]
+print("Limits that bite (its own /proc/self/cgroup: %s):" % ", ".join(sorted(groups)))
 # memory: a child takes 1 MiB at a time and says how far it got, until the limit stops it
 hog = subprocess.Popen([sys.executable, "-c",
                         "import sys\nkeep = []\nwhile len(keep) < 1024:\n"

@@ -25,8 +25,13 @@ set -- run --new pid,net,mnt,uts,ipc,cgroup \
 	--seccomp-deny newuser,newnet:EACCES
 printf "\n${B}$ %s %s -- /usr/bin/python3 - < scripts/demo-sandbox-probe.py${N}\n" "$ck" "$*"
 status=0
-"$ck" "$@" -- /usr/bin/python3 - <"$probe" || status=$?
+"$ck" "$@" -- /usr/bin/python3 - <"$probe" &
+pid=$!
+wait $pid || status=$?
 echo "The program exited with $status. On the host afterwards:"
+# the groups clonekit made for it are named after clonekit's pid (lib/sandbox/cgroup.c)
+left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "clonekit-spawn-$pid-*" 2>/dev/null | wc -l)
+echo "  $left of the cgroups clonekit made for it (clonekit-spawn-$pid-*) are left"
 if [ -e /tmp/ck-demo ] || [ -e /etc/ck-demo ] || [ -e /usr/bin/ck-demo ]; then
 	echo "  a file the program wrote is on the host"
 else
