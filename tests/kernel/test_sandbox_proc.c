@@ -1102,7 +1102,7 @@ static int ck_run_runner(void *arg)
  * map to themselves; it becomes 1000 before execve), so it can write
  * neither the host's files nor the cgroup tree's, cannot get 0 back through
  * setuid(2) or a setuid-root program (no_new_privs), and its init runs as
- * 1000 as well. bwrap's one-line map ("1000 0 1") left it the host's kuid 0.
+ * 1000 as well, not dumpable (it changed ids), so the command cannot attach to it. bwrap's one-line map ("1000 0 1") left it the host's kuid 0.
  */
 Test(sandbox_proc, run_uid_as_root_leaves_the_command_no_way_back_to_root)
 {
@@ -1135,7 +1135,9 @@ Test(sandbox_proc, run_uid_as_root_leaves_the_command_no_way_back_to_root)
 		 "echo $$ 2>/dev/null >%s/cgroup.procs && echo 'left its cgroup' || echo 'cannot leave its cgroup'\n"
 		 "grep -c '^0::/ck-uid-test-' /proc/self/cgroup\n"
 		 "python3 -c 'import os\ntry:\n os.setuid(0); print(\"setuid 0\")\nexcept OSError as e: print(\"setuid\", e.strerror)'\n"
-		 "%s -u\n",
+		 "%s -u\n"
+		 "python3 -c 'import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+		 "r = libc.ptrace(16, 1, None, None)\nprint(\"attach to the init\", os.strerror(ctypes.get_errno()) if r else \"ok\")'\n",
 		 v2, suid);
 	char *argv[] = { (char *)ck, "run", "--cgroup", cg, "--uid", "1000", "--gid", "1000", "--new", "pid",
 			 "--mount-proc", "--init", "--", "/bin/sh", "-c", script, NULL };
@@ -1153,5 +1155,6 @@ Test(sandbox_proc, run_uid_as_root_leaves_the_command_no_way_back_to_root)
 				 "cannot leave its cgroup\n"
 				 "1\n"
 				 "setuid Operation not permitted\n"
-				 "1000\n");
+				 "1000\n"
+				 "attach to the init Operation not permitted\n");
 }
