@@ -60,3 +60,7 @@ loop='i=0; while [ $i -lt 2000 ]; do /bin/true; i=$((i + 1)); done'
 "$build/bench/launch-bench" --rounds 11 --warmup 1 "$build/bench/thread-storm" 20000 \
 	::: "$build/clonekit" kacs run -- "$build/bench/thread-storm" 20000 \
 	::: "$build/clonekit" trace -o /dev/null -- "$build/bench/thread-storm" 20000
+
+echo
+echo "== a Flatpak-shaped launch with cgroup limits: clonekit run against systemd-run --scope or a cgroup made by hand =="
+"$(dirname "$0")/../bench/cgroup_bench.sh" "$build" 101
