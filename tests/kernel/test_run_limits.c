@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -343,4 +344,82 @@ Test(run_limits, seccomp_profile_loads_an_oci_profile)
 	expect(&r, 125, want);
 	unlink(profile);
 	rmdir(dir);
+}
+
+/* ---- rootless: a caller (uid 65534) in a delegated subtree, as a service manager makes one ---- */
+
+#define UNPRIV 65534
+
+/*
+ * Runs clonekit args... as uid 65534 from inside a v1 pids and memory group
+ * delegated to it (made and chowned here, removed after): what it printed
+ * and its exit code, or -1 when the caller could not be set up.
+ */
+static int rootless(char *out, size_t len, char *const args[])
+{
+	char deleg[2][1300], own[1200], cmd[2800];
+	static const char *const ctl[2] = { "pids", "memory" };
+	int p[2], st;
+
+	for (int i = 0; i < 2; i++) {
+		own_dir(ctl[i], own, sizeof(own));
+		snprintf(deleg[i], sizeof(deleg[i]), "%s/ck-run-limits-%d", own, (int)getpid());
+		cr_assert_eq(mkdir(deleg[i], 0755), 0, "mkdir %s: %s", deleg[i], strerror(errno));
+		snprintf(cmd, sizeof(cmd), "chown -R %d:%d %s", UNPRIV, UNPRIV, deleg[i]);
+		cr_assert_eq(system(cmd), 0);
+	}
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char me[32], procs[2700];
+		snprintf(me, sizeof(me), "%d", (int)getpid());
+		for (int i = 0; i < 2; i++) {
+			snprintf(procs, sizeof(procs), "%s/cgroup.procs", deleg[i]);
+			int fd = open(procs, O_WRONLY | O_CLOEXEC);
+			if (fd < 0 || write(fd, me, strlen(me)) < 0)
+				_exit(120);
+			close(fd);
+		}
+		if (setgroups(0, NULL) || setgid(UNPRIV) || setuid(UNPRIV))
+			_exit(121);
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		char *argv[24] = { (char *)env("CLONEKIT_BIN") };
+		for (int i = 0; args[i] && i < 22; i++)
+			argv[i + 1] = args[i];
+		char *envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", NULL };
+		execve(argv[0], argv, envp);
+		_exit(122);
+	}
+	close(p[1]);
+	size_t n = 0;
+	ssize_t got;
+	while (n + 1 < len && (got = read(p[0], out + n, len - 1 - n)) > 0)
+		n += (size_t)got;
+	out[n] = '\0';
+	close(p[0]);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(rmdir(deleg[i]), 0, "rmdir %s: %s (clonekit's group should be gone)", deleg[i],
+			     strerror(errno));
+	int c = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	cr_assert(c < 120 || c > 122, "the rootless caller could not be set up: %d", c);
+	return c;
+}
+
+Test(run_limits, rootless_in_a_delegated_subtree_the_limits_bite_and_the_group_goes)
+{
+	char out[4096];
+	require_root();
+	require_v1("pids");
+	require_v1("memory");
+	int c = rootless(out, sizeof(out), (char *const[]){ "run", "--pids-max", "4", "--",
+				(char *)env("CK_CGROUP_PROBE"), "fork", "10", NULL });
+	cr_assert_eq(c, 0, "%s", out);
+	cr_assert_str_eq(out, "forked=3 errno=EAGAIN\n");
+	c = rootless(out, sizeof(out), (char *const[]){ "run", "--memory-max", "32M", "--",
+			 (char *)env("CK_CGROUP_PROBE"), "mem", "268435456", NULL });
+	cr_assert_eq(c, 128 + SIGKILL, "%s", out);
+	cr_assert_str_eq(out, "");
 }
