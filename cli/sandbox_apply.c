@@ -107,7 +107,28 @@ static int apply_seccomp(struct sbx *s, struct ck_spawn_attr *attr)
 			return failed(s, "seccomp", -r);
 	}
 	s->nprogs = 0;
+	/* run's and trace's own: --seccomp-profile, then --seccomp-deny (filters stack: each must allow a call) */
+	struct sbx_bpf *own[] = { &s->profile_bpf, &s->deny_bpf };
+	for (size_t i = 0; i < CK_ARRAY_SIZE(own); i++) {
+		if (!own[i]->bpf)
+			continue;
+		r = ck__spawn_attr_add_filter(attr, own[i]->bpf, own[i]->len);
+		own[i]->bpf = NULL;
+		if (r < 0)
+			return failed(s, i ? "--seccomp-deny" : "--seccomp-profile", -r);
+	}
 	return 0;
+}
+
+/* --memory-max, --memory-swap-max, --pids-max, --cpu-max (each checked as parsed). */
+static int apply_limits(struct sbx *s, struct ck_spawn_attr *attr)
+{
+	if (!s->limits_used)
+		return 0;
+	if (s->limits.memory_swap_max && !s->limits.memory_max)
+		return refuse(s, "--memory-swap-max", "needs --memory-max (swap is limited on top of memory)");
+	int r = ck_spawn_attr_set_cgroup_limits(attr, &s->limits);
+	return r < 0 ? failed(s, "cgroup limits", -r) : 0;
 }
 
 /* What this build cannot do, refused by name before anything starts. */
@@ -297,6 +318,8 @@ int sbx_apply(struct sbx *s, struct ck_spawn_attr *attr)
 	    (r = ck_spawn_attr_set_block_fd(attr, s->block_fd)) < 0 ||
 	    (r = ck_spawn_attr_set_userns_block_fd(attr, s->userns_block_fd)) < 0)
 		return failed(s, "status fds", -r);
+	if (apply_limits(s, attr) < 0)
+		return -1;
 	return apply_seccomp(s, attr);
 }
 

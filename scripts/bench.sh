@@ -62,6 +62,10 @@ loop='i=0; while [ $i -lt 2000 ]; do /bin/true; i=$((i + 1)); done'
 	::: "$build/clonekit" kacs run -- "$build/bench/thread-storm" 20000 \
 	::: "$build/clonekit" trace -o /dev/null -- "$build/bench/thread-storm" 20000
 
+echo
+echo "== a Flatpak-shaped launch with cgroup limits: clonekit run against systemd-run --scope or a cgroup made by hand =="
+"$here/../bench/cgroup_bench.sh" "$build" 101
+
 # bubblewrap's own tests/ (sbx-fix): from BWRAP_SRC, a checkout at v0.8.0 (Debian's), else cloned
 # from GitHub; never kept in the tree. Counts for the real bwrap beside clonekit called bwrap.
 echo

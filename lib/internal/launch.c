@@ -92,6 +92,8 @@ struct child_ctx {
 	int cap_last;           /* the kernel's last capability */
 	struct ck__userns_fds userns; /* --disable-userns: opened before the mounts */
 	int cg_procs[CK__CG_GROUPS]; /* cgroup limits (sbx-res): v1 cgroup.procs to join, -1 */
+	/* maps that leave out the caller's ids: the inside ids the child takes, else -1 (sbx-res2) */
+	int64_t take_uid, take_gid;
 	struct ck__report rep;  /* CLONE_VM: written by the child, read by the parent */
 	/* PWD for the directory the child starts in (bwrap's): the envp slot the child fills */
 	char pwd[PATH_MAX + 4];
@@ -199,6 +201,24 @@ CHILD_CODE static void child_cgroups(struct child_ctx *c)
 			child_fail(c, CK__STEP_CGROUP_JOIN, n < 0 ? errno : EIO);
 		close(c->cg_procs[i]);
 	}
+}
+
+/*
+ * A root caller's explicit maps that leave out its own ids (--uid-map
+ * 0:65534:1) would leave the child real root outside (kuid 0, unmapped):
+ * it takes the mapped ids, and drops the caller's groups where it may.
+ */
+CHILD_CODE static void child_take_ids(struct child_ctx *c)
+{
+	if (c->take_gid >= 0) {
+		/* EPERM: setgroups is denied in the namespace, and the kernel keeps the groups */
+		if (syscall(SYS_setgroups, 0, NULL) < 0 && errno != EPERM)
+			child_fail(c, CK__STEP_USER, errno);
+		if (syscall(SYS_setresgid, c->take_gid, c->take_gid, c->take_gid) < 0)
+			child_fail(c, CK__STEP_USER, errno);
+	}
+	if (c->take_uid >= 0 && syscall(SYS_setresuid, c->take_uid, c->take_uid, c->take_uid) < 0)
+		child_fail(c, CK__STEP_USER, errno);
 }
 
 CHILD_CODE static void child_pdeath(struct child_ctx *c)
@@ -558,6 +578,7 @@ CHILD_CODE static int child_main(void *arg)
 	child_pdeath(c);
 	if (c->await_parent)
 		child_await(c, MSG_MAPS, CK__STEP_WAIT_MAPS);
+	child_take_ids(c);           /* sbx-res2 */
 	child_userns_prepare(c);     /* process state (sbx-proc) */
 	child_namespaces(c);
 	child_mounts(c);
@@ -870,6 +891,18 @@ struct launch_state {
 	struct ck__cgroups *cgroups; /* cgroup limits (sbx-res) */
 };
 
+/* With maps that leave out id: the inside id to take (0 if mapped, else the first map's); else -1. */
+static int64_t unmapped_caller(const struct ck__idmap *maps, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (id >= maps[i].outside && id - maps[i].outside < maps[i].count)
+			return -1;
+	for (size_t i = 0; i < n; i++)
+		if (maps[i].inside == 0)
+			return 0;
+	return n ? (int64_t)maps[0].inside : -1;
+}
+
 static void state_init(struct launch_state *s, const struct ck__launch *l)
 {
 	const struct ck_spawn_attr *a = l->attr;
@@ -891,6 +924,11 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 	c->parent_pid = getpid();
 	c->hold = holds(l);
 	c->await_parent = (a->namespaces & CK_CLONE_NEWUSER) || ck__status_wanted(a);
+	c->take_uid = c->take_gid = -1;
+	if ((a->namespaces & CK_CLONE_NEWUSER) && !a->map_self) {
+		c->take_uid = unmapped_caller(a->uid, a->nuid, (uint32_t)geteuid());
+		c->take_gid = unmapped_caller(a->gid, a->ngid, (uint32_t)getegid());
+	}
 	/* a new root takes more stack and time than a CLONE_VM child should hold the caller */
 	c->own_memory = c->await_parent || c->hold || a->new_root || a->init;
 	c->cap_last = a->set_caps || a->set_bounding ? ck__cap_last() : 0;
