@@ -1158,3 +1158,30 @@ Test(sandbox_proc, run_uid_as_root_leaves_the_command_no_way_back_to_root)
 				 "1000\n"
 				 "attach to the init Operation not permitted\n");
 }
+
+/* The same under clonekit run's own limits (cgroup v1 fallback or v2, as the host gives): the pids group holds. */
+Test(sandbox_proc, run_uid_as_root_cannot_leave_its_limit_groups)
+{
+	const char *ck = getenv("CLONEKIT_BIN");
+	char script[1024];
+	need_root();
+	cr_assert_not_null(ck, "CLONEKIT_BIN is not set (meson sets it)");
+	int mode = ck_cgroup_mode("pids", NULL);
+	if (mode != CK_CGROUP_V1 && mode != CK_CGROUP_V2)
+		ck_skip_or_fail("no cgroup hierarchy holds the pids controller here (ck_cgroup_mode: %d)", mode);
+	/* the hierarchy's root: v1's own mount, or the unified tree */
+	const char *root = mode == CK_CGROUP_V1 ? "/sys/fs/cgroup/pids"
+			   : access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0 ? "/sys/fs/cgroup/unified"
+										   : "/sys/fs/cgroup";
+	snprintf(script, sizeof(script),
+		 "echo $$ 2>/dev/null >%s/cgroup.procs && echo 'left its pids group' || echo 'cannot leave its pids group'\n"
+		 "grep -c 'pids:/.*clonekit-spawn-\\|^0::/.*clonekit-spawn-' /proc/self/cgroup\n"
+		 "cat /proc/self/status | grep ^Uid | tr '\\t' ' '\n",
+		 root);
+	char *argv[] = { (char *)ck, "run", "--pids-max", "64", "--uid", "1000", "--gid", "1000", "--",
+			 "/bin/sh", "-c", script, NULL };
+	struct out o;
+	in_runner(false, ck_run_runner, argv, &o);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	cr_assert_str_eq(o.text, "cannot leave its pids group\n1\nUid: 1000 1000 1000 1000\n");
+}
