@@ -1104,18 +1104,34 @@ static int ck_run_runner(void *arg)
  * setuid(2) or a setuid-root program (no_new_privs), and its init runs as
  * 1000 as well, not dumpable (it changed ids), so the command cannot attach to it. bwrap's one-line map ("1000 0 1") left it the host's kuid 0.
  */
-Test(sandbox_proc, run_uid_as_root_leaves_the_command_no_way_back_to_root)
+/* what the test below leaves on the host, removed even when an assertion ends it early */
+static char uid_dir[32], uid_suid[64], uid_cg[128];
+
+static void uid_test_cleanup(void)
+{
+	unlink("/etc/ck-uid-test");
+	if (uid_suid[0])
+		unlink(uid_suid);
+	if (uid_dir[0])
+		rmdir(uid_dir);
+	/* the sandbox dies with clonekit (--die-with-parent); its group empties a moment later */
+	if (uid_cg[0])
+		ck_wait_until(rmdir(uid_cg) == 0 || errno == ENOENT, CK_PATIENCE_MS);
+}
+
+Test(sandbox_proc, run_uid_as_root_leaves_the_command_no_way_back_to_root, .fini = uid_test_cleanup)
 {
 	const char *ck = getenv("CLONEKIT_BIN");
-	char dir[] = "/tmp/ck-uid-XXXXXX", suid[64], cg[128], script[2048];
+	char *dir = uid_dir, *suid = uid_suid, *cg = uid_cg, script[2048];
 	need_root();
 	cr_assert_not_null(ck, "CLONEKIT_BIN is not set (meson sets it)");
 	if (access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) < 0 && access("/sys/fs/cgroup/cgroup.procs", F_OK) < 0)
 		ck_skip_or_fail("no cgroup v2 tree at /sys/fs/cgroup/unified or /sys/fs/cgroup");
 	const char *v2 = access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0 ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
+	snprintf(dir, sizeof(uid_dir), "/tmp/ck-uid-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 	cr_assert_eq(chmod(dir, 0755), 0);
-	snprintf(suid, sizeof(suid), "%s/id", dir);
+	snprintf(suid, sizeof(uid_suid), "%s/id", dir);
 	/* a setuid-root copy of id(1) */
 	int from = open("/usr/bin/id", O_RDONLY | O_CLOEXEC), to = open(suid, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
 	char buf[65536];
@@ -1126,7 +1142,7 @@ Test(sandbox_proc, run_uid_as_root_leaves_the_command_no_way_back_to_root)
 	close(from);
 	close(to);
 	cr_assert_eq(chmod(suid, 04755), 0);
-	snprintf(cg, sizeof(cg), "%s/ck-uid-test-%d", v2, (int)getpid());
+	snprintf(cg, sizeof(uid_cg), "%s/ck-uid-test-%d", v2, (int)getpid());
 	cr_assert_eq(mkdir(cg, 0755), 0, "%s: %s", cg, strerror(errno));
 	snprintf(script, sizeof(script),
 		 "awk '{print $1, $2, $3}' /proc/self/uid_map | tr '\\n' ';'; echo\n"
@@ -1140,13 +1156,9 @@ Test(sandbox_proc, run_uid_as_root_leaves_the_command_no_way_back_to_root)
 		 "r = libc.ptrace(16, 1, None, None)\nprint(\"attach to the init\", os.strerror(ctypes.get_errno()) if r else \"ok\")'\n",
 		 v2, suid);
 	char *argv[] = { (char *)ck, "run", "--cgroup", cg, "--uid", "1000", "--gid", "1000", "--new", "pid",
-			 "--mount-proc", "--init", "--", "/bin/sh", "-c", script, NULL };
+			 "--mount-proc", "--init", "--die-with-parent", "--", "/bin/sh", "-c", script, NULL };
 	struct out o;
 	in_runner(false, ck_run_runner, argv, &o);
-	unlink("/etc/ck-uid-test");
-	unlink(suid);
-	rmdir(dir);
-	rmdir(cg);
 	cr_assert_eq(o.status, 0, "%s", o.text);
 	cr_assert_str_eq(o.text, "0 0 1;1000 1000 1;\n"
 				 "/proc/1/status:Uid: 1000 1000 1000 1000\n"
@@ -1178,7 +1190,7 @@ Test(sandbox_proc, run_uid_as_root_cannot_leave_its_limit_groups)
 		 "grep -c 'pids:/.*clonekit-spawn-\\|^0::/.*clonekit-spawn-' /proc/self/cgroup\n"
 		 "cat /proc/self/status | grep ^Uid | tr '\\t' ' '\n",
 		 root);
-	char *argv[] = { (char *)ck, "run", "--pids-max", "64", "--uid", "1000", "--gid", "1000", "--",
+	char *argv[] = { (char *)ck, "run", "--pids-max", "64", "--uid", "1000", "--gid", "1000", "--die-with-parent", "--",
 			 "/bin/sh", "-c", script, NULL };
 	struct out o;
 	in_runner(false, ck_run_runner, argv, &o);
