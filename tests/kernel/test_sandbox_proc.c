@@ -967,8 +967,15 @@ Test(sandbox_proc, keeping_a_capability_the_child_lacks_fails_with_eperm)
 
 /* ---- the ids step, the init under the caller's filters, set_user with set_caps (sbx-fix) ---- */
 
-/* PID 1's uid and seccomp lines on one line: "Uid: 0 0 0 0 Seccomp: 2 Seccomp_filters: 1 " */
-#define PID1_LINES "grep -E '^(Uid|Seccomp|Seccomp_filters):' /proc/1/status | tr '\\t\\n' '  '; echo"
+/*
+ * PID 1's uid and seccomp lines on one line: "Uid: 0 0 0 0 Seccomp: 2 Seccomp_filters: 1 ".
+ * The init loads its filters after it forks the command, in bwrap as in clonekit, so the
+ * command waits (up to 5 s) for PID 1 to show N filters before it prints what it shows.
+ */
+#define PID1_LINES(n)                                                                               \
+	"i=0; while [ $i -lt 500 ] && ! grep -q '^Seccomp_filters:.*" #n "' /proc/1/status; do"          \
+	" sleep 0.01; i=$((i+1)); done; grep -E '^(Uid|Seccomp|Seccomp_filters):' /proc/1/status |"       \
+	" tr '\\t\\n' '  '; echo"
 
 static void init_under_policy(struct ck_spawn_attr *a, void *data)
 {
@@ -987,7 +994,7 @@ Test(sandbox_proc, the_init_is_confined_by_the_callers_seccomp_policy)
 	for (int unpriv = 0; unpriv < 2; unpriv++) {
 		struct out o;
 		sh_as(unpriv, PID_NS, init_under_policy, "deny-userns",
-		      PID1_LINES "; unshare -U true 2>/dev/null; echo \"unshare $?\"", &o);
+		      PID1_LINES(1) "; unshare -U true 2>/dev/null; echo \"unshare $?\"", &o);
 		cr_assert_eq(o.status, 0, "%s", o.text);
 		cr_assert_str_eq(o.text, "Uid: 0 0 0 0 Seccomp: 2 Seccomp_filters: 1 \nunshare 1\n",
 				 "[%s]", unpriv ? "uid 65534" : "root");
@@ -1023,7 +1030,7 @@ static void bwrap_bpf(bool unpriv, const char *bin, bool subcommand, struct out 
 {
 	char *argv[] = { (char *)bin, "bwrap", "--bind", "/", "/", "--unshare-pid", "--proc", "/proc",
 			 "--dev", "/dev", "--add-seccomp-fd", "20", "--add-seccomp-fd", "21",
-			 "/bin/sh", "-c", PID1_LINES, NULL };
+			 "/bin/sh", "-c", PID1_LINES(2), NULL };
 	if (!subcommand)
 		argv[1] = (char *)bin;
 	in_runner(unpriv, bpf_runner, subcommand ? argv : argv + 1, o);
