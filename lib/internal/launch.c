@@ -83,6 +83,7 @@ struct child_ctx {
 	bool reset_handlers;    /* CLONE_CLEAR_SIGHAND was not available */
 	int ctl;                /* own_memory: the child's end of the control socket */
 	int ctl_parent;         /* own_memory: the parent's end, closed in the child */
+	int init_report[2];     /* an init: [0] the parent's end (closed in the child), [1] the init's */
 	int parent_pidfd;       /* die-with-parent: a pidfd of the parent, or -1 */
 	pid_t parent_pid;
 	char timens[96];
@@ -422,7 +423,7 @@ CHILD_CODE static void child_session_and_init(struct child_ctx *c)
 	int r;
 	if (c->attr->new_session && setsid() < 0)
 		child_fail(c, CK__STEP_SETSID, errno);
-	if (c->attr->init && (r = ck__init_start(c->own_memory ? c->ctl : -1)) < 0)
+	if (c->attr->init && (r = ck__init_start(c->own_memory ? c->ctl : -1, c->init_report[1])) < 0)
 		child_fail(c, CK__STEP_INIT, -r);
 }
 
@@ -454,6 +455,8 @@ CHILD_CODE static int child_main(void *arg)
 
 	if (c->own_memory)
 		close(c->ctl_parent);
+	if (c->init_report[0] >= 0)
+		close(c->init_report[0]);
 	/* status for supervisors: their readers see EOF from the parent's end alone */
 	if (a->info_fd >= 0)
 		close(a->info_fd);
@@ -792,6 +795,7 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 	c->envp = l->envp ? l->envp : environ;
 	c->path_env = ck__path_env();
 	c->ctl = c->ctl_parent = c->parent_pidfd = -1;
+	c->init_report[0] = c->init_report[1] = -1;
 	c->parent_pid = getpid();
 	c->hold = holds(l);
 	c->await_parent = (a->namespaces & CK_CLONE_NEWUSER) || ck__status_wanted(a);
@@ -811,9 +815,12 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 
 static void state_release(struct launch_state *s)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		if (s->ctl[i] >= 0)
 			close(s->ctl[i]);
+		if (s->c.init_report[i] >= 0)
+			close(s->c.init_report[i]);
+	}
 	stack_unmap(s->stack);
 	if (s->c.parent_pidfd >= 0)
 		close(s->c.parent_pidfd);
@@ -942,7 +949,7 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		ck__spawn_error_set(err, &f);
 		return -ENOMEM;
 	}
-	child->ctl = child->listener = child->json_status_fd = -1;
+	child->ctl = child->listener = child->json_status_fd = child->init_report = -1;
 
 	state_init(&s, l);
 	if ((e = launch_plan_mounts(&s)) != 0) {
@@ -986,6 +993,11 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		}
 		s.c.ctl_parent = s.ctl[0];
 		s.c.ctl = s.ctl[1];
+		/* an init reports the program's code before its exit tears the namespaces down */
+		if (l->attr->init && pipe2(s.c.init_report, O_CLOEXEC) < 0) {
+			e = errno;
+			goto fail;
+		}
 	} else if ((s.stack = stack_map()) == MAP_FAILED) {
 		e = errno;
 		goto fail;
@@ -1001,6 +1013,11 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 	child->pid = s.pid;
 	child->pidfd = s.pidfd;
 	child->vfork = !s.c.own_memory;
+	if (s.c.init_report[1] >= 0) {
+		/* only the init may hold the write end, or a read never sees its end */
+		close(s.c.init_report[1]);
+		s.c.init_report[1] = -1;
+	}
 	f.pid = s.pid;
 	if (s.c.own_memory) {
 		why[0] = '\0';
@@ -1063,6 +1080,7 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		child->ctl = ck__take_fd(&s.ctl[0]);
 		child->listener = ck__take_fd(&s.listener);
 	}
+	child->init_report = ck__take_fd(&s.c.init_report[0]);
 	state_release(&s);
 	*out = child;
 	errno = saved_errno;

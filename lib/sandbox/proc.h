@@ -33,10 +33,11 @@ CK_CHILD_CODE int ck__caps_clear(void) CK_HIDDEN;
 /*
  * In the child: forks the program's process. In the program's process it
  * returns 0; the caller's process becomes the init and never returns. ctl
- * (the control socket, or -1) is closed in the init. -errno when the fork
- * fails.
+ * (the control socket, or -1) is closed in the init. report (or -1) is the
+ * init's end of the pipe it writes the program's exit code to (an int, as
+ * the init then exits with it) before it exits. -errno when the fork fails.
  */
-CK_CHILD_CODE int ck__init_start(int ctl) CK_HIDDEN;
+CK_CHILD_CODE int ck__init_start(int ctl, int report) CK_HIDDEN;
 
 /* ---- network (net.c) ---- */
 
