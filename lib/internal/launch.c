@@ -87,6 +87,8 @@ struct child_ctx {
 	int parent_pidfd;       /* die-with-parent: a pidfd of the parent, or -1 */
 	pid_t parent_pid;
 	char timens[96];
+	/* one-line maps of our own ids: the child writes them itself, as bwrap's does ("" none) */
+	char self_uid_map[40], self_gid_map[40];
 	struct ck__mount_plan *mounts; /* a new root: what the child builds, or NULL */
 	/* process state (sbx-proc) */
 	int cap_last;           /* the kernel's last capability */
@@ -153,6 +155,39 @@ CHILD_CODE static int write_all_fd(int fd, const char *text)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* One write of text to /proc/self/NAME; 0 or -errno. */
+CHILD_CODE static int write_self_proc(const char *name, const char *text)
+{
+	char path[32] = "/proc/self/";
+	size_t k = strlen(path);
+	for (size_t i = 0; name[i] && k + 1 < sizeof(path); i++)
+		path[k++] = name[i];
+	path[k] = '\0';
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = write_all_fd(fd, text);
+	close(fd);
+	return r;
+}
+
+/*
+ * A map of the caller's own ids, which the new namespace's creator may
+ * write itself (user_namespaces(7)): written here, it spares the parent a
+ * round trip the child would wait for. setgroups is denied first, as the
+ * parent does for such a map.
+ */
+CHILD_CODE static void child_self_maps(struct child_ctx *c)
+{
+	int r = write_self_proc("setgroups", "deny");
+	if (r < 0 && r != -ENOENT)
+		child_fail(c, CK__STEP_SETGROUPS, -r);
+	if ((r = write_self_proc("uid_map", c->self_uid_map)) < 0)
+		child_fail(c, CK__STEP_UID_MAP, -r);
+	if ((r = write_self_proc("gid_map", c->self_gid_map)) < 0)
+		child_fail(c, CK__STEP_GID_MAP, -r);
 }
 
 /* Waits for the parent's message; the parent gone (EOF) ends the child at step. */
@@ -464,6 +499,8 @@ CHILD_CODE static int child_main(void *arg)
 		close(a->json_status_fd);
 	child_signals(c);
 	child_pdeath(c);
+	if (c->self_uid_map[0])
+		child_self_maps(c);
 	if (c->await_parent)
 		child_await(c, MSG_MAPS, CK__STEP_WAIT_MAPS);
 	child_userns_prepare(c);     /* process state (sbx-proc) */
@@ -798,9 +835,18 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 	c->init_report[0] = c->init_report[1] = -1;
 	c->parent_pid = getpid();
 	c->hold = holds(l);
-	c->await_parent = (a->namespaces & CK_CLONE_NEWUSER) || ck__status_wanted(a);
+	/* maps of our own ids alone (no helper, nobody else unblocking the child) it writes itself */
+	bool self_maps = (a->namespaces & CK_CLONE_NEWUSER) && a->map_self && !a->id_helper &&
+			 a->userns_block_fd < 0;
+	if (self_maps) {
+		snprintf(c->self_uid_map, sizeof(c->self_uid_map), "%u %u 1\n", ck__self_inside(a, true),
+			 (unsigned)geteuid());
+		snprintf(c->self_gid_map, sizeof(c->self_gid_map), "%u %u 1\n", ck__self_inside(a, false),
+			 (unsigned)getegid());
+	}
+	c->await_parent = ((a->namespaces & CK_CLONE_NEWUSER) && !self_maps) || ck__status_wanted(a);
 	/* a new root takes more stack and time than a CLONE_VM child should hold the caller */
-	c->own_memory = c->await_parent || c->hold || a->new_root || a->init;
+	c->own_memory = c->await_parent || self_maps || c->hold || a->new_root || a->init;
 	c->cap_last = a->set_caps || a->set_bounding ? ck__cap_last() : 0;
 	c->userns.sysctl = c->userns.self = -1;
 	if (a->has_offset[0] || a->has_offset[1]) {
@@ -899,7 +945,8 @@ static enum ck__step launch_talk(struct launch_state *s, int *e, char *why, size
 		/* the one attribute a launch changes: the info fd it has written and closed */
 		r = ck__status_started((struct ck_spawn_attr *)a, s->pid, &step);
 		/* with a userns block fd, whoever unblocked it wrote the maps */
-		if (r == 0 && (a->namespaces & CK_CLONE_NEWUSER) && a->userns_block_fd < 0)
+		if (r == 0 && (a->namespaces & CK_CLONE_NEWUSER) && a->userns_block_fd < 0 &&
+		    !s->c.self_uid_map[0])
 			r = write_maps(a, s->pid, &step, why, why_len);
 		if (r == 0) {
 			step = CK__STEP_RESUME;
