@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 
 #include <clonekit/kacs.h>
 
@@ -206,6 +205,6 @@ int cmd_kacs_sign(int argc, char **argv)
 		if (s > status)
 			status = s;
 	}
-	OPENSSL_cleanse(seed, sizeof(seed));
+	explicit_bzero(seed, sizeof(seed));
 	return status;
 }

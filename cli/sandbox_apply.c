@@ -414,8 +414,22 @@ int sbx_run(struct sbx *s, int argc, char **argv, int *status)
 			fprintf(stderr, "bwrap: %s\n", err.step ? err.message : strerror(-r));
 		return 1;
 	}
-	r = ck_spawn_wait(child, status);
-	ck_spawn_free(child);
+	/*
+	 * As bwrap's parent: return with the program's status once the init has
+	 * it, not after the init's exit has torn the namespaces down (the mount
+	 * tree's unmount waits for an RCU grace period). The init, already
+	 * exiting, is reaped by whoever reaps our orphans. --lock-file and
+	 * --sync-fd are held until the sandbox is gone, so they wait for it.
+	 */
+	bool reaped = true;
+	if (s->nlock_files || s->sync_fd >= 0)
+		r = ck_spawn_wait(child, status);
+	else
+		r = ck__spawn_wait_program(child, status, &reaped);
+	if (reaped)
+		ck_spawn_free(child);
+	else
+		ck__spawn_child_forget(child);
 	if (r < 0)
 		return failed(s, "wait", -r) < 0 ? 1 : 1;
 	return WIFEXITED(*status) ? WEXITSTATUS(*status) : WIFSIGNALED(*status) ? 128 + WTERMSIG(*status) : 255;

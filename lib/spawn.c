@@ -481,6 +481,33 @@ int ck_spawn_signal(struct ck_child *child, int sig)
 	return ck__signal_child(child->pid, child->pidfd, sig);
 }
 
+int ck__spawn_wait_program(struct ck_child *child, int *status, bool *reaped)
+{
+	int code;
+	ssize_t n = -1;
+
+	*reaped = false;
+	/* cgroup limits: their groups are removed once the init is reaped, so wait for it */
+	if (child && !child->reaped && child->state != CK__HELD && child->init_report >= 0 && !child->cgroups) {
+		while ((n = read(child->init_report, &code, sizeof(code))) < 0 && errno == EINTR)
+			;
+		close(child->init_report);
+		child->init_report = -1;
+	}
+	if (n != (ssize_t)sizeof(code)) {
+		*reaped = true;
+		return ck_spawn_wait(child, status);
+	}
+	int st = W_EXITCODE(code, 0);
+	if (child->json_status_fd >= 0) {
+		ck__status_exited(child->json_status_fd, st);
+		close(child->json_status_fd);
+		child->json_status_fd = -1;
+	}
+	*status = st;
+	return 0;
+}
+
 void ck_spawn_free(struct ck_child *child)
 {
 	if (!child)
@@ -512,6 +539,8 @@ void ck__spawn_child_forget(struct ck_child *child)
 		close(child->listener);
 	if (child->json_status_fd >= 0)
 		close(child->json_status_fd);
+	if (child->init_report >= 0)
+		close(child->init_report);
 	free(child->file);
 	/* a child still running (a tracer's) keeps its groups */
 	ck__cgroups_close(child->cgroups, child->reaped);

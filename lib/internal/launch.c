@@ -84,9 +84,12 @@ struct child_ctx {
 	bool reset_handlers;    /* CLONE_CLEAR_SIGHAND was not available */
 	int ctl;                /* own_memory: the child's end of the control socket */
 	int ctl_parent;         /* own_memory: the parent's end, closed in the child */
+	int init_report[2];     /* an init: [0] the parent's end (closed in the child), [1] the init's */
 	int parent_pidfd;       /* die-with-parent: a pidfd of the parent, or -1 */
 	pid_t parent_pid;
 	char timens[96];
+	/* one-line maps of our own ids: the child writes them itself, as bwrap's does ("" none) */
+	char self_uid_map[40], self_gid_map[40];
 	struct ck__mount_plan *mounts; /* a new root: what the child builds, or NULL */
 	/* process state (sbx-proc) */
 	int cap_last;           /* the kernel's last capability */
@@ -156,6 +159,39 @@ CHILD_CODE static int write_all_fd(int fd, const char *text)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* One write of text to /proc/self/NAME; 0 or -errno. */
+CHILD_CODE static int write_self_proc(const char *name, const char *text)
+{
+	char path[32] = "/proc/self/";
+	size_t k = strlen(path);
+	for (size_t i = 0; name[i] && k + 1 < sizeof(path); i++)
+		path[k++] = name[i];
+	path[k] = '\0';
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = write_all_fd(fd, text);
+	close(fd);
+	return r;
+}
+
+/*
+ * A map of the caller's own ids, which the new namespace's creator may
+ * write itself (user_namespaces(7)): written here, it spares the parent a
+ * round trip the child would wait for. setgroups is denied first, as the
+ * parent does for such a map.
+ */
+CHILD_CODE static void child_self_maps(struct child_ctx *c)
+{
+	int r = write_self_proc("setgroups", "deny");
+	if (r < 0 && r != -ENOENT)
+		child_fail(c, CK__STEP_SETGROUPS, -r);
+	if ((r = write_self_proc("uid_map", c->self_uid_map)) < 0)
+		child_fail(c, CK__STEP_UID_MAP, -r);
+	if ((r = write_self_proc("gid_map", c->self_gid_map)) < 0)
+		child_fail(c, CK__STEP_GID_MAP, -r);
 }
 
 /* Waits for the parent's message; the parent gone (EOF) ends the child at step. */
@@ -557,7 +593,7 @@ CHILD_CODE static void child_init(struct child_ctx *c)
 		syscall(SYS_kill, program, SIGKILL);
 		child_fail_arg(c, step, err, index);
 	}
-	ck__init_run(program, c->own_memory ? c->ctl : -1);
+	ck__init_run(program, c->own_memory ? c->ctl : -1, c->init_report[1]);
 }
 
 CHILD_CODE static int child_main(void *arg)
@@ -568,6 +604,8 @@ CHILD_CODE static int child_main(void *arg)
 
 	if (c->own_memory)
 		close(c->ctl_parent);
+	if (c->init_report[0] >= 0)
+		close(c->init_report[0]);
 	/* status for supervisors: their readers see EOF from the parent's end alone */
 	if (a->info_fd >= 0)
 		close(a->info_fd);
@@ -576,6 +614,8 @@ CHILD_CODE static int child_main(void *arg)
 	child_cgroups(c);
 	child_signals(c);
 	child_pdeath(c);
+	if (c->self_uid_map[0])
+		child_self_maps(c);
 	if (c->await_parent)
 		child_await(c, MSG_MAPS, CK__STEP_WAIT_MAPS);
 	child_take_ids(c);           /* sbx-res2 */
@@ -923,14 +963,24 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 		c->cg_procs[i] = -1;
 	c->parent_pid = getpid();
 	c->hold = holds(l);
-	c->await_parent = (a->namespaces & CK_CLONE_NEWUSER) || ck__status_wanted(a);
 	c->take_uid = c->take_gid = -1;
 	if ((a->namespaces & CK_CLONE_NEWUSER) && !a->map_self) {
 		c->take_uid = unmapped_caller(a->uid, a->nuid, (uint32_t)geteuid());
 		c->take_gid = unmapped_caller(a->gid, a->ngid, (uint32_t)getegid());
 	}
+	c->init_report[0] = c->init_report[1] = -1;
+	/* maps of our own ids alone (no helper, nobody else unblocking the child) it writes itself */
+	bool self_maps = (a->namespaces & CK_CLONE_NEWUSER) && a->map_self && !a->id_helper &&
+			 a->userns_block_fd < 0;
+	if (self_maps) {
+		snprintf(c->self_uid_map, sizeof(c->self_uid_map), "%u %u 1\n", ck__self_inside(a, true),
+			 (unsigned)geteuid());
+		snprintf(c->self_gid_map, sizeof(c->self_gid_map), "%u %u 1\n", ck__self_inside(a, false),
+			 (unsigned)getegid());
+	}
+	c->await_parent = ((a->namespaces & CK_CLONE_NEWUSER) && !self_maps) || ck__status_wanted(a);
 	/* a new root takes more stack and time than a CLONE_VM child should hold the caller */
-	c->own_memory = c->await_parent || c->hold || a->new_root || a->init;
+	c->own_memory = c->await_parent || self_maps || c->hold || a->new_root || a->init;
 	c->cap_last = a->set_caps || a->set_bounding ? ck__cap_last() : 0;
 	c->userns.sysctl = c->userns.self = -1;
 	if (a->has_offset[0] || a->has_offset[1]) {
@@ -945,9 +995,12 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 
 static void state_release(struct launch_state *s)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		if (s->ctl[i] >= 0)
 			close(s->ctl[i]);
+		if (s->c.init_report[i] >= 0)
+			close(s->c.init_report[i]);
+	}
 	stack_unmap(s->stack);
 	if (s->c.parent_pidfd >= 0)
 		close(s->c.parent_pidfd);
@@ -1030,7 +1083,8 @@ static enum ck__step launch_talk(struct launch_state *s, int *e, char *why, size
 		/* the one attribute a launch changes: the info fd it has written and closed */
 		r = ck__status_started((struct ck_spawn_attr *)a, s->pid, &step);
 		/* with a userns block fd, whoever unblocked it wrote the maps */
-		if (r == 0 && (a->namespaces & CK_CLONE_NEWUSER) && a->userns_block_fd < 0)
+		if (r == 0 && (a->namespaces & CK_CLONE_NEWUSER) && a->userns_block_fd < 0 &&
+		    !s->c.self_uid_map[0])
 			r = write_maps(a, s->pid, &step, why, why_len);
 		if (r == 0) {
 			step = CK__STEP_RESUME;
@@ -1080,7 +1134,7 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		ck__spawn_error_set(err, &f);
 		return -ENOMEM;
 	}
-	child->ctl = child->listener = child->json_status_fd = -1;
+	child->ctl = child->listener = child->json_status_fd = child->init_report = -1;
 
 	state_init(&s, l);
 	if ((e = launch_plan_mounts(&s)) != 0) {
@@ -1136,6 +1190,11 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		}
 		s.c.ctl_parent = s.ctl[0];
 		s.c.ctl = s.ctl[1];
+		/* an init reports the program's code before its exit tears the namespaces down */
+		if (l->attr->init && pipe2(s.c.init_report, O_CLOEXEC) < 0) {
+			e = errno;
+			goto fail;
+		}
 	} else if ((s.stack = stack_map()) == MAP_FAILED) {
 		e = errno;
 		goto fail;
@@ -1151,6 +1210,11 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 	child->pid = s.pid;
 	child->pidfd = s.pidfd;
 	child->vfork = !s.c.own_memory;
+	if (s.c.init_report[1] >= 0) {
+		/* only the init may hold the write end, or a read never sees its end */
+		close(s.c.init_report[1]);
+		s.c.init_report[1] = -1;
+	}
 	f.pid = s.pid;
 	if (s.c.own_memory) {
 		why[0] = '\0';
@@ -1213,6 +1277,7 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		child->ctl = ck__take_fd(&s.ctl[0]);
 		child->listener = ck__take_fd(&s.listener);
 	}
+	child->init_report = ck__take_fd(&s.c.init_report[0]);
 	state_release(&s);
 	child->cgroups = s.cgroups;
 	*out = child;

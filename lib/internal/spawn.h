@@ -132,6 +132,7 @@ struct ck_child {
 	int json_status_fd;
 	/* cgroup limits (sbx-res): the fresh groups, removed once the child is waited for */
 	struct ck__cgroups *cgroups;
+	int init_report;  /* an init: the read end of its report of the program's exit code; -1 none */
 };
 
 /*
@@ -167,6 +168,16 @@ int ck__launch_outcome(struct ck_child *c, struct ck_spawn_error *err) CK_HIDDEN
 void ck__spawn_child_reaped(struct ck_child *c) CK_HIDDEN;
 /* Frees the handle without killing or reaping the child (it stays the caller's child). */
 void ck__spawn_child_forget(struct ck_child *c) CK_HIDDEN;
+/*
+ * For a caller about to exit (`clonekit bwrap`, as bwrap's own parent does):
+ * with an init, the program's status as the init reports it just before it
+ * exits, *reaped false -- the init is not waited for, so neither is the
+ * teardown of the namespaces in its exit; without an init, or when the init
+ * ended without a report, ck_spawn_wait's status, *reaped true. The status
+ * is the one ck_spawn_wait would give (the init exits with the code it
+ * reports), and a json-status document is written alike. 0 or its -errno.
+ */
+int ck__spawn_wait_program(struct ck_child *c, int *status, bool *reaped) CK_HIDDEN;
 
 /*
  * Gives attr a compiled seccomp filter (the attribute set takes ownership of

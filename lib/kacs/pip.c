@@ -3,7 +3,8 @@
  * PIP from signed binaries (K20 6-signing/1-binary-signing.md; unchanged in
  * K22 but for the revocation text): where the signature is, the content
  * hash, Ed25519 against the key table, and signing. SHA-256 and Ed25519 are
- * OpenSSL's libcrypto; nothing here is hand-written crypto.
+ * OpenSSL's libcrypto, loaded on first use (kacs/crypto.h); nothing here is
+ * hand-written crypto.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,14 +16,10 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include <clonekit/kacs.h>
 
 #include "internal/util.h"
+#include "kacs/crypto.h"
 #include "kacs/internal.h"
 #include "kacs/pip_elf.h"
 #include "kacs/pip_file.h"
@@ -145,16 +142,19 @@ bool ck__pip_snapshot_equal(const struct ck__pip_snapshot *a, const struct ck__p
 /*
  * SHA-256 of the file's bytes [0, size) with [zoff, zoff + zlen) read as
  * zeros (zlen 0: the whole file). 0, -ENODATA when the file ended early,
- * -ENOMEM, or a read's -errno.
+ * -ENOMEM, -ELIBACC (no libcrypto), or a read's -errno.
  */
 static int hash_file(int fd, uint64_t size, uint64_t zoff, uint64_t zlen, uint8_t out[SHA256_LEN])
 {
+	const struct ck__ossl *o = ck__ossl();
+	if (!o)
+		return -ELIBACC;
 	/* small files get a small buffer: a 256 KiB malloc is an mmap and its page faults */
 	unsigned char *buf = malloc(size && size < HASH_CHUNK ? (size_t)size : HASH_CHUNK);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_MD_CTX *md = o->EVP_MD_CTX_new();
 	int e = 0;
 
-	if (!buf || !md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+	if (!buf || !md || o->EVP_DigestInit_ex(md, o->EVP_sha256(), NULL) != 1) {
 		e = -ENOMEM;
 		goto out;
 	}
@@ -167,63 +167,68 @@ static int hash_file(int fd, uint64_t size, uint64_t zoff, uint64_t zlen, uint8_
 		uint64_t hi = pos + n < zoff + zlen ? pos + n : zoff + zlen;
 		if (zlen && lo < hi)
 			memset(buf + (lo - pos), 0, (size_t)(hi - lo));
-		if (EVP_DigestUpdate(md, buf, n) != 1) {
+		if (o->EVP_DigestUpdate(md, buf, n) != 1) {
 			e = -ENOMEM;
 			goto out;
 		}
 		pos += n;
 	}
-	if (EVP_DigestFinal_ex(md, out, NULL) != 1)
+	if (o->EVP_DigestFinal_ex(md, out, NULL) != 1)
 		e = -ENOMEM;
 out:
-	EVP_MD_CTX_free(md);
+	o->EVP_MD_CTX_free(md);
 	free(buf);
-	ERR_clear_error();
+	o->ERR_clear_error();
 	return e;
 }
 
-/* Plain Ed25519 (RFC 8032, not ph) of msg under pub: 1 verified, 0 not, -ENOMEM. */
-static int ed25519_verify(const uint8_t pub[ED25519_KEY], const uint8_t *sig, const uint8_t msg[SHA256_LEN])
+/* Plain Ed25519 (RFC 8032, not ph) of msg under pub: 1 verified, 0 not, -ENOMEM (called after hash_file loaded o). */
+static int ed25519_verify(const struct ck__ossl *o, const uint8_t pub[ED25519_KEY], const uint8_t *sig,
+			  const uint8_t msg[SHA256_LEN])
 {
-	EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, ED25519_KEY);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_PKEY *pk = o->EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, ED25519_KEY);
+	EVP_MD_CTX *md = o->EVP_MD_CTX_new();
 	int r = -ENOMEM;
 
-	if (pk && md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) == 1)
-		r = EVP_DigestVerify(md, sig, ED25519_SIG, msg, SHA256_LEN) == 1;
+	if (pk && md && o->EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) == 1)
+		r = o->EVP_DigestVerify(md, sig, ED25519_SIG, msg, SHA256_LEN) == 1;
 	else if (md && !pk)
 		r = 0; /* 32 bytes that are no key verify nothing */
-	EVP_MD_CTX_free(md);
-	EVP_PKEY_free(pk);
-	ERR_clear_error();
+	o->EVP_MD_CTX_free(md);
+	o->EVP_PKEY_free(pk);
+	o->ERR_clear_error();
 	return r;
 }
 
-static int ed25519_sign(const uint8_t seed[ED25519_KEY], const uint8_t msg[SHA256_LEN], uint8_t sig[ED25519_SIG])
+static int ed25519_sign(const struct ck__ossl *o, const uint8_t seed[ED25519_KEY], const uint8_t msg[SHA256_LEN],
+			uint8_t sig[ED25519_SIG])
 {
-	EVP_PKEY *pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, ED25519_KEY);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_PKEY *pk = o->EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, ED25519_KEY);
+	EVP_MD_CTX *md = o->EVP_MD_CTX_new();
 	size_t len = ED25519_SIG;
 	int r = -ENOMEM;
 
-	if (pk && md && EVP_DigestSignInit(md, NULL, NULL, NULL, pk) == 1 &&
-	    EVP_DigestSign(md, sig, &len, msg, SHA256_LEN) == 1 && len == ED25519_SIG)
+	if (pk && md && o->EVP_DigestSignInit(md, NULL, NULL, NULL, pk) == 1 &&
+	    o->EVP_DigestSign(md, sig, &len, msg, SHA256_LEN) == 1 && len == ED25519_SIG)
 		r = 0;
-	EVP_MD_CTX_free(md);
-	EVP_PKEY_free(pk);
-	ERR_clear_error();
+	o->EVP_MD_CTX_free(md);
+	o->EVP_PKEY_free(pk);
+	o->ERR_clear_error();
 	return r;
 }
 
 int ck_kacs_pip_public_key(const uint8_t seed[32], uint8_t pub[32])
 {
+	const struct ck__ossl *o = ck__ossl();
 	if (!seed || !pub)
 		return -EINVAL;
-	EVP_PKEY *pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, ED25519_KEY);
+	if (!o)
+		return -ELIBACC;
+	EVP_PKEY *pk = o->EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, ED25519_KEY);
 	size_t len = ED25519_KEY;
-	int r = pk && EVP_PKEY_get_raw_public_key(pk, pub, &len) == 1 && len == ED25519_KEY ? 0 : -ENOMEM;
-	EVP_PKEY_free(pk);
-	ERR_clear_error();
+	int r = pk && o->EVP_PKEY_get_raw_public_key(pk, pub, &len) == 1 && len == ED25519_KEY ? 0 : -ENOMEM;
+	o->EVP_PKEY_free(pk);
+	o->ERR_clear_error();
 	return r;
 }
 
@@ -337,13 +342,18 @@ static void verify_blob(int fd, const uint8_t blob[CK_KACS_PIP_SIG_SIZE], const 
 	}
 	bool elf = res->source == CK_KACS_PIP_FROM_ELF;
 	int e = hash_file(fd, res->file_size, elf ? res->sig_offset : 0, elf ? CK_KACS_PIP_SIG_SIZE : 0, res->hash);
+	if (e == -ELIBACC) {
+		res->err = ELIBACC;
+		unsigned_because(res, CK_KACS_PIP_UNREADABLE, "libcrypto cannot be loaded: %s", ck__ossl_error());
+		return;
+	}
 	if (e < 0) {
 		read_failed(res, e, "hashing the file");
 		return;
 	}
 	res->hashed = true;
 	for (size_t i = 0; i < n; i++) {
-		int r = ed25519_verify(keys[i].key, blob + 1, res->hash);
+		int r = ed25519_verify(ck__ossl(), keys[i].key, blob + 1, res->hash);
 		if (r < 0) {
 			res->err = ENOMEM;
 			unsigned_because(res, CK_KACS_PIP_UNREADABLE, "out of memory while verifying");
@@ -615,18 +625,19 @@ static int pem_text(const char *path, char *buf, size_t *len, struct ck_kacs_err
 }
 
 /* The key a PEM holds: private first, else public (*is_private says which). */
-static EVP_PKEY *pem_key(const char *text, size_t len, bool *is_private)
+static EVP_PKEY *pem_key(const struct ck__ossl *o, const char *text, size_t len, bool *is_private)
 {
-	BIO *bio = BIO_new_mem_buf(text, (int)len);
+	BIO *bio = o->BIO_new_mem_buf(text, (int)len);
 	EVP_PKEY *pk = NULL;
 
 	if (!bio)
 		return NULL;
-	pk = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	pk = o->PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	*is_private = pk != NULL;
-	if (!pk && BIO_reset(bio) == 1)
-		pk = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
-	BIO_free(bio);
+	/* BIO_reset(bio), which is a macro over BIO_ctrl */
+	if (!pk && o->BIO_ctrl(bio, BIO_CTRL_RESET, 0, NULL) == 1)
+		pk = o->PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
+	o->BIO_free(bio);
 	return pk;
 }
 
@@ -639,33 +650,37 @@ int ck_kacs_pip_pem_read(const char *path, uint8_t seed[32], uint8_t pub[32], st
 
 	if (!path || !pub)
 		return fail(err, EINVAL, "no key file or no room for the public key");
+	const struct ck__ossl *o = ck__ossl();
+	if (!o)
+		return fail(err, ELIBACC, "%s: libcrypto cannot be loaded: %s", path, ck__ossl_error());
 	text = malloc(PEM_MAX);
 	if (!text)
 		return fail(err, ENOMEM, "%s: out of memory", path);
 	r = pem_text(path, text, &len, err);
-	EVP_PKEY *pk = r < 0 ? NULL : pem_key(text, len, &is_private);
-	OPENSSL_cleanse(text, PEM_MAX);
+	EVP_PKEY *pk = r < 0 ? NULL : pem_key(o, text, len, &is_private);
+	explicit_bzero(text, PEM_MAX);
 	free(text);
 	if (r < 0)
 		return r;
 	if (!pk) {
-		ERR_clear_error();
+		o->ERR_clear_error();
 		return fail(err, EINVAL,
 			    "%s: no PEM key OpenSSL can read (an Ed25519 key as `openssl genpkey -algorithm ed25519` "
 			    "writes it, unencrypted)",
 			    path);
 	}
-	if (EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519) {
+	if (o->EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519) {
+		const char *type = o->EVP_PKEY_get0_type_name(pk);
 		r = fail(err, EINVAL, "%s: a %s key, not Ed25519 (make one with `openssl genpkey -algorithm ed25519`)",
-			 path, EVP_PKEY_get0_type_name(pk) ? EVP_PKEY_get0_type_name(pk) : "non-Ed25519");
+			 path, type ? type : "non-Ed25519");
 	} else if (seed && !is_private) {
 		r = fail(err, EINVAL, "%s: a public key; signing needs the private key", path);
-	} else if (EVP_PKEY_get_raw_public_key(pk, pub, &klen) != 1 || klen != ED25519_KEY ||
-		   (seed && (EVP_PKEY_get_raw_private_key(pk, seed, &(size_t){ ED25519_KEY }) != 1))) {
+	} else if (o->EVP_PKEY_get_raw_public_key(pk, pub, &klen) != 1 || klen != ED25519_KEY ||
+		   (seed && (o->EVP_PKEY_get_raw_private_key(pk, seed, &(size_t){ ED25519_KEY }) != 1))) {
 		r = fail(err, EINVAL, "%s: the Ed25519 key cannot be read out", path);
 	}
-	EVP_PKEY_free(pk);
-	ERR_clear_error();
+	o->EVP_PKEY_free(pk);
+	o->ERR_clear_error();
 	return r;
 }
 
@@ -761,10 +776,12 @@ int ck_kacs_pip_sign_fd(int fd, const uint8_t seed[32], unsigned flags, uint8_t 
 	r = hash_file(fd, snap.size, elf ? sig.offset : 0, elf ? CK_KACS_PIP_SIG_SIZE : 0, digest);
 	if (r == -ENODATA)
 		return fail(err, EAGAIN, "the file changed while it was read");
+	if (r == -ELIBACC)
+		return fail(err, ELIBACC, "libcrypto cannot be loaded: %s", ck__ossl_error());
 	if (r < 0)
 		return fail(err, -r, "hashing the file: %s", strerror(-r));
 	blob[0] = CK_KACS_PIP_SIG_VERSION;
-	if (ed25519_sign(seed, digest, blob + 1) < 0)
+	if (ed25519_sign(ck__ossl(), seed, digest, blob + 1) < 0)
 		return fail(err, ENOMEM, "Ed25519 signing failed (out of memory)");
 	r = ck__pip_snapshot_fd(fd, &end, NULL);
 	if (r < 0)

@@ -3,12 +3,15 @@
  * A small init as PID 1 of a new PID namespace: the program is its child;
  * it reaps every process that ends in the namespace, forwards the signals it
  * gets to the program, and exits with the program's status (128+N for a
- * signal N) as soon as the program ends. System calls only: it is a copy of
+ * signal N) as soon as the program ends, after writing that status to the
+ * parent's report pipe: a caller that wants only the program's status need
+ * not wait for the namespaces' teardown in the init's exit. System calls only: it is a copy of
  * a process that may have had other threads.
  */
 #include <clonekit/spawn.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -48,7 +51,16 @@ CK_CHILD_CODE static int reap(pid_t program, int *code)
 	return done;
 }
 
-CK_CHILD_CODE static _Noreturn void init_loop(pid_t program)
+/* The code to the parent first (lib/spawn.c ck__spawn_wait_program), then the exit. */
+CK_CHILD_CODE static _Noreturn void init_exit(int report, int code)
+{
+	if (report >= 0)
+		while (write(report, &code, sizeof(code)) < 0 && errno == EINTR)
+			;
+	_exit(code);
+}
+
+CK_CHILD_CODE static _Noreturn void init_loop(pid_t program, int report)
 {
 	/* every signal stays blocked (as the launcher cloned us) and arrives through the fd */
 	uint64_t all = ~UINT64_C(0);
@@ -61,7 +73,7 @@ CK_CHILD_CODE static _Noreturn void init_loop(pid_t program)
 		int st;
 		while (syscall(SYS_wait4, program, &st, __WALL, NULL) < 0 && errno == EINTR)
 			;
-		_exit(exit_code(st));
+		init_exit(report, exit_code(st));
 	}
 	for (;;) {
 		ssize_t n = read(fd, &si, sizeof(si));
@@ -69,7 +81,7 @@ CK_CHILD_CODE static _Noreturn void init_loop(pid_t program)
 			continue;
 		if (n != (ssize_t)sizeof(si) || si.ssi_signo == SIGCHLD) {
 			if (reap(program, &code))
-				_exit(code);
+				init_exit(report, code);
 			continue;
 		}
 		syscall(SYS_kill, program, (int)si.ssi_signo);
@@ -83,10 +95,13 @@ CK_CHILD_CODE pid_t ck__init_fork(void)
 	return pid < 0 ? -errno : pid;
 }
 
-CK_CHILD_CODE _Noreturn void ck__init_run(pid_t program, int ctl)
+CK_CHILD_CODE _Noreturn void ck__init_run(pid_t program, int ctl, int report)
 {
 	if (ctl >= 0)
 		close(ctl); /* the program's execve must close the last end the parent waits on */
-	syscall(SYS_close_range, 3U, ~0U, 0U);
-	init_loop(program);
+	/* the report end alone stays open, as fd 3 */
+	if (report >= 0 && report != 3 && (report = (int)syscall(SYS_dup3, report, 3, O_CLOEXEC)) < 0)
+		report = -1;
+	syscall(SYS_close_range, report >= 0 ? 4U : 3U, ~0U, 0U);
+	init_loop(program, report);
 }

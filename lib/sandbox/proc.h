@@ -38,11 +38,13 @@ CK_CHILD_CODE int ck__caps_clear(void) CK_HIDDEN;
 CK_CHILD_CODE pid_t ck__init_fork(void) CK_HIDDEN;
 /*
  * The init's loop in the caller's process of ck__init_fork: closes ctl (the
- * control socket, or -1) and every fd above 2, then reaps, forwards
- * signals to program and exits with its status. The caller has dropped
- * what the init must not keep (capabilities) and loaded its filters.
+ * control socket, or -1) and every fd above 2 but report (kept as fd 3),
+ * then reaps, forwards signals to program and exits with its status, after
+ * writing it (an int) to report (or -1): the parent need not wait for the
+ * init's exit to learn it. The caller has dropped what the init must not
+ * keep (capabilities) and loaded its filters.
  */
-CK_CHILD_CODE _Noreturn void ck__init_run(pid_t program, int ctl) CK_HIDDEN;
+CK_CHILD_CODE _Noreturn void ck__init_run(pid_t program, int ctl, int report) CK_HIDDEN;
 
 /* ---- network (net.c) ---- */
 

@@ -3525,3 +3525,21 @@ Test(cli, kacs_token_names_what_a_refused_spec_breaks)
 	unlink(big);
 	rmdir(dir);
 }
+
+/*
+ * libcrypto is for PIP alone (dlopen'ed on first use, lib/kacs/crypto.c): a
+ * command that signs and verifies nothing never maps it (test_kacs_pip signs
+ * and verifies through the same binary). LD_DEBUG=files lists every object
+ * the loader opens.
+ */
+Test(cli, libcrypto_is_loaded_by_pip_alone)
+{
+	const char *bin = env_path("CLONEKIT_BIN");
+	struct result r;
+
+	run(NULL, (char *const[]){ "env", "LD_DEBUG=files", (char *)bin, "--version", NULL }, &r);
+	assert_status(&r, 0);
+	cr_assert_not_null(strstr(r.err, "libc.so.6"), "LD_DEBUG=files listed nothing:\n%s", r.err);
+	cr_assert_null(strstr(r.err, "libcrypto"), "--version loaded libcrypto:\n%s", r.err);
+	result_free(&r);
+}

@@ -36,6 +36,7 @@
 
 #include "../run.h"
 #include "../support.h"
+#include "../../lib/internal/spawn.h"
 
 #define UNPRIV_ID 65534
 #define OUT_MAX 16384
@@ -596,6 +597,68 @@ Test(sandbox_proc, the_init_forwards_signals_to_the_command)
 {
 	need_root();
 	runs_as_both(forward_run, 7, "got TERM\n");
+}
+
+/*
+ * In the runner: the program's status as the init reports it before its exit
+ * (ck__spawn_wait_program, what `clonekit bwrap` waits for), then the init
+ * reaped by hand -- its own status must be the one reported. arg: the script,
+ * or NULL to SIGKILL the init before it can report (the wait falls back to
+ * reaping it).
+ */
+static int report_run(void *arg)
+{
+	char *argv[] = { "/bin/sh", "-c", arg ? arg : "sleep 600", NULL };
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	struct ck_child *c;
+	bool init = true, reaped;
+	int st, init_st;
+
+	ck_spawn_attr_set_namespaces(a, PID_NS);
+	with_init(a, &init);
+	if (ck_spawn(&c, argv[0], argv, NULL, a, &err) < 0) {
+		printf("ck_spawn: %s\n", err.message);
+		return 221;
+	}
+	ck_spawn_attr_free(a);
+	pid_t pid = ck_spawn_pid(c);
+	if (!arg && kill(pid, SIGKILL) < 0)
+		return 222;
+	if (ck__spawn_wait_program(c, &st, &reaped) < 0)
+		return 223;
+	if (reaped != !arg) {
+		printf("reaped %d\n", reaped);
+		return 224;
+	}
+	if (arg) {
+		while (waitpid(pid, &init_st, __WALL) < 0)
+			if (errno != EINTR)
+				return 225;
+		if (init_st != st) {
+			printf("reported %#x, the init's status %#x\n", st, init_st);
+			return 226;
+		}
+	} else if (waitpid(pid, &init_st, __WALL | WNOHANG) != -1 || errno != ECHILD) {
+		return 227; /* the fallback reaped it */
+	}
+	ck__spawn_child_forget(c);
+	return code_of(st);
+}
+
+Test(sandbox_proc, the_init_reports_the_commands_status_before_it_exits)
+{
+	need_root();
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		struct out o;
+		in_runner(unpriv, report_run, "exit 42", &o);
+		cr_assert_eq(o.status, 42, "status %d: %s", o.status, o.text);
+		in_runner(unpriv, report_run, "kill -SEGV $$", &o);
+		cr_assert_eq(o.status, 128 + SIGSEGV, "status %d: %s", o.status, o.text);
+		/* killed before its report: the status is the init's own, reaped */
+		in_runner(unpriv, report_run, NULL, &o);
+		cr_assert_eq(o.status, 128 + SIGKILL, "status %d: %s", o.status, o.text);
+	}
 }
 
 Test(sandbox_proc, an_init_without_a_pid_namespace_is_einval)
