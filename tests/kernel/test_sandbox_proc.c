@@ -32,6 +32,7 @@
 #include <clonekit/spawn.h>
 #include <clonekit/trace.h>
 
+#include "../run.h"
 #include "../support.h"
 
 #define UNPRIV_ID 65534
@@ -53,52 +54,36 @@ static void need_root(void)
 		ck_skip_or_fail("these tests become uid %d and compare with bwrap as root", UNPRIV_ID);
 }
 
-/* A forked runner: drops to uid 65534 when asked, then runs fn, whose exit status ends it. */
+/*
+ * A forked runner (tests/run.c), leading a session of its own: drops to uid
+ * 65534 when asked, then runs fn, whose exit status ends it.
+ */
 static void in_runner(bool unpriv, int (*fn)(void *), void *arg, struct out *o)
 {
-	int p[2], st = 0;
-	size_t n = 0;
+	struct ck_test_run_opts ro = { .merge_stderr = true, .timeout_s = CK_PATIENCE_MS / 1000, .tee_fd = -1,
+				       .as_nobody = unpriv, .new_session = true };
+	struct ck_test_run r;
+	int e = ck_test_run_fn(fn, arg, &ro, &r);
 
-	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		close(p[0]);
-		if (dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
-			_exit(201);
-		if (unpriv && (setgroups(0, NULL) < 0 || setresgid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0 ||
-			       setresuid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0 ||
-			       prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)) {
-			printf("drop privileges: %s\n", strerror(errno));
-			_exit(202);
-		}
-		int code = fn(arg);
-		fflush(stdout);
-		_exit(code);
-	}
-	close(p[1]);
-	long deadline = ck_test_now_ms() + CK_PATIENCE_MS;
-	for (;;) {
-		struct pollfd pfd = { p[0], POLLIN, 0 };
-		long left = deadline - ck_test_now_ms();
-		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
-			break;
-		ssize_t k = read(p[0], o->text + n, sizeof(o->text) - 1 - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0 || (n += (size_t)k) == sizeof(o->text) - 1)
-			break;
-	}
-	o->text[n] = '\0';
-	close(p[0]);
-	bool ended = ck_wait_until(waitpid(pid, &st, WNOHANG) == pid, deadline - ck_test_now_ms());
-	if (!ended) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-	}
-	cr_assert(ended, "the runner hung; it wrote: %s", o->text);
+	cr_assert_eq(e, 0, "the runner%s: %s", unpriv ? " as uid 65534" : "", strerror(e));
+	snprintf(o->text, sizeof(o->text), "%s", r.out);
+	int st = r.status;
+	bool hung = r.timed_out;
+	ck_test_run_free(&r);
+	cr_assert_not(hung, "the runner hung; it wrote: %s", o->text);
 	cr_assert(WIFEXITED(st), "runner: status 0x%x: %s", st, o->text);
 	o->status = WEXITSTATUS(st);
+}
+
+/* fn's runner as root, then as uid 65534: each exits with status, having written text. */
+static void runs_as_both(int (*fn)(void *), int status, const char *text)
+{
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		struct out o;
+		in_runner(unpriv, fn, NULL, &o);
+		cr_assert_eq(o.status, status, "status %d: %s", o.status, o.text);
+		cr_assert_str_eq(o.text, text);
+	}
 }
 
 /* The shell's status of a waitpid() status. */
@@ -431,7 +416,8 @@ static int tty_run(void *arg)
 	char *argv[] = { "/usr/bin/python3", "-c", TIOCSTI_PY, NULL };
 	struct spawn_job j = { .argv = argv, .setup = tty_setup, .data = arg };
 	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || setsid() < 0)
+	/* the runner leads its own session already: the pty becomes its controlling terminal */
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || getsid(0) != getpid())
 		return 210;
 	int s = open(ptsname(m), O_RDWR | O_CLOEXEC);
 	if (s < 0 || ioctl(s, TIOCSCTTY, 0) < 0 || dup2(s, 0) < 0)
@@ -546,55 +532,68 @@ Test(sandbox_proc, the_init_exits_with_the_commands_status)
 	}
 }
 
+/* In a runner: spawns argv with a (freed) and its stdout the pipe p (whose write end is closed); 0, or fail. */
+static int spawn_to_pipe(struct ck_spawn_attr *a, char *const argv[], int p[2], struct ck_child **c, int fail)
+{
+	struct ck_spawn_error err = { .size = sizeof(err) };
+
+	ck_spawn_attr_add_fd(a, p[1], 1);
+	if (ck_spawn(c, argv[0], argv, NULL, a, &err) < 0) {
+		printf("ck_spawn: %s\n", err.message);
+		return fail;
+	}
+	ck_spawn_attr_free(a);
+	close(p[1]);
+	return 0;
+}
+
+/* In a runner: prints what one read of fd gives, closes it, waits for c; its shell status, or fail. */
+static int print_then_wait(struct ck_child *c, int fd, int fail)
+{
+	char buf[64];
+	int st;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	printf("%s", buf);
+	close(fd);
+	if (ck_spawn_wait(c, &st) < 0)
+		return fail;
+	ck_spawn_free(c);
+	return code_of(st);
+}
+
 /* In the runner: spawn with the init, wait for "ready", SIGTERM the init, report the status. */
 static int forward_run(void *arg)
 {
 	(void)arg;
 	char *argv[] = { "/bin/sh", "-c",
 			 "trap 'echo got TERM; exit 7' TERM; echo ready; while :; do sleep 0.01; done", NULL };
-	struct ck_spawn_error err = { .size = sizeof(err) };
 	struct ck_spawn_attr *a = ck_spawn_attr_new();
 	struct ck_child *c;
 	bool init = true;
 	char buf[64];
-	int p[2], st;
+	int p[2];
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return 220;
 	ck_spawn_attr_set_namespaces(a, PID_NS);
 	with_init(a, &init);
-	ck_spawn_attr_add_fd(a, p[1], 1);
 	ck_spawn_attr_add_fd(a, 2, 2);
-	if (ck_spawn(&c, argv[0], argv, NULL, a, &err) < 0) {
-		printf("ck_spawn: %s\n", err.message);
+	if (spawn_to_pipe(a, argv, p, &c, 221))
 		return 221;
-	}
-	ck_spawn_attr_free(a);
-	close(p[1]);
 	ssize_t n = read(p[0], buf, sizeof(buf) - 1);
 	if (n != 6 || memcmp(buf, "ready\n", 6) != 0)
 		return 222;
 	if (ck_spawn_signal(c, SIGTERM) < 0)
 		return 223;
-	n = read(p[0], buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	printf("%s", buf);
-	close(p[0]);
-	if (ck_spawn_wait(c, &st) < 0)
-		return 224;
-	ck_spawn_free(c);
-	return code_of(st);
+	return print_then_wait(c, p[0], 224);
 }
 
 Test(sandbox_proc, the_init_forwards_signals_to_the_command)
 {
 	need_root();
-	for (int unpriv = 0; unpriv < 2; unpriv++) {
-		struct out o;
-		in_runner(unpriv, forward_run, NULL, &o);
-		cr_assert_eq(o.status, 7, "status %d: %s", o.status, o.text);
-		cr_assert_str_eq(o.text, "got TERM\n");
-	}
+	runs_as_both(forward_run, 7, "got TERM\n");
 }
 
 Test(sandbox_proc, an_init_without_a_pid_namespace_is_einval)
@@ -855,12 +854,8 @@ Test(sandbox_proc, tracing_a_command_under_an_init_is_einval)
 
 static int count_fds(void)
 {
-	int n = 0;
-	char path[64];
-	for (int fd = 0; fd < 1024; fd++) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		n += access(path, F_OK) == 0;
-	}
+	int n = ck_test_fd_count();
+	cr_assert_geq(n, 0, "/proc/self/fd: %s", strerror(errno));
 	return n;
 }
 
@@ -904,45 +899,28 @@ static int held_run(void *arg)
 	struct ck_child *c;
 	bool init = true;
 	char buf[64];
-	int p[2], st;
+	int p[2];
 
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
 		return 240;
 	ck_spawn_attr_set_namespaces(a, PID_NS);
 	with_init(a, &init);
 	ck_spawn_attr_set_hold(a, true);
-	ck_spawn_attr_add_fd(a, p[1], 1);
-	if (ck_spawn(&c, argv[0], argv, NULL, a, &err) < 0) {
-		printf("ck_spawn: %s\n", err.message);
+	if (spawn_to_pipe(a, argv, p, &c, 241))
 		return 241;
-	}
-	ck_spawn_attr_free(a);
-	close(p[1]);
 	if (read(p[0], buf, sizeof(buf)) != -1 || errno != EAGAIN)
 		return 242; /* it ran (or ended) while held */
 	if (ck_spawn_release(c) < 0 || ck_spawn_wait_exec(c, &err) < 0)
 		return 243;
 	struct pollfd pfd = { p[0], POLLIN, 0 };
 	poll(&pfd, 1, CK_PATIENCE_MS);
-	ssize_t n = read(p[0], buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	printf("%s", buf);
-	close(p[0]);
-	if (ck_spawn_wait(c, &st) < 0)
-		return 244;
-	ck_spawn_free(c);
-	return code_of(st);
+	return print_then_wait(c, p[0], 244);
 }
 
 Test(sandbox_proc, a_held_command_under_the_init_runs_when_released)
 {
 	need_root();
-	for (int unpriv = 0; unpriv < 2; unpriv++) {
-		struct out o;
-		in_runner(unpriv, held_run, NULL, &o);
-		cr_assert_eq(o.status, 5, "status %d: %s", o.status, o.text);
-		cr_assert_str_eq(o.text, "ran\n");
-	}
+	runs_as_both(held_run, 5, "ran\n");
 }
 
 /* ---- a capability the child does not hold ---- */
