@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 	for (int k = 0; k < n; k++) {
 		/* a namespace's last tasks may still be leaving the group: EBUSY until they have */
 		int r, tries = 0;
-		while ((r = rmdir(groups[k])) < 0 && errno == EBUSY && tries++ < 1000)
+		while ((r = rmdir(groups[k])) < 0 && errno == EBUSY && tries++ < 20000) /* 2 s, as clonekit gives up */
 			usleep(100);
 		if (r < 0)
 			fprintf(stderr, "cgroup-hand: rmdir %s: %s\n", groups[k], strerror(errno));

@@ -47,6 +47,9 @@ CK_API int ck_spawn_attr_set_share(struct ck_spawn_attr *attr, uint64_t clone_fl
  * User-namespace id maps, written by the parent (setgroups "deny" first
  * when the gid map needs it). Up to 340 ranges each, as the kernel allows.
  * map_root maps the caller's uid and gid to 0 inside; map_user to themselves.
+ * Maps without the caller's euid/egid (a privileged caller's): the child
+ * takes inside 0 (or the first map's id) once they are written, so that it
+ * is not left with the caller's ids outside (sbx-res2).
  */
 CK_API int ck_spawn_attr_add_uid_map(struct ck_spawn_attr *attr, uint32_t inside, uint32_t outside,
 				     uint32_t count);

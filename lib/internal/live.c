@@ -162,49 +162,64 @@ size_t ck__cgroup_chain_domain(const struct ck__cgroup_chain *c)
 	return i;
 }
 
-int ck__cgroup2_nsdelegate(dev_t dev)
+bool ck__has_token(const char *list, const char *word, const char *seps)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, seps);
+		if (len == n && strncmp(p, word, n) == 0)
+			return true;
+		p += len;
+		if (*p)
+			p++;
+	}
+	return false;
+}
+
+int ck__cgroup_mount_find(const char *fstype, bool (*match)(const struct ck__cgroup_mount *m, const void *arg),
+			  const void *arg, struct ck__cgroup_mount *out)
 {
 	char line[4096];
-	int ret = -1;
+	size_t flen = strlen(fstype);
+	int ret = -ENOENT;
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 
 	if (!f)
-		return -1;
+		return -errno;
 	while (ret < 0 && fgets(line, sizeof(line), f)) {
 		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
 		unsigned maj, min;
 		char *dash = strstr(line, " - ");
-		if (!dash || strncmp(dash + 3, "cgroup2 ", 8) != 0 ||
-		    sscanf(line, "%*s %*s %u:%u", &maj, &min) != 2 ||
-		    makedev(maj, min) != dev)
+		if (!dash || strncmp(dash + 3, fstype, flen) != 0 || dash[3 + flen] != ' ' ||
+		    sscanf(line, "%*s %*s %u:%u %1023s %1023s", &maj, &min, out->root, out->mnt) != 4 ||
+		    sscanf(dash + 3, "%*s %*s %1023s", out->super) != 1)
 			continue;
-		char *super = strrchr(dash, ' ');
-		ret = super && strstr(super, "nsdelegate") ? 1 : 0;
+		out->dev = makedev(maj, min);
+		if (!match || match(out, arg))
+			ret = 0;
 	}
 	fclose(f);
 	return ret;
 }
 
+static bool same_dev(const struct ck__cgroup_mount *m, const void *dev)
+{
+	return m->dev == *(const dev_t *)dev;
+}
+
+int ck__cgroup2_nsdelegate(dev_t dev)
+{
+	struct ck__cgroup_mount m;
+	if (ck__cgroup_mount_find("cgroup2", same_dev, &dev, &m) < 0)
+		return -1;
+	return ck__has_token(m.super, "nsdelegate", ",");
+}
+
 int ck__cgroup2_mount(char *buf, size_t len)
 {
-	char line[4096];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	int ret = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
-		char *dash = strstr(line, " - ");
-		char mnt[1024];
-		if (!dash || strncmp(dash + 3, "cgroup2 ", 8) != 0)
-			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %1023s", mnt) == 1) {
-			snprintf(buf, len, "%s", mnt);
-			ret = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
+	struct ck__cgroup_mount m;
+	int r = ck__cgroup_mount_find("cgroup2", NULL, NULL, &m);
+	if (r == 0)
+		snprintf(buf, len, "%s", m.mnt);
+	return r;
 }

@@ -41,6 +41,19 @@ void ck__cgroup_chain_close(struct ck__cgroup_chain *c);
 int ck__cgroup_chain_find(const struct ck__cgroup_chain *c, dev_t dev, ino_t ino);
 /* The index of the chain's resource domain: the first cgroup that is not "threaded". */
 size_t ck__cgroup_chain_domain(const struct ck__cgroup_chain *c);
+/* One cgroup or cgroup2 line of /proc/self/mountinfo. */
+struct ck__cgroup_mount {
+	dev_t dev;
+	char root[1024], mnt[1024], super[1024]; /* the mounted root, the mount point, the super options */
+};
+/*
+ * The first cgroup mount of fstype ("cgroup" or "cgroup2") that match
+ * accepts (NULL: any) into *out: 0, -ENOENT, or -errno of reading the table.
+ */
+int ck__cgroup_mount_find(const char *fstype, bool (*match)(const struct ck__cgroup_mount *m, const void *arg),
+			  const void *arg, struct ck__cgroup_mount *out);
+/* Whether word is one of the tokens of list, split at any of seps. */
+bool ck__has_token(const char *list, const char *word, const char *seps);
 /* Whether the cgroup2 mount with device dev has the nsdelegate option: 1, 0, -1 not found. */
 int ck__cgroup2_nsdelegate(dev_t dev);
 

@@ -42,46 +42,20 @@ static unsigned controller_bit(const char *name)
 	return 0;
 }
 
-/* Whether word is one of the tokens of list, split at any of seps. */
-static bool has_token(const char *list, const char *word, const char *seps)
+/* A v1 hierarchy's mount of its whole tree that holds the controller arg. */
+static bool holds_controller(const struct ck__cgroup_mount *m, const void *controller)
 {
-	size_t n = strlen(word);
-	for (const char *p = list; *p;) {
-		size_t len = strcspn(p, seps);
-		if (len == n && strncmp(p, word, n) == 0)
-			return true;
-		p += len;
-		if (*p)
-			p++;
-	}
-	return false;
+	return strcmp(m->root, "/") == 0 && ck__has_token(m->super, controller, ",");
 }
 
 /* The mount point of the v1 hierarchy that holds controller (its root mounted). */
 static int v1_mount(const char *controller, char *buf, size_t len)
 {
-	char line[4096];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	int ret = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (ret < 0 && fgets(line, sizeof(line), f)) {
-		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
-		char root[1024], mnt[1024], super[1024];
-		char *dash = strstr(line, " - ");
-		if (!dash || strncmp(dash + 3, "cgroup ", 7) != 0)
-			continue;
-		if (sscanf(line, "%*s %*s %*s %1023s %1023s", root, mnt) != 2 || strcmp(root, "/") != 0 ||
-		    sscanf(dash + 3, "%*s %*s %1023s", super) != 1)
-			continue;
-		if (has_token(super, controller, ",")) {
-			snprintf(buf, len, "%s", mnt);
-			ret = 0;
-		}
-	}
-	fclose(f);
-	return ret;
+	struct ck__cgroup_mount m;
+	int r = ck__cgroup_mount_find("cgroup", holds_controller, controller, &m);
+	if (r == 0)
+		snprintf(buf, len, "%s", m.mnt);
+	return r;
 }
 
 /* The caller's cgroup path in the hierarchy of controller (NULL: the v2 one). */
@@ -96,7 +70,7 @@ static int own_path(const char *controller, char *buf, size_t len)
 		if (!c2)
 			continue;
 		*c2 = '\0';
-		if (controller ? has_token(c1 + 1, controller, ",") : (c1 == line + 1 && line[0] == '0' && c1[1] == '\0')) {
+		if (controller ? ck__has_token(c1 + 1, controller, ",") : (c1 == line + 1 && line[0] == '0' && c1[1] == '\0')) {
 			snprintf(buf, len, "%s", c2 + 1);
 			return 0;
 		}
@@ -131,7 +105,7 @@ static bool v2_has(int parent_fd, const char *file, const char *controller)
 {
 	char text[1024];
 	return ck__read_small_file_at(parent_fd, file, text, sizeof(text)) >= 0 &&
-	       has_token(text, controller, " \n");
+	       ck__has_token(text, controller, " \n");
 }
 
 int ck_cgroup_mode(const char *controller, const char *v2_parent)

@@ -24,6 +24,7 @@
 #include <clonekit/flags.h>
 #include <clonekit/spawn.h>
 
+#include "../run.h"
 #include "../support.h"
 
 #define UNPRIV_ID 65534
@@ -34,22 +35,6 @@ static char *probe(void)
 	char *p = getenv("CK_CGROUP_PROBE");
 	cr_assert_not_null(p, "CK_CGROUP_PROBE names the ck-cgroup-probe helper");
 	return p;
-}
-
-static size_t read_all(int fd, char *buf, size_t len)
-{
-	size_t n = 0;
-	ssize_t r;
-	while (n < len - 1) {
-		r = read(fd, buf + n, len - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	return n;
 }
 
 static bool exists(const char *path)
@@ -99,7 +84,7 @@ static void run_limited(struct ck_spawn_attr *a, const struct ck_cgroup_limits *
 		else
 			cr_assert(exists(r->dir[i]), "%s exists while the child runs", r->dir[i]);
 	}
-	read_all(p[0], r->out, sizeof(r->out));
+	ck_test_read_all(p[0], r->out, sizeof(r->out));
 	close(p[0]);
 	cr_assert_eq(ck_spawn_wait(c, &r->status), 0);
 	for (int i = 0; i < 3; i++)
@@ -257,7 +242,7 @@ Test(cgroup_v1, delegated_subtree_unprivileged_caller_and_no_escape)
 	cr_assert_eq(pipe2(sync, O_CLOEXEC), 0);
 	int self = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
 	cr_assert(self >= 0);
-	read_all(self, text, sizeof(text));
+	ck_test_read_all(self, text, sizeof(text));
 	close(self);
 	for (int i = 0; i < 2; i++) {
 		cr_assert(cgroup_line(text, i ? "memory" : "pids", own[i], sizeof(own[i])));
@@ -317,7 +302,7 @@ Test(cgroup_v1, delegated_subtree_unprivileged_caller_and_no_escape)
 		_exit(0);
 	}
 	close(sync[1]);
-	read_all(sync[0], text, sizeof(text));
+	ck_test_read_all(sync[0], text, sizeof(text));
 	close(sync[0]);
 	int st;
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
@@ -353,7 +338,7 @@ static bool file_has(const char *path, const char *word)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	read_all(fd, text, sizeof(text));
+	ck_test_read_all(fd, text, sizeof(text));
 	close(fd);
 	for (char *w = strtok(text, " \n"); w; w = strtok(NULL, " \n"))
 		if (strcmp(w, word) == 0)
@@ -394,7 +379,7 @@ static bool pids_v1_counts(int *hier, int *ngroups)
 	int fd = open("/proc/cgroups", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	read_all(fd, text, sizeof(text));
+	ck_test_read_all(fd, text, sizeof(text));
 	close(fd);
 	char *line = strstr(text, "\npids\t");
 	return line && sscanf(line + 6, "%d %d", hier, ngroups) == 2;
@@ -541,24 +526,13 @@ Test(cgroup_v2, pids_max_bites_and_the_child_is_born_in_its_group, .fini = resto
 
 /* ---- failures leave nothing ---- */
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	cr_assert_not_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
 /* How many clonekit-spawn-* groups the caller's v1 pids cgroup holds. */
 static int spawn_groups_left(void)
 {
 	char text[OUT_MAX], own[1024], dir[1200];
 	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC), n = 0;
 	cr_assert(fd >= 0);
-	read_all(fd, text, sizeof(text));
+	ck_test_read_all(fd, text, sizeof(text));
 	close(fd);
 	cr_assert(cgroup_line(text, "pids", own, sizeof(own)));
 	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/pids%s", strcmp(own, "/") ? own : "");
@@ -580,16 +554,15 @@ Test(cgroup_v1, a_spawn_that_fails_after_the_groups_exist_removes_them)
 	struct ck_spawn_error err = { .size = sizeof(err) };
 	struct ck_child *c = NULL;
 	char *argv[] = { "/nonexistent/program", NULL };
-	int before = count_fds();
+	int before = ck_test_fd_count();
 
 	cr_assert_eq(ck_spawn_attr_set_cgroup_limits(a, &l), 0);
 	cr_assert_eq(ck_spawn(&c, argv[0], argv, NULL, a, &err), -ENOENT);
 	cr_assert_str_eq(err.step, "execve");
 	cr_assert_null(c);
 	cr_assert_eq(spawn_groups_left(), 0);
-	cr_assert_eq(count_fds(), before, "no fd left behind");
-	errno = 0;
-	cr_assert(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD, "no child left behind");
+	cr_assert_eq(ck_test_fd_count(), before, "no fd left behind");
+	ck_test_assert_no_children();
 	ck_spawn_attr_free(a);
 }
 
@@ -615,7 +588,7 @@ Test(cgroup_v1, a_caller_without_a_delegated_subtree_gets_eacces_naming_the_dire
 	}
 	close(p[1]);
 	char text[1024];
-	read_all(p[0], text, sizeof(text));
+	ck_test_read_all(p[0], text, sizeof(text));
 	close(p[0]);
 	int st;
 	cr_assert_eq(waitpid(pid, &st, 0), pid);

@@ -393,11 +393,7 @@ static int rootless(char *out, size_t len, char *const args[])
 		_exit(122);
 	}
 	close(p[1]);
-	size_t n = 0;
-	ssize_t got;
-	while (n + 1 < len && (got = read(p[0], out + n, len - 1 - n)) > 0)
-		n += (size_t)got;
-	out[n] = '\0';
+	ck_test_read_all(p[0], out, len);
 	close(p[0]);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	for (int i = 0; i < 2; i++)
