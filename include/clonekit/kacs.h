@@ -1052,6 +1052,8 @@ struct ck_kacs_supervisor_stats {
 	uint64_t deferred;      /* of which waited for a newborn's record */
 	uint64_t decisions;     /* decisions logged */
 	uint64_t tasks, processes, handles; /* live now */
+	uint64_t reattached;    /* non-dumpable execs whose perf events S opened again */
+	uint64_t blind;         /* non-dumpable execs S could not follow (their task creation and exec refused) */
 };
 CK_API int ck_kacs_supervisor_stats(const struct ck_kacs_supervisor *s, struct ck_kacs_supervisor_stats *st);
 
