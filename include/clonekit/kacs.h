@@ -981,7 +981,7 @@ struct ck_kacs_decision {
 	uint32_t right;            /* what was asked (0 for a gate without one) */
 	uint32_t granted;          /* what AccessCheck granted */
 	int verdict;               /* 0 allowed, or the positive errno the caller got */
-	const char *reason;        /* NULL when allowed; "sd", "pip", "privilege" or "mitigation" */
+	const char *reason;        /* NULL when allowed; "sd", "pip", "privilege", "mitigation" or "lineage" */
 	uint32_t caller_pip_type, caller_pip_trust, target_pip_type, target_pip_trust;
 	uint64_t privileges_used;  /* privileges the decision used (SeDebug's waiver, ...) */
 };
