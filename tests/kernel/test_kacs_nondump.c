@@ -12,6 +12,7 @@
  * kernel, as root and as uid 65534.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -102,7 +103,8 @@ static void become_nobody(void)
 
 struct outcome {
 	int rc, status;
-	char out[512];
+	int fds_start, fds_max; /* S's open fds after the start, and the most while it served */
+	char out[4096];
 	char message[600];
 	struct ck_kacs_supervisor_stats st;
 };
@@ -113,6 +115,17 @@ struct outcome {
  * script exits 40 when the sibling did not survive, else with the probe's
  * status. The probe's stdout is collected.
  */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+	cr_assert_not_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3; /* ., .. and the DIR's own */
+}
+
 static void run_tree(const char *probe_cmd, int uid, struct outcome *o)
 {
 	char script[1024];
@@ -141,8 +154,12 @@ static void run_tree(const char *probe_cmd, int uid, struct outcome *o)
 		ck_skip_or_fail("%s", err.message);
 	}
 	cr_assert_eq(rc, 0, "%s", err.message);
-	while ((rc = ck_kacs_supervisor_step(sv, -1)) == 1)
-		;
+	o->fds_start = o->fds_max = open_fds();
+	while ((rc = ck_kacs_supervisor_step(sv, -1)) == 1) {
+		int n = open_fds();
+		if (n > o->fds_max)
+			o->fds_max = n;
+	}
 	o->rc = rc;
 	ck_kacs_supervisor_status(sv, &o->status);
 	snprintf(o->message, sizeof(o->message), "%s", ck_kacs_supervisor_message(sv));
@@ -190,6 +207,24 @@ Test(kacs_nondump, root_s_follows_an_unreadable_image_and_its_child, .init = set
 	cr_assert_eq(o.st.blind, 0);
 	cr_assert_eq(nseen, 1);
 	assert_seen(0, "reattach", "execve", 0, "");
+}
+
+Test(kacs_nondump, root_s_closes_the_events_it_opened_again_with_their_last_process, .init = setup_dir,
+     .fini = cleanup_dir)
+{
+	char cmd[256], want[64 * 20 + 1] = "";
+	struct outcome o;
+	enum { N = 20 };
+	snprintf(cmd, sizeof(cmd), "for i in $(seq %d); do %s/unreadable probe || exit 9; done", N, dir);
+	run_tree(cmd, NOBODY, &o);
+	for (int i = 0; i < N; i++)
+		strcat(want, "euid=65534 kill=0 dumpable=0 fork=0 child=0\n");
+	assert_ran(&o, 0, want);
+	cr_assert_eq(o.st.reattached, N);
+	/* one event per CPU per exec would stay open without it: N * CPUs */
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	cr_assert_lt(o.fds_max - o.fds_start, 4 * cpus + 8, "S's fds grew from %d to %d over %d execs (%ld CPUs)",
+		     o.fds_start, o.fds_max, N, cpus);
 }
 
 Test(kacs_nondump, root_s_follows_an_exec_with_euid_not_uid, .init = setup_dir, .fini = cleanup_dir)
