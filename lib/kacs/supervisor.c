@@ -767,6 +767,8 @@ static int serve_one(struct ck__kacs_sup *s)
 		answer(s, &c, 0);
 		return -EIO;
 	}
+	if (s->records_pass && s->deferred)
+		retry_deferred(s, true); /* a newborn's record may be among them: the step's own retry came before */
 	rc = dispatch(s, &c);
 	if (rc == 1)
 		return defer(s, &c);
