@@ -604,7 +604,7 @@ int ck__kacs_blind_gate(struct ck__kacs_sup *s, struct ck__kacs_call *c)
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, p->exec_pidfd, NULL);
 		p->blind = false;
 		s->st.reattached++;
-		noted(s, p, "reattach", 0, NULL);
+		ck__kacs_decided(s, c, "reattach", p, 0, NULL, 0, NULL);
 		return 1;
 	}
 	ck__kacs_decided(s, c, "no_lineage", p, 0, NULL, EPERM, "lineage");
