@@ -78,7 +78,10 @@ static void usage(FILE *f)
 		"    core_pattern still dumps;\n"
 		"  - Linux credentials are not changed and CAP_* are not privileges; a tree\n"
 		"    with CAP_SYS_PTRACE could write into the supervisor: use --uid as root;\n"
-		"  - nested PID namespaces and nested seccomp listeners are refused.\n");
+		"  - nested PID namespaces and nested seccomp listeners are refused;\n"
+		"  - unprivileged, a process that execs a non-dumpable image (unreadable,\n"
+		"    or euid != uid) cannot be followed: its fork, clone and exec fail\n"
+		"    with EPERM (as root, the supervisor follows it).\n");
 }
 
 struct run_opts {

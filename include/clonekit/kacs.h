@@ -981,7 +981,7 @@ struct ck_kacs_decision {
 	uint32_t right;            /* what was asked (0 for a gate without one) */
 	uint32_t granted;          /* what AccessCheck granted */
 	int verdict;               /* 0 allowed, or the positive errno the caller got */
-	const char *reason;        /* NULL when allowed; "sd", "pip", "privilege" or "mitigation" */
+	const char *reason;        /* NULL when allowed; "sd", "pip", "privilege", "mitigation" or "lineage" */
 	uint32_t caller_pip_type, caller_pip_trust, target_pip_type, target_pip_trust;
 	uint64_t privileges_used;  /* privileges the decision used (SeDebug's waiver, ...) */
 };
@@ -1052,6 +1052,8 @@ struct ck_kacs_supervisor_stats {
 	uint64_t deferred;      /* of which waited for a newborn's record */
 	uint64_t decisions;     /* decisions logged */
 	uint64_t tasks, processes, handles; /* live now */
+	uint64_t reattached;    /* non-dumpable execs whose perf events S opened again */
+	uint64_t blind;         /* non-dumpable execs S could not follow (their task creation and exec refused) */
 };
 CK_API int ck_kacs_supervisor_stats(const struct ck_kacs_supervisor *s, struct ck_kacs_supervisor_stats *st);
 

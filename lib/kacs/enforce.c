@@ -363,7 +363,7 @@ static bool dumpable(struct ck__kacs_sup *s, const struct ck__kacs_process *p, c
 	if (stat(path, &st) == 0 && st.st_uid != pi->uid[1])
 		return false;
 	/* an unprivileged S keeps PR_SET_DUMPABLE(0) as a virtual flag (§2): honour it as Linux would */
-	return ck__kacs_config(s)->privileged || p->external || p->dumpable;
+	return ck__kacs_config(s)->privileged || p->external || p->dumpable == 1; /* SUID_DUMP_USER */
 }
 
 /*
@@ -427,11 +427,15 @@ static int no_child(struct ck__kacs_sup *s, struct ck__kacs_call *c, bool thread
 
 static int row_clone(struct ck__kacs_sup *s, struct ck__kacs_call *c, const struct ck__kacs_trap *t)
 {
+	if (!ck__kacs_blind_gate(s, c))
+		return 0;
 	return no_child(s, c, ck__kacs_trap_ulong(t, t->clone_flags_arg) & CLONE_THREAD);
 }
 
 static int row_fork(struct ck__kacs_sup *s, struct ck__kacs_call *c, const struct ck__kacs_trap *t)
 {
+	if (!ck__kacs_blind_gate(s, c))
+		return 0;
 	return no_child(s, c, false);
 }
 
@@ -506,11 +510,17 @@ static int pie(struct ck__kacs_sup *s, struct ck__kacs_call *c, int dirfd, uint6
 
 static int row_execve(struct ck__kacs_sup *s, struct ck__kacs_call *c, const struct ck__kacs_trap *t)
 {
+	if (!ck__kacs_blind_gate(s, c))
+		return 0;
+	ck__kacs_exec_pidfd(s, c);
 	return pie(s, c, AT_FDCWD, ck__kacs_trap_ulong(t, 0), 0);
 }
 
 static int row_execveat(struct ck__kacs_sup *s, struct ck__kacs_call *c, const struct ck__kacs_trap *t)
 {
+	if (!ck__kacs_blind_gate(s, c))
+		return 0;
+	ck__kacs_exec_pidfd(s, c);
 	return pie(s, c, ck__kacs_trap_int(t, 0), ck__kacs_trap_ulong(t, 1), ck__kacs_trap_int(t, 4));
 }
 
@@ -654,7 +664,7 @@ static int row_prctl(struct ck__kacs_sup *s, struct ck__kacs_call *c, const stru
 		}
 		if (!virtual)
 			return answer(c, 0);
-		me->dumpable = arg2 == 1;
+		me->dumpable = (uint8_t)arg2;
 		if (arg2 == 1)
 			return answer(c, 0); /* the real flag may have been cleared by the kernel: setting it is harmless */
 		ck__kacs_reply_value(c, 0);
@@ -662,7 +672,7 @@ static int row_prctl(struct ck__kacs_sup *s, struct ck__kacs_call *c, const stru
 	case PR_GET_DUMPABLE:
 		if (!virtual)
 			return answer(c, 0);
-		ck__kacs_reply_value(c, me->dumpable ? 1 : 0);
+		ck__kacs_reply_value(c, me->dumpable);
 		return 0;
 	}
 	return answer(c, 0);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -34,10 +35,25 @@ struct id_trailer {
 
 struct ring {
 	int fd;
+	int cpu;
 	void *base;       /* the metadata page, then the data pages */
 	size_t page;
 	size_t data_size; /* a power of two */
-	uint64_t lost;    /* PERF_FORMAT_LOST as last read */
+	uint64_t lost;    /* PERF_FORMAT_LOST of this CPU's events (the ring's, every gen's) as last read */
+	uint64_t retired; /* PERF_FORMAT_LOST of this CPU's events of gens closed since */
+};
+
+/*
+ * A gen: the events S opened again on one task after the kernel removed the
+ * inherited ones (a non-dumpable exec, §3), one per CPU, each writing into
+ * that CPU's ring (PERF_EVENT_IOC_SET_OUTPUT). Held by every table process
+ * that carries its inherited copies; closed with the last, since closing a
+ * parent event frees its children.
+ */
+struct ck__lin_gen {
+	int *fds; /* one per ring, same order */
+	unsigned refs;
+	struct ck__lin_gen *prev, *next;
 };
 
 /* One record copied out of a ring, waiting for the merge. */
@@ -52,6 +68,7 @@ struct ck__lineage {
 	struct ring *rings;
 	struct pending *buf; /* the records of one drain pass */
 	size_t nbuf, capbuf;
+	struct ck__lin_gen *gens;
 };
 
 static int perf_open(pid_t pid, int cpu)
@@ -121,10 +138,35 @@ static int online_cpus(int *out, size_t max, size_t *n)
 	return *n ? 0 : -ENODEV;
 }
 
+static void gen_close(struct ck__lineage *l, struct ck__lin_gen *g)
+{
+	for (size_t i = 0; i < l->nrings; i++) {
+		uint64_t v[2];
+		if (g->fds[i] < 0)
+			continue;
+		/* a record this gen could not write stays counted on its CPU's ring */
+		if (read(g->fds[i], v, sizeof(v)) == (ssize_t)sizeof(v))
+			l->rings[i].retired += v[1];
+		else
+			l->rings[i].retired++; /* cannot tell: fail closed */
+		close(g->fds[i]);
+	}
+	if (g->prev)
+		g->prev->next = g->next;
+	else
+		l->gens = g->next;
+	if (g->next)
+		g->next->prev = g->prev;
+	free(g->fds);
+	free(g);
+}
+
 void ck__lineage_free(struct ck__lineage *l)
 {
 	if (!l)
 		return;
+	while (l->gens)
+		gen_close(l, l->gens);
 	for (size_t i = 0; i < l->nrings; i++) {
 		if (l->rings[i].base)
 			munmap(l->rings[i].base, l->page + l->rings[i].data_size);
@@ -191,6 +233,7 @@ int ck__lineage_open(pid_t pid, unsigned pages, struct ck__lineage **out, struct
 			return open_fail(l, fd, err, "perf_event_open (pid %d, cpu %d): %s", (int)pid, cpus[i],
 					 strerror(-fd));
 		r->fd = fd;
+		r->cpu = cpus[i];
 		r->page = l->page;
 		r->data_size = (size_t)pages * l->page;
 		void *m = mmap(NULL, l->page + r->data_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -208,16 +251,82 @@ int ck__lineage_open(pid_t pid, unsigned pages, struct ck__lineage **out, struct
 	return 0;
 }
 
+/* PERF_FORMAT_LOST of every event writing into ring i, closed gens' included; -EIO when one cannot be read. */
+static int64_t ring_lost(const struct ck__lineage *l, size_t i)
+{
+	uint64_t v[2], total = l->rings[i].retired;
+	if (read(l->rings[i].fd, v, sizeof(v)) != (ssize_t)sizeof(v))
+		return -EIO;
+	total += v[1];
+	for (const struct ck__lin_gen *g = l->gens; g; g = g->next) {
+		if (read(g->fds[i], v, sizeof(v)) != (ssize_t)sizeof(v))
+			return -EIO;
+		total += v[1];
+	}
+	return (int64_t)total;
+}
+
 int64_t ck__lineage_lost(const struct ck__lineage *l)
 {
 	int64_t total = 0;
 	for (size_t i = 0; i < l->nrings; i++) {
-		uint64_t v[2];
-		if (read(l->rings[i].fd, v, sizeof(v)) != (ssize_t)sizeof(v))
-			return -EIO;
-		total += (int64_t)v[1];
+		int64_t n = ring_lost(l, i);
+		if (n < 0)
+			return n;
+		total += n;
 	}
 	return total;
+}
+
+int ck__lineage_attach(struct ck__lineage *l, pid_t pid, struct ck__lin_gen **out)
+{
+	*out = NULL;
+	struct ck__lin_gen *g = calloc(1, sizeof(*g));
+	if (!g || !(g->fds = malloc(l->nrings * sizeof(*g->fds)))) {
+		free(g);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < l->nrings; i++)
+		g->fds[i] = -1;
+	int rc = 0;
+	for (size_t i = 0; i < l->nrings && !rc; i++) {
+		int fd = perf_open(pid, l->rings[i].cpu);
+		if (fd < 0) {
+			rc = fd;
+			break;
+		}
+		g->fds[i] = fd;
+		if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, l->rings[i].fd) < 0)
+			rc = -errno;
+	}
+	if (rc) {
+		for (size_t i = 0; i < l->nrings; i++)
+			if (g->fds[i] >= 0)
+				close(g->fds[i]);
+		free(g->fds);
+		free(g);
+		return rc;
+	}
+	g->refs = 1;
+	g->next = l->gens;
+	if (g->next)
+		g->next->prev = g;
+	l->gens = g;
+	*out = g;
+	return 0;
+}
+
+struct ck__lin_gen *ck__lineage_gen_get(struct ck__lin_gen *g)
+{
+	if (g)
+		g->refs++;
+	return g;
+}
+
+void ck__lineage_gen_put(struct ck__lineage *l, struct ck__lin_gen *g)
+{
+	if (g && --g->refs == 0)
+		gen_close(l, g);
 }
 
 size_t ck__lineage_nfds(const struct ck__lineage *l)
@@ -347,13 +456,12 @@ static int read_ring(struct ck__lineage *l, unsigned i)
 	__atomic_store_n(&m->data_tail, tail, __ATOMIC_RELEASE);
 	if (rc == 0 && full) {
 		/* PERF_RECORD_LOST would come only with the ring's next record: ask perf now */
-		uint64_t v[2];
 		struct ck__lin_rec lost = { .kind = CK__LIN_LOST, .time = UINT64_MAX };
-		if (read(r->fd, v, sizeof(v)) != (ssize_t)sizeof(v))
-			v[1] = r->lost + 1; /* cannot tell: fail closed */
-		if (v[1] != r->lost) {
-			lost.lost = v[1] - r->lost;
-			r->lost = v[1];
+		int64_t n = ring_lost(l, i);
+		uint64_t now = n < 0 ? r->lost + 1 : (uint64_t)n; /* cannot tell: fail closed */
+		if (now != r->lost) {
+			lost.lost = now - r->lost;
+			r->lost = now;
 			rc = push(l, &lost);
 		}
 	}

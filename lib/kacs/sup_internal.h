@@ -85,6 +85,17 @@ size_t ck__kacs_tasks_count(const struct ck__kacs_sup *s, size_t *procs);
 /* The supervisor whose tokens tok_new/tok_put count in sessions (set by the loop on its thread). */
 void ck__kacs_set_current(struct ck__kacs_sup *s);
 
+/*
+ * supervisor.c: p's events were removed by its exec of a non-dumpable image
+ * (its EXIT record came while it lives). A root S opens them again (a gen);
+ * otherwise p is blind: its clone, fork, vfork and exec are refused (EPERM)
+ * and its exit is watched through its pidfd. Logged either way. 0 (p stays),
+ * 1 (p ended meanwhile: drop it), or -ENOMEM.
+ */
+int ck__kacs_lineage_exec_lost(struct ck__kacs_sup *s, struct ck__kacs_process *p);
+/* tasks.c: p and its threads out of the table (a blind process whose pidfd says it ended). */
+void ck__kacs_process_gone(struct ck__kacs_sup *s, struct ck__kacs_process *p);
+
 /* call.c */
 void ck__kacs_call_init(struct ck__kacs_call *c, struct seccomp_notif *req, struct seccomp_notif_resp *resp);
 /* Sends the answer (unless ADDFD_FLAG_SEND already did): 0 or -errno (-ENOENT: the caller is gone). */

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -40,7 +41,8 @@
 
 /* The epoll tags: what an event's data.u64 names (a handle socket's is its fd, >= 0). */
 /* ring i is TAG_RING - i */
-enum { TAG_LISTENER = -1, TAG_SIGNAL = -2, TAG_EXEC = -3, TAG_RING = -16 };
+/* a blind process's pidfd f is TAG_BLIND - f */
+enum { TAG_LISTENER = -1, TAG_SIGNAL = -2, TAG_EXEC = -3, TAG_RING = -16, TAG_BLIND = -(1 << 30) };
 
 struct ck_kacs_supervisor {
 	struct ck__kacs_sup s;
@@ -285,6 +287,14 @@ static void decision_json(int fd, const struct ck_kacs_decision *d)
 	ck__json_release(&w);
 }
 
+static void decision_emit(struct ck__kacs_sup *s, const struct ck_kacs_decision *d)
+{
+	if (s->on_decision)
+		s->on_decision(d, s->data);
+	if (s->decisions_fd >= 0)
+		decision_json(s->decisions_fd, d);
+}
+
 void ck__kacs_decided(struct ck__kacs_sup *s, const struct ck__kacs_call *c, const char *op,
 		      const struct ck__kacs_process *target, uint32_t right,
 		      const struct ck_kacs_access_result *res, int verdict, const char *reason)
@@ -321,10 +331,7 @@ void ck__kacs_decided(struct ck__kacs_sup *s, const struct ck__kacs_call *c, con
 		d.target_pip_type = target->psb.pip_type;
 		d.target_pip_trust = target->psb.pip_trust;
 	}
-	if (s->on_decision)
-		s->on_decision(&d, s->data);
-	if (s->decisions_fd >= 0)
-		decision_json(s->decisions_fd, &d);
+	decision_emit(s, &d);
 }
 
 /* ---- lineage ------------------------------------------------------------------------ */
@@ -440,16 +447,21 @@ static void kill_tree(struct ck__kacs_sup *s)
 	s->killed = true;
 }
 
-/* Fails closed (§3): the tree is killed, step reports -EIO. */
+/*
+ * Fails closed (§3): the tree is killed, step reports -EIO. The advice to
+ * grow the rings only when perf says records were dropped: a task can also
+ * go unnamed without a loss (one S could not follow), and that is no ring's fault.
+ */
 static int lineage_lost(struct ck__kacs_sup *s, const char *why)
 {
 	if (!s->lost) {
 		s->lost = true;
+		int64_t dropped = s->st.lost ? (int64_t)s->st.lost : s->lin ? ck__lineage_lost(s->lin) : 0;
 		if (!s->st.lost)
 			s->st.lost = 1;
-		snprintf(s->message, sizeof(s->message),
-			 "lineage lost%s%s: task records were dropped (try a larger --perf-pages); the tree was killed",
-			 *why ? ": " : "", why);
+		snprintf(s->message, sizeof(s->message), "lineage lost%s%s: %s; the tree was killed", *why ? ": " : "", why,
+			 dropped != 0 ? "task records were dropped (try a larger --perf-pages)"
+				      : "no task record was dropped, the kernel reported no such task to the supervisor");
 		kill_tree(s);
 	}
 	return -EIO;
@@ -499,6 +511,129 @@ static int drain(struct ck__kacs_sup *s)
 	if (rc == -EIO)
 		return lineage_lost(s, "");
 	return rc < 0 ? rc : 0;
+}
+
+/* ---- a non-dumpable exec (§3) ---------------------------------------------------------- */
+
+/* A decision about p taken with no call of p's in hand: its exec, seen in its records. */
+static void noted(struct ck__kacs_sup *s, const struct ck__kacs_process *p, const char *op, int verdict,
+		  const char *reason)
+{
+	char cu[192];
+	s->st.decisions++;
+	if (!s->on_decision && s->decisions_fd < 0)
+		return;
+	struct ck_kacs_decision d = { .size = sizeof(d) };
+	d.time_ns = ck__kacs_now_ns(CLOCK_REALTIME);
+	d.caller_pid = d.caller_tid = p->tgid;
+	d.caller_user = user_text(p->primary, cu, sizeof(cu));
+	d.syscall = "execve";
+	d.op = op;
+	d.verdict = verdict;
+	d.reason = verdict ? reason : NULL;
+	d.caller_pip_type = p->psb.pip_type;
+	d.caller_pip_trust = p->psb.pip_trust;
+	decision_emit(s, &d);
+}
+
+/* fs.suid_dumpable: what a non-dumpable exec leaves in the flag (0, or 2 for root-only cores). */
+static uint8_t suid_dumpable(void)
+{
+	FILE *f = fopen("/proc/sys/fs/suid_dumpable", "re");
+	int v = 0;
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return (uint8_t)(v == 2 ? 2 : 0);
+}
+
+/* p's events opened again (a gen) while its pidfd says it was alive throughout: 0, or -errno. */
+static int reattach(struct ck__kacs_sup *s, struct ck__kacs_process *p)
+{
+	struct ck__lin_gen *g;
+	if (!s->lin)
+		return -ENODEV;
+	int rc = ck__lineage_attach(s->lin, p->tgid, &g);
+	struct pollfd pfd = { .fd = p->exec_pidfd, .events = POLLIN };
+	if (rc == 0 && poll(&pfd, 1, 0) != 0) {
+		ck__lineage_gen_put(s->lin, g); /* it ended meanwhile: the pid may name another task now */
+		rc = -ESRCH;
+	}
+	if (rc)
+		return rc;
+	ck__lineage_gen_put(s->lin, p->gen); /* the exec took its copies of those */
+	p->gen = g;
+	return 0;
+}
+
+int ck__kacs_lineage_exec_lost(struct ck__kacs_sup *s, struct ck__kacs_process *p)
+{
+	p->dumpable = suid_dumpable();
+	int rc = reattach(s, p);
+	if (rc == 0) {
+		s->st.reattached++;
+		noted(s, p, "reattach", 0, NULL);
+		return 0;
+	}
+	if (rc == -ESRCH)
+		return 1;
+	if (rc == -ENOMEM)
+		return rc;
+	/* S may not trace it (unprivileged): its own calls are served, no task of its can be followed */
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)(TAG_BLIND - p->exec_pidfd) };
+	noted(s, p, "reattach", -rc, "lineage");
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, p->exec_pidfd, &ev) < 0) {
+		/* its end could not be seen, so its entry could outlive its pid: it ends now */
+		syscall(SYS_pidfd_send_signal, p->exec_pidfd, SIGKILL, NULL, 0);
+		return 1;
+	}
+	p->blind = true;
+	s->st.blind++;
+	return 0;
+}
+
+int ck__kacs_blind_gate(struct ck__kacs_sup *s, struct ck__kacs_call *c)
+{
+	struct ck__kacs_process *p = c->caller->proc;
+	if (!p->blind)
+		return 1;
+	/* it may be dumpable again (PR_SET_DUMPABLE): it waits in this call, so the pid is its own */
+	if (reattach(s, p) == 0) {
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, p->exec_pidfd, NULL);
+		p->blind = false;
+		s->st.reattached++;
+		ck__kacs_decided(s, c, "reattach", p, 0, NULL, 0, NULL);
+		return 1;
+	}
+	ck__kacs_decided(s, c, "no_lineage", p, 0, NULL, EPERM, "lineage");
+	ck__kacs_reply_error(c, EPERM);
+	return 0;
+}
+
+struct blind_find {
+	int fd;
+	struct ck__kacs_process *p;
+};
+
+static int blind_match(struct ck__kacs_process *p, void *data)
+{
+	struct blind_find *f = data;
+	if (!p->blind || p->exec_pidfd != f->fd)
+		return 0;
+	f->p = p;
+	return 1;
+}
+
+/* A blind process's pidfd is readable: it ended, and no EXIT record will say so. */
+static void blind_ended(struct ck__kacs_sup *s, int fd)
+{
+	struct blind_find f = { fd, NULL };
+	ck__kacs_process_each(s, blind_match, &f);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	if (f.p && poll(&pfd, 1, 0) == 1)
+		ck__kacs_process_gone(s, f.p);
 }
 
 /* ---- notifications ----------------------------------------------------------------- */
@@ -626,6 +761,14 @@ static int serve_one(struct ck__kacs_sup *s)
 	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, &u.req) < 0)
 		return errno == EINTR || errno == ENOENT ? 0 : -errno; /* ENOENT: the caller died meanwhile */
 	ck__kacs_call_init(&c, &u.req, &v.resp);
+	/* records written before the call was made (a FORK, an exec's EXIT) may have come after the drain above */
+	if (drain(s) == -EIO) {
+		ck__kacs_reply_error(&c, EPERM);
+		answer(s, &c, 0);
+		return -EIO;
+	}
+	if (s->records_pass && s->deferred)
+		retry_deferred(s, true); /* a newborn's record may be among them: the step's own retry came before */
 	rc = dispatch(s, &c);
 	if (rc == 1)
 		return defer(s, &c);
@@ -767,6 +910,8 @@ int ck_kacs_supervisor_step(struct ck_kacs_supervisor *sv, int timeout_ms)
 			on_signal(s);
 		} else if (tag == TAG_EXEC) {
 			on_exec_outcome(s);
+		} else if (tag <= TAG_BLIND) {
+			blind_ended(s, (int)(TAG_BLIND - tag));
 		} else if (tag <= TAG_RING) {
 			/* readable: drained above; HUP: the event's tasks are all gone, the ring stays readable */
 			if (evs[i].events & EPOLLHUP)

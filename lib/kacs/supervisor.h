@@ -73,6 +73,17 @@ int ck__lineage_drain(struct ck__lineage *l, int (*cb)(void *data, const struct 
  * a ring only with the next record after the loss; this sees it at once.
  */
 int64_t ck__lineage_lost(const struct ck__lineage *l);
+/*
+ * A gen (lineage.c): the per-CPU events opened again on pid, writing into
+ * the rings, for a task whose inherited ones the kernel removed (its exec
+ * of a non-dumpable image, §3); its descendants inherit them. One
+ * reference; -errno of perf_event_open (-EACCES: S may not trace pid) or
+ * of PERF_EVENT_IOC_SET_OUTPUT. The last put closes it (its children go).
+ */
+struct ck__lin_gen;
+int ck__lineage_attach(struct ck__lineage *l, pid_t pid, struct ck__lin_gen **out);
+struct ck__lin_gen *ck__lineage_gen_get(struct ck__lin_gen *g);
+void ck__lineage_gen_put(struct ck__lineage *l, struct ck__lin_gen *g);
 /* The event fds, for epoll (readable when a ring passes its wakeup mark). */
 size_t ck__lineage_nfds(const struct ck__lineage *l);
 int ck__lineage_fd(const struct ck__lineage *l, size_t i);
@@ -108,10 +119,13 @@ struct ck__kacs_process {
 	struct ck__kacs_tok *primary;
 	struct ck_kacs_psb psb;
 	struct ck_kacs_sd *sd;       /* the process SD (owned) */
-	bool dumpable;               /* the virtual flag PR_GET_DUMPABLE reads when S is unprivileged */
+	uint8_t dumpable;            /* the virtual flag PR_GET_DUMPABLE reads when S is unprivileged: SUID_DUMP_* */
 	bool external;               /* not of the tree: --external-sd, PIP None (never in the table) */
 	pid_t creator_tid;           /* the thread that created it (FORK ptid) */
 	bool clone_parent;           /* created with CLONE_PARENT: its parent is not its creator */
+	int exec_pidfd;              /* its thread group at its last execve call, or -1: tells an exec's EXIT record (§3) */
+	struct ck__lin_gen *gen;     /* the events its tasks inherited: NULL the rings', else a gen (lineage.c) */
+	bool blind;                  /* a non-dumpable exec took its events and S could not open them again */
 	unsigned threads;            /* live threads in the table */
 	struct ck__kacs_thread *thread_list; /* those threads (tasks.c's) */
 };
@@ -139,6 +153,20 @@ int ck__kacs_process_each(struct ck__kacs_sup *s, int (*fn)(struct ck__kacs_proc
 int ck__kacs_tasks_apply(struct ck__kacs_sup *s, const struct ck__lin_rec *r);
 /* Every tid in the table into out (up to max): the count. */
 size_t ck__kacs_tasks_list(struct ck__kacs_sup *s, pid_t *out, size_t max);
+struct ck__kacs_call;
+/*
+ * At an execve/execveat call: the caller's thread group as a pidfd in
+ * proc->exec_pidfd, so that an EXIT record after the exec can be told from
+ * an exit (§3, tasks.c). Best effort: without it such a record is an exit.
+ */
+void ck__kacs_exec_pidfd(struct ck__kacs_sup *s, struct ck__kacs_call *c);
+/*
+ * The caller's clone, fork, vfork or exec when its process is blind (its
+ * events gone, S unprivileged, supervisor.c): S tries to open them again
+ * (the process may be dumpable again); 1 to go on, else the call was
+ * refused with EPERM and logged (op "no_lineage", reason "lineage"): 0.
+ */
+int ck__kacs_blind_gate(struct ck__kacs_sup *s, struct ck__kacs_call *c);
 /* Replaces p's primary token (INSTALL, NEW_PROCESS_MIN); regenerates the SD when the user SID changes. */
 int ck__kacs_process_set_primary(struct ck__kacs_sup *s, struct ck__kacs_process *p, struct ck__kacs_tok *k);
 

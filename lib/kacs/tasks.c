@@ -8,6 +8,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -222,8 +223,11 @@ static void thread_unlink(struct ck__kacs_thread *t)
 	p->threads--;
 }
 
-static void process_free(struct ck__kacs_process *p)
+static void process_free(struct ck__kacs_sup *s, struct ck__kacs_process *p)
 {
+	if (p->exec_pidfd >= 0)
+		close(p->exec_pidfd); /* out of S's epoll too, where it was (blind) */
+	ck__lineage_gen_put(s->lin, p->gen);
 	ck__kacs_tok_put(p->primary);
 	ck_kacs_sd_free(p->sd);
 	free(p);
@@ -238,7 +242,7 @@ static void thread_drop(struct ck__kacs_sup *s, struct ck__kacs_thread *t)
 	free(t);
 	if (p->threads == 0 && ck__pidmap_get(&s->procs, p->tgid) == p) {
 		ck__pidmap_del(&s->procs, p->tgid);
-		process_free(p);
+		process_free(s, p);
 	}
 }
 
@@ -273,7 +277,12 @@ static void process_drop(struct ck__kacs_sup *s, struct ck__kacs_process *p)
 		thread_drop(s, p->thread_list);
 	if (ck__pidmap_get(&s->procs, p->tgid) == p)
 		ck__pidmap_del(&s->procs, p->tgid);
-	process_free(p);
+	process_free(s, p);
+}
+
+void ck__kacs_process_gone(struct ck__kacs_sup *s, struct ck__kacs_process *p)
+{
+	process_drop(s, p);
 }
 
 void ck__kacs_tasks_clear(struct ck__kacs_sup *s)
@@ -314,17 +323,18 @@ static struct ck__kacs_process *process_add(struct ck__kacs_sup *s, pid_t tgid, 
 	p->birth = birth;
 	p->psb = *psb;
 	p->sd = sd;
-	p->dumpable = true;
+	p->dumpable = 1;
+	p->exec_pidfd = -1;
 	struct ck__kacs_process *old = ck__pidmap_get(&s->procs, tgid);
 	if (old)
 		process_drop(s, old); /* reused: its EXIT was not seen yet */
 	if (ck__pidmap_put(&s->procs, tgid, p)) {
-		process_free(p);
+		process_free(s, p);
 		return NULL;
 	}
 	if (!thread_add(s, p, tgid, birth)) {
 		ck__pidmap_del(&s->procs, tgid);
-		process_free(p);
+		process_free(s, p);
 		return NULL;
 	}
 	return p;
@@ -363,6 +373,10 @@ int ck__kacs_process_set_primary(struct ck__kacs_sup *s, struct ck__kacs_process
 	return 0;
 }
 
+#ifndef PF_EXITING
+#define PF_EXITING 0x00000004 /* include/linux/sched.h: /proc/PID/stat's flags field */
+#endif
+
 /* ---- the records (§10.1) ---------------------------------------------------------- */
 
 static int on_fork(struct ck__kacs_sup *s, const struct ck__lin_rec *r)
@@ -389,7 +403,8 @@ static int on_fork(struct ck__kacs_sup *s, const struct ck__lin_rec *r)
 	if (s->cfg.profile == CK_KACS_V0_22)
 		new_guid(psb.process_guid);
 	bool clone_parent = creator->in_clone && (creator->clone_flags & CLONE_PARENT);
-	bool dumpable = cp->dumpable;
+	uint8_t dumpable = cp->dumpable; /* fork copies the mm's flag */
+	struct ck__lin_gen *gen = cp->gen;
 	creator->in_clone = false;
 	struct ck__kacs_process *p = process_add(s, r->pid, r->time, t, &psb, sd);
 	if (!p)
@@ -397,7 +412,33 @@ static int on_fork(struct ck__kacs_sup *s, const struct ck__lin_rec *r)
 	p->creator_tid = r->ptid;
 	p->clone_parent = clone_parent;
 	p->dumpable = dumpable;
+	p->gen = ck__lineage_gen_get(gen); /* its record came through them: so did its events */
 	return 0;
+}
+
+/*
+ * Whether p's thread group, whose leader's EXIT record is being applied, has
+ * not begun to exit: then the record came from an exec of a non-dumpable
+ * image (begin_new_exec calls perf_event_exit_task and the task lives on).
+ * A real exit sets PF_EXITING (exit_signals) before do_exit writes the record,
+ * and the pidfd (taken at the execve call, so the very process) stays
+ * unreadable until exit_notify: unreadable before and after /proc says "not
+ * exiting" means the pid was not reused in between.
+ */
+static bool exec_not_exit(const struct ck__kacs_process *p)
+{
+	struct pollfd pfd = { .fd = p->exec_pidfd, .events = POLLIN };
+	if (poll(&pfd, 1, 0) != 0)
+		return false; /* exited (or cannot tell: a real exit is the safe reading) */
+	char path[64], line[512], *rp;
+	unsigned long flags;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->tgid);
+	FILE *f = fopen(path, "re");
+	bool ok = f && fgets(line, sizeof(line), f) && (rp = strrchr(line, ')')) &&
+		  sscanf(rp + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1 && !(flags & PF_EXITING);
+	if (f)
+		fclose(f);
+	return ok && poll(&pfd, 1, 0) == 0;
 }
 
 static int on_exit_rec(struct ck__kacs_sup *s, const struct ck__lin_rec *r)
@@ -405,6 +446,13 @@ static int on_exit_rec(struct ck__kacs_sup *s, const struct ck__lin_rec *r)
 	struct ck__kacs_thread *t = ck__kacs_thread_find(s, r->tid);
 	if (!t || t->birth > r->time)
 		return 0; /* not ours, or older than the task that now has the tid */
+	struct ck__kacs_process *p = t->proc;
+	/* after an exec the leader is the process's one thread: only then can this be the exec's record */
+	if (t->tid == p->tgid && p->threads == 1 && p->exec_pidfd >= 0 && !p->blind && exec_not_exit(p)) {
+		int rc = ck__kacs_lineage_exec_lost(s, p);
+		if (rc <= 0)
+			return rc;
+	}
 	thread_drop(s, t);
 	return 0;
 }
@@ -466,7 +514,7 @@ static int on_exec(struct ck__kacs_sup *s, const struct ck__lin_rec *r)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct ck_kacs_pip_result res = { .size = sizeof(res) };
 	p->psb.pip_type = p->psb.pip_trust = 0;
-	p->dumpable = true; /* exec makes a process dumpable again (begin_new_exec): the virtual flag too */
+	p->dumpable = 1; /* exec makes a process dumpable again (begin_new_exec); an EXIT record after says not */
 	if (fd >= 0 && s->pip && ck__pip_cache_verify(s->pip, fd, &res, NULL) == 0 &&
 	    res.status == CK_KACS_PIP_SIGNED) {
 		p->psb.pip_type = res.type;
@@ -494,6 +542,22 @@ static int on_exec(struct ck__kacs_sup *s, const struct ck__lin_rec *r)
 		ck__kacs_tok_put(k);
 	}
 	return rc == -EINVAL ? 0 : rc;
+}
+
+void ck__kacs_exec_pidfd(struct ck__kacs_sup *s, struct ck__kacs_call *c)
+{
+	struct ck__kacs_process *p = c->caller->proc;
+	int fd = (int)syscall(SYS_pidfd_open, p->tgid, 0);
+	if (fd < 0)
+		return;
+	/* the caller still waits in its call, so the tgid was its thread group's when opened */
+	if (ck__kacs_mem_read(s, c, 0, NULL, 0) != 0) {
+		close(fd);
+		return;
+	}
+	if (p->exec_pidfd >= 0)
+		close(p->exec_pidfd);
+	p->exec_pidfd = fd;
 }
 
 int ck__kacs_tasks_apply(struct ck__kacs_sup *s, const struct ck__lin_rec *r)
