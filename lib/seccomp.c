@@ -48,6 +48,7 @@ struct rule {
 	struct cmp cmp[CK__SECCOMP_MAX_CMP];
 	enum ck_seccomp_action action;
 	int err;
+	uint8_t priority;
 };
 
 struct ck_seccomp_policy {
@@ -118,7 +119,7 @@ int ck__seccomp_policy_add(struct ck_seccomp_policy *p, const struct ck__seccomp
 		return -ENOSPC;
 	}
 	struct rule *ru = &p->rules[p->nrules++];
-	*ru = (struct rule){ r->syscall, r->nr, r->native_only, r->ncmp, { { 0 } }, r->action, r->err };
+	*ru = (struct rule){ r->syscall, r->nr, r->native_only, r->ncmp, { { 0 } }, r->action, r->err, r->priority };
 	for (unsigned i = 0; i < r->ncmp; i++)
 		ru->cmp[i] = (struct cmp){ r->cmp[i].arg, r->cmp[i].op, r->cmp[i].value, r->cmp[i].mask };
 	return 0;
@@ -358,6 +359,20 @@ static const enum scmp_compare scmp_ops[] = {
 	[CK__SECCOMP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
 };
 
+/* The highest priority of the rules of ru's syscall (libseccomp keeps one per syscall: the last set). */
+static uint8_t max_priority(const struct ck_seccomp_policy *p, const struct rule *ru)
+{
+	uint8_t m = 0;
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct rule *o = &p->rules[i];
+		bool same = o->syscall && ru->syscall ? strcmp(o->syscall, ru->syscall) == 0
+						      : !o->syscall && !ru->syscall && o->nr == ru->nr;
+		if (same && o->priority > m)
+			m = o->priority;
+	}
+	return m;
+}
+
 /*
  * Adds p's rules to ctx, whose ABIs are the native one (native) or only
  * others; one (non-zero) is ctx's only ABI, whose absent syscalls are left out.
@@ -386,12 +401,20 @@ static int add_rules(scmp_filter_ctx ctx, const struct ck_seccomp_policy *p, boo
 		/* a syscall an ABI lacks (fork on aarch64) is simply not in its part */
 		if (r && r != -EDOM)
 			return r;
+		/* the native ABI's call first where x32's shares its part of the filter */
+		if (!r && ru->priority &&
+		    (r = seccomp_syscall_priority(ctx, nr, max_priority(p, ru) - (native || one == 0 ? 0 : 1))))
+			return r;
 	}
 	return 0;
 }
 
-/* An empty filter (ALLOW, bad ABIs killed) for the ABIs use[0..n). */
-static scmp_filter_ctx new_ctx(const enum ck_arch *use, size_t n, int *err)
+/*
+ * An empty filter (ALLOW, bad ABIs killed) for the ABIs use[0..n), its
+ * syscalls dispatched by a binary tree or, with by_priority, in order of
+ * priority (libseccomp's optimization levels 2 and 1).
+ */
+static scmp_filter_ctx new_ctx(const enum ck_arch *use, size_t n, bool by_priority, int *err)
 {
 	const struct ck_arch_info *native = ck_arch_native();
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -414,7 +437,7 @@ static scmp_filter_ctx new_ctx(const enum ck_arch *use, size_t n, int *err)
 	if (!r)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (!r)
-		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, by_priority ? 1 : 2);
 	if (!r)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
 	if (r) {
@@ -429,6 +452,14 @@ static bool has_native_only(const struct ck_seccomp_policy *p)
 {
 	for (size_t i = 0; i < p->nrules; i++)
 		if (p->rules[i].native_only)
+			return true;
+	return false;
+}
+
+static bool has_priority(const struct ck_seccomp_policy *p)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i].priority)
 			return true;
 	return false;
 }
@@ -456,7 +487,7 @@ static scmp_filter_ctx compile(const struct ck_seccomp_policy *p, const enum ck_
 		return NULL;
 	}
 	if (!has_native_only(p)) {
-		ctx = new_ctx(use, na, err);
+		ctx = new_ctx(use, na, has_priority(p), err);
 		if (ctx && (*err = add_rules(ctx, p, true, 0)) != 0) {
 			seccomp_release(ctx);
 			ctx = NULL;
@@ -464,7 +495,7 @@ static scmp_filter_ctx compile(const struct ck_seccomp_policy *p, const enum ck_
 		return ctx;
 	}
 	for (size_t i = 0; i < na; i++) {
-		scmp_filter_ctx one = new_ctx(&use[i], 1, err);
+		scmp_filter_ctx one = new_ctx(&use[i], 1, has_priority(p), err);
 		if (!one)
 			break;
 		*err = add_rules(one, p, native && use[i] == native->arch, scmp_arch(use[i]));

@@ -53,6 +53,13 @@ struct ck__seccomp_rule {
 	int err;              /* CK_SECCOMP_ERRNO's errno (1-4095), CK_SECCOMP_TRACE's message */
 	unsigned ncmp;        /* at most CK__SECCOMP_MAX_CMP, each on its own argument (libseccomp's rule) */
 	struct ck__seccomp_cmp cmp[CK__SECCOMP_MAX_CMP];
+	/*
+	 * 1-255: the syscall is tested before those of lower priority (the
+	 * highest first), for a hot call whose arguments the filter reads; a
+	 * policy with any then dispatches by priority instead of a binary tree.
+	 * 0: none. A syscall's rules share the highest of theirs.
+	 */
+	uint8_t priority;
 };
 
 /* An empty policy (everything allowed) named name (a string that outlives it). NULL with errno ENOMEM. */

@@ -139,6 +139,10 @@ static long call(const char *n)
 		return sys(SYS_ioctl, devnull, TCGETS, (long)buf, 0, 0, 0);
 	if (IS("ioctl-k11"))
 		return sys(SYS_ioctl, devnull, _IOC(_IOC_READ | _IOC_WRITE, 'K', 11, 16), (long)buf, 0, 0, 0);
+	if (IS("ioctl-k16"))
+		return sys(SYS_ioctl, devnull, _IOC(_IOC_READ | _IOC_WRITE, 'K', 16, 16), (long)buf, 0, 0, 0);
+	if (IS("ioctl-j0"))
+		return sys(SYS_ioctl, devnull, _IOC(_IOC_READ | _IOC_WRITE, 'J', 0, 16), (long)buf, 0, 0, 0);
 	/* signals */
 	if (IS("kill"))
 		return sys(SYS_kill, other, 0, 0, 0, 0, 0);
