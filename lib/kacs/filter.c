@@ -151,10 +151,16 @@ static int add_traps(struct ck_seccomp_policy *p)
 	if (!r)
 		r = add(p, (struct ck__seccomp_rule){ .syscall = "perf_event_open", .action = NOTIFY, .ncmp = 2,
 						      .cmp = { CMP(1, GT, LOW32), CMP_BIT(4, PERF_FLAG_PID_CGROUP, false) } });
-	/* clone: every one (threads too: lineage pacing, §3) but those refused below */
+	/*
+	 * clone: a new process (no CLONE_THREAD; CLONE_NEWPID is refused below).
+	 * A thread is not trapped: S decides nothing at its clone (it shares the
+	 * process's token, starts without impersonation) and its FORK record,
+	 * written before it runs, is drained before any call from or about it.
+	 */
 	if (!r)
 		r = add(p, (struct ck__seccomp_rule){ .syscall = "clone", .action = NOTIFY, .ncmp = 1,
-						      .cmp = { CMP_BIT(cf, CLONE_NEWPID, false) } });
+						      .cmp = { { .arg = cf, .op = CK__SECCOMP_MASKED_EQ, .value = 0,
+								 .mask = CLONE_NEWPID | CLONE_THREAD } } });
 	/* the token-handle ioctls and the KACS syscalls: x86_64's only (§5.1), as PKM registers them */
 	if (!kacs_abi_here())
 		return r;

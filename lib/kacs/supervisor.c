@@ -532,6 +532,10 @@ static int dispatch(struct ck__kacs_sup *s, struct ck__kacs_call *c)
 	const struct seccomp_notif *req = c->req;
 	uint64_t flags;
 	c->caller = ck__kacs_thread_find(s, (pid_t)req->pid);
+	if (!c->caller && !s->lost && drain(s) >= 0) {
+		/* born after the drain before RECV: its FORK record was in a ring before its call */
+		c->caller = ck__kacs_thread_find(s, (pid_t)req->pid);
+	}
 	if (!c->caller) {
 		/* every task's FORK record is in a ring before it runs (§3), and drained: it was lost */
 		char why[64];

@@ -17,6 +17,7 @@
 #include <linux/kcmp.h>
 #include <linux/perf_event.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -108,6 +109,22 @@ static struct sock_filter allow_insn[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET
 static struct sock_fprog allow_prog = { 1, allow_insn };
 
 /* A fork-like call that the filter let through: the child leaves at once. */
+static void *thread_main(void *arg)
+{
+	return arg;
+}
+
+/* pthread_create as libc does it (clone3, ENOSYS here, then clone with CLONE_THREAD), then join. */
+static long thread_joins(void)
+{
+	pthread_t t;
+	int r = pthread_create(&t, NULL, thread_main, NULL);
+	if (r)
+		return -r;
+	r = pthread_join(t, NULL);
+	return -r;
+}
+
 static long child_exits(long r)
 {
 	if (r == 0)
@@ -180,6 +197,8 @@ static long call(const char *n)
 	/* creation and exec */
 	if (IS("clone"))
 		return child_exits(sys(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0));
+	if (IS("pthread-create"))
+		return thread_joins();
 	if (IS("clone-newpid"))
 		return child_exits(sys(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0, 0));
 	if (IS("clone3"))
