@@ -775,9 +775,8 @@ int ck_kacs_supervisor_step(struct ck_kacs_supervisor *sv, int timeout_ms)
 			/* readable: drained above; HUP: the event's tasks are all gone, the ring stays readable */
 			if (evs[i].events & EPOLLHUP)
 				epoll_ctl(s->epfd, EPOLL_CTL_DEL, ck__lineage_fd(s->lin, (size_t)(TAG_RING - tag)), NULL);
-		} else if (tag >= 0) {
-			epoll_ctl(s->epfd, EPOLL_CTL_DEL, (int)tag, NULL);
-			ck__kacs_handle_hup(s, (int)tag);
+		} else if (tag >= 0 && !ck__kacs_handle_hup(s, (int)tag)) {
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, (int)tag, NULL); /* a handle's own close removes it */
 		}
 	}
 	if (s->deferred)
