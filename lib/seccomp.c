@@ -18,6 +18,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -618,6 +619,64 @@ int ck_seccomp_instruction_count(const struct ck_seccomp_policy *p, enum ck_arch
 	free(buf);
 	return (int)(len / sizeof(struct sock_filter));
 }
+
+/* The instructions libseccomp emits, run on one call (internal/seccomp.h). */
+long ck__seccomp_bpf_path(const struct sock_filter *f, size_t len, const struct seccomp_data *sd, bool *cacheable)
+{
+	uint32_t a = 0, x = 0;
+	long steps = 0;
+	bool blind = true;
+
+	for (size_t pc = 0; pc < len; pc++) {
+		const struct sock_filter *in = &f[pc];
+		uint32_t k = in->k, src = BPF_SRC(in->code) == BPF_X ? x : k;
+		steps++;
+		switch (in->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (k > sizeof(*sd) - 4 || k % 4)
+				return -1;
+			memcpy(&a, (const char *)sd + k, 4);
+			blind &= k == offsetof(struct seccomp_data, nr) ||
+				 k == offsetof(struct seccomp_data, arch);
+			continue;
+		case BPF_LD | BPF_IMM:
+			a = k;
+			continue;
+		case BPF_LDX | BPF_IMM:
+			x = k;
+			continue;
+		case BPF_MISC | BPF_TAX:
+			x = a;
+			continue;
+		case BPF_MISC | BPF_TXA:
+			a = x;
+			continue;
+		case BPF_RET | BPF_K:
+			*cacheable = blind && k == SECCOMP_RET_ALLOW;
+			return steps;
+		case BPF_JMP | BPF_JA:
+			pc += k;
+			continue;
+		}
+		if (BPF_CLASS(in->code) == BPF_ALU && BPF_OP(in->code) == BPF_AND) {
+			a &= src;
+			continue;
+		}
+		if (BPF_CLASS(in->code) != BPF_JMP)
+			return -1;
+		bool t;
+		switch (BPF_OP(in->code)) {
+		case BPF_JEQ: t = a == src; break;
+		case BPF_JGT: t = a > src; break;
+		case BPF_JGE: t = a >= src; break;
+		case BPF_JSET: t = (a & src) != 0; break;
+		default: return -1;
+		}
+		pc += t ? in->jt : in->jf;
+	}
+	return -1;
+}
+
 
 /* ---- OCI ---- */
 

@@ -4,6 +4,7 @@
 #define CK_INTERNAL_SECCOMP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <clonekit/seccomp.h>
@@ -71,6 +72,17 @@ struct ck_seccomp_policy *ck__seccomp_policy_new(const char *name, const char *s
  * A policy with native-only rules has no OCI form (-EOPNOTSUPP).
  */
 int ck__seccomp_policy_add(struct ck_seccomp_policy *p, const struct ck__seccomp_rule *r) CK_HIDDEN;
+struct sock_filter;
+struct seccomp_data;
+/*
+ * How many instructions a classic BPF program executes for one call (the
+ * work the kernel does per call when its action cache cannot answer), and
+ * in *cacheable whether it can: the cache (Linux 5.11) holds a syscall a
+ * filter allows reading nothing but nr and arch. Knows the instructions
+ * libseccomp emits; anything else is -1.
+ */
+long ck__seccomp_bpf_path(const struct sock_filter *f, size_t len, const struct seccomp_data *sd,
+			  bool *cacheable) CK_HIDDEN;
 /* The argument that holds clone's flags on the native ABI (1 on s390's CLONE_BACKWARDS2, else 0). */
 unsigned ck__seccomp_clone_flags_arg(void) CK_HIDDEN;
 

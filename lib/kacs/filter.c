@@ -64,7 +64,7 @@ static const struct {
 	const char *syscall;
 	uint8_t priority;
 } hot[] = {
-	{ "ioctl", 255 }, { "prctl", 254 }, { "prlimit64", 200 }, { "sched_getaffinity", 200 },
+	{ "ioctl", 255 }, { "prctl", 250 }, { "prlimit64", 240 }, { "sched_getaffinity", 230 },
 	{ "getpgid", 200 }, { "getsid", 200 }, { "setpgid", 200 }, { "ptrace", 200 },
 };
 
