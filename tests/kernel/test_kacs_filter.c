@@ -201,7 +201,7 @@ static const struct expect common[] = {
 	R("process_madvise", "ENOSYS"),
 	T("kcmp"),
 	T("clone"), R("clone-newpid", "EPERM"), R("clone3", "ENOSYS"), T("fork"), T("vfork"),
-	R("pthread-create", "ok"), /* a thread's clone is not trapped: its FORK record is enough (§3) */
+	R("clone-thread", "ok"), /* a thread's clone is not trapped: its FORK record is enough (§3) */
 	T("execve"), T("execveat"),
 	R("setpriority-self", "ok"), T("setpriority"), T("setpriority-own-group"),
 	R("ioprio_get-self", "ok"), T("ioprio_get"), T("ioprio_set"), T("ioprio_get-own-user"),
