@@ -364,6 +364,11 @@ struct sbx {
 	bool in_args_file, want_help, want_version;
 	char **args_data;       /* --args buffers the words point into */
 	size_t nargs_data;
+	/* cgroup limits and seccomp from outside (run and trace only; sbx-res2) */
+	struct ck_cgroup_limits limits; /* --memory-max, --memory-swap-max, --pids-max, --cpu-max */
+	bool limits_used;
+	struct sbx_bpf profile_bpf;     /* --seccomp-profile FILE, compiled as parsed */
+	struct sbx_bpf deny_bpf;        /* --seccomp-deny FLAGS[:ACTION], compiled as parsed */
 };
 void sbx_init(struct sbx *s, enum sbx_dialect dialect, const char *cmd);
 void sbx_release(struct sbx *s);

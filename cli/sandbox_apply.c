@@ -107,7 +107,28 @@ static int apply_seccomp(struct sbx *s, struct ck_spawn_attr *attr)
 			return failed(s, "seccomp", -r);
 	}
 	s->nprogs = 0;
+	/* run's and trace's own: --seccomp-profile, then --seccomp-deny (filters stack: each must allow a call) */
+	struct sbx_bpf *own[] = { &s->profile_bpf, &s->deny_bpf };
+	for (size_t i = 0; i < CK_ARRAY_SIZE(own); i++) {
+		if (!own[i]->bpf)
+			continue;
+		r = ck__spawn_attr_add_filter(attr, own[i]->bpf, own[i]->len);
+		own[i]->bpf = NULL;
+		if (r < 0)
+			return failed(s, i ? "--seccomp-deny" : "--seccomp-profile", -r);
+	}
 	return 0;
+}
+
+/* --memory-max, --memory-swap-max, --pids-max, --cpu-max (each checked as parsed). */
+static int apply_limits(struct sbx *s, struct ck_spawn_attr *attr)
+{
+	if (!s->limits_used)
+		return 0;
+	if (s->limits.memory_swap_max && !s->limits.memory_max)
+		return refuse(s, "--memory-swap-max", "needs --memory-max (swap is limited on top of memory)");
+	int r = ck_spawn_attr_set_cgroup_limits(attr, &s->limits);
+	return r < 0 ? failed(s, "cgroup limits", -r) : 0;
 }
 
 /* What this build cannot do, refused by name before anything starts. */
@@ -213,6 +234,31 @@ static int apply_caps(const struct sbx *s, struct ck_spawn_attr *attr, uint64_t 
 	return r < 0 ? failed(s, "capabilities", -r) : 0;
 }
 
+/*
+ * clonekit run --uid/--gid as root: bwrap's one-line map would make the
+ * command's uid N the caller's kuid 0, the owner of the host's files and
+ * cgroups. Instead 0 and N map to themselves, the child sets up as 0 and
+ * becomes N (the ids step) before execve, with no_new_privs so that no
+ * setuid-root program brings 0 back.
+ */
+static int apply_root_ids(const struct sbx *s, struct ck_spawn_attr *attr)
+{
+	uid_t uid = s->uid != -1 ? (uid_t)s->uid : 0;
+	gid_t gid = s->gid != -1 ? (gid_t)s->gid : 0;
+	int r = ck_spawn_attr_add_uid_map(attr, 0, 0, 1);
+	if (r == 0 && uid != 0)
+		r = ck_spawn_attr_add_uid_map(attr, uid, uid, 1);
+	if (r == 0)
+		r = ck_spawn_attr_add_gid_map(attr, 0, 0, 1);
+	if (r == 0 && gid != 0)
+		r = ck_spawn_attr_add_gid_map(attr, gid, gid, 1);
+	if (r == 0)
+		r = ck_spawn_attr_set_user(attr, uid, gid);
+	if (r == 0)
+		r = ck_spawn_attr_set_no_new_privs(attr, true);
+	return r;
+}
+
 static int apply_process(const struct sbx *s, struct ck_spawn_attr *attr, uint64_t ns)
 {
 	int r = 0;
@@ -235,8 +281,10 @@ static int apply_process(const struct sbx *s, struct ck_spawn_attr *attr, uint64
 		if (r < 0)
 			return failed(s, e->name ? e->name : "--clearenv", -r);
 	}
-	if (r == 0 && ((s->dialect == SBX_BWRAP && (ns & CK_CLONE_NEWUSER) && s->userns_block_fd < 0) ||
-		       (s->dialect == SBX_OWN && (s->uid != -1 || s->gid != -1))))
+	if (r == 0 && s->dialect == SBX_OWN && (s->uid != -1 || s->gid != -1) && getuid() == 0)
+		r = apply_root_ids(s, attr);
+	else if (r == 0 && ((s->dialect == SBX_BWRAP && (ns & CK_CLONE_NEWUSER) && s->userns_block_fd < 0) ||
+			    (s->dialect == SBX_OWN && (s->uid != -1 || s->gid != -1))))
 		/* the caller's ids appear as --uid/--gid (default: the same) */
 		r = ck_spawn_attr_map_ids(attr, s->uid != -1 ? (uid_t)s->uid : getuid(),
 					  s->gid != -1 ? (gid_t)s->gid : getgid());
@@ -270,6 +318,8 @@ int sbx_apply(struct sbx *s, struct ck_spawn_attr *attr)
 	    (r = ck_spawn_attr_set_block_fd(attr, s->block_fd)) < 0 ||
 	    (r = ck_spawn_attr_set_userns_block_fd(attr, s->userns_block_fd)) < 0)
 		return failed(s, "status fds", -r);
+	if (apply_limits(s, attr) < 0)
+		return -1;
 	return apply_seccomp(s, attr);
 }
 

@@ -7,6 +7,7 @@
  * clonekit's names. Parsing only records what was asked (struct sbx);
  * cli/sandbox_apply.c turns it into a ck_spawn attribute set.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -318,6 +319,144 @@ static int do_chmod(struct sbx *s, const struct sbx_opt *o, char **args)
 	return 0;
 }
 
+/* ---- cgroup limits and seccomp from outside: clonekit run's and trace's own (sbx-res2) ---- */
+
+/* "max" (0: no limit), or a positive decimal with, for bytes, K, M, G or T (powers of 1024). */
+static bool parse_amount(const char *text, bool bytes, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	unsigned shift = 0;
+	char *end;
+
+	if (strcmp(text, "max") == 0) {
+		*out = 0;
+		return true;
+	}
+	if (!(text[0] >= '0' && text[0] <= '9'))
+		return false;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno)
+		return false;
+	if (bytes && *end && strchr(units, toupper((unsigned char)*end))) {
+		shift = 10 * (unsigned)(strchr(units, toupper((unsigned char)*end)) - units + 1);
+		end++;
+	}
+	if (*end || v == 0 || v > (UINT64_MAX >> shift))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
+/* Whether the library takes this cpu.max (its range, said once, in ck_spawn_attr_set_cgroup_limits). */
+static bool cpu_max_valid(uint64_t quota, uint64_t period)
+{
+	struct ck_cgroup_limits l = { .size = sizeof(l), .cpu_quota_us = quota, .cpu_period_us = period };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	bool ok = a && ck_spawn_attr_set_cgroup_limits(a, &l) == 0;
+	ck_spawn_attr_free(a);
+	return ok;
+}
+
+static int do_limit(struct sbx *s, const struct sbx_opt *o, char **args)
+{
+	const char *name = name_of(s, o), *arg = args[0];
+	uint64_t v, period = 0;
+
+	s->limits.size = sizeof(s->limits);
+	s->limits_used = true;
+	if (strcmp(name, "--cpu-max") == 0) {
+		char quota[32];
+		const char *slash = strchr(arg, '/');
+		size_t qlen = slash ? (size_t)(slash - arg) : strlen(arg);
+		bool ok = qlen < sizeof(quota);
+		if (ok) {
+			memcpy(quota, arg, qlen);
+			quota[qlen] = '\0';
+			ok = parse_amount(quota, false, &v) && (!slash || (v && parse_amount(slash + 1, false, &period) && period));
+		}
+		if (ok && v && !cpu_max_valid(v, period))
+			return fail(s, "%s '%s': the quota must be at least 1000 us and the period 1000 to 1000000 us", name, arg);
+		if (!ok)
+			return fail(s, "%s '%s': expected QUOTA[/PERIOD] in microseconds (cgroup cpu.max; period 100000 by default), or max",
+				    name, arg);
+		s->limits.cpu_quota_us = v;
+		s->limits.cpu_period_us = period;
+		return 0;
+	}
+	bool bytes = strcmp(name, "--pids-max") != 0;
+	if (!parse_amount(arg, bytes, &v))
+		return fail(s, bytes ? "%s '%s': expected a positive number of bytes (suffixes K, M, G, T: powers of 1024), or max"
+				     : "%s '%s': expected a positive number of tasks, or max", name, arg);
+	if (strcmp(name, "--memory-max") == 0)
+		s->limits.memory_max = v;
+	else if (strcmp(name, "--memory-swap-max") == 0)
+		s->limits.memory_swap_max = v;
+	else
+		s->limits.pids_max = v;
+	return 0;
+}
+
+/* A policy's BPF into *slot (replacing what an earlier option put there); p is freed. */
+static int take_policy(struct sbx *s, const struct sbx_opt *o, const char *arg, struct ck_seccomp_policy *p,
+		       struct sbx_bpf *slot)
+{
+	void *bpf;
+	size_t len;
+	int r = ck_seccomp_export_bpf(p, &bpf, &len);
+	ck_seccomp_policy_free(p);
+	if (r < 0)
+		return fail(s, "%s '%s': cannot compile the filter: %s", name_of(s, o), arg, strerror(-r));
+	if (slot->bpf)
+		warn(s, "Only the last %s option will take effect", name_of(s, o));
+	free(slot->bpf);
+	slot->bpf = bpf;
+	slot->len = len;
+	return 0;
+}
+
+static int do_seccomp_profile(struct sbx *s, const struct sbx_opt *o, char **args)
+{
+	char why[512] = "";
+	struct ck_seccomp_policy *p = ck_seccomp_policy_from_oci(args[0], -1, why, sizeof(why));
+	if (!p)
+		return fail(s, "%s '%s': %s", name_of(s, o), args[0], why[0] ? why : strerror(errno));
+	return take_policy(s, o, args[0], p, &s->profile_bpf);
+}
+
+/* FLAGS[:HOW]: clone and unshare with any of FLAGS fail with errno HOW (EPERM), or get action HOW. */
+static int do_seccomp_deny(struct sbx *s, const struct sbx_opt *o, char **args)
+{
+	const char *name = name_of(s, o), *arg = args[0], *colon = strrchr(arg, ':');
+	enum ck_seccomp_action action = CK_SECCOMP_ERRNO;
+	struct ck_parse_error perr;
+	char flags_text[512];
+	uint64_t flags;
+	int err = EPERM;
+
+	if (strlen(arg) >= sizeof(flags_text))
+		return fail(s, "%s: the argument is longer than %zu bytes", name, sizeof(flags_text) - 1);
+	snprintf(flags_text, sizeof(flags_text), "%.*s", colon ? (int)(colon - arg) : (int)strlen(arg), arg);
+	if (colon && !(err = cli_parse_errno(colon + 1))) {
+		err = 0;
+		if (ck_seccomp_action_parse(colon + 1, &action) < 0 ||
+		    (action != CK_SECCOMP_KILL && action != CK_SECCOMP_KILL_THREAD && action != CK_SECCOMP_TRAP &&
+		     action != CK_SECCOMP_LOG))
+			return fail(s, "%s '%s': after ':' expected an errno name or number (EPERM by default), or kill, kill-thread, trap or log",
+				    name, arg);
+	}
+	if (ck_flags_parse(flags_text, CK_SYSCALL_UNSHARE, &flags, &perr) < 0)
+		return fail(s, "%s '%s': %s", name, arg, perr.message);
+	if (flags >> 32)
+		return fail(s, "%s '%s': flags above bit 31 are clone3-only, and a filter cannot read clone3's flags (they are in memory)",
+			    name, arg);
+	struct ck_seccomp_policy *p = ck_seccomp_policy_deny(flags, action, err);
+	if (!p)
+		return fail(s, errno == EINVAL ? "%s '%s': no flag a filter can see in clone or unshare" : "%s '%s': %s",
+			    name, arg, strerror(errno));
+	return take_policy(s, o, arg, p, &s->deny_bpf);
+}
+
 #define FLAG(b, own, field, help) { b, own, 0, K_FLAG, 0, 0, offsetof(struct sbx, field), NULL, NULL, NULL, help }
 #define FD(b, own, field, help) { b, own, 1, K_FD, 0, 0, offsetof(struct sbx, field), NULL, NULL, "FD", help }
 #define OP(b, own, n, op, fl, too_few, mv, help) { b, own, n, K_OP, fl, op, 0, do_op, too_few, mv, help }
@@ -385,6 +524,13 @@ static const struct sbx_opt table[] = {
 	CALL("--perms", "--perms", 1, do_perms, F_MODIFIER, NULL, "OCTAL", "Set permissions of next argument (--bind-data, --file, etc.)"),
 	CALL("--size", "--size", 1, do_size, F_MODIFIER, NULL, "BYTES", "Set size of next argument (only for --tmpfs)"),
 	CALL("--chmod", "--chmod", 2, do_chmod, 0, NULL, "OCTAL PATH", "Change permissions of PATH (must already exist)"),
+	/* cgroup limits and seccomp from outside: clonekit's own (sbx-res2); not bwrap options */
+	CALL(NULL, "--memory-max", 1, do_limit, 0, NULL, "BYTES", "Limit the sandbox's memory (cgroup memory.max; K, M, G, T; max)"),
+	CALL(NULL, "--memory-swap-max", 1, do_limit, 0, NULL, "BYTES", "Limit its swap on top of --memory-max (memory.swap.max)"),
+	CALL(NULL, "--pids-max", 1, do_limit, 0, NULL, "N", "Limit its tasks: fork fails with EAGAIN past N (pids.max)"),
+	CALL(NULL, "--cpu-max", 1, do_limit, 0, NULL, "QUOTA[/PERIOD]", "Limit its CPU time: QUOTA us per PERIOD us (cpu.max)"),
+	CALL(NULL, "--seccomp-profile", 1, do_seccomp_profile, 0, NULL, "FILE", "Load an OCI/Docker seccomp profile (JSON) before execve"),
+	CALL(NULL, "--seccomp-deny", 1, do_seccomp_deny, 0, NULL, "FLAGS[:HOW]", "Refuse clone/unshare with FLAGS (and setns): errno HOW or kill|kill-thread|trap|log"),
 };
 
 static const struct sbx_opt *lookup(const struct sbx *s, const char *arg)
@@ -424,6 +570,8 @@ void sbx_release(struct sbx *s)
 	free(s->lock_files);
 	for (size_t i = 0; i < s->nprogs; i++)
 		free(s->progs[i].bpf);
+	free(s->profile_bpf.bpf);
+	free(s->deny_bpf.bpf);
 	for (size_t i = 0; i < s->nargs_data; i++)
 		free(s->args_data[i]);
 	free(s->args_data);
@@ -436,7 +584,7 @@ bool sbx_used(const struct sbx *s)
 	       s->userns_fd >= 0 || s->userns2_fd >= 0 || s->pidns_fd >= 0 || s->sync_fd >= 0 ||
 	       s->block_fd >= 0 || s->userns_block_fd >= 0 || s->info_fd >= 0 || s->json_status_fd >= 0 ||
 	       s->new_session || s->as_pid_1 || s->init || s->caps_used || s->disable_userns ||
-	       s->assert_userns_disabled;
+	       s->assert_userns_disabled || s->limits_used || s->profile_bpf.bpf || s->deny_bpf.bpf;
 }
 
 int sbx_option(struct sbx *s, int argc, char **argv)
@@ -582,6 +730,18 @@ static int args_from_fd(struct sbx *s, int argc, char **argv, unsigned *total)
 	return r;
 }
 
+/* bwrap's message; a name clonekit run knows says so (clonekit bwrap takes bwrap's options only). */
+static int unknown_bwrap_option(struct sbx *s, const char *arg)
+{
+	const struct sbx own = { .dialect = SBX_OWN };
+	const struct sbx_opt *o = lookup(&own, arg);
+	if (!o || strcmp(arg, "--help") == 0)
+		return fail(s, "Unknown option %s", arg);
+	if (o->bwrap)
+		return fail(s, "Unknown option %s (clonekit run's name for bwrap's %s)", arg, o->bwrap);
+	return fail(s, "Unknown option %s (a clonekit run option; clonekit bwrap takes bubblewrap's options only)", arg);
+}
+
 int sbx_parse_bwrap_words(struct sbx *s, int argc, char **argv, unsigned *total, int *consumed)
 {
 	int i = 0;
@@ -617,7 +777,7 @@ int sbx_parse_bwrap_words(struct sbx *s, int argc, char **argv, unsigned *total,
 			return -1;
 		if (n == 0) {
 			if (arg[0] == '-')
-				return fail(s, "Unknown option %s", arg);
+				return unknown_bwrap_option(s, arg);
 			break;
 		}
 		i += n;
@@ -654,6 +814,16 @@ void sbx_own_usage(FILE *f)
 		fprintf(f, "  %-26s %s\n", left, table[i].help);
 	}
 	fprintf(f, "  %-26s %s\n", "--args FD", "Parse NUL-separated args from FD (bwrap's syntax)");
+	/* which path this host's limits take (ck_cgroup_mode), for the caller's own cgroup */
+	fprintf(f, "\n  cgroup limits on this host (a fresh group under --cgroup DIR or clonekit's own):\n");
+	static const char *const ctl[] = { "memory", "pids", "cpu" };
+	for (size_t i = 0; i < CK_ARRAY_SIZE(ctl); i++) {
+		int m = ck_cgroup_mode(ctl[i], NULL);
+		fprintf(f, "    %-7s %s\n", ctl[i],
+			m == CK_CGROUP_V2 ? "cgroup v2, entered at birth with CLONE_INTO_CGROUP"
+			: m == CK_CGROUP_V1 ? "cgroup v1 fallback: the child joins its group before execve"
+					    : "no hierarchy holds it here: its limit fails the launch");
+	}
 }
 
 int sbx_own_option(struct sbx *s, int argc, char **argv, unsigned *total)

@@ -31,8 +31,10 @@ static const char usage[] =
 	"                     namespace flags refuse setns too, clone3 gets ENOSYS\n"
 	"  --errno E          what a refused call fails with: EPERM (default),\n"
 	"                     EACCES ... or a number 1-4095\n"
-	"  --action A         errno (default), kill (SIGSYS to the process), log\n"
-	"                     (allowed and logged), trace (ptrace tracer told) or\n"
+	"  --action A         errno (default), kill (SIGSYS to the process),\n"
+	"                     kill-thread (to the thread), trap (a SIGSYS the thread\n"
+	"                     may handle), log (allowed and logged), trace (ptrace\n"
+	"                     tracer told) or\n"
 	"                     notify (the call waits for a seccomp listener's\n"
 	"                     answer; this command makes none: an OCI runtime\n"
 	"                     hands one to the agent at linux.seccomp.listenerPath,\n"
@@ -261,8 +263,9 @@ int cmd_seccomp(int argc, char **argv)
 						       optarg);
 			break;
 		case 'a':
-			if (ck_seccomp_action_parse(optarg, &action) < 0)
-				return cli_usage_error(CMD, "--action '%s': expected errno, kill, log, trace or notify",
+			/* a deny list's action: every one but allow (which would deny nothing) */
+			if (ck_seccomp_action_parse(optarg, &action) < 0 || action == CK_SECCOMP_ALLOW)
+				return cli_usage_error(CMD, "--action '%s': expected errno, kill, kill-thread, trap, log, trace or notify",
 						       optarg);
 			action_set = true;
 			break;

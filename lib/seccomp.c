@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Seccomp policies for process creation. A policy is a list of rules (a
- * syscall, a condition on its flags argument, an action); libseccomp turns
- * it into BPF for every ABI the host can execute, and the same list writes
- * the OCI JSON. Conditions test one flag bit each, as systemd's
- * seccomp_restrict_namespaces() does: a MASKED_EQ(bit, bit) per bit, never
- * a MASKED_EQ(mask, 0), which would match the calls without the flags.
+ * Seccomp policies. A policy is a default action, the ABIs it is for and a
+ * list of rules (a syscall by name or native number, up to six conditions
+ * on its arguments, an action); libseccomp turns it into BPF for every ABI
+ * the host can execute, and the same list writes the OCI JSON. The named
+ * policies, the custom deny lists, the tracer's filter, the KACS
+ * supervisor's filter and imported OCI profiles are all built here. Flag
+ * conditions test one bit each, as systemd's seccomp_restrict_namespaces()
+ * does: a MASKED_EQ(bit, bit) per bit, never a MASKED_EQ(mask, 0), which
+ * would match the calls without the flags.
  */
 #include <clonekit/flags.h>
 #include <clonekit/seccomp.h>
@@ -17,6 +20,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -32,21 +36,16 @@
 #include "internal/spawn.h"
 #include "internal/util.h"
 
-#define MAX_RULES 128
-
-/* A condition: (arg & mask) == value for MASKED_EQ, arg OP value for the others. */
-struct cmp {
-	unsigned arg;
-	enum ck__seccomp_op op;
-	uint64_t value, mask;
-};
+/* A program of BPF_MAXINSNS instructions cannot hold more rules than that. */
+#define MAX_RULES BPF_MAXINSNS
 
 struct rule {
-	const char *syscall;     /* by name, on every ABI that has it; NULL: nr */
+	char syscall[64];        /* by name, on every ABI that has it; "": nr */
 	int nr;                  /* a number of the native ABI (native_only rules) */
 	bool native_only;
+	bool optional;           /* a name this libseccomp does not know is left out */
 	unsigned ncmp;           /* all must hold */
-	struct cmp cmp[CK__SECCOMP_MAX_CMP];
+	struct ck__seccomp_cmp cmp[CK__SECCOMP_MAX_CMP];
 	enum ck_seccomp_action action;
 	int err;
 	uint8_t priority;
@@ -55,9 +54,13 @@ struct rule {
 struct ck_seccomp_policy {
 	const char *name;
 	char summary[256];
-	struct rule rules[MAX_RULES];
-	size_t nrules;
-	bool overflow; /* a rule did not fit: compiling fails rather than drop it */
+	enum ck_seccomp_action default_action; /* ALLOW but for imported profiles */
+	int default_err;
+	struct rule *rules;
+	size_t nrules, cap;
+	enum ck_arch arches[8];  /* the ABIs it is for, in order; none: the host's */
+	size_t narches;
+	int error;               /* a rule was lost (-E2BIG, -ENOMEM): compiling fails rather than drop it */
 };
 
 static const char *const named[] = { "deny-namespaces", "deny-userns", "no-child-process" };
@@ -73,6 +76,9 @@ static const char *const action_names[] = {
 	[CK_SECCOMP_LOG] = "log",
 	[CK_SECCOMP_TRACE] = "trace",
 	[CK_SECCOMP_NOTIFY] = "notify",
+	[CK_SECCOMP_ALLOW] = "allow",
+	[CK_SECCOMP_TRAP] = "trap",
+	[CK_SECCOMP_KILL_THREAD] = "kill-thread",
 };
 
 const char *ck_seccomp_action_name(enum ck_seccomp_action a)
@@ -97,32 +103,85 @@ struct ck_seccomp_policy *ck__seccomp_policy_new(const char *name, const char *s
 	if (!p)
 		return NULL;
 	p->name = name;
+	p->default_action = CK_SECCOMP_ALLOW;
 	snprintf(p->summary, sizeof(p->summary), "%s", summary ? summary : "");
 	return p;
+}
+
+void ck__seccomp_policy_set_summary(struct ck_seccomp_policy *p, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->summary, sizeof(p->summary), fmt, ap);
+	va_end(ap);
+}
+
+/* An action and its errno as libseccomp can take them (ERRNO's: 1-4095, TRACE's message: 0-65535). */
+static bool action_valid(enum ck_seccomp_action action, int err)
+{
+	return (unsigned)action < CK_ARRAY_SIZE(action_names) &&
+	       (action != CK_SECCOMP_ERRNO || (err > 0 && err <= 4095)) &&
+	       (action != CK_SECCOMP_TRACE || (err >= 0 && err <= 0xffff));
+}
+
+int ck__seccomp_policy_set_default(struct ck_seccomp_policy *p, enum ck_seccomp_action action, int err)
+{
+	/* a default that waits for a listener would make every other call wait */
+	if (!p || !action_valid(action, err) || action == CK_SECCOMP_NOTIFY)
+		return -EINVAL;
+	p->default_action = action;
+	p->default_err = err;
+	return 0;
 }
 
 int ck__seccomp_policy_add(struct ck_seccomp_policy *p, const struct ck__seccomp_rule *r)
 {
 	if (!p || !r || (!r->syscall && (!r->native_only || r->nr < 0)) || r->ncmp > CK__SECCOMP_MAX_CMP ||
-	    (unsigned)r->action >= CK_ARRAY_SIZE(action_names) ||
-	    (r->action == CK_SECCOMP_ERRNO && (r->err <= 0 || r->err > 4095)))
+	    !action_valid(r->action, r->err) ||
+	    (r->syscall && (!*r->syscall || strlen(r->syscall) >= sizeof(p->rules[0].syscall))))
 		return -EINVAL;
 	/* libseccomp takes one comparison per argument in a rule */
 	for (unsigned i = 0; i < r->ncmp; i++) {
-		if (r->cmp[i].arg > 5 || r->cmp[i].op > CK__SECCOMP_MASKED_EQ)
+		if (r->cmp[i].arg > 5 || (unsigned)r->cmp[i].op >= CK__SECCOMP_OP__COUNT)
 			return -EINVAL;
 		for (unsigned k = 0; k < i; k++)
 			if (r->cmp[k].arg == r->cmp[i].arg)
 				return -EINVAL;
 	}
 	if (p->nrules == MAX_RULES) {
-		p->overflow = true;
+		p->error = -E2BIG;
 		return -ENOSPC;
 	}
+	if (p->nrules == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct rule *grown = realloc(p->rules, cap * sizeof(*grown));
+		if (!grown)
+			return p->error = -ENOMEM;
+		p->rules = grown;
+		p->cap = cap;
+	}
 	struct rule *ru = &p->rules[p->nrules++];
-	*ru = (struct rule){ r->syscall, r->nr, r->native_only, r->ncmp, { { 0 } }, r->action, r->err, r->priority };
+	*ru = (struct rule){ .nr = r->nr, .native_only = r->native_only, .optional = r->optional,
+			     .ncmp = r->ncmp, .action = r->action, .err = r->err, .priority = r->priority };
+	if (r->syscall)
+		snprintf(ru->syscall, sizeof(ru->syscall), "%s", r->syscall);
 	for (unsigned i = 0; i < r->ncmp; i++)
-		ru->cmp[i] = (struct cmp){ r->cmp[i].arg, r->cmp[i].op, r->cmp[i].value, r->cmp[i].mask };
+		ru->cmp[i] = r->cmp[i];
+	return 0;
+}
+
+static uint32_t scmp_arch(enum ck_arch a);
+
+int ck__seccomp_policy_add_arch(struct ck_seccomp_policy *p, enum ck_arch arch)
+{
+	if (!scmp_arch(arch))
+		return -EINVAL;
+	for (size_t i = 0; i < p->narches; i++)
+		if (p->arches[i] == arch)
+			return 0;
+	if (p->narches >= CK_ARRAY_SIZE(p->arches))
+		return -E2BIG;
+	p->arches[p->narches++] = arch;
 	return 0;
 }
 
@@ -142,7 +201,7 @@ static void add_rule(struct ck_seccomp_policy *p, const char *syscall, enum cond
 		r.cmp[0] = (struct ck__seccomp_cmp){ arg, CK__SECCOMP_MASKED_EQ,
 						     cond == COND_HAS_BIT ? bit : 0, bit };
 	}
-	(void)ck__seccomp_policy_add(p, &r); /* a full table sets p->overflow */
+	(void)ck__seccomp_policy_add(p, &r); /* a lost rule sets p->error */
 }
 
 /* The argument that holds clone's flags: 1 on s390 (CLONE_BACKWARDS2), else 0. */
@@ -216,12 +275,10 @@ struct ck_seccomp_policy *ck_seccomp_policy_named(const char *name)
 		return p;
 	}
 	if (strcmp(name, "no-child-process") == 0) {
-		p = calloc(1, sizeof(*p));
+		p = ck__seccomp_policy_new(named[2],
+					   "fork, vfork and clone without CLONE_THREAD fail with EPERM; threads are still made (clone3 fails with ENOSYS so they fall back to clone)");
 		if (!p)
 			return NULL;
-		p->name = named[2];
-		snprintf(p->summary, sizeof(p->summary),
-			 "fork, vfork and clone without CLONE_THREAD fail with EPERM; threads are still made (clone3 fails with ENOSYS so they fall back to clone)");
 		add_rule(p, "fork", COND_ALWAYS, 0, 0, CK_SECCOMP_ERRNO, EPERM);
 		add_rule(p, "vfork", COND_ALWAYS, 0, 0, CK_SECCOMP_ERRNO, EPERM);
 		add_rule(p, "clone", COND_LACKS_BIT, (uint32_t)CK_CLONE_THREAD, ck__seccomp_clone_flags_arg(),
@@ -235,12 +292,10 @@ struct ck_seccomp_policy *ck_seccomp_policy_named(const char *name)
 
 struct ck_seccomp_policy *ck__seccomp_policy_trace(void)
 {
-	struct ck_seccomp_policy *p = calloc(1, sizeof(*p));
+	struct ck_seccomp_policy *p = ck__seccomp_policy_new(
+		"trace", "clone, clone3, fork, vfork, unshare and setns stop the ptrace tracer (SECCOMP_RET_TRACE)");
 	if (!p)
 		return NULL;
-	p->name = "trace";
-	snprintf(p->summary, sizeof(p->summary),
-		 "clone, clone3, fork, vfork, unshare and setns stop the ptrace tracer (SECCOMP_RET_TRACE)");
 	for (int n = 0; n < CK_NR__COUNT; n++)
 		add_rule(p, ck_nr_name((enum ck_nr)n), COND_ALWAYS, 0, 0, CK_SECCOMP_TRACE, 0);
 	return p;
@@ -251,16 +306,15 @@ struct ck_seccomp_policy *ck_seccomp_policy_deny(uint64_t flags, enum ck_seccomp
 {
 	char names[512];
 
-	if ((unsigned)action >= CK_ARRAY_SIZE(action_names) ||
+	if ((unsigned)action >= CK_ARRAY_SIZE(action_names) || action == CK_SECCOMP_ALLOW ||
 	    (action == CK_SECCOMP_ERRNO && (err <= 0 || err > 4095)) ||
 	    !(flags & UINT64_C(0xffffff80)) || (flags >> 32)) {
 		errno = EINVAL;
 		return NULL;
 	}
-	struct ck_seccomp_policy *p = calloc(1, sizeof(*p));
+	struct ck_seccomp_policy *p = ck__seccomp_policy_new("custom", NULL);
 	if (!p)
 		return NULL;
-	p->name = "custom";
 	deny_flags(p, flags, action, err);
 	if (action == CK_SECCOMP_ERRNO)
 		snprintf(p->summary, sizeof(p->summary),
@@ -275,6 +329,8 @@ struct ck_seccomp_policy *ck_seccomp_policy_deny(uint64_t flags, enum ck_seccomp
 
 void ck_seccomp_policy_free(struct ck_seccomp_policy *p)
 {
+	if (p)
+		free(p->rules);
 	free(p);
 }
 
@@ -298,6 +354,9 @@ static uint32_t scmp_action(enum ck_seccomp_action a, int err)
 	case CK_SECCOMP_LOG: return SCMP_ACT_LOG;
 	case CK_SECCOMP_TRACE: return SCMP_ACT_TRACE((uint16_t)err);
 	case CK_SECCOMP_NOTIFY: return SCMP_ACT_NOTIFY;
+	case CK_SECCOMP_ALLOW: return SCMP_ACT_ALLOW;
+	case CK_SECCOMP_TRAP: return SCMP_ACT_TRAP;
+	case CK_SECCOMP_KILL_THREAD: return SCMP_ACT_KILL_THREAD;
 	}
 	return SCMP_ACT_KILL_PROCESS;
 }
@@ -358,6 +417,8 @@ static const enum scmp_compare scmp_ops[] = {
 	[CK__SECCOMP_LT] = SCMP_CMP_LT,
 	[CK__SECCOMP_GT] = SCMP_CMP_GT,
 	[CK__SECCOMP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+	[CK__SECCOMP_LE] = SCMP_CMP_LE,
+	[CK__SECCOMP_GE] = SCMP_CMP_GE,
 };
 
 /* The highest priority of the rules of ru's syscall (libseccomp keeps one per syscall: the last set). */
@@ -366,12 +427,19 @@ static uint8_t max_priority(const struct ck_seccomp_policy *p, const struct rule
 	uint8_t m = 0;
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct rule *o = &p->rules[i];
-		bool same = o->syscall && ru->syscall ? strcmp(o->syscall, ru->syscall) == 0
-						      : !o->syscall && !ru->syscall && o->nr == ru->nr;
+		bool same = ru->syscall[0] ? strcmp(o->syscall, ru->syscall) == 0 : !o->syscall[0] && o->nr == ru->nr;
 		if (same && o->priority > m)
 			m = o->priority;
 	}
 	return m;
+}
+
+/* The ABIs p's filter is for (its own list, else the host's), native first when there; their count. */
+static size_t policy_arches(const struct ck_seccomp_policy *p, enum ck_arch *out)
+{
+	for (size_t i = 0; i < p->narches; i++)
+		out[i] = p->arches[i];
+	return p->narches ? p->narches : host_arches(out);
 }
 
 /*
@@ -380,25 +448,34 @@ static uint8_t max_priority(const struct ck_seccomp_policy *p, const struct rule
  */
 static int add_rules(scmp_filter_ctx ctx, const struct ck_seccomp_policy *p, bool native, uint32_t one)
 {
+	const uint32_t def = scmp_action(p->default_action, p->default_err);
+
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct rule *ru = &p->rules[i];
+		const bool named_ = ru->syscall[0] != '\0';
 		struct scmp_arg_cmp c[CK__SECCOMP_MAX_CMP];
 		/* libseccomp takes numbers of the native ABI and renumbers them for the others */
-		int nr = ru->syscall ? seccomp_syscall_resolve_name(ru->syscall) : ru->nr;
+		int nr = named_ ? seccomp_syscall_resolve_name(ru->syscall) : ru->nr;
+		uint32_t act = scmp_action(ru->action, ru->err);
 		int r;
 
-		if ((ru->native_only && !native) ||
-		    (one && ru->syscall && seccomp_syscall_resolve_name_arch(one, ru->syscall) < 0))
+		if (ru->native_only && !native)
 			continue;
-		if (nr == __NR_SCMP_ERROR)
+		if (nr == __NR_SCMP_ERROR) {
+			if (ru->optional) /* a name newer than this libseccomp, as runtimes do */
+				continue;
 			return -EINVAL;
+		}
+		/* libseccomp refuses a rule that repeats the default (EACCES): it changes nothing */
+		if (act == def || (one && named_ && seccomp_syscall_resolve_name_arch(one, ru->syscall) < 0))
+			continue;
 		for (unsigned k = 0; k < ru->ncmp; k++) {
-			const struct cmp *m = &ru->cmp[k];
+			const struct ck__seccomp_cmp *m = &ru->cmp[k];
 			c[k] = m->op == CK__SECCOMP_MASKED_EQ
 				       ? (struct scmp_arg_cmp){ m->arg, SCMP_CMP_MASKED_EQ, m->mask, m->value }
 				       : (struct scmp_arg_cmp){ m->arg, scmp_ops[m->op], m->value, 0 };
 		}
-		r = seccomp_rule_add_array(ctx, scmp_action(ru->action, ru->err), nr, ru->ncmp, c);
+		r = seccomp_rule_add_array(ctx, act, nr, ru->ncmp, c);
 		/* a syscall an ABI lacks (fork on aarch64) is simply not in its part */
 		if (r && r != -EDOM)
 			return r;
@@ -410,15 +487,24 @@ static int add_rules(scmp_filter_ctx ctx, const struct ck_seccomp_policy *p, boo
 	return 0;
 }
 
+static bool has_priority(const struct ck_seccomp_policy *p)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i].priority)
+			return true;
+	return false;
+}
+
 /*
- * An empty filter (ALLOW, bad ABIs killed) for the ABIs use[0..n), its
- * syscalls dispatched by a binary tree or, with by_priority, in order of
- * priority (libseccomp's optimization levels 2 and 1).
+ * An empty filter (p's default, bad ABIs killed) for the ABIs use[0..n), its
+ * syscalls dispatched by a binary tree or, when a rule of p has a priority,
+ * in order of priority (libseccomp's optimization levels 2 and 1).
  */
-static scmp_filter_ctx new_ctx(const enum ck_arch *use, size_t n, bool by_priority, int *err)
+static scmp_filter_ctx new_ctx(const struct ck_seccomp_policy *p, const enum ck_arch *use, size_t n,
+			       int *err)
 {
 	const struct ck_arch_info *native = ck_arch_native();
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	scmp_filter_ctx ctx = seccomp_init(scmp_action(p->default_action, p->default_err));
 	int r = 0;
 
 	if (!ctx) {
@@ -438,7 +524,7 @@ static scmp_filter_ctx new_ctx(const enum ck_arch *use, size_t n, bool by_priori
 	if (!r)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (!r)
-		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, by_priority ? 1 : 2);
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, has_priority(p) ? 1 : 2);
 	if (!r)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
 	if (r) {
@@ -457,13 +543,6 @@ static bool has_native_only(const struct ck_seccomp_policy *p)
 	return false;
 }
 
-static bool has_priority(const struct ck_seccomp_policy *p)
-{
-	for (size_t i = 0; i < p->nrules; i++)
-		if (p->rules[i].priority)
-			return true;
-	return false;
-}
 
 /*
  * A libseccomp filter for the given ABIs (all the host's when n is 0); NULL
@@ -473,14 +552,14 @@ static bool has_priority(const struct ck_seccomp_policy *p)
 static scmp_filter_ctx compile(const struct ck_seccomp_policy *p, const enum ck_arch *only, size_t n,
 			       int *err)
 {
-	enum ck_arch arches[4];
-	size_t na = n ? n : host_arches(arches);
+	enum ck_arch arches[CK_ARRAY_SIZE(p->arches)];
+	size_t na = n ? n : policy_arches(p, arches);
 	const enum ck_arch *use = n ? only : arches;
 	const struct ck_arch_info *native = ck_arch_native();
 	scmp_filter_ctx ctx = NULL;
 
-	if (p->overflow) {
-		*err = -E2BIG;
+	if (p->error) {
+		*err = p->error;
 		return NULL;
 	}
 	if (na == 0) {
@@ -488,7 +567,7 @@ static scmp_filter_ctx compile(const struct ck_seccomp_policy *p, const enum ck_
 		return NULL;
 	}
 	if (!has_native_only(p)) {
-		ctx = new_ctx(use, na, has_priority(p), err);
+		ctx = new_ctx(p, use, na, err);
 		if (ctx && (*err = add_rules(ctx, p, true, 0)) != 0) {
 			seccomp_release(ctx);
 			ctx = NULL;
@@ -496,7 +575,7 @@ static scmp_filter_ctx compile(const struct ck_seccomp_policy *p, const enum ck_
 		return ctx;
 	}
 	for (size_t i = 0; i < na; i++) {
-		scmp_filter_ctx one = new_ctx(&use[i], 1, has_priority(p), err);
+		scmp_filter_ctx one = new_ctx(p, &use[i], 1, err);
 		if (!one)
 			break;
 		*err = add_rules(one, p, native && use[i] == native->arch, scmp_arch(use[i]));
@@ -598,13 +677,14 @@ int ck_seccomp_instruction_count(const struct ck_seccomp_policy *p, enum ck_arch
 {
 	void *buf;
 	size_t len;
-	enum ck_arch host[4];
-	size_t n = host_arches(host);
+	enum ck_arch host[CK_ARRAY_SIZE(p->arches)];
+	size_t n;
 	bool in = false;
 	int err = 0;
 
 	if (!p)
 		return -EINVAL;
+	n = policy_arches(p, host);
 	for (size_t i = 0; i < n; i++)
 		in |= host[i] == arch;
 	if (!in)
@@ -686,37 +766,80 @@ static const char *const oci_ops[] = {
 	[CK__SECCOMP_LT] = "SCMP_CMP_LT",
 	[CK__SECCOMP_GT] = "SCMP_CMP_GT",
 	[CK__SECCOMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
+	[CK__SECCOMP_LE] = "SCMP_CMP_LE",
+	[CK__SECCOMP_GE] = "SCMP_CMP_GE",
 };
+
+int ck__seccomp_op_parse_oci(const char *name, enum ck__seccomp_op *out)
+{
+	for (size_t i = 0; name && i < CK_ARRAY_SIZE(oci_ops); i++)
+		if (strcmp(oci_ops[i], name) == 0) {
+			*out = (enum ck__seccomp_op)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* The first spelling of an action is the one written; SCMP_ACT_KILL is libseccomp's thread kill. */
+static const struct {
+	const char *name;
+	enum ck_seccomp_action action;
+} oci_actions[] = {
+	{ "SCMP_ACT_ERRNO", CK_SECCOMP_ERRNO },     { "SCMP_ACT_KILL_PROCESS", CK_SECCOMP_KILL },
+	{ "SCMP_ACT_KILL_THREAD", CK_SECCOMP_KILL_THREAD }, { "SCMP_ACT_KILL", CK_SECCOMP_KILL_THREAD },
+	{ "SCMP_ACT_LOG", CK_SECCOMP_LOG },         { "SCMP_ACT_TRACE", CK_SECCOMP_TRACE },
+	{ "SCMP_ACT_NOTIFY", CK_SECCOMP_NOTIFY },   { "SCMP_ACT_ALLOW", CK_SECCOMP_ALLOW },
+	{ "SCMP_ACT_TRAP", CK_SECCOMP_TRAP },
+};
+
+int ck__seccomp_action_parse_oci(const char *name, enum ck_seccomp_action *out)
+{
+	for (size_t i = 0; name && i < CK_ARRAY_SIZE(oci_actions); i++)
+		if (strcmp(oci_actions[i].name, name) == 0) {
+			*out = oci_actions[i].action;
+			return 0;
+		}
+	return -EINVAL;
+}
 
 static const char *oci_action(enum ck_seccomp_action a)
 {
-	switch (a) {
-	case CK_SECCOMP_ERRNO: return "SCMP_ACT_ERRNO";
-	case CK_SECCOMP_KILL: return "SCMP_ACT_KILL_PROCESS";
-	case CK_SECCOMP_LOG: return "SCMP_ACT_LOG";
-	case CK_SECCOMP_TRACE: return "SCMP_ACT_TRACE";
-	case CK_SECCOMP_NOTIFY: return "SCMP_ACT_NOTIFY";
-	}
+	for (size_t i = 0; i < CK_ARRAY_SIZE(oci_actions); i++)
+		if (oci_actions[i].action == a)
+			return oci_actions[i].name;
 	return "SCMP_ACT_KILL_PROCESS";
+}
+
+int ck__seccomp_arch_parse_oci(const char *name, enum ck_arch *out)
+{
+	for (size_t i = 0; name && i < CK_ARRAY_SIZE(arch_map); i++)
+		if (strcmp(arch_map[i].oci, name) == 0) {
+			*out = arch_map[i].arch;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 int ck_seccomp_export_oci(const struct ck_seccomp_policy *p, int fd)
 {
-	enum ck_arch arches[4];
-	size_t na = host_arches(arches);
+	enum ck_arch arches[CK_ARRAY_SIZE(p->arches)];
+	size_t na;
 	struct ck__json w;
 	int r;
 
 	if (!p || fd < 0)
 		return -EINVAL;
+	na = policy_arches(p, arches);
 	/* OCI names syscalls for every ABI at once: a rule for one ABI or by number has no spelling */
 	if (na == 0 || has_native_only(p))
 		return -EOPNOTSUPP;
-	if (p->overflow)
-		return -E2BIG;
+	if (p->error)
+		return p->error;
 	ck__json_init(&w);
 	ck__json_obj_begin(&w, NULL);
-	ck__json_str(&w, "defaultAction", "SCMP_ACT_ALLOW");
+	ck__json_str(&w, "defaultAction", oci_action(p->default_action));
+	if (p->default_action == CK_SECCOMP_ERRNO || p->default_action == CK_SECCOMP_TRACE)
+		ck__json_int(&w, "defaultErrnoRet", p->default_err);
 	ck__json_arr_begin(&w, "architectures");
 	for (size_t i = 0; i < na; i++)
 		for (size_t k = 0; k < CK_ARRAY_SIZE(arch_map); k++)
@@ -737,10 +860,11 @@ int ck_seccomp_export_oci(const struct ck_seccomp_policy *p, int fd)
 		if (ru->ncmp) {
 			ck__json_arr_begin(&w, "args");
 			for (unsigned k = 0; k < ru->ncmp; k++) {
-				const struct cmp *m = &ru->cmp[k];
+				const struct ck__seccomp_cmp *m = &ru->cmp[k];
 				bool masked = m->op == CK__SECCOMP_MASKED_EQ;
 				ck__json_obj_begin(&w, NULL);
 				ck__json_uint(&w, "index", m->arg);
+				/* OCI's MASKED_EQ is libseccomp's: value the mask, valueTwo the datum */
 				ck__json_uint(&w, "value", masked ? m->mask : m->value);
 				ck__json_uint(&w, "valueTwo", masked ? m->value : 0);
 				ck__json_str(&w, "op", oci_ops[m->op]);

@@ -23,6 +23,7 @@
 #include "internal/util.h"
 #include "sandbox/mount.h"
 #include "sandbox/proc.h"
+#include "sandbox/cgroup.h"
 
 #define NSIG_KERNEL 64
 
@@ -172,6 +173,23 @@ int ck_spawn_attr_set_cgroup(struct ck_spawn_attr *a, const char *dir)
 	free(a->cgroup_path);
 	a->cgroup_fd = fd;
 	a->cgroup_path = copy;
+	return 0;
+}
+
+/* cgroup limits (sbx-res) */
+int ck_spawn_attr_set_cgroup_limits(struct ck_spawn_attr *a, const struct ck_cgroup_limits *l)
+{
+	struct ck_cgroup_limits c = { 0 };
+	if (!a)
+		return -EINVAL;
+	if (l && ck__opts_copy_in(&c, sizeof(c), l, l->size, sizeof(size_t)) < 0)
+		return -EINVAL;
+	if ((c.memory_swap_max && !c.memory_max) || (c.cpu_period_us && !c.cpu_quota_us) ||
+	    (c.cpu_quota_us && c.cpu_quota_us < 1000) ||
+	    (c.cpu_period_us && (c.cpu_period_us < 1000 || c.cpu_period_us > 1000000)))
+		return -EINVAL;
+	c.size = sizeof(c);
+	a->limits = c;
 	return 0;
 }
 
@@ -446,6 +464,9 @@ int ck_spawn_wait(struct ck_child *child, int *status)
 		close(child->json_status_fd);
 		child->json_status_fd = -1;
 	}
+	/* the command has ended: so does its cgroup (what it left there is killed) */
+	ck__cgroups_close(child->cgroups, true);
+	child->cgroups = NULL;
 	if (status)
 		*status = st;
 	return 0;
@@ -492,5 +513,7 @@ void ck__spawn_child_forget(struct ck_child *child)
 	if (child->json_status_fd >= 0)
 		close(child->json_status_fd);
 	free(child->file);
+	/* a child still running (a tracer's) keeps its groups */
+	ck__cgroups_close(child->cgroups, child->reaped);
 	free(child);
 }

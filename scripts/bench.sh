@@ -3,6 +3,7 @@
 # 4 GiB of memory touched) and installs the peers (bubblewrap, util-linux) if missing.
 set -eu
 build=$(cd "${1:-build}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd) # the scripts run below are found from here after cd /tmp
 for p in bubblewrap util-linux; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p"
@@ -33,7 +34,7 @@ echo "== printing one event: JSON (the one writer) and strace's text, ns per eve
 
 echo
 echo "== observing process creation: trace, strace, watch and bpftrace against no observer =="
-"$(dirname "$0")/../bench/observe_bench.sh" "$build"
+"$here/../bench/observe_bench.sh" "$build"
 
 echo
 echo "== PIP verification: a signed ELF file hashed and verified (ms per MiB), the cache's answer =="
@@ -60,3 +61,30 @@ loop='i=0; while [ $i -lt 2000 ]; do /bin/true; i=$((i + 1)); done'
 "$build/bench/launch-bench" --rounds 11 --warmup 1 "$build/bench/thread-storm" 20000 \
 	::: "$build/clonekit" kacs run -- "$build/bench/thread-storm" 20000 \
 	::: "$build/clonekit" trace -o /dev/null -- "$build/bench/thread-storm" 20000
+
+echo
+echo "== a Flatpak-shaped launch with cgroup limits: clonekit run against systemd-run --scope or a cgroup made by hand =="
+"$here/../bench/cgroup_bench.sh" "$build" 101
+
+# bubblewrap's own tests/ (sbx-fix): from BWRAP_SRC, a checkout at v0.8.0 (Debian's), else cloned
+# from GitHub; never kept in the tree. Counts for the real bwrap beside clonekit called bwrap.
+echo
+echo "== bubblewrap 0.8.0's tests/ against bwrap and clonekit bwrap, as root and as uid 65534 (scripts/bwrap_suite.sh) =="
+src=${BWRAP_SRC:-}
+if [ -z "$src" ]; then
+	src=$(mktemp -d /tmp/bwrap-src.XXXXXX)
+	git clone -q --depth 1 --branch v0.8.0 https://github.com/containers/bubblewrap "$src" 2>/dev/null || src=
+fi
+if [ -n "$src" ]; then
+	link=$(mktemp -d /tmp/ck-bwrap-link.XXXXXX)
+	ln -s "$build/clonekit" "$link/bwrap"
+	for who in root nobody; do
+		for b in /usr/bin/bwrap "$link/bwrap"; do
+			echo "-- $b as $who"
+			"$here/bwrap_suite.sh" "$src" "$b" "$([ $who = root ] || echo $who)" | sed 's/^/   /'
+		done
+	done
+	rm -rf "$link"
+else
+	echo "not run: no bubblewrap checkout (set BWRAP_SRC to one at v0.8.0; cloning from GitHub failed)"
+fi

@@ -85,4 +85,7 @@ step "$ck" kacs check --token low --sd "$sd" --desired SIGNAL,VM_WRITE
 step "$ck" kacs check --token system --enable SeDebugPrivilege --sd "$other" --desired VM_WRITE --pip none:0 --target-pip none:0
 step "$ck" kacs check --token system --enable SeDebugPrivilege --sd "$other" --desired VM_WRITE --pip none:0 --target-pip protected:8192
 
+# issue 14: a real program in a sandbox, what it could and could not do
+"$(dirname "$0")/demo-sandbox.sh" "$ck" || { echo "the sandbox demo failed" >&2; exit 1; }
+
 "$(dirname "$0")/demo-kacs.sh" "$ck"

@@ -28,6 +28,10 @@ enum ck_seccomp_action {
 	CK_SECCOMP_TRACE,  /* a ptrace tracer is told (PTRACE_EVENT_SECCOMP); ENOSYS without one */
 	CK_SECCOMP_NOTIFY, /* the call waits for the listener's answer (seccomp user notification,
 			      Linux 5.0+); ENOSYS when no listener is left */
+	/* seccomp from outside (sbx-res): what OCI profiles also say */
+	CK_SECCOMP_ALLOW,       /* the call runs (an allow-list profile's rules) */
+	CK_SECCOMP_TRAP,        /* the thread gets SIGSYS, which it may handle */
+	CK_SECCOMP_KILL_THREAD, /* the calling thread is killed (OCI's SCMP_ACT_KILL) */
 };
 
 /*
@@ -64,13 +68,36 @@ CK_API struct ck_seccomp_policy *ck_seccomp_policy_deny(uint64_t flags,
 							enum ck_seccomp_action action, int err);
 CK_API void ck_seccomp_policy_free(struct ck_seccomp_policy *policy);
 
+/*
+ * seccomp from outside (sbx-res): an OCI runtime-spec linux.seccomp object
+ * or a Docker seccomp profile (the JSON document in path, or read from fd
+ * when path is NULL; the fd is read to its end and not closed), compiled
+ * with libseccomp: defaultAction (with defaultErrnoRet), architectures (or
+ * Docker's archMap entry for this host), and syscalls with names, action,
+ * errnoRet (default EPERM) and args {index, value, valueTwo, op}; args on
+ * the same index make one rule each (either matches), as runc does. Names
+ * this libseccomp does not know are left out, as runtimes do. Docker's
+ * includes/excludes: an entry that needs capabilities ("caps") is left out
+ * (clonekit grants none it does not know), one for other architectures or
+ * a newer kernel ("minKernel") too. NULL with errno:
+ *   EINVAL  not JSON, or a field of the wrong type or value (an unknown
+ *           action, op or architecture, an index above 5, more than 6 args);
+ *           *why (if not NULL) gets a sentence naming it;
+ *   ENOENT, EACCES, ...  opening or reading the file.
+ */
+CK_API struct ck_seccomp_policy *ck_seccomp_policy_from_oci(const char *path, int fd, char *why,
+							   size_t why_len);
+
 /* The named policies, for listings: NULL past the end. */
 CK_API const char *ck_seccomp_policy_name_at(size_t i);
 /* The policy's name ("custom" for ck_seccomp_policy_deny) and a sentence on what it denies. */
 CK_API const char *ck_seccomp_policy_name(const struct ck_seccomp_policy *policy);
 CK_API const char *ck_seccomp_policy_summary(const struct ck_seccomp_policy *policy);
 
-/* "errno", "kill", "log", "trace", "notify"; parse returns -EINVAL for anything else. */
+/*
+ * "errno", "kill", "log", "trace", "notify", "allow", "trap", "kill-thread";
+ * parse returns -EINVAL for anything else.
+ */
 CK_API const char *ck_seccomp_action_name(enum ck_seccomp_action action);
 CK_API int ck_seccomp_action_parse(const char *name, enum ck_seccomp_action *out);
 

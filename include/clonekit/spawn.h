@@ -56,8 +56,10 @@ CK_API int ck_spawn_attr_map_root(struct ck_spawn_attr *attr);
 /*
  * The child becomes uid and gid, with no supplementary groups (setgroups,
  * setresgid, setresuid as raw calls, in the namespaces it ends up in),
- * after every namespace and fd step and before the pre-exec hook and the
- * seccomp filters. It needs CAP_SETUID and CAP_SETGID there: the spawn
+ * after every namespace and fd step and the rlimits and bounding set, and
+ * before the init (which runs as them too), the pre-exec hook, the
+ * capability sets (ck_spawn_attr_set_caps keeps its set across the switch)
+ * and the seccomp filters. It needs CAP_SETUID and CAP_SETGID there: the spawn
  * fails at step "set the user" with their errno otherwise (EPERM).
  * -EINVAL for (uid_t)-1 or (gid_t)-1.
  */
@@ -356,6 +358,55 @@ CK_API int ck_rlimit_parse(const char *text, int *resource, uint64_t *soft, uint
 			   char *why, size_t why_len);
 /* "NOFILE" for RLIMIT_NOFILE; NULL for an unknown resource. */
 CK_API const char *ck_rlimit_name(int resource);
+/* ---- cgroup limits (sbx-res) ---- */
+
+struct ck_child;
+
+/*
+ * Limits on a fresh cgroup clonekit makes for the child, under the cgroup
+ * given by ck_spawn_attr_set_cgroup() or else the caller's own. 0 leaves a
+ * limit unset (no limit). The cgroup is removed when the command ends
+ * (ck_spawn_wait(), or ck_spawn_free()), after any process left in it is
+ * killed. Extensible: set size to sizeof(struct ck_cgroup_limits).
+ */
+struct ck_cgroup_limits {
+	size_t size;
+	uint64_t memory_max;      /* bytes: memory.max (v1: memory.limit_in_bytes) */
+	uint64_t memory_swap_max; /* bytes of swap: memory.swap.max (v1: memsw = memory_max + this) */
+	uint64_t pids_max;        /* tasks: pids.max */
+	uint64_t cpu_quota_us;    /* cpu.max's quota per period (v1: cpu.cfs_quota_us) */
+	uint64_t cpu_period_us;   /* cpu.max's period; 0 with a quota: 100000 */
+};
+
+/* How a controller's limits reach the child on this host. */
+enum ck_cgroup_mode {
+	CK_CGROUP_V2 = 2, /* a cgroup v2 group, entered at birth with CLONE_INTO_CGROUP */
+	CK_CGROUP_V1 = 1, /* a cgroup v1 group the child joins as its first step, before execve */
+};
+
+/*
+ * Sets the limits (NULL or all 0: none). -EINVAL for an unknown nonzero
+ * tail of a larger struct, a swap limit without a memory limit, a period
+ * without a quota, or a quota or period out of the kernel's range
+ * (1000..1000000 us for the period, quota >= 1000 us).
+ */
+CK_API int ck_spawn_attr_set_cgroup_limits(struct ck_spawn_attr *attr,
+					   const struct ck_cgroup_limits *limits);
+/*
+ * The mode a limit of controller ("memory", "pids" or "cpu") gets on this
+ * host for a group made under v2_parent (NULL: the caller's own cgroup):
+ * CK_CGROUP_V2 where the controller is available there on cgroup v2, else
+ * CK_CGROUP_V1 where a v1 hierarchy holds it; -ENOENT where neither does,
+ * -EINVAL for another name.
+ */
+CK_API int ck_cgroup_mode(const char *controller, const char *v2_parent);
+/*
+ * The directory of the child's fresh cgroup that holds controller, into buf.
+ * 0; -ENOENT when the spawn made none for it (or it was removed); -ERANGE
+ * when buf is too small.
+ */
+CK_API int ck_spawn_cgroup_dir(const struct ck_child *child, const char *controller, char *buf,
+			       size_t len);
 
 /*
  * Why a spawn failed: the step, its errno, and a sentence naming the input

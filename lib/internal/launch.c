@@ -43,6 +43,7 @@
 #include "internal/util.h"
 #include "sandbox/mount.h"
 #include "sandbox/proc.h"
+#include "sandbox/cgroup.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CK_ASAN 1
@@ -90,6 +91,9 @@ struct child_ctx {
 	/* process state (sbx-proc) */
 	int cap_last;           /* the kernel's last capability */
 	struct ck__userns_fds userns; /* --disable-userns: opened before the mounts */
+	int cg_procs[CK__CG_GROUPS]; /* cgroup limits (sbx-res): v1 cgroup.procs to join, -1 */
+	/* maps that leave out the caller's ids: the inside ids the child takes, else -1 (sbx-res2) */
+	int64_t take_uid, take_gid;
 	struct ck__report rep;  /* CLONE_VM: written by the child, read by the parent */
 	/* PWD for the directory the child starts in (bwrap's): the envp slot the child fills */
 	char pwd[PATH_MAX + 4];
@@ -181,6 +185,40 @@ CHILD_CODE static void child_signals(struct child_ctx *c)
 		if (syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t)) < 0)
 			child_fail_arg(c, CK__STEP_SIGNALS, errno, sig);
 	}
+}
+
+/* cgroup limits (sbx-res): enter the v1 groups before anything else runs */
+CHILD_CODE static void child_cgroups(struct child_ctx *c)
+{
+	for (size_t i = 0; i < CK__CG_GROUPS; i++) {
+		if (c->cg_procs[i] < 0)
+			continue;
+		ssize_t n;
+		do
+			n = write(c->cg_procs[i], "0", 1); /* "0": the writer itself */
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			child_fail(c, CK__STEP_CGROUP_JOIN, n < 0 ? errno : EIO);
+		close(c->cg_procs[i]);
+	}
+}
+
+/*
+ * A root caller's explicit maps that leave out its own ids (--uid-map
+ * 0:65534:1) would leave the child real root outside (kuid 0, unmapped):
+ * it takes the mapped ids, and drops the caller's groups where it may.
+ */
+CHILD_CODE static void child_take_ids(struct child_ctx *c)
+{
+	if (c->take_gid >= 0) {
+		/* EPERM: setgroups is denied in the namespace, and the kernel keeps the groups */
+		if (syscall(SYS_setgroups, 0, NULL) < 0 && errno != EPERM)
+			child_fail(c, CK__STEP_USER, errno);
+		if (syscall(SYS_setresgid, c->take_gid, c->take_gid, c->take_gid) < 0)
+			child_fail(c, CK__STEP_USER, errno);
+	}
+	if (c->take_uid >= 0 && syscall(SYS_setresuid, c->take_uid, c->take_uid, c->take_uid) < 0)
+		child_fail(c, CK__STEP_USER, errno);
 }
 
 CHILD_CODE static void child_pdeath(struct child_ctx *c)
@@ -416,18 +454,35 @@ CHILD_CODE static void child_namespaces_late(struct child_ctx *c)
 		child_fail(c, CK__STEP_ASSERT_USERNS, EEXIST);
 }
 
-/* After the fds: a new session, then the init (which leads it) forks the program's process. */
-CHILD_CODE static void child_session_and_init(struct child_ctx *c)
+/* Just before the seccomp filters: the capability sets kept, no_new_privs. */
+CHILD_CODE static void child_privileges(struct child_ctx *c)
 {
+	const struct ck_spawn_attr *a = c->attr;
 	int r;
-	if (c->attr->new_session && setsid() < 0)
-		child_fail(c, CK__STEP_SETSID, errno);
-	if (c->attr->init && (r = ck__init_start(c->own_memory ? c->ctl : -1)) < 0)
-		child_fail(c, CK__STEP_INIT, -r);
+
+	/* the bounding set was cut before the ids step (child_privileges_early) */
+	if (a->set_caps && (r = ck__caps_apply(false, 0, true, a->caps, c->cap_last)) < 0)
+		child_fail(c, CK__STEP_CAPS, -r);
+	if (a->set_user && a->set_caps && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		child_fail(c, CK__STEP_CAPS, errno);
+	if (a->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(c, CK__STEP_NO_NEW_PRIVS, errno);
 }
 
-/* Just before the seccomp filters: limits, capabilities, no_new_privs. */
-CHILD_CODE static void child_privileges(struct child_ctx *c)
+/* After the fds: a new session (the init, forked later, leads it). */
+CHILD_CODE static void child_session(struct child_ctx *c)
+{
+	if (c->attr->new_session && setsid() < 0)
+		child_fail(c, CK__STEP_SETSID, errno);
+}
+
+/*
+ * Before the ids step, while the child still holds what it was born with:
+ * rlimits (raising a hard one needs CAP_SYS_RESOURCE), the bounding set
+ * (dropping needs CAP_SETPCAP), and PR_SET_KEEPCAPS when the capabilities
+ * kept must survive the uid switch (set_user with set_caps).
+ */
+CHILD_CODE static void child_privileges_early(struct child_ctx *c)
 {
 	const struct ck_spawn_attr *a = c->attr;
 	bool new_userns = (a->namespaces & CK_CLONE_NEWUSER) || a->disable_userns;
@@ -436,14 +491,73 @@ CHILD_CODE static void child_privileges(struct child_ctx *c)
 	if (a->nrlimits && (r = ck__rlimits_apply(a, &failed)) < 0)
 		child_fail_arg(c, CK__STEP_RLIMIT, -r, failed);
 	if ((a->set_bounding || (a->set_caps && new_userns)) &&
-	    (r = ck__caps_apply(true, a->set_bounding ? a->bounding : a->caps, a->set_caps, a->caps,
+	    (r = ck__caps_apply(true, a->set_bounding ? a->bounding : a->caps, false, 0,
 				c->cap_last)) < 0)
 		child_fail(c, CK__STEP_CAPS, -r);
-	else if (a->set_caps && !a->set_bounding && !new_userns &&
-		 (r = ck__caps_apply(false, 0, true, a->caps, c->cap_last)) < 0)
-		child_fail(c, CK__STEP_CAPS, -r);
-	if (a->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		child_fail(c, CK__STEP_NO_NEW_PRIVS, errno);
+	if (a->set_user && a->set_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		child_fail(c, CK__STEP_CAPS, errno);
+}
+
+/* The ids step: the uid/gid asked for, before the init forks so that it too runs as them. */
+CHILD_CODE static void child_user(struct child_ctx *c)
+{
+	const struct ck_spawn_attr *a = c->attr;
+	if (a->set_user && (syscall(SYS_setgroups, 0, NULL) < 0 ||
+			    syscall(SYS_setresgid, a->user_gid, a->user_gid, a->user_gid) < 0 ||
+			    syscall(SYS_setresuid, a->user_uid, a->user_uid, a->user_uid) < 0))
+		child_fail(c, CK__STEP_USER, errno);
+}
+
+/* The caller's filters in order (its policy, then bwrap's --seccomp / --add-seccomp-fd): CK__STEP_NONE or the failed step. */
+CHILD_CODE static enum ck__step child_user_filters(struct child_ctx *c, int *err, int *index)
+{
+	const struct ck_spawn_attr *a = c->attr;
+	int r;
+	*index = -1;
+	if (a->filter.bpf && (r = child_seccomp(&a->filter, 0)) < 0) {
+		*err = -r;
+		return CK__STEP_SECCOMP;
+	}
+	for (size_t i = 0; i < a->nfilters; i++) {
+		if ((r = child_seccomp(&a->filters[i], 0)) < 0) {
+			*err = -r;
+			*index = (int)i;
+			return CK__STEP_SECCOMP;
+		}
+	}
+	return CK__STEP_NONE;
+}
+
+/*
+ * The init forks the program's process; the init keeps no capability and
+ * loads the caller's filters, as bwrap's init does (do_init applies them
+ * before its wait loop), so that they confine every process of the
+ * namespace. A failure there kills the program and is the init's report.
+ */
+CHILD_CODE static void child_init(struct child_ctx *c)
+{
+	enum ck__step step = CK__STEP_NONE;
+	int err = 0, index = -1;
+	pid_t program;
+
+	if (!c->attr->init)
+		return;
+	program = ck__init_fork();
+	if (program < 0)
+		child_fail(c, CK__STEP_INIT, -program);
+	if (program == 0)
+		return;
+	if (ck__caps_clear() < 0) {
+		err = errno;
+		step = CK__STEP_INIT;
+	} else if (child_user_filters(c, &err, &index) != CK__STEP_NONE) {
+		step = CK__STEP_INIT_SECCOMP;
+	}
+	if (step != CK__STEP_NONE) {
+		syscall(SYS_kill, program, SIGKILL);
+		child_fail_arg(c, step, err, index);
+	}
+	ck__init_run(program, c->own_memory ? c->ctl : -1);
 }
 
 CHILD_CODE static int child_main(void *arg)
@@ -459,10 +573,12 @@ CHILD_CODE static int child_main(void *arg)
 		close(a->info_fd);
 	if (a->json_status_fd >= 0)
 		close(a->json_status_fd);
+	child_cgroups(c);
 	child_signals(c);
 	child_pdeath(c);
 	if (c->await_parent)
 		child_await(c, MSG_MAPS, CK__STEP_WAIT_MAPS);
+	child_take_ids(c);           /* sbx-res2 */
 	child_userns_prepare(c);     /* process state (sbx-proc) */
 	child_namespaces(c);
 	child_mounts(c);
@@ -470,13 +586,12 @@ CHILD_CODE static int child_main(void *arg)
 	child_pwd(c);
 	child_namespaces_late(c);    /* process state (sbx-proc) */
 	child_fds(c);
-	child_session_and_init(c);   /* process state (sbx-proc) */
+	child_session(c);            /* process state (sbx-proc) */
+	child_privileges_early(c);   /* rlimits, bounding set, keep-caps: before the ids step */
+	child_user(c);               /* the ids step */
+	child_init(c);               /* the init runs as those ids, under the caller's filters */
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &c->oldmask, NULL, sizeof(uint64_t)) < 0)
 		child_fail(c, CK__STEP_SIGMASK, errno);
-	if (a->set_user && (syscall(SYS_setgroups, 0, NULL) < 0 ||
-			    syscall(SYS_setresgid, a->user_gid, a->user_gid, a->user_gid) < 0 ||
-			    syscall(SYS_setresuid, a->user_uid, a->user_uid, a->user_uid) < 0))
-		child_fail(c, CK__STEP_USER, errno);
 	if (a->hook && (r = a->hook(a->hook_data)) < 0)
 		child_fail(c, CK__STEP_HOOK, -r);
 	child_privileges(c);         /* process state (sbx-proc) */
@@ -484,11 +599,10 @@ CHILD_CODE static int child_main(void *arg)
 	if (a->block_fd >= 0)
 		child_block(c, a->block_fd);
 	/* the caller's policy, the launcher's own, then the listener: it must be last */
-	if (a->filter.bpf && (r = child_seccomp(&a->filter, 0)) < 0)
-		child_fail(c, CK__STEP_SECCOMP, -r);
-	for (size_t i = 0; i < a->nfilters; i++)
-		if ((r = child_seccomp(&a->filters[i], 0)) < 0)
-			child_fail_arg(c, CK__STEP_SECCOMP, -r, (int)i);
+	int err = 0, index;
+	enum ck__step step = child_user_filters(c, &err, &index);
+	if (step != CK__STEP_NONE)
+		child_fail_arg(c, step, err, index);
 	if (c->extra->bpf && (r = child_seccomp(c->extra, 0)) < 0)
 		child_fail(c, CK__STEP_SECCOMP, -r);
 	if (a->listener.bpf) {
@@ -774,7 +888,20 @@ struct launch_state {
 	int listener;
 	char **env;             /* the attribute set's environment operations applied (sbx-proc) */
 	char **pwd_env;         /* status for supervisors' sibling, bwrap's PWD: env without PWD, plus its slot */
+	struct ck__cgroups *cgroups; /* cgroup limits (sbx-res) */
 };
+
+/* With maps that leave out id: the inside id to take (0 if mapped, else the first map's); else -1. */
+static int64_t unmapped_caller(const struct ck__idmap *maps, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (id >= maps[i].outside && id - maps[i].outside < maps[i].count)
+			return -1;
+	for (size_t i = 0; i < n; i++)
+		if (maps[i].inside == 0)
+			return 0;
+	return n ? (int64_t)maps[0].inside : -1;
+}
 
 static void state_init(struct launch_state *s, const struct ck__launch *l)
 {
@@ -792,9 +919,16 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 	c->envp = l->envp ? l->envp : environ;
 	c->path_env = ck__path_env();
 	c->ctl = c->ctl_parent = c->parent_pidfd = -1;
+	for (size_t i = 0; i < CK__CG_GROUPS; i++)
+		c->cg_procs[i] = -1;
 	c->parent_pid = getpid();
 	c->hold = holds(l);
 	c->await_parent = (a->namespaces & CK_CLONE_NEWUSER) || ck__status_wanted(a);
+	c->take_uid = c->take_gid = -1;
+	if ((a->namespaces & CK_CLONE_NEWUSER) && !a->map_self) {
+		c->take_uid = unmapped_caller(a->uid, a->nuid, (uint32_t)geteuid());
+		c->take_gid = unmapped_caller(a->gid, a->ngid, (uint32_t)getegid());
+	}
 	/* a new root takes more stack and time than a CLONE_VM child should hold the caller */
 	c->own_memory = c->await_parent || c->hold || a->new_root || a->init;
 	c->cap_last = a->set_caps || a->set_bounding ? ck__cap_last() : 0;
@@ -820,6 +954,7 @@ static void state_release(struct launch_state *s)
 	ck__mount_plan_free(s->c.mounts);
 	free(s->env);
 	free(s->pwd_env);
+	ck__cgroups_launched(s->cgroups);
 }
 
 /* The new root's plan (sources resolved); a failure reported as the child's would be. 0 or errno. */
@@ -850,9 +985,12 @@ static pid_t launch_clone(struct launch_state *s)
 		args->stack = (uint64_t)(uintptr_t)s->stack;
 		args->stack_size = CHILD_STACK;
 	}
-	if (a->cgroup_fd >= 0) {
+	int cgroup_fd = ck__cgroups_v2_fd(s->cgroups);
+	if (cgroup_fd < 0)
+		cgroup_fd = a->cgroup_fd;
+	if (cgroup_fd >= 0) {
 		args->flags |= CK_CLONE_INTO_CGROUP;
-		args->cgroup = (uint64_t)a->cgroup_fd;
+		args->cgroup = (uint64_t)cgroup_fd;
 	}
 	args->exit_signal = (uint64_t)a->exit_signal;
 	args->pidfd = (uint64_t)(uintptr_t)&s->pidfd;
@@ -976,6 +1114,18 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		s.c.set_pwd = true;
 		s.c.envp = s.pwd_env;
 	}
+	/* cgroup limits (sbx-res): the groups exist, limits written, before the child does */
+	if (ck__cgroup_wanted(l->attr)) {
+		int r = ck__cgroups_create(l->attr, &s.cgroups, why, sizeof(why));
+		if (r < 0) {
+			f.why = why;
+			f.step = CK__STEP_CGROUP;
+			e = -r;
+			goto fail;
+		}
+		for (size_t i = 0; i < s.cgroups->n; i++)
+			s.c.cg_procs[i] = s.cgroups->g[i].procs_fd;
+	}
 	if (l->attr->pdeath_sig)
 		s.c.parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	f.step = CK__STEP_CLONE;
@@ -1064,6 +1214,7 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		child->listener = ck__take_fd(&s.listener);
 	}
 	state_release(&s);
+	child->cgroups = s.cgroups;
 	*out = child;
 	errno = saved_errno;
 	return 0;
@@ -1078,6 +1229,7 @@ fail:
 	if (child->json_status_fd >= 0)
 		close(child->json_status_fd);
 	state_release(&s);
+	ck__cgroups_close(s.cgroups, true); /* the child, if any, is reaped by now */
 	free(child);
 	errno = saved_errno;
 	return -e;

@@ -72,6 +72,10 @@ static const char *const step_names[CK__STEP__COUNT] = {
 	[CK__STEP_ARGUMENTS] = "arguments",
 	[CK__STEP_PREPARE] = "prepare",
 	[CK__STEP_ID_HELPER] = "newuidmap/newgidmap",
+	/* the init's own copy of the caller's seccomp filters (sbx-fix) */
+	[CK__STEP_INIT_SECCOMP] = "seccomp filter in the init (PID 1)",
+	[CK__STEP_CGROUP] = "cgroup limits",
+	[CK__STEP_CGROUP_JOIN] = "join cgroup",
 };
 
 const char *ck__step_name(enum ck__step step)

@@ -46,6 +46,7 @@ struct ck__fdmap {
 
 /* A compiled filter (struct sock_filter[], len bytes), loaded with no_new_privs. */
 struct ck__mount_op;
+struct ck__cgroups;
 
 struct ck__filter {
 	void *bpf;
@@ -107,6 +108,8 @@ struct ck_spawn_attr {
 	size_t nrlimits;
 	struct ck__envop *envops;
 	size_t nenvops;
+	/* cgroup limits (sbx-res): a fresh group made at each spawn (lib/sandbox/cgroup.c) */
+	struct ck_cgroup_limits limits;
 };
 
 /* Where a started child is on its way to the program. */
@@ -127,6 +130,8 @@ struct ck_child {
 	char *file;       /* held or released: for execve's message */
 	/* status for supervisors: a dup of the json-status fd for the exit document; -1 none */
 	int json_status_fd;
+	/* cgroup limits (sbx-res): the fresh groups, removed once the child is waited for */
+	struct ck__cgroups *cgroups;
 };
 
 /*
@@ -183,6 +188,7 @@ int ck__spawn_attr_take_listener(struct ck_spawn_attr *attr, void *bpf, size_t l
 enum ck__step {
 	CK__STEP_NONE,
 	/* in the child */
+	CK__STEP_CGROUP_JOIN,       /* cgroup limits (sbx-res): the child enters its v1 groups */
 	CK__STEP_PDEATHSIG,
 	CK__STEP_PARENT_GONE,
 	CK__STEP_WAIT_MAPS,
@@ -233,6 +239,9 @@ enum ck__step {
 	CK__STEP_ARGUMENTS,         /* a NULL argument */
 	CK__STEP_PREPARE,           /* the parent's own memory for the launch */
 	CK__STEP_ID_HELPER,         /* newuidmap / newgidmap (sbx-proc) */
+	/* the init's own copy of the caller's seccomp filters (sbx-fix) */
+	CK__STEP_INIT_SECCOMP,
+	CK__STEP_CGROUP,            /* cgroup limits (sbx-res): making the groups */
 	CK__STEP__COUNT,
 };
 

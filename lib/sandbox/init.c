@@ -76,17 +76,17 @@ CK_CHILD_CODE static _Noreturn void init_loop(pid_t program)
 	}
 }
 
-CK_CHILD_CODE int ck__init_start(int ctl)
+CK_CHILD_CODE pid_t ck__init_fork(void)
 {
 	/* a raw fork: glibc's would take locks another thread of the caller may have held */
 	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
-	if (pid < 0)
-		return -errno;
-	if (pid == 0)
-		return 0;
+	return pid < 0 ? -errno : pid;
+}
+
+CK_CHILD_CODE _Noreturn void ck__init_run(pid_t program, int ctl)
+{
 	if (ctl >= 0)
 		close(ctl); /* the program's execve must close the last end the parent waits on */
 	syscall(SYS_close_range, 3U, ~0U, 0U);
-	ck__caps_clear();
-	init_loop(pid);
+	init_loop(program);
 }

@@ -31,12 +31,18 @@ CK_CHILD_CODE int ck__caps_clear(void) CK_HIDDEN;
 /* ---- PID 1 (init.c) ---- */
 
 /*
- * In the child: forks the program's process. In the program's process it
- * returns 0; the caller's process becomes the init and never returns. ctl
- * (the control socket, or -1) is closed in the init. -errno when the fork
- * fails.
+ * In the child: forks the program's process. 0 in the program's process,
+ * its pid in the caller's (which is to become the init), -errno when the
+ * fork fails.
  */
-CK_CHILD_CODE int ck__init_start(int ctl) CK_HIDDEN;
+CK_CHILD_CODE pid_t ck__init_fork(void) CK_HIDDEN;
+/*
+ * The init's loop in the caller's process of ck__init_fork: closes ctl (the
+ * control socket, or -1) and every fd above 2, then reaps, forwards
+ * signals to program and exits with its status. The caller has dropped
+ * what the init must not keep (capabilities) and loaded its filters.
+ */
+CK_CHILD_CODE _Noreturn void ck__init_run(pid_t program, int ctl) CK_HIDDEN;
 
 /* ---- network (net.c) ---- */
 

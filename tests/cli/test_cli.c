@@ -762,7 +762,10 @@ static const struct cli_case option_cases[] = {
 	  "", USAGE("seccomp", "--format 'json': expected bpf, pfc or oci") },
 	{ "seccomp: an unknown action",
 	  { "seccomp", "--deny", "newuser", "--action", "abort", "--format", "oci" }, NULL, 2, "",
-	  USAGE("seccomp", "--action 'abort': expected errno, kill, log, trace or notify") },
+	  USAGE("seccomp", "--action 'abort': expected errno, kill, kill-thread, trap, log, trace or notify") },
+	{ "seccomp: allow is no deny action",
+	  { "seccomp", "--deny", "newuser", "--action", "allow", "--format", "oci" }, NULL, 2, "",
+	  USAGE("seccomp", "--action 'allow': expected errno, kill, kill-thread, trap, log, trace or notify") },
 	{ "seccomp: an unknown errno",
 	  { "seccomp", "--deny", "newuser", "--errno", "EWHATEVER", "--format", "oci" }, NULL, 2, "",
 	  USAGE("seccomp", "--errno 'EWHATEVER': expected an errno name such as EPERM or EACCES, or a "

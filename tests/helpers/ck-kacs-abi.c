@@ -25,6 +25,8 @@
 
 #include <clonekit/kacs_abi.h>
 
+#include "fdpass.h"
+
 static const char *err_name(int e)
 {
 	switch (e) {
@@ -77,31 +79,6 @@ static long adjust(int fd)
 	return ioctl(fd, CK_KACS_IOC_ADJUST_PRIVS, &a);
 }
 
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, b = 'x';
-	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], b;
-	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1 || !CMSG_FIRSTHDR(&m))
-		return -1;
-	int fd;
-	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(int));
-	return fd;
-}
-
 static int handles(void)
 {
 	int q = (int)open_self(0, CK_KACS_TOKEN_QUERY);
@@ -117,9 +94,9 @@ static int handles(void)
 	show("dup_adjust", adjust(d));
 
 	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || send_fd(sv[0], q) < 0 || send_fd(sv[0], qa) < 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || ck_test_send_fd(sv[0], q) < 0 || ck_test_send_fd(sv[0], qa) < 0)
 		return 1;
-	int rq = recv_fd(sv[1]), rqa = recv_fd(sv[1]);
+	int rq = ck_test_recv_fd(sv[1], 0), rqa = ck_test_recv_fd(sv[1], 0);
 	show("scm_query", query_type(rq));
 	show("scm_adjust", adjust(rq));
 	show("scm_adjust_handle_adjust", adjust(rqa));

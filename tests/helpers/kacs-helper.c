@@ -64,6 +64,8 @@
 #include <clonekit/kacs.h>
 #include <clonekit/kacs_abi.h>
 
+#include "fdpass.h"
+
 /* The section a test signs (clonekit kacs sign): the version byte set, so it is PROGBITS. */
 __attribute__((section(".peios.sig"), used)) const unsigned char peios_sig[65] = { 0x01 };
 /* A byte a test may flip after signing (case 15): data nothing reads. */
@@ -780,42 +782,6 @@ static void op_adjust_priv(int fd, const char *op, uint32_t luid, bool on, struc
 	result(op, sys(ioctl(fd, CK_KACS_IOC_ADJUST_PRIVS, &a)), r);
 }
 
-static int send_fd(int sock, int fd)
-{
-	char c = 'f';
-	struct iovec iov = { &c, 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c0 = CMSG_FIRSTHDR(&m);
-	c0->cmsg_level = SOL_SOCKET;
-	c0->cmsg_type = SCM_RIGHTS;
-	c0->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c0), &fd, sizeof(int));
-	return sendmsg(sock, &m, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-static long recv_fd(int sock)
-{
-	char c;
-	struct iovec iov = { &c, 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) < 0) /* the sender ran before: never wait */
-		return -errno;
-	struct cmsghdr *c0 = CMSG_FIRSTHDR(&m);
-	if (!c0 || c0->cmsg_type != SCM_RIGHTS)
-		return -EBADMSG;
-	int fd;
-	memcpy(&fd, CMSG_DATA(c0), sizeof(int));
-	return fd;
-}
-
 /* Replaces this agent's program with path, still an agent on sock: "ok" comes from the new program. */
 static void op_exec(char **w, int n, int sock, struct reply *r)
 {
@@ -1137,10 +1103,11 @@ static void op_token(char **w, int n, struct reply *r)
 		int what;
 		if (n < 3 || !fd_arg(w[2], &what))
 			return (void)bad(r, op, "fd", n > 2 ? w[2] : NULL);
-		return result(op, send_fd(fd, what), r);
+		return result(op, ck_test_send_fd(fd, what), r);
 	}
 	if (strcmp(op, "recvfd") == 0)
-		return store_fd(op, recv_fd(fd), n > 2 ? w[2] : NULL, r);
+		/* the sender ran before: never wait */
+		return store_fd(op, ck_test_recv_fd(fd, MSG_DONTWAIT), n > 2 ? w[2] : NULL, r);
 	if (strcmp(op, "getfd") == 0) { /* getfd %pidfd N: the copy, and whether it is O_CLOEXEC */
 		long target;
 		if (n < 3 || !num(w[2], &target))

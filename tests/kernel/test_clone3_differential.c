@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -555,6 +556,29 @@ static int call(const struct layout *L, const struct dcase *c, enum who w, int f
 }
 
 /*
+ * Starts a sub-helper, fork-like, whose exit signal is 0 rather than SIGCHLD:
+ * the kernel auto-reaps a SIGCHLD child whose parent ignores SIGCHLD, and a
+ * CLONE_PARENT|CLONE_SIGHAND|CLONE_NEWPID child of an earlier call (a sibling
+ * of this helper, which it cannot wait for) sets SIGCHLD to SIG_IGN in the
+ * table it shares with this helper whenever it exits. Its pid, 0 in the
+ * sub-helper, or -1.
+ */
+static pid_t start_subhelper(void)
+{
+	return (pid_t)syscall(SYS_clone, 0UL, NULL, NULL, NULL, NULL);
+}
+
+/* Waits for a sub-helper to die or stop (__WALL: its exit signal is not SIGCHLD); its wait status, or -1. */
+static int wait_subhelper(pid_t p)
+{
+	int st = 0;
+
+	if (waitpid(p, &st, WUNTRACED | __WALL) != p)
+		return -1;
+	return st;
+}
+
+/*
  * A child whose exit signal is SIGKILL or SIGSTOP kills or stops its parent:
  * the call is made in a sub-helper, whose death by that signal says a child
  * was made.
@@ -562,15 +586,12 @@ static int call(const struct layout *L, const struct dcase *c, enum who w, int f
 static int call_guarded(const struct layout *L, const struct dcase *c, enum who w, int first_free_fd,
 			int *slot, const char **need)
 {
-	/*
-	 * A CLONE_SIGHAND|CLONE_NEWPID child's exit sets SIGCHLD to SIG_IGN in
-	 * the table it shared with this helper, which would reap the sub-helper.
-	 */
+	/* the calls are made with SIGCHLD's default, whatever a sharer of the table left */
 	signal(SIGCHLD, SIG_DFL);
 	if (c->a.exit_signal != SIGKILL && c->a.exit_signal != SIGSTOP)
 		return *slot = call(L, c, w, first_free_fd, need);
 	*slot = -1;
-	pid_t p = fork();
+	pid_t p = start_subhelper();
 	if (p == 0) {
 		int e = call(L, c, w, first_free_fd, need);
 		*slot = e;
@@ -578,12 +599,12 @@ static int call_guarded(const struct layout *L, const struct dcase *c, enum who 
 			pause(); /* the child's exit signal ends this */
 		_exit(0);
 	}
-	int st = 0;
-	if (p < 0 || waitpid(p, &st, WUNTRACED) != p)
+	int st = p < 0 ? -1 : wait_subhelper(p);
+	if (st == -1)
 		_exit(5);
 	if (WIFSTOPPED(st)) {
 		kill(p, SIGKILL);
-		waitpid(p, &st, 0);
+		waitpid(p, &st, __WALL);
 		*slot = 0;
 	} else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && *slot == -1) {
 		*slot = 0;
@@ -880,4 +901,84 @@ Test(clone3_differential, ck_clone3_answers_as_the_kernels_clone3_with_and_witho
 		     n - ck_agree, n, seed);
 	cr_assert_eq(fb_agree, n, "without clone3, ck_clone3 differs from the kernel for %zu of %zu structs (rerun with CLONEKIT_SEED=%#" PRIx64 ")",
 		     n - fb_agree, n, seed);
+}
+
+/* ---- the exit-signal guard, against the sibling that once made it fail ---- */
+
+static volatile int sibling_go;
+
+/* A sibling sharing the helper's memory and signal table: it waits for its cue on its own stack, then exits. */
+__attribute__((no_sanitize("address"), noinline)) static int sibling_fn(void *arg)
+{
+	while (!__atomic_load_n(&sibling_go, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+	return 0;
+}
+
+/*
+ * What a helper met now and then under load ("helper exit 5"): a
+ * CLONE_PARENT|CLONE_VM|CLONE_SIGHAND|CLONE_NEWPID child of an earlier call,
+ * a sibling the helper cannot wait for, exits as the init of its PID
+ * namespace after call_guarded has started a sub-helper, and so sets SIGCHLD
+ * to SIG_IGN in the table the helper shares with it; the sub-helper, killed
+ * by its own child's exit signal, must still be there to be waited for. The
+ * sibling's exit is placed in that window here, not left to the scheduler.
+ */
+Test(clone3_differential, the_exit_signal_guard_survives_a_sibling_that_leaves_sigchld_ignored)
+{
+	if (!CK_HAVE_RAWCALL)
+		ck_skip_or_fail("the clone3 differential's helpers exist only on x86_64");
+	if (geteuid() != 0)
+		ck_skip_or_fail("a child in a new PID namespace needs root");
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	int go[2];
+	cr_assert_eq(pipe2(go, O_CLOEXEC), 0);
+	pid_t h = fork();
+	cr_assert(h >= 0);
+	if (h == 0) { /* the helper: its exit status names the step that failed */
+		struct ck_clone_args a = {
+			.flags = CK_CLONE_PARENT | CK_CLONE_VM | CK_CLONE_SIGHAND | CK_CLONE_NEWPID,
+			.stack = (uintptr_t)stack,
+			.stack_size = sizeof(stack),
+		};
+		signal(SIGCHLD, SIG_DFL);
+		long sib = ck_clone3(&a, sizeof(a), sibling_fn, NULL);
+		if (sib <= 0)
+			_exit(10);
+		int sib_fd = (int)syscall(SYS_pidfd_open, (pid_t)sib, 0);
+		if (sib_fd < 0)
+			_exit(11);
+		pid_t p = start_subhelper();
+		if (p == 0) { /* the sub-helper: killed as a child's SIGKILL exit signal kills it */
+			char b;
+			while (read(go[0], &b, 1) < 0 && errno == EINTR)
+				;
+			kill(getpid(), SIGKILL);
+			_exit(12);
+		}
+		if (p < 0)
+			_exit(13);
+		__atomic_store_n(&sibling_go, 1, __ATOMIC_RELEASE);
+		struct pollfd pf = { .fd = sib_fd, .events = POLLIN };
+		while (poll(&pf, 1, -1) < 0 && errno == EINTR)
+			;
+		struct sigaction now;
+		if (sigaction(SIGCHLD, NULL, &now) < 0 || now.sa_handler != SIG_IGN)
+			_exit(14); /* the premise: the sibling's exit left SIGCHLD ignored */
+		if (write(go[1], "x", 1) != 1)
+			_exit(15);
+		int st = wait_subhelper(p);
+		if (st == -1)
+			_exit(5); /* what call_guarded exits with */
+		_exit(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? 0 : 16);
+	}
+	close(go[0]);
+	close(go[1]);
+	int st;
+	cr_assert_eq(waitpid(h, &st, 0), h);
+	/* the sibling was made with CLONE_PARENT: it is this process's child */
+	while (waitpid(-1, NULL, __WALL) > 0)
+		;
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "the helper's status %#x (exit 5: the sub-helper was reaped by the kernel, not waited for)", st);
 }

@@ -74,23 +74,6 @@ static char *in_dir(const char *name)
 	return p;
 }
 
-/* A shell command's output through the shared harness; it must exit 0. */
-static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
-	struct ck_test_run_opts o = { .timeout_s = 60, .tee_fd = -1 };
-	struct ck_test_run r;
-	cr_assert_eq(ck_test_run(argv, &o, &r), 0, "%s", cmd);
-	cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "%s: status 0x%x\n%s", cmd, r.status, r.out);
-	return r.out;
-}
-
 static char *text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- The signed copies of the helper (cases 12-16) ------------------------------------ */
@@ -109,14 +92,14 @@ static void make_signed(struct signed_set *s)
 	s->signed_path = in_dir("kacs-helper-signed");
 	s->flipped = in_dir("kacs-helper-flipped");
 	s->other_key = in_dir("kacs-helper-other-key");
-	free(sh("openssl genpkey -algorithm ed25519 -out '%s/k.pem' && openssl genpkey -algorithm ed25519 -out '%s/o.pem'",
+	free(ck_test_sh("openssl genpkey -algorithm ed25519 -out '%s/k.pem' && openssl genpkey -algorithm ed25519 -out '%s/o.pem'",
 		dir, dir));
-	pub = sh("'%s' kacs sign --key '%s/k.pem' --print-public", ck, dir);
+	pub = ck_test_sh("'%s' kacs sign --key '%s/k.pem' --print-public", ck, dir);
 	pub[strcspn(pub, "\n")] = '\0';
 	cr_assert_eq(strlen(pub), 64, "public key '%s'", pub);
 	snprintf(s->key, sizeof(s->key), "%s:512:8192", pub);
 	free(pub);
-	free(sh("cp '%s' '%s' && cp '%s' '%s' && chmod 0755 '%s' '%s' && '%s' kacs sign --key '%s/k.pem' '%s' >/dev/null && "
+	free(ck_test_sh("cp '%s' '%s' && cp '%s' '%s' && chmod 0755 '%s' '%s' && '%s' kacs sign --key '%s/k.pem' '%s' >/dev/null && "
 		"'%s' kacs sign --key '%s/o.pem' '%s' >/dev/null && cp '%s' '%s'",
 		helper, s->signed_path, helper, s->other_key, s->signed_path, s->other_key, ck, dir, s->signed_path, ck, dir,
 		s->other_key, s->signed_path, s->flipped));
@@ -139,7 +122,7 @@ static void make_signed(struct signed_set *s)
 	free(b);
 
 	/* the premise, from the verifier of issue 12: signed, and the other two not */
-	char *v = sh("'%s' kacs verify --pip-key '%s' '%s' '%s' '%s' 2>&1 || true", ck, s->key, s->signed_path, s->flipped,
+	char *v = ck_test_sh("'%s' kacs verify --pip-key '%s' '%s' '%s' '%s' 2>&1 || true", ck, s->key, s->signed_path, s->flipped,
 		     s->other_key);
 	cr_assert(strstr(v, text("%s: Protected/8192 ", s->signed_path)) && strstr(v, text("%s: unsigned", s->flipped)) &&
 			  strstr(v, text("%s: unsigned", s->other_key)),
@@ -190,6 +173,22 @@ static char *script_words(const char *script, const struct run_opts *o)
 	return out;
 }
 
+/* argv from *n on: `clonekit kacs run`, behind setpriv to uid 65534 (without capabilities) in AS_NOBODY. */
+static void kacs_run_argv(enum mode m, const char **argv, int *n)
+{
+	if (m == AS_NOBODY) {
+		argv[(*n)++] = "/usr/bin/setpriv";
+		argv[(*n)++] = "--reuid=65534";
+		argv[(*n)++] = "--regid=65534";
+		argv[(*n)++] = "--clear-groups";
+		argv[(*n)++] = "--inh-caps=-all";
+		argv[(*n)++] = "--";
+	}
+	argv[(*n)++] = env_path("CLONEKIT_BIN");
+	argv[(*n)++] = "kacs";
+	argv[(*n)++] = "run";
+}
+
 /* Runs `clonekit kacs run ... -- kacs-helper run SCRIPT` in mode: the transcript (free it). */
 static char *run_kacs(enum mode m, const struct run_opts *o, const char *script)
 {
@@ -197,19 +196,9 @@ static char *run_kacs(enum mode m, const struct run_opts *o, const char *script)
 	int n = 0;
 	char *words = script_words(script, o);
 
-	if (m == AS_NOBODY) {
-		if (access("/usr/bin/setpriv", X_OK) != 0)
-			return NULL;
-		argv[n++] = "/usr/bin/setpriv";
-		argv[n++] = "--reuid=65534";
-		argv[n++] = "--regid=65534";
-		argv[n++] = "--clear-groups";
-		argv[n++] = "--inh-caps=-all";
-		argv[n++] = "--";
-	}
-	argv[n++] = env_path("CLONEKIT_BIN");
-	argv[n++] = "kacs";
-	argv[n++] = "run";
+	if (m == AS_NOBODY && access("/usr/bin/setpriv", X_OK) != 0)
+		return NULL;
+	kacs_run_argv(m, argv, &n);
 	argv[n++] = "--decisions";
 	argv[n++] = in_dir("decisions.jsonl");
 	if (o->profile) {
@@ -231,11 +220,8 @@ static char *run_kacs(enum mode m, const struct run_opts *o, const char *script)
 	int e = ck_test_run((char *const *)argv, &ro, &r);
 	free(words);
 	cr_assert_eq(e, 0, "spawning clonekit kacs run: %s", strerror(e));
-	cr_assert_not(r.timed_out, "kacs run did not end in 120 s; it printed:\n%s", r.out ? r.out : "");
-	cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0,
-		  "kacs run ended with status 0x%x (exit %d); it printed:\n%s", r.status,
-		  WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1, r.out ? r.out : "");
-	return r.out ? r.out : strdup("");
+	ck_test_assert_exit(&r, 0, "kacs run (120 s at most)");
+	return r.out;
 }
 
 /* ---- The transcript pattern ----------------------------------------------------------- */
@@ -351,7 +337,7 @@ static void kacs_case(enum mode m, const struct run_opts *o, const char *script,
 /* A decision-log line (JSON Lines) that has every one of the n fragments. */
 static bool decision_has(int n, ...)
 {
-	char *all = sh("cat '%s' 2>/dev/null || true", in_dir("decisions.jsonl"));
+	char *all = ck_test_sh("cat '%s' 2>/dev/null || true", in_dir("decisions.jsonl"));
 	bool found = false;
 	for (char *save, *line = strtok_r(all, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
 		va_list ap;
@@ -649,15 +635,15 @@ KACS_CASE(case08_low_integrity_signals_itself_under_v022)
 	kacs_case(m, &v022, case08_script, expect, NULL, 0);
 }
 
+/* Case 9's two processes: a as alice, ignoring SIGTERM, and b as bob; the script, and its transcript. */
+#define ALICE_AND_BOB "fork a\n@a as alice\n@a ignore TERM\nfork b\n@b as bob\n"
+#define ALICE_AND_BOB_EXPECT "fork: ok pid={*}\na/as: ok\na/ignore: ok\nfork: ok pid={*}\nb/as: ok\n"
+
 /* 9: another user: only QUERY_LIMITED (Everyone's ACE). */
 KACS_CASE(case09_another_user_gets_only_query_limited)
 {
 	kacs_case(m, &plain_run,
-		  "fork a\n"
-		  "@a as alice\n"
-		  "@a ignore TERM\n"
-		  "fork b\n"
-		  "@b as bob\n"
+		  ALICE_AND_BOB
 		  "@b kill $a 0\n"
 		  "@b pidfd_open $a =pa\n"
 		  "@b getpgid $a\n"
@@ -668,11 +654,7 @@ KACS_CASE(case09_another_user_gets_only_query_limited)
 		  "@b prlimit $a\n"
 		  "@b getaffinity $a\n"
 		  "@b open_process %pa QUERY\n",
-		  "fork: ok pid={*}\n"
-		  "a/as: ok\n"
-		  "a/ignore: ok\n"
-		  "fork: ok pid={*}\n"
-		  "b/as: ok\n"
+		  ALICE_AND_BOB_EXPECT
 		  "b/kill: ok\n"
 		  "b/pidfd_open: ok\n"
 		  "b/getpgid: ok\n"
@@ -699,11 +681,7 @@ KACS_CASE(case09_another_user_gets_only_query_limited)
 KACS_CASE(case09_the_other_rows_for_another_user)
 {
 	kacs_case(m, &plain_run,
-		  "fork a\n"
-		  "@a as alice\n"
-		  "@a ignore TERM\n"
-		  "fork b\n"
-		  "@b as bob\n"
+		  ALICE_AND_BOB
 		  "@b getsid $a\n"
 		  "@b tkill $a TERM\n"
 		  "@b tgkill $a TERM\n"
@@ -711,11 +689,7 @@ KACS_CASE(case09_the_other_rows_for_another_user)
 		  "@b kcmp $a\n"
 		  "@b fork b2\n"
 		  "@b kcmp $b2\n",
-		  "fork: ok pid={*}\n"
-		  "a/as: ok\n"
-		  "a/ignore: ok\n"
-		  "fork: ok pid={*}\n"
-		  "b/as: ok\n"
+		  ALICE_AND_BOB_EXPECT
 		  "b/getsid: ok\n"
 		  "b/tkill: EACCES\n"
 		  "b/tgkill: EACCES\n"
@@ -1241,17 +1215,7 @@ KACS_CASE(peios_program_logs_in_and_execs_unchanged)
 	const char *helper = env_path("CK_KACS_HELPER");
 	const char *argv[24];
 	int n = 0;
-	if (m == AS_NOBODY) {
-		argv[n++] = "/usr/bin/setpriv";
-		argv[n++] = "--reuid=65534";
-		argv[n++] = "--regid=65534";
-		argv[n++] = "--clear-groups";
-		argv[n++] = "--inh-caps=-all";
-		argv[n++] = "--";
-	}
-	argv[n++] = env_path("CLONEKIT_BIN");
-	argv[n++] = "kacs";
-	argv[n++] = "run";
+	kacs_run_argv(m, argv, &n);
 	argv[n++] = "--";
 	argv[n++] = helper;
 	argv[n++] = "as";
@@ -1264,7 +1228,7 @@ KACS_CASE(peios_program_logs_in_and_execs_unchanged)
 	struct ck_test_run_opts ro = { .timeout_s = 120, .tee_fd = -1 };
 	struct ck_test_run r;
 	cr_assert_eq(ck_test_run((char *const *)argv, &ro, &r), 0);
-	cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "status 0x%x:\n%s", r.status, r.out);
+	ck_test_assert_exit(&r, 0, "kacs run (120 s at most)");
 	match(r.out,
 	      "whoami: ok " ALICE "\n"
 	      "whoami: ok " ALICE "\n"
@@ -1288,8 +1252,8 @@ Test(kacs_helper, the_identities_are_token_specs_issue_12s_reader_accepts)
 	};
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		char *file = in_dir(ids[i].name);
-		free(sh("'%s' wire %s '%s'", env_path("CK_KACS_HELPER"), ids[i].name, file));
-		char *out = sh("'%s' kacs token @'%s'", env_path("CLONEKIT_BIN"), file);
+		free(ck_test_sh("'%s' wire %s '%s'", env_path("CK_KACS_HELPER"), ids[i].name, file));
+		char *out = ck_test_sh("'%s' kacs token @'%s'", env_path("CLONEKIT_BIN"), file);
 		cr_assert(strstr(out, text("user             %s\n", ids[i].user)), "%s:\n%s", ids[i].name, out);
 		cr_assert(strstr(out, ids[i].integrity) && strstr(out, ids[i].privs), "%s:\n%s", ids[i].name, out);
 		free(out);
@@ -1301,7 +1265,7 @@ Test(kacs_helper, the_identities_are_token_specs_issue_12s_reader_accepts)
 
 Test(kacs_demo, the_peios_program_of_the_demo_shows_each_decision)
 {
-	char *out = sh("sh '%s/scripts/demo-kacs.sh' '%s' 2>&1", env_path("CLONEKIT_SRC"), env_path("CLONEKIT_BIN"));
+	char *out = ck_test_sh("sh '%s/scripts/demo-kacs.sh' '%s' 2>&1", env_path("CLONEKIT_SRC"), env_path("CLONEKIT_BIN"));
 	static const char *const lines[] = {
 		"bob/kill: EACCES\n",          /* alice's SD gives bob QUERY_LIMITED only */
 		"alice/setsd: ok\n",           /* the owner adds bob's TERMINATE */

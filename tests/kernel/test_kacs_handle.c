@@ -23,6 +23,7 @@
 #include <clonekit/kacs_abi.h>
 
 #include "kacs/supervisor.h"
+#include "../helpers/fdpass.h"
 
 /* ---- S, as far as handle.c needs it ------------------------------------------ */
 
@@ -134,23 +135,12 @@ Test(kacs_handle, dup_fork_and_scm_rights_are_the_same_handle)
 	cr_assert_geq(pid, 0);
 	if (pid == 0) { /* the fork child passes its inherited copy back over SCM_RIGHTS, then waits */
 		close(sv[0]);
-		char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, b = 'x';
-		struct iovec iov = { .iov_base = &b, .iov_len = 1 };
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-		_exit(sendmsg(sv[1], &m, 0) == 1 && read(sv[1], &b, 1) >= 0 ? 0 : 1);
+		char b;
+		_exit(ck_test_send_fd(sv[1], fd) == 0 && read(sv[1], &b, 1) >= 0 ? 0 : 1);
 	}
 	cr_assert_eq(resolve(pid, fd), h, "the fork child's inherited copy");
-	char cbuf[CMSG_SPACE(sizeof(int))], b;
-	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	cr_assert_eq(recvmsg(sv[0], &m, MSG_CMSG_CLOEXEC), 1);
-	int got;
-	memcpy(&got, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(int));
+	int got = ck_test_recv_fd(sv[0], 0);
+	cr_assert_geq(got, 0, "recvmsg: %s", strerror(-got));
 	cr_assert_eq(resolve(getpid(), got), h, "received over SCM_RIGHTS");
 	cr_assert_eq(h->granted, 0x28, "one description, one mask");
 

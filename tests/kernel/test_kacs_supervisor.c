@@ -29,6 +29,7 @@
 #include <clonekit/spawn.h>
 
 #include "kacs/sup_internal.h"
+#include "../run.h"
 #include "../support.h"
 
 struct ck_kacs_supervisor {
@@ -72,6 +73,45 @@ static void start(struct ck_kacs_supervisor *sv, char **argv, struct ck_spawn_at
 	cr_assert_eq(rc, 0, "%s", err.message);
 }
 
+/* Starts argv with its stdout a pipe (*out: the read end) and, when in is not NULL, its stdin one (*in: the write end). */
+static void start_piped(struct ck_kacs_supervisor *sv, char **argv, int *in, int *out)
+{
+	int o[2], i[2] = { -1, -1 };
+	cr_assert_eq(pipe2(o, O_CLOEXEC), 0);
+	if (in)
+		cr_assert_eq(pipe2(i, O_CLOEXEC), 0);
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	if (in)
+		cr_assert_eq(ck_spawn_attr_add_fd(a, i[0], 0), 0);
+	cr_assert_eq(ck_spawn_attr_add_fd(a, o[1], 1), 0);
+	start(sv, argv, a);
+	ck_spawn_attr_free(a);
+	close(o[1]);
+	*out = o[0];
+	if (in) {
+		close(i[0]);
+		*in = i[1];
+	}
+}
+
+/* Reads from fd up to a newline (NUL-terminated into line) while the supervisor serves the tree. */
+static void read_line_serving(struct ck_kacs_supervisor *sv, int fd, char *line, size_t size)
+{
+	size_t len = 0;
+	line[0] = '\0';
+	while (!strchr(line, '\n')) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 0) == 1) {
+			ssize_t n = read(fd, line + len, size - 1 - len);
+			cr_assert_gt(n, 0);
+			len += (size_t)n;
+			line[len] = '\0';
+			continue;
+		}
+		cr_assert_eq(ck_kacs_supervisor_step(sv, 50), 1);
+	}
+}
+
 static int serve(struct ck_kacs_supervisor *sv)
 {
 	int rc;
@@ -81,13 +121,6 @@ static int serve(struct ck_kacs_supervisor *sv)
 }
 
 /* No child of this process is left (every one was reaped). */
-static void assert_no_child_left(void)
-{
-	siginfo_t si;
-	cr_assert_eq(waitid(P_ALL, 0, &si, WEXITED | WNOHANG), -1, "a child is left");
-	cr_assert_eq(errno, ECHILD);
-}
-
 static void serves_a_tree_to_its_end(void)
 {
 	const char *helper = getenv("CK_LINEAGE_HELPER");
@@ -113,7 +146,7 @@ static void serves_a_tree_to_its_end(void)
 	cr_assert_eq(stats.processes, 0);
 	free_sup(sv);
 	/* the CLONE_PARENT child's parent was S: the loop reaped it too */
-	assert_no_child_left();
+	ck_test_assert_no_children();
 }
 
 Test(kacs_supervisor, a_tree_is_served_until_its_last_task_ends_as_root)
@@ -137,7 +170,7 @@ static void status_of(char **argv, struct ck_kacs_error *err, int *out)
 	free_sup(sv);
 	if (rc == -EACCES && strstr(err->message, "perf_event_paranoid"))
 		ck_skip_or_fail("%s", err->message);
-	assert_no_child_left();
+	ck_test_assert_no_children();
 	*out = rc ? rc : st;
 }
 
@@ -167,29 +200,11 @@ Test(kacs_supervisor, a_missing_command_fails_the_start_with_enoent_and_leaves_n
 static void a_child_gets_a_copy_of_its_creators_token(void)
 {
 	struct ck_kacs_supervisor *sv = new_sup(0);
-	int out[2], in[2];
-	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
 	char *argv[] = { "/bin/sh", "-c", "sleep 30 & echo $!; read x; kill $!", NULL };
-	struct ck_spawn_attr *a = ck_spawn_attr_new();
-	cr_assert_eq(ck_spawn_attr_add_fd(a, in[0], 0), 0);
-	cr_assert_eq(ck_spawn_attr_add_fd(a, out[1], 1), 0);
-	start(sv, argv, a);
-	ck_spawn_attr_free(a);
-	close(out[1]);
-	close(in[0]);
-	char line[32] = "";
-	size_t len = 0;
-	while (!strchr(line, '\n')) {
-		struct pollfd p = { out[0], POLLIN, 0 };
-		if (poll(&p, 1, 0) == 1) {
-			ssize_t n = read(out[0], line + len, sizeof(line) - 1 - len);
-			cr_assert_gt(n, 0);
-			len += (size_t)n;
-			continue;
-		}
-		cr_assert_eq(ck_kacs_supervisor_step(sv, 50), 1);
-	}
+	int in, out;
+	start_piped(sv, argv, &in, &out);
+	char line[32];
+	read_line_serving(sv, out, line, sizeof(line));
 	pid_t child = atoi(line);
 	struct rlimit nofile;
 	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &nofile), 0);
@@ -214,14 +229,14 @@ static void a_child_gets_a_copy_of_its_creators_token(void)
 	cr_assert_eq(p->threads, 1);
 	cr_assert_null(ck__kacs_thread_find(s, child)->imp);
 
-	close(in[1]); /* read x ends, the shell kills the sleep */
-	close(out[0]);
+	close(in); /* read x ends, the shell kills the sleep */
+	close(out);
 	cr_assert_eq(serve(sv), 0);
 	int st;
 	cr_assert_eq(ck_kacs_supervisor_status(sv, &st), 0);
 	cr_assert(WIFEXITED(st), "status %#x", st);
 	free_sup(sv);
-	assert_no_child_left();
+	ck_test_assert_no_children();
 }
 
 Test(kacs_supervisor, a_child_gets_a_deep_copy_of_its_creators_token_as_root)
@@ -241,21 +256,13 @@ Test(kacs_supervisor, a_child_gets_a_deep_copy_of_its_creators_token_as_uid_6553
 Test(kacs_supervisor, a_lost_lineage_record_kills_the_tree_and_fails_with_eio)
 {
 	struct ck_kacs_supervisor *sv = new_sup(1); /* one page: about 80 records */
-	int out[2], in[2];
-	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
 	char *argv[] = { "/bin/sh", "-c", "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done; "
 					  "echo burst; read x; sleep 30", NULL };
-	struct ck_spawn_attr *a = ck_spawn_attr_new();
-	cr_assert_eq(ck_spawn_attr_add_fd(a, in[0], 0), 0);
-	cr_assert_eq(ck_spawn_attr_add_fd(a, out[1], 1), 0);
-	start(sv, argv, a);
-	ck_spawn_attr_free(a);
-	close(out[1]);
-	close(in[0]);
+	int in, out;
+	start_piped(sv, argv, &in, &out);
 	/* the supervisor does not drain while the burst runs: the ring overflows */
 	char buf[16];
-	cr_assert_eq(read(out[0], buf, sizeof(buf)), 6);
+	cr_assert_eq(read(out, buf, sizeof(buf)), 6);
 	/* the first drain sees a full ring and asks perf how many records it dropped */
 	cr_assert_eq(ck_kacs_supervisor_step(sv, 0), -EIO);
 	cr_assert(strstr(ck_kacs_supervisor_message(sv), "lineage lost"), "%s", ck_kacs_supervisor_message(sv));
@@ -265,11 +272,11 @@ Test(kacs_supervisor, a_lost_lineage_record_kills_the_tree_and_fails_with_eio)
 	int st;
 	cr_assert_eq(ck_kacs_supervisor_status(sv, &st), 0);
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#x", st);
-	if (in[1] >= 0)
-		close(in[1]);
-	close(out[0]);
+	if (in >= 0)
+		close(in);
+	close(out);
 	free_sup(sv);
-	assert_no_child_left();
+	ck_test_assert_no_children();
 }
 
 /* ---- clonekit kacs run -------------------------------------------------------------- */
@@ -278,15 +285,6 @@ struct cli_run {
 	int code;
 	char out[4096], err[4096];
 };
-
-static void read_all(int fd, char *buf, size_t len)
-{
-	size_t n = 0;
-	for (ssize_t r; n + 1 < len && (r = read(fd, buf + n, len - 1 - n)) > 0;)
-		n += (size_t)r;
-	buf[n] = '\0';
-	close(fd);
-}
 
 /* clonekit ARGS..., as root or as uid 65534: its exit code, stdout and stderr. */
 static void cli(struct cli_run *r, bool nobody, ...)
@@ -301,25 +299,14 @@ static void cli(struct cli_run *r, bool nobody, ...)
 		argv[n++] = s;
 	va_end(ap);
 	argv[n] = NULL;
-	int o[2], e[2];
-	cr_assert_eq(pipe2(o, O_CLOEXEC), 0);
-	cr_assert_eq(pipe2(e, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		dup2(o[1], 1);
-		dup2(e[1], 2);
-		if (nobody && (setgroups(0, NULL) || setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534)))
-			_exit(99);
-		execv(bin, argv);
-		_exit(98);
-	}
-	close(o[1]);
-	close(e[1]);
-	read_all(o[0], r->out, sizeof(r->out));
-	read_all(e[0], r->err, sizeof(r->err));
-	int st;
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	struct ck_test_run_opts o = { .capture_stderr = true, .tee_fd = -1, .as_nobody = nobody };
+	struct ck_test_run run;
+	int e = ck_test_run(argv, &o, &run);
+	cr_assert_eq(e, 0, "running %s: %s", bin, strerror(e));
+	snprintf(r->out, sizeof(r->out), "%s", run.out);
+	snprintf(r->err, sizeof(r->err), "%s", run.err);
+	int st = run.status;
+	ck_test_run_free(&run);
 	cr_assert(WIFEXITED(st), "clonekit: status %#x", st);
 	r->code = WEXITSTATUS(st);
 	if (r->code == 125 && strstr(r->err, "perf_event_paranoid"))
@@ -389,7 +376,8 @@ Test(kacs_supervisor, kacs_run_logs_each_decision_as_a_json_line)
 	    "sleep 30 & kill -0 1 2>/dev/null && exit 9; kill $!; wait", NULL);
 	int dfd = open(path, O_RDONLY | O_CLOEXEC);
 	static char text[4096];
-	read_all(dfd, text, sizeof(text));
+	ck_test_read_all(dfd, text, sizeof(text));
+	close(dfd);
 	unlink(path);
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	char *first = strstr(text, "\"op\":\"signal\",\"right\":\"0x1000\"");
@@ -429,33 +417,15 @@ Test(kacs_supervisor, a_call_on_a_newborn_without_a_record_waits_one_second_then
 		pause();
 		_exit(0);
 	}
-	int go[2], out[2]; /* after the fork: the outsider must not hold the pipes' ends */
-	cr_assert_eq(pipe2(go, O_CLOEXEC), 0);
-	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
 	char script[128];
 	snprintf(script, sizeof(script), "read x; kill -0 %d 2>/dev/null; echo $?", (int)outsider);
 	char *argv[] = { "/bin/sh", "-c", script, NULL };
-	struct ck_spawn_attr *a = ck_spawn_attr_new();
-	cr_assert_eq(ck_spawn_attr_add_fd(a, go[0], 0), 0);
-	cr_assert_eq(ck_spawn_attr_add_fd(a, out[1], 1), 0);
-	start(sv, argv, a);
-	ck_spawn_attr_free(a);
-	close(go[0]);
-	close(out[1]);
+	int go, out; /* after the fork: the outsider must not hold the pipes' ends */
+	start_piped(sv, argv, &go, &out);
 	uint64_t t0 = ck__kacs_now_ns(CLOCK_MONOTONIC);
-	close(go[1]);
-	char line[16] = "";
-	size_t len = 0;
-	while (!strchr(line, '\n')) {
-		struct pollfd p = { out[0], POLLIN, 0 };
-		if (poll(&p, 1, 0) == 1) {
-			ssize_t n = read(out[0], line + len, sizeof(line) - 1 - len);
-			cr_assert_gt(n, 0);
-			len += (size_t)n;
-			continue;
-		}
-		cr_assert_eq(ck_kacs_supervisor_step(sv, 50), 1);
-	}
+	close(go);
+	char line[16];
+	read_line_serving(sv, out, line, sizeof(line));
 	uint64_t waited = ck__kacs_now_ns(CLOCK_MONOTONIC) - t0;
 	cr_assert_str_eq(line, "1\n", "kill -0 failed (ESRCH)");
 	cr_assert_geq(waited, 1000000000ull, "answered after %llu ns", (unsigned long long)waited);
@@ -465,9 +435,9 @@ Test(kacs_supervisor, a_call_on_a_newborn_without_a_record_waits_one_second_then
 	/* the outsider is a child of S too: the tree ends once it is gone */
 	kill(outsider, SIGKILL);
 	cr_assert_eq(serve(sv), 0);
-	close(out[0]);
+	close(out);
 	ck_kacs_supervisor_free(sv);
-	assert_no_child_left();
+	ck_test_assert_no_children();
 }
 
 /* A child of parent running comm, from /proc (0 while there is none yet). */
@@ -521,32 +491,17 @@ Test(kacs_supervisor, kacs_run_forwards_sigterm_to_the_command)
 Test(kacs_supervisor, free_kills_and_reaps_a_running_tree)
 {
 	struct ck_kacs_supervisor *sv = new_sup(0);
-	int out[2];
-	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
 	/* a grandchild that outlives its parent comes back to S, the subreaper */
 	char *argv[] = { "/bin/sh", "-c", "(sleep 60 & echo $!) ; sleep 60", NULL };
-	struct ck_spawn_attr *a = ck_spawn_attr_new();
-	cr_assert_eq(ck_spawn_attr_add_fd(a, out[1], 1), 0);
-	start(sv, argv, a);
-	ck_spawn_attr_free(a);
-	close(out[1]);
-	char line[32] = "";
-	size_t len = 0;
-	while (!strchr(line, '\n')) {
-		struct pollfd p = { out[0], POLLIN, 0 };
-		if (poll(&p, 1, 0) == 1) {
-			ssize_t n = read(out[0], line + len, sizeof(line) - 1 - len);
-			cr_assert_gt(n, 0);
-			len += (size_t)n;
-			continue;
-		}
-		cr_assert_eq(ck_kacs_supervisor_step(sv, 50), 1);
-	}
+	int out;
+	start_piped(sv, argv, NULL, &out);
+	char line[32];
+	read_line_serving(sv, out, line, sizeof(line));
 	pid_t orphan = atoi(line);
 	cr_assert_gt(orphan, 0);
 	free_sup(sv);
-	close(out[0]);
+	close(out);
 	cr_assert_eq(kill(orphan, 0), -1, "the orphaned sleep %d still runs", (int)orphan);
 	cr_assert_eq(errno, ESRCH);
-	assert_no_child_left();
+	ck_test_assert_no_children();
 }

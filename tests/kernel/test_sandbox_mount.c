@@ -29,6 +29,7 @@
 #include <clonekit/flags.h>
 #include <clonekit/spawn.h>
 
+#include "../run.h"
 #include "../support.h"
 
 #define UNPRIV_ID 65534
@@ -106,13 +107,8 @@ static char *read_text(const char *path)
 
 static int count_fds(void)
 {
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	cr_assert_not_null(d);
-	for (struct dirent *e; (e = readdir(d));)
-		if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
-			n++;
-	closedir(d);
+	int n = ck_test_fd_count();
+	cr_assert_geq(n, 0, "/proc/self/fd: %s", strerror(errno));
 	return n;
 }
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -29,9 +30,11 @@
 #include <linux/capability.h>
 
 #include <clonekit/flags.h>
+#include <clonekit/seccomp.h>
 #include <clonekit/spawn.h>
 #include <clonekit/trace.h>
 
+#include "../run.h"
 #include "../support.h"
 
 #define UNPRIV_ID 65534
@@ -53,52 +56,36 @@ static void need_root(void)
 		ck_skip_or_fail("these tests become uid %d and compare with bwrap as root", UNPRIV_ID);
 }
 
-/* A forked runner: drops to uid 65534 when asked, then runs fn, whose exit status ends it. */
+/*
+ * A forked runner (tests/run.c), leading a session of its own: drops to uid
+ * 65534 when asked, then runs fn, whose exit status ends it.
+ */
 static void in_runner(bool unpriv, int (*fn)(void *), void *arg, struct out *o)
 {
-	int p[2], st = 0;
-	size_t n = 0;
+	struct ck_test_run_opts ro = { .merge_stderr = true, .timeout_s = CK_PATIENCE_MS / 1000, .tee_fd = -1,
+				       .as_nobody = unpriv, .new_session = true };
+	struct ck_test_run r;
+	int e = ck_test_run_fn(fn, arg, &ro, &r);
 
-	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		close(p[0]);
-		if (dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
-			_exit(201);
-		if (unpriv && (setgroups(0, NULL) < 0 || setresgid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0 ||
-			       setresuid(UNPRIV_ID, UNPRIV_ID, UNPRIV_ID) < 0 ||
-			       prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)) {
-			printf("drop privileges: %s\n", strerror(errno));
-			_exit(202);
-		}
-		int code = fn(arg);
-		fflush(stdout);
-		_exit(code);
-	}
-	close(p[1]);
-	long deadline = ck_test_now_ms() + CK_PATIENCE_MS;
-	for (;;) {
-		struct pollfd pfd = { p[0], POLLIN, 0 };
-		long left = deadline - ck_test_now_ms();
-		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
-			break;
-		ssize_t k = read(p[0], o->text + n, sizeof(o->text) - 1 - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0 || (n += (size_t)k) == sizeof(o->text) - 1)
-			break;
-	}
-	o->text[n] = '\0';
-	close(p[0]);
-	bool ended = ck_wait_until(waitpid(pid, &st, WNOHANG) == pid, deadline - ck_test_now_ms());
-	if (!ended) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-	}
-	cr_assert(ended, "the runner hung; it wrote: %s", o->text);
+	cr_assert_eq(e, 0, "the runner%s: %s", unpriv ? " as uid 65534" : "", strerror(e));
+	snprintf(o->text, sizeof(o->text), "%s", r.out);
+	int st = r.status;
+	bool hung = r.timed_out;
+	ck_test_run_free(&r);
+	cr_assert_not(hung, "the runner hung; it wrote: %s", o->text);
 	cr_assert(WIFEXITED(st), "runner: status 0x%x: %s", st, o->text);
 	o->status = WEXITSTATUS(st);
+}
+
+/* fn's runner as root, then as uid 65534: each exits with status, having written text. */
+static void runs_as_both(int (*fn)(void *), int status, const char *text)
+{
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		struct out o;
+		in_runner(unpriv, fn, NULL, &o);
+		cr_assert_eq(o.status, status, "status %d: %s", o.status, o.text);
+		cr_assert_str_eq(o.text, text);
+	}
 }
 
 /* The shell's status of a waitpid() status. */
@@ -431,7 +418,8 @@ static int tty_run(void *arg)
 	char *argv[] = { "/usr/bin/python3", "-c", TIOCSTI_PY, NULL };
 	struct spawn_job j = { .argv = argv, .setup = tty_setup, .data = arg };
 	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || setsid() < 0)
+	/* the runner leads its own session already: the pty becomes its controlling terminal */
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || getsid(0) != getpid())
 		return 210;
 	int s = open(ptsname(m), O_RDWR | O_CLOEXEC);
 	if (s < 0 || ioctl(s, TIOCSCTTY, 0) < 0 || dup2(s, 0) < 0)
@@ -546,55 +534,68 @@ Test(sandbox_proc, the_init_exits_with_the_commands_status)
 	}
 }
 
+/* In a runner: spawns argv with a (freed) and its stdout the pipe p (whose write end is closed); 0, or fail. */
+static int spawn_to_pipe(struct ck_spawn_attr *a, char *const argv[], int p[2], struct ck_child **c, int fail)
+{
+	struct ck_spawn_error err = { .size = sizeof(err) };
+
+	ck_spawn_attr_add_fd(a, p[1], 1);
+	if (ck_spawn(c, argv[0], argv, NULL, a, &err) < 0) {
+		printf("ck_spawn: %s\n", err.message);
+		return fail;
+	}
+	ck_spawn_attr_free(a);
+	close(p[1]);
+	return 0;
+}
+
+/* In a runner: prints what one read of fd gives, closes it, waits for c; its shell status, or fail. */
+static int print_then_wait(struct ck_child *c, int fd, int fail)
+{
+	char buf[64];
+	int st;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	printf("%s", buf);
+	close(fd);
+	if (ck_spawn_wait(c, &st) < 0)
+		return fail;
+	ck_spawn_free(c);
+	return code_of(st);
+}
+
 /* In the runner: spawn with the init, wait for "ready", SIGTERM the init, report the status. */
 static int forward_run(void *arg)
 {
 	(void)arg;
 	char *argv[] = { "/bin/sh", "-c",
 			 "trap 'echo got TERM; exit 7' TERM; echo ready; while :; do sleep 0.01; done", NULL };
-	struct ck_spawn_error err = { .size = sizeof(err) };
 	struct ck_spawn_attr *a = ck_spawn_attr_new();
 	struct ck_child *c;
 	bool init = true;
 	char buf[64];
-	int p[2], st;
+	int p[2];
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return 220;
 	ck_spawn_attr_set_namespaces(a, PID_NS);
 	with_init(a, &init);
-	ck_spawn_attr_add_fd(a, p[1], 1);
 	ck_spawn_attr_add_fd(a, 2, 2);
-	if (ck_spawn(&c, argv[0], argv, NULL, a, &err) < 0) {
-		printf("ck_spawn: %s\n", err.message);
+	if (spawn_to_pipe(a, argv, p, &c, 221))
 		return 221;
-	}
-	ck_spawn_attr_free(a);
-	close(p[1]);
 	ssize_t n = read(p[0], buf, sizeof(buf) - 1);
 	if (n != 6 || memcmp(buf, "ready\n", 6) != 0)
 		return 222;
 	if (ck_spawn_signal(c, SIGTERM) < 0)
 		return 223;
-	n = read(p[0], buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	printf("%s", buf);
-	close(p[0]);
-	if (ck_spawn_wait(c, &st) < 0)
-		return 224;
-	ck_spawn_free(c);
-	return code_of(st);
+	return print_then_wait(c, p[0], 224);
 }
 
 Test(sandbox_proc, the_init_forwards_signals_to_the_command)
 {
 	need_root();
-	for (int unpriv = 0; unpriv < 2; unpriv++) {
-		struct out o;
-		in_runner(unpriv, forward_run, NULL, &o);
-		cr_assert_eq(o.status, 7, "status %d: %s", o.status, o.text);
-		cr_assert_str_eq(o.text, "got TERM\n");
-	}
+	runs_as_both(forward_run, 7, "got TERM\n");
 }
 
 Test(sandbox_proc, an_init_without_a_pid_namespace_is_einval)
@@ -855,12 +856,8 @@ Test(sandbox_proc, tracing_a_command_under_an_init_is_einval)
 
 static int count_fds(void)
 {
-	int n = 0;
-	char path[64];
-	for (int fd = 0; fd < 1024; fd++) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		n += access(path, F_OK) == 0;
-	}
+	int n = ck_test_fd_count();
+	cr_assert_geq(n, 0, "/proc/self/fd: %s", strerror(errno));
 	return n;
 }
 
@@ -904,45 +901,28 @@ static int held_run(void *arg)
 	struct ck_child *c;
 	bool init = true;
 	char buf[64];
-	int p[2], st;
+	int p[2];
 
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
 		return 240;
 	ck_spawn_attr_set_namespaces(a, PID_NS);
 	with_init(a, &init);
 	ck_spawn_attr_set_hold(a, true);
-	ck_spawn_attr_add_fd(a, p[1], 1);
-	if (ck_spawn(&c, argv[0], argv, NULL, a, &err) < 0) {
-		printf("ck_spawn: %s\n", err.message);
+	if (spawn_to_pipe(a, argv, p, &c, 241))
 		return 241;
-	}
-	ck_spawn_attr_free(a);
-	close(p[1]);
 	if (read(p[0], buf, sizeof(buf)) != -1 || errno != EAGAIN)
 		return 242; /* it ran (or ended) while held */
 	if (ck_spawn_release(c) < 0 || ck_spawn_wait_exec(c, &err) < 0)
 		return 243;
 	struct pollfd pfd = { p[0], POLLIN, 0 };
 	poll(&pfd, 1, CK_PATIENCE_MS);
-	ssize_t n = read(p[0], buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	printf("%s", buf);
-	close(p[0]);
-	if (ck_spawn_wait(c, &st) < 0)
-		return 244;
-	ck_spawn_free(c);
-	return code_of(st);
+	return print_then_wait(c, p[0], 244);
 }
 
 Test(sandbox_proc, a_held_command_under_the_init_runs_when_released)
 {
 	need_root();
-	for (int unpriv = 0; unpriv < 2; unpriv++) {
-		struct out o;
-		in_runner(unpriv, held_run, NULL, &o);
-		cr_assert_eq(o.status, 5, "status %d: %s", o.status, o.text);
-		cr_assert_str_eq(o.text, "ran\n");
-	}
+	runs_as_both(held_run, 5, "ran\n");
 }
 
 /* ---- a capability the child does not hold ---- */
@@ -961,4 +941,244 @@ Test(sandbox_proc, keeping_a_capability_the_child_lacks_fails_with_eperm)
 	sh_as(true, 0, keep_chown_only, NULL, "true", &o);
 	cr_assert_eq(o.status, 204, "%s", o.text);
 	cr_assert_str_eq(o.text, "ck_spawn: EPERM: step capabilities: capabilities: Operation not permitted: the child cannot keep a capability it does not hold (in a new user namespace it holds all of them)\n");
+}
+
+/* ---- the ids step, the init under the caller's filters, set_user with set_caps (sbx-fix) ---- */
+
+/*
+ * PID 1's uid and seccomp lines on one line: "Uid: 0 0 0 0 Seccomp: 2 Seccomp_filters: 1 ".
+ * The init loads its filters after it forks the command, in bwrap as in clonekit, so the
+ * command waits (up to 5 s) for PID 1 to show N filters before it prints what it shows.
+ */
+#define PID1_LINES(n)                                                                               \
+	"i=0; while [ $i -lt 500 ] && ! grep -q '^Seccomp_filters:.*" #n "' /proc/1/status; do"          \
+	" sleep 0.01; i=$((i+1)); done; grep -E '^(Uid|Seccomp|Seccomp_filters):' /proc/1/status |"       \
+	" tr '\\t\\n' '  '; echo"
+
+static void init_under_policy(struct ck_spawn_attr *a, void *data)
+{
+	bool init = true;
+	struct ck_seccomp_policy *p = ck_seccomp_policy_named(data);
+	with_init(a, &init);
+	if (!p || ck_spawn_attr_set_seccomp(a, p) < 0)
+		_exit(209);
+	ck_seccomp_policy_free(p);
+}
+
+/* bwrap's init loads the filters too (do_init): a filter confines every process of the namespace. */
+Test(sandbox_proc, the_init_is_confined_by_the_callers_seccomp_policy)
+{
+	need_root();
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		struct out o;
+		sh_as(unpriv, PID_NS, init_under_policy, "deny-userns",
+		      PID1_LINES(1) "; unshare -U true 2>/dev/null; echo \"unshare $?\"", &o);
+		cr_assert_eq(o.status, 0, "%s", o.text);
+		cr_assert_str_eq(o.text, "Uid: 0 0 0 0 Seccomp: 2 Seccomp_filters: 1 \nunshare 1\n",
+				 "[%s]", unpriv ? "uid 65534" : "root");
+	}
+}
+
+/* fds 20 and 21: the deny-userns policy as raw BPF, as bwrap --add-seccomp-fd reads it */
+static int bpf_runner(void *arg)
+{
+	char **argv = arg;
+	struct ck_seccomp_policy *p = ck_seccomp_policy_named("deny-userns");
+	void *bpf;
+	size_t len;
+	if (!p || ck_seccomp_export_bpf(p, &bpf, &len) < 0)
+		return 207;
+	ck_seccomp_policy_free(p);
+	for (int fd = 20; fd <= 21; fd++) {
+		int m = memfd_create("ck-bpf", 0);
+		if (m < 0 || write(m, bpf, len) != (ssize_t)len || lseek(m, 0, SEEK_SET) != 0 ||
+		    dup2(m, fd) < 0)
+			return 208;
+		close(m);
+	}
+	free(bpf);
+	fflush(stdout);
+	execv(argv[0], argv);
+	printf("execv %s: %s\n", argv[0], strerror(errno));
+	return 206;
+}
+
+/* bin is the real bwrap, or clonekit run as "clonekit bwrap" */
+static void bwrap_bpf(bool unpriv, const char *bin, bool subcommand, struct out *o)
+{
+	char *argv[] = { (char *)bin, "bwrap", "--bind", "/", "/", "--unshare-pid", "--proc", "/proc",
+			 "--dev", "/dev", "--add-seccomp-fd", "20", "--add-seccomp-fd", "21",
+			 "/bin/sh", "-c", PID1_LINES(2), NULL };
+	if (!subcommand)
+		argv[1] = (char *)bin;
+	in_runner(unpriv, bpf_runner, subcommand ? argv : argv + 1, o);
+}
+
+Test(sandbox_proc, stacked_bwrap_filters_confine_the_init_as_bwraps_do)
+{
+	const char *ck = getenv("CLONEKIT_BIN");
+	need_root();
+	if (access(BWRAP, X_OK) < 0)
+		ck_skip_or_fail("%s is not installed (Debian: bubblewrap)", BWRAP);
+	cr_assert_not_null(ck, "CLONEKIT_BIN is not set (meson sets it)");
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		struct out theirs, ours;
+		bwrap_bpf(unpriv, BWRAP, false, &theirs);
+		bwrap_bpf(unpriv, ck, true, &ours);
+		cr_assert_eq(theirs.status, 0, "bwrap: %s", theirs.text);
+		cr_assert(strstr(theirs.text, " Seccomp: 2 Seccomp_filters: 2 \n"), "bwrap: %s", theirs.text);
+		cr_assert_eq(ours.status, 0, "clonekit bwrap: %s", ours.text);
+		cr_assert_str_eq(ours.text, theirs.text, "[%s]", unpriv ? "uid 65534" : "root");
+	}
+}
+
+#define ALL_SETS "grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb):' /proc/self/status | tr '\\t\\n' '  '; echo"
+
+/* set_user 65534 keeping CAP_NET_BIND_SERVICE, with (data true) or without a user namespace mapping 0 and 65534 */
+static void user_with_caps(struct ck_spawn_attr *a, void *data)
+{
+	if (*(bool *)data &&
+	    (ck_spawn_attr_add_uid_map(a, 0, 0, 1) < 0 || ck_spawn_attr_add_uid_map(a, UNPRIV_ID, UNPRIV_ID, 1) < 0 ||
+	     ck_spawn_attr_add_gid_map(a, 0, 0, 1) < 0 || ck_spawn_attr_add_gid_map(a, UNPRIV_ID, UNPRIV_ID, 1) < 0))
+		_exit(209);
+	if (ck_spawn_attr_set_user(a, UNPRIV_ID, UNPRIV_ID) < 0 ||
+	    ck_spawn_attr_set_caps(a, BIT(CAP_NET_BIND_SERVICE)) < 0 || ck_spawn_attr_set_no_new_privs(a, true) < 0)
+		_exit(209);
+}
+
+/* The uid switch took the permitted set away before the capabilities were set: both are usable together now. */
+Test(sandbox_proc, set_user_and_set_caps_work_together)
+{
+	char bnd[64];
+	uint64_t host_bnd = 0;
+	need_root();
+	for (int cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+			host_bnd |= BIT(cap);
+	for (int userns = 0; userns < 2; userns++) {
+		struct out o;
+		bool in_userns = userns;
+		sh_as(false, userns ? CK_CLONE_NEWUSER : 0, user_with_caps, &in_userns, ALL_SETS, &o);
+		cr_assert_eq(o.status, 0, "[%s] %s", userns ? "user namespace" : "no namespace", o.text);
+		/* outside a user namespace the bounding set is left as it is (bwrap's rule) */
+		snprintf(bnd, sizeof(bnd), "%016llx", (unsigned long long)(userns ? BIT(CAP_NET_BIND_SERVICE) : host_bnd));
+		char want[512];
+		snprintf(want, sizeof(want),
+			 "Uid: 65534 65534 65534 65534 Gid: 65534 65534 65534 65534 Groups:   "
+			 "CapInh: 0000000000000400 CapPrm: 0000000000000400 CapEff: 0000000000000400 "
+			 "CapBnd: %s CapAmb: 0000000000000400 \n", bnd);
+		cr_assert_str_eq(o.text, want, "[%s] %s", userns ? "user namespace" : "no namespace", o.text);
+	}
+}
+
+/* clonekit run as root: argv after "run", the script last */
+static int ck_run_runner(void *arg)
+{
+	char **argv = arg;
+	fflush(stdout);
+	execv(argv[0], argv);
+	printf("execv %s: %s\n", argv[0], strerror(errno));
+	return 206;
+}
+
+/*
+ * What a demanding user tries under `clonekit run --uid 1000` as root, in a
+ * cgroup of its own: the command is uid 1000 on the host too (0 and 1000
+ * map to themselves; it becomes 1000 before execve), so it can write
+ * neither the host's files nor the cgroup tree's, cannot get 0 back through
+ * setuid(2) or a setuid-root program (no_new_privs), and its init runs as
+ * 1000 as well, not dumpable (it changed ids), so the command cannot attach to it. bwrap's one-line map ("1000 0 1") left it the host's kuid 0.
+ */
+/* what the test below leaves on the host, removed even when an assertion ends it early */
+static char uid_dir[32], uid_suid[64], uid_cg[128];
+
+static void uid_test_cleanup(void)
+{
+	unlink("/etc/ck-uid-test");
+	if (uid_suid[0])
+		unlink(uid_suid);
+	if (uid_dir[0])
+		rmdir(uid_dir);
+	/* the sandbox dies with clonekit (--die-with-parent); its group empties a moment later */
+	if (uid_cg[0])
+		ck_wait_until(rmdir(uid_cg) == 0 || errno == ENOENT, CK_PATIENCE_MS);
+}
+
+Test(sandbox_proc, run_uid_as_root_leaves_the_command_no_way_back_to_root, .fini = uid_test_cleanup)
+{
+	const char *ck = getenv("CLONEKIT_BIN");
+	char *dir = uid_dir, *suid = uid_suid, *cg = uid_cg, script[2048];
+	need_root();
+	cr_assert_not_null(ck, "CLONEKIT_BIN is not set (meson sets it)");
+	if (access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) < 0 && access("/sys/fs/cgroup/cgroup.procs", F_OK) < 0)
+		ck_skip_or_fail("no cgroup v2 tree at /sys/fs/cgroup/unified or /sys/fs/cgroup");
+	const char *v2 = access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0 ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
+	snprintf(dir, sizeof(uid_dir), "/tmp/ck-uid-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(chmod(dir, 0755), 0);
+	snprintf(suid, sizeof(uid_suid), "%s/id", dir);
+	/* a setuid-root copy of id(1) */
+	int from = open("/usr/bin/id", O_RDONLY | O_CLOEXEC), to = open(suid, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+	char buf[65536];
+	ssize_t k;
+	cr_assert(from >= 0 && to >= 0);
+	while ((k = read(from, buf, sizeof(buf))) > 0)
+		cr_assert_eq(write(to, buf, (size_t)k), k);
+	close(from);
+	close(to);
+	cr_assert_eq(chmod(suid, 04755), 0);
+	snprintf(cg, sizeof(uid_cg), "%s/ck-uid-test-%d", v2, (int)getpid());
+	cr_assert_eq(mkdir(cg, 0755), 0, "%s: %s", cg, strerror(errno));
+	snprintf(script, sizeof(script),
+		 "awk '{print $1, $2, $3}' /proc/self/uid_map | tr '\\n' ';'; echo\n"
+		 "grep ^Uid /proc/1/status /proc/self/status | tr '\\t' ' '\n"
+		 "touch /etc/ck-uid-test 2>/dev/null && echo 'wrote /etc' || echo 'cannot write /etc'\n"
+		 "echo $$ 2>/dev/null >%s/cgroup.procs && echo 'left its cgroup' || echo 'cannot leave its cgroup'\n"
+		 "grep -c '^0::/ck-uid-test-' /proc/self/cgroup\n"
+		 "python3 -c 'import os\ntry:\n os.setuid(0); print(\"setuid 0\")\nexcept OSError as e: print(\"setuid\", e.strerror)'\n"
+		 "%s -u\n"
+		 "python3 -c 'import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+		 "r = libc.ptrace(16, 1, None, None)\nprint(\"attach to the init\", os.strerror(ctypes.get_errno()) if r else \"ok\")'\n",
+		 v2, suid);
+	char *argv[] = { (char *)ck, "run", "--cgroup", cg, "--uid", "1000", "--gid", "1000", "--new", "pid",
+			 "--mount-proc", "--init", "--die-with-parent", "--", "/bin/sh", "-c", script, NULL };
+	struct out o;
+	in_runner(false, ck_run_runner, argv, &o);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	cr_assert_str_eq(o.text, "0 0 1;1000 1000 1;\n"
+				 "/proc/1/status:Uid: 1000 1000 1000 1000\n"
+				 "/proc/self/status:Uid: 1000 1000 1000 1000\n"
+				 "cannot write /etc\n"
+				 "cannot leave its cgroup\n"
+				 "1\n"
+				 "setuid Operation not permitted\n"
+				 "1000\n"
+				 "attach to the init Operation not permitted\n");
+}
+
+/* The same under clonekit run's own limits (cgroup v1 fallback or v2, as the host gives): the pids group holds. */
+Test(sandbox_proc, run_uid_as_root_cannot_leave_its_limit_groups)
+{
+	const char *ck = getenv("CLONEKIT_BIN");
+	char script[1024];
+	need_root();
+	cr_assert_not_null(ck, "CLONEKIT_BIN is not set (meson sets it)");
+	int mode = ck_cgroup_mode("pids", NULL);
+	if (mode != CK_CGROUP_V1 && mode != CK_CGROUP_V2)
+		ck_skip_or_fail("no cgroup hierarchy holds the pids controller here (ck_cgroup_mode: %d)", mode);
+	/* the hierarchy's root: v1's own mount, or the unified tree */
+	const char *root = mode == CK_CGROUP_V1 ? "/sys/fs/cgroup/pids"
+			   : access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0 ? "/sys/fs/cgroup/unified"
+										   : "/sys/fs/cgroup";
+	snprintf(script, sizeof(script),
+		 "echo $$ 2>/dev/null >%s/cgroup.procs && echo 'left its pids group' || echo 'cannot leave its pids group'\n"
+		 "grep -c 'pids:/.*clonekit-spawn-\\|^0::/.*clonekit-spawn-' /proc/self/cgroup\n"
+		 "cat /proc/self/status | grep ^Uid | tr '\\t' ' '\n",
+		 root);
+	char *argv[] = { (char *)ck, "run", "--pids-max", "64", "--uid", "1000", "--gid", "1000", "--die-with-parent", "--",
+			 "/bin/sh", "-c", script, NULL };
+	struct out o;
+	in_runner(false, ck_run_runner, argv, &o);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	cr_assert_str_eq(o.text, "cannot leave its pids group\n1\nUid: 1000 1000 1000 1000\n");
 }

@@ -27,6 +27,7 @@
 #include <clonekit/seccomp.h>
 #include <clonekit/spawn.h>
 
+#include "../run.h"
 #include "../support.h"
 
 #define OUT_MAX 8192
@@ -201,40 +202,11 @@ static void expected_line(char *buf, size_t len, const char *name, const char *o
 
 /* ---- running the helper ---- */
 
-static size_t read_all(int fd, char *buf, size_t len)
-{
-	size_t n = 0;
-	ssize_t r;
-	while (n < len - 1) {
-		r = read(fd, buf + n, len - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	return n;
-}
-
 static int count_fds(void)
 {
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	cr_assert_not_null(d, "/proc/self/fd: %s", strerror(errno));
-	for (struct dirent *e; (e = readdir(d));)
-		if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
-			n++;
-	closedir(d);
+	int n = ck_test_fd_count();
+	cr_assert_geq(n, 0, "/proc/self/fd: %s", strerror(errno));
 	return n;
-}
-
-static void assert_no_children(void)
-{
-	errno = 0;
-	pid_t r = waitpid(-1, NULL, WNOHANG | __WALL);
-	cr_assert(r == -1 && errno == ECHILD, "a child is left behind (waitpid: %d, %s)", (int)r,
-		  strerror(errno));
 }
 
 struct run {
@@ -276,7 +248,7 @@ static void spawn_helper(struct run *r, const char *helper, const struct ck_secc
 	ck_spawn_attr_free(a);
 	cr_assert_eq(rc, 0, "ck_spawn %s: %s, step %s: %s", helper, strerrorname_np(-rc),
 		     err.step ? err.step : "-", err.message);
-	read_all(p[0], r->out, sizeof(r->out));
+	ck_test_read_all(p[0], r->out, sizeof(r->out));
 	close(p[0]);
 	cr_assert_eq(ck_spawn_wait(c, &r->status), 0);
 	ck_spawn_free(c);
@@ -339,7 +311,7 @@ static void check_policy(enum policy p, const char *helper, const char *arch)
 			const char *one = as.name[i];
 			spawn_helper(&r, helper, pol, false, &one, 1);
 			check_dies(ctx, &r, one);
-			assert_no_children();
+			ck_test_assert_no_children();
 			continue;
 		}
 		names[n] = as.name[i];
@@ -347,7 +319,7 @@ static void check_policy(enum policy p, const char *helper, const char *arch)
 	}
 	spawn_helper(&r, helper, pol, false, names, n);
 	check_lines(ctx, &r, names, wants, n);
-	assert_no_children();
+	ck_test_assert_no_children();
 
 	/* in place, one per helper: namespaces the helper joins must not meet the next attempt */
 	snprintf(ctx, sizeof(ctx), "%s, %s helper, in place", table[p].name, arch);
@@ -361,7 +333,7 @@ static void check_policy(enum policy p, const char *helper, const char *arch)
 			check_dies(ctx, &r, one);
 		else
 			check_lines(ctx, &r, &one, &w, 1);
-		assert_no_children();
+		ck_test_assert_no_children();
 	}
 
 	ck_seccomp_policy_free(pol);
@@ -484,7 +456,7 @@ static void run_forked(struct run *r, const char *helper, const struct ck_seccom
 		_exit(127);
 	}
 	close(p[1]);
-	read_all(p[0], r->out, sizeof(r->out));
+	ck_test_read_all(p[0], r->out, sizeof(r->out));
 	close(p[0]);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	r->status = st;
@@ -509,7 +481,7 @@ Test(seccomp, ck_seccomp_load_in_a_forked_child_holds_across_execve)
 	run_forked(&r, helper, pol, names, as.n);
 	check_lines("ck_seccomp_load(deny-namespaces), x86_64 helper", &r, names, wants, as.n);
 	ck_seccomp_policy_free(pol);
-	assert_no_children();
+	ck_test_assert_no_children();
 	cr_assert_eq(prctl(PR_GET_SECCOMP, 0, 0, 0, 0), 0, "the test process itself got a filter");
 	cr_assert_eq(count_fds(), fds, "fds leaked");
 }
@@ -532,13 +504,13 @@ Test(seccomp, seed_snippet_refuses_fork_and_allows_newuser_and_deny_namespaces_i
 
 	run_forked(&r, helper, NULL, names, n);
 	check_lines("the seed's libseccomp rule", &r, names, seed, n);
-	assert_no_children();
+	ck_test_assert_no_children();
 
 	struct ck_seccomp_policy *pol = policy_make(POL_DENY_NAMESPACES);
 	spawn_helper(&r, helper, pol, false, names, n);
 	check_lines("deny-namespaces", &r, names, ours, n);
 	ck_seccomp_policy_free(pol);
-	assert_no_children();
+	ck_test_assert_no_children();
 	cr_assert_eq(prctl(PR_GET_SECCOMP, 0, 0, 0, 0), 0, "the test process itself got a filter");
 	cr_assert_eq(count_fds(), fds, "fds leaked");
 }

@@ -36,6 +36,7 @@
 #include <clonekit/flags.h>
 #include <clonekit/spawn.h>
 
+#include "../run.h"
 #include "../support.h"
 #include "../clone/deny_clone3.h"
 #include "../deny.h"
@@ -66,48 +67,11 @@ static struct ck_spawn_attr *attr_for(bool userns, uint64_t namespaces)
 	return a;
 }
 
-static size_t read_all(int fd, char *buf, size_t len)
-{
-	size_t n = 0;
-	ssize_t r;
-	while (n < len - 1) {
-		r = read(fd, buf + n, len - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	return n;
-}
-
-static int count_fds_raw(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	if (!d)
-		return -1;
-	for (struct dirent *e; (e = readdir(d));)
-		if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
-			n++;
-	closedir(d);
-	return n;
-}
-
 static int count_fds(void)
 {
-	int n = count_fds_raw();
+	int n = ck_test_fd_count();
 	cr_assert_geq(n, 0, "/proc/self/fd: %s", strerror(errno));
 	return n;
-}
-
-static void assert_no_children(void)
-{
-	errno = 0;
-	pid_t r = waitpid(-1, NULL, WNOHANG | __WALL);
-	cr_assert(r == -1 && errno == ECHILD, "a child is left behind (waitpid: %d, %s)", (int)r,
-		  strerror(errno));
 }
 
 static void spawn_checked(struct ck_child **c, char *const argv[], char *const envp[],
@@ -136,7 +100,7 @@ static int run_output(struct ck_spawn_attr *a, char *const argv[], char *const e
 	cr_assert_eq(ck_spawn_attr_add_fd(a, 2, 2), 0);
 	spawn_checked(&c, argv, envp, a);
 	close(p[1]);
-	read_all(p[0], out, len);
+	ck_test_read_all(p[0], out, len);
 	close(p[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	ck_spawn_free(c);
@@ -185,7 +149,7 @@ static void expect_explained(struct ck_spawn_attr *a, char *const argv[], const 
 		else
 			cr_assert_null(err.rule, "rule %s", err.rule);
 	}
-	assert_no_children();
+	ck_test_assert_no_children();
 	cr_assert_eq(count_fds(), fds, "ck_spawn leaked an fd");
 }
 
@@ -273,7 +237,7 @@ static void status_field(const char *field, char *buf, size_t len)
 	char text[4096];
 	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	cr_assert_geq(fd, 0);
-	read_all(fd, text, sizeof(text));
+	ck_test_read_all(fd, text, sizeof(text));
 	close(fd);
 	char *p = strstr(text, field);
 	cr_assert_not_null(p);
@@ -364,7 +328,7 @@ static void child_observe(int out, struct ck_spawn_attr *a, char *const argv[])
 		dprintf(out, "ck_spawn: %s (%s): %s\n", strerrorname_np(-r), err.step, err.message);
 		_exit(4);
 	}
-	read_all(p[0], buf, sizeof(buf));
+	ck_test_read_all(p[0], buf, sizeof(buf));
 	if (ck_spawn_wait(c, &st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		dprintf(out, "ck-observe status 0x%x: %s", st, buf);
 		_exit(5);
@@ -398,7 +362,7 @@ static void check_exit_statuses(bool userns)
 		ck_spawn_free(c);
 		ck_spawn_attr_free(a);
 	}
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 Test(spawn, exit_statuses_are_exact_on_the_vfork_path)
@@ -574,7 +538,7 @@ static void check_only_mapped_fds(bool userns)
 	char *argv[] = { observe_path(), "to", to, "fds", NULL };
 	spawn_checked(&c, argv, NULL, a);
 	close(p[1]);
-	read_all(p[0], out, sizeof(out));
+	ck_test_read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x: %s", st, out);
@@ -620,7 +584,7 @@ Test(spawn, without_mappings_fds_0_1_2_reach_the_program)
 	dup2(saved, 1);
 	close(saved);
 	cr_assert_eq(r, 0);
-	read_all(p[0], out, sizeof(out));
+	ck_test_read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x: %s", st, out);
@@ -651,8 +615,8 @@ static void check_swap(bool userns)
 	spawn_checked(&c, argv, envp, a);
 	close(pa[1]);
 	close(pb[1]);
-	read_all(pa[0], out_a, sizeof(out_a));
-	read_all(pb[0], out_b, sizeof(out_b));
+	ck_test_read_all(pa[0], out_a, sizeof(out_a));
+	ck_test_read_all(pb[0], out_b, sizeof(out_b));
 	close(pa[0]);
 	close(pb[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
@@ -902,7 +866,7 @@ static void read_text(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
-	read_all(fd, buf, len);
+	ck_test_read_all(fd, buf, len);
 	close(fd);
 }
 
@@ -1041,9 +1005,9 @@ static void unpriv_multi_range(int out)
 	struct ck_spawn_attr *a = ck_spawn_attr_new();
 	ck_spawn_attr_set_namespaces(a, CK_CLONE_NEWUSER);
 	ck_spawn_attr_add_uid_map(a, 0, 100000, 65536);
-	int before = count_fds_raw();
+	int before = ck_test_fd_count();
 	int r = ck_spawn(&c, "true", argv, NULL, a, &err);
-	int after = count_fds_raw();
+	int after = ck_test_fd_count();
 	errno = 0;
 	pid_t w = waitpid(-1, NULL, WNOHANG | __WALL);
 	dprintf(out, "%s %s %s in_child=%d children=%s fds=%s\n%s\n", strerrorname_np(-r),
@@ -1174,7 +1138,7 @@ static void check_cgroup(bool userns)
 	cr_assert_str_eq(procs, want);
 
 	close(in[1]);
-	read_all(p[0], out, sizeof(out));
+	ck_test_read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	cr_assert_str_eq(out, "eof\n");
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
@@ -1269,7 +1233,7 @@ Test(spawn, the_pidfd_becomes_readable_when_the_child_exits)
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ck_spawn_free(c);
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 static void check_signal_kill(bool userns)
@@ -1287,7 +1251,7 @@ static void check_signal_kill(bool userns)
 	cr_assert_eq(ck_spawn_signal(c, SIGKILL), -ESRCH);
 	cr_assert_eq(ck_spawn_wait(c, &st), -ECHILD);
 	ck_spawn_free(c);
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 Test(spawn, signal_kills_the_child_through_its_pidfd_on_the_vfork_path)
@@ -1314,7 +1278,7 @@ static void check_free_kills(bool userns)
 	errno = 0;
 	cr_assert_eq(kill(pid, 0), -1);
 	cr_assert_eq(errno, ESRCH);
-	assert_no_children();
+	ck_test_assert_no_children();
 	cr_assert_eq(count_fds(), fds, "the pidfd was not closed");
 }
 
@@ -1386,7 +1350,7 @@ static void check_die_with_parent(bool userns)
 	cr_assert_eq(waitpid(sleeper, &st, __WALL), sleeper);
 	cr_assert(WIFSIGNALED(st), "status 0x%x", st);
 	cr_assert_eq(WTERMSIG(st), SIGKILL);
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 Test(spawn, die_with_parent_kills_the_child_when_the_parent_exits_on_the_vfork_path)
@@ -1526,7 +1490,7 @@ static void check_exit_signal_before_execve(bool userns)
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status 0x%x", st);
 	ck_spawn_free(c);
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 Test(spawn, the_exit_signal_reaches_the_caller_before_execve_on_the_vfork_path)
@@ -1551,7 +1515,7 @@ static void check_execve_resets_exit_signal(bool userns)
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ck_spawn_free(c);
-	assert_no_children();
+	ck_test_assert_no_children();
 	cr_assert_eq(sigpending(&pending), 0);
 	cr_assert(!sigismember(&pending, SIGUSR1), "SIGUSR1 came as well");
 }
@@ -1621,7 +1585,7 @@ static void check_hook_runs_first(bool userns)
 	char *argv[] = { "echo", "program", NULL };
 	spawn_checked(&c, argv, NULL, a);
 	close(p[1]);
-	read_all(p[0], out, sizeof(out));
+	ck_test_read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -1706,7 +1670,7 @@ Test(spawn, null_arguments_are_einval)
 	cr_assert_eq(ck_spawn(&c, NULL, argv, NULL, NULL, &err), -EINVAL);
 	cr_assert_eq(ck_spawn(&c, "true", NULL, NULL, NULL, &err), -EINVAL);
 	cr_assert_str_eq(err.message, "argv is NULL");
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 /* ---- signal dispositions ---- */
@@ -1755,7 +1719,7 @@ static void spawn_dispositions(bool userns, char *out, size_t len, char *mask, c
 	cr_assert_eq(ck_spawn_attr_set_pre_exec(a, hook_disposition, &p[1]), 0);
 	spawn_checked(&c, argv, NULL, a);
 	close(p[1]);
-	read_all(p[0], out, len);
+	ck_test_read_all(p[0], out, len);
 	close(p[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x: %s", st, out);
@@ -1854,7 +1818,7 @@ static void check_handler_reset_failure(bool userns)
 		_exit(0);
 	}
 	close(p[1]);
-	read_all(p[0], out, sizeof(out));
+	ck_test_read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x", st);
@@ -2170,13 +2134,13 @@ Test(spawn, a_held_child_has_not_executed_until_released)
 	cr_assert(readable_within(efd, 5000), "no outcome of execve within 5 s");
 	cr_assert_eq(ck_spawn_wait_exec(c, &err), 0, "%s", err.message);
 	cr_assert_eq(ck_spawn_exec_fd(c), -1);
-	read_all(p[0], out, sizeof(out));
+	ck_test_read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	cr_assert_str_eq(out, "ran\n");
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ck_spawn_free(c);
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 Test(spawn, a_held_child_in_new_namespaces_gets_its_maps_and_is_held)
@@ -2198,7 +2162,7 @@ Test(spawn, a_held_child_in_new_namespaces_gets_its_maps_and_is_held)
 	cr_assert(same_exe(ck_spawn_pid(c)));
 	cr_assert_eq(ck_spawn_release(c), 0);
 	cr_assert_eq(ck_spawn_wait_exec(c, &err), 0, "%s", err.message);
-	read_all(p[0], out, sizeof(out));
+	ck_test_read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	cr_assert_str_eq(out, "0\n1\nheld\n");
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
@@ -2222,7 +2186,7 @@ Test(spawn, freeing_a_held_child_kills_it_before_the_program_runs)
 	int fds = count_fds();
 	pid_t pid = ck_spawn_pid(c);
 	ck_spawn_free(c);
-	assert_no_children();
+	ck_test_assert_no_children();
 	cr_assert_eq(kill(pid, 0), -1);
 	cr_assert_eq(access(marker, F_OK), -1, "the program ran");
 	cr_assert_lt(count_fds(), fds, "the handle's fds were not closed");
@@ -2244,7 +2208,7 @@ Test(spawn, a_released_child_whose_execve_fails_reports_it_and_is_reaped)
 	cr_assert_str_eq(err.message, "execve /nonexistent/ck-no-such-program: No such file or directory");
 	cr_assert_eq(ck_spawn_wait(c, NULL), -ECHILD);
 	ck_spawn_free(c);
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 Test(spawn, releasing_a_held_child_that_was_killed_is_esrch)
@@ -2262,7 +2226,7 @@ Test(spawn, releasing_a_held_child_that_was_killed_is_esrch)
 	cr_assert_eq(ck_spawn_release(c), -ESRCH);
 	ck_spawn_free(c);
 	(void)st;
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 static int hook_sigkill(void *data)
@@ -2340,7 +2304,7 @@ Test(spawn, a_held_child_whose_parent_dies_exits_without_running_the_program)
 	cr_assert_eq(waitpid(held, &st, 0), held);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 127, "status 0x%x", st);
 	cr_assert_eq(access(marker, F_OK), -1, "the program ran");
-	assert_no_children();
+	ck_test_assert_no_children();
 }
 
 /* ---- the seccomp listener ---- */
@@ -2411,7 +2375,7 @@ static void check_listener(const struct ck_seccomp_listener_opts *opts)
 
 	/* the program's unshare(CLONE_NEWUTS) waits for our answer: EACCES */
 	answer_one(listener, ck_spawn_pid(c), SYS_unshare, CK_CLONE_NEWUTS, EACCES);
-	read_all(errp[0], out, sizeof(out));
+	ck_test_read_all(errp[0], out, sizeof(out));
 	close(errp[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status 0x%x: %s", st, out);
@@ -2459,7 +2423,7 @@ Test(spawn, the_listener_comes_after_the_callers_own_policy)
 	cr_assert_eq(ck_spawn_release(c), 0);
 	/* both filters hold: the policy refuses the user namespace, the listener is asked for UTS */
 	answer_one(listener, 0, SYS_unshare, CK_CLONE_NEWUTS, ENOTSUP);
-	read_all(errp[0], out, sizeof(out));
+	ck_test_read_all(errp[0], out, sizeof(out));
 	close(errp[0]);
 	cr_assert_eq(ck_spawn_wait(c, &st), 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status 0x%x", st);

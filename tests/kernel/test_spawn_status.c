@@ -24,25 +24,10 @@
 #include <clonekit/flags.h>
 #include <clonekit/spawn.h>
 
+#include "../run.h"
 #include "../support.h"
 
 #define UNPRIV_ID 65534
-
-static size_t read_all(int fd, char *buf, size_t len)
-{
-	size_t n = 0;
-	ssize_t r;
-	while (n < len - 1) {
-		r = read(fd, buf + n, len - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	return n;
-}
 
 static unsigned long long ns_inode(pid_t pid, const char *name)
 {
@@ -104,7 +89,7 @@ Test(status, info_fd_is_bwraps_document_with_the_childs_pid_and_namespaces)
 	cr_assert_eq(ck_spawn_attr_set_info_fd(a, p[1]), 0);
 	spawn_cat(a, &h);
 	ck_spawn_attr_free(a);
-	read_all(p[0], got, sizeof(got)); /* EOF: the child closed its copy, the launcher the set's */
+	ck_test_read_all(p[0], got, sizeof(got)); /* EOF: the child closed its copy, the launcher the set's */
 	close(p[0]);
 	pid_t pid = ck_spawn_pid(h.child);
 	snprintf(want, sizeof(want),
@@ -130,7 +115,7 @@ Test(status, without_new_namespaces_info_fd_names_the_mount_namespace_only)
 	cr_assert_eq(ck_spawn_attr_set_info_fd(a, p[1]), 0);
 	spawn_cat(a, &h);
 	ck_spawn_attr_free(a);
-	read_all(p[0], got, sizeof(got));
+	ck_test_read_all(p[0], got, sizeof(got));
 	close(p[0]);
 	pid_t pid = ck_spawn_pid(h.child);
 	snprintf(want, sizeof(want), "{\n    \"child-pid\": %d,\n    \"mnt-namespace\": %llu\n}\n", (int)pid,
@@ -165,7 +150,7 @@ static void json_status_of(const char *code, int *status, char *first, size_t le
 	cr_assert_eq(ck_spawn_wait_exec(c, &err), 0, "%s", err.message);
 	cr_assert_eq(ck_spawn_wait(c, status), 0);
 	ck_spawn_free(c);
-	read_all(p[0], all, sizeof(all));
+	ck_test_read_all(p[0], all, sizeof(all));
 	close(p[0]);
 	cr_assert_eq(strncmp(all, first, strlen(first)), 0, "first document: got '%s', want '%s'", all, first);
 	snprintf(rest, rlen, "%s", all + strlen(first));
@@ -196,7 +181,7 @@ Test(status, json_status_of_sigkill_from_outside_is_137)
 	cr_assert_eq(ck_spawn_signal(h.child, SIGKILL), 0);
 	int st = end_cat(&h);
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-	read_all(p[0], all, sizeof(all));
+	ck_test_read_all(p[0], all, sizeof(all));
 	close(p[0]);
 	const char *second = strchr(all, '\n');
 	cr_assert_not_null(second);
@@ -220,7 +205,7 @@ Test(status, a_failed_execve_writes_no_exit_document)
 	cr_assert_null(c);
 	ck_spawn_attr_free(a);
 	close(p[1]);
-	read_all(p[0], all, sizeof(all));
+	ck_test_read_all(p[0], all, sizeof(all));
 	close(p[0]);
 	/* as bwrap: the start document, and nothing for an end the program never had */
 	cr_assert_eq(strncmp(all, "{ \"child-pid\": ", 15), 0, "got '%s'", all);
@@ -265,14 +250,14 @@ static void *supervise(void *arg)
 {
 	struct supervisor *s = arg;
 	char doc[512], path[64], comm[32] = "";
-	read_all(s->info_r, doc, sizeof(doc));
+	ck_test_read_all(s->info_r, doc, sizeof(doc));
 	const char *p = strstr(doc, "\"child-pid\": ");
 	s->pid = p ? atoi(p + 13) : -1;
 	/* comm, readable by anyone (exe is not, for a child with caps in its own user namespace) */
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)s->pid);
 	int cfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (cfd >= 0) {
-		read_all(cfd, comm, sizeof(comm));
+		ck_test_read_all(cfd, comm, sizeof(comm));
 		close(cfd);
 	}
 	/* it cannot have executed cat: that needs the byte below */
@@ -344,7 +329,7 @@ static const char *run_supervised(bool userns, char *out, size_t len)
 		snprintf(why, sizeof(why), "spawn: %s", err.message);
 		return why;
 	}
-	read_all(o[0], out, len);
+	ck_test_read_all(o[0], out, len);
 	if (ck_spawn_wait(c, &st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return "cat did not exit 0";
 	if (s.pid != ck_spawn_pid(c))
@@ -402,7 +387,7 @@ Test(status, userns_block_fd_as_uid_65534)
 		_exit(why ? 1 : 0);
 	}
 	close(p[1]);
-	read_all(p[0], msg, sizeof(msg));
+	ck_test_read_all(p[0], msg, sizeof(msg));
 	close(p[0]);
 	int st;
 	cr_assert_eq(waitpid(pid, &st, 0), pid);

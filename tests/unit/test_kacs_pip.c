@@ -102,23 +102,6 @@ static void copy_file(const char *from, const char *to)
 	free(b);
 }
 
-/* A shell command's output; it must exit 0. */
-static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
-	struct ck_test_run_opts o = { .timeout_s = 60, .tee_fd = -1 };
-	struct ck_test_run r;
-	cr_assert_eq(ck_test_run(argv, &o, &r), 0, "%s", cmd);
-	cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "%s: status 0x%x\n%s", cmd, r.status, r.out);
-	return r.out;
-}
-
 /* A key pair made by OpenSSL here, apart from the library's code. */
 struct keypair {
 	uint8_t seed[32], pub[32];
@@ -188,7 +171,7 @@ struct shown {
 
 static bool readelf_sig(const char *path, struct shown *s)
 {
-	char *out = sh("readelf -S -W '%s'", path);
+	char *out = ck_test_sh("readelf -S -W '%s'", path);
 	char *line = strstr(out, "] .peios.sig ");
 	bool found = false;
 	if (line) {
@@ -208,7 +191,7 @@ static bool readelf_sig(const char *path, struct shown *s)
 static void sha256_zeroed(const char *path, unsigned long long off, unsigned long long len, char out[65])
 {
 	const char *copy = in_dir("sha-copy");
-	char *o = sh("cp '%s' '%s' && { [ %llu = 0 ] || dd if=/dev/zero of='%s' bs=1 seek=%llu count=%llu "
+	char *o = ck_test_sh("cp '%s' '%s' && { [ %llu = 0 ] || dd if=/dev/zero of='%s' bs=1 seek=%llu count=%llu "
 		     "conv=notrunc status=none; } && sha256sum '%s'",
 		     path, copy, len, copy, off, len, copy);
 	cr_assert(sscanf(o, "%64s", out) == 1);
@@ -327,7 +310,7 @@ Test(pip, the_c_section_and_objcopys_are_progbits_of_65_bytes)
 	cr_assert_eq(s.size, 65u);
 	cr_assert_not(readelf_sig(env_path("CK_PIP_PLAIN"), &s), "ck-pip-plain has a .peios.sig section");
 	const char *z = in_dir("zeros65"), *out = in_dir("added");
-	free(sh("head -c 65 /dev/zero >'%s' && objcopy --add-section .peios.sig='%s' '%s' '%s'", z, z,
+	free(ck_test_sh("head -c 65 /dev/zero >'%s' && objcopy --add-section .peios.sig='%s' '%s' '%s'", z, z,
 		env_path("CK_PIP_PLAIN"), out));
 	cr_assert(readelf_sig(out, &s));
 	cr_assert_str_eq(s.type, "PROGBITS");
@@ -368,7 +351,7 @@ static void sign_and_verify_program(const char *program)
 	cr_assert_str_eq(got, want);
 
 	/* the program still runs: the signature is data */
-	char *out = sh("'%s' </dev/null", f);
+	char *out = ck_test_sh("'%s' </dev/null", f);
 	cr_assert_str_eq(out, "ready\n");
 	free(out);
 
@@ -405,7 +388,7 @@ Test(pip, an_i386_program_is_signed_and_verified_too)
 		ck_skip_or_fail("no i386 build of ck-pip-target: %s", getenv("CK_PIP_TARGET_I386_MISSING"));
 	struct shown s;
 	cr_assert(readelf_sig(p, &s));
-	char *h = sh("readelf -h '%s'", p);
+	char *h = ck_test_sh("readelf -h '%s'", p);
 	cr_assert(strstr(h, "ELF32"), "%s", h);
 	free(h);
 	sign_and_verify_program(p);
@@ -414,7 +397,7 @@ Test(pip, an_i386_program_is_signed_and_verified_too)
 Test(pip, a_section_added_by_objcopy_is_signed_and_verified)
 {
 	const char *z = in_dir("zeros65"), *out = in_dir("added");
-	free(sh("head -c 65 /dev/zero >'%s' && objcopy --add-section .peios.sig='%s' '%s' '%s'", z, z,
+	free(ck_test_sh("head -c 65 /dev/zero >'%s' && objcopy --add-section .peios.sig='%s' '%s' '%s'", z, z,
 		env_path("CK_PIP_PLAIN"), out));
 	sign_and_verify_program(out);
 }
@@ -466,7 +449,7 @@ Test(pip, a_section_of_64_or_66_bytes_leaves_the_program_unsigned)
 	struct ck_kacs_pip_key key = key_of(&k, CK_KACS_PIP_PROTECTED, 8192);
 	for (unsigned n = 64; n <= 66; n += 2) {
 		const char *z = in_dir("blob"), *out = in_dir("odd");
-		free(sh("head -c %u /dev/zero >'%s' && objcopy --add-section .peios.sig='%s' '%s' '%s'", n, z, z,
+		free(ck_test_sh("head -c %u /dev/zero >'%s' && objcopy --add-section .peios.sig='%s' '%s' '%s'", n, z, z,
 			env_path("CK_PIP_PLAIN"), out));
 		struct shown s;
 		cr_assert(readelf_sig(out, &s));
@@ -858,7 +841,7 @@ Test(pip, signing_refuses_files_it_cannot_sign_and_says_how)
 Test(pip, pem_keys_and_signatures_agree_with_openssl)
 {
 	const char *pem = in_dir("k.pem"), *pub = in_dir("pub.pem");
-	free(sh("openssl genpkey -algorithm ed25519 -out '%s' && openssl pkey -in '%s' -pubout -out '%s'", pem, pem,
+	free(ck_test_sh("openssl genpkey -algorithm ed25519 -out '%s' && openssl pkey -in '%s' -pubout -out '%s'", pem, pem,
 		pub));
 	uint8_t seed[32], p1[32], p2[32], p3[32];
 	struct ck_kacs_error err = { .size = sizeof(err) };
@@ -868,7 +851,7 @@ Test(pip, pem_keys_and_signatures_agree_with_openssl)
 	cr_assert_eq(ck_kacs_pip_pem_read(pub, NULL, p3, &err), 0, "%s", err.message);
 	cr_assert_eq(memcmp(p1, p3, 32), 0);
 	char want[65], got[65];
-	char *o = sh("openssl pkey -pubin -in '%s' -outform DER | tail -c 32 | od -An -tx1 | tr -d ' \\n'", pub);
+	char *o = ck_test_sh("openssl pkey -pubin -in '%s' -outform DER | tail -c 32 | od -An -tx1 | tr -d ' \\n'", pub);
 	hex(p1, 32, got);
 	cr_assert_str_eq(got, o);
 	free(o);
@@ -882,9 +865,9 @@ Test(pip, pem_keys_and_signatures_agree_with_openssl)
 	cr_assert_eq(sign_path(f, &k, 0, &err, hash), 0, "%s", err.message);
 	struct shown s;
 	cr_assert(readelf_sig(f, &s));
-	free(sh("dd if='%s' of='%s' bs=1 skip=%llu count=64 status=none", f, in_dir("sig.bin"), s.off + 1));
+	free(ck_test_sh("dd if='%s' of='%s' bs=1 skip=%llu count=64 status=none", f, in_dir("sig.bin"), s.off + 1));
 	write_bytes(in_dir("hash.bin"), hash, 32, 0644);
-	o = sh("openssl pkeyutl -verify -pubin -inkey '%s' -rawin -in '%s' -sigfile '%s'", pub, in_dir("hash.bin"),
+	o = ck_test_sh("openssl pkeyutl -verify -pubin -inkey '%s' -rawin -in '%s' -sigfile '%s'", pub, in_dir("hash.bin"),
 	       in_dir("sig.bin"));
 	cr_assert(strstr(o, "Signature Verified Successfully"), "%s", o);
 	free(o);
@@ -893,9 +876,9 @@ Test(pip, pem_keys_and_signatures_agree_with_openssl)
 	cr_assert_str_eq(got, want);
 
 	/* and what openssl signs, the library verifies */
-	free(sh("openssl pkeyutl -sign -inkey '%s' -rawin -in '%s' -out '%s'", pem, in_dir("hash.bin"),
+	free(ck_test_sh("openssl pkeyutl -sign -inkey '%s' -rawin -in '%s' -out '%s'", pem, in_dir("hash.bin"),
 		in_dir("osig.bin")));
-	free(sh("printf '\\001' | dd of='%s' bs=1 seek=%llu conv=notrunc status=none && dd if='%s' of='%s' bs=1 "
+	free(ck_test_sh("printf '\\001' | dd of='%s' bs=1 seek=%llu conv=notrunc status=none && dd if='%s' of='%s' bs=1 "
 		"seek=%llu conv=notrunc status=none",
 		f, s.off, in_dir("osig.bin"), f, s.off + 1));
 	struct ck_kacs_pip_key key = { .type = CK_KACS_PIP_PROTECTED, .trust = 8192 };
@@ -906,11 +889,11 @@ Test(pip, pem_keys_and_signatures_agree_with_openssl)
 	cr_assert_eq(ck_kacs_pip_pem_read(pub, seed, p3, &err), -EINVAL);
 	cr_assert(strstr(err.message, "a public key; signing needs the private key"), "%s", err.message);
 	const char *rsa = in_dir("rsa.pem");
-	free(sh("openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:1024 -out '%s' 2>/dev/null", rsa));
+	free(ck_test_sh("openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:1024 -out '%s' 2>/dev/null", rsa));
 	cr_assert_eq(ck_kacs_pip_pem_read(rsa, seed, p3, &err), -EINVAL);
 	cr_assert(strstr(err.message, "a RSA key, not Ed25519"), "%s", err.message);
 	const char *enc = in_dir("enc.pem");
-	free(sh("openssl genpkey -algorithm ed25519 -aes-128-cbc -pass pass:x -out '%s'", enc));
+	free(ck_test_sh("openssl genpkey -algorithm ed25519 -aes-128-cbc -pass pass:x -out '%s'", enc));
 	cr_assert_eq(ck_kacs_pip_pem_read(enc, seed, p3, &err), -EINVAL);
 	cr_assert(strstr(err.message, "unencrypted"), "%s", err.message);
 	cr_assert_eq(ck_kacs_pip_pem_read(in_dir("missing.pem"), seed, p3, &err), -ENOENT);
@@ -1047,14 +1030,14 @@ Test(pip_xattr, a_bad_section_is_not_rescued_by_a_valid_xattr)
 	keygen(&k);
 	struct ck_kacs_pip_key key = key_of(&k, CK_KACS_PIP_PROTECTED, 8192);
 	const char *z = in_dir("z64"), *f = in_shm("bad");
-	free(sh("head -c 64 /dev/zero >'%s' && objcopy --add-section .peios.sig='%s' '%s' '%s'", z, z,
+	free(ck_test_sh("head -c 64 /dev/zero >'%s' && objcopy --add-section .peios.sig='%s' '%s' '%s'", z, z,
 		env_path("CK_PIP_PLAIN"), f));
 	xattr_sign_by_hand(f, &k);
 	struct ck_kacs_pip_result res = verify_path(f, &key, 1);
 	cr_assert_eq(res.status, CK_KACS_PIP_BAD_SECTION, "%s", res.reason);
 	/* the same xattr signature on the same bytes, without a section, verifies: the refusal is the rule's */
 	const char *g = in_shm("nosection");
-	free(sh("objcopy --remove-section .peios.sig '%s' '%s'", f, g));
+	free(ck_test_sh("objcopy --remove-section .peios.sig '%s' '%s'", f, g));
 	xattr_sign_by_hand(g, &k);
 	cr_assert_eq(verify_path(g, &key, 1).status, CK_KACS_PIP_SIGNED);
 	/* a malformed ELF header is as final */
@@ -1366,7 +1349,7 @@ static char *clonekit(int *status, ...)
 Test(pip_cli, sign_then_verify_prints_the_pip_and_where)
 {
 	const char *pem = in_dir("k.pem"), *f = in_dir("prog"), *plain = in_dir("plain");
-	free(sh("openssl genpkey -algorithm ed25519 -out '%s'", pem));
+	free(ck_test_sh("openssl genpkey -algorithm ed25519 -out '%s'", pem));
 	copy_file(env_path("CK_PIP_TARGET"), f);
 	copy_file(env_path("CK_PIP_PLAIN"), plain);
 	uint8_t pub[32];
@@ -1424,7 +1407,7 @@ Test(pip_cli, sign_then_verify_prints_the_pip_and_where)
 Test(pip_cli, usage_errors_name_the_input)
 {
 	const char *pem = in_dir("k.pem"), *f = in_dir("prog");
-	free(sh("openssl genpkey -algorithm ed25519 -out '%s'", pem));
+	free(ck_test_sh("openssl genpkey -algorithm ed25519 -out '%s'", pem));
 	copy_file(env_path("CK_PIP_TARGET"), f);
 	char line[512], key[128];
 	snprintf(key, sizeof(key), "%s:protected:8192", HEX64);
@@ -1472,7 +1455,7 @@ Test(pip_cli, sign_xattr_signs_a_script_as_root)
 	snprintf(f, sizeof(f), "%s/script", d);
 	snprintf(pem, sizeof(pem), "%s/k.pem", dir);
 	write_bytes(f, "#!/bin/sh\necho hi\n", 18, 0755);
-	free(sh("openssl genpkey -algorithm ed25519 -out '%s'", pem));
+	free(ck_test_sh("openssl genpkey -algorithm ed25519 -out '%s'", pem));
 	uint8_t pub[32];
 	cr_assert_eq(ck_kacs_pip_pem_read(pem, NULL, pub, NULL), 0);
 	hex(pub, 32, key);

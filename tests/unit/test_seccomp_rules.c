@@ -6,7 +6,10 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include <clonekit/seccomp.h>
 
@@ -132,5 +135,43 @@ Test(seccomp_rules, a_hot_syscall_is_tested_first)
 	cr_assert_eq(ck__seccomp_policy_add(p, &r), 0);
 	cr_assert_eq(ck__seccomp_policy_add(p, &prctl), 0);
 	cr_assert_eq(first_tested_nr(p), (long)SYS_prctl);
+	ck_seccomp_policy_free(p);
+}
+
+/* One representation: a builder policy with a default action and LE/GE conditions reads back from its OCI form. */
+Test(seccomp_rules, a_built_policy_reads_back_from_its_oci_form)
+{
+	struct ck_seccomp_policy *p = fresh(), *back;
+	struct ck__seccomp_rule allow_low = { .syscall = "personality", .action = CK_SECCOMP_ALLOW, .ncmp = 1,
+					      .cmp = { { 0, CK__SECCOMP_LE, 8, 0 } } };
+	struct ck__seccomp_rule allow_high = { .syscall = "personality", .action = CK_SECCOMP_ALLOW, .ncmp = 1,
+					       .cmp = { { 0, CK__SECCOMP_GE, 0xffffffff, 0 } } };
+	struct ck__seccomp_rule allow_all = { .syscall = "getpid", .action = CK_SECCOMP_ALLOW };
+	struct ck__seccomp_rule masked = { .syscall = "clone", .action = CK_SECCOMP_ALLOW, .ncmp = 1,
+					   .cmp = { { 0, CK__SECCOMP_MASKED_EQ, 0, 0x10000000 } } };
+	void *a, *b;
+	size_t alen, blen;
+	char why[256];
+
+	cr_assert_eq(ck__seccomp_policy_set_default(p, CK_SECCOMP_ERRNO, EPERM), 0);
+	cr_assert_eq(ck__seccomp_policy_set_default(p, CK_SECCOMP_NOTIFY, 0), -EINVAL);
+	cr_assert_eq(ck__seccomp_policy_add(p, &allow_low), 0);
+	cr_assert_eq(ck__seccomp_policy_add(p, &allow_high), 0);
+	cr_assert_eq(ck__seccomp_policy_add(p, &allow_all), 0);
+	cr_assert_eq(ck__seccomp_policy_add(p, &masked), 0);
+	int fd = memfd_create("oci", MFD_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ck_seccomp_export_oci(p, fd), 0);
+	lseek(fd, 0, SEEK_SET);
+	back = ck_seccomp_policy_from_oci(NULL, fd, why, sizeof(why));
+	cr_assert_not_null(back, "%s", why);
+	close(fd);
+	cr_assert_eq(ck_seccomp_export_bpf(p, &a, &alen), 0);
+	cr_assert_eq(ck_seccomp_export_bpf(back, &b, &blen), 0);
+	cr_assert_eq(alen, blen);
+	cr_assert(memcmp(a, b, alen) == 0, "the same BPF both ways");
+	free(a);
+	free(b);
+	ck_seccomp_policy_free(back);
 	ck_seccomp_policy_free(p);
 }
