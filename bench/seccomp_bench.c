@@ -51,6 +51,7 @@
 #include <clonekit/seccomp.h>
 
 #include "docker_profile.h"
+#include "internal/seccomp.h"
 #include "kacs/supervisor.h"
 
 enum cond { C_NONE, C_ONE, C_ONE3, C_DENY_NS, C_DENY_USERNS, C_NO_CHILD, C_DOCKER, C_KACS, C_COUNT };
@@ -203,70 +204,6 @@ static void export_bpf(scmp_filter_ctx ctx, void **buf, size_t *len)
 	close(fd);
 }
 
-/*
- * How many instructions a classic BPF program executes for one call, the work
- * the kernel does per call when its action cache cannot answer, and whether
- * it can: the cache (Linux 5.11) holds a syscall a filter allows without
- * reading anything but nr and arch. Knows the instructions libseccomp emits;
- * anything else is -1.
- */
-static long bpf_path(const struct sock_filter *f, size_t len, const struct seccomp_data *sd,
-		     bool *cacheable)
-{
-	uint32_t a = 0, x = 0;
-	long steps = 0;
-	bool blind = true;
-
-	for (size_t pc = 0; pc < len; pc++) {
-		const struct sock_filter *in = &f[pc];
-		uint32_t k = in->k, src = BPF_SRC(in->code) == BPF_X ? x : k;
-		steps++;
-		switch (in->code) {
-		case BPF_LD | BPF_W | BPF_ABS:
-			if (k > sizeof(*sd) - 4 || k % 4)
-				return -1;
-			memcpy(&a, (const char *)sd + k, 4);
-			blind &= k == offsetof(struct seccomp_data, nr) ||
-				 k == offsetof(struct seccomp_data, arch);
-			continue;
-		case BPF_LD | BPF_IMM:
-			a = k;
-			continue;
-		case BPF_LDX | BPF_IMM:
-			x = k;
-			continue;
-		case BPF_MISC | BPF_TAX:
-			x = a;
-			continue;
-		case BPF_MISC | BPF_TXA:
-			a = x;
-			continue;
-		case BPF_RET | BPF_K:
-			*cacheable = blind && k == SECCOMP_RET_ALLOW;
-			return steps;
-		case BPF_JMP | BPF_JA:
-			pc += k;
-			continue;
-		}
-		if (BPF_CLASS(in->code) == BPF_ALU && BPF_OP(in->code) == BPF_AND) {
-			a &= src;
-			continue;
-		}
-		if (BPF_CLASS(in->code) != BPF_JMP)
-			return -1;
-		bool t;
-		switch (BPF_OP(in->code)) {
-		case BPF_JEQ: t = a == src; break;
-		case BPF_JGT: t = a > src; break;
-		case BPF_JGE: t = a >= src; break;
-		case BPF_JSET: t = (a & src) != 0; break;
-		default: return -1;
-		}
-		pc += t ? in->jt : in->jf;
-	}
-	return -1;
-}
-
 /* The path of the call timed, with the arguments it is made with (pointers as 0). */
 static long call_path(const void *buf, size_t len, bool *cacheable)
 {
@@ -275,7 +212,7 @@ static long call_path(const void *buf, size_t len, bool *cacheable)
 		sd.args[i] = call_args[the_call].args[i];
 	if (the_call == CALL_IOCTL)
 		sd.args[0] = (uint64_t)devnull;
-	return bpf_path(buf, len / sizeof(struct sock_filter), &sd, cacheable);
+	return ck__seccomp_bpf_path(buf, len / sizeof(struct sock_filter), &sd, cacheable);
 }
 
 static int cond_abis(enum cond c)

@@ -22,6 +22,7 @@
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ struct rule {
 	struct ck__seccomp_cmp cmp[CK__SECCOMP_MAX_CMP];
 	enum ck_seccomp_action action;
 	int err;
+	uint8_t priority;
 };
 
 struct ck_seccomp_policy {
@@ -160,7 +162,7 @@ int ck__seccomp_policy_add(struct ck_seccomp_policy *p, const struct ck__seccomp
 	}
 	struct rule *ru = &p->rules[p->nrules++];
 	*ru = (struct rule){ .nr = r->nr, .native_only = r->native_only, .optional = r->optional,
-			     .ncmp = r->ncmp, .action = r->action, .err = r->err };
+			     .ncmp = r->ncmp, .action = r->action, .err = r->err, .priority = r->priority };
 	if (r->syscall)
 		snprintf(ru->syscall, sizeof(ru->syscall), "%s", r->syscall);
 	for (unsigned i = 0; i < r->ncmp; i++)
@@ -419,6 +421,19 @@ static const enum scmp_compare scmp_ops[] = {
 	[CK__SECCOMP_GE] = SCMP_CMP_GE,
 };
 
+/* The highest priority of the rules of ru's syscall (libseccomp keeps one per syscall: the last set). */
+static uint8_t max_priority(const struct ck_seccomp_policy *p, const struct rule *ru)
+{
+	uint8_t m = 0;
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct rule *o = &p->rules[i];
+		bool same = ru->syscall[0] ? strcmp(o->syscall, ru->syscall) == 0 : !o->syscall[0] && o->nr == ru->nr;
+		if (same && o->priority > m)
+			m = o->priority;
+	}
+	return m;
+}
+
 /* The ABIs p's filter is for (its own list, else the host's), native first when there; their count. */
 static size_t policy_arches(const struct ck_seccomp_policy *p, enum ck_arch *out)
 {
@@ -464,11 +479,27 @@ static int add_rules(scmp_filter_ctx ctx, const struct ck_seccomp_policy *p, boo
 		/* a syscall an ABI lacks (fork on aarch64) is simply not in its part */
 		if (r && r != -EDOM)
 			return r;
+		/* the native ABI's call first where x32's shares its part of the filter */
+		if (!r && ru->priority &&
+		    (r = seccomp_syscall_priority(ctx, nr, max_priority(p, ru) - (native || one == 0 ? 0 : 1))))
+			return r;
 	}
 	return 0;
 }
 
-/* An empty filter (p's default, bad ABIs killed) for the ABIs use[0..n). */
+static bool has_priority(const struct ck_seccomp_policy *p)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i].priority)
+			return true;
+	return false;
+}
+
+/*
+ * An empty filter (p's default, bad ABIs killed) for the ABIs use[0..n), its
+ * syscalls dispatched by a binary tree or, when a rule of p has a priority,
+ * in order of priority (libseccomp's optimization levels 2 and 1).
+ */
 static scmp_filter_ctx new_ctx(const struct ck_seccomp_policy *p, const enum ck_arch *use, size_t n,
 			       int *err)
 {
@@ -493,7 +524,7 @@ static scmp_filter_ctx new_ctx(const struct ck_seccomp_policy *p, const enum ck_
 	if (!r)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (!r)
-		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, has_priority(p) ? 1 : 2);
 	if (!r)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
 	if (r) {
@@ -511,6 +542,7 @@ static bool has_native_only(const struct ck_seccomp_policy *p)
 			return true;
 	return false;
 }
+
 
 /*
  * A libseccomp filter for the given ABIs (all the host's when n is 0); NULL
@@ -667,6 +699,64 @@ int ck_seccomp_instruction_count(const struct ck_seccomp_policy *p, enum ck_arch
 	free(buf);
 	return (int)(len / sizeof(struct sock_filter));
 }
+
+/* The instructions libseccomp emits, run on one call (internal/seccomp.h). */
+long ck__seccomp_bpf_path(const struct sock_filter *f, size_t len, const struct seccomp_data *sd, bool *cacheable)
+{
+	uint32_t a = 0, x = 0;
+	long steps = 0;
+	bool blind = true;
+
+	for (size_t pc = 0; pc < len; pc++) {
+		const struct sock_filter *in = &f[pc];
+		uint32_t k = in->k, src = BPF_SRC(in->code) == BPF_X ? x : k;
+		steps++;
+		switch (in->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (k > sizeof(*sd) - 4 || k % 4)
+				return -1;
+			memcpy(&a, (const char *)sd + k, 4);
+			blind &= k == offsetof(struct seccomp_data, nr) ||
+				 k == offsetof(struct seccomp_data, arch);
+			continue;
+		case BPF_LD | BPF_IMM:
+			a = k;
+			continue;
+		case BPF_LDX | BPF_IMM:
+			x = k;
+			continue;
+		case BPF_MISC | BPF_TAX:
+			x = a;
+			continue;
+		case BPF_MISC | BPF_TXA:
+			a = x;
+			continue;
+		case BPF_RET | BPF_K:
+			*cacheable = blind && k == SECCOMP_RET_ALLOW;
+			return steps;
+		case BPF_JMP | BPF_JA:
+			pc += k;
+			continue;
+		}
+		if (BPF_CLASS(in->code) == BPF_ALU && BPF_OP(in->code) == BPF_AND) {
+			a &= src;
+			continue;
+		}
+		if (BPF_CLASS(in->code) != BPF_JMP)
+			return -1;
+		bool t;
+		switch (BPF_OP(in->code)) {
+		case BPF_JEQ: t = a == src; break;
+		case BPF_JGT: t = a > src; break;
+		case BPF_JGE: t = a >= src; break;
+		case BPF_JSET: t = (a & src) != 0; break;
+		default: return -1;
+		}
+		pc += t ? in->jt : in->jf;
+	}
+	return -1;
+}
+
 
 /* ---- OCI ---- */
 

@@ -9,6 +9,7 @@
 #define CK_INTERNAL_SECCOMP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <clonekit/abi.h>
@@ -63,6 +64,13 @@ struct ck__seccomp_rule {
 	int err;              /* CK_SECCOMP_ERRNO's errno (1-4095), CK_SECCOMP_TRACE's message */
 	unsigned ncmp;        /* at most CK__SECCOMP_MAX_CMP, each on its own argument */
 	struct ck__seccomp_cmp cmp[CK__SECCOMP_MAX_CMP];
+	/*
+	 * 1-255: the syscall is tested before those of lower priority (the
+	 * highest first), for a hot call whose arguments the filter reads; a
+	 * policy with any then dispatches by priority instead of a binary tree.
+	 * 0: none. A syscall's rules share the highest of theirs.
+	 */
+	uint8_t priority;
 	bool optional;        /* a name this libseccomp does not know is left out (OCI profiles) */
 };
 
@@ -82,6 +90,17 @@ int ck__seccomp_policy_set_default(struct ck_seccomp_policy *p, enum ck_seccomp_
  * A policy with native-only rules has no OCI form (-EOPNOTSUPP).
  */
 int ck__seccomp_policy_add(struct ck_seccomp_policy *p, const struct ck__seccomp_rule *r) CK_HIDDEN;
+struct sock_filter;
+struct seccomp_data;
+/*
+ * How many instructions a classic BPF program executes for one call (the
+ * work the kernel does per call when its action cache cannot answer), and
+ * in *cacheable whether it can: the cache (Linux 5.11) holds a syscall a
+ * filter allows reading nothing but nr and arch. Knows the instructions
+ * libseccomp emits; anything else is -1.
+ */
+long ck__seccomp_bpf_path(const struct sock_filter *f, size_t len, const struct seccomp_data *sd,
+			  bool *cacheable) CK_HIDDEN;
 /* An ABI the filter is for, in order (none added: the host's): 0, -E2BIG, -EINVAL. */
 int ck__seccomp_policy_add_arch(struct ck_seccomp_policy *p, enum ck_arch arch) CK_HIDDEN;
 /* Replaces the policy's summary sentence. */

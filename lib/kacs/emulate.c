@@ -109,20 +109,25 @@ static int authorize(struct ck__kacs_sup *s, struct ck__kacs_call *c, enum ck_ka
 	return r;
 }
 
-/* A handle to k with granted, installed as the call's return value. */
+/*
+ * A handle to k with granted, installed as the call's return value. The
+ * entry and the watch come after the answer, off the caller's time: S is
+ * one thread, so no call can name the handle before they exist.
+ */
 static int give_handle(struct ck__kacs_sup *s, struct ck__kacs_call *c, struct ck__kacs_tok *k, uint32_t granted)
 {
-	struct ck__kacs_handle *h;
-	int tfd;
-	int r = ck__kacs_handle_new(s, k, granted, &tfd, &h);
+	int sfd, tfd;
+	int r = ck__kacs_handle_pair(&sfd, &tfd);
 	if (r)
 		return answer(c, r);
 	r = ck__kacs_fd_install(s, c, tfd, true);
-	close(tfd);
 	if (r < 0) {
-		ck__kacs_handle_drop(s, h);
+		close(sfd);
+		close(tfd);
 		return answer(c, r);
 	}
+	ck__kacs_handle_add(s, k, granted, sfd, tfd, NULL); /* failing, it leaves an inert socket, no handle */
+	close(tfd);
 	return DONE;
 }
 

@@ -65,46 +65,62 @@ static struct ck__kacs_handles *table(struct ck__kacs_sup *s, bool make)
 	return *slot;
 }
 
-int ck__kacs_handle_new(struct ck__kacs_sup *s, struct ck__kacs_tok *k, uint32_t granted, int *tree_fd,
-			struct ck__kacs_handle **out)
+int ck__kacs_handle_pair(int *sfd, int *tree_fd)
 {
 	int sv[2];
-	struct stat st;
-
-	struct ck__kacs_handles *t = table(s, true);
-	if (!t)
-		return -ENOMEM;
-	if (t->n >= t->nbucket && grow(t))
-		return -ENOMEM;
-	struct entry *e = calloc(1, sizeof(*e));
-	if (!e)
-		return -ENOMEM;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		int r = -errno;
-		free(e);
-		return r;
-	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
 	/* S never reads: SHUT_RD alone keeps its end from hanging up until the tree's end is gone */
-	int r = shutdown(sv[0], SHUT_RD) < 0 || fstat(sv[1], &st) < 0 ? -errno : ck__kacs_watch_fd(s, sv[0]);
-	if (r < 0) {
+	if (shutdown(sv[0], SHUT_RD) < 0) {
+		int r = -errno;
 		close(sv[0]);
 		close(sv[1]);
+		return r;
+	}
+	*sfd = sv[0];
+	*tree_fd = sv[1];
+	return 0;
+}
+
+int ck__kacs_handle_add(struct ck__kacs_sup *s, struct ck__kacs_tok *k, uint32_t granted, int sfd, int tree_fd,
+			struct ck__kacs_handle **out)
+{
+	struct stat st;
+	struct ck__kacs_handles *t = table(s, true);
+	struct entry *e = NULL;
+	int r = !t || (t->n >= t->nbucket && grow(t)) || !(e = calloc(1, sizeof(*e))) ? -ENOMEM : 0;
+
+	if (!r)
+		r = fstat(tree_fd, &st) < 0 ? -errno : ck__kacs_watch_fd(s, sfd);
+	if (r < 0) {
+		close(sfd);
 		free(e);
 		return r;
 	}
 	e->h.ino = st.st_ino;
 	e->dev = st.st_dev;
-	e->h.sfd = sv[0];
+	e->h.sfd = sfd;
 	e->h.tok = ck__kacs_tok_get(k);
 	e->h.granted = granted;
 	size_t i = slot_of(t, e->h.ino);
 	e->next = t->bucket[i];
 	t->bucket[i] = e;
 	t->n++;
-	*tree_fd = sv[1];
 	if (out)
 		*out = &e->h;
 	return 0;
+}
+
+int ck__kacs_handle_new(struct ck__kacs_sup *s, struct ck__kacs_tok *k, uint32_t granted, int *tree_fd,
+			struct ck__kacs_handle **out)
+{
+	int sfd, tfd;
+	int r = ck__kacs_handle_pair(&sfd, &tfd);
+	if (!r && (r = ck__kacs_handle_add(s, k, granted, sfd, tfd, out)) < 0)
+		close(tfd);
+	if (!r)
+		*tree_fd = tfd;
+	return r;
 }
 
 struct ck__kacs_handle *ck__kacs_handle_of_fd(struct ck__kacs_sup *s, int sfd_copy)
@@ -141,12 +157,13 @@ static void release(struct entry *e)
 	free(e);
 }
 
-void ck__kacs_handle_hup(struct ck__kacs_sup *s, int sfd)
+bool ck__kacs_handle_hup(struct ck__kacs_sup *s, int sfd)
 {
 	struct ck__kacs_handles *t = table(s, false);
 	struct entry *e = t ? unlink_entry(t, sfd, NULL) : NULL;
 	if (e)
 		release(e);
+	return e != NULL;
 }
 
 void ck__kacs_handle_drop(struct ck__kacs_sup *s, struct ck__kacs_handle *h)

@@ -23,6 +23,12 @@
 #include "kacs/internal.h"
 #include "kacs/supervisor.h"
 
+/*
+ * At most this many sweeps over the rings in one pass (each reads what came
+ * during the last; a pass left open fails closed if a record lacks its creator).
+ */
+#define MAX_SWEEPS 64
+
 /* The largest record S reads (COMM: 8 + 8 + 16 + 24); bigger ones are skipped. */
 #define MAX_RECORD 512
 
@@ -71,7 +77,8 @@ struct ck__lineage {
 	struct ck__lin_gen *gens;
 };
 
-static int perf_open(pid_t pid, int cpu)
+/* wake: the bytes after which a ring wakes S's epoll (perf's own default is half the ring). */
+static int perf_open(pid_t pid, int cpu, uint32_t wake)
 {
 	struct perf_event_attr a;
 
@@ -88,6 +95,8 @@ static int perf_open(pid_t pid, int cpu)
 	a.exclude_hv = 1;
 	a.sample_id_all = 1;
 	a.read_format = PERF_FORMAT_LOST; /* Linux 6.0: records the ring had no room for */
+	a.watermark = 1;
+	a.wakeup_watermark = wake;
 	long fd = syscall(SYS_perf_event_open, &a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	return fd < 0 ? -errno : (int)fd;
 }
@@ -217,7 +226,12 @@ int ck__lineage_open(pid_t pid, unsigned pages, struct ck__lineage **out, struct
 	l->nrings = ncpu;
 	for (size_t i = 0; i < ncpu; i++) {
 		struct ring *r = &l->rings[i];
-		int fd = perf_open(pid, cpus[i]);
+		/*
+		 * A quarter full wakes S: thread creations are not trapped (§3's
+		 * pacing covers processes only), so S drains a ring that a
+		 * thread storm fills with three quarters of it still free.
+		 */
+		int fd = perf_open(pid, cpus[i], (uint32_t)((size_t)pages * l->page / 4));
 		if ((fd == -EACCES || fd == -EPERM) && paranoid_level() > 2)
 			return open_fail(l, -EACCES, err,
 					 "perf_event_open refused a task-record event (%s): "
@@ -489,10 +503,24 @@ int ck__lineage_drain(struct ck__lineage *l, int (*cb)(void *data, const struct 
 	if (!any)
 		return 0; /* the hot path: one data_head read per CPU */
 	l->nbuf = 0;
-	for (unsigned i = 0; i < l->nrings; i++) {
-		int rc = read_ring(l, i);
-		if (rc)
-			return rc;
+	/*
+	 * Sweeps until one finds every ring empty. A record read from a later
+	 * ring can follow one committed to an earlier ring just after that ring
+	 * was read (a new process's FORK, then its first thread's, which no
+	 * trap holds back): once a sweep finds nothing, every record's
+	 * predecessors were committed before it and are in this pass.
+	 */
+	for (unsigned sweep = 0; any && sweep < MAX_SWEEPS; sweep++) {
+		any = false;
+		for (unsigned i = 0; i < l->nrings; i++) {
+			struct perf_event_mmap_page *m = l->rings[i].base;
+			if (__atomic_load_n(&m->data_head, __ATOMIC_ACQUIRE) == m->data_tail)
+				continue;
+			any = true;
+			int rc = read_ring(l, i);
+			if (rc)
+				return rc;
+		}
 	}
 	/* each ring is in time order already; the merge needs only a sort of the few records */
 	if (l->nrings > 1 && l->nbuf > 1)

@@ -667,6 +667,10 @@ static int dispatch(struct ck__kacs_sup *s, struct ck__kacs_call *c)
 	const struct seccomp_notif *req = c->req;
 	uint64_t flags;
 	c->caller = ck__kacs_thread_find(s, (pid_t)req->pid);
+	if (!c->caller && !s->lost && drain(s) >= 0) {
+		/* born after the drain before RECV: its FORK record was in a ring before its call */
+		c->caller = ck__kacs_thread_find(s, (pid_t)req->pid);
+	}
 	if (!c->caller) {
 		/* every task's FORK record is in a ring before it runs (§3), and drained: it was lost */
 		char why[64];
@@ -916,9 +920,8 @@ int ck_kacs_supervisor_step(struct ck_kacs_supervisor *sv, int timeout_ms)
 			/* readable: drained above; HUP: the event's tasks are all gone, the ring stays readable */
 			if (evs[i].events & EPOLLHUP)
 				epoll_ctl(s->epfd, EPOLL_CTL_DEL, ck__lineage_fd(s->lin, (size_t)(TAG_RING - tag)), NULL);
-		} else if (tag >= 0) {
-			epoll_ctl(s->epfd, EPOLL_CTL_DEL, (int)tag, NULL);
-			ck__kacs_handle_hup(s, (int)tag);
+		} else if (tag >= 0 && !ck__kacs_handle_hup(s, (int)tag)) {
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, (int)tag, NULL); /* a handle's own close removes it */
 		}
 	}
 	if (s->deferred)

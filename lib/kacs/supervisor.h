@@ -279,10 +279,20 @@ struct ck__kacs_handle {
  */
 int ck__kacs_handle_new(struct ck__kacs_sup *s, struct ck__kacs_tok *k, uint32_t granted, int *tree_fd,
 			struct ck__kacs_handle **out);
+/*
+ * ck__kacs_handle_new in two halves, so that a handle given as a call's
+ * return value reaches the caller before S's bookkeeping: the socketpair
+ * with S's end shut for reading (*sfd, *tree_fd), then, once installed,
+ * the entry and the watch. On failure _add closes sfd: the tree's end is
+ * then no handle S knows (its token ioctls are CONTINUEd: ENOTTY).
+ */
+int ck__kacs_handle_pair(int *sfd, int *tree_fd);
+int ck__kacs_handle_add(struct ck__kacs_sup *s, struct ck__kacs_tok *k, uint32_t granted, int sfd, int tree_fd,
+			struct ck__kacs_handle **out);
 /* The handle S's copy of a caller's fd is, or NULL (not a token handle). */
 struct ck__kacs_handle *ck__kacs_handle_of_fd(struct ck__kacs_sup *s, int sfd_copy);
-/* The loop saw HUP on S's end: drop the handle. */
-void ck__kacs_handle_hup(struct ck__kacs_sup *s, int sfd);
+/* The loop saw HUP on S's end: drops the handle, closing sfd (epoll forgets it); false: sfd is none. */
+bool ck__kacs_handle_hup(struct ck__kacs_sup *s, int sfd);
 /* Adds fd to the loop's epoll set (EPOLLHUP only); the handle module is told through ck__kacs_handle_hup. */
 int ck__kacs_watch_fd(struct ck__kacs_sup *s, int fd);
 /* Drops a handle at once (an install that failed): closes S's end, puts the token. */

@@ -122,6 +122,10 @@ static int handles(void)
 	show("closed_fd", ioctl(1000, CK_KACS_IOC_QUERY, &(struct ck_kacs_query_args){ .token_class = 1 }));
 	/* a request outside the table on a handle: the kernel's socket answer */
 	show("other_request_on_handle", ioctl(q, _IO('K', 99)));
+	/* 'K' 11: not a token request, but the filter's masked compare sends it to S, which CONTINUEs it */
+	char k11[16] = { 0 };
+	show("k11_on_handle", ioctl(q, _IOC(_IOC_READ | _IOC_WRITE, 'K', 11, sizeof(k11)), k11));
+	show("k11_dev_null", ioctl(null, _IOC(_IOC_READ | _IOC_WRITE, 'K', 11, sizeof(k11)), k11));
 	/* the masks an open may ask */
 	show("open_mask_0", open_self(0, 0));
 	show("open_mask_bit9", open_self(0, 0x200));

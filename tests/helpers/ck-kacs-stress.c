@@ -159,6 +159,46 @@ static int spawn(long n, int alive, const char *self)
 	return 0;
 }
 
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+/*
+ * n children in batches of alive, each starting a thread as its first act:
+ * no trapped call between the new process's FORK record and its thread's,
+ * which may land in different CPUs' rings.
+ */
+static int fork_thread(long n, int alive)
+{
+	pid_t kids[MAX_ALIVE];
+	for (long done = 0; done < n;) {
+		int k = n - done < alive ? (int)(n - done) : alive;
+		for (int i = 0; i < k; i++) {
+			kids[i] = fork();
+			if (kids[i] < 0)
+				die("fork");
+			if (kids[i] == 0) {
+				pthread_t t;
+				_exit(pthread_create(&t, NULL, nothing, NULL) || pthread_join(t, NULL) ? 1 : 0);
+			}
+		}
+		for (int i = 0; i < k; i++) {
+			int st;
+			while (waitpid(kids[i], &st, 0) < 0)
+				if (errno != EINTR)
+					die("waitpid");
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+				fprintf(stderr, "ck-kacs-stress: a child's thread failed (status %#x)\n", st);
+				return 1;
+			}
+		}
+		done += k;
+		quiet();
+	}
+	return 0;
+}
+
 static atomic_bool racing = true;
 static long kills, kills_ok, kills_esrch, kills_other;
 
@@ -253,6 +293,8 @@ int main(int argc, char **argv)
 		return spawn(n, alive, "/proc/self/exe");
 	if (argc == 3 && strcmp(argv[1], "race") == 0 && n > 0)
 		return race(n);
-	fprintf(stderr, "usage: ck-kacs-stress threads N ALIVE | spawn N ALIVE | race N | park\n");
+	if (argc == 4 && strcmp(argv[1], "fork-thread") == 0 && n > 0 && alive > 0 && alive <= MAX_ALIVE)
+		return fork_thread(n, alive);
+	fprintf(stderr, "usage: ck-kacs-stress threads N ALIVE | spawn N ALIVE | race N | fork-thread N ALIVE | park\n");
 	return 2;
 }

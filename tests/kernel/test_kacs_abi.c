@@ -70,6 +70,8 @@ static const char handles[] =
 	"pty_install ENOTTY\n"
 	"closed_fd EBADF\n"
 	"other_request_on_handle ENOTTY\n"
+	"k11_on_handle ENOTTY\n"
+	"k11_dev_null ENOTTY\n"
 	"open_mask_0 EINVAL\n"
 	"open_mask_bit9 EINVAL\n"
 	"open_flags_2 EINVAL\n"

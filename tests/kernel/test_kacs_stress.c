@@ -286,6 +286,31 @@ Test(kacs_stress, five_thousand_spawns_keep_the_task_table_exact, .timeout = 120
 	run_exact(args, 626, 3 * 5000, "5000 spawns");
 }
 
+/*
+ * A new process's first thread is not trapped: its FORK record may sit in
+ * one CPU's ring while its process's, committed first, sits in another's
+ * that S has just read. The pass must hold both, or S finds a thread of no
+ * process and fails closed.
+ */
+Test(kacs_stress, five_thousand_new_processes_each_starting_a_thread_at_once, .timeout = 120)
+{
+	struct stress t;
+	struct ck_kacs_supervisor_stats st;
+	char *const args[] = { "fork-thread", "5000", "8", NULL };
+	long t0 = ck_test_now_ms();
+
+	start(&t, args);
+	int status = serve(&t);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	finish(&t, &st);
+	cr_assert_eq(t.quiet_points, 625);
+	/* FORK and EXIT of every child and of its thread */
+	cr_assert_geq(st.records, 4 * 5000);
+	printf("5000 forks each starting a thread: %lu records, %lu notifications, %u quiet points, %ld ms\n",
+	       (unsigned long)st.records, (unsigned long)st.notifications, t.quiet_points,
+	       ck_test_now_ms() - t0);
+}
+
 Test(kacs_stress, a_racer_signalling_newborns_is_answered_only_with_their_records, .timeout = 120)
 {
 	struct stress t;

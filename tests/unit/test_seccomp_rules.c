@@ -2,9 +2,13 @@
 /* lib/seccomp.c's rule table through its internal builder (lib/internal/seccomp.h): what it refuses. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <clonekit/seccomp.h>
@@ -76,6 +80,61 @@ Test(seccomp_rules, a_native_rule_stays_out_of_the_other_abis_and_has_no_oci_for
 	cr_assert_gt(with, native, "x86_64 has the rule: %d instructions, %d without", with, native);
 	cr_assert_eq(ck_seccomp_instruction_count(p, CK_ARCH_I386), i386, "i386 has no rule");
 	cr_assert_eq(ck_seccomp_export_oci(p, 1), -EOPNOTSUPP);
+	ck_seccomp_policy_free(p);
+}
+
+/* The first syscall number x86_64's part of p's filter tests, or -1. */
+static long first_tested_nr(struct ck_seccomp_policy *p)
+{
+	struct sock_filter *f;
+	void *buf;
+	size_t len;
+	long nr = -1;
+
+	cr_assert_eq(ck_seccomp_export_bpf(p, &buf, &len), 0);
+	f = buf;
+	for (size_t i = 0; i + 1 < len / sizeof(*f); i++) {
+		if (f[i].code == (BPF_LD | BPF_W | BPF_ABS) && f[i].k == offsetof(struct seccomp_data, nr)) {
+			if (BPF_CLASS(f[i + 1].code) == BPF_JMP && BPF_OP(f[i + 1].code) == BPF_JEQ)
+				nr = (long)f[i + 1].k;
+			break;
+		}
+	}
+	free(buf);
+	return nr;
+}
+
+Test(seccomp_rules, a_hot_syscall_is_tested_first)
+{
+	static const char *const others[] = { "kill", "tkill", "tgkill", "getpgid", "getsid", "setpgid",
+					      "prlimit64", "kcmp", "pidfd_open", "sched_getaffinity" };
+	struct ck_seccomp_policy *p = fresh();
+	struct ck__seccomp_rule r = { .syscall = "ioctl", .native_only = true, .action = CK_SECCOMP_NOTIFY, .ncmp = 1,
+				      .cmp = { { 1, CK__SECCOMP_MASKED_EQ, 0x4b00, 0xfff0 } } };
+
+	if (!ck_arch_native() || ck_arch_native()->arch != CK_ARCH_X86_64)
+		ck_skip_or_fail("the filter's first part is x86_64's");
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		struct ck__seccomp_rule o = { .syscall = others[i], .action = CK_SECCOMP_NOTIFY, .ncmp = 1,
+					      .cmp = { { 0, CK__SECCOMP_NE, 0, 0 } } };
+		cr_assert_eq(ck__seccomp_policy_add(p, &o), 0);
+	}
+	cr_assert_eq(ck__seccomp_policy_add(p, &r), 0);
+	/* a binary tree: the first test splits the numbers, ioctl (the lowest) is tested last */
+	cr_assert_neq(first_tested_nr(p), (long)SYS_ioctl);
+	r.priority = 255;
+	r.cmp[0].value = 0x4c00; /* another case, or libseccomp would merge it with the first */
+	cr_assert_eq(ck__seccomp_policy_add(p, &r), 0);
+	cr_assert_eq(first_tested_nr(p), (long)SYS_ioctl, "ioctl's rules share the highest priority of theirs");
+	/* a hot call of every ABI: x86_64's is tested before x32's, which shares its part of the filter */
+	struct ck__seccomp_rule prctl = { .syscall = "prctl", .action = CK_SECCOMP_NOTIFY, .ncmp = 1,
+					  .cmp = { { 0, CK__SECCOMP_EQ, 4, 0 } }, .priority = 255 };
+	r.priority = 0;
+	ck_seccomp_policy_free(p);
+	p = fresh();
+	cr_assert_eq(ck__seccomp_policy_add(p, &r), 0);
+	cr_assert_eq(ck__seccomp_policy_add(p, &prctl), 0);
+	cr_assert_eq(first_tested_nr(p), (long)SYS_prctl);
 	ck_seccomp_policy_free(p);
 }
 
