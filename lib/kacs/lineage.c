@@ -304,7 +304,8 @@ int ck__lineage_attach(struct ck__lineage *l, pid_t pid, struct ck__lin_gen **ou
 		g->fds[i] = -1;
 	int rc = 0;
 	for (size_t i = 0; i < l->nrings && !rc; i++) {
-		int fd = perf_open(pid, l->rings[i].cpu);
+		/* its records go to the ring of its CPU (SET_OUTPUT), whose wake-up point is the ring's own */
+		int fd = perf_open(pid, l->rings[i].cpu, (uint32_t)(l->rings[i].data_size / 4));
 		if (fd < 0) {
 			rc = fd;
 			break;
