@@ -65,6 +65,22 @@ static int threads_listed(void)
 	return n;
 }
 
+/* Waits for kids[0..k); 0 when each exited 0, else 1 with what names it (a parked child, a child's thread). */
+static int reap_all(const pid_t *kids, int k, const char *what)
+{
+	for (int i = 0; i < k; i++) {
+		int st;
+		while (waitpid(kids[i], &st, 0) < 0)
+			if (errno != EINTR)
+				die("waitpid");
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			fprintf(stderr, "ck-kacs-stress: %s ended with status %#x\n", what, st);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Waits until exactly n threads are listed: the ended ones have left /proc. */
 static void settle_threads(int n)
 {
@@ -143,16 +159,8 @@ static int spawn(long n, int alive, const char *self)
 		close(park[0]);
 		quiet();
 		close(park[1]);
-		for (int i = 0; i < k; i++) {
-			int st;
-			while (waitpid(kids[i], &st, 0) < 0)
-				if (errno != EINTR)
-					die("waitpid");
-			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-				fprintf(stderr, "ck-kacs-stress: a parked child ended with status %#x\n", st);
-				return 1;
-			}
-		}
+		if (reap_all(kids, k, "a parked child"))
+			return 1;
 		done += k;
 	}
 	quiet();
@@ -183,16 +191,8 @@ static int fork_thread(long n, int alive)
 				_exit(pthread_create(&t, NULL, nothing, NULL) || pthread_join(t, NULL) ? 1 : 0);
 			}
 		}
-		for (int i = 0; i < k; i++) {
-			int st;
-			while (waitpid(kids[i], &st, 0) < 0)
-				if (errno != EINTR)
-					die("waitpid");
-			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-				fprintf(stderr, "ck-kacs-stress: a child's thread failed (status %#x)\n", st);
-				return 1;
-			}
-		}
+		if (reap_all(kids, k, "a child's thread (its process)"))
+			return 1;
 		done += k;
 		quiet();
 	}
