@@ -114,16 +114,37 @@ int ck__kacs_mem_read(struct ck__kacs_sup *s, struct ck__kacs_call *c, uint64_t 
 	return id_valid(s, c);
 }
 
-int ck__kacs_mem_write(struct ck__kacs_sup *s, struct ck__kacs_call *c, uint64_t addr, const void *buf, size_t len)
+/* The caller's memory written from cnt pieces, in order, after one ID_VALID: 0 or -errno; *done bytes written. */
+static int mem_writev(struct ck__kacs_sup *s, struct ck__kacs_call *c, const struct iovec *local,
+		      const struct iovec *remote, unsigned long cnt, size_t total, size_t *done)
 {
+	*done = 0;
 	int rc = id_valid(s, c);
-	if (rc || len == 0)
+	if (rc || total == 0)
 		return rc;
-	struct iovec local = { (void *)buf, len }, remote = { (void *)(uintptr_t)addr, len };
-	ssize_t n = process_vm_writev(c->req->pid, &local, 1, &remote, 1, 0);
+	ssize_t n = process_vm_writev(c->req->pid, local, cnt, remote, cnt, 0);
 	if (n < 0)
 		return vm_errno(errno);
-	return (size_t)n == len ? 0 : -EFAULT;
+	*done = (size_t)n;
+	return (size_t)n == total ? 0 : -EFAULT;
+}
+
+int ck__kacs_mem_write(struct ck__kacs_sup *s, struct ck__kacs_call *c, uint64_t addr, const void *buf, size_t len)
+{
+	size_t done;
+	struct iovec local = { (void *)buf, len }, remote = { (void *)(uintptr_t)addr, len };
+	return mem_writev(s, c, &local, &remote, 1, len, &done);
+}
+
+int ck__kacs_mem_write2(struct ck__kacs_sup *s, struct ck__kacs_call *c, uint64_t addr_a, const void *a,
+			size_t len_a, uint64_t addr_b, const void *b, size_t len_b, bool *a_done)
+{
+	size_t done;
+	struct iovec local[2] = { { (void *)a, len_a }, { (void *)b, len_b } };
+	struct iovec remote[2] = { { (void *)(uintptr_t)addr_a, len_a }, { (void *)(uintptr_t)addr_b, len_b } };
+	int rc = mem_writev(s, c, local, remote, 2, len_a + len_b, &done);
+	*a_done = rc == 0 || (done >= len_a && rc != -ESRCH);
+	return rc;
 }
 
 /*
