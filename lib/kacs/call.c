@@ -114,31 +114,72 @@ int ck__kacs_mem_read(struct ck__kacs_sup *s, struct ck__kacs_call *c, uint64_t 
 	return id_valid(s, c);
 }
 
-int ck__kacs_mem_write(struct ck__kacs_sup *s, struct ck__kacs_call *c, uint64_t addr, const void *buf, size_t len)
+/* The caller's memory written from cnt pieces, in order, after one ID_VALID: 0 or -errno; *done bytes written. */
+static int mem_writev(struct ck__kacs_sup *s, struct ck__kacs_call *c, const struct iovec *local,
+		      const struct iovec *remote, unsigned long cnt, size_t total, size_t *done)
 {
+	*done = 0;
 	int rc = id_valid(s, c);
-	if (rc || len == 0)
+	if (rc || total == 0)
 		return rc;
-	struct iovec local = { (void *)buf, len }, remote = { (void *)(uintptr_t)addr, len };
-	ssize_t n = process_vm_writev(c->req->pid, &local, 1, &remote, 1, 0);
+	ssize_t n = process_vm_writev(c->req->pid, local, cnt, remote, cnt, 0);
 	if (n < 0)
 		return vm_errno(errno);
-	return (size_t)n == len ? 0 : -EFAULT;
+	*done = (size_t)n;
+	return (size_t)n == total ? 0 : -EFAULT;
 }
 
-/* A pidfd of the calling thread (its own fd table, even without CLONE_FILES), opened once per call. */
+int ck__kacs_mem_write(struct ck__kacs_sup *s, struct ck__kacs_call *c, uint64_t addr, const void *buf, size_t len)
+{
+	size_t done;
+	struct iovec local = { (void *)buf, len }, remote = { (void *)(uintptr_t)addr, len };
+	return mem_writev(s, c, &local, &remote, 1, len, &done);
+}
+
+int ck__kacs_mem_write2(struct ck__kacs_sup *s, struct ck__kacs_call *c, uint64_t addr_a, const void *a,
+			size_t len_a, uint64_t addr_b, const void *b, size_t len_b, bool *a_done)
+{
+	size_t done;
+	struct iovec local[2] = { { (void *)a, len_a }, { (void *)b, len_b } };
+	struct iovec remote[2] = { { (void *)(uintptr_t)addr_a, len_a }, { (void *)(uintptr_t)addr_b, len_b } };
+	int rc = mem_writev(s, c, local, remote, 2, len_a + len_b, &done);
+	*a_done = rc == 0 || (done >= len_a && rc != -ESRCH);
+	return rc;
+}
+
+/*
+ * A pidfd of the calling thread (its own fd table, even without CLONE_FILES).
+ * A thread pidfd once proven (ID_VALID) to be tid N's task is kept for N's
+ * next calls: while that task is unreaped no other task holds N, and the
+ * kernel refuses a reaped task's pidfd (ESRCH), so pidfd_getfd on it reaches
+ * the caller or fails; fd_get then opens and proves a fresh one.
+ */
 static int caller_pidfd(struct ck__kacs_sup *s, struct ck__kacs_call *c)
 {
 	if (c->caller_pidfd >= 0)
 		return c->caller_pidfd;
+	if (s->thread_pidfd >= 0 && s->thread_pidfd_tid == (pid_t)c->req->pid)
+		return s->thread_pidfd;
+	bool thread = true;
 	long fd = syscall(SYS_pidfd_open, c->req->pid, PIDFD_THREAD);
-	if (fd < 0 && errno == EINVAL && c->caller)
+	if (fd < 0 && errno == EINVAL && c->caller) {
 		fd = syscall(SYS_pidfd_open, c->caller->proc->tgid, 0); /* before Linux 6.9 */
+		thread = false;
+	}
 	if (fd < 0)
 		return -errno;
 	c->caller_pidfd = (int)fd;
 	int rc = id_valid(s, c);
-	return rc ? rc : c->caller_pidfd;
+	if (rc)
+		return rc;
+	if (thread) { /* proven: the supervisor keeps it, the call no longer owns it */
+		if (s->thread_pidfd >= 0)
+			close(s->thread_pidfd);
+		s->thread_pidfd = c->caller_pidfd;
+		s->thread_pidfd_tid = (pid_t)c->req->pid;
+		c->caller_pidfd = -1;
+	}
+	return (int)fd;
 }
 
 int ck__kacs_fd_get(struct ck__kacs_sup *s, struct ck__kacs_call *c, int fd)
@@ -149,6 +190,14 @@ int ck__kacs_fd_get(struct ck__kacs_sup *s, struct ck__kacs_call *c, int fd)
 	if (pfd < 0)
 		return pfd;
 	long r = syscall(SYS_pidfd_getfd, pfd, fd, 0);
+	if (r < 0 && errno == ESRCH && pfd == s->thread_pidfd && c->caller_pidfd < 0) {
+		/* the kept pidfd's task was reaped: tid N is a new task now, proven afresh */
+		close(s->thread_pidfd);
+		s->thread_pidfd = -1;
+		if ((pfd = caller_pidfd(s, c)) < 0)
+			return pfd;
+		r = syscall(SYS_pidfd_getfd, pfd, fd, 0);
+	}
 	if (r < 0)
 		return errno == EPERM ? -EACCES : -errno;
 	return (int)r; /* pidfd_getfd sets O_CLOEXEC */

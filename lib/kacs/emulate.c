@@ -503,11 +503,16 @@ static int ioc_query(struct ck__kacs_sup *s, struct ck__kacs_call *c, struct ck_
 	if ((r = ck__kacs_query_payload(h->tok->t, ck__kacs_sessions(s), a.token_class, &p, &n)))
 		return answer(c, r);
 	r = ck__kacs_query_answer(&a, arg, n, &write);
-	if (!r && write)
-		r = ck__kacs_mem_write(s, c, a.buf_ptr, p, n);
+	bool struct_done = false;
+	if (!r && write) {
+		/* payload then struct in one write; its failure is the struct's once the payload is in */
+		bool payload_done;
+		r = ck__kacs_mem_write2(s, c, a.buf_ptr, p, n, arg, &a, sizeof(a), &payload_done);
+		struct_done = r == 0 || payload_done;
+	}
 	free(p);
 	/* PKM: the struct is written back on success, ERANGE and a faulting payload, not for an overlap */
-	if (r == 0 || r == -ERANGE || r == -EFAULT) {
+	if (!struct_done && (r == 0 || r == -ERANGE || r == -EFAULT)) {
 		int w = ck__kacs_mem_write(s, c, arg, &a, sizeof(a));
 		if (w)
 			r = w;

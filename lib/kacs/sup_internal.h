@@ -65,6 +65,9 @@ struct ck__kacs_sup {
 	struct ck_child *root;
 	pid_t root_pid, self_pid;
 	int listener, epfd, sigfd, root_pidfd, exec_fd;
+	/* the last caller's thread pidfd, proven to be tid thread_pidfd_tid's task (call.c); -1 */
+	int thread_pidfd;
+	pid_t thread_pidfd_tid;
 	bool started, root_done, lost, exec_pending, ended, killed;
 	int root_status, exec_err;
 	struct ck__kacs_deferred *deferred;

@@ -138,6 +138,8 @@ void ck_kacs_supervisor_free(struct ck_kacs_supervisor *sv)
 		close(s->listener);
 	if (s->epfd >= 0)
 		close(s->epfd);
+	if (s->thread_pidfd >= 0)
+		close(s->thread_pidfd);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	if (s->mask_set)
@@ -184,7 +186,7 @@ int ck_kacs_supervisor_new(struct ck_kacs_supervisor **out, const struct ck_kacs
 	if (!sv)
 		return fail(err, -ENOMEM, "out of memory");
 	struct ck__kacs_sup *s = &sv->s;
-	s->listener = s->epfd = s->sigfd = s->root_pidfd = s->exec_fd = -1;
+	s->listener = s->epfd = s->sigfd = s->root_pidfd = s->exec_fd = s->thread_pidfd = -1;
 	s->cfg.profile = o->profile;
 	s->root_psb = check.mitigations;
 	s->perf_pages = o->perf_pages ? o->perf_pages : 32;

@@ -208,6 +208,9 @@ void ck__kacs_reply_error(struct ck__kacs_call *c, int err); /* err positive (EA
  */
 int ck__kacs_mem_read(struct ck__kacs_sup *s, struct ck__kacs_call *c, uint64_t addr, void *buf, size_t len);
 int ck__kacs_mem_write(struct ck__kacs_sup *s, struct ck__kacs_call *c, uint64_t addr, const void *buf, size_t len);
+/* a then b in one process_vm_writev after one ID_VALID: 0, or a's failure (!*a_done) or b's (*a_done) */
+int ck__kacs_mem_write2(struct ck__kacs_sup *s, struct ck__kacs_call *c, uint64_t addr_a, const void *a,
+			size_t len_a, uint64_t addr_b, const void *b, size_t len_b, bool *a_done);
 /* A copy in S of the caller's fd (pidfd_getfd, O_CLOEXEC): the new fd or -errno (-EBADF). */
 int ck__kacs_fd_get(struct ck__kacs_sup *s, struct ck__kacs_call *c, int fd);
 /*

@@ -164,6 +164,16 @@ static int query(void)
 	show("fault", ioctl(fd, CK_KACS_IOC_QUERY, &q));
 	printf("fault_len %u\n", q.buf_len);
 	show("args_fault", ioctl(fd, CK_KACS_IOC_QUERY, (void *)8));
+	/* a payload that faults past its first byte: EFAULT, and the needed size written back all the same */
+	long pg = sysconf(_SC_PAGESIZE);
+	uint8_t *two = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (two == MAP_FAILED || mprotect(two + pg, (size_t)pg, PROT_NONE) < 0)
+		return 1;
+	q = (struct ck_kacs_query_args){ .token_class = CK_KACS_TOKEN_CLASS_PRIVILEGES, .buf_len = 64,
+					 .buf_ptr = (uintptr_t)(two + pg - 8) };
+	show("fault_partial", ioctl(fd, CK_KACS_IOC_QUERY, &q));
+	printf("fault_partial_len %u\n", q.buf_len);
+	munmap(two, (size_t)pg * 2);
 	return 0;
 }
 

@@ -100,7 +100,9 @@ static const char query[] =
 	"bad_class EINVAL\n"
 	"fault EFAULT\n"
 	"fault_len 32\n"
-	"args_fault EFAULT\n";
+	"args_fault EFAULT\n"
+	"fault_partial EFAULT\n"
+	"fault_partial_len 32\n";
 
 Test(kacs_abi, query_sizes_erange_overlap_and_faults_as_root)
 {
