@@ -121,18 +121,14 @@ Test(run_limits, bad_values_name_the_option_and_the_value)
 	const char *bytes = "expected a positive number of bytes (suffixes K, M, G, T: powers of 1024), or max";
 	char want[512];
 
-	CK(&r, "run", "--memory-max", "0", "--", "true");
-	snprintf(want, sizeof(want), USAGE("--memory-max '0': %s"), bytes);
-	expect(&r, 125, want);
-	CK(&r, "run", "--memory-max", "12Q", "--", "true");
-	snprintf(want, sizeof(want), USAGE("--memory-max '12Q': %s"), bytes);
-	expect(&r, 125, want);
-	CK(&r, "run", "--memory-swap-max", "-1", "--", "true");
-	snprintf(want, sizeof(want), USAGE("--memory-swap-max '-1': %s"), bytes);
-	expect(&r, 125, want);
-	CK(&r, "run", "--memory-max", "16E", "--", "true");
-	snprintf(want, sizeof(want), USAGE("--memory-max '16E': %s"), bytes);
-	expect(&r, 125, want);
+	static char *const bad_bytes[][2] = {
+		{ "--memory-max", "0" }, { "--memory-max", "12Q" }, { "--memory-swap-max", "-1" }, { "--memory-max", "16E" },
+	};
+	for (size_t i = 0; i < sizeof(bad_bytes) / sizeof(bad_bytes[0]); i++) {
+		CK(&r, "run", bad_bytes[i][0], bad_bytes[i][1], "--", "true");
+		snprintf(want, sizeof(want), USAGE("%s '%s': %s"), bad_bytes[i][0], bad_bytes[i][1], bytes);
+		expect(&r, 125, want);
+	}
 	CK(&r, "run", "--pids-max", "4K", "--", "true");
 	expect(&r, 125, USAGE("--pids-max '4K': expected a positive number of tasks, or max"));
 	CK(&r, "run", "--cpu-max", "500", "--", "true");
