@@ -26,9 +26,13 @@ demo: build
 
 # Every test, in the normal build and again under ASan+UBSan; the guests of
 # tests/vm (Debian's 6.1 kernel under qemu-system) only in the normal build.
+# A failure ends with the failing cases and their assertion messages
+# (scripts/failed-cases.sh), so that the tail of a CI log names them.
 check: build asan
-	meson test -C $(BUILD) --print-errorlogs
-	meson test -C $(ASAN) --print-errorlogs
+	@rc=0; meson test -C $(BUILD) --print-errorlogs || rc=1; \
+	meson test -C $(ASAN) --print-errorlogs || rc=1; \
+	if [ $$rc != 0 ]; then ./scripts/failed-cases.sh $(BUILD)/meson-logs/testlog.txt \
+		$(ASAN)/meson-logs/testlog.txt; exit 1; fi
 	@echo "== test summaries (normal build, then ASan+UBSan) =="
 	@grep -h "Synthesis:" $(BUILD)/meson-logs/testlog.txt $(ASAN)/meson-logs/testlog.txt
 	@grep -h "^differential\|^clone3 differential\|^codec round trip\|^strace comparison\|^arch \|^fuzz replay" $(BUILD)/meson-logs/testlog.txt
