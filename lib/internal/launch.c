@@ -1169,7 +1169,13 @@ static void launch_net(struct launch_state *s)
 	if (stack == MAP_FAILED)
 		return;
 	memset(&args, 0, sizeof(args));
-	/* no exit signal: nothing reaches a SIGCHLD handler of the caller's */
+	/*
+	 * No exit signal: nothing reaches a SIGCHLD handler of the caller's. No
+	 * handler of the caller's runs in the helper either: it starts with every
+	 * signal blocked (launch_clone's mask), and a signal the kernel forces
+	 * then (a filter's SIGSYS) takes the default action and ends it; the
+	 * child redoes the work.
+	 */
 	args.flags = CK_CLONE_VM | CK_CLONE_VFORK | CK_CLONE_FILES;
 	args.stack = (uint64_t)(uintptr_t)stack;
 	args.stack_size = CHILD_STACK;
