@@ -8,9 +8,9 @@
  *
  *   / made a recursive slave; a tmpfs on /tmp holds newroot/ (bound on
  *   itself) and oldroot/; pivot_root(/tmp, oldroot); each operation under
- *   /newroot with the caller's tree at /oldroot; the old root made private
- *   and detached; pivot_root into /newroot and the intermediate root
- *   detached.
+ *   /newroot with the caller's tree at /oldroot; the old root made private;
+ *   pivot_root into /newroot and the intermediate root detached with the
+ *   old root under it.
  *
  * Binds are open_tree clones with their flags set by mount_setattr before
  * they are attached, so a read-only bind is never writable, even for a
@@ -755,12 +755,15 @@ CHILD static int enter_base(struct ck__mount_fail *f)
 	return 0;
 }
 
-/* Drops the caller's tree, then pivots into /newroot and drops the build root. */
+/*
+ * Pivots into /newroot and detaches the build root with the caller's tree
+ * under it, in one lazy umount (bwrap detaches oldroot first, then the
+ * build root: each detach waits for an RCU grace period).
+ */
 CHILD static int enter_newroot(struct ck__mount_fail *f)
 {
 	/* rprivate first, or the detach would propagate to the caller's mounts */
-	if (mount("oldroot", "oldroot", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    umount2("oldroot", MNT_DETACH) < 0)
+	if (mount("oldroot", "oldroot", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return fail(f, CK__MACT_OLDROOT, OLDROOT, errno);
 	int old = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (old < 0)
