@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/sockios.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <sched.h>
@@ -33,6 +34,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -68,6 +70,7 @@
 /* What the parent sends on the control socket. */
 #define MSG_MAPS 'm'
 #define MSG_GO 'g'
+#define MSG_NET 'n' /* with the network namespace's fd, or none: the child makes its own */
 
 /* Everything the child needs, prepared by the parent (the child only makes system calls). */
 struct child_ctx {
@@ -82,6 +85,7 @@ struct child_ctx {
 	bool await_parent;      /* wait for MSG_MAPS: id maps, or status fds written first */
 	bool hold;              /* wait before execve for MSG_GO */
 	bool reset_handlers;    /* CLONE_CLEAR_SIGHAND was not available */
+	bool net_join;          /* CLONE_NEWNET left out of the clone: the parent sends MSG_NET (launch_net) */
 	int ctl;                /* own_memory: the child's end of the control socket */
 	int ctl_parent;         /* own_memory: the parent's end, closed in the child */
 	int init_report[2];     /* an init: [0] the parent's end (closed in the child), [1] the init's */
@@ -476,13 +480,58 @@ CHILD_CODE static void child_userns_prepare(struct child_ctx *c)
 		child_fail(c, CK__STEP_DISABLE_USERNS, -r);
 }
 
-/* After the namespace and mount steps, before fds move: loopback, --disable-userns. */
+/*
+ * The network namespace the parent's helper made while this child built its
+ * root (launch_net): joined, loopback already up. Without one (the helper
+ * could not), the child makes its own, as the clone would have: false, and
+ * loopback is still to bring up.
+ */
+CHILD_CODE static bool child_net_join(struct child_ctx *c)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	char m = 0;
+	struct iovec iov = { &m, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			      .msg_controllen = sizeof(cm.buf) };
+	int fd = -1;
+	ssize_t n;
+
+	do
+		n = recvmsg(c->ctl, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	struct cmsghdr *h = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+	if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+	    h->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(h), sizeof(fd));
+	if (n != 1 || m != MSG_NET) {
+		if (fd >= 0)
+			close(fd);
+		child_fail(c, CK__STEP_NETNS, n < 0 ? errno : n == 0 ? EPIPE : EPROTO);
+	}
+	if (fd >= 0) {
+		int r = (int)syscall(SYS_setns, fd, CK_CLONE_NEWNET);
+		int e = errno;
+		close(fd);
+		if (r < 0)
+			child_fail(c, CK__STEP_NETNS, e);
+		return true;
+	}
+	if (unshare((int)CK_CLONE_NEWNET) < 0)
+		child_fail(c, CK__STEP_NETNS, errno);
+	return false;
+}
+
+/* After the namespace and mount steps, before fds move: the network namespace, loopback, --disable-userns. */
 CHILD_CODE static void child_namespaces_late(struct child_ctx *c)
 {
 	const struct ck_spawn_attr *a = c->attr;
+	bool lo_done = c->net_join && child_net_join(c);
 	int r;
 
-	if ((a->namespaces & CK_CLONE_NEWNET) && !a->no_loopback && (r = ck__loopback_up()) < 0)
+	if ((a->namespaces & CK_CLONE_NEWNET) && !a->no_loopback && !lo_done && (r = ck__loopback_up()) < 0)
 		child_fail(c, CK__STEP_LOOPBACK, -r);
 	if (a->disable_userns && (r = ck__userns_disable(&c->userns)) < 0)
 		child_fail(c, CK__STEP_DISABLE_USERNS, -r);
@@ -917,6 +966,26 @@ static int read_report(int fd, struct ck__report *rep, int *listener, int flags)
 	return 1;
 }
 
+/*
+ * A new network namespace is the costliest part of the clone (~400 µs of a
+ * ~2 ms sandbox launch here: every pernet subsystem, then lo). A child that
+ * writes its own maps and does not wait for the parent gets it from a helper
+ * instead, made on the parent's CPU while the child builds its root: the
+ * helper (CLONE_VM|CLONE_VFORK|CLONE_FILES, so the parent sleeps until it is
+ * done and its fd lands in the parent's table) enters the child's user
+ * namespace through the child's pidfd (the parent's euid owns it, so it may),
+ * unshares a network namespace (owned by that user namespace, counted
+ * against the same uid, as the child's own would be), brings lo up, and
+ * leaves an fd of it (SIOCGSKNS). The parent passes it on as MSG_NET; the
+ * child setns()es to it. Anything the helper cannot do the child redoes
+ * itself, so a failure is reported as before, by the child, with its errno.
+ */
+struct net_job {
+	int pidfd;              /* the child's */
+	bool loopback;
+	int fd;                 /* the namespace made, or -1 */
+};
+
 /* The child as the launch leaves it, and what a failure needs to be told. */
 struct launch_state {
 	struct child_ctx c;
@@ -929,6 +998,7 @@ struct launch_state {
 	char **env;             /* the attribute set's environment operations applied (sbx-proc) */
 	char **pwd_env;         /* status for supervisors' sibling, bwrap's PWD: env without PWD, plus its slot */
 	struct ck__cgroups *cgroups; /* cgroup limits (sbx-res) */
+	struct net_job net;     /* c.net_join: the network namespace made beside the child */
 };
 
 /* With maps that leave out id: the inside id to take (0 if mapped, else the first map's); else -1. */
@@ -981,6 +1051,12 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 	c->await_parent = ((a->namespaces & CK_CLONE_NEWUSER) && !self_maps) || ck__status_wanted(a);
 	/* a new root takes more stack and time than a CLONE_VM child should hold the caller */
 	c->own_memory = c->await_parent || self_maps || c->hold || a->new_root || a->init;
+	/* the network namespace made beside the child (struct net_job); a child that waits for
+	 * the parent would wait for it too, and the status documents name it before it is joined */
+	c->net_join = (a->namespaces & (CK_CLONE_NEWNET | CK_CLONE_NEWUSER)) ==
+			      (CK_CLONE_NEWNET | CK_CLONE_NEWUSER) &&
+		      c->own_memory && !c->await_parent;
+	s->net.fd = -1;
 	c->cap_last = a->set_caps || a->set_bounding ? ck__cap_last() : 0;
 	c->userns.sysctl = c->userns.self = -1;
 	if (a->has_offset[0] || a->has_offset[1]) {
@@ -1002,6 +1078,8 @@ static void state_release(struct launch_state *s)
 			close(s->c.init_report[i]);
 	}
 	stack_unmap(s->stack);
+	if (s->net.fd >= 0)
+		close(s->net.fd);
 	if (s->c.parent_pidfd >= 0)
 		close(s->c.parent_pidfd);
 	ck__mount_plan_free(s->c.mounts);
@@ -1033,6 +1111,8 @@ static pid_t launch_clone(struct launch_state *s)
 	memset(args, 0, sizeof(*args));
 	args->flags = (a->namespaces & ~CK_CLONE_NEWTIME) | a->share | CK_CLONE_PIDFD |
 		      CK_CLONE_CLEAR_SIGHAND;
+	if (s->c.net_join)
+		args->flags &= ~CK_CLONE_NEWNET;
 	if (!s->c.own_memory) {
 		args->flags |= CK_CLONE_VM | CK_CLONE_VFORK;
 		args->stack = (uint64_t)(uintptr_t)s->stack;
@@ -1061,6 +1141,82 @@ static pid_t launch_clone(struct launch_state *s)
 	return pid;
 }
 
+/* The helper of struct net_job: what it could not do is left to the child. */
+CHILD_CODE static int net_helper(void *arg)
+{
+	struct net_job *j = arg;
+
+	if (syscall(SYS_setns, j->pidfd, CK_CLONE_NEWUSER) < 0 || unshare((int)CK_CLONE_NEWNET) < 0 ||
+	    (j->loopback && ck__loopback_up() < 0))
+		_exit(1);
+	int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock >= 0) {
+		j->fd = ioctl(sock, SIOCGSKNS); /* close-on-exec, as every namespace fd the kernel opens */
+		close(sock);
+	}
+	_exit(0);
+}
+
+/* Runs the helper of struct net_job (the parent sleeps until it ends); s->net.fd, or -1. */
+static void launch_net(struct launch_state *s)
+{
+	struct ck_clone_args args;
+	void *stack = stack_map();
+
+	s->net.pidfd = s->pidfd;
+	s->net.loopback = !s->c.attr->no_loopback;
+	s->net.fd = -1;
+	if (stack == MAP_FAILED)
+		return;
+	memset(&args, 0, sizeof(args));
+	/*
+	 * No exit signal: nothing reaches a SIGCHLD handler of the caller's. No
+	 * handler of the caller's runs in the helper either: it starts with every
+	 * signal blocked (launch_clone's mask), and a signal the kernel forces
+	 * then (a filter's SIGSYS) takes the default action and ends it; the
+	 * child redoes the work.
+	 */
+	args.flags = CK_CLONE_VM | CK_CLONE_VFORK | CK_CLONE_FILES;
+	args.stack = (uint64_t)(uintptr_t)stack;
+	args.stack_size = CHILD_STACK;
+	pid_t pid = ck_clone3(&args, sizeof(args), net_helper, &s->net);
+	/* the helper wrote s->net before it exited */
+	__asm__ __volatile__("" ::: "memory");
+	if (pid > 0)
+		reap(pid);
+	stack_unmap(stack);
+}
+
+/* MSG_NET to the child, with the namespace if the helper made one; a child gone says why in its report. */
+static void send_net(struct launch_state *s)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	char m = MSG_NET;
+	struct iovec iov = { &m, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (s->net.fd >= 0) {
+		memset(&cm, 0, sizeof(cm));
+		msg.msg_control = cm.buf;
+		msg.msg_controllen = sizeof(cm.buf);
+		struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(h), &s->net.fd, sizeof(int));
+	}
+	do
+		n = sendmsg(s->ctl[0], &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (s->net.fd >= 0)
+		close(s->net.fd);
+	s->net.fd = -1;
+}
+
 static void restore_mask(const struct launch_state *s)
 {
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &s->c.oldmask, NULL, sizeof(uint64_t));
@@ -1079,6 +1235,8 @@ static enum ck__step launch_talk(struct launch_state *s, int *e, char *why, size
 
 	close(s->ctl[1]);
 	s->ctl[1] = -1;
+	if (s->c.net_join)
+		send_net(s);
 	if (s->c.await_parent) {
 		/* the one attribute a launch changes: the info fd it has written and closed */
 		r = ck__status_started((struct ck_spawn_attr *)a, s->pid, &step);
@@ -1216,6 +1374,8 @@ int ck__launch(const struct ck__launch *l, struct ck_child **out, struct ck_spaw
 		s.c.init_report[1] = -1;
 	}
 	f.pid = s.pid;
+	if (s.c.net_join)
+		launch_net(&s);
 	if (s.c.own_memory) {
 		why[0] = '\0';
 		f.step = launch_talk(&s, &e, why, sizeof(why));

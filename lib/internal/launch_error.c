@@ -43,6 +43,7 @@ static const char *const step_names[CK__STEP__COUNT] = {
 	/* process state (sbx-proc) */
 	[CK__STEP_SETSID] = "setsid",
 	[CK__STEP_INIT] = "start the init (PID 1)",
+	[CK__STEP_NETNS] = "network namespace",
 	[CK__STEP_LOOPBACK] = "bring up loopback",
 	[CK__STEP_DISABLE_USERNS] = "disable user namespaces",
 	[CK__STEP_ASSERT_USERNS] = "assert user namespaces disabled",
@@ -349,6 +350,15 @@ static void explain(struct text *t, const struct ck__failure *f, const char **ru
 		break;
 	case CK__STEP_DISABLE_USERNS:
 		say(t, "disable user namespaces (user.max_user_namespaces = 1, then a nested user namespace): %s",
+		    strerror(f->err));
+		return;
+	case CK__STEP_NETNS:
+		if (f->err == ENOSPC) {
+			say(t, "unshare CLONE_NEWNET: %s: the user's network namespaces reached user.max_net_namespaces (here or in an enclosing user namespace)",
+			    strerror(f->err));
+			return;
+		}
+		say(t, "a new network namespace (unshare CLONE_NEWNET, or setns to the one made beside the child): %s",
 		    strerror(f->err));
 		return;
 	case CK__STEP_LOOPBACK:

@@ -218,6 +218,7 @@ enum ck__step {
 	/* process state (sbx-proc) */
 	CK__STEP_SETSID,
 	CK__STEP_INIT,
+	CK__STEP_NETNS,             /* the network namespace: joined from the parent's helper, or made */
 	CK__STEP_LOOPBACK,
 	CK__STEP_DISABLE_USERNS,
 	CK__STEP_ASSERT_USERNS,

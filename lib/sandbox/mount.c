@@ -8,9 +8,9 @@
  *
  *   / made a recursive slave; a tmpfs on /tmp holds newroot/ (bound on
  *   itself) and oldroot/; pivot_root(/tmp, oldroot); each operation under
- *   /newroot with the caller's tree at /oldroot; the old root made private
- *   and detached; pivot_root into /newroot and the intermediate root
- *   detached.
+ *   /newroot with the caller's tree at /oldroot; the old root made private;
+ *   pivot_root into /newroot and the intermediate root detached with the
+ *   old root under it.
  *
  * Binds are open_tree clones with their flags set by mount_setattr before
  * they are attached, so a read-only bind is never writable, even for a
@@ -366,6 +366,9 @@ CHILD static int ensure_dir(const char *path, mode_t mode)
 CHILD static int ensure_file(const char *path, mode_t mode)
 {
 	struct stat st;
+	/* a new name, the common case (a fresh tmpfs): one call; anything else as bwrap's */
+	if (mknod(path, S_IFREG | mode, 0) == 0)
+		return 0;
 	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
 		return 0;
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -427,19 +430,27 @@ CHILD static int copy_data(int from, int to)
  * unless BIND_DEV, rdonly with BIND_RO) on every mount of the clone, and
  * attaches it on dest, following a symlink there as mount(2) would.
  */
+CHILD static int bind_tree(int tree, const char *dest, int how, struct ck__mount_fail *f);
+
 CHILD static int bind_fd(int src, const char *dest, int how, struct ck__mount_fail *f)
 {
+	int tree = (int)syscall(SYS_open_tree, src, "",
+				OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (tree < 0)
+		return fail(f, CK__MACT_OPEN_TREE, dest, errno);
+	return bind_tree(tree, dest, how, f);
+}
+
+/* The attributes of bind_fd set on tree (a detached clone), attached on dest; tree closed. */
+CHILD static int bind_tree(int tree, const char *dest, int how, struct ck__mount_fail *f)
+{
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_NOSUID };
-	int tree, r = 0;
+	int r = 0;
 
 	if (!(how & BIND_DEV))
 		attr.attr_set |= MOUNT_ATTR_NODEV;
 	if (how & BIND_RO)
 		attr.attr_set |= MOUNT_ATTR_RDONLY;
-	tree = (int)syscall(SYS_open_tree, src, "",
-			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
-	if (tree < 0)
-		return fail(f, CK__MACT_OPEN_TREE, dest, errno);
 	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
 		r = fail(f, CK__MACT_SETATTR, dest, errno);
 	else if (syscall(SYS_move_mount, tree, "", AT_FDCWD, dest,
@@ -452,6 +463,11 @@ CHILD static int bind_fd(int src, const char *dest, int how, struct ck__mount_fa
 /* The same from a path; a missing source is -ENOENT with *fail set. */
 CHILD static int bind_path(const char *source, const char *dest, int how, struct ck__mount_fail *f)
 {
+	/* the clone straight from the path; a failure is retried in two steps, which name its cause */
+	int tree = (int)syscall(SYS_open_tree, AT_FDCWD, source,
+				OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (tree >= 0)
+		return bind_tree(tree, dest, how, f);
 	int fd = open(source, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return fail(f, CK__MACT_OPEN_SOURCE, source, errno);
@@ -739,12 +755,15 @@ CHILD static int enter_base(struct ck__mount_fail *f)
 	return 0;
 }
 
-/* Drops the caller's tree, then pivots into /newroot and drops the build root. */
+/*
+ * Pivots into /newroot and detaches the build root with the caller's tree
+ * under it, in one lazy umount (bwrap detaches oldroot first, then the
+ * build root: each detach waits for an RCU grace period).
+ */
 CHILD static int enter_newroot(struct ck__mount_fail *f)
 {
 	/* rprivate first, or the detach would propagate to the caller's mounts */
-	if (mount("oldroot", "oldroot", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    umount2("oldroot", MNT_DETACH) < 0)
+	if (mount("oldroot", "oldroot", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return fail(f, CK__MACT_OLDROOT, OLDROOT, errno);
 	int old = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (old < 0)

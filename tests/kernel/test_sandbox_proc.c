@@ -28,6 +28,11 @@
 #include <unistd.h>
 
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
+#include <sys/syscall.h>
 
 #include <clonekit/flags.h>
 #include <clonekit/seccomp.h>
@@ -711,6 +716,215 @@ Test(sandbox_proc, loopback_is_up_in_a_new_network_namespace_as_uid_65534)
 {
 	need_root();
 	check_loopback(true);
+}
+
+/* ---- the network namespace made beside the child (lib/internal/launch.c launch_net) ---- */
+
+/*
+ * The command's network namespace: not the caller's, owned by the command's
+ * own user namespace (NS_GET_USERNS), lo up. "%lu": the caller's inode.
+ */
+#define NETNS_SH                                                                                   \
+	"python3 -c 'import fcntl, os\n"                                                           \
+	"fd = os.open(\"/proc/self/ns/net\", os.O_RDONLY)\n"                                         \
+	"owner = fcntl.ioctl(fd, 0xb701)\n" /* NS_GET_USERNS */                                     \
+	"print(\"new\", os.fstat(fd).st_ino != %lu, \"owned by its user namespace\",\n"               \
+	"      os.fstat(owner).st_ino == os.stat(\"/proc/self/ns/user\").st_ino)'; "                  \
+	"ip -o link show lo | grep -o 'state [A-Z]*'"
+
+/* setns(2) refused with EPERM in the runner: the helper cannot enter the child's user namespace */
+static void net_setup_no_setns(struct ck_spawn_attr *a, void *data)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setns, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+	net_setup(a, data);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		_exit(209);
+	/* the filter holds: EPERM, not the EBADF of a bad fd */
+	if (syscall(SYS_setns, -1, CLONE_NEWNET) != -1 || errno != EPERM)
+		_exit(209);
+}
+
+/* setns(fd, CLONE_NEWNET) refused with EPERM in the runner (and so in the child it spawns) */
+static void net_setup_no_join(struct ck_spawn_attr *a, void *data)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setns, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CLONE_NEWNET, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+	net_setup(a, data);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		_exit(209);
+}
+
+/* The child joins what the helper made (it never makes its own then): a refused setns is its failure. */
+Test(sandbox_proc, the_child_joins_the_network_namespace_the_helper_made)
+{
+	need_root();
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		struct out o;
+		bool up = true;
+		sh_as(unpriv, CK_CLONE_NEWUSER | CK_CLONE_NEWNET, net_setup_no_join, &up, "true", &o);
+		cr_assert_eq(o.status, 204, "%s", o.text);
+		cr_assert_str_eq(o.text, "ck_spawn: EPERM: step network namespace: a new network namespace (unshare "
+					 "CLONE_NEWNET, or setns to the one made beside the child): Operation not permitted\n");
+	}
+}
+
+/* SIGSYS for setns(2) in the runner, with a handler of its own that counts */
+static volatile sig_atomic_t sigsys_seen;
+
+static void count_sigsys(int sig)
+{
+	(void)sig;
+	sigsys_seen++;
+}
+
+static void net_setup_trap_setns(struct ck_spawn_attr *a, void *data)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setns, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+	net_setup(a, data);
+	if (signal(SIGSYS, count_sigsys) == SIG_ERR || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		_exit(209);
+}
+
+/* In the runner: the spawn under net_setup_trap_setns; then whether its SIGSYS handler ran. */
+static int trap_setns_run(void *arg)
+{
+	char *argv[] = { "/bin/sh", "-c", "ip -o link show lo | grep -o 'state [A-Z]*'", NULL };
+	bool up = true;
+	struct spawn_job j = { .argv = argv, .setup = net_setup_trap_setns, .data = &up,
+			       .namespaces = CK_CLONE_NEWUSER | CK_CLONE_NEWNET };
+	(void)arg;
+	int r = spawn_job_run(&j);
+	printf("handler ran %d times\n", (int)sigsys_seen);
+	return r;
+}
+
+/*
+ * A helper a filter kills (SIGSYS at setns) leaves the child to make its
+ * namespace; the caller's SIGSYS handler never runs in the helper, which
+ * shares its memory (every signal is blocked there, so the kernel's forced
+ * SIGSYS takes the default action).
+ */
+Test(sandbox_proc, a_network_helper_killed_by_a_filter_leaves_the_child_to_make_its_namespace)
+{
+	need_root();
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		struct out o;
+		in_runner(unpriv, trap_setns_run, NULL, &o);
+		cr_assert_eq(o.status, 0, "%s", o.text);
+		cr_assert_str_eq(o.text, "state UNKNOWN\nhandler ran 0 times\n");
+	}
+}
+
+static void check_netns(bool unpriv, void (*setup)(struct ck_spawn_attr *, void *))
+{
+	struct stat host;
+	struct out o;
+	char script[1024];
+	bool up = true;
+
+	if (access("/usr/bin/python3", X_OK) < 0)
+		ck_skip_or_fail("/usr/bin/python3 is missing");
+	cr_assert_eq(stat("/proc/self/ns/net", &host), 0);
+	snprintf(script, sizeof(script), NETNS_SH, (unsigned long)host.st_ino);
+	sh_as(unpriv, CK_CLONE_NEWUSER | CK_CLONE_NEWNET, setup, &up, script, &o);
+	cr_assert_eq(o.status, 0, "[%s] %s", unpriv ? "uid 65534" : "root", o.text);
+	cr_assert_str_eq(o.text, "new True owned by its user namespace True\nstate UNKNOWN\n", "[%s]",
+			 unpriv ? "uid 65534" : "root");
+}
+
+Test(sandbox_proc, the_network_namespace_made_beside_the_child_is_its_own)
+{
+	need_root();
+	check_netns(false, net_setup);
+	check_netns(true, net_setup);
+}
+
+/* A helper that cannot enter the user namespace leaves the child to make its own: the same result. */
+Test(sandbox_proc, without_the_helper_the_child_makes_its_network_namespace)
+{
+	need_root();
+	check_netns(false, net_setup_no_setns);
+	check_netns(true, net_setup_no_setns);
+}
+
+/* In a user namespace of the runner's whose limit of network namespaces is 0: ENOSPC, named, nothing left. */
+static int netns_limit_run(void *arg)
+{
+	(void)arg;
+	char map[32];
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_child *c = NULL;
+	char *argv[] = { "/bin/true", NULL };
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (unshare(CLONE_NEWUSER) < 0)
+		return 250;
+	int fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "deny", 4) != 4)
+		return 251;
+	close(fd);
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	if ((fd = open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC)) < 0 || write(fd, map, strlen(map)) < 0)
+		return 252;
+	close(fd);
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	if ((fd = open("/proc/self/gid_map", O_WRONLY | O_CLOEXEC)) < 0 || write(fd, map, strlen(map)) < 0)
+		return 253;
+	close(fd);
+	if ((fd = open("/proc/sys/user/max_net_namespaces", O_WRONLY | O_CLOEXEC)) < 0 || write(fd, "0", 1) != 1)
+		return 254;
+	close(fd);
+	int before = ck_test_fd_count();
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	ck_spawn_attr_set_namespaces(a, CK_CLONE_NEWUSER | CK_CLONE_NEWNET);
+	ck_spawn_attr_map_root(a);
+	int r = ck_spawn(&c, argv[0], argv, NULL, a, &err);
+	ck_spawn_attr_free(a);
+	if (r == 0) {
+		ck_spawn_free(c);
+		printf("the spawn succeeded\n");
+		return 255;
+	}
+	printf("%s: step %s: %s\n", strerrorname_np(-r), err.step, err.message);
+	if (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD)
+		printf("a child was left\n");
+	if (ck_test_fd_count() != before)
+		printf("fds: %d before, %d after\n", before, ck_test_fd_count());
+	return 204;
+}
+
+Test(sandbox_proc, a_network_namespace_over_the_users_limit_is_enospc)
+{
+	need_root();
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		struct out o;
+		in_runner(unpriv, netns_limit_run, NULL, &o);
+		cr_assert_eq(o.status, 204, "%s", o.text);
+		cr_assert_str_eq(o.text, "ENOSPC: step network namespace: unshare CLONE_NEWNET: No space left on device: "
+					 "the user's network namespaces reached user.max_net_namespaces (here or in an "
+					 "enclosing user namespace)\n");
+	}
 }
 
 /* ---- resource limits ---- */
