@@ -18,8 +18,11 @@ struct ck__static_libc {
 	const char *build_id; /* its NT_GNU_BUILD_ID, in lower-case hex */
 };
 
-/* Defined only by a static executable (meson -Dstatic_cli, cli/static_libc.c.in). */
-extern const struct ck__static_libc ck__static_libc __attribute__((weak));
+/*
+ * Defined only by a static executable (meson -Dstatic_cli, cli/static_libc.c.in);
+ * hidden, so that libclonekit.so resolves it to nothing at link time.
+ */
+extern const struct ck__static_libc ck__static_libc __attribute__((weak, visibility("hidden")));
 
 /*
  * 0 when shared objects may be loaded into this process: it is not a static
