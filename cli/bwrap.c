@@ -63,7 +63,6 @@ static int check(struct sbx *s)
 /* After the command is known: bwrap's checks that depend on the ids and namespaces. */
 static int check_late(const struct sbx *s)
 {
-	struct stat st;
 	bool own_user = s->unshare_user || s->userns_fd != -1;
 
 	if (!own_user && s->uid != -1 && (uid_t)s->uid != getuid())
@@ -76,7 +75,7 @@ static int check_late(const struct sbx *s)
 		return die("%s", "Specifying --as-pid-1 requires --unshare-pid");
 	if (s->as_pid_1 && s->nlock_files)
 		return die("%s", "Specifying --as-pid-1 and --lock-file is not permitted");
-	if (s->unshare_cgroup && stat("/proc/self/ns/cgroup", &st) < 0)
+	if (s->unshare_cgroup && sbx_ns_stat("/proc/self/ns/cgroup") < 0)
 		return errno == ENOENT
 			       ? die("%s", "Cannot create new cgroup namespace because the kernel does not support it")
 			       : die("stat on /proc/self/ns/cgroup failed: %s", strerror(errno));

@@ -394,6 +394,8 @@ void sbx_bwrap_usage(FILE *f, const char *argv0);
 void sbx_own_usage(FILE *f);
 /* A capability's number from its name as libcap's cap_from_name takes it, or -EINVAL. */
 int sbx_cap_from_name(const char *name);
+/* bwrap's stat() of a /proc/self/ns entry (does the kernel have that namespace?): 0, or -1 and errno. */
+int sbx_ns_stat(const char *path);
 /* bwrap's test for --unshare-user-try: the kernel has user namespaces and they are not turned off. */
 bool sbx_userns_available(void);
 /* The namespaces the options ask for (bwrap: a mount namespace always). */

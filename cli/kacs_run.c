@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "../lib/internal/outfile.h"
+#include "../lib/internal/static_libc.h"
 
 static const char CMD[] = "kacs run";
 
@@ -149,7 +150,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 				r = cli_usage_error(CMD, "--profile '%s': v0.20 or v0.22", optarg);
 			break;
 		case OPT_UID:
-			if ((r = parse_uint("--uid", optarg, 0xFFFFFFFEul, &v)) == 0) {
+			/* getpwuid may load NSS modules: not into a static clonekit beside another libc build */
+			if ((r = parse_uint("--uid", optarg, 0xFFFFFFFEul, &v)) == 0 && ck__static_libc_check() < 0) {
+				fprintf(stderr, "clonekit %s: --uid %lu: its group cannot be looked up: %s\n", CMD, v,
+					ck__static_libc_why());
+				r = 1;
+			} else if (r == 0) {
 				struct passwd *pw = getpwuid((uid_t)v);
 				o->has_uid = true;
 				o->uid = (uid_t)v;

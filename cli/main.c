@@ -103,7 +103,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return CK_EXIT_OK;
 		case 'V':
-			printf("clonekit %s\n", CK_VERSION_STRING);
+			printf("clonekit %s\n%s\n", CK_VERSION_STRING, CK_CLI_LINKAGE);
 			return CK_EXIT_OK;
 		default:
 			return cli_option_error(NULL);

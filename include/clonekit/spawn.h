@@ -290,7 +290,8 @@ CK_API int ck_spawn_attr_map_ids(struct ck_spawn_attr *attr, uid_t uid, gid_t gi
  * (Debian's uidmap package) when the caller lacks CAP_SETUID / CAP_SETGID;
  * setgroups stays allowed then. -ENOENT when the caller has no range in a
  * file (or the file is missing), -E2BIG for more than 339 ranges, -errno
- * of reading the files.
+ * of reading the files; -ELIBACC in a static clonekit whose libc.so.6 is not
+ * the build it was linked with (glibc's NSS modules cannot be loaded).
  */
 CK_API int ck_spawn_attr_map_subids(struct ck_spawn_attr *attr);
 

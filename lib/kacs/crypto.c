@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include "internal/static_libc.h"
 #include "kacs/crypto.h"
 
 static struct ck__ossl table;
@@ -15,10 +16,14 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void load(void)
 {
 	/* RTLD_LOCAL: libcrypto's symbols stay out of the caller's global scope */
-	void *h = dlopen(CK_LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+	void *h;
 	const char *missing = NULL;
 
-	if (!h) {
+	if (ck__static_libc_check() < 0) {
+		snprintf(why, sizeof(why), "%s", ck__static_libc_why());
+		return;
+	}
+	if (!(h = dlopen(CK_LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL))) {
 		snprintf(why, sizeof(why), "%s", dlerror());
 		return;
 	}

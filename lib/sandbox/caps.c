@@ -102,9 +102,31 @@ int ck_caps_effective(uint64_t *caps)
 	return 0;
 }
 
+/* 1 when the kernel knows capability cap, 0 when not, -1 when prctl cannot say (a seccomp profile). */
+static int cap_known(int cap)
+{
+	if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0)
+		return 1;
+	return errno == EINVAL ? 0 : -1;
+}
+
 int ck__cap_last(void)
 {
 	long long last;
+	int c = CAP_LAST_CAP, k;
+
+	/* PR_CAPBSET_READ fails with EINVAL exactly past the kernel's last capability: ~2 calls, no /proc */
+	if ((k = cap_known(c)) == 1) {
+		while (c + 1 < CAP_NAMES_MAX && (k = cap_known(c + 1)) == 1)
+			c++;
+		if (k == 0 || c + 1 == CAP_NAMES_MAX)
+			return c;
+	} else if (k == 0) {
+		while (c > 0 && (k = cap_known(c - 1)) == 0)
+			c--;
+		if (k == 1)
+			return c - 1;
+	}
 	if (ck__read_ll("/proc/sys/kernel/cap_last_cap", &last) < 0 || last < 0 ||
 	    last >= CAP_NAMES_MAX)
 		return CAP_LAST_CAP;

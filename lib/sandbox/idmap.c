@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "internal/static_libc.h"
 #include "sandbox/proc.h"
 
 int ck_spawn_attr_map_ids(struct ck_spawn_attr *a, uid_t uid, gid_t gid)
@@ -84,6 +85,9 @@ int ck_spawn_attr_map_subids(struct ck_spawn_attr *a)
 
 	if (!a)
 		return -EINVAL;
+	/* getpwuid_r may load NSS modules: not into a static clonekit beside another libc build */
+	if ((r = ck__static_libc_check()) < 0)
+		return r;
 	getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &pwp);
 	uid[0] = (struct ck__idmap){ 0, (uint32_t)geteuid(), 1 };
 	gid[0] = (struct ck__idmap){ 0, (uint32_t)getegid(), 1 };

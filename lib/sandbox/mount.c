@@ -301,11 +301,12 @@ int ck__mount_plan_new(const struct ck_spawn_attr *a, struct ck__mount_plan **ou
 	p->new_pid = a->namespaces & CK_CLONE_NEWPID;
 	p->home = getenv("HOME");
 	p->keep_cwd = a->cwd != NULL;
-	plan_console(a, p);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		struct ck__mount_step *s = &p->steps[i];
 		s->op = i < a->nmounts ? &a->mounts[i] : &proc_op;
 		p->n = i + 1;
+		if (s->op->type == CK_MOUNT_DEV && !p->console[0])
+			plan_console(a, p); /* only a new /dev has a console */
 		if (!(s->dest = join(NEWROOT, s->op->dest)))
 			r = plan_fail(f, (int)i, CK__MACT_RESOLVE, s->op->dest, ENOMEM);
 		else if (is_bind(s->op->type))

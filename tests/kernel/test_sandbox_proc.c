@@ -31,6 +31,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <stddef.h>
 #include <sys/syscall.h>
 
@@ -42,6 +43,7 @@
 #include "../run.h"
 #include "../support.h"
 #include "../../lib/internal/spawn.h"
+#include "../../lib/sandbox/proc.h"
 
 #define UNPRIV_ID 65534
 #define OUT_MAX 16384
@@ -343,6 +345,41 @@ Test(sandbox_proc, capability_names_both_ways)
 	cr_assert_null(ck_cap_name(63));
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
 		cr_assert_eq(ck_cap_from_name(ck_cap_name(cap)), cap);
+}
+
+/* The kernel's last capability, read once from the file and once through the one the launcher asks. */
+static int cap_last_cap_file(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	int last = -1;
+	cr_assert_not_null(f);
+	cr_assert_eq(fscanf(f, "%d", &last), 1);
+	fclose(f);
+	return last;
+}
+
+/* ck__cap_last() under a seccomp filter failing prctl with EPERM (as some container profiles do). */
+static int cap_last_without_prctl(void *unused)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl), 0) < 0 || seccomp_load(ctx) < 0)
+		return 255;
+	seccomp_release(ctx);
+	if (prctl(PR_CAPBSET_READ, 0, 0, 0, 0) != -1 || errno != EPERM)
+		return 254;
+	return ck__cap_last();
+}
+
+/* The launcher finds the last capability by PR_CAPBSET_READ, with /proc's file when prctl is refused. */
+Test(sandbox_proc, the_kernels_last_capability_is_procs_with_or_without_prctl)
+{
+	int want = cap_last_cap_file();
+	cr_assert_eq(ck__cap_last(), want);
+	struct ck_test_run_opts o = { .tee_fd = -1 };
+	struct ck_test_run r;
+	cr_assert_eq(ck_test_run_fn(cap_last_without_prctl, NULL, &o, &r), 0);
+	ck_test_assert_exit(&r, want, "ck__cap_last under a filter failing prctl");
+	ck_test_run_free(&r);
 }
 
 /* ---- the environment ---- */

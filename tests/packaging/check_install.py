@@ -164,9 +164,15 @@ def check_version(inst):
     if not m or m.group(1) != want:
         fail("CK_VERSION_STRING is %s, the project is %s" % (m and m.group(1), want))
     out = run([os.path.join(inst["bindir"], "clonekit"), "--version"]).stdout
-    if out != "clonekit %s\n" % want:
+    # the version, then how the command is linked (meson's static_cli)
+    lines = out.split("\n")
+    if len(lines) != 3 or lines[0] != "clonekit %s" % want or not lines[1].startswith("linked ") or lines[2]:
         fail("clonekit --version prints %r" % out)
-    print("version: %s in clonekit.pc, features.h and clonekit --version" % want)
+    # a static PIE has no program interpreter (meson -Dstatic_cli)
+    static = "INTERP" not in run(["readelf", "-lW", os.path.join(inst["bindir"], "clonekit")]).stdout
+    if lines[1].startswith("linked as a static PIE") != static:
+        fail("clonekit --version says %r, but readelf finds it %s" % (lines[1], "static" if static else "dynamic"))
+    print("version: %s in clonekit.pc, features.h and clonekit --version (%s)" % (want, lines[1]))
 
 
 def check_consumer(inst, consumer, watcher):

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 
 #include "../run.h"
 #include "../support.h"
+#include "internal/static_libc.h"
 #include "kacs/pip_cache.h"
 
 /* ---- Helpers ----------------------------------------------------------------- */
@@ -1402,6 +1404,104 @@ Test(pip_cli, sign_then_verify_prints_the_pip_and_where)
 		 "const unsigned char sig[65] = { 1 };`), or sign the xattr\n",
 		 plain);
 	EXPECT_CLI(1, line, "kacs", "sign", "--key", pem, plain);
+}
+
+/* The path of the libc.so.6 this process runs with, which the machine's loader picks. */
+static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
+{
+	const char *slash = strrchr(info->dlpi_name, '/');
+	if (!slash || strcmp(slash + 1, "libc.so.6") != 0)
+		return 0;
+	snprintf(data, PATH_MAX, "%s", info->dlpi_name);
+	return 1;
+}
+
+/* Runs `sh -c script` with its positional parameters in a private mount namespace; output and status. */
+static char *in_mount_ns(int *status, const char *script, char *const *params)
+{
+	char *argv[16] = { "/usr/bin/unshare", "--mount", "--propagation", "private", "sh", "-c", (char *)script, "sh" };
+	size_t n = 8;
+	for (; *params && n < 15; params++)
+		argv[n++] = *params;
+	argv[n] = NULL;
+	struct ck_test_run_opts o = { .merge_stderr = true, .timeout_s = 60, .tee_fd = -1 };
+	struct ck_test_run r;
+	cr_assert_eq(ck_test_run(argv, &o, &r), 0);
+	cr_assert(WIFEXITED(r.status), "status 0x%x", r.status);
+	*status = WEXITSTATUS(r.status);
+	return r.out;
+}
+
+/*
+ * A static clonekit (meson -Dstatic_cli) loads libcrypto, and glibc's NSS
+ * modules, beside the system's libc.so.6 only when it is the build clonekit
+ * was linked with (lib/internal/static_libc.h). Here a copy of libc.so.6 that
+ * differs in its build ID alone is bound over the real one in a private mount
+ * namespace, as an upgrade of glibc leaves it: the static clonekit refuses to
+ * sign and to look up --uid's group, naming both builds; a dynamic clonekit
+ * signs with that libc.so.6 as with any other.
+ */
+Test(pip_cli, a_static_clonekit_loads_libcrypto_only_beside_its_own_libc)
+{
+	if (geteuid() != 0)
+		ck_skip_or_fail("binding a libc.so.6 over the system's in a private mount namespace needs root");
+	bool is_static = strcmp(env_path("CLONEKIT_STATIC"), "1") == 0;
+	char libc[PATH_MAX] = "", id[129], other[129], line[2048];
+	cr_assert_eq(dl_iterate_phdr(find_libc, libc), 1, "no libc.so.6 among this test's objects");
+	cr_assert_eq(ck__elf_build_id(libc, id, sizeof(id)), 0, "%s has no build ID", libc);
+
+	/* the copy: the same bytes but the build ID's first */
+	const char *copy = in_dir("libc.so.6"), *pem = in_dir("k.pem"), *f = in_dir("prog");
+	copy_file(libc, copy);
+	FILE *c = fopen(copy, "r+b");
+	cr_assert_not_null(c);
+	cr_assert_eq(fseek(c, 0, SEEK_END), 0);
+	size_t len = (size_t)ftell(c), idlen = strlen(id) / 2;
+	unsigned char *bytes = malloc(len), raw[64];
+	cr_assert_not_null(bytes);
+	rewind(c);
+	cr_assert_eq(fread(bytes, 1, len, c), len);
+	for (size_t i = 0; i < idlen; i++)
+		sscanf(id + 2 * i, "%2hhx", &raw[i]);
+	unsigned char *at = memmem(bytes, len, raw, idlen);
+	cr_assert_not_null(at, "the build ID %s is not in %s", id, libc);
+	cr_assert_eq(fseek(c, at - bytes, SEEK_SET), 0);
+	cr_assert_eq(fputc(raw[0] ^ 0xff, c), raw[0] ^ 0xff);
+	cr_assert_eq(fclose(c), 0);
+	free(bytes);
+	cr_assert_eq(ck__elf_build_id(copy, other, sizeof(other)), 0);
+	cr_assert_str_neq(other, id);
+
+	free(ck_test_sh("openssl genpkey -algorithm ed25519 -out '%s'", pem));
+	copy_file(env_path("CK_PIP_TARGET"), f);
+	char *params[] = { (char *)copy, libc, (char *)env_path("CLONEKIT_BIN"), (char *)pem, (char *)f, NULL };
+	int st;
+	char *out = in_mount_ns(&st, "mount --bind \"$1\" \"$2\" && exec \"$3\" kacs sign --key \"$4\" \"$5\"", params);
+	char why[1024];
+	snprintf(why, sizeof(why),
+		 "clonekit is linked statically with glibc build %.12s; %s is build %.12s: rebuild clonekit after a glibc "
+		 "upgrade",
+		 id, libc, other);
+	if (is_static) {
+		snprintf(line, sizeof(line), "clonekit kacs sign: --key %s: libcrypto cannot be loaded: %s\n", pem, why);
+		cr_assert_str_eq(out, line);
+		cr_assert_eq(st, 2, "exit %d:\n%s", st, out);
+	} else {
+		struct shown s;
+		cr_assert(readelf_sig(f, &s));
+		snprintf(line, sizeof(line), "%s: signed in its .peios.sig section at offset %llu\n", f, s.off);
+		cr_assert_str_eq(out, line);
+		cr_assert_eq(st, 0, "exit %d:\n%s", st, out);
+	}
+	free(out);
+	if (is_static) {
+		/* getpwuid of a uid /etc/passwd lacks would load libnss_systemd (nsswitch.conf: files systemd) */
+		out = in_mount_ns(&st, "mount --bind \"$1\" \"$2\" && exec \"$3\" kacs run --uid 4242 -- /bin/true", params);
+		snprintf(line, sizeof(line), "clonekit kacs run: --uid 4242: its group cannot be looked up: %s\n", why);
+		cr_assert_str_eq(out, line);
+		cr_assert_eq(st, 125, "exit %d:\n%s", st, out);
+		free(out);
+	}
 }
 
 Test(pip_cli, usage_errors_name_the_input)
