@@ -534,7 +534,7 @@ CHILD_CODE static void child_privileges_early(struct child_ctx *c)
 		child_fail(c, CK__STEP_CAPS, errno);
 }
 
-/* The ids step: the uid/gid asked for, before the init forks so that it too runs as them. */
+/* The ids step: the uid/gid asked for, before the init makes the program so that it too runs as them. */
 CHILD_CODE static void child_user(struct child_ctx *c)
 {
 	const struct ck_spawn_attr *a = c->attr;
@@ -579,8 +579,9 @@ CHILD_CODE static int program_main(void *arg)
  * so nothing on the program's way may wait for long. The full fork stays
  * for a hold or a seccomp listener (the program waits for the caller's
  * release), a block fd (it waits for the caller's byte) and a pre-exec hook
- * (the caller's code, which may block or count on memory of its own):
- * meanwhile the init must forward signals, as it does today.
+ * (the caller's code, which may block): meanwhile the init must forward
+ * signals (a SIGTERM to a held sandbox's init ends it) -- and for a stack
+ * that cannot be mapped. A tracer never has an init (attr_inconsistent).
  */
 CHILD_CODE static bool init_may_vfork(const struct child_ctx *c)
 {
@@ -603,7 +604,7 @@ CHILD_CODE static void child_init(struct child_ctx *c)
 
 	if (!c->attr->init)
 		return;
-	/* a stack of its own (in the init's memory), or the fork if it cannot be mapped */
+	/* a stack of its own, in the init's memory (which never frees it), or the fork */
 	void *stack = init_may_vfork(c) ? stack_map() : MAP_FAILED;
 	program = stack != MAP_FAILED ? ck__init_vfork(program_main, c, stack, CHILD_STACK)
 				      : ck__init_fork();
