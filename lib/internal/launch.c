@@ -583,7 +583,7 @@ CHILD_CODE static void child_privileges_early(struct child_ctx *c)
 		child_fail(c, CK__STEP_CAPS, errno);
 }
 
-/* The ids step: the uid/gid asked for, before the init forks so that it too runs as them. */
+/* The ids step: the uid/gid asked for, before the init makes the program so that it too runs as them. */
 CHILD_CODE static void child_user(struct child_ctx *c)
 {
 	const struct ck_spawn_attr *a = c->attr;
@@ -613,11 +613,37 @@ CHILD_CODE static enum ck__step child_user_filters(struct child_ctx *c, int *err
 	return CK__STEP_NONE;
 }
 
+CHILD_CODE static _Noreturn void child_program(struct child_ctx *c);
+static void *stack_map(void);
+
+/* The program's process made by the init with CLONE_VM: its own stack, never the init's frames. */
+CHILD_CODE static int program_main(void *arg)
+{
+	child_program(arg);
+}
+
 /*
- * The init forks the program's process; the init keeps no capability and
- * loads the caller's filters, as bwrap's init does (do_init applies them
- * before its wait loop), so that they confine every process of the
- * namespace. A failure there kills the program and is the init's report.
+ * Whether the init may make the program's process with CLONE_VM|CLONE_VFORK
+ * (no copy of its memory): it then sleeps until the program execs or exits,
+ * so nothing on the program's way may wait for long. The full fork stays
+ * for a hold or a seccomp listener (the program waits for the caller's
+ * release), a block fd (it waits for the caller's byte) and a pre-exec hook
+ * (the caller's code, which may block): meanwhile the init must forward
+ * signals (a SIGTERM to a held sandbox's init ends it) -- and for a stack
+ * that cannot be mapped. A tracer never has an init (attr_inconsistent).
+ */
+CHILD_CODE static bool init_may_vfork(const struct child_ctx *c)
+{
+	return !c->hold && c->attr->block_fd < 0 && !c->attr->hook;
+}
+
+/*
+ * The init makes the program's process -- PID 2, the first of the
+ * namespace -- and, once it has exec'd (or exited: vfork's contract), keeps
+ * no capability and loads the caller's filters, as bwrap's init does
+ * (do_init applies them before its wait loop), so that they confine every
+ * process of the namespace but not the program, which loads its own. A
+ * failure there kills the program and is the init's report.
  */
 CHILD_CODE static void child_init(struct child_ctx *c)
 {
@@ -627,11 +653,14 @@ CHILD_CODE static void child_init(struct child_ctx *c)
 
 	if (!c->attr->init)
 		return;
-	program = ck__init_fork();
+	/* a stack of its own, in the init's memory (which never frees it), or the fork */
+	void *stack = init_may_vfork(c) ? stack_map() : MAP_FAILED;
+	program = stack != MAP_FAILED ? ck__init_vfork(program_main, c, stack, CHILD_STACK)
+				      : ck__init_fork();
 	if (program < 0)
 		child_fail(c, CK__STEP_INIT, -program);
 	if (program == 0)
-		return;
+		return; /* the fork: the program's process goes on in child_main */
 	if (ck__caps_clear() < 0) {
 		err = errno;
 		step = CK__STEP_INIT;
@@ -645,11 +674,47 @@ CHILD_CODE static void child_init(struct child_ctx *c)
 	ck__init_run(program, c->own_memory ? c->ctl : -1, c->init_report[1]);
 }
 
+/*
+ * The last steps, in the program's process: with an init, after it made
+ * the process (by fork, or on a stack of its own with CLONE_VM, where only
+ * system calls may run and a failure goes to the parent over ctl as from
+ * the fork).
+ */
+CHILD_CODE static _Noreturn void child_program(struct child_ctx *c)
+{
+	const struct ck_spawn_attr *a = c->attr;
+	int listener = -1, r;
+
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &c->oldmask, NULL, sizeof(uint64_t)) < 0)
+		child_fail(c, CK__STEP_SIGMASK, errno);
+	if (a->hook && (r = a->hook(a->hook_data)) < 0)
+		child_fail(c, CK__STEP_HOOK, -r);
+	child_privileges(c);         /* process state (sbx-proc) */
+	/* status for supervisors: bwrap's --block-fd, once every setup step is done */
+	if (a->block_fd >= 0)
+		child_block(c, a->block_fd);
+	/* the caller's policy, the launcher's own, then the listener: it must be last */
+	int err = 0, index;
+	enum ck__step step = child_user_filters(c, &err, &index);
+	if (step != CK__STEP_NONE)
+		child_fail_arg(c, step, err, index);
+	if (c->extra->bpf && (r = child_seccomp(c->extra, 0)) < 0)
+		child_fail(c, CK__STEP_SECCOMP, -r);
+	if (a->listener.bpf) {
+		listener = child_seccomp(&a->listener,
+					 SECCOMP_FILTER_FLAG_NEW_LISTENER | a->listener_flags);
+		if (listener < 0)
+			child_fail(c, CK__STEP_LISTENER, -listener);
+	}
+	if (c->hold)
+		child_hold(c, listener);
+	child_exec(c);
+}
+
 CHILD_CODE static int child_main(void *arg)
 {
 	struct child_ctx *c = arg;
 	const struct ck_spawn_attr *a = c->attr;
-	int listener = -1, r;
 
 	if (c->own_memory)
 		close(c->ctl_parent);
@@ -679,31 +744,7 @@ CHILD_CODE static int child_main(void *arg)
 	child_privileges_early(c);   /* rlimits, bounding set, keep-caps: before the ids step */
 	child_user(c);               /* the ids step */
 	child_init(c);               /* the init runs as those ids, under the caller's filters */
-	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &c->oldmask, NULL, sizeof(uint64_t)) < 0)
-		child_fail(c, CK__STEP_SIGMASK, errno);
-	if (a->hook && (r = a->hook(a->hook_data)) < 0)
-		child_fail(c, CK__STEP_HOOK, -r);
-	child_privileges(c);         /* process state (sbx-proc) */
-	/* status for supervisors: bwrap's --block-fd, once every setup step is done */
-	if (a->block_fd >= 0)
-		child_block(c, a->block_fd);
-	/* the caller's policy, the launcher's own, then the listener: it must be last */
-	int err = 0, index;
-	enum ck__step step = child_user_filters(c, &err, &index);
-	if (step != CK__STEP_NONE)
-		child_fail_arg(c, step, err, index);
-	if (c->extra->bpf && (r = child_seccomp(c->extra, 0)) < 0)
-		child_fail(c, CK__STEP_SECCOMP, -r);
-	if (a->listener.bpf) {
-		listener = child_seccomp(&a->listener,
-					 SECCOMP_FILTER_FLAG_NEW_LISTENER | a->listener_flags);
-		if (listener < 0)
-			child_fail(c, CK__STEP_LISTENER, -listener);
-	}
-	if (c->hold)
-		child_hold(c, listener);
-	child_exec(c);
-	return 127;
+	child_program(c);
 }
 
 /* ---- the parent ---- */

@@ -8,6 +8,7 @@
  * not wait for the namespaces' teardown in the init's exit. System calls only: it is a copy of
  * a process that may have had other threads.
  */
+#include <clonekit/flags.h>
 #include <clonekit/spawn.h>
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "internal/arch.h"
 #include "sandbox/proc.h"
 
 #define NSIG_KERNEL 64
@@ -93,6 +95,14 @@ CK_CHILD_CODE pid_t ck__init_fork(void)
 	/* a raw fork: glibc's would take locks another thread of the caller may have held */
 	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
 	return pid < 0 ? -errno : pid;
+}
+
+CK_CHILD_CODE pid_t ck__init_vfork(int (*fn)(void *), void *arg, void *stack, size_t size)
+{
+	/* the stack's top: it grows down on every architecture clonekit builds for */
+	long pid = ck__clone(fn, (char *)stack + size, CK_CLONE_VM | CK_CLONE_VFORK | SIGCHLD, arg, NULL, NULL,
+			     NULL);
+	return (pid_t)pid;
 }
 
 CK_CHILD_CODE _Noreturn void ck__init_run(pid_t program, int ctl, int report)

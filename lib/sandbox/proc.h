@@ -37,7 +37,14 @@ CK_CHILD_CODE int ck__caps_clear(void) CK_HIDDEN;
  */
 CK_CHILD_CODE pid_t ck__init_fork(void) CK_HIDDEN;
 /*
- * The init's loop in the caller's process of ck__init_fork: closes ctl (the
+ * In the child: the program's process with CLONE_VM|CLONE_VFORK, running
+ * fn(arg) on [stack, stack+size), which must end in execve or _exit (it
+ * shares the caller's memory); the caller sleeps until then. Its pid in
+ * the caller, or -errno.
+ */
+CK_CHILD_CODE pid_t ck__init_vfork(int (*fn)(void *), void *arg, void *stack, size_t size) CK_HIDDEN;
+/*
+ * The init's loop in the caller of ck__init_fork or ck__init_vfork: closes ctl (the
  * control socket, or -1) and every fd above 2 but report (kept as fd 3),
  * then reaps, forwards signals to program and exits with its status, after
  * writing it (an int) to report (or -1): the parent need not wait for the

@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -1203,6 +1204,161 @@ Test(sandbox_proc, a_failure_under_the_init_leaves_no_process_and_no_fd)
 	cr_assert_eq(count_fds(), before);
 }
 
+/*
+ * A step of the program's process fails after the init made it (with CLONE_VM|CLONE_VFORK, on a
+ * stack of its own, unless a hold, a block fd or a hook needs the fork): the report names that
+ * step, and no process (the runner is a subreaper: an orphan would be its child), zombie or fd
+ * is left.
+ */
+struct program_failure {
+	const char *name;
+	bool root_only;     /* needs the real root (no user namespace) */
+	uint64_t namespaces;
+	const char *file;
+	void (*setup)(struct ck_spawn_attr *a);
+	int (*before)(void); /* in the runner before the spawn: 0, or the runner's failure */
+	const char *want;    /* what the runner prints: "step errno-name" */
+};
+
+static void fail_init_only(struct ck_spawn_attr *a)
+{
+	ck_spawn_attr_set_init(a, true);
+}
+
+static void fail_init_map_root(struct ck_spawn_attr *a)
+{
+	ck_spawn_attr_map_root(a);
+	ck_spawn_attr_set_init(a, true);
+}
+
+/* the caller's policy, which the program's process cannot load (fail_prctl_seccomp) */
+static void fail_seccomp_policy(struct ck_spawn_attr *a)
+{
+	struct ck_seccomp_policy *p = ck_seccomp_policy_named("deny-userns");
+	fail_init_map_root(a);
+	if (!p || ck_spawn_attr_set_seccomp(a, p) < 0)
+		_exit(209);
+	ck_seccomp_policy_free(p);
+}
+
+/* keeping CAP_CHOWN, which the runner gives up (fail_drop_chown) */
+static void fail_keep_chown(struct ck_spawn_attr *a)
+{
+	fail_init_only(a);
+	ck_spawn_attr_set_caps(a, BIT(CAP_CHOWN));
+}
+
+/* one process of the caller's uid in the namespace: the init's, and no program */
+static void fail_one_process(struct ck_spawn_attr *a)
+{
+	fail_init_map_root(a);
+	ck_spawn_attr_set_rlimit(a, RLIMIT_NPROC, 1, 1);
+}
+
+/* The runner (and its copies, the init and the program) cannot load a filter: EXFULL, a mark of ours. */
+static int fail_prctl_seccomp(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int r = ctx ? seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EXFULL), SCMP_SYS(prctl), 1,
+				       SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP))
+		    : -ENOMEM;
+	if (r == 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return r < 0 ? 230 : 0;
+}
+
+/* The runner holds CAP_CHOWN no more (its children neither). */
+static int fail_drop_chown(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d) < 0)
+		return 231;
+	d[0].effective &= ~BIT(CAP_CHOWN);
+	d[0].permitted &= ~BIT(CAP_CHOWN);
+	d[0].inheritable &= ~BIT(CAP_CHOWN);
+	return syscall(SYS_capset, &h, d) < 0 ? 231 : 0;
+}
+
+static const struct program_failure program_failures[] = {
+	{ "a missing program", false, PID_NS, "/nonexistent/ck-program", fail_init_map_root, NULL,
+	  "execve ENOENT" },
+	{ "a filter the program cannot load", false, PID_NS, "/bin/true", fail_seccomp_policy,
+	  fail_prctl_seccomp, "seccomp filter EXFULL" },
+	{ "a capability the program cannot keep", true, CK_CLONE_NEWPID, "/bin/true", fail_keep_chown,
+	  fail_drop_chown, "capabilities EPERM" },
+};
+
+static int program_failure_run(void *arg)
+{
+	const struct program_failure *f = arg;
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	struct ck_child *c = NULL;
+	char *argv[] = { (char *)f->file, NULL };
+	int r;
+
+	if (!a || prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		return 220;
+	int before = ck_test_fd_count();
+	if (f->before && (r = f->before()) != 0)
+		return r;
+	ck_spawn_attr_set_namespaces(a, f->namespaces);
+	f->setup(a);
+	r = ck_spawn(&c, argv[0], argv, NULL, a, &err);
+	ck_spawn_attr_free(a);
+	if (r == 0) {
+		ck_spawn_free(c);
+		printf("the spawn succeeded\n");
+		return 221;
+	}
+	printf("%s %s\n", err.step, ck_errno_name(-r));
+	if (r != -err.err || !err.in_child) {
+		printf("returned %d, err %d, in_child %d: %s\n", r, err.err, err.in_child, err.message);
+		return 222;
+	}
+	if (waitpid(-1, NULL, __WALL | WNOHANG) != -1 || errno != ECHILD) {
+		printf("a process or a zombie was left\n");
+		return 223;
+	}
+	if (ck_test_fd_count() != before) {
+		printf("%d fds, %d before\n", ck_test_fd_count(), before);
+		return 224;
+	}
+	return 0;
+}
+
+Test(sandbox_proc, a_failure_in_the_program_under_the_init_names_its_step_and_leaves_nothing)
+{
+	need_root();
+	for (size_t i = 0; i < sizeof(program_failures) / sizeof(program_failures[0]); i++) {
+		const struct program_failure *f = &program_failures[i];
+		for (int unpriv = 0; unpriv < (f->root_only ? 1 : 2); unpriv++) {
+			struct out o;
+			char want[128];
+			in_runner(unpriv, program_failure_run, (void *)f, &o);
+			snprintf(want, sizeof(want), "%s\n", f->want);
+			cr_assert_eq(o.status, 0, "%s [%s]: %d: %s", f->name, unpriv ? "uid 65534" : "root",
+				     o.status, o.text);
+			cr_assert_str_eq(o.text, want, "%s [%s]", f->name, unpriv ? "uid 65534" : "root");
+		}
+	}
+}
+
+/* The init cannot make the program's process (RLIMIT_NPROC 1 in the namespace): step init, EAGAIN, nothing left. */
+Test(sandbox_proc, an_init_that_cannot_make_the_program_fails_at_its_step_and_leaves_nothing)
+{
+	/* uid 65534: root's processes are not counted against RLIMIT_NPROC */
+	static const struct program_failure f = { "no process left", false, PID_NS, "/bin/true",
+						  fail_one_process, NULL, "start the init (PID 1) EAGAIN" };
+	struct out o;
+	need_root();
+	in_runner(true, program_failure_run, (void *)&f, &o);
+	cr_assert_eq(o.status, 0, "%d: %s", o.status, o.text);
+	cr_assert_str_eq(o.text, "start the init (PID 1) EAGAIN\n");
+}
+
 /* ---- the init and a hold before execve ---- */
 
 /* Held before execve, the program (under its init) has not run; released, it runs and its status comes back. */
@@ -1237,6 +1393,48 @@ Test(sandbox_proc, a_held_command_under_the_init_runs_when_released)
 {
 	need_root();
 	runs_as_both(held_run, 5, "ran\n");
+}
+
+/*
+ * In the runner: a SIGTERM to the init of a held program ends both (the init forwards it, as it
+ * must while the program waits: why the init forks a program that is held). The init's status.
+ */
+static int held_term_run(void *arg)
+{
+	(void)arg;
+	char *argv[] = { "/bin/true", NULL };
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	struct ck_child *c;
+	bool init = true;
+	int st;
+
+	ck_spawn_attr_set_namespaces(a, PID_NS);
+	with_init(a, &init);
+	ck_spawn_attr_set_hold(a, true);
+	if (ck_spawn(&c, argv[0], argv, NULL, a, &err) < 0) {
+		printf("ck_spawn: %s\n", err.message);
+		return 241;
+	}
+	ck_spawn_attr_free(a);
+	if (ck_spawn_signal(c, SIGTERM) < 0)
+		return 242;
+	struct pollfd pfd = { ck_spawn_pidfd(c), POLLIN, 0 };
+	if (poll(&pfd, 1, CK_PATIENCE_MS / 2) != 1) {
+		printf("the init did not end\n");
+		ck_spawn_signal(c, SIGKILL);
+	}
+	if (waitpid(ck_spawn_pid(c), &st, __WALL) < 0)
+		return 243;
+	ck__spawn_child_reaped(c);
+	ck__spawn_child_forget(c);
+	return code_of(st);
+}
+
+Test(sandbox_proc, a_held_command_under_the_init_ends_with_a_sigterm_to_the_init)
+{
+	need_root();
+	runs_as_both(held_term_run, 128 + SIGTERM, "");
 }
 
 /* ---- a capability the child does not hold ---- */
@@ -1289,6 +1487,24 @@ Test(sandbox_proc, the_init_is_confined_by_the_callers_seccomp_policy)
 		      PID1_LINES(1) "; unshare -U true 2>/dev/null; echo \"unshare $?\"", &o);
 		cr_assert_eq(o.status, 0, "%s", o.text);
 		cr_assert_str_eq(o.text, "Uid: 0 0 0 0 Seccomp: 2 Seccomp_filters: 1 \nunshare 1\n",
+				 "[%s]", unpriv ? "uid 65534" : "root");
+	}
+}
+
+/*
+ * Under its init the program holds the caller's filter once (the init loads its own after it
+ * made the program), is PID 2, and reads, as PID 1 does, one filter in the init.
+ */
+Test(sandbox_proc, the_program_under_the_init_is_pid_2_with_the_callers_filter_once)
+{
+	need_root();
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		struct out o;
+		sh_as(unpriv, PID_NS, init_under_policy, "deny-userns",
+		      PID1_LINES(1) "; echo \"pid $$\"; grep -E '^Seccomp(_filters)?:' /proc/self/status | tr '\\t\\n' '  '; echo",
+		      &o);
+		cr_assert_eq(o.status, 0, "%s", o.text);
+		cr_assert_str_eq(o.text, "Uid: 0 0 0 0 Seccomp: 2 Seccomp_filters: 1 \npid 2\nSeccomp: 2 Seccomp_filters: 1 \n",
 				 "[%s]", unpriv ? "uid 65534" : "root");
 	}
 }
