@@ -218,6 +218,7 @@ enum ck__step {
 	/* process state (sbx-proc) */
 	CK__STEP_SETSID,
 	CK__STEP_INIT,
+	CK__STEP_INIT_SECCOMP,      /* the init's own copy of the caller's seccomp filters (sbx-fix) */
 	CK__STEP_NETNS,             /* the network namespace: joined from the parent's helper, or made */
 	CK__STEP_LOOPBACK,
 	CK__STEP_DISABLE_USERNS,
@@ -251,8 +252,6 @@ enum ck__step {
 	CK__STEP_ARGUMENTS,         /* a NULL argument */
 	CK__STEP_PREPARE,           /* the parent's own memory for the launch */
 	CK__STEP_ID_HELPER,         /* newuidmap / newgidmap (sbx-proc) */
-	/* the init's own copy of the caller's seccomp filters (sbx-fix) */
-	CK__STEP_INIT_SECCOMP,
 	CK__STEP_CGROUP,            /* cgroup limits (sbx-res): making the groups */
 	CK__STEP__COUNT,
 };

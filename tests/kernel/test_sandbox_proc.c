@@ -1712,3 +1712,22 @@ Test(sandbox_proc, run_uid_as_root_cannot_leave_its_limit_groups)
 	cr_assert_eq(o.status, 0, "%s", o.text);
 	cr_assert_str_eq(o.text, "cannot leave its pids group\n1\nUid: 1000 1000 1000 1000\n");
 }
+
+/* A step the child runs says so (in_child), the init's own copy of the filters included. */
+Test(sandbox_proc, a_failure_in_the_child_or_its_init_is_in_the_child)
+{
+	static const struct {
+		enum ck__step step;
+		bool in_child;
+	} cases[] = {
+		{ CK__STEP_INIT, true },    { CK__STEP_INIT_SECCOMP, true }, { CK__STEP_NETNS, true },
+		{ CK__STEP_EXECVE, true },  { CK__STEP_CLONE, false },       { CK__STEP_CGROUP, false },
+		{ CK__STEP_UID_MAP, false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ck_spawn_error err = { .size = sizeof(err) };
+		struct ck__failure f = { .step = cases[i].step, .err = EINVAL, .file = "/bin/true" };
+		ck__spawn_error_set(&err, &f);
+		cr_assert_eq(err.in_child, cases[i].in_child, "step %s", err.step);
+	}
+}
