@@ -1120,10 +1120,22 @@ Test(sandbox_proc, subordinate_ranges_are_mapped_through_newuidmap_for_an_unpriv
 	need_root();
 	if (access("/usr/bin/newuidmap", X_OK) < 0)
 		ck_skip_or_fail("newuidmap is missing (Debian: uidmap; scripts/deps.sh installs it)");
-	/* a user of this test's own, with the ranges useradd gives (login.defs SUB_UID_*) */
-	if (!getpwnam(SUBID_USER) &&
-	    system("useradd --no-create-home --shell /usr/sbin/nologin " SUBID_USER " 2>&1") != 0)
-		ck_skip_or_fail("useradd %s failed: no user with subordinate ranges", SUBID_USER);
+	/*
+	 * A user of this test's own, with the ranges useradd gives (login.defs
+	 * SUB_UID_*), and a uid no other case of this file uses: on a host whose
+	 * first free uid is 1000, useradd's choice would be the uid the run --uid
+	 * cases run as, in parallel, and userdel refuses a user with processes.
+	 */
+	if (!getpwnam(SUBID_USER)) {
+		uid_t free_uid = 47000;
+		char cmd[256];
+		while (getpwuid(free_uid) || getgrgid(free_uid))
+			free_uid++;
+		snprintf(cmd, sizeof(cmd), "useradd --no-create-home --shell /usr/sbin/nologin --uid %u --user-group " SUBID_USER " 2>&1",
+			 (unsigned)free_uid);
+		if (system(cmd) != 0)
+			ck_skip_or_fail("useradd %s failed: no user with subordinate ranges", SUBID_USER);
+	}
 	struct passwd *pw = getpwnam(SUBID_USER);
 	cr_assert_not_null(pw);
 	if (!first_range("/etc/subuid", SUBID_USER, &us, &uc) ||
