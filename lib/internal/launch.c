@@ -420,21 +420,18 @@ CHILD_CODE static void child_block(struct child_ctx *c, int fd)
 	close(fd);
 }
 
-/* Says "held" (handing over the listener, if any) and waits for the release. */
-CHILD_CODE static void child_hold(struct child_ctx *c, int listener)
+/* One message on a SEQPACKET socket, with fd (SCM_RIGHTS) unless it is -1: the bytes sent, or -1 with errno. */
+CHILD_CODE static ssize_t send_with_fd(int sock, void *buf, size_t len, int fd)
 {
-	struct ck__report r;
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} cm;
-	struct iovec iov = { &r, sizeof(r) };
+	struct iovec iov = { buf, len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
-	memset(&r, 0, sizeof(r));
-	r.kind = CK__REPORT_HELD;
-	if (listener >= 0) {
+	if (fd >= 0) {
 		memset(&cm, 0, sizeof(cm));
 		msg.msg_control = cm.buf;
 		msg.msg_controllen = sizeof(cm.buf);
@@ -442,12 +439,22 @@ CHILD_CODE static void child_hold(struct child_ctx *c, int listener)
 		h->cmsg_level = SOL_SOCKET;
 		h->cmsg_type = SCM_RIGHTS;
 		h->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(h), &listener, sizeof(int));
+		memcpy(CMSG_DATA(h), &fd, sizeof(int));
 	}
 	do
-		n = sendmsg(c->ctl, &msg, MSG_NOSIGNAL);
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
-	if (n < 0)
+	return n;
+}
+
+/* Says "held" (handing over the listener, if any) and waits for the release. */
+CHILD_CODE static void child_hold(struct child_ctx *c, int listener)
+{
+	struct ck__report r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = CK__REPORT_HELD;
+	if (send_with_fd(c->ctl, &r, sizeof(r), listener) < 0)
 		child_fail(c, listener >= 0 ? CK__STEP_SEND_LISTENER : CK__STEP_HOLD, errno);
 	if (listener >= 0)
 		close(listener);
@@ -1231,28 +1238,8 @@ static void launch_net(struct launch_state *s)
 /* MSG_NET to the child, with the namespace if the helper made one; a child gone says why in its report. */
 static void send_net(struct launch_state *s)
 {
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cm;
 	char m = MSG_NET;
-	struct iovec iov = { &m, 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t n;
-
-	if (s->net.fd >= 0) {
-		memset(&cm, 0, sizeof(cm));
-		msg.msg_control = cm.buf;
-		msg.msg_controllen = sizeof(cm.buf);
-		struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
-		h->cmsg_level = SOL_SOCKET;
-		h->cmsg_type = SCM_RIGHTS;
-		h->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(h), &s->net.fd, sizeof(int));
-	}
-	do
-		n = sendmsg(s->ctl[0], &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	send_with_fd(s->ctl[0], &m, 1, s->net.fd);
 	if (s->net.fd >= 0)
 		close(s->net.fd);
 	s->net.fd = -1;

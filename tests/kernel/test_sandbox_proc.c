@@ -770,6 +770,14 @@ Test(sandbox_proc, loopback_is_up_in_a_new_network_namespace_as_uid_65534)
 	"      os.fstat(owner).st_ino == os.stat(\"/proc/self/ns/user\").st_ino)'; "                  \
 	"ip -o link show lo | grep -o 'state [A-Z]*'"
 
+/* In the runner: no_new_privs and the filter f of n instructions, or exit 209. */
+static void runner_filter(struct sock_filter *f, unsigned short n)
+{
+	struct sock_fprog prog = { n, f };
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		_exit(209);
+}
+
 /* setns(2) refused with EPERM in the runner: the helper cannot enter the child's user namespace */
 static void net_setup_no_setns(struct ck_spawn_attr *a, void *data)
 {
@@ -779,10 +787,8 @@ static void net_setup_no_setns(struct ck_spawn_attr *a, void *data)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
 	net_setup(a, data);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
-		_exit(209);
+	runner_filter(f, sizeof(f) / sizeof(f[0]));
 	/* the filter holds: EPERM, not the EBADF of a bad fd */
 	if (syscall(SYS_setns, -1, CLONE_NEWNET) != -1 || errno != EPERM)
 		_exit(209);
@@ -799,10 +805,8 @@ static void net_setup_no_join(struct ck_spawn_attr *a, void *data)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
 	net_setup(a, data);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
-		_exit(209);
+	runner_filter(f, sizeof(f) / sizeof(f[0]));
 }
 
 /* The child joins what the helper made (it never makes its own then): a refused setns is its failure. */
@@ -836,11 +840,10 @@ static void net_setup_trap_setns(struct ck_spawn_attr *a, void *data)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
 	net_setup(a, data);
-	if (signal(SIGSYS, count_sigsys) == SIG_ERR || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+	if (signal(SIGSYS, count_sigsys) == SIG_ERR)
 		_exit(209);
+	runner_filter(f, sizeof(f) / sizeof(f[0]));
 }
 
 /* In the runner: the spawn under net_setup_trap_setns; then whether its SIGSYS handler ran. */

@@ -1319,6 +1319,17 @@ Test(pip, the_cache_answers_until_the_file_changes_and_stays_bounded)
 
 TestSuite(pip_cli, .init = make_dir, .fini = remove_dir, .timeout = 120);
 
+/* argv run with stdout and stderr merged; its output, and its exit status in *status. */
+static char *run_merged(int *status, char **argv)
+{
+	struct ck_test_run_opts o = { .merge_stderr = true, .timeout_s = 60, .tee_fd = -1 };
+	struct ck_test_run r;
+	cr_assert_eq(ck_test_run(argv, &o, &r), 0);
+	cr_assert(WIFEXITED(r.status), "status 0x%x", r.status);
+	*status = WEXITSTATUS(r.status);
+	return r.out;
+}
+
 /* Runs clonekit with args (NULL-terminated); its stdout and stderr together, and its exit status. */
 static char *clonekit(int *status, ...)
 {
@@ -1331,12 +1342,7 @@ static char *clonekit(int *status, ...)
 		argv[n++] = a;
 	va_end(ap);
 	argv[n] = NULL;
-	struct ck_test_run_opts o = { .merge_stderr = true, .timeout_s = 60, .tee_fd = -1 };
-	struct ck_test_run r;
-	cr_assert_eq(ck_test_run(argv, &o, &r), 0);
-	cr_assert(WIFEXITED(r.status), "status 0x%x", r.status);
-	*status = WEXITSTATUS(r.status);
-	return r.out;
+	return run_merged(status, argv);
 }
 
 #define EXPECT_CLI(want_status, want_out, ...)                                                      \
@@ -1424,12 +1430,7 @@ static char *in_mount_ns(int *status, const char *script, char *const *params)
 	for (; *params && n < 15; params++)
 		argv[n++] = *params;
 	argv[n] = NULL;
-	struct ck_test_run_opts o = { .merge_stderr = true, .timeout_s = 60, .tee_fd = -1 };
-	struct ck_test_run r;
-	cr_assert_eq(ck_test_run(argv, &o, &r), 0);
-	cr_assert(WIFEXITED(r.status), "status 0x%x", r.status);
-	*status = WEXITSTATUS(r.status);
-	return r.out;
+	return run_merged(status, argv);
 }
 
 /*
