@@ -367,6 +367,7 @@ struct sbx {
 	/* cgroup limits and seccomp from outside (run and trace only; sbx-res2) */
 	struct ck_cgroup_limits limits; /* --memory-max, --memory-swap-max, --pids-max, --cpu-max */
 	bool limits_used;
+	bool swap_given;                /* --memory-swap-max, 0 included */
 	struct sbx_bpf profile_bpf;     /* --seccomp-profile FILE, compiled as parsed */
 	struct sbx_bpf deny_bpf;        /* --seccomp-deny FLAGS[:ACTION], compiled as parsed */
 };

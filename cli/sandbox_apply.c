@@ -134,7 +134,7 @@ static int apply_limits(struct sbx *s, struct ck_spawn_attr *attr)
 {
 	if (!s->limits_used)
 		return 0;
-	if (s->limits.memory_swap_max && !s->limits.memory_max)
+	if (s->swap_given && !s->limits.memory_max)
 		return refuse(s, "--memory-swap-max", "needs --memory-max (swap is limited on top of memory)");
 	int r = ck_spawn_attr_set_cgroup_limits(attr, &s->limits);
 	return r < 0 ? failed(s, "cgroup limits", -r) : 0;

@@ -384,13 +384,24 @@ static int do_limit(struct sbx *s, const struct sbx_opt *o, char **args)
 		s->limits.cpu_period_us = period;
 		return 0;
 	}
-	bool bytes = strcmp(name, "--pids-max") != 0;
+	bool bytes = strcmp(name, "--pids-max") != 0, swap = strcmp(name, "--memory-swap-max") == 0;
+	if (swap) {
+		/* 0: no swap (as without the option); max: no limit of its own */
+		s->swap_given = true;
+		if (strcmp(arg, "0") == 0 || strcmp(arg, "max") == 0) {
+			s->limits.memory_swap_max = arg[0] == '0' ? 0 : CK_CGROUP_UNLIMITED;
+			return 0;
+		}
+	}
+	if (swap && !parse_amount(arg, true, &v))
+		return fail(s, "%s '%s': expected a number of bytes (suffixes K, M, G, T: powers of 1024), 0 for no swap, or max",
+			    name, arg);
 	if (!parse_amount(arg, bytes, &v))
 		return fail(s, bytes ? "%s '%s': expected a positive number of bytes (suffixes K, M, G, T: powers of 1024), or max"
 				     : "%s '%s': expected a positive number of tasks, or max", name, arg);
 	if (strcmp(name, "--memory-max") == 0)
 		s->limits.memory_max = v;
-	else if (strcmp(name, "--memory-swap-max") == 0)
+	else if (swap)
 		s->limits.memory_swap_max = v;
 	else
 		s->limits.pids_max = v;
@@ -526,7 +537,7 @@ static const struct sbx_opt table[] = {
 	CALL("--chmod", "--chmod", 2, do_chmod, 0, NULL, "OCTAL PATH", "Change permissions of PATH (must already exist)"),
 	/* cgroup limits and seccomp from outside: clonekit's own (sbx-res2); not bwrap options */
 	CALL(NULL, "--memory-max", 1, do_limit, 0, NULL, "BYTES", "Limit the sandbox's memory (cgroup memory.max; K, M, G, T; max)"),
-	CALL(NULL, "--memory-swap-max", 1, do_limit, 0, NULL, "BYTES", "Limit its swap on top of --memory-max (memory.swap.max)"),
+	CALL(NULL, "--memory-swap-max", 1, do_limit, 0, NULL, "BYTES", "Limit its swap on top of --memory-max (memory.swap.max): 0 none, as without it; max no limit of its own"),
 	CALL(NULL, "--pids-max", 1, do_limit, 0, NULL, "N", "Limit its tasks: fork fails with EAGAIN past N (pids.max)"),
 	CALL(NULL, "--cpu-max", 1, do_limit, 0, NULL, "QUOTA[/PERIOD]", "Limit its CPU time: QUOTA us per PERIOD us (cpu.max)"),
 	CALL(NULL, "--seccomp-profile", 1, do_seccomp_profile, 0, NULL, "FILE", "Load an OCI/Docker seccomp profile (JSON) before execve"),

@@ -376,11 +376,15 @@ struct ck_child;
 struct ck_cgroup_limits {
 	size_t size;
 	uint64_t memory_max;      /* bytes: memory.max (v1: memory.limit_in_bytes) */
-	uint64_t memory_swap_max; /* bytes of swap: memory.swap.max (v1: memsw = memory_max + this) */
+	uint64_t memory_swap_max; /* bytes of swap: memory.swap.max (v1: memsw = memory_max + this);
+				   * with memory_max, 0 is no swap and CK_CGROUP_UNLIMITED none of its own limit */
 	uint64_t pids_max;        /* tasks: pids.max */
 	uint64_t cpu_quota_us;    /* cpu.max's quota per period (v1: cpu.cfs_quota_us) */
 	uint64_t cpu_period_us;   /* cpu.max's period; 0 with a quota: 100000 */
 };
+
+/* memory_swap_max: swap without a limit of its own ("max"); memory_max still bounds memory */
+#define CK_CGROUP_UNLIMITED UINT64_MAX
 
 /* How a controller's limits reach the child on this host. */
 enum ck_cgroup_mode {

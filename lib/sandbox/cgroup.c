@@ -154,12 +154,16 @@ static int put_limits(const struct ck__cgroup_group *g, int fd, const struct ck_
 	if ((g->controllers & CK__CG_MEMORY) && l->memory_max) {
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)l->memory_max);
 		r = put(fd, g->dir, g->v2 ? "memory.max" : "memory.limit_in_bytes", v, why, len);
+		bool unlimited = l->memory_swap_max == CK_CGROUP_UNLIMITED ||
+				 l->memory_swap_max > UINT64_MAX - l->memory_max;
 		if (r == 0 && g->v2) {
 			snprintf(v, sizeof(v), "%llu", (unsigned long long)l->memory_swap_max);
-			r = put(fd, g->dir, "memory.swap.max", v, why, len);
+			r = put(fd, g->dir, "memory.swap.max", unlimited ? "max" : v, why, len);
 		} else if (r == 0) {
-			/* v1 bounds memory+swap together: no swap allowed unless asked for */
+			/* v1 bounds memory+swap together: no swap allowed unless asked for; -1 no bound */
 			snprintf(v, sizeof(v), "%llu", (unsigned long long)(l->memory_max + l->memory_swap_max));
+			if (unlimited)
+				snprintf(v, sizeof(v), "-1");
 			int fd2 CK_AUTO_CLOSE = openat(fd, "memory.memsw.limit_in_bytes", O_WRONLY | O_CLOEXEC);
 			if (fd2 >= 0 || l->memory_swap_max)
 				r = put(fd, g->dir, "memory.memsw.limit_in_bytes", v, why, len);

@@ -122,7 +122,7 @@ Test(run_limits, bad_values_name_the_option_and_the_value)
 	char want[512];
 
 	static char *const bad_bytes[][2] = {
-		{ "--memory-max", "0" }, { "--memory-max", "12Q" }, { "--memory-swap-max", "-1" }, { "--memory-max", "16E" },
+		{ "--memory-max", "0" }, { "--memory-max", "12Q" }, { "--memory-max", "16E" },
 	};
 	for (size_t i = 0; i < sizeof(bad_bytes) / sizeof(bad_bytes[0]); i++) {
 		CK(&r, "run", bad_bytes[i][0], bad_bytes[i][1], "--", "true");
@@ -137,8 +137,17 @@ Test(run_limits, bad_values_name_the_option_and_the_value)
 	expect(&r, 125, USAGE("--cpu-max '50000/2000000': the quota must be at least 1000 us and the period 1000 to 1000000 us"));
 	CK(&r, "run", "--cpu-max", "max/100000", "--", "true");
 	expect(&r, 125, USAGE("--cpu-max 'max/100000': expected QUOTA[/PERIOD] in microseconds (cgroup cpu.max; period 100000 by default), or max"));
-	CK(&r, "run", "--memory-swap-max", "1M", "--", "true");
-	expect(&r, 125, "clonekit run: --memory-swap-max: needs --memory-max (swap is limited on top of memory)\n");
+	CK(&r, "run", "--memory-swap-max", "-1", "--", "true");
+	expect(&r, 125, USAGE("--memory-swap-max '-1': expected a number of bytes (suffixes K, M, G, T: powers of 1024), 0 for no swap, or max"));
+	/* after --memory-swap-max, --memory-max's own message */
+	CK(&r, "run", "--memory-swap-max", "1M", "--memory-max", "0", "--", "true");
+	snprintf(want, sizeof(want), USAGE("--memory-max '0': %s"), bytes);
+	expect(&r, 125, want);
+	static const char *const swaps[] = { "1M", "0", "max" };
+	for (size_t i = 0; i < sizeof(swaps) / sizeof(swaps[0]); i++) {
+		CK(&r, "run", "--memory-swap-max", (char *)swaps[i], "--", "true");
+		expect(&r, 125, "clonekit run: --memory-swap-max: needs --memory-max (swap is limited on top of memory)\n");
+	}
 	CK(&r, "run", "--seccomp-profile", "/nonexistent/profile.json", "--", "true");
 	expect(&r, 125, USAGE("--seccomp-profile '/nonexistent/profile.json': reading /nonexistent/profile.json: No such file or directory"));
 	CK(&r, "run", "--seccomp-deny", "newusr", "--", "true");
@@ -203,6 +212,41 @@ Test(run_limits, memory_max_kills_with_sigkill_and_spares_what_fits)
 	expect(&r, 128 + SIGKILL, "");
 	CK(&r, "run", "--memory-max", "32m", "--", (char *)env("CK_CGROUP_PROBE"), "mem", "8388608");
 	expect(&r, 0, "touched\n");
+	cr_assert_eq(groups_left("memory"), before);
+}
+
+/*
+ * The swap a command may use on top of --memory-max, as cgroup v1 holds it
+ * (memory.memsw.limit_in_bytes bounds memory and swap together): none by
+ * default and with 0, the sum with a size, no bound of its own with max.
+ */
+Test(run_limits, swap_is_none_by_default_a_size_or_max)
+{
+	static const struct {
+		const char *swap; /* NULL: no --memory-swap-max */
+		const char *memsw;
+	} cases[] = {
+		{ NULL, "33554432" }, { "0", "33554432" }, { "16M", "50331648" },
+		/* -1 reads back as the largest page count's bytes */
+		{ "max", "9223372036854771712" },
+	};
+	require_root();
+	require_v1("memory");
+	if (access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) < 0)
+		ck_skip_or_fail_printed("this kernel does not account swap in cgroup v1 (swapaccount)");
+	int before = groups_left("memory");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ck_test_run r;
+		char want[64];
+		char *argv[] = { "run", "--memory-max", "32M", "--memory-swap-max", (char *)cases[i].swap, "--", "/bin/sh", "-c",
+				 "cat /sys/fs/cgroup/memory$(grep :memory: /proc/self/cgroup | cut -d: -f3)/memory.memsw.limit_in_bytes",
+				 NULL };
+		if (!cases[i].swap)
+			memmove(&argv[3], &argv[5], 5 * sizeof(char *));
+		ck(&r, argv);
+		snprintf(want, sizeof(want), "%s\n", cases[i].memsw);
+		expect(&r, 0, want);
+	}
 	cr_assert_eq(groups_left("memory"), before);
 }
 
