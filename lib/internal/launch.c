@@ -1020,18 +1020,20 @@ static int read_report(int fd, struct ck__report *rep, int *listener, int flags)
  * writes its own maps and does not wait for the parent gets it from a helper
  * instead, made on the parent's CPU while the child builds its root: the
  * helper (CLONE_VM|CLONE_VFORK|CLONE_FILES, so the parent sleeps until it is
- * done and its fd lands in the parent's table) enters the child's user
- * namespace through the child's pidfd (the parent's euid owns it, so it may),
- * unshares a network namespace (owned by that user namespace, counted
- * against the same uid, as the child's own would be), brings lo up, and
- * leaves an fd of it (SIOCGSKNS). The parent passes it on as MSG_NET; the
- * child setns()es to it. Anything the helper cannot do the child redoes
- * itself, so a failure is reported as before, by the child, with its errno.
+ * done, and it writes on the parent's end of the control socket) enters the
+ * child's user namespace through the child's pidfd (the parent's euid owns
+ * it, so it may), unshares a network namespace (owned by that user
+ * namespace, counted against the same uid, as the child's own would be),
+ * brings lo up, and sends an fd of it (SIOCGSKNS) to the child as MSG_NET;
+ * the child setns()es to it. When the helper could not, the parent sends
+ * MSG_NET alone and the child makes its own, so a failure is reported as
+ * before, by the child, with its errno.
  */
 struct net_job {
 	int pidfd;              /* the child's */
+	int sock;               /* the parent's end of the control socket: the helper sends MSG_NET itself */
 	bool loopback;
-	int fd;                 /* the namespace made, or -1 */
+	bool sent;              /* MSG_NET with the namespace went out */
 };
 
 /* The child as the launch leaves it, and what a failure needs to be told. */
@@ -1104,7 +1106,6 @@ static void state_init(struct launch_state *s, const struct ck__launch *l)
 	c->net_join = (a->namespaces & (CK_CLONE_NEWNET | CK_CLONE_NEWUSER)) ==
 			      (CK_CLONE_NEWNET | CK_CLONE_NEWUSER) &&
 		      c->own_memory && !c->await_parent;
-	s->net.fd = -1;
 	c->cap_last = a->set_caps || a->set_bounding ? ck__cap_last() : 0;
 	c->userns.sysctl = c->userns.self = -1;
 	if (a->has_offset[0] || a->has_offset[1]) {
@@ -1126,8 +1127,6 @@ static void state_release(struct launch_state *s)
 			close(s->c.init_report[i]);
 	}
 	stack_unmap(s->stack);
-	if (s->net.fd >= 0)
-		close(s->net.fd);
 	if (s->c.parent_pidfd >= 0)
 		close(s->c.parent_pidfd);
 	ck__mount_plan_free(s->c.mounts);
@@ -1198,22 +1197,28 @@ CHILD_CODE static int net_helper(void *arg)
 	    (j->loopback && ck__loopback_up() < 0))
 		_exit(1);
 	int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (sock >= 0) {
-		j->fd = ioctl(sock, SIOCGSKNS); /* close-on-exec, as every namespace fd the kernel opens */
+	int fd = sock < 0 ? -1 : ioctl(sock, SIOCGSKNS); /* close-on-exec, as every namespace fd */
+	if (sock >= 0)
 		close(sock);
+	/* straight to the child, which waits for it: the parent's wake-up is not on its way */
+	char m = MSG_NET;
+	if (fd >= 0) {
+		j->sent = send_with_fd(j->sock, &m, 1, fd) == 1;
+		close(fd);
 	}
 	_exit(0);
 }
 
-/* Runs the helper of struct net_job (the parent sleeps until it ends); s->net.fd, or -1. */
+/* Runs the helper of struct net_job (the parent sleeps until it ends); s->net.sent if it sent MSG_NET. */
 static void launch_net(struct launch_state *s)
 {
 	struct ck_clone_args args;
 	void *stack = stack_map();
 
 	s->net.pidfd = s->pidfd;
+	s->net.sock = s->ctl[0];
 	s->net.loopback = !s->c.attr->no_loopback;
-	s->net.fd = -1;
+	s->net.sent = false;
 	if (stack == MAP_FAILED)
 		return;
 	memset(&args, 0, sizeof(args));
@@ -1235,14 +1240,12 @@ static void launch_net(struct launch_state *s)
 	stack_unmap(stack);
 }
 
-/* MSG_NET to the child, with the namespace if the helper made one; a child gone says why in its report. */
+/* MSG_NET without a namespace when the helper sent none: the child makes its own; a child gone says why in its report. */
 static void send_net(struct launch_state *s)
 {
 	char m = MSG_NET;
-	send_with_fd(s->ctl[0], &m, 1, s->net.fd);
-	if (s->net.fd >= 0)
-		close(s->net.fd);
-	s->net.fd = -1;
+	if (!s->net.sent)
+		send_with_fd(s->ctl[0], &m, 1, -1);
 }
 
 static void restore_mask(const struct launch_state *s)
