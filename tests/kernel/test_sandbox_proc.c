@@ -507,7 +507,9 @@ static void with_init(struct ck_spawn_attr *a, void *data)
 /*
  * An orphan ends in the namespace (it waits until its parent is reaped, so
  * that the parent cannot reap it): the init reaps it; python as PID 1 (which
- * waits only for its own children) leaves it a zombie.
+ * waits only for its own children) leaves it a zombie. A stat file opened
+ * just before the orphan is reaped reads as ESRCH (ProcessLookupError):
+ * gone too.
  */
 #define ORPHAN_PY                                                                                  \
 	"import os, subprocess, time\n"                                                             \
@@ -517,7 +519,7 @@ static void with_init(struct ck_spawn_attr *a, void *data)
 	"def state():\n"                                                                           \
 	"    try:\n"                                                                               \
 	"        return open('/proc/%d/stat' % p).read().split(')')[1].split()[0]\n"              \
-	"    except FileNotFoundError:\n"                                                          \
+	"    except (FileNotFoundError, ProcessLookupError):\n"                                     \
 	"        return 'gone'\n"                                                                  \
 	"while state() not in WANT:\n"                                                             \
 	"    time.sleep(0.01)\n"                                                                   \
