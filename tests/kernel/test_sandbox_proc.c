@@ -870,12 +870,7 @@ static int trap_setns_run(void *arg)
 Test(sandbox_proc, a_network_helper_killed_by_a_filter_leaves_the_child_to_make_its_namespace)
 {
 	need_root();
-	for (int unpriv = 0; unpriv < 2; unpriv++) {
-		struct out o;
-		in_runner(unpriv, trap_setns_run, NULL, &o);
-		cr_assert_eq(o.status, 0, "%s", o.text);
-		cr_assert_str_eq(o.text, "state UNKNOWN\nhandler ran 0 times\n");
-	}
+	runs_as_both(trap_setns_run, 0, "state UNKNOWN\nhandler ran 0 times\n");
 }
 
 static void check_netns(bool unpriv, void (*setup)(struct ck_spawn_attr *, void *))
@@ -960,14 +955,10 @@ static int netns_limit_run(void *arg)
 Test(sandbox_proc, a_network_namespace_over_the_users_limit_is_enospc)
 {
 	need_root();
-	for (int unpriv = 0; unpriv < 2; unpriv++) {
-		struct out o;
-		in_runner(unpriv, netns_limit_run, NULL, &o);
-		cr_assert_eq(o.status, 204, "%s", o.text);
-		cr_assert_str_eq(o.text, "ENOSPC: step network namespace: unshare CLONE_NEWNET: No space left on device: "
-					 "the user's network namespaces reached user.max_net_namespaces (here or in an "
-					 "enclosing user namespace)\n");
-	}
+	runs_as_both(netns_limit_run, 204,
+		     "ENOSPC: step network namespace: unshare CLONE_NEWNET: No space left on device: "
+		     "the user's network namespaces reached user.max_net_namespaces (here or in an "
+		     "enclosing user namespace)\n");
 }
 
 /* ---- resource limits ---- */
