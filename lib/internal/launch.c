@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
 #include <linux/sockios.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -1193,13 +1194,15 @@ CHILD_CODE static int net_helper(void *arg)
 {
 	struct net_job *j = arg;
 
-	if (syscall(SYS_setns, j->pidfd, CK_CLONE_NEWUSER) < 0 || unshare((int)CK_CLONE_NEWNET) < 0 ||
-	    (j->loopback && ck__loopback_up() < 0))
+	if (syscall(SYS_setns, j->pidfd, CK_CLONE_NEWUSER) < 0 || unshare((int)CK_CLONE_NEWNET) < 0)
 		_exit(1);
-	int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int fd = sock < 0 ? -1 : ioctl(sock, SIOCGSKNS); /* close-on-exec, as every namespace fd */
-	if (sock >= 0)
-		close(sock);
+	/* one socket of the new namespace brings lo up and names the namespace */
+	int sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (sock < 0)
+		_exit(1);
+	/* the fd table is the parent's (CLONE_FILES): every fd opened here is closed here */
+	int fd = j->loopback && ck__loopback_up_on(sock) < 0 ? -1 : ioctl(sock, SIOCGSKNS);
+	close(sock);
 	/* straight to the child, which waits for it: the parent's wake-up is not on its way */
 	char m = MSG_NET;
 	if (fd >= 0) {

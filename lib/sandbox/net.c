@@ -68,14 +68,10 @@ CK_CHILD_CODE static int talk(int fd, struct nl_req *r, unsigned seq)
  * when it comes up (devinet.c, NETDEV_UP), and ::1 with IPv6 on, so one
  * request does what bwrap's two (the address, then up) do.
  */
-CK_CHILD_CODE int ck__loopback_up(void)
+CK_CHILD_CODE int ck__loopback_up_on(int fd)
 {
 	struct nl_req r;
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	int e;
 
-	if (fd < 0)
-		return -errno;
 	memset(&r, 0, sizeof(r));
 	r.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
 	r.h.nlmsg_type = RTM_NEWLINK;
@@ -84,7 +80,15 @@ CK_CHILD_CODE int ck__loopback_up(void)
 	r.u.link.ifi_index = LOOPBACK_IFINDEX;
 	r.u.link.ifi_flags = IFF_UP;
 	r.u.link.ifi_change = IFF_UP;
-	e = talk(fd, &r, 1);
+	return talk(fd, &r, 1);
+}
+
+CK_CHILD_CODE int ck__loopback_up(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	int e = ck__loopback_up_on(fd);
 	close(fd);
 	return e;
 }

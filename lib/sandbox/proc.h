@@ -57,6 +57,8 @@ CK_CHILD_CODE _Noreturn void ck__init_run(pid_t program, int ctl, int report) CK
 
 /* In the child: lo up (and 127.0.0.1/8 on it) in the new network namespace. 0 or -errno. */
 CK_CHILD_CODE int ck__loopback_up(void) CK_HIDDEN;
+/* The same over fd, a NETLINK_ROUTE socket of the namespace's: 0 or -errno. */
+CK_CHILD_CODE int ck__loopback_up_on(int fd) CK_HIDDEN;
 
 /* ---- user namespaces (idmap.c) ---- */
 
