@@ -952,6 +952,52 @@ static int netns_limit_run(void *arg)
 	return 204;
 }
 
+/*
+ * sendto(2) with an address (rtnetlink's requests; send(2) has none) refused
+ * with EPERM in the runner: lo cannot come up, in the helper nor in the
+ * child. The spawn fails at that step and leaves no child and no fd -- the
+ * helper's netlink socket lived in the runner's own fd table.
+ */
+static int no_rtnetlink_run(void *arg)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendto, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[4])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct ck_spawn_error err = { .size = sizeof(err) };
+	struct ck_child *c = NULL;
+	char *argv[] = { "/bin/true", NULL };
+	(void)arg;
+	runner_filter(f, sizeof(f) / sizeof(f[0]));
+	int before = ck_test_fd_count();
+	struct ck_spawn_attr *a = ck_spawn_attr_new();
+	ck_spawn_attr_set_namespaces(a, CK_CLONE_NEWUSER | CK_CLONE_NEWNET);
+	ck_spawn_attr_map_root(a);
+	int r = ck_spawn(&c, argv[0], argv, NULL, a, &err);
+	ck_spawn_attr_free(a);
+	if (r == 0) {
+		ck_spawn_free(c);
+		printf("the spawn succeeded\n");
+		return 255;
+	}
+	printf("%s: step %s\n", strerrorname_np(-r), err.step);
+	if (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD)
+		printf("a child was left\n");
+	if (ck_test_fd_count() != before)
+		printf("fds: %d before, %d after\n", before, ck_test_fd_count());
+	return 204;
+}
+
+Test(sandbox_proc, loopback_that_cannot_come_up_fails_the_spawn_and_leaves_no_fd)
+{
+	need_root();
+	runs_as_both(no_rtnetlink_run, 204, "EPERM: step bring up loopback\n");
+}
+
 Test(sandbox_proc, a_network_namespace_over_the_users_limit_is_enospc)
 {
 	need_root();
